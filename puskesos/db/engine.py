@@ -1,0 +1,171 @@
+"""Engine creation with the SQLite settings we rely on, and error translation."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import DatabaseUnavailable, DiskFull, UserError
+from ..i18n import _
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_url(target: str) -> bool:
+    return "://" in target
+
+
+def describe(target: str) -> str:
+    """A location safe to show: a path, or a URL without its password."""
+    if is_url(target):
+        return make_url(target).render_as_string(hide_password=True)
+    return str(Path(target))
+
+
+def _check_sqlite_path(path: Path, must_exist: bool) -> None:
+    if path.is_dir():
+        raise DatabaseUnavailable(
+            _("{path} is a folder, not a database file. Give the path of a .sqlite file.")
+            .format(path=path))
+    if not path.exists():
+        if must_exist:
+            raise DatabaseUnavailable(
+                _("Database file {path} does not exist. Check the path, or create a new "
+                  "village with 'puskesos init'.").format(path=path))
+        if not path.parent.is_dir():
+            raise DatabaseUnavailable(
+                _("Folder {path} does not exist. Create it first or choose another "
+                  "location.").format(path=path.parent))
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            _("Database file {path} cannot be read ({error}). Check the file's "
+              "permissions.").format(path=path, error=exc.strerror)) from exc
+    if head and head != SQLITE_HEADER:
+        raise DatabaseUnavailable(
+            _("{path} is not a Puskesos database (it is not an SQLite file). Choose "
+              "the right file or restore a backup.").format(path=path))
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Autocommit at the driver level; we issue BEGIN ourselves (see _begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A write unit takes the write lock at its start (BEGIN IMMEDIATE), so two
+    # writers queue on busy_timeout instead of failing half-way; reads use a
+    # plain deferred BEGIN and never wait for a writer under WAL.
+    if conn.get_execution_options().get("puskesos_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def open_engine(target: str, *, must_exist: bool = True) -> Engine:
+    """An engine for a SQLite file path or a SQLAlchemy URL."""
+    if is_url(target):
+        url = make_url(target)
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        if url.get_backend_name() == "sqlite" and url.database:
+            _check_sqlite_path(Path(url.database), must_exist)
+        engine = create_engine(url, pool_pre_ping=True)
+    else:
+        path = Path(target).expanduser()
+        _check_sqlite_path(path, must_exist)
+        engine = create_engine(f"sqlite:///{path}")
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def translate_db_error(exc: BaseException, location: str = "") -> UserError | None:
+    """Map a driver error of the user's world to a clear message, else None."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).lower()
+    if isinstance(orig, OSError) and orig.errno == errno.ENOSPC:
+        return DiskFull(_("The disk is full. Free some space (or choose another drive) "
+                          "and try again; nothing was changed."))
+    if "database or disk is full" in text or "no space left" in text:
+        return DiskFull(_("The disk is full. Free some space (or choose another drive) "
+                          "and try again; nothing was changed."))
+    if "database is locked" in text or "database is busy" in text:
+        return DatabaseUnavailable(
+            _("The database is being used by another program or window. Close it and "
+              "try again; nothing was changed."))
+    if ("file is not a database" in text or "malformed" in text
+            or "file is encrypted" in text):
+        return DatabaseUnavailable(
+            _("The database file {path} is damaged. Restore the latest backup "
+              "(puskesos db restore) and contact support.").format(path=location or "?"))
+    if "unable to open database" in text or "readonly database" in text:
+        return DatabaseUnavailable(
+            _("The database file {path} cannot be opened for writing. Check that the "
+              "drive is connected and the file is not read-only.").format(path=location or "?"))
+    if isinstance(exc, OperationalError) and ("connection" in text or "could not" in text):
+        return DatabaseUnavailable(
+            _("The database server cannot be reached ({path}). Check the network and "
+              "the server, then try again.").format(path=location or "?"))
+    return None
+
+
+class Database:
+    """An opened database: the engine plus session factories for reads and writes."""
+
+    def __init__(self, engine: Engine, location: str):
+        self.engine = engine
+        self.location = location
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(puskesos_write=True),
+                                   expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (rolled back at the end)."""
+        try:
+            with self._read() as session:
+                yield session
+                session.rollback()
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            error = translate_db_error(exc, self.location)
+            if error is None:
+                raise
+            raise error from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        try:
+            with self._write.begin() as session:
+                yield session
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            error = translate_db_error(exc, self.location)
+            if error is None:
+                raise
+            raise error from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,137 @@
+"""Open a database: refuse a newer one, back up, then upgrade to the program's schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import paths
+from ..errors import DatabaseTooNew, DatabaseUnavailable
+from ..i18n import _
+from .engine import Database, describe, open_engine, translate_db_error
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(paths.migrations_dir()))
+    return cfg
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = script_directory().get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in script_directory().walk_revisions()}
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    return Path(engine.url.database)
+
+
+def snapshot_sqlite(source: Path, dest: Path) -> Path:
+    """Consistent copy of a live SQLite database (the online backup API)."""
+    tmp = dest.with_name(dest.name + ".part")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        out = sqlite3.connect(tmp)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+    finally:
+        src.close()
+    tmp.replace(dest)
+    return dest
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    cfg = alembic_config()
+    is_sqlite = engine.dialect.name == "sqlite"
+    with engine.execution_options(puskesos_write=True).connect() as conn:
+        if is_sqlite:
+            # Batch migrations copy tables; foreign keys are checked after.
+            # (Outside any transaction, where SQLite honours this pragma.)
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            if is_sqlite:
+                bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if bad:
+                    raise DatabaseUnavailable(
+                        _("The upgrade found {count} broken links between records and "
+                          "was undone; nothing was changed. Contact support.")
+                        .format(count=len(bad)))
+        if is_sqlite:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def open_database(target: str, *, create: bool = False,
+                  backup_dir: Path | None = None) -> Database:
+    """Open (or with ``create`` make) a database at the program's schema.
+
+    An older schema is first backed up (SQLite) and then upgraded in one
+    transaction; a schema newer than this program is refused.
+    """
+    location = describe(target)
+    engine = open_engine(target, must_exist=not create)
+    try:
+        current = current_revision(engine)
+        tables = set(inspect(engine).get_table_names())
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise (translate_db_error(exc, location) or DatabaseUnavailable(
+            _("The database {path} cannot be opened: {error}").format(
+                path=location, error=exc))) from exc
+    head = head_revision()
+    if current is None:
+        if tables - {"alembic_version"}:
+            engine.dispose()
+            raise DatabaseUnavailable(
+                _("{path} holds other tables and is not a Puskesos database. Choose "
+                  "the right file.").format(path=location))
+        if not create:
+            engine.dispose()
+            raise DatabaseUnavailable(
+                _("{path} is empty: it is not a Puskesos village yet. Create one with "
+                  "'puskesos init --village CODE'.").format(path=location))
+    elif current not in known_revisions():
+        engine.dispose()
+        raise DatabaseTooNew(
+            _("The database {path} was made by a newer version of Puskesos. Install "
+              "the newest version of the program; the data was not touched.")
+            .format(path=location))
+    if current != head:
+        db_file = sqlite_path(engine)
+        if current is not None and db_file is not None:
+            folder = backup_dir or paths.backup_dir()
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            snapshot_sqlite(db_file, folder / f"before-upgrade-{current}-{stamp}.sqlite")
+        try:
+            upgrade(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise (translate_db_error(exc, location) or exc) from exc
+    return Database(engine, location)

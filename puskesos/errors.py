@@ -1,0 +1,60 @@
+"""Errors of the user's world.
+
+A :class:`UserError` carries a message already translated for the user that
+says what happened and what to do.  Anything else that escapes is a bug: the
+window shows a crash dialog and the traceback goes to the log.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Something in the user's world went wrong; the message says what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class DatabaseUnavailable(UserError):
+    """The database cannot be opened (missing, locked, corrupt, not ours)."""
+
+
+class DatabaseTooNew(UserError):
+    """The database was written by a newer version of the program."""
+
+
+class DiskFull(UserError):
+    pass
+
+
+class NotFound(UserError):
+    pass
+
+
+class PermissionDenied(UserError):
+    pass
+
+
+class AuthenticationFailed(UserError):
+    pass
+
+
+class AccountLocked(AuthenticationFailed):
+    pass
+
+
+class InvalidInput(UserError):
+    """Input refused by a rule; ``issues`` holds the detailed problems."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, issues: tuple = ()):
+        super().__init__(message)
+        self.issues = issues
+
+
+class Conflict(UserError):
+    """Someone else changed the record since it was read."""

@@ -1,0 +1,12 @@
+"""SQLAlchemy models. Importing this package registers every table on Base.metadata."""
+
+from .audit import AuditEvent
+from .base import Base, new_id, utcnow
+from .office import Officer, Setting, User
+from .programs import Participation, Program
+from .registry import Household, Member, Region
+
+__all__ = [
+    "AuditEvent", "Base", "Household", "Member", "Officer", "Participation",
+    "Program", "Region", "Setting", "User", "new_id", "utcnow",
+]
