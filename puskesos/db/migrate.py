@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import paths
+
 from ..errors import DatabaseTooNew, DatabaseUnavailable
 from ..i18n import _
 from .engine import Database, describe, open_engine, translate_db_error
@@ -58,12 +59,21 @@ def snapshot_sqlite(source: Path, dest: Path) -> Path:
         out = sqlite3.connect(tmp)
         try:
             src.backup(out)
+            # A copy is one self-contained file, not a WAL database.
+            out.execute("PRAGMA journal_mode = DELETE")
         finally:
             out.close()
     finally:
         src.close()
     tmp.replace(dest)
     return dest
+
+
+def local_backup_dir(db_file: Path) -> Path:
+    """Safety copies (before an upgrade or a restore) go beside the database."""
+    folder = db_file.parent / "backup"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -126,7 +136,7 @@ def open_database(target: str, *, create: bool = False,
     if current != head:
         db_file = sqlite_path(engine)
         if current is not None and db_file is not None:
-            folder = backup_dir or paths.backup_dir()
+            folder = backup_dir or local_backup_dir(db_file)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             snapshot_sqlite(db_file, folder / f"before-upgrade-{current}-{stamp}.sqlite")
         try:

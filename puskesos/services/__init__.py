@@ -1,0 +1,50 @@
+"""All reads and writes of the program go through these services.
+
+:func:`open_services` is the composition root used by the command line and
+the window alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..db.engine import Database
+from ..db.migrate import open_database
+from .audit import AuditTrail
+from .auth import AuthService
+from .backup import BackupService
+from .context import Actor
+from .households import HouseholdService
+from .officers import OfficerService
+from .programs import ProgramService
+from .settings import SettingsService
+
+
+@dataclass
+class Services:
+    db: Database
+    audit: AuditTrail
+    auth: AuthService
+    backup: BackupService
+    households: HouseholdService
+    officers: OfficerService
+    programs: ProgramService
+    settings: SettingsService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(db: Database) -> Services:
+    return Services(db=db, audit=AuditTrail(db), auth=AuthService(db), backup=BackupService(db),
+                    households=HouseholdService(db), officers=OfficerService(db),
+                    programs=ProgramService(db), settings=SettingsService(db))
+
+
+def open_services(target: str, *, create: bool = False,
+                  backup_dir: Path | None = None) -> Services:
+    return build_services(open_database(target, create=create, backup_dir=backup_dir))
+
+
+__all__ = ["Actor", "Services", "build_services", "open_services"]

@@ -1,0 +1,3 @@
+from puskesos.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""Rules for a household and its members, shared by the services and the window.
+
+Errors block saving; warnings are shown and may be accepted with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from ..i18n import _
+from . import codes
+from .identifiers import Severity, check_kk, check_nik
+
+MAX_AGE_YEARS = 120
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with one field of one record (``member`` is its index or None)."""
+
+    field: str
+    severity: Severity
+    code: str
+    message: str
+    member: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """Editable fields of a member; ``id`` is None for a new one."""
+
+    name: str
+    sex: str
+    relationship_code: str
+    nik: str | None = None
+    birth_place: str | None = None
+    birth_date: date | None = None
+    marital_status: str | None = None
+    religion: str | None = None
+    school_attendance: str | None = None
+    education_level: str | None = None
+    work_status: str | None = None
+    occupation: str | None = None
+    disability: str | None = None
+    chronic_illness: str | None = None
+    pregnant: bool | None = None
+    presence: str = codes.Presence.TINGGAL.value
+    presence_date: date | None = None
+    presence_note: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    """Editable fields of a household (the imported desil is not among them)."""
+
+    no_kk: str | None = None
+    dtsen_id: str | None = None
+    dusun: str | None = None
+    rw: str | None = None
+    rt: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    family_status: str | None = None
+    building_ownership: str | None = None
+    land_proof: str | None = None
+    floor_area: float | None = None
+    floor: str | None = None
+    wall: str | None = None
+    roof: str | None = None
+    drinking_water: str | None = None
+    septic_distance: str | None = None
+    lighting: str | None = None
+    power_capacity: str | None = None
+    cooking_fuel: str | None = None
+    toilet_facility: str | None = None
+    toilet_type: str | None = None
+    sewage_disposal: str | None = None
+    assets: dict | None = field(default=None, hash=False, compare=True)
+    note: str | None = None
+
+
+#: field name -> code list, for drop-downs and validation
+MEMBER_CODE_FIELDS: dict[str, type[codes.CodeList]] = {
+    "sex": codes.Sex,
+    "relationship_code": codes.Relationship,
+    "marital_status": codes.MaritalStatus,
+    "religion": codes.Religion,
+    "school_attendance": codes.SchoolAttendance,
+    "education_level": codes.EducationLevel,
+    "work_status": codes.WorkStatus,
+    "disability": codes.Disability,
+    "chronic_illness": codes.ChronicIllness,
+    "presence": codes.Presence,
+}
+
+HOUSEHOLD_CODE_FIELDS: dict[str, type[codes.CodeList]] = {
+    "family_status": codes.FamilyStatus,
+    "building_ownership": codes.BuildingOwnership,
+    "land_proof": codes.LandProof,
+    "floor": codes.Floor,
+    "wall": codes.Wall,
+    "roof": codes.Roof,
+    "drinking_water": codes.DrinkingWater,
+    "septic_distance": codes.SepticDistance,
+    "lighting": codes.Lighting,
+    "power_capacity": codes.PowerCapacity,
+    "cooking_fuel": codes.CookingFuel,
+    "toilet_facility": codes.ToiletFacility,
+    "toilet_type": codes.ToiletType,
+    "sewage_disposal": codes.SewageDisposal,
+}
+
+HOUSEHOLD_FIELDS = tuple(f.name for f in fields(HouseholdInput))
+MEMBER_FIELDS = tuple(f.name for f in fields(MemberInput) if f.name != "id")
+
+
+def _code_problems(obj, code_fields, member: int | None) -> list[Problem]:
+    out = []
+    for name, code_list in code_fields.items():
+        value = getattr(obj, name)
+        if value in (None, ""):
+            continue
+        try:
+            code_list.from_code(value)
+        except ValueError:
+            out.append(Problem(name, Severity.ERROR, "code.unknown",
+                               _("'{value}' is not a valid choice for this field.")
+                               .format(value=value), member))
+    return out
+
+
+def _area_number(value: str | None) -> bool:
+    return value in (None, "") or (value.isdigit() and len(value) <= 3)
+
+
+def check_member(m: MemberInput, *, index: int | None = None,
+                 today: date | None = None) -> list[Problem]:
+    today = today or date.today()
+    out: list[Problem] = []
+    if not (m.name or "").strip():
+        out.append(Problem("name", Severity.ERROR, "name.empty",
+                           _("The name is empty. Type the name as on the KTP/KK."), index))
+    if m.sex not in ("L", "P"):
+        out.append(Problem("sex", Severity.ERROR, "sex.invalid",
+                           _("Choose the sex: L (male) or P (female)."), index))
+    if not m.relationship_code:
+        out.append(Problem("relationship_code", Severity.ERROR, "relationship.empty",
+                           _("Choose the relationship to the head of the family."), index))
+    if m.birth_date is not None:
+        if m.birth_date > today:
+            out.append(Problem("birth_date", Severity.ERROR, "birth_date.future",
+                               _("The date of birth is in the future. Check the date."),
+                               index))
+        elif today.year - m.birth_date.year > MAX_AGE_YEARS:
+            out.append(Problem("birth_date", Severity.ERROR, "birth_date.too_old",
+                               _("The date of birth is more than {n} years ago. Check "
+                                 "the year.").format(n=MAX_AGE_YEARS), index))
+    if m.presence_date is not None and m.presence_date > today:
+        out.append(Problem("presence_date", Severity.ERROR, "presence_date.future",
+                           _("The date of death or moving is in the future. Check the "
+                             "date."), index))
+    if m.pregnant and m.sex == "L":
+        out.append(Problem("pregnant", Severity.ERROR, "pregnant.male",
+                           _("Only a woman can be marked pregnant."), index))
+    if (m.nik or "").strip():
+        sex = m.sex if m.sex in ("L", "P") else None
+        result = check_nik(m.nik, birth_date=m.birth_date, sex=sex, today=today)
+        for issue in result.issues:
+            out.append(Problem("nik", issue.severity, issue.code, issue.message, index))
+    else:
+        out.append(Problem("nik", Severity.WARNING, "nik.missing",
+                           _("No NIK. Ask for the KK/KTP, or use the DTSEN placeholder code "
+                             "for a person without a NIK."), index))
+    out.extend(_code_problems(m, MEMBER_CODE_FIELDS, index))
+    return out
+
+
+def check_household(h: HouseholdInput, members: list[MemberInput], *,
+                    today: date | None = None) -> list[Problem]:
+    """All problems of a household with its (non-removed) members."""
+    out: list[Problem] = []
+    if (h.no_kk or "").strip():
+        for issue in check_kk(h.no_kk, today=today).issues:
+            out.append(Problem("no_kk", issue.severity, issue.code, issue.message))
+    else:
+        out.append(Problem("no_kk", Severity.WARNING, "kk.missing",
+                           _("No Kartu Keluarga number. Copy it from the family's KK.")))
+    for name in ("rt", "rw"):
+        if not _area_number(getattr(h, name)):
+            out.append(Problem(name, Severity.ERROR, "area.invalid",
+                               _("RT and RW are numbers of at most 3 digits.")))
+    if h.floor_area is not None and not (0 < h.floor_area < 10000):
+        out.append(Problem("floor_area", Severity.ERROR, "floor_area.invalid",
+                           _("The floor area must be between 1 and 9,999 m².")))
+    out.extend(_code_problems(h, HOUSEHOLD_CODE_FIELDS, None))
+    if not members:
+        out.append(Problem("members", Severity.ERROR, "members.empty",
+                           _("A household needs at least one member.")))
+    present = [m for m in members if m.presence == codes.Presence.TINGGAL.value]
+    heads = [i for i, m in enumerate(members)
+             if m.relationship_code == codes.Relationship.KEPALA.value
+             and m.presence == codes.Presence.TINGGAL.value]
+    if members and present and not heads:
+        out.append(Problem("members", Severity.ERROR, "head.missing",
+                           _("The household has no head of family. Mark one member as "
+                             "'Kepala keluarga'.")))
+    elif len(heads) > 1:
+        out.append(Problem("members", Severity.ERROR, "head.multiple",
+                           _("The household has {n} heads of family. Only one member can "
+                             "be 'Kepala keluarga'.").format(n=len(heads))))
+    seen: dict[str, int] = {}
+    for i, m in enumerate(members):
+        out.extend(check_member(m, index=i, today=today))
+        nik = (m.nik or "").strip()
+        if nik and not nik.startswith("99999999999999"):
+            if nik in seen:
+                out.append(Problem("nik", Severity.ERROR, "nik.duplicate_in_household",
+                                   _("This NIK is also given to another member of the same "
+                                     "household."), i))
+            seen[nik] = i
+    return out

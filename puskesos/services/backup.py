@@ -1,0 +1,283 @@
+"""Backups a user can trust: one file with a checksum, the schema version and counts.
+
+A backup is a zip holding ``manifest.json`` and a consistent snapshot of the
+SQLite database (taken with SQLite's online backup API, so the program may
+stay open).  It is written beside its destination as ``.part`` and renamed
+only when complete and verified: a full disk leaves no half backup.
+Restoring checks the checksum and the database's integrity first, keeps a
+copy of the current database, and accepts a backup of any older schema (it
+is upgraded on open) but refuses one from a newer program.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from .. import __version__
+from ..db.engine import Database
+from ..db.migrate import (head_revision, known_revisions, local_backup_dir, snapshot_sqlite,
+                          sqlite_path)
+from ..errors import DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, UserError
+from ..i18n import _
+from ..models import Setting, utcnow
+from . import audit
+from .audit import Change
+from .context import Actor
+
+FORMAT = "puskesos-backup"
+FORMAT_VERSION = 1
+DB_NAME = "puskesos.sqlite"
+LAST_BACKUP_KEY = "last_backup"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: str
+    created_at: str
+    schema_revision: str
+    program_version: str
+    village_code: str
+    sha256: str
+    size: int
+    counts: dict
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _disk_error(exc: OSError) -> UserError:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return DiskFull(_("There is not enough space on the disk for the backup. Free some "
+                          "space or choose another drive; the database was not changed."))
+    return UserError(_("The backup could not be written ({error}). Choose another folder; "
+                       "the database was not changed.").format(error=exc.strerror or exc))
+
+
+def _sqlite_counts(path: Path) -> dict:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        out = {}
+        for table in ("household", "member", "audit_event"):
+            try:
+                out[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            except sqlite3.Error:
+                out[table] = None
+        return out
+    finally:
+        con.close()
+
+
+def _integrity(path: Path) -> str:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _revision(path: Path) -> str | None:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+def default_backup_name(village_code: str = "") -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    code = village_code.replace(".", "") or "desa"
+    return f"puskesos-{code}-{stamp}.backup.zip"
+
+
+class BackupService:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def _db_file(self) -> Path:
+        path = sqlite_path(self._db.engine)
+        if path is None:
+            raise UserError(_("Backups of a PostgreSQL database are made on the server with "
+                              "pg_dump; this command works on the village's SQLite file."))
+        return path
+
+    def backup(self, *, actor: Actor, out: Path | None = None) -> BackupInfo:
+        source = self._db_file()
+        from .settings import SettingsService
+        village = SettingsService(self._db).village().code
+        if out is None:
+            out = local_backup_dir(source) / default_backup_name(village)
+        out = Path(out)
+        if out.is_dir():
+            out = out / default_backup_name(village)
+        if not out.parent.is_dir():
+            raise InvalidInput(_("Folder {path} does not exist. Create it first or choose "
+                                 "another location.").format(path=out.parent))
+        snapshot = out.with_name(out.name + ".db.part")
+        part = out.with_name(out.name + ".part")
+        try:
+            snapshot_sqlite(source, snapshot)
+            if _integrity(snapshot) != "ok":
+                raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
+                                            "Run 'puskesos db check' and contact support."))
+            manifest = {
+                "format": FORMAT, "format_version": FORMAT_VERSION,
+                "program_version": __version__, "schema_revision": _revision(snapshot),
+                "created_at": utcnow().isoformat(), "village_code": village,
+                "database": DB_NAME, "sha256": _sha256(snapshot),
+                "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot),
+            }
+            with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+                zf.write(snapshot, DB_NAME)
+            with part.open("rb") as fh:
+                os.fsync(fh.fileno())
+            part.replace(out)
+        except OSError as exc:
+            raise _disk_error(exc) from exc
+        except sqlite3.Error as exc:
+            raise _disk_error(OSError(errno.EIO, str(exc))) from exc
+        finally:
+            for leftover in (snapshot, part):
+                try:
+                    leftover.unlink()
+                except OSError:
+                    pass
+        info = BackupInfo(str(out), manifest["created_at"], manifest["schema_revision"],
+                          __version__, village, manifest["sha256"], manifest["size"],
+                          manifest["counts"])
+        try:
+            with self._db.write() as s:
+                row = s.get(Setting, LAST_BACKUP_KEY)
+                value = {"at": info.created_at, "path": info.path}
+                if row is None:
+                    s.add(Setting(key=LAST_BACKUP_KEY, value=value))
+                else:
+                    row.value = value
+                audit.append(s, actor, "backup", [Change("database", None, None, None,
+                                                         out.name)])
+        except UserError:
+            pass  # the backup file itself is complete; only the note of it failed
+        return info
+
+    def last_backup(self) -> dict | None:
+        with self._db.read() as s:
+            row = s.get(Setting, LAST_BACKUP_KEY)
+            return row.value if row else None
+
+
+def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
+    """Check a backup file and extract its database into ``workdir``."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise InvalidInput(_("Backup file {path} does not exist.").format(path=path)) from None
+    except (zipfile.BadZipFile, OSError):
+        raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                           .format(path=path)) from None
+    with zf:
+        try:
+            manifest = json.loads(zf.read("manifest.json"))
+            assert manifest.get("format") == FORMAT
+        except (KeyError, ValueError, AssertionError):
+            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                               .format(path=path)) from None
+        if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+            raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
+                                   "Install the newest version of the program to restore it."))
+        target = workdir / DB_NAME
+        try:
+            with zf.open(manifest["database"]) as src, target.open("wb") as dst:
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    dst.write(block)
+        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG):
+                raise _disk_error(exc) from exc
+            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                               .format(path=path)) from None
+    if _sha256(target) != manifest.get("sha256"):
+        raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
+                             "another backup.").format(path=path))
+    if _integrity(target) != "ok":
+        raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
+                             "another backup.").format(path=path))
+    revision = _revision(target)
+    if revision is not None and revision not in known_revisions():
+        raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
+                               "Install the newest version of the program to restore it."))
+    return manifest, target
+
+
+def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) -> dict:
+    """Replace ``database`` with the backup's copy; the current file is kept first.
+
+    Nothing may have the database open (the caller disposes its engines).
+    Returns the backup's manifest with ``kept`` (where the old file went).
+    """
+    database = Path(database)
+    if not database.parent.is_dir():
+        raise InvalidInput(_("Folder {path} does not exist. Create it first or choose "
+                             "another location.").format(path=database.parent))
+    with tempfile.TemporaryDirectory(dir=database.parent, prefix=".restore-") as tmp:
+        manifest, extracted = read_backup(Path(backup_file), Path(tmp))
+        kept = None
+        if database.exists():
+            try:
+                con = sqlite3.connect(database)
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                con.close()
+            except sqlite3.Error:
+                pass  # a damaged current file is still kept as it is below
+            folder = keep_dir or local_backup_dir(database)
+            kept = folder / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.sqlite"
+            try:
+                snapshot_sqlite(database, kept)
+            except sqlite3.Error:
+                import shutil
+                shutil.copy2(database, kept)
+        try:
+            os.replace(extracted, database)
+        except OSError as exc:
+            raise _disk_error(exc) from exc
+        for suffix in ("-wal", "-shm"):
+            try:
+                Path(f"{database}{suffix}").unlink()
+            except FileNotFoundError:
+                pass
+    manifest["kept"] = str(kept) if kept else None
+    return manifest
+
+
+def check_sqlite(path: Path) -> dict:
+    """Integrity and foreign-key check of a SQLite file (read only)."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        fk = con.execute("PRAGMA foreign_key_check").fetchall()
+    finally:
+        con.close()
+    return {"integrity": integrity, "foreign_key_problems": len(fk)}
+
+
+def schema_status(db: Database) -> dict:
+    with db.read() as s:
+        current = s.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return {"schema_revision": current, "program_schema": head_revision()}

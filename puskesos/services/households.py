@@ -1,0 +1,489 @@
+"""The household registry: households (keluarga) and their members.
+
+Every change is validated with :mod:`puskesos.core.validation`, written in
+one transaction and recorded field by field in the audit trail.  Removal is a
+tombstone with a reason; :meth:`HouseholdService.restore` brings it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..core import codes
+from ..core.identifiers import Severity, mask_nik, normalize_number
+from ..core.permissions import Permission
+from ..core.validation import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, HouseholdInput, MemberInput,
+                               Problem, check_household)
+from ..db.engine import Database
+from ..errors import Conflict, InvalidInput, NotFound
+from ..i18n import _, ngettext
+from ..models import Household, Member, Participation, utcnow
+from . import audit
+from .audit import Change
+from .context import Actor, require
+
+
+class NeedsConfirmation(InvalidInput):
+    """Only warnings stand in the way: save again with ``accept_warnings=reason``."""
+
+
+@dataclass(frozen=True)
+class MemberDTO:
+    id: str
+    household_id: str
+    version: int
+    name: str
+    sex: str
+    relationship_code: str
+    nik: str | None
+    birth_place: str | None
+    birth_date: date | None
+    marital_status: str | None
+    religion: str | None
+    school_attendance: str | None
+    education_level: str | None
+    work_status: str | None
+    occupation: str | None
+    disability: str | None
+    chronic_illness: str | None
+    pregnant: bool | None
+    presence: str
+    presence_date: date | None
+    presence_note: str | None
+    removed: bool
+
+    def as_input(self) -> MemberInput:
+        return MemberInput(id=self.id, **{f: getattr(self, f) for f in MEMBER_FIELDS})
+
+
+@dataclass(frozen=True)
+class ParticipationDTO:
+    id: str
+    program_code: str
+    member_id: str | None
+    period: str
+    source: str
+    status: str
+
+
+@dataclass(frozen=True)
+class HouseholdDTO:
+    id: str
+    version: int
+    region_code: str
+    desil: int | None
+    desil_period: str | None
+    created_at: datetime
+    updated_at: datetime
+    removed: bool
+    removed_reason: str | None
+    data: HouseholdInput
+    members: tuple[MemberDTO, ...]
+    programs: tuple[ParticipationDTO, ...]
+
+    @property
+    def head(self) -> MemberDTO | None:
+        for m in self.members:
+            if (m.relationship_code == codes.Relationship.KEPALA.value and not m.removed
+                    and m.presence == codes.Presence.TINGGAL.value):
+                return m
+        return None
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """One line of the household list."""
+
+    id: str
+    no_kk: str | None
+    head_name: str | None
+    head_nik: str | None
+    dusun: str | None
+    rw: str | None
+    rt: str | None
+    address: str | None
+    desil: int | None
+    member_count: int
+    programs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    text: str = ""
+    dusun: str | None = None
+    rw: str | None = None
+    rt: str | None = None
+    desil: tuple[int, ...] = ()
+    program: str | None = None
+    include_removed: bool = False
+
+
+@dataclass(frozen=True)
+class RegistryCounts:
+    households: int
+    members: int
+    by_desil: dict[int | None, int]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        return value or None
+    return value
+
+
+def _clean_member(m: MemberInput) -> MemberInput:
+    nik = normalize_number(m.nik) if m.nik not in (None, "") else None
+    values = {f.name: _clean(getattr(m, f.name)) for f in fields(MemberInput)}
+    values["nik"] = nik or None
+    values["name"] = (values["name"] or "").upper()
+    values["presence"] = values["presence"] or codes.Presence.TINGGAL.value
+    return MemberInput(**values)
+
+
+def _clean_household(h: HouseholdInput) -> HouseholdInput:
+    values = {f.name: _clean(getattr(h, f.name)) for f in fields(HouseholdInput)}
+    if values["no_kk"]:
+        values["no_kk"] = normalize_number(values["no_kk"]) or None
+    for name in ("rt", "rw"):
+        if values[name] and values[name].isdigit():
+            values[name] = f"{int(values[name]):03d}"
+    return HouseholdInput(**values)
+
+
+def _member_dto(m: Member, show_nik: bool) -> MemberDTO:
+    return MemberDTO(
+        id=m.id, household_id=m.household_id, version=m.version,
+        nik=m.nik if show_nik or not m.nik else mask_nik(m.nik),
+        removed=m.deleted_at is not None,
+        **{f: getattr(m, f) for f in MEMBER_FIELDS if f != "nik"})
+
+
+def _household_dto(h: Household, members: list[Member], programs: list[Participation],
+                   show_nik: bool) -> HouseholdDTO:
+    return HouseholdDTO(
+        id=h.id, version=h.version, region_code=h.region_code, desil=h.desil,
+        desil_period=h.desil_period, created_at=h.created_at, updated_at=h.updated_at,
+        removed=h.deleted_at is not None, removed_reason=h.deleted_reason,
+        data=HouseholdInput(**{f: getattr(h, f) for f in HOUSEHOLD_FIELDS}),
+        members=tuple(_member_dto(m, show_nik) for m in members),
+        programs=tuple(ParticipationDTO(p.id, p.program_code, p.member_id, p.period,
+                                        p.source, p.status) for p in programs))
+
+
+def raise_for_problems(problems: list[Problem], accept_warnings: str | None) -> None:
+    """Raise on any error; on warnings unless they were accepted with a reason."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise InvalidInput(
+            ngettext("{n} problem must be fixed before saving: {first}",
+                     "{n} problems must be fixed before saving: {first}",
+                     len(errors)).format(n=len(errors), first=errors[0].message),
+            tuple(problems))
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    if warnings and not (accept_warnings or "").strip():
+        raise NeedsConfirmation(
+            ngettext("{n} warning needs a reason before saving: {first}",
+                     "{n} warnings need a reason before saving: {first}",
+                     len(warnings)).format(n=len(warnings), first=warnings[0].message),
+            tuple(warnings))
+
+
+class HouseholdService:
+    def __init__(self, db: Database):
+        self._db = db
+
+    # ------------------------------------------------------------ reading
+    def get(self, *, actor: Actor, household_id: str) -> HouseholdDTO:
+        require(actor, Permission.VIEW_REGISTRY)
+        with self._db.read() as s:
+            return self._load(s, household_id, actor.can(Permission.VIEW_FULL_NIK))
+
+    def _load(self, s: Session, household_id: str, show_nik: bool = True) -> HouseholdDTO:
+        h = s.get(Household, household_id)
+        if h is None:
+            raise NotFound(_("Household not found; it may have been removed by someone "
+                             "else. Refresh the list."))
+        members = list(s.scalars(select(Member).where(Member.household_id == h.id)
+                                 .order_by(Member.sort_order, Member.created_at)))
+        programs = list(s.scalars(select(Participation).where(
+            Participation.household_id == h.id, Participation.deleted_at.is_(None))
+            .order_by(Participation.period.desc(), Participation.program_code)))
+        return _household_dto(h, members, programs, show_nik)
+
+    def search(self, *, actor: Actor, filter: HouseholdFilter = HouseholdFilter(),
+               limit: int = 200, offset: int = 0,
+               order_by: str = "area") -> tuple[list[HouseholdRow], int]:
+        """One page of households matching ``filter`` and the total count."""
+        require(actor, Permission.VIEW_REGISTRY)
+        show_nik = actor.can(Permission.VIEW_FULL_NIK)
+        head = (select(Member.household_id.label("hid"), Member.name.label("head_name"),
+                       Member.nik.label("head_nik"))
+                .where(Member.relationship_code == codes.Relationship.KEPALA.value,
+                       Member.deleted_at.is_(None),
+                       Member.presence == codes.Presence.TINGGAL.value)
+                .subquery())
+        count_members = (select(func.count()).where(
+            Member.household_id == Household.id, Member.deleted_at.is_(None),
+            Member.presence == codes.Presence.TINGGAL.value)
+            .correlate(Household).scalar_subquery())
+        conditions = []
+        if not filter.include_removed:
+            conditions.append(Household.deleted_at.is_(None))
+        if filter.dusun:
+            conditions.append(Household.dusun == filter.dusun)
+        if filter.rw:
+            conditions.append(Household.rw == f"{int(filter.rw):03d}"
+                              if filter.rw.isdigit() else Household.rw == filter.rw)
+        if filter.rt:
+            conditions.append(Household.rt == f"{int(filter.rt):03d}"
+                              if filter.rt.isdigit() else Household.rt == filter.rt)
+        if filter.desil:
+            conditions.append(Household.desil.in_(filter.desil))
+        if filter.program:
+            conditions.append(Household.id.in_(select(Participation.household_id).where(
+                Participation.program_code == filter.program,
+                Participation.deleted_at.is_(None))))
+        for word in filter.text.split():
+            pattern = f"%{word}%"
+            digits = normalize_number(word)
+            member_match = select(Member.household_id).where(
+                Member.deleted_at.is_(None),
+                or_(Member.name.ilike(pattern), Member.nik.like(f"%{digits}%")))
+            conditions.append(or_(Household.id.in_(member_match),
+                                  Household.no_kk.like(f"%{digits}%"),
+                                  Household.address.ilike(pattern),
+                                  Household.dusun.ilike(pattern)))
+        where = and_(*conditions) if conditions else True
+        order = {
+            "area": (Household.dusun, Household.rw, Household.rt, head.c.head_name),
+            "name": (head.c.head_name,),
+            "desil": (Household.desil, head.c.head_name),
+            "kk": (Household.no_kk,),
+        }.get(order_by, (Household.dusun, Household.rw, Household.rt))
+        with self._db.read() as s:
+            total = s.scalar(select(func.count()).select_from(Household).where(where))
+            stmt = (select(Household.id, Household.no_kk, head.c.head_name, head.c.head_nik,
+                           Household.dusun, Household.rw, Household.rt, Household.address,
+                           Household.desil, count_members.label("n"))
+                    .outerjoin(head, head.c.hid == Household.id)
+                    .where(where).order_by(*order, Household.id).limit(limit).offset(offset))
+            rows = s.execute(stmt).all()
+            ids = [r.id for r in rows]
+            programs: dict[str, set[str]] = {}
+            if ids:
+                for hid, code in s.execute(select(Participation.household_id,
+                                                  Participation.program_code).where(
+                        Participation.household_id.in_(ids),
+                        Participation.deleted_at.is_(None),
+                        Participation.status == codes.ParticipationStatus.AKTIF.value)):
+                    programs.setdefault(hid, set()).add(code)
+        out = []
+        seen = set()
+        for r in rows:
+            if r.id in seen:  # a household with two heads shows once
+                continue
+            seen.add(r.id)
+            nik = r.head_nik if show_nik or not r.head_nik else mask_nik(r.head_nik)
+            out.append(HouseholdRow(r.id, r.no_kk, r.head_name, nik, r.dusun, r.rw, r.rt,
+                                    r.address, r.desil, r.n,
+                                    tuple(sorted(programs.get(r.id, ())))))
+        return out, int(total or 0)
+
+    def counts(self, *, actor: Actor) -> RegistryCounts:
+        require(actor, Permission.VIEW_REGISTRY)
+        with self._db.read() as s:
+            households = s.scalar(select(func.count()).select_from(Household)
+                                  .where(Household.deleted_at.is_(None)))
+            members = s.scalar(select(func.count()).select_from(Member).join(Household).where(
+                Member.deleted_at.is_(None), Household.deleted_at.is_(None),
+                Member.presence == codes.Presence.TINGGAL.value))
+            by_desil = dict(s.execute(select(Household.desil, func.count())
+                                      .where(Household.deleted_at.is_(None))
+                                      .group_by(Household.desil)).all())
+        return RegistryCounts(int(households or 0), int(members or 0), by_desil)
+
+    def dusun_names(self) -> list[str]:
+        with self._db.read() as s:
+            return [d for d in s.scalars(select(Household.dusun).distinct()
+                                         .where(Household.dusun.is_not(None))
+                                         .order_by(Household.dusun))]
+
+    # ------------------------------------------------------------ writing
+    def save(self, *, actor: Actor, household: HouseholdInput, members: list[MemberInput],
+             household_id: str | None = None, expected_version: int | None = None,
+             region_code: str | None = None, reason: str | None = None,
+             accept_warnings: str | None = None) -> HouseholdDTO:
+        """Create a household, or update one with all its present members.
+
+        ``members`` lists every member that is not removed: those with an
+        ``id`` are updated, those without are added.  A member left out of an
+        update is refused (remove it with :meth:`remove_member`, which asks
+        for a reason).  ``expected_version`` guards against overwriting a
+        change saved meanwhile by someone else.
+        """
+        require(actor, Permission.EDIT_REGISTRY)
+        h_in = _clean_household(household)
+        m_in = [_clean_member(m) for m in members]
+        problems = check_household(h_in, m_in)
+        with self._db.write() as s:
+            if household_id is None:
+                raise_for_problems(problems, accept_warnings)
+                from .settings import SettingsService  # late: avoids an import cycle
+                region = region_code or SettingsService(self._db).village().code
+                if not region:
+                    raise InvalidInput(_("Set up the village first (puskesos init)."))
+                row = Household(region_code=region,
+                                **{f: getattr(h_in, f) for f in HOUSEHOLD_FIELDS})
+                s.add(row)
+                s.flush()
+                changes = [Change("household", row.id, f, None, getattr(h_in, f))
+                           for f in HOUSEHOLD_FIELDS if getattr(h_in, f) is not None]
+                for order, m in enumerate(m_in):
+                    changes += self._add_member(s, row.id, m, order)
+                audit.append(s, actor, "create", changes,
+                             reason or (accept_warnings and f"warnings accepted: {accept_warnings}"))
+                household_id = row.id
+            else:
+                row = s.get(Household, household_id)
+                if row is None or row.deleted_at is not None:
+                    raise NotFound(_("Household not found; it may have been removed by "
+                                     "someone else. Refresh the list."))
+                if expected_version is not None and row.version != expected_version:
+                    raise Conflict(_("Someone else saved this household meanwhile. Close "
+                                     "it, open it again and repeat your change."))
+                current = {m.id: m for m in s.scalars(select(Member).where(
+                    Member.household_id == row.id, Member.deleted_at.is_(None)))}
+                given = {m.id for m in m_in if m.id}
+                unknown = given - set(current)
+                if unknown:
+                    raise NotFound(_("A member of this household was removed by someone "
+                                     "else meanwhile. Refresh and try again."))
+                missing = set(current) - given
+                if missing:
+                    raise InvalidInput(_("Removing a member needs a reason: use 'remove "
+                                         "member'."))
+                changed = self._changed_problem_scope(row, current, h_in, m_in, problems)
+                raise_for_problems(changed, accept_warnings)
+                changes = []
+                for f in HOUSEHOLD_FIELDS:
+                    old, new = getattr(row, f), getattr(h_in, f)
+                    if old != new:
+                        setattr(row, f, new)
+                        changes.append(Change("household", row.id, f, old, new))
+                for order, m in enumerate(m_in):
+                    if m.id is None:
+                        changes += self._add_member(s, row.id, m, order)
+                        continue
+                    existing = current[m.id]
+                    for f in MEMBER_FIELDS:
+                        old, new = getattr(existing, f), getattr(m, f)
+                        if old != new:
+                            setattr(existing, f, new)
+                            changes.append(Change("member", existing.id, f, old, new))
+                    existing.sort_order = order
+                if changes:
+                    row.updated_at = utcnow()  # bumps the household version too
+                    note = reason
+                    if accept_warnings:
+                        note = f"{reason or ''} (warnings accepted: {accept_warnings})".strip()
+                    audit.append(s, actor, "update", changes, note)
+            s.flush()
+            return self._load(s, household_id)
+
+    @staticmethod
+    def _changed_problem_scope(row: Household, current: dict[str, Member],
+                               h_in: HouseholdInput, m_in: list[MemberInput],
+                               problems: list[Problem]) -> list[Problem]:
+        """Errors always count; warnings only on what this save changes."""
+        changed_h = {f for f in HOUSEHOLD_FIELDS if getattr(row, f) != getattr(h_in, f)}
+        out = []
+        for p in problems:
+            if p.severity is Severity.ERROR:
+                out.append(p)
+            elif p.member is None:
+                if p.field in changed_h:
+                    out.append(p)
+            else:
+                m = m_in[p.member]
+                if m.id is None or getattr(current[m.id], p.field, None) != getattr(m, p.field, None):
+                    out.append(p)
+        return out
+
+    @staticmethod
+    def _add_member(s: Session, household_id: str, m: MemberInput, order: int) -> list[Change]:
+        member = Member(household_id=household_id, sort_order=order,
+                        **{f: getattr(m, f) for f in MEMBER_FIELDS})
+        s.add(member)
+        s.flush()
+        return [Change("member", member.id, "household_id", None, household_id)] + [
+            Change("member", member.id, f, None, getattr(m, f))
+            for f in MEMBER_FIELDS if getattr(m, f) is not None]
+
+    def remove_member(self, *, actor: Actor, member_id: str, reason: str) -> None:
+        """Tombstone a member entered by mistake (deaths and moves are a presence
+        status, not a removal)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        if not (reason or "").strip():
+            raise InvalidInput(_("Give a reason for removing this record."))
+        with self._db.write() as s:
+            m = s.get(Member, member_id)
+            if m is None or m.deleted_at is not None:
+                raise NotFound(_("Member not found; it may have been removed already."))
+            m.deleted_at, m.deleted_by, m.deleted_reason = utcnow(), actor.username, reason
+            audit.append(s, actor, "delete", [Change("member", m.id, None, m.name, None)],
+                         reason)
+
+    def remove(self, *, actor: Actor, household_id: str, reason: str) -> None:
+        """Tombstone a household (it stays in the database and can be restored)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        if not (reason or "").strip():
+            raise InvalidInput(_("Give a reason for removing this record."))
+        with self._db.write() as s:
+            h = s.get(Household, household_id)
+            if h is None or h.deleted_at is not None:
+                raise NotFound(_("Household not found; it may have been removed by someone "
+                                 "else. Refresh the list."))
+            h.deleted_at, h.deleted_by, h.deleted_reason = utcnow(), actor.username, reason
+            audit.append(s, actor, "delete", [Change("household", h.id, None, h.no_kk, None)],
+                         reason)
+
+    def restore(self, *, actor: Actor, household_id: str, reason: str) -> None:
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            h = s.get(Household, household_id)
+            if h is None or h.deleted_at is None:
+                raise NotFound(_("There is no removed household to restore."))
+            old = h.deleted_reason
+            h.deleted_at = h.deleted_by = h.deleted_reason = None
+            audit.append(s, actor, "restore",
+                         [Change("household", h.id, "deleted_reason", old, None)], reason)
+
+    def set_desil(self, *, actor: Actor, household_id: str, desil: int | None,
+                  period: str, reason: str = "imported") -> None:
+        """Record the BPS desil from an import (the window never edits it)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        if desil is not None and not 1 <= desil <= 10:
+            raise InvalidInput(_("Desil must be between 1 and 10."))
+        with self._db.write() as s:
+            h = s.get(Household, household_id)
+            if h is None:
+                raise NotFound(_("Household not found; it may have been removed by someone "
+                                 "else. Refresh the list."))
+            changes = []
+            if h.desil != desil:
+                changes.append(Change("household", h.id, "desil", h.desil, desil))
+            if h.desil_period != period:
+                changes.append(Change("household", h.id, "desil_period", h.desil_period, period))
+            h.desil, h.desil_period = desil, period
+            if changes:
+                audit.append(s, actor, "update", changes, reason)
+
+
+__all__ = ["HouseholdService", "HouseholdDTO", "HouseholdRow", "HouseholdFilter", "MemberDTO",
+           "NeedsConfirmation", "raise_for_problems"]

@@ -1,0 +1,125 @@
+"""Village identity and other settings; creating a new village database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core.codes import DEFAULT_PROGRAMS
+from ..core.permissions import Permission
+from ..core.regions import normalize_code, regions
+from ..db.engine import Database
+from ..errors import InvalidInput
+from ..i18n import _
+from ..models import Program, Region, Setting
+from . import audit
+from .audit import Change
+from .context import Actor, require
+
+VILLAGE_KEY = "village"
+
+
+@dataclass(frozen=True)
+class VillageIdentity:
+    """What the letterheads and reports say about the village."""
+
+    code: str = ""
+    desa: str = ""
+    desa_kind: str = "Desa"
+    kecamatan: str = ""
+    kabupaten: str = ""
+    provinsi: str = ""
+    address: str = ""
+    postal_code: str = ""
+    phone: str = ""
+    email: str = ""
+    logo_path: str = ""
+    kepala_desa: str = ""
+    kepala_desa_nip: str = ""
+    ketua_puskesos: str = ""
+    ketua_puskesos_nip: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "VillageIdentity":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
+class SettingsService:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._db.read() as s:
+            row = s.get(Setting, key)
+            return row.value if row else default
+
+    def set(self, *, actor: Actor, key: str, value: Any, reason: str | None = None) -> None:
+        require(actor, Permission.MANAGE_SETTINGS)
+        if key in (audit.HEAD_KEY,):
+            raise InvalidInput(_("This setting cannot be changed."))
+        with self._db.write() as s:
+            row = s.get(Setting, key)
+            old = row.value if row else None
+            if old == value:
+                return
+            if row is None:
+                s.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+            audit.append(s, actor, "update", [Change("setting", key, key, old, value)], reason)
+
+    def village(self) -> VillageIdentity:
+        return VillageIdentity.from_dict(self.get(VILLAGE_KEY))
+
+    def is_initialised(self) -> bool:
+        return bool(self.village().code)
+
+    def update_village(self, *, actor: Actor, **changes: Any) -> VillageIdentity:
+        require(actor, Permission.MANAGE_SETTINGS)
+        current = asdict(self.village())
+        unknown = set(changes) - set(current)
+        if unknown:
+            raise InvalidInput(_("Unknown village setting: {names}.")
+                               .format(names=", ".join(sorted(unknown))))
+        if "code" in changes and changes["code"] != current["code"]:
+            raise InvalidInput(_("The village code is fixed when the database is created."))
+        current.update({k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()})
+        self.set(actor=actor, key=VILLAGE_KEY, value=current)
+        return VillageIdentity.from_dict(current)
+
+    def init_village(self, *, actor: Actor, village_code: str) -> VillageIdentity:
+        """Fix the village of a new database: regions, identity and default programs."""
+        require(actor, Permission.MANAGE_SETTINGS)
+        code = normalize_code(village_code)
+        path = regions().path(code)
+        if path is None:
+            raise InvalidInput(
+                _("Village code {code} is not on the Kemendagri list. Use the form "
+                  "35.23.01.2001 (search with 'puskesos region search NAME').")
+                .format(code=village_code))
+        if self.is_initialised():
+            raise InvalidInput(_("This database already belongs to {village}.")
+                               .format(village=self.village().desa))
+        identity = VillageIdentity(
+            code=path.desa.code, desa=path.desa.name, desa_kind=path.desa.kind,
+            kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
+            provinsi=path.provinsi.name)
+        with self._db.write() as s:
+            parent = None
+            for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
+                if s.get(Region, region.code) is None:
+                    s.add(Region(code=region.code, name=region.name, level=region.level,
+                                 parent_code=parent))
+                parent = region.code
+            s.flush()
+            existing = set(s.scalars(select(Program.code)))
+            for pcode, name, target in DEFAULT_PROGRAMS:
+                if pcode not in existing:
+                    s.add(Program(code=pcode, name=name, target=target))
+            s.add(Setting(key=VILLAGE_KEY, value=asdict(identity)))
+            audit.append(s, actor, "create", [Change("setting", VILLAGE_KEY, "code", None,
+                                                     identity.code)], "new village database")
+        return identity
