@@ -23,7 +23,7 @@ from . import __version__, i18n, paths
 from .errors import InvalidInput, UserError
 from .i18n import _
 
-EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 DEFAULT_DEMO_VILLAGE = "35.23.01.2001"
 
 
@@ -197,9 +197,14 @@ def _db_check(args) -> int:
             if result["foreign_key_problems"]:
                 problems.append(_("{n} records point to records that do not exist.").format(
                     n=result["foreign_key_problems"]))
-        revision = current_revision(engine)
+        if result.get("integrity", ["ok"]) != ["ok"]:
+            revision = None  # the rest cannot be trusted on a damaged file
+        else:
+            revision = current_revision(engine)
         result["schema_revision"], result["program_schema"] = revision, head_revision()
-        if revision == head_revision():
+        if problems:
+            pass
+        elif revision == head_revision():
             chain = AuditTrail(Database(engine, result["database"])).verify()
             result["audit"] = dataclasses.asdict(chain)
             if not chain.ok:
@@ -357,6 +362,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("puskesos: " + _("Stopped; nothing was half-written."), file=sys.stderr)
         return EXIT_USER
+    except Exception as exc:  # noqa: BLE001 - last line of defence
+        from .db.engine import translate_db_error
+        known = translate_db_error(exc, args.db or "")
+        if known is not None:
+            print(f"puskesos: {known.message}", file=sys.stderr)
+            return EXIT_USER
+        log = crash_log(exc)
+        print("puskesos: " + _("An unexpected error happened (a bug). The details were saved "
+                               "to {path}; please send that file to support.").format(path=log),
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def crash_log(exc: BaseException) -> Path:
+    """Append the traceback to the log folder and return the log file."""
+    import traceback
+    path = paths.log_dir() / "crash.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {datetime.now().isoformat()} puskesos {__version__}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 if __name__ == "__main__":

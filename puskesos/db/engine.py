@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,11 +59,19 @@ def _check_sqlite_path(path: Path, must_exist: bool) -> None:
               "the right file or restore a backup.").format(path=path))
 
 
+def busy_timeout_ms() -> int:
+    """How long a write waits for another writer before giving up (ms)."""
+    try:
+        return int(os.environ.get("PUSKESOS_BUSY_TIMEOUT_MS", "10000"))
+    except ValueError:
+        return 10000
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # Autocommit at the driver level; we issue BEGIN ourselves (see _begin).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = FULL")

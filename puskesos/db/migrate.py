@@ -52,20 +52,29 @@ def sqlite_path(engine: Engine) -> Path | None:
 
 
 def snapshot_sqlite(source: Path, dest: Path) -> Path:
-    """Consistent copy of a live SQLite database (the online backup API)."""
+    """Consistent copy of a live SQLite database (the online backup API).
+
+    Written to ``dest.part`` and renamed when complete; on failure nothing
+    is left behind.
+    """
     tmp = dest.with_name(dest.name + ".part")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        out = sqlite3.connect(tmp)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            src.backup(out)
-            # A copy is one self-contained file, not a WAL database.
-            out.execute("PRAGMA journal_mode = DELETE")
+            out = sqlite3.connect(tmp)
+            try:
+                src.backup(out)
+                # A copy is one self-contained file, not a WAL database.
+                out.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                out.close()
         finally:
-            out.close()
-    finally:
-        src.close()
-    tmp.replace(dest)
+            src.close()
+        tmp.replace(dest)
+    except BaseException:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        raise
     return dest
 
 

@@ -154,7 +154,11 @@ class BackupService:
         except OSError as exc:
             raise _disk_error(exc) from exc
         except sqlite3.Error as exc:
-            raise _disk_error(OSError(errno.EIO, str(exc))) from exc
+            # SQLite reports a full disk as "database or disk is full" and a
+            # drive that refuses to grow the file as "disk I/O error".
+            raise DiskFull(_("The backup could not be written: the disk is full or the drive "
+                             "failed. Free some space or choose another drive; the database "
+                             "was not changed.")) from exc
         finally:
             for leftover in (snapshot, part):
                 try:
@@ -270,11 +274,17 @@ def check_sqlite(path: Path) -> dict:
     """Integrity and foreign-key check of a SQLite file (read only)."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
-        fk = con.execute("PRAGMA foreign_key_check").fetchall()
+        try:
+            integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            integrity = [str(exc)]
+        try:
+            fk = len(con.execute("PRAGMA foreign_key_check").fetchall())
+        except sqlite3.DatabaseError:
+            fk = None
     finally:
         con.close()
-    return {"integrity": integrity, "foreign_key_problems": len(fk)}
+    return {"integrity": integrity, "foreign_key_problems": fk}
 
 
 def schema_status(db: Database) -> dict:

@@ -1,0 +1,32 @@
+"""Builders for test data (valid by default, so a test changes only what it tests)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from puskesos.core.identifiers import make_kk, make_nik
+from puskesos.core.validation import HouseholdInput, MemberInput
+
+KEC = "35.23.01"
+
+
+def nik(born: date, sex: str, serial: int = 1) -> str:
+    return make_nik(kecamatan_code=KEC, birth_date=born, sex=sex, serial=serial)
+
+
+def member(name="SUPARMAN", sex="L", born=date(1975, 3, 14), rel="1", serial=1,
+           **extra) -> MemberInput:
+    values = dict(name=name, sex=sex, relationship_code=rel, birth_date=born,
+                  nik=nik(born, sex, serial), birth_place="TUBAN")
+    values.update(extra)
+    return MemberInput(**values)
+
+
+def family() -> tuple[HouseholdInput, list[MemberInput]]:
+    house = HouseholdInput(no_kk=make_kk(kecamatan_code=KEC, recorded=date(2015, 6, 2), serial=44),
+                           dusun="KRAJAN", rw="1", rt="2", address="JL. MELATI 3",
+                           floor="8", wall="4", floor_area=36.0)
+    people = [member(),
+              member("SITI AMINAH", "P", date(1979, 8, 21), "2", serial=2),
+              member("BAGUS", "L", date(2008, 1, 5), "3", serial=3)]
+    return house, people

@@ -1,0 +1,141 @@
+"""The command line as a user (or a script at the kabupaten) runs it: a real
+process, real files, exit codes and one-line Indonesian messages."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, env=None, timeout=120):
+    full_env = dict(os.environ, PUSKESOS_LANG="id", **(env or {}))
+    return subprocess.run([sys.executable, "-m", "puskesos", *args], capture_output=True,
+                          text=True, cwd=ROOT, env=full_env, timeout=timeout)
+
+
+@pytest.fixture
+def village(tmp_path, demo_db):
+    path = tmp_path / "desa.sqlite"
+    shutil.copy(demo_db, path)
+    return path
+
+
+def test_init_creates_village_and_admin(tmp_path):
+    db = tmp_path / "baru.sqlite"
+    result = run("--db", str(db), "init", "--village", "3523012001", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["village"]["desa"] == "Jlodro"
+    assert data["village"]["kabupaten"] == "Kabupaten Tuban"
+    assert len(data["admin_password"]) >= 8  # generated, shown once
+    again = run("--db", str(db), "init", "--village", "3523012001")
+    assert again.returncode == 2 and "Jlodro" in again.stderr
+
+
+def test_unknown_village_code_is_refused_with_a_clear_message(tmp_path):
+    result = run("--db", str(tmp_path / "x.sqlite"), "init", "--village", "35.23.01.9999")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "tidak ada" in result.stderr.lower()
+
+
+def test_demo_json_reports_counts_and_planted_problems(tmp_path):
+    result = run("--db", str(tmp_path / "d.sqlite"), "demo", "--households", "120", "--seed",
+                 "3", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["households"] == 120 and data["members"] > 120
+    assert {"nik_dob_mismatch", "household_without_head", "missing_no_kk"} <= set(data["planted"])
+    listed = json.loads(run("--db", str(tmp_path / "d.sqlite"), "households", "--json",
+                            "--limit", "5").stdout)
+    assert listed["total"] == 120 and len(listed["households"]) == 5
+
+
+def test_wrong_db_path(tmp_path):
+    result = run("--db", str(tmp_path / "tidak" / "ada.sqlite"), "households")
+    assert result.returncode == 1
+    assert "tidak ditemukan" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_corrupt_database_file(tmp_path):
+    bad = tmp_path / "rusak.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    result = run("--db", str(bad), "households")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert bad.read_bytes().startswith(b"this is not")  # untouched
+
+
+def test_damaged_sqlite_pages_are_reported(village):
+    # overwrite a stretch in the middle of the file: a torn write or a bad sector
+    data = bytearray(village.read_bytes())
+    start = len(data) // 2
+    data[start:start + 8192] = b"\xff" * 8192
+    village.write_bytes(bytes(data))
+    result = run("--db", str(village), "db", "check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_locked_database_gives_a_clear_message(village):
+    holder = sqlite3.connect(village)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        # reading still works under WAL while another program writes ...
+        assert run("--db", str(village), "households", "--limit", "1").returncode == 0
+        # ... but a write waits, then says what is going on
+        result = run("--db", str(village), "user", "add", "budi", "--role", "operator",
+                     "--password", "rahasia1", env={"PUSKESOS_BUSY_TIMEOUT_MS": "200"})
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 1
+    assert "sedang dipakai" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_check_finds_tampering(village):
+    assert run("--db", str(village), "db", "check").returncode == 0
+    con = sqlite3.connect(village)
+    con.execute("UPDATE audit_event SET actor = 'someone' WHERE seq = 10")
+    con.commit()
+    con.close()
+    result = run("--db", str(village), "db", "check", "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["audit"]["first_bad_seq"] == 10 and not report["ok"]
+
+
+def test_backup_and_restore_round_trip(village, tmp_path):
+    out = tmp_path / "cadangan.zip"
+    assert run("--db", str(village), "db", "backup", "--out", str(out)).returncode == 0
+    con = sqlite3.connect(village)
+    before = con.execute("SELECT count(*) FROM member").fetchone()[0]
+    con.execute("DELETE FROM participation")
+    con.execute("DELETE FROM member")
+    con.commit()
+    con.close()
+    result = run("--db", str(village), "db", "restore", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    kept = Path(json.loads(result.stdout)["kept"])
+    assert kept.exists()  # the damaged state was kept, not thrown away
+    con = sqlite3.connect(village)
+    assert con.execute("SELECT count(*) FROM member").fetchone()[0] == before
+    assert run("--db", str(village), "db", "check").returncode == 0
+
+
+def test_region_search():
+    result = run("region", "search", "jlodro", "--json")
+    assert json.loads(result.stdout)["regions"][0]["code"] == "35.23.01.2001"
+
+
+def test_english_messages_on_request(tmp_path):
+    result = run("--lang", "en", "--db", str(tmp_path / "none.sqlite"), "households")
+    assert "does not exist" in result.stderr
+
+
+def test_usage_error_exit_code():
+    assert run("db").returncode == 2
