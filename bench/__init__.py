@@ -1,0 +1,1 @@
+"""Benchmarks. Not tests: each reports a ratio to a limit measured in the same run."""

@@ -1,0 +1,28 @@
+"""python -m bench [NAME ...]: run the benchmarks and write bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from bench.common import write_results
+
+
+def main(names: list[str]) -> int:
+    results = []
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not info.name.startswith("bench_"):
+            continue
+        if names and info.name.removeprefix("bench_") not in names:
+            continue
+        module = importlib.import_module(f"bench.{info.name}")
+        print(f"running {info.name} …", flush=True)
+        results.extend(module.run())
+    print(write_results(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

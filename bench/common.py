@@ -1,0 +1,76 @@
+"""Timing, the machine line and the results file."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+@dataclass
+class Result:
+    name: str
+    what: str
+    seconds: float
+    limit_name: str
+    limit_seconds: float
+    budget: float  # the largest acceptable ratio
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.limit_seconds if self.limit_seconds else float("inf")
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio <= self.budget
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` runs (noise on a shared machine only adds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def machine_line() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
+                      if l.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores{mem}, "
+            f"Python {platform.python_version()}")
+
+
+def write_results(results: list[Result]) -> str:
+    lines = ["# Benchmark results", "",
+             f"Run {datetime.now():%Y-%m-%d %H:%M} on: {machine_line()}", "",
+             "Each benchmark is timed against a limit measured in the same run on the same "
+             "machine; the ratio is what counts, not the seconds.", "",
+             "| benchmark | what | seconds | limit (same run) | limit s | ratio | budget | ok |",
+             "|---|---|---:|---|---:|---:|---:|---|"]
+    for r in results:
+        lines.append(f"| {r.name} | {r.what} | {r.seconds:.3f} | {r.limit_name} | "
+                     f"{r.limit_seconds:.3f} | {r.ratio:.2f} | {r.budget:.1f} | "
+                     f"{'yes' if r.ok else 'NO'} |")
+    text = "\n".join(lines) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+    return text
