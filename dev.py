@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -119,7 +120,7 @@ def start_postgres() -> str | None:
             return None
     sql = (f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='{PG_ROLE}') THEN "
            f"CREATE ROLE {PG_ROLE} LOGIN SUPERUSER PASSWORD '{PG_PASSWORD}'; END IF; END$$;")
-    if run(["su", "postgres", "-c", f"psql -q -p {port} -c \"{sql}\""]) != 0:
+    if run(["su", "postgres", "-c", f"psql -q -p {port} -c {shlex.quote(sql)}"]) != 0:
         return None
     return f"postgresql://{PG_ROLE}:{PG_PASSWORD}@127.0.0.1:{port}/postgres"
 

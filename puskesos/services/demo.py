@@ -24,7 +24,7 @@ from ..core.identifiers import make_kk, make_nik
 from ..core.permissions import Permission
 from ..core.regions import regions
 from ..jobs import CancelToken, Progress
-from ..models import AuditEvent, Household, Member, Officer, Participation, new_id, utcnow
+from ..models import Household, Member, Officer, Participation, new_id, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
@@ -271,12 +271,15 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
 
     with services.db.write() as s:
         existing_officers = s.scalar(select(Officer.id).limit(1))
-        for table, rows in ((Household, hh_rows), (Member, m_rows), (Participation, p_rows)):
-            for start in range(0, len(rows), 5000):
-                s.execute(insert(table), rows[start:start + 5000])
+        conn = s.connection()
+        tables = [(Household, hh_rows), (Member, m_rows), (Participation, p_rows)]
         if existing_officers is None:
-            s.execute(insert(Officer), o_rows)
+            tables.append((Officer, o_rows))
             report.officers = len(o_rows)
+        for model, rows in tables:
+            uniform = _uniform(model, rows)
+            for start in range(0, len(uniform), 5000):
+                conn.execute(insert(model.__table__), uniform[start:start + 5000])
         changes = ([created("household", r) for r in hh_rows]
                    + [created("member", r) for r in m_rows]
                    + [created("participation", r) for r in p_rows])
@@ -288,6 +291,16 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
     if progress is not None:
         progress.report(households, households)
     return report
+
+
+def _uniform(model, rows: list[dict]) -> list[dict]:
+    """Rows with every column present, so the driver inserts them in one batch."""
+    now = utcnow()
+    base = {c.key: None for c in model.__table__.columns}
+    base.update(created_at=now, updated_at=now, version=1)
+    if "sort_order" in base:
+        base["sort_order"] = 0
+    return [{**base, **row} for row in rows]
 
 
 def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
