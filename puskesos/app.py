@@ -3,20 +3,54 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .core.codes import Role
 from .errors import UserError
 from .i18n import _
 
 
+def first_start_creator(target: str):
+    """The function the first-start dialog calls to create the village database."""
+    from .services import Actor, open_services
+
+    def create(village_code: str, username: str, full_name: str, password: str) -> str | None:
+        try:
+            services = open_services(target, create=True)
+        except UserError as exc:
+            return exc.message
+        try:
+            services.settings.init_village(actor=Actor("setup", Role.ADMIN.value),
+                                           village_code=village_code)
+            services.auth.create_first_admin(username=username, password=password,
+                                             full_name=full_name or username)
+        except UserError as exc:
+            return exc.message
+        finally:
+            services.close()
+        return None
+
+    return create
+
+
+def needs_first_start(target: str) -> bool:
+    from .db.engine import is_url
+    return not is_url(target) and not Path(target).exists()
+
+
 def run_window(target: str) -> int:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
     from .services import Actor, open_services
+    from .ui.first_start import FirstStartDialog
     from .ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Puskesos")
+    if needs_first_start(target):
+        dialog = FirstStartDialog(first_start_creator(target))
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return 0
     try:
         services = open_services(target)
     except UserError as exc:

@@ -139,3 +139,33 @@ def test_english_messages_on_request(tmp_path):
 
 def test_usage_error_exit_code():
     assert run("db").returncode == 2
+
+
+def _limit_file_size_to(limit):
+    def apply():
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_full_disk_while_saving_loses_nothing(village):
+    # Given a village whose drive can grow the files by only a little
+    size = village.stat().st_size
+    con = sqlite3.connect(village)
+    households = con.execute("SELECT count(*) FROM household").fetchone()[0]
+    con.close()
+    # When a big write (400 more households) runs out of space
+    result = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(village), "demo",
+                             "--households", "400"], capture_output=True, text=True, cwd=ROOT,
+                            env=dict(os.environ, PUSKESOS_LANG="id"),
+                            preexec_fn=_limit_file_size_to(size + 64 * 1024))
+    # Then the user is told, and the stored data is exactly as before
+    assert result.returncode == 1, result.stderr
+    assert "disk" in result.stderr.lower() and "Traceback" not in result.stderr
+    con = sqlite3.connect(village)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT count(*) FROM household").fetchone()[0] == households
+    con.close()
+    assert run("--db", str(village), "db", "check").returncode == 0

@@ -11,6 +11,7 @@ from datetime import date
 from ..i18n import _
 from . import codes
 from .identifiers import Severity, check_kk, check_nik
+from .regions import regions
 
 MAX_AGE_YEARS = 120
 
@@ -175,6 +176,14 @@ def check_member(m: MemberInput, *, index: int | None = None,
         result = check_nik(m.nik, birth_date=m.birth_date, sex=sex, today=today)
         for issue in result.issues:
             out.append(Problem("nik", issue.severity, issue.code, issue.message, index))
+        if result.ok and result.info is not None and not result.info.placeholder \
+                and not regions().has_kecamatan(result.value[:6]):
+            # Kecamatan are split and renamed (pemekaran): an old prefix is real.
+            out.append(Problem("nik", Severity.WARNING, "nik.kecamatan_unknown",
+                               _("The NIK's region code {code} is not on the current "
+                                 "kecamatan list. Check the first six digits against the "
+                                 "card; an older code can be right after a region split.")
+                               .format(code=result.info.kecamatan), index))
     else:
         out.append(Problem("nik", Severity.WARNING, "nik.missing",
                            _("No NIK. Ask for the KK/KTP, or use the DTSEN placeholder code "

@@ -117,6 +117,10 @@ def translate_db_error(exc: BaseException, location: str = "") -> UserError | No
     if "database or disk is full" in text or "no space left" in text:
         return DiskFull(_("The disk is full. Free some space (or choose another drive) "
                           "and try again; nothing was changed."))
+    if "disk i/o error" in text:
+        return DiskFull(_("The program could not write to the disk: it is full or the drive "
+                          "failed. Free some space or check the drive; the change was not "
+                          "saved and the data stored before is intact."))
     if "database is locked" in text or "database is busy" in text:
         return DatabaseUnavailable(
             _("The database is being used by another program or window. Close it and "

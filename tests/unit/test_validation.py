@@ -66,3 +66,12 @@ def test_same_nik_twice_in_household():
 def test_rt_must_be_a_small_number():
     house, people = family()
     assert "area.invalid" in codes(check_household(replace(house, rt="A1"), people, today=TODAY))
+
+
+def test_nik_from_a_kecamatan_not_on_the_list_is_only_a_warning():
+    from puskesos.core.identifiers import make_nik
+    m = replace(member(), nik=make_nik(kecamatan_code="35.23.99", birth_date=date(1975, 3, 14),
+                                       sex="L", serial=5))
+    problems = check_member(m, today=TODAY)
+    assert codes(problems) == {"nik.kecamatan_unknown"}
+    assert not any(p.is_error for p in problems)
