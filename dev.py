@@ -56,8 +56,13 @@ def ensure_venv(extras: str) -> None:
             venv.EnvBuilder(with_pip=True).create(VENV)
         except Exception as exc:  # ensurepip missing (Debian: python3-venv)
             shutil.rmtree(VENV, ignore_errors=True)
-            sys.exit(f"[dev] cannot create a virtual environment ({exc}). On Debian/Ubuntu "
-                     "install it first: apt-get install python3-venv")
+            minor = f"python3.{sys.version_info.minor}-venv"
+            if is_root_debian() and run(["apt-get", "-qq", "install", "-y", "python3-venv",
+                                         minor]) == 0:
+                venv.EnvBuilder(with_pip=True).create(VENV)
+            else:
+                sys.exit(f"[dev] cannot create a virtual environment ({exc}). On "
+                         "Debian/Ubuntu install it first: apt-get install python3-venv")
     stamp = VENV / f".installed-{extras or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
@@ -111,8 +116,13 @@ def start_postgres() -> str | None:
     clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
     if not clusters.strip():
         version = sorted(p.name for p in Path("/usr/lib/postgresql").iterdir())[-1]
-        run(["pg_createcluster", version, "main"])
+        if run(["pg_createcluster", version, "main"]) != 0:
+            say("could not create a PostgreSQL cluster; PostgreSQL tests cannot run")
+            return None
         clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
+    if len(clusters.split()) < 4:
+        say("no PostgreSQL cluster found; PostgreSQL tests cannot run")
+        return None
     version, name, port, status = clusters.split()[:4]
     if status != "online":
         say(f"starting PostgreSQL {version}/{name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -41,8 +42,10 @@ def needs_first_start(target: str) -> bool:
 def run_window(target: str) -> int:
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-    from .services import Actor, open_services
+    from . import i18n
+    from .services import open_services
     from .ui.first_start import FirstStartDialog
+    from .ui.login import LoginDialog
     from .ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -56,12 +59,15 @@ def run_window(target: str) -> int:
     except UserError as exc:
         QMessageBox.critical(None, _("Puskesos"), exc.message)
         return 1
-    # Until the login screen exists the window is a read-only view with masked NIKs.
-    actor = Actor(username="viewer", role=Role.KEPALA_DESA.value,
-                  full_name=_("View only (NIK masked)"))
-    window = MainWindow(services, actor)
-    window.show()
     try:
+        if "PUSKESOS_LANG" not in os.environ:
+            i18n.set_language(services.settings.preferences().language)
+        login = LoginDialog(services)
+        if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
+            return 0
+        window = MainWindow(services, login.user.actor)
+        window.show()
+        window.backup_if_due()
         return app.exec()
     finally:
         services.close()

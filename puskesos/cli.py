@@ -65,17 +65,29 @@ def _actor(args):
 
 # ---------------------------------------------------------------- commands
 def cmd_init(args) -> int:
+    from .core.regions import normalize_code, regions
+    from .services.auth import AuthService
+    if regions().path(normalize_code(args.village)) is None:
+        raise InvalidInput(
+            _("Village code {code} is not on the Kemendagri list. Use the form "
+              "35.23.01.2001 (search with 'puskesos region search NAME').")
+            .format(code=args.village))
+    password, generated = args.password or os.environ.get("PUSKESOS_ADMIN_PASSWORD"), False
+    if not password and sys.stdin.isatty():
+        password = getpass.getpass(_("Password for the administrator: "))
+    if not password:
+        password, generated = secrets.token_urlsafe(9), True
+    # Refuse a bad name or password before anything is written, so a failed
+    # init can simply be run again.
+    AuthService.check_new_credentials(args.admin, password)
     services = _open(args, create=True)
     try:
         identity = services.settings.init_village(actor=_actor(args), village_code=args.village)
-        password, generated = args.password or os.environ.get("PUSKESOS_ADMIN_PASSWORD"), False
         if not services.auth.has_users():
-            if not password and sys.stdin.isatty():
-                password = getpass.getpass(_("Password for the administrator: "))
-            if not password:
-                password, generated = secrets.token_urlsafe(9), True
             services.auth.create_first_admin(username=args.admin, password=password,
                                              full_name=args.admin_name or "Administrator")
+        else:
+            generated = False
         data = {"village": dataclasses.asdict(identity), "database": services.db.location,
                 "admin": args.admin}
         text = _("Village {desa} ({code}) is set up in {path}.").format(
@@ -117,6 +129,12 @@ def cmd_demo(args) -> int:
                     services.auth.create_user(actor=actor, username=username,
                                               password=DEMO_PASSWORD, full_name=name, role=role)
                 users.append(username)
+        real = services.households.counts(actor=actor).households and not \
+            services.settings.get("demo", False)
+        if real and not args.force:
+            raise InvalidInput(_("This database holds a real village's data; invented demo "
+                                 "households would mix with it. Use a new file with --db, or "
+                                 "add --force if you really mean it."))
         services.settings.set(actor=actor, key="demo", value=True)
         report = demo.generate(services, actor=actor, households=args.households, seed=args.seed)
         data = dataclasses.asdict(report) | {"database": services.db.location,
@@ -290,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     def reporting(sp):
-        sp.add_argument("--json", action="store_true", help="machine-readable output")
+        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output")
         # --db and --lang may also follow the command
         sp.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         sp.add_argument("--lang", choices=sorted(i18n.LANGUAGES), default=argparse.SUPPRESS,
@@ -308,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--households", type=int, default=500)
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--village", default=DEFAULT_DEMO_VILLAGE)
+    sp.add_argument("--force", action="store_true",
+                    help="add demo households even to a database with real data")
     sp.set_defaults(func=cmd_demo)
 
     dbp = sub.add_parser("db", help="upgrade, check, back up or restore the database")

@@ -169,3 +169,64 @@ def test_full_disk_while_saving_loses_nothing(village):
     assert con.execute("SELECT count(*) FROM household").fetchone()[0] == households
     con.close()
     assert run("--db", str(village), "db", "check").returncode == 0
+
+
+def test_paths_with_hash_and_percent_back_up_and_restore_the_real_data(tmp_path, demo_db):
+    folder = tmp_path / "Desa #2 100%"
+    folder.mkdir()
+    db = folder / "v?x.sqlite"
+    shutil.copy(demo_db, db)
+    out = folder / "c#1.zip"
+    assert run("--db", str(db), "db", "backup", "--out", str(out)).returncode == 0
+    with __import__("zipfile").ZipFile(out) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["counts"]["household"] == 300
+    assert run("--db", str(db), "db", "restore", str(out)).returncode == 0
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM household").fetchone()[0] == 300
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no stray files
+
+
+def test_restore_while_the_program_has_the_database_open(village, tmp_path):
+    out = tmp_path / "b.zip"
+    assert run("--db", str(village), "db", "backup", "--out", str(out)).returncode == 0
+    from puskesos.services import open_services
+    from tests.conftest import ADMIN
+    live = open_services(str(village))
+    live.officers.add(actor=ADMIN, name="SESUDAH CADANGAN", role="kader")
+    assert run("--db", str(village), "db", "restore", str(out)).returncode == 0
+    # the open program sees the restored data and its next write is kept
+    assert "SESUDAH CADANGAN" not in [o.name for o in live.officers.roster()]
+    live.officers.add(actor=ADMIN, name="SETELAH PEMULIHAN", role="kader")
+    live.close()
+    con = sqlite3.connect(village)
+    names = [r[0] for r in con.execute("SELECT name FROM officer")]
+    assert "SETELAH PEMULIHAN" in names and "SESUDAH CADANGAN" not in names
+
+
+def test_failed_init_writes_nothing_and_can_be_repeated(tmp_path):
+    db = tmp_path / "baru.sqlite"
+    bad = run("--db", str(db), "init", "--village", "35.23.01.2001", "--password", "abc")
+    assert bad.returncode == 2 and not db.exists()
+    good = run("--db", str(db), "init", "--village", "35.23.01.2001", "--password", "rahasia1")
+    assert good.returncode == 0, good.stderr
+
+
+def test_demo_refuses_to_mix_into_a_real_village(tmp_path):
+    db = tmp_path / "nyata.sqlite"
+    assert run("--db", str(db), "init", "--village", "35.23.01.2001", "--password",
+               "rahasia1").returncode == 0
+    from puskesos.services import open_services
+    from tests.conftest import ADMIN
+    from tests.helpers import family
+    svc = open_services(str(db))
+    house, people = family()
+    svc.households.save(actor=ADMIN, household=house, members=people)
+    svc.close()
+    result = run("--db", str(db), "demo", "--households", "5")
+    assert result.returncode == 2 and "--force" in result.stderr
+
+
+def test_json_flag_before_the_subcommand():
+    result = run("region", "--json", "search", "jlodro")
+    assert json.loads(result.stdout)["regions"][0]["code"] == "35.23.01.2001"

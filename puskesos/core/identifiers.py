@@ -194,14 +194,25 @@ def check_nik(raw: str | int | None, *, birth_date: date | None = None,
     issues = _check_format(value, "NIK", "nik")
     if len(value) != 16 or not _DIGITS.fullmatch(value):
         return CheckResult(value, tuple(issues), None)
-    born = _nik_birth_date(value, today)
-    if born is None:
+    day, month = int(value[6:8]), int(value[8:10])
+    if not (1 <= day <= 31 or 41 <= day <= 71) or not 1 <= month <= 12:
         issues.append(Issue(Severity.ERROR, "nik.date", _(
             "The birth date part of the NIK ({digits}) is not a real date in the past. Please "
             "check digits 7 to 12 against the card (for women the day is increased by 40)."
         ).format(digits=value[6:12])))
     if issues:
         return CheckResult(value, tuple(issues), None)
+    born = _nik_birth_date(value, today)
+    if born is None:
+        # e.g. 31-04 or 29-02 of a non-leap year: such cards exist (PP 37/2007 keeps
+        # the NIK even when its date is wrong), so the person can still be recorded.
+        nik_sex = "P" if day > 40 else "L"
+        issue = Issue(Severity.WARNING, "nik.date_nonexistent", _(
+            "The birth date part of the NIK ({digits}) is not a real calendar date. Check "
+            "digits 7 to 12 against the card; if the card says so, keep it."
+        ).format(digits=value[6:12]))
+        return CheckResult(value, (issue,), NikInfo(value, *_region(value), None, nik_sex,
+                                                     value[12:]))
 
     nik_sex = "P" if int(value[6:8]) > 40 else "L"
     if birth_date is not None and (born.day, born.month, born.year % 100) != (

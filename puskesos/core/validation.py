@@ -139,7 +139,7 @@ def _code_problems(obj, code_fields, member: int | None) -> list[Problem]:
 
 
 def _area_number(value: str | None) -> bool:
-    return value in (None, "") or (value.isdigit() and len(value) <= 3)
+    return value in (None, "") or (value.isascii() and value.isdigit() and len(value) <= 3)
 
 
 def check_member(m: MemberInput, *, index: int | None = None,

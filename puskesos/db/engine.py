@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DatabaseUnavailable, DiskFull, UserError
+from ..errors import Conflict, DatabaseUnavailable, DiskFull, UserError
 from ..i18n import _
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -100,7 +101,8 @@ def open_engine(target: str, *, must_exist: bool = True) -> Engine:
     else:
         path = Path(target).expanduser()
         _check_sqlite_path(path, must_exist)
-        engine = create_engine(f"sqlite:///{path}")
+        # URL.create keeps '?', '#' and '%' in the path as they are
+        engine = create_engine(URL.create("sqlite", database=str(path)))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -121,6 +123,9 @@ def translate_db_error(exc: BaseException, location: str = "") -> UserError | No
         return DiskFull(_("The program could not write to the disk: it is full or the drive "
                           "failed. Free some space or check the drive; the change was not "
                           "saved and the data stored before is intact."))
+    if "deadlock detected" in text or "could not serialize" in text:
+        return Conflict(_("Someone else saved this record meanwhile. Open it again and "
+                          "repeat your change."))
     if "database is locked" in text or "database is busy" in text:
         return DatabaseUnavailable(
             _("The database is being used by another program or window. Close it and "
@@ -174,6 +179,9 @@ class Database:
         try:
             with self._write.begin() as session:
                 yield session
+        except StaleDataError as exc:
+            raise Conflict(_("Someone else saved this record meanwhile. Open it again and "
+                             "repeat your change.")) from exc
         except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
             error = translate_db_error(exc, self.location)
             if error is None:

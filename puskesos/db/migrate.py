@@ -51,6 +51,11 @@ def sqlite_path(engine: Engine) -> Path | None:
     return Path(engine.url.database)
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a SQLite file whose path may hold '#', '?' or '%'."""
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
 def snapshot_sqlite(source: Path, dest: Path) -> Path:
     """Consistent copy of a live SQLite database (the online backup API).
 
@@ -59,7 +64,7 @@ def snapshot_sqlite(source: Path, dest: Path) -> Path:
     """
     tmp = dest.with_name(dest.name + ".part")
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        src = read_only(source)
         try:
             out = sqlite3.connect(tmp)
             try:

@@ -61,6 +61,9 @@ class Household(Tracked, Base):
     desil: Mapped[int | None] = mapped_column(Integer, index=True)
     desil_period: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    #: lower-case names, NIKs, No KK and address of the household, kept by the
+    #: services, so that a search is one scan of one table (see households.py)
+    search_text: Mapped[str | None] = mapped_column(Text)
 
     members: Mapped[list["Member"]] = relationship(
         back_populates="household", order_by="Member.sort_order"

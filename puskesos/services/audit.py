@@ -82,6 +82,19 @@ class ChainReport:
     problem: str | None
 
 
+def _ensure_head(session: Session) -> None:
+    """Create the chain head once; two first writers at the same time both succeed."""
+    if session.get(Setting, HEAD_KEY) is not None:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(Setting).values(key=HEAD_KEY, value={"seq": 0, "hash": GENESIS})
+                    .on_conflict_do_nothing(index_elements=["key"]))
+
+
 def append(session: Session, actor: Actor | str, action: str, changes: Iterable[Change],
            reason: str | None = None) -> int:
     """Append events for ``changes`` inside the caller's transaction.
@@ -91,12 +104,10 @@ def append(session: Session, actor: Actor | str, action: str, changes: Iterable[
     write-locked (SQLite ``BEGIN IMMEDIATE``).
     """
     name = actor.username if isinstance(actor, Actor) else actor
+    _ensure_head(session)
     head = session.execute(
         select(Setting).where(Setting.key == HEAD_KEY).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = Setting(key=HEAD_KEY, value={"seq": 0, "hash": GENESIS})
-        session.add(head)
+    ).scalar_one()
     seq, prev = int(head.value["seq"]), head.value["hash"]
     at = utcnow()
     rows = []

@@ -24,6 +24,7 @@ LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 6
 
 _hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("no such user")
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,14 @@ class AuthService:
 
     def create_first_admin(self, *, username: str, password: str, full_name: str) -> UserInfo:
         """Create the administrator of a new database (only while there is no user)."""
-        if self.has_users():
-            raise InvalidInput(_("This database already has users; log in as an "
-                                 "administrator to add more."))
         return self._create(Actor(username="setup", role=Role.ADMIN.value), username,
-                            password, full_name, Role.ADMIN.value)
+                            password, full_name, Role.ADMIN.value, first=True)
+
+    @staticmethod
+    def check_new_credentials(username: str, password: str) -> None:
+        """Raise InvalidInput for a user name or password that would be refused."""
+        _check_username(username)
+        _check_password(password)
 
     def create_user(self, *, actor: Actor, username: str, password: str, full_name: str,
                     role: str) -> UserInfo:
@@ -82,7 +86,7 @@ class AuthService:
         return self._create(actor, username, password, full_name, role)
 
     def _create(self, actor: Actor, username: str, password: str, full_name: str,
-                role: str) -> UserInfo:
+                role: str, first: bool = False) -> UserInfo:
         name = _check_username(username)
         try:
             Role.from_code(role)
@@ -90,6 +94,9 @@ class AuthService:
             raise InvalidInput(_("Unknown role {role}.").format(role=role)) from None
         _check_password(password)
         with self._db.write() as s:
+            if first and s.scalar(select(func.count()).select_from(User)):
+                raise InvalidInput(_("This database already has users; log in as an "
+                                     "administrator to add more."))
             if s.scalar(select(User).where(User.username == name)):
                 raise InvalidInput(_("User name {name} is already taken.").format(name=name))
             user = User(username=name, full_name=full_name.strip() or name, role=role,
@@ -106,9 +113,14 @@ class AuthService:
         name = username.strip().lower()
         now = utcnow()
         with self._db.write() as s:
-            user = s.scalar(select(User).where(User.username == name))
+            user = s.scalar(select(User).where(User.username == name).with_for_update())
             if user is None or not user.active:
-                # Same message as a wrong password: do not reveal which names exist.
+                # Same message and about the same time as a wrong password: do not
+                # reveal which names exist.
+                try:
+                    _hasher.verify(_DUMMY_HASH, password)
+                except (VerificationError, InvalidHashError):
+                    pass
                 raise AuthenticationFailed(_("Wrong user name or password."))
             if user.locked_until and user.locked_until > now:
                 minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)

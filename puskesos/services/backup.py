@@ -26,9 +26,9 @@ from sqlalchemy import text
 
 from .. import __version__
 from ..db.engine import Database
-from ..db.migrate import (head_revision, known_revisions, local_backup_dir, snapshot_sqlite,
-                          sqlite_path)
-from ..errors import DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, UserError
+from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read_only,
+                          snapshot_sqlite, sqlite_path)
+from ..errors import DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound, UserError
 from ..i18n import _
 from ..models import Setting, utcnow
 from . import audit
@@ -70,7 +70,7 @@ def _disk_error(exc: OSError) -> UserError:
 
 
 def _sqlite_counts(path: Path) -> dict:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = read_only(path)
     try:
         out = {}
         for table in ("household", "member", "audit_event"):
@@ -84,7 +84,7 @@ def _sqlite_counts(path: Path) -> dict:
 
 
 def _integrity(path: Path) -> str:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = read_only(path)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
@@ -92,7 +92,7 @@ def _integrity(path: Path) -> str:
 
 
 def _revision(path: Path) -> str | None:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = read_only(path)
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
@@ -129,8 +129,8 @@ class BackupService:
         if out.is_dir():
             out = out / default_backup_name(village)
         if not out.parent.is_dir():
-            raise InvalidInput(_("Folder {path} does not exist. Create it first or choose "
-                                 "another location.").format(path=out.parent))
+            raise NotFound(_("Folder {path} does not exist. Create it first or choose "
+                             "another location.").format(path=out.parent))
         snapshot = out.with_name(out.name + ".db.part")
         part = out.with_name(out.name + ".part")
         try:
@@ -154,6 +154,10 @@ class BackupService:
         except OSError as exc:
             raise _disk_error(exc) from exc
         except sqlite3.Error as exc:
+            from ..db.engine import translate_db_error
+            known = translate_db_error(exc, str(source))
+            if known is not None and not isinstance(known, DiskFull):
+                raise known from exc  # damaged or locked database, said as such
             # SQLite reports a full disk as "database or disk is full" and a
             # drive that refuses to grow the file as "disk I/O error".
             raise DiskFull(_("The backup could not be written: the disk is full or the drive "
@@ -193,7 +197,7 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
-        raise InvalidInput(_("Backup file {path} does not exist.").format(path=path)) from None
+        raise NotFound(_("Backup file {path} does not exist.").format(path=path)) from None
     except (zipfile.BadZipFile, OSError):
         raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
                            .format(path=path)) from None
@@ -221,8 +225,8 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
         raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
                              "another backup.").format(path=path))
     if _integrity(target) != "ok":
-        raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
-                             "another backup.").format(path=path))
+        raise InvalidInput(_("The database inside the backup {path} is damaged. Use another "
+                             "backup.").format(path=path))
     revision = _revision(target)
     if revision is not None and revision not in known_revisions():
         raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
@@ -233,23 +237,17 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
 def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) -> dict:
     """Replace ``database`` with the backup's copy; the current file is kept first.
 
-    Nothing may have the database open (the caller disposes its engines).
+    Safe while the program has the database open (see :func:`_copy_into`).
     Returns the backup's manifest with ``kept`` (where the old file went).
     """
     database = Path(database)
     if not database.parent.is_dir():
-        raise InvalidInput(_("Folder {path} does not exist. Create it first or choose "
-                             "another location.").format(path=database.parent))
+        raise NotFound(_("Folder {path} does not exist. Create it first or choose "
+                         "another location.").format(path=database.parent))
     with tempfile.TemporaryDirectory(dir=database.parent, prefix=".restore-") as tmp:
         manifest, extracted = read_backup(Path(backup_file), Path(tmp))
         kept = None
         if database.exists():
-            try:
-                con = sqlite3.connect(database)
-                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                con.close()
-            except sqlite3.Error:
-                pass  # a damaged current file is still kept as it is below
             folder = keep_dir or local_backup_dir(database)
             kept = folder / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.sqlite"
             try:
@@ -257,22 +255,57 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) 
             except sqlite3.Error:
                 import shutil
                 shutil.copy2(database, kept)
-        try:
-            os.replace(extracted, database)
-        except OSError as exc:
-            raise _disk_error(exc) from exc
-        for suffix in ("-wal", "-shm"):
-            try:
-                Path(f"{database}{suffix}").unlink()
-            except FileNotFoundError:
-                pass
+        _copy_into(extracted, database)
     manifest["kept"] = str(kept) if kept else None
     return manifest
 
 
+def _copy_into(source: Path, database: Path) -> None:
+    """Put ``source``'s content into ``database``.
+
+    A readable database is overwritten page by page with SQLite's backup API,
+    which takes the database's lock and resets its WAL, so a program that has
+    it open sees the restored data (or waits) instead of writing into a
+    replaced file.  A file SQLite cannot read at all is simply replaced.
+    """
+    from ..db.engine import busy_timeout_ms
+    try:
+        dst = sqlite3.connect(database, timeout=busy_timeout_ms() / 1000)
+        try:
+            dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            src = read_only(source)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+            dst.execute("PRAGMA journal_mode = WAL")
+        finally:
+            dst.close()
+        return
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            raise DatabaseUnavailable(
+                _("The database is being used by another program or window. Close it and "
+                  "try again; nothing was changed.")) from exc
+        if "full" in str(exc).lower() or "i/o" in str(exc).lower():
+            raise DiskFull(_("There is not enough space on the disk for the backup. Free "
+                             "some space or choose another drive; the database was not "
+                             "changed.")) from exc
+        damaged = True
+    except sqlite3.DatabaseError:
+        damaged = True
+    if damaged:
+        try:
+            os.replace(source, database)
+        except OSError as exc:
+            raise _disk_error(exc) from exc
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
 def check_sqlite(path: Path) -> dict:
     """Integrity and foreign-key check of a SQLite file (read only)."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = read_only(path)
     try:
         try:
             integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]

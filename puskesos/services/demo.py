@@ -28,6 +28,7 @@ from ..models import Household, Member, Officer, Participation, new_id, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
+from .households import compose_search_text
 
 MALE = ("AHMAD", "BUDI", "SLAMET", "SUGENG", "JOKO", "AGUS", "BAMBANG", "SUPRIYADI",
         "HARYANTO", "WAHYU", "EKO", "DWI", "RUDI", "HERU", "SUTRISNO", "MULYONO", "PAIJO",
@@ -235,6 +236,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         for order, m in enumerate(members):
             m.update(household_id=hid, sort_order=order)
             m_rows.append(m)
+        hh["_members"] = members
         kids = any(_age(m["birth_date"], today) < 18 for m in members)
         wanted = []
         if desil is not None and desil <= 2 and kids and rng.random() < 0.7:
@@ -257,6 +259,10 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             progress.report(i, households)
 
     _plant_problems(rng, hh_rows, m_rows, p_rows, report, period, today)
+    for hh in hh_rows:
+        people = hh.pop("_members")
+        hh["search_text"] = compose_search_text(hh["no_kk"], hh["dtsen_id"], hh["address"],
+                                                hh["dusun"], [(m["name"], m["nik"]) for m in people])
 
     officers = [("SUHARTINI", "koordinator", "081234560001"), ("AGUS SALIM", "tksk", "081234560002"),
                 ("DEWI LESTARI", "pendamping_pkh", "081234560003"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ..core import codes
@@ -120,6 +120,8 @@ class HouseholdFilter:
     rt: str | None = None
     desil: tuple[int, ...] = ()
     program: str | None = None
+    #: "gone": households with a member who died or moved; "no_head": without a head
+    presence: str | None = None
     include_removed: bool = False
 
 
@@ -128,6 +130,33 @@ class RegistryCounts:
     households: int
     members: int
     by_desil: dict[int | None, int]
+
+
+def compose_search_text(no_kk: str | None, dtsen_id: str | None, address: str | None,
+                        dusun: str | None, members: list[tuple[str | None, str | None]]) -> str:
+    """The lower-case text a household is found by (names, NIKs, KK, address)."""
+    parts = [no_kk, dtsen_id, address, dusun]
+    for name, nik in members:
+        parts.extend((name, nik))
+    return "|".join(p.strip().lower() for p in parts if p)
+
+
+def refresh_search_text(s: Session, household_ids) -> None:
+    """Recompute ``search_text`` of the given households inside a write unit."""
+    ids = list(set(household_ids))
+    if not ids:
+        return
+    s.flush()
+    members: dict[str, list[tuple[str | None, str | None]]] = {}
+    for hid, name, nik in s.execute(select(Member.household_id, Member.name, Member.nik).where(
+            Member.household_id.in_(ids), Member.deleted_at.is_(None))
+            .order_by(Member.sort_order)):
+        members.setdefault(hid, []).append((name, nik))
+    for h in s.scalars(select(Household).where(Household.id.in_(ids))):
+        text = compose_search_text(h.no_kk, h.dtsen_id, h.address, h.dusun,
+                                   members.get(h.id, []))
+        if h.search_text != text:
+            h.search_text = text
 
 
 def _clean(value: Any) -> Any:
@@ -151,7 +180,7 @@ def _clean_household(h: HouseholdInput) -> HouseholdInput:
     if values["no_kk"]:
         values["no_kk"] = normalize_number(values["no_kk"]) or None
     for name in ("rt", "rw"):
-        if values[name] and values[name].isdigit():
+        if values[name] and values[name].isascii() and values[name].isdigit():
             values[name] = f"{int(values[name]):03d}"
     return HouseholdInput(**values)
 
@@ -239,33 +268,39 @@ class HouseholdService:
             conditions.append(Household.dusun == filter.dusun)
         if filter.rw:
             conditions.append(Household.rw == f"{int(filter.rw):03d}"
-                              if filter.rw.isdigit() else Household.rw == filter.rw)
+                              if filter.rw.isascii() and filter.rw.isdigit()
+                              else Household.rw == filter.rw)
         if filter.rt:
             conditions.append(Household.rt == f"{int(filter.rt):03d}"
-                              if filter.rt.isdigit() else Household.rt == filter.rt)
+                              if filter.rt.isascii() and filter.rt.isdigit()
+                              else Household.rt == filter.rt)
         if filter.desil:
             conditions.append(Household.desil.in_(filter.desil))
         if filter.program:
             conditions.append(Household.id.in_(select(Participation.household_id).where(
                 Participation.program_code == filter.program,
                 Participation.deleted_at.is_(None))))
-        for word in filter.text.split():
-            pattern = f"%{word}%"
-            digits = normalize_number(word)
-            member_match = select(Member.household_id).where(
+        if filter.presence == "gone":
+            conditions.append(Household.id.in_(select(Member.household_id).where(
                 Member.deleted_at.is_(None),
-                or_(Member.name.ilike(pattern), Member.nik.like(f"%{digits}%")))
-            conditions.append(or_(Household.id.in_(member_match),
-                                  Household.no_kk.like(f"%{digits}%"),
-                                  Household.address.ilike(pattern),
-                                  Household.dusun.ilike(pattern)))
+                Member.presence != codes.Presence.TINGGAL.value)))
+        elif filter.presence == "no_head":
+            conditions.append(Household.id.not_in(select(head.c.hid)))
+        for word in filter.text.lower().split():
+            digits = normalize_number(word)
+            conditions.append(Household.search_text.like(f"%{digits or word}%"))
         where = and_(*conditions) if conditions else True
-        order = {
+        descending = order_by.startswith("-")
+        key = order_by.lstrip("-")
+        columns = {
             "area": (Household.dusun, Household.rw, Household.rt, head.c.head_name),
             "name": (head.c.head_name,),
+            "nik": (head.c.head_nik,),
             "desil": (Household.desil, head.c.head_name),
             "kk": (Household.no_kk,),
-        }.get(order_by, (Household.dusun, Household.rw, Household.rt))
+            "members": (count_members, head.c.head_name),
+        }.get(key, (Household.dusun, Household.rw, Household.rt))
+        order = tuple(c.desc() for c in columns) if descending else columns
         with self._db.read() as s:
             total = s.scalar(select(func.count()).select_from(Household).where(where))
             stmt = (select(Household.id, Household.no_kk, head.c.head_name, head.c.head_nik,
@@ -308,6 +343,15 @@ class HouseholdService:
                                       .group_by(Household.desil)).all())
         return RegistryCounts(int(households or 0), int(members or 0), by_desil)
 
+    def areas(self) -> dict[str, list[tuple[str, str]]]:
+        """dusun -> sorted (rw, rt) pairs in use, for the filters."""
+        with self._db.read() as s:
+            out: dict[str, set[tuple[str, str]]] = {}
+            for dusun, rw, rt in s.execute(select(Household.dusun, Household.rw, Household.rt)
+                                           .where(Household.deleted_at.is_(None)).distinct()):
+                out.setdefault(dusun or "", set()).add((rw or "", rt or ""))
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
     def dusun_names(self) -> list[str]:
         with self._db.read() as s:
             return [d for d in s.scalars(select(Household.dusun).distinct()
@@ -349,8 +393,9 @@ class HouseholdService:
                 audit.append(s, actor, "create", changes,
                              reason or (accept_warnings and f"warnings accepted: {accept_warnings}"))
                 household_id = row.id
+                refresh_search_text(s, [household_id])
             else:
-                row = s.get(Household, household_id)
+                row = s.get(Household, household_id, with_for_update=True)
                 if row is None or row.deleted_at is not None:
                     raise NotFound(_("Household not found; it may have been removed by "
                                      "someone else. Refresh the list."))
@@ -370,7 +415,7 @@ class HouseholdService:
                                          "member'."))
                 changed = self._changed_problem_scope(row, current, h_in, m_in, problems)
                 raise_for_problems(changed, accept_warnings)
-                changes = []
+                changes, created = [], []
                 for f in HOUSEHOLD_FIELDS:
                     old, new = getattr(row, f), getattr(h_in, f)
                     if old != new:
@@ -378,7 +423,7 @@ class HouseholdService:
                         changes.append(Change("household", row.id, f, old, new))
                 for order, m in enumerate(m_in):
                     if m.id is None:
-                        changes += self._add_member(s, row.id, m, order)
+                        created += self._add_member(s, row.id, m, order)
                         continue
                     existing = current[m.id]
                     for f in MEMBER_FIELDS:
@@ -387,12 +432,17 @@ class HouseholdService:
                             setattr(existing, f, new)
                             changes.append(Change("member", existing.id, f, old, new))
                     existing.sort_order = order
-                if changes:
+                if changes or created:
                     row.updated_at = utcnow()  # bumps the household version too
                     note = reason
                     if accept_warnings:
                         note = f"{reason or ''} (warnings accepted: {accept_warnings})".strip()
-                    audit.append(s, actor, "update", changes, note)
+                    s.flush()
+                    if created:
+                        audit.append(s, actor, "create", created, note)
+                    if changes:
+                        audit.append(s, actor, "update", changes, note)
+                    refresh_search_text(s, [household_id])
             s.flush()
             return self._load(s, household_id)
 
@@ -435,9 +485,13 @@ class HouseholdService:
             m = s.get(Member, member_id)
             if m is None or m.deleted_at is not None:
                 raise NotFound(_("Member not found; it may have been removed already."))
+            household = s.get(Household, m.household_id, with_for_update=True)
             m.deleted_at, m.deleted_by, m.deleted_reason = utcnow(), actor.username, reason
+            household.updated_at = utcnow()
+            s.flush()
             audit.append(s, actor, "delete", [Change("member", m.id, None, m.name, None)],
                          reason)
+            refresh_search_text(s, [m.household_id])
 
     def remove(self, *, actor: Actor, household_id: str, reason: str) -> None:
         """Tombstone a household (it stays in the database and can be restored)."""
@@ -445,7 +499,7 @@ class HouseholdService:
         if not (reason or "").strip():
             raise InvalidInput(_("Give a reason for removing this record."))
         with self._db.write() as s:
-            h = s.get(Household, household_id)
+            h = s.get(Household, household_id, with_for_update=True)
             if h is None or h.deleted_at is not None:
                 raise NotFound(_("Household not found; it may have been removed by someone "
                                  "else. Refresh the list."))
@@ -456,7 +510,7 @@ class HouseholdService:
     def restore(self, *, actor: Actor, household_id: str, reason: str) -> None:
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
-            h = s.get(Household, household_id)
+            h = s.get(Household, household_id, with_for_update=True)
             if h is None or h.deleted_at is None:
                 raise NotFound(_("There is no removed household to restore."))
             old = h.deleted_reason
@@ -483,6 +537,182 @@ class HouseholdService:
             h.desil, h.desil_period = desil, period
             if changes:
                 audit.append(s, actor, "update", changes, reason)
+
+    # ------------------------------------------------------------ family changes
+    @staticmethod
+    def _present(s: Session, household_id: str) -> list[Member]:
+        return list(s.scalars(select(Member).where(
+            Member.household_id == household_id, Member.deleted_at.is_(None))
+            .order_by(Member.sort_order, Member.created_at)))
+
+    @staticmethod
+    def _errors_after(h: Household, members: list[Member],
+                      overrides: dict[str, dict[str, Any]]) -> list[Problem]:
+        """Errors of household ``h`` if it held ``members`` with ``overrides`` applied."""
+        inputs = [MemberInput(id=m.id, **{f: overrides.get(m.id, {}).get(f, getattr(m, f))
+                                          for f in MEMBER_FIELDS}) for m in members]
+        data = HouseholdInput(**{f: getattr(h, f) for f in HOUSEHOLD_FIELDS})
+        return [p for p in check_household(data, inputs) if p.is_error
+                and p.field in ("members",)]
+
+    def _require_household(self, s: Session, household_id: str) -> Household:
+        h = s.get(Household, household_id, with_for_update=True)
+        if h is None or h.deleted_at is not None:
+            raise NotFound(_("Household not found; it may have been removed by someone "
+                             "else. Refresh the list."))
+        return h
+
+    @staticmethod
+    def _raise_family_errors(problems: list[Problem], label: str) -> None:
+        if problems:
+            raise InvalidInput(f"{label}: {problems[0].message}", tuple(problems))
+
+    def move_member(self, *, actor: Actor, member_id: str, target_household_id: str,
+                    relationship_code: str, reason: str) -> None:
+        """Move a present member to another household (marriage, moving in with family)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        if not (reason or "").strip():
+            raise InvalidInput(_("Give a reason for this change."))
+        with self._db.write() as s:
+            m = s.get(Member, member_id)
+            if m is None or m.deleted_at is not None:
+                raise NotFound(_("Member not found; it may have been removed already."))
+            source = self._require_household(s, m.household_id)
+            target = self._require_household(s, target_household_id)
+            if source.id == target.id:
+                raise InvalidInput(_("The member already belongs to that household."))
+            remaining = [x for x in self._present(s, source.id) if x.id != m.id]
+            if remaining:
+                self._raise_family_errors(self._errors_after(source, remaining, {}),
+                                          _("The household left behind"))
+            arriving = self._present(s, target.id) + [m]
+            self._raise_family_errors(
+                self._errors_after(target, arriving, {m.id: {"relationship_code":
+                                                             relationship_code}}),
+                _("The receiving household"))
+            changes = [Change("member", m.id, "household_id", source.id, target.id)]
+            if m.relationship_code != relationship_code:
+                changes.append(Change("member", m.id, "relationship_code",
+                                      m.relationship_code, relationship_code))
+            m.household_id, m.relationship_code = target.id, relationship_code
+            m.sort_order = len(arriving)
+            source.updated_at = target.updated_at = utcnow()
+            audit.append(s, actor, "move", changes, reason)
+            refresh_search_text(s, [source.id, target.id])
+
+    def split(self, *, actor: Actor, household_id: str, member_ids: list[str],
+              relationships: dict[str, str], reason: str,
+              no_kk: str | None = None) -> HouseholdDTO:
+        """Pecah KK: the chosen members form a new household at the same address.
+
+        ``relationships`` gives each moving member's relationship to the new
+        head (exactly one of them ``1``).  The old household becomes
+        *keluarga induk*, the new one *keluarga pecahan*.
+        """
+        require(actor, Permission.EDIT_REGISTRY)
+        if not (reason or "").strip():
+            raise InvalidInput(_("Give a reason for this change."))
+        if not member_ids:
+            raise InvalidInput(_("Choose the members who form the new family."))
+        kk = normalize_number(no_kk) if no_kk else None
+        if kk:
+            from ..core.identifiers import check_kk
+            result = check_kk(kk)
+            if not result.ok:
+                raise InvalidInput(result.errors[0].message, result.issues)
+        with self._db.write() as s:
+            source = self._require_household(s, household_id)
+            present = self._present(s, source.id)
+            by_id = {m.id: m for m in present}
+            if any(mid not in by_id for mid in member_ids):
+                raise InvalidInput(_("A chosen member does not belong to this household."))
+            moving = [by_id[mid] for mid in member_ids]
+            staying = [m for m in present if m.id not in set(member_ids)]
+            if not staying:
+                raise InvalidInput(_("At least one member must stay in the old household."))
+            self._raise_family_errors(self._errors_after(source, staying, {}),
+                                      _("The household left behind"))
+            overrides = {m.id: {"relationship_code": relationships.get(m.id,
+                                                                       m.relationship_code)}
+                         for m in moving}
+            new = Household(region_code=source.region_code, no_kk=kk,
+                            family_status=codes.FamilyStatus.PECAHAN.value,
+                            **{f: getattr(source, f) for f in HOUSEHOLD_FIELDS
+                               if f not in ("no_kk", "dtsen_id", "family_status", "note",
+                                            "phone")})
+            self._raise_family_errors(self._errors_after(new, moving, overrides),
+                                      _("The new household"))
+            s.add(new)
+            s.flush()
+            changes = [Change("household", new.id, f, None, getattr(new, f))
+                       for f in HOUSEHOLD_FIELDS if getattr(new, f) is not None]
+            changes.append(Change("household", new.id, "split_from", None, source.id))
+            for order, m in enumerate(moving):
+                changes.append(Change("member", m.id, "household_id", source.id, new.id))
+                rel = overrides[m.id]["relationship_code"]
+                if rel != m.relationship_code:
+                    changes.append(Change("member", m.id, "relationship_code",
+                                          m.relationship_code, rel))
+                m.household_id, m.relationship_code, m.sort_order = new.id, rel, order
+            if source.family_status != codes.FamilyStatus.INDUK.value:
+                changes.append(Change("household", source.id, "family_status",
+                                      source.family_status, codes.FamilyStatus.INDUK.value))
+                source.family_status = codes.FamilyStatus.INDUK.value
+            source.updated_at = utcnow()
+            audit.append(s, actor, "split", changes, reason)
+            refresh_search_text(s, [source.id, new.id])
+            return self._load(s, new.id)
+
+    def merge(self, *, actor: Actor, source_id: str, target_id: str,
+              relationships: dict[str, str], reason: str) -> None:
+        """Bring every member of ``source`` into ``target``; ``source`` is removed
+        (a tombstone that says where its people went)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        if not (reason or "").strip():
+            raise InvalidInput(_("Give a reason for this change."))
+        with self._db.write() as s:
+            source = self._require_household(s, source_id)
+            target = self._require_household(s, target_id)
+            if source.id == target.id:
+                raise InvalidInput(_("Choose two different households to merge."))
+            moving = self._present(s, source.id)
+            arriving = self._present(s, target.id) + moving
+            overrides = {m.id: {"relationship_code": relationships.get(m.id,
+                                                                       m.relationship_code)}
+                         for m in moving}
+            self._raise_family_errors(self._errors_after(target, arriving, overrides),
+                                      _("The receiving household"))
+            changes = []
+            start = len(arriving) - len(moving)
+            for order, m in enumerate(moving, start=start):
+                changes.append(Change("member", m.id, "household_id", source.id, target.id))
+                rel = overrides[m.id]["relationship_code"]
+                if rel != m.relationship_code:
+                    changes.append(Change("member", m.id, "relationship_code",
+                                          m.relationship_code, rel))
+                m.household_id, m.relationship_code, m.sort_order = target.id, rel, order
+            now = utcnow()
+            source.deleted_at, source.deleted_by = now, actor.username
+            source.deleted_reason = f"merged into {target.id}: {reason}"
+            target.updated_at = now
+            changes.append(Change("household", source.id, "merged_into", None, target.id))
+            audit.append(s, actor, "merge", changes, reason)
+            refresh_search_text(s, [source.id, target.id])
+
+    def history_ids(self, *, actor: Actor, household_id: str) -> list[str]:
+        """Every record id whose audit entries belong to this household's history."""
+        require(actor, Permission.VIEW_AUDIT)
+        with self._db.read() as s:
+            ids = [household_id]
+            ids += list(s.scalars(select(Member.id).where(Member.household_id == household_id)))
+            ids += list(s.scalars(select(Participation.id).where(
+                Participation.household_id == household_id)))
+            return ids
+
+    def member_names(self, member_ids: list[str]) -> dict[str, str]:
+        with self._db.read() as s:
+            return dict(s.execute(select(Member.id, Member.name).where(
+                Member.id.in_(member_ids))).all())
 
 
 __all__ = ["HouseholdService", "HouseholdDTO", "HouseholdRow", "HouseholdFilter", "MemberDTO",

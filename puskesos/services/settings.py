@@ -19,6 +19,23 @@ from .audit import Change
 from .context import Actor, require
 
 VILLAGE_KEY = "village"
+PREFERENCES_KEY = "preferences"
+BACKUP_SCHEDULES = ("off", "daily", "weekly")
+
+
+@dataclass(frozen=True)
+class OfficePreferences:
+    """How this office wants the program to behave."""
+
+    backup_folder: str = ""          # empty: backup/ beside the database
+    backup_schedule: str = "daily"   # off | daily | weekly (made when the program starts)
+    idle_lock_minutes: int = 10      # 0: never lock
+    language: str = "id"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "OfficePreferences":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,68 @@ class SettingsService:
         self.set(actor=actor, key=VILLAGE_KEY, value=current)
         return VillageIdentity.from_dict(current)
 
+    def preferences(self) -> OfficePreferences:
+        return OfficePreferences.from_dict(self.get(PREFERENCES_KEY))
+
+    def update_preferences(self, *, actor: Actor, **changes: Any) -> OfficePreferences:
+        require(actor, Permission.MANAGE_SETTINGS)
+        current = asdict(self.preferences())
+        unknown = set(changes) - set(current)
+        if unknown:
+            raise InvalidInput(_("Unknown setting: {names}.").format(
+                names=", ".join(sorted(unknown))))
+        if changes.get("backup_schedule", "daily") not in BACKUP_SCHEDULES:
+            raise InvalidInput(_("The backup schedule must be off, daily or weekly."))
+        minutes = changes.get("idle_lock_minutes", 10)
+        if not isinstance(minutes, int) or not 0 <= minutes <= 240:
+            raise InvalidInput(_("The idle lock must be between 0 (never) and 240 minutes."))
+        if changes.get("language", "id") not in ("id", "en"):
+            raise InvalidInput(_("Unknown language."))
+        current.update(changes)
+        self.set(actor=actor, key=PREFERENCES_KEY, value=current)
+        return OfficePreferences.from_dict(current)
+
+    def change_village(self, *, actor: Actor, village_code: str, reason: str) -> VillageIdentity:
+        """Correct the village chosen at first start (names follow the region list)."""
+        require(actor, Permission.MANAGE_SETTINGS)
+        if not (reason or "").strip():
+            raise InvalidInput(_("Give a reason for this change."))
+        code = normalize_code(village_code)
+        path = regions().path(code)
+        if path is None:
+            raise InvalidInput(
+                _("Village code {code} is not on the Kemendagri list. Use the form "
+                  "35.23.01.2001 (search with 'puskesos region search NAME').")
+                .format(code=village_code))
+        current = asdict(self.village())
+        old_code = current["code"]
+        current.update(code=path.desa.code, desa=path.desa.name, desa_kind=path.desa.kind,
+                       kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
+                       provinsi=path.provinsi.name)
+        with self._db.write() as s:
+            parent = None
+            for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
+                if s.get(Region, region.code) is None:
+                    s.add(Region(code=region.code, name=region.name, level=region.level,
+                                 parent_code=parent))
+                parent = region.code
+            s.flush()
+            row = s.get(Setting, VILLAGE_KEY)
+            old = row.value if row else None
+            if row is None:
+                s.add(Setting(key=VILLAGE_KEY, value=current))
+            else:
+                row.value = current
+            # households registered under the old code move with the village
+            if old_code and old_code != path.desa.code:
+                from ..models import Household
+                from sqlalchemy import update
+                s.execute(update(Household).where(Household.region_code == old_code)
+                          .values(region_code=path.desa.code))
+            audit.append(s, actor, "update", [Change("setting", VILLAGE_KEY, VILLAGE_KEY, old,
+                                                     current)], reason)
+        return VillageIdentity.from_dict(current)
+
     def init_village(self, *, actor: Actor, village_code: str) -> VillageIdentity:
         """Fix the village of a new database: regions, identity and default programs."""
         require(actor, Permission.MANAGE_SETTINGS)
@@ -100,14 +179,15 @@ class SettingsService:
                 _("Village code {code} is not on the Kemendagri list. Use the form "
                   "35.23.01.2001 (search with 'puskesos region search NAME').")
                 .format(code=village_code))
-        if self.is_initialised():
-            raise InvalidInput(_("This database already belongs to {village}.")
-                               .format(village=self.village().desa))
         identity = VillageIdentity(
             code=path.desa.code, desa=path.desa.name, desa_kind=path.desa.kind,
             kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
             provinsi=path.provinsi.name)
         with self._db.write() as s:
+            existing = s.get(Setting, VILLAGE_KEY)
+            if existing is not None and (existing.value or {}).get("code"):
+                raise InvalidInput(_("This database already belongs to {village}.")
+                                   .format(village=existing.value.get("desa")))
             parent = None
             for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
                 if s.get(Region, region.code) is None:

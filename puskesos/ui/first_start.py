@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QVBoxLayout)
+                               QVBoxLayout)
 
-from ..core.regions import regions
 from ..i18n import _
 from ..services.auth import MIN_PASSWORD_LENGTH
+from .region_picker import RegionPicker
 
 #: create(village_code, username, full_name, password) -> error message or None
 CreateFn = Callable[[str, str, str, str], "str | None"]
@@ -28,10 +27,9 @@ class FirstStartDialog(QDialog):
                          "afterwards."))
         intro.setWordWrap(True)
 
-        self.village_search = QLineEdit()
-        self.village_search.setPlaceholderText(_("Type the village name or code…"))
-        self.village_list = QListWidget()
-        self.village_list.setMinimumHeight(160)
+        self.village_picker = RegionPicker(level="desa")
+        self.village_search = self.village_picker.search
+        self.village_list = self.village_picker.results
         self.full_name = QLineEdit()
         self.username = QLineEdit("admin")
         self.password = QLineEdit()
@@ -42,8 +40,7 @@ class FirstStartDialog(QDialog):
         self.message.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow(_("Village"), self.village_search)
-        form.addRow("", self.village_list)
+        form.addRow(_("Village"), self.village_picker)
         form.addRow(_("Administrator's full name"), self.full_name)
         form.addRow(_("User name"), self.username)
         form.addRow(_("Password"), self.password)
@@ -62,33 +59,17 @@ class FirstStartDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(120)
-        self._debounce.timeout.connect(self._search)
-        self.village_search.textChanged.connect(lambda _t: self._debounce.start())
+        self.village_picker.searched.connect(self._searched)
         for edit in (self.password, self.password2, self.username):
             edit.textChanged.connect(self._update_ok)
-        self.village_list.currentItemChanged.connect(lambda *_a: self._update_ok())
+        self.village_picker.selection_changed.connect(lambda _code: self._update_ok())
         self._update_ok()
 
     def selected_village(self) -> str | None:
-        item = self.village_list.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        return self.village_picker.selected_code()
 
-    def _search(self) -> None:
-        self.village_list.clear()
-        text = self.village_search.text().strip()
-        if len(text) < 3:
-            return
-        for region in regions().search(text, level="desa", limit=60):
-            path = regions().path(region.code)
-            item = QListWidgetItem(f"{path.label if path else region.name}  ({region.code})")
-            item.setData(Qt.ItemDataRole.UserRole, region.code)
-            self.village_list.addItem(item)
-        if self.village_list.count() == 1:
-            self.village_list.setCurrentRow(0)
-        elif self.village_list.count() == 0:
+    def _searched(self, text: str, count: int) -> None:
+        if count == 0:
             self._show(_("No village matches '{text}'.").format(text=text), error=True)
 
     def _problem(self) -> str | None:

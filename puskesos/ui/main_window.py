@@ -1,40 +1,48 @@
-"""The main window: module navigation and the household list."""
+"""The main window: module navigation, the pages, menus and the status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMainWindow, QTableView, QVBoxLayout, QWidget)
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-from ..i18n import _
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDialog, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
+                               QWidget)
+
+from ..core.codes import Role
+from ..core.permissions import Permission
+from ..i18n import LANGUAGES, _
 from ..services import Services
 from ..services.context import Actor
-from ..services.households import HouseholdFilter
-from .household_model import HouseholdTableModel
-
-PAGE_SIZE = 500
+from .bus import ChangeBus
+from .households_page import HouseholdsPage
+from .jobs import run_job
+from .login import ChangePasswordDialog, IdleWatcher, LoginDialog
 
 
 def modules():
-    """(title, available) for the navigation; unbuilt modules are shown disabled."""
+    """(key, title, available) for the navigation; unbuilt modules are shown disabled."""
     return (
-        (_("Households"), True),
-        (_("Verval"), False),
-        (_("Referrals"), False),
-        (_("Stickers"), False),
-        (_("Programs & targets"), False),
-        (_("Data exchange"), False),
-        (_("Reports"), False),
-        (_("Settings"), False),
+        ("households", _("Households"), True),
+        ("verval", _("Verval"), False),
+        ("referrals", _("Referrals"), False),
+        ("stickers", _("Stickers"), False),
+        ("programs", _("Programs & targets"), False),
+        ("exchange", _("Data exchange"), False),
+        ("reports", _("Reports"), False),
+        ("settings", _("Settings"), True),
     )
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, actor: Actor):
+    def __init__(self, services: Services, actor: Actor, *, idle_minutes: int | None = None):
         super().__init__()
         self.services = services
         self.actor = actor
+        self.bus = ChangeBus(self)
+        self.backup_job = None
         village = services.settings.village()
         title = _("Puskesos")
         if village.desa:
@@ -44,64 +52,183 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setFixedWidth(230)
-        for name, available in modules():
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for key, name, available in modules():
             item = QListWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, key)
             if not available:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
                 item.setToolTip(_("Not available yet"))
                 item.setText(f"{name} (" + _("not available yet") + ")")
             self.nav.addItem(item)
+        self.households = HouseholdsPage(services, actor, self.bus)
+        self._add_page("households", self.households)
+        self.nav.currentItemChanged.connect(self._navigate)
         self.nav.setCurrentRow(0)
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search name, NIK, No KK or address…"))
-        self.search.setClearButtonEnabled(True)
-        self.count_label = QLabel()
-        self.model = HouseholdTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setStretchLastSection(True)
-
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.count_label)
-        right = QVBoxLayout()
-        right.addLayout(top)
-        right.addWidget(self.table, 1)
         body = QHBoxLayout()
         body.addWidget(self.nav)
-        body.addLayout(right, 1)
+        body.addWidget(self.stack, 1)
         central = QWidget()
         central.setLayout(body)
         self.setCentralWidget(central)
+        self._build_menus()
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(150)
-        self._debounce.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.user_label = QLabel()
+        self.backup_label = QLabel()
+        self.statusBar().addWidget(QLabel(_("Database: {path}").format(
+            path=services.db.location)))
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.backup_label)
+        self._update_status()
+        self.bus.data_changed.connect(lambda kind, _ids: self._update_status()
+                                      if kind == "setting" else None)
 
-        find = QAction(_("Search"), self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
-        self.addAction(find)
+        prefs = services.settings.preferences()
+        minutes = prefs.idle_lock_minutes if idle_minutes is None else idle_minutes
+        self.idle = IdleWatcher(minutes, self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle.idle.connect(self.lock)
 
-        status = _("Database: {path}").format(path=services.db.location)
-        status += "   ·   " + _("Role: {role}").format(role=actor.full_name or actor.role)
-        self.statusBar().showMessage(status)
-        self.refresh()
+    # ---------------------------------------------------------------- pages
+    def _add_page(self, key: str, page: QWidget) -> None:
+        self.pages[key] = page
+        self.stack.addWidget(page)
 
-    def refresh(self) -> None:
-        rows, total = self.services.households.search(
-            actor=self.actor, filter=HouseholdFilter(text=self.search.text()), limit=PAGE_SIZE)
-        self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
-        if len(rows) < total:
-            self.count_label.setText(_("{shown} of {total} households").format(
-                shown=len(rows), total=total))
+    def _navigate(self, item, _previous=None) -> None:
+        if item is None:
+            return
+        key = item.data(Qt.ItemDataRole.UserRole)
+        if key == "settings" and key not in self.pages:
+            from .settings_page import SettingsPage
+            self._add_page(key, SettingsPage(self.services, self.actor, self.bus))
+        if key in self.pages:
+            self.stack.setCurrentWidget(self.pages[key])
+
+    def show_module(self, key: str) -> None:
+        for i in range(self.nav.count()):
+            if self.nav.item(i).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(i)
+
+    # ---------------------------------------------------------------- menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(_("&File"))
+        self.backup_action = QAction(_("Back up now"), self)
+        self.backup_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.backup_action.triggered.connect(self.backup_now)
+        self.backup_action.setEnabled(self.actor.can(Permission.BACKUP))
+        file_menu.addAction(self.backup_action)
+        lock = QAction(_("Lock"), self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.triggered.connect(self.lock)
+        file_menu.addAction(lock)
+        password = QAction(_("Change password…"), self)
+        password.triggered.connect(self.change_password)
+        file_menu.addAction(password)
+        file_menu.addSeparator()
+        quit_action = QAction(_("Exit"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view = self.menuBar().addMenu(_("&View"))
+        language = view.addMenu(_("Language"))
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self)
+            action.triggered.connect(lambda _c=False, c=code: self.set_language(c))
+            language.addAction(action)
+        goto = view.addMenu(_("Go to"))
+        for i, (key, name, available) in enumerate(modules()):
+            if available:
+                action = QAction(name, self)
+                action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+                action.triggered.connect(lambda _c=False, k=key: self.show_module(k))
+                goto.addAction(action)
+
+    # ---------------------------------------------------------------- status
+    def _update_status(self) -> None:
+        self.user_label.setText(_("{name} ({role})").format(
+            name=self.actor.full_name or self.actor.username, role=Role.label_of(self.actor.role)))
+        last = self.services.backup.last_backup() if self.services.db.dialect == "sqlite" else None
+        if last:
+            at = datetime.fromisoformat(last["at"]).astimezone()
+            self.backup_label.setText(_("Last backup: {when}").format(
+                when=at.strftime("%d-%m-%Y %H:%M")))
         else:
-            self.count_label.setText(_("{total} households").format(total=total))
+            self.backup_label.setText(_("No backup yet"))
+
+    # ---------------------------------------------------------------- actions
+    def backup_target(self) -> Path | None:
+        folder = self.services.settings.preferences().backup_folder
+        return Path(folder) if folder else None
+
+    def backup_now(self, *, quiet: bool = False):
+        if self.backup_job is not None and self.backup_job.running:
+            return self.backup_job
+        target = self.backup_target()
+
+        def work(progress, cancel):
+            progress.report(0, 0, _("Making a backup…"))
+            return self.services.backup.backup(actor=self.actor, out=target)
+
+        def done(info):
+            self._update_status()
+            if not quiet:
+                QMessageBox.information(self, _("Backup"),
+                                        _("Backup saved to {path}.").format(path=info.path))
+
+        self.backup_job = run_job(self, _("Backup"), work, on_done=done)
+        return self.backup_job
+
+    def backup_if_due(self):
+        """The scheduled backup: made in the background when the last one is too old."""
+        if self.services.db.dialect != "sqlite" or not self.actor.can(Permission.BACKUP):
+            return None
+        schedule = self.services.settings.preferences().backup_schedule
+        if schedule == "off":
+            return None
+        last = self.services.backup.last_backup()
+        due = timedelta(days=1 if schedule == "daily" else 7)
+        if last and datetime.now(timezone.utc) - datetime.fromisoformat(last["at"]) < due:
+            return None
+        return self.backup_now(quiet=True)
+
+    def change_password(self) -> None:
+        ChangePasswordDialog(self.services, self.actor, self).exec()
+
+    def set_language(self, code: str) -> None:
+        if self.actor.can(Permission.MANAGE_SETTINGS):
+            self.services.settings.update_preferences(actor=self.actor, language=code)
+        QMessageBox.information(self, _("Language"),
+                                _("The language changes the next time the program starts."))
+
+    def lock(self) -> None:
+        """Hide the data until the user's password is typed again."""
+        hidden = [w for w in QApplication.topLevelWidgets()
+                  if w is not self and w.isVisible() and isinstance(w, QDialog)]
+        for w in hidden:
+            w.hide()
+        self.centralWidget().hide()
+        dialog = LoginDialog(self.services, username=self.actor.username,
+                             title=_("Locked — type your password"), parent=self)
+        self.lock_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.close()
+            return
+        self.centralWidget().show()
+        for w in hidden:
+            w.show()
+        self.idle.reset()
+
+    def closeEvent(self, event) -> None:
+        for dialog in list(self.households.open_dialogs):
+            if not dialog.close():
+                event.ignore()
+                return
+            if dialog.isVisible():
+                event.ignore()
+                return
+        event.accept()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from puskesos.errors import DatabaseTooNew, InvalidInput
+from puskesos.errors import DatabaseTooNew, InvalidInput, NotFound
 from puskesos.services.backup import restore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ def test_not_a_backup(village, tmp_path):
     (tmp_path / "x.zip").write_text("hello")
     with pytest.raises(InvalidInput):
         restore(tmp_path / "x.zip", village)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         restore(tmp_path / "missing.zip", village)
 
 

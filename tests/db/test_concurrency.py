@@ -30,3 +30,60 @@ def test_parallel_writers_keep_the_audit_chain_whole(services, db_target):
     assert len(services.officers.roster()) == 30
     report = services.audit.verify()
     assert report.ok, report
+
+
+def test_parallel_wrong_passwords_still_lock_the_account(services):
+    from puskesos.errors import AccountLocked, AuthenticationFailed
+    services.auth.create_first_admin(username="admin", password="rahasia1", full_name="A")
+    barrier = threading.Barrier(6)
+
+    def guess():
+        barrier.wait()
+        try:
+            services.auth.login(username="admin", password="salah")
+        except AuthenticationFailed:
+            pass
+
+    threads = [threading.Thread(target=guess) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    import pytest
+    with pytest.raises(AccountLocked):
+        services.auth.login(username="admin", password="rahasia1")
+
+
+def test_two_saves_of_one_household_give_one_conflict_not_a_crash(services, db_target):
+    from dataclasses import replace
+
+    from puskesos.errors import Conflict
+    from tests.conftest import OPERATOR
+    from tests.helpers import family
+    house, people = family()
+    dto = services.households.save(actor=OPERATOR, household=house, members=people)
+    second = open_services(db_target)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def save(svc, address):
+        barrier.wait()
+        try:
+            svc.households.save(actor=OPERATOR, household=replace(dto.data, address=address),
+                                members=[m.as_input() for m in dto.members],
+                                household_id=dto.id, expected_version=dto.version)
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+        except Exception as exc:  # noqa: BLE001
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=save, args=(svc, a))
+               for svc, a in ((services, "A"), (second, "B"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    second.close()
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert services.audit.verify().ok

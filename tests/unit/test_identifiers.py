@@ -38,6 +38,10 @@ def codes(result: CheckResult) -> list[str]:
     return [issue.code for issue in result.issues]
 
 
+def warning_codes(result):
+    return [i.code for i in result.issues if i.severity is Severity.WARNING]
+
+
 def error_codes(result: CheckResult) -> list[str]:
     return [issue.code for issue in result.errors]
 
@@ -145,17 +149,29 @@ def test_region_zero_parts(prefix):
     "320190",  # day 32
     "400190",  # day 40 (neither man nor woman)
     "720190",  # woman's day 32
-    "310490",  # 31 April
-    "710490",  # woman, 31 April
     "150090",  # month 00
     "151390",  # month 13
-    "290201",  # 29 Feb 2001 / 1901: not leap years
 ])
 def test_impossible_birth_date(ddmmyy):
     result = check_nik("352301" + ddmmyy + "0001", today=TODAY)
     assert error_codes(result) == ["nik.date"]
     assert ddmmyy in result.errors[0].message
     assert result.info is None
+
+
+@pytest.mark.parametrize("ddmmyy, sex", [
+    ("310490", "L"),  # 31 April
+    ("710490", "P"),  # woman, 31 April
+    ("290201", "L"),  # 29 Feb 2001 / 1901: not leap years
+])
+def test_calendar_date_that_does_not_exist_is_only_a_warning(ddmmyy, sex):
+    # Such cards exist and the NIK is never changed (PP 37/2007): the person must
+    # still be recordable, so this is a warning and no date is derived.
+    result = check_nik("352301" + ddmmyy + "0001", birth_date=date(1990, 4, 30), today=TODAY)
+    assert result.ok
+    assert [(i.severity, i.code) for i in result.issues] == [
+        (Severity.WARNING, "nik.date_nonexistent")]
+    assert result.info.birth_date is None and result.info.sex == sex
 
 
 def test_serial_0000():
@@ -175,7 +191,7 @@ def test_feb_29_leap_years():
     assert parse_nik("3523016902040001", today=TODAY).birth_date == date(2004, 2, 29)
     assert parse_nik("3523012902000001", today=TODAY).birth_date == date(2000, 2, 29)
     assert parse_nik("3523012902960001", today=TODAY).birth_date == date(1996, 2, 29)
-    assert error_codes(check_nik("3523012902030001", today=TODAY)) == ["nik.date"]
+    assert warning_codes(check_nik("3523012902030001", today=TODAY)) == ["nik.date_nonexistent"]
 
 
 def test_two_digit_year_prefers_20yy_when_not_future():
@@ -191,7 +207,8 @@ def test_feb_29_future_in_20yy_falls_back_to_leap_19yy():
     # 29-02-2028 is in the future and 1928 was a leap year.
     assert parse_nik("3523012902280001", today=TODAY).birth_date == date(1928, 2, 29)
     # 29-02-2000 is in the future for a 1999 "today"; 1900 was not a leap year.
-    assert error_codes(check_nik("3523012902000001", today=date(1999, 12, 31))) == ["nik.date"]
+    assert warning_codes(check_nik("3523012902000001", today=date(1999, 12, 31))) == [
+        "nik.date_nonexistent"]
 
 
 # --- warnings against the recorded birth date and sex ------------------------------------------
@@ -434,7 +451,7 @@ def test_check_never_raises(raw, born, sex):
 @given(st.from_regex(r"\A(11|32|35|51|64|94)[0-9]{14}\Z"))
 def test_valid_nik_rebuilds_from_its_parts(number):
     result = check_nik(number, today=TODAY)
-    if result.ok:
+    if result.ok and result.info.birth_date is not None:
         info = result.info
         rebuilt = make_nik(kecamatan_code=info.kecamatan, birth_date=info.birth_date,
                            sex=info.sex, serial=int(info.serial))

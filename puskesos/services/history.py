@@ -1,0 +1,89 @@
+"""A household's audit trail told in plain language for the History tab."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..core.labels import field_label, value_label
+from ..i18n import _
+from .audit import AuditEntry
+from .context import Actor
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: str
+    text: str
+    reason: str | None
+
+
+def _who(entry: AuditEntry, names: dict[str, str]) -> str:
+    if entry.entity == "member":
+        return names.get(entry.entity_id or "", "?")
+    return ""
+
+
+def describe(entries: list[AuditEntry], names: dict[str, str],
+             household_id: str) -> list[HistoryLine]:
+    """Group raw field events into sentences, newest first."""
+    lines: list[HistoryLine] = []
+    for e in entries:
+        who = _who(e, names)
+        if e.action == "create" and e.field is None:
+            # bulk-created record (import or demo): one line with a snapshot
+            try:
+                snapshot = json.loads(e.new_value or "{}")
+            except ValueError:
+                snapshot = {}
+            if e.entity == "household":
+                text = _("Household registered")
+            elif e.entity == "member":
+                text = _("Member {name} added").format(name=snapshot.get("name", who))
+            elif e.entity == "participation":
+                text = _("Program {program} ({period}) recorded").format(
+                    program=snapshot.get("program_code", "?"), period=snapshot.get("period", ""))
+            else:
+                continue
+        elif e.action == "create":
+            if e.entity == "household" and e.field == "no_kk":
+                text = _("Household registered with No KK {kk}").format(kk=e.new_value)
+            elif e.entity == "member" and e.field == "name":
+                text = _("Member {name} added").format(name=e.new_value)
+            elif e.entity == "participation" and e.field == "program_code":
+                text = _("Program {program} recorded").format(program=e.new_value)
+            else:
+                continue  # the other initial values are shown on the form itself
+        elif e.action == "delete":
+            text = (_("Member {name} removed").format(name=e.old_value or who)
+                    if e.entity == "member" else _("Household removed"))
+        elif e.action == "restore":
+            text = _("Household restored")
+        elif e.field == "household_id" and e.entity == "member":
+            if e.new_value == household_id:
+                text = _("{name} moved into this household").format(name=who)
+            else:
+                text = _("{name} moved to another household").format(name=who)
+        elif e.field in (None, "password"):
+            continue
+        else:
+            label = field_label(e.entity, e.field)
+            old = value_label(e.entity, e.field, e.old_value)
+            new = value_label(e.entity, e.field, e.new_value)
+            if who:
+                text = _("{name}: {field} changed from “{old}” to “{new}”").format(
+                    name=who, field=label, old=old, new=new)
+            else:
+                text = _("{field} changed from “{old}” to “{new}”").format(
+                    field=label, old=old, new=new)
+        lines.append(HistoryLine(e.at, e.actor, text, e.reason))
+    return lines
+
+
+def household_history(services, *, actor: Actor, household_id: str) -> list[HistoryLine]:
+    ids = services.households.history_ids(actor=actor, household_id=household_id)
+    entries = services.audit.history(actor=actor, entity_ids=ids, limit=2000)
+    names = services.households.member_names([i for i in ids if i != household_id])
+    return describe(entries, names, household_id)

@@ -1,0 +1,702 @@
+"""The household form: every field, the members, programs and the history.
+
+Edits are kept in the form until Save (Ctrl+S); the rules of
+``core.validation`` are checked as you type and shown at the top.  Family
+changes that involve other households (move a member, split, merge) and the
+removal of a member are saved at once, after asking for a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QScrollArea,
+                               QSpinBox, QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from ..core import codes
+from ..core.identifiers import Severity
+from ..core.labels import field_label
+from ..core.permissions import Permission
+from ..core.validation import HouseholdInput, MemberInput, Problem, check_household
+from ..errors import Conflict, InvalidInput, UserError
+from ..i18n import _
+from ..services.households import HouseholdFilter, NeedsConfirmation
+from ..services.history import household_history
+from .member_dialog import MemberDialog
+from .widgets import CodeCombo, format_date, message_label, show_message
+
+HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
+                  "drinking_water", "septic_distance", "lighting", "power_capacity",
+                  "cooking_fuel", "toilet_facility", "toilet_type", "sewage_disposal")
+
+
+class MembersModel(QAbstractTableModel):
+    """Members being edited: (MemberInput, problems) rows."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.members: list[MemberInput] = []
+        self.problems: dict[int, list[Problem]] = {}
+        self._headers = (_("Name"), _("NIK"), _("Sex"), _("Date of birth"),
+                         _("Relationship to head"), _("Presence"))
+
+    def set_members(self, members: list[MemberInput], problems: dict[int, list[Problem]]):
+        self.beginResetModel()
+        self.members = list(members)
+        self.problems = problems
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.members)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._headers)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.members):
+            return None
+        m = self.members[index.row()]
+        problems = self.problems.get(index.row(), [])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (m.name, m.nik or "", m.sex, format_date(m.birth_date),
+                    codes.Relationship.label_of(m.relationship_code),
+                    codes.Presence.label_of(m.presence))[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if any(p.is_error for p in problems):
+                return QBrush(QColor("#b00020"))
+            if problems:
+                return QBrush(QColor("#8a5a00"))
+            if m.presence != codes.Presence.TINGGAL.value:
+                return QBrush(QColor("#777777"))
+        if role == Qt.ItemDataRole.ToolTipRole and problems:
+            return "\n".join(p.message for p in problems)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
+
+class HouseholdPicker(QDialog):
+    """Find another household by name, NIK or No KK."""
+
+    def __init__(self, services, actor, exclude: str, title: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(560)
+        self._services, self._actor, self._exclude = services, actor, exclude
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search name, NIK, No KK or address…"))
+        self.results = QListWidget()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results)
+        layout.addWidget(self.buttons)
+        self.search.textChanged.connect(self._find)
+
+    def _find(self, text: str) -> None:
+        self.results.clear()
+        if len(text.strip()) < 2:
+            return
+        rows, _total = self._services.households.search(
+            actor=self._actor, filter=HouseholdFilter(text=text), limit=50)
+        for r in rows:
+            if r.id == self._exclude:
+                continue
+            item = QListWidgetItem(f"{r.head_name or _('(no head)')} — {r.no_kk or '-'} — "
+                                   f"{r.dusun or ''} RT {r.rt or '-'}/RW {r.rw or '-'}")
+            item.setData(Qt.ItemDataRole.UserRole, r.id)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    def chosen(self) -> str | None:
+        item = self.results.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+
+class SplitDialog(QDialog):
+    """Pecah KK: tick the members who leave, give each a relationship to the new head."""
+
+    def __init__(self, members: list[MemberInput], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Split family (pecah KK)"))
+        self.setMinimumWidth(620)
+        grid = QGridLayout()
+        grid.addWidget(QLabel(_("Moves to the new family")), 0, 0)
+        grid.addWidget(QLabel(_("Relationship to the new head")), 0, 1)
+        self.rows: list[tuple[MemberInput, QCheckBox, CodeCombo]] = []
+        for i, m in enumerate(members, start=1):
+            check = QCheckBox(m.name)
+            combo = CodeCombo(codes.Relationship, required=True)
+            combo.set_code(m.relationship_code)
+            grid.addWidget(check, i, 0)
+            grid.addWidget(combo, i, 1)
+            self.rows.append((m, check, combo))
+        self.no_kk = QLineEdit()
+        self.no_kk.setPlaceholderText(_("16 digits, or leave empty until the new KK is issued"))
+        self.reason = QLineEdit()
+        self.message = message_label()
+        form = QFormLayout()
+        form.addRow(_("No KK of the new family"), self.no_kk)
+        form.addRow(_("Reason"), self.reason)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def selection(self) -> tuple[list[str], dict[str, str]]:
+        ids, rel = [], {}
+        for m, check, combo in self.rows:
+            if check.isChecked() and m.id:
+                ids.append(m.id)
+                rel[m.id] = combo.code()
+        return ids, rel
+
+
+class HouseholdDialog(QDialog):
+    """Create (``household_id=None``) or edit one household."""
+
+    def __init__(self, services, actor, bus, household_id: str | None = None, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.bus = services, actor, bus
+        self.household_id = household_id
+        self.version: int | None = None
+        self.can_edit = actor.can(Permission.EDIT_REGISTRY)
+        self._saved_state: tuple | None = None
+        self.setMinimumSize(900, 600)
+        self.resize(1100, 700)
+
+        self.problems_label = message_label()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_household_tab(), _("Family"))
+        self.tabs.addTab(self._build_members_tab(), _("Members"))
+        self.programs_list = QListWidget()
+        self.tabs.addTab(self.programs_list, _("Programs"))
+        self.history_list = QListWidget()
+        self.history_list.setWordWrap(True)
+        self.tabs.addTab(self.history_list, _("History"))
+
+        self.save_button = QPushButton(_("Save"))
+        self.save_button.setToolTip("Ctrl+S")
+        self.save_button.clicked.connect(self.save)
+        self.close_button = QPushButton(_("Close"))
+        self.close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        self.readonly_note = QLabel(_("View only: your role may not change the registry."))
+        buttons.addWidget(self.readonly_note)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        self.members_model = MembersModel(self)
+        self.members_view.setModel(self.members_model)
+        self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
+        self.readonly_note.setVisible(not self.can_edit)
+        self.save_button.setVisible(self.can_edit)
+        for b in self.member_buttons:
+            b.setVisible(self.can_edit)
+        self.load()
+
+    # ---------------------------------------------------------------- layout
+    def _build_household_tab(self) -> QWidget:
+        self.no_kk = QLineEdit()
+        self.no_kk.setMaxLength(40)
+        self.dtsen_id = QLabel()
+        self.desil = QLabel()
+        self.dusun = QComboBox()
+        self.dusun.setEditable(True)
+        self.dusun.addItems([""] + self.services.households.dusun_names())
+        self.rw = QLineEdit()
+        self.rw.setMaxLength(3)
+        self.rt = QLineEdit()
+        self.rt.setMaxLength(3)
+        self.address = QLineEdit()
+        self.phone = QLineEdit()
+        self.family_status = CodeCombo(codes.FamilyStatus)
+        self.floor_area = QLineEdit()
+        self.floor_area.setPlaceholderText("m²")
+        self.note = QLineEdit()
+        self.housing = {f: CodeCombo(_HOUSING_LISTS[f]) for f in HOUSING_FIELDS}
+        self.asset_boxes = {a.value: QCheckBox(a.label) for a in codes.Asset}
+        self.livestock = {lv.value: QSpinBox() for lv in codes.Livestock}
+
+        identity = QFormLayout()
+        identity.addRow(field_label("household", "no_kk"), self.no_kk)
+        identity.addRow(field_label("household", "dtsen_id"), self.dtsen_id)
+        identity.addRow(_("Desil (from DTSEN, read-only)"), self.desil)
+        identity.addRow(field_label("household", "dusun"), self.dusun)
+        area = QHBoxLayout()
+        area.addWidget(QLabel(_("RT")))
+        area.addWidget(self.rt)
+        area.addWidget(QLabel(_("RW")))
+        area.addWidget(self.rw)
+        identity.addRow(_("RT / RW"), area)
+        identity.addRow(field_label("household", "address"), self.address)
+        identity.addRow(field_label("household", "phone"), self.phone)
+        identity.addRow(field_label("household", "family_status"), self.family_status)
+        identity.addRow(field_label("household", "note"), self.note)
+        id_box = QGroupBox(_("Identity and address"))
+        id_box.setLayout(identity)
+
+        house = QFormLayout()
+        house.addRow(field_label("household", "floor_area"), self.floor_area)
+        for f, combo in self.housing.items():
+            house.addRow(field_label("household", f), combo)
+        house_box = QGroupBox(_("Housing"))
+        house_box.setLayout(house)
+
+        assets = QGridLayout()
+        for i, box in enumerate(self.asset_boxes.values()):
+            assets.addWidget(box, i // 2, i % 2)
+        row = (len(self.asset_boxes) + 1) // 2
+        for j, (code, spin) in enumerate(self.livestock.items()):
+            spin.setRange(0, 999)
+            assets.addWidget(QLabel(codes.Livestock.label_of(code)), row + j, 0)
+            assets.addWidget(spin, row + j, 1)
+        asset_box = QGroupBox(_("Assets"))
+        asset_box.setLayout(assets)
+
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(id_box)
+        left.addWidget(asset_box)
+        left.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addWidget(house_box, 1)
+        inner = QWidget()
+        inner.setLayout(columns)
+        self._household_inputs = inner
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        for w in [self.no_kk, self.rw, self.rt, self.address, self.phone, self.floor_area,
+                  self.note]:
+            w.textChanged.connect(self._changed)
+        self.dusun.currentTextChanged.connect(self._changed)
+        for combo in [self.family_status, *self.housing.values()]:
+            combo.currentIndexChanged.connect(self._changed)
+        for box in self.asset_boxes.values():
+            box.toggled.connect(self._changed)
+        for spin in self.livestock.values():
+            spin.valueChanged.connect(self._changed)
+        return scroll
+
+    def _build_members_tab(self) -> QWidget:
+        self.members_view = QTableView()
+        self.members_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.members_view.horizontalHeader().setStretchLastSection(True)
+        self.members_view.verticalHeader().setVisible(False)
+        actions = [
+            (_("Add member…"), self.add_member, "Insert"),
+            (_("Edit…"), self.edit_member, "Return"),
+            (_("Died / moved…"), self.mark_gone, None),
+            (_("Move to another household…"), self.move_member, None),
+            (_("Split family (pecah KK)…"), self.split_family, None),
+            (_("Merge another household in…"), self.merge_in, None),
+            (_("Remove (entered by mistake)…"), self.remove_member, None),
+        ]
+        self.member_buttons = []
+        column = QVBoxLayout()
+        for text, slot, key in actions:
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            if key:
+                button.setToolTip(key)
+            column.addWidget(button)
+            self.member_buttons.append(button)
+        column.addStretch(1)
+        QShortcut(QKeySequence("Insert"), self, activated=self.add_member)
+        box = QHBoxLayout()
+        box.addWidget(self.members_view, 1)
+        box.addLayout(column)
+        widget = QWidget()
+        widget.setLayout(box)
+        return widget
+
+    # ---------------------------------------------------------------- state
+    def load(self) -> None:
+        if self.household_id is None:
+            self.setWindowTitle(_("New household"))
+            self.members: list[MemberInput] = []
+            self._fill(HouseholdInput(), None, None, None)
+            self.programs_list.clear()
+            self.history_list.clear()
+        else:
+            dto = self.services.households.get(actor=self.actor, household_id=self.household_id)
+            self.version = dto.version
+            self.members = [m.as_input() for m in dto.members if not m.removed]
+            self._fill(dto.data, dto.data.dtsen_id, dto.desil, dto.desil_period)
+            head = dto.head
+            self.setWindowTitle(_("Household of {name}").format(
+                name=head.name if head else _("(no head)")))
+            self.programs_list.clear()
+            for p in dto.programs:
+                member = next((m.name for m in dto.members if m.id == p.member_id), "")
+                self.programs_list.addItem(
+                    f"{p.program_code} · {p.period} · "
+                    f"{codes.ParticipationStatus.label_of(p.status)}"
+                    + (f" · {member}" if member else ""))
+            self._load_history()
+            if dto.removed:
+                self.can_edit = False
+                self.readonly_note.setText(_("This household was removed: {reason}").format(
+                    reason=dto.removed_reason or ""))
+        self._set_editable(self.can_edit)
+        self._saved_state = self._state()
+        self._validate()
+
+    def _load_history(self) -> None:
+        self.history_list.clear()
+        if not self.actor.can(Permission.VIEW_AUDIT):
+            return
+        for line in household_history(self.services, actor=self.actor,
+                                      household_id=self.household_id):
+            when = line.at.astimezone().strftime("%d-%m-%Y %H:%M")
+            text = f"{when} · {line.actor} · {line.text}"
+            if line.reason:
+                text += " — " + _("reason: {reason}").format(reason=line.reason)
+            self.history_list.addItem(text)
+
+    def _fill(self, data: HouseholdInput, dtsen_id, desil, period) -> None:
+        self._loading = True
+        self.no_kk.setText(data.no_kk or "")
+        self.dtsen_id.setText(dtsen_id or "—")
+        self.desil.setText(f"{desil} ({period})" if desil else "—")
+        self.dusun.setCurrentText(data.dusun or "")
+        self.rw.setText(data.rw or "")
+        self.rt.setText(data.rt or "")
+        self.address.setText(data.address or "")
+        self.phone.setText(data.phone or "")
+        self.family_status.set_code(data.family_status)
+        self.floor_area.setText("" if data.floor_area is None else f"{data.floor_area:g}")
+        self.note.setText(data.note or "")
+        for f, combo in self.housing.items():
+            combo.set_code(getattr(data, f))
+        assets = data.assets or {}
+        for code, box in self.asset_boxes.items():
+            box.setChecked(bool(assets.get(code)))
+        for code, spin in self.livestock.items():
+            spin.setValue(int(assets.get(code) or 0))
+        self._loading = False
+        self._refresh_members()
+
+    def _set_editable(self, editable: bool) -> None:
+        for w in self._household_inputs.findChildren(QWidget):
+            if isinstance(w, (QLineEdit, QComboBox, QCheckBox, QSpinBox)):
+                w.setEnabled(editable)
+        self.save_button.setVisible(editable)
+        for b in self.member_buttons:
+            b.setVisible(editable)
+        self.readonly_note.setVisible(not editable)
+
+    def household_input(self) -> HouseholdInput:
+        area = self.floor_area.text().strip().replace(",", ".")
+        try:
+            floor_area = float(area) if area else None
+        except ValueError:
+            floor_area = -1.0  # reported by the rules as an invalid area
+        assets = {code: box.isChecked() for code, box in self.asset_boxes.items()}
+        assets.update({code: spin.value() for code, spin in self.livestock.items()})
+        return HouseholdInput(
+            no_kk=self.no_kk.text().strip() or None,
+            dtsen_id=None if self.dtsen_id.text() == "—" else self.dtsen_id.text(),
+            dusun=self.dusun.currentText().strip().upper() or None,
+            rw=self.rw.text().strip() or None, rt=self.rt.text().strip() or None,
+            address=self.address.text().strip() or None, phone=self.phone.text().strip() or None,
+            family_status=self.family_status.code(), floor_area=floor_area,
+            note=self.note.text().strip() or None, assets=assets,
+            **{f: combo.code() for f, combo in self.housing.items()})
+
+    def _state(self) -> tuple:
+        return (self.household_input(), tuple(self.members))
+
+    def is_dirty(self) -> bool:
+        return self.can_edit and self._saved_state is not None and self._state() != self._saved_state
+
+    def _changed(self, *_args) -> None:
+        if not getattr(self, "_loading", False):
+            self._validate()
+
+    def _refresh_members(self) -> None:
+        problems = check_household(self.household_input(), self.members)
+        by_member: dict[int, list[Problem]] = {}
+        for p in problems:
+            if p.member is not None:
+                by_member.setdefault(p.member, []).append(p)
+        self.members_model.set_members(self.members, by_member) if hasattr(
+            self, "members_model") else None
+        self.members_view.resizeColumnsToContents() if hasattr(self, "members_model") else None
+
+    def _validate(self) -> list[Problem]:
+        problems = check_household(self.household_input(), self.members)
+        self._refresh_members()
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        warnings = [p for p in problems if p.severity is Severity.WARNING]
+        shown = errors or warnings
+        lines = []
+        for p in shown[:4]:
+            who = self.members[p.member].name if p.member is not None else ""
+            where = field_label("member" if p.member is not None else "household", p.field)
+            lines.append(f"• {who + ' — ' if who else ''}{where}: {p.message}")
+        if len(shown) > 4:
+            lines.append(_("… and {n} more").format(n=len(shown) - 4))
+        show_message(self.problems_label, "\n".join(lines) if self.can_edit else "",
+                     warning=not errors)
+        for w, field in ((self.no_kk, "no_kk"), (self.rt, "rt"), (self.rw, "rw"),
+                         (self.floor_area, "floor_area")):
+            bad = any(p.field == field and p.member is None and p.is_error for p in problems)
+            w.setStyleSheet("border: 1px solid #b00020;" if bad else "")
+        return problems
+
+    # ---------------------------------------------------------------- members
+    def _selected_row(self) -> int | None:
+        rows = self.members_view.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def add_member(self) -> None:
+        if not self.can_edit:
+            return
+        dialog = MemberDialog(parent=self)
+        if not self.members:
+            dialog.relationship.set_code(codes.Relationship.KEPALA.value)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
+            self.members.append(dialog.result_member)
+            self._validate()
+            self.members_view.selectRow(len(self.members) - 1)
+
+    def edit_member(self) -> None:
+        row = self._selected_row()
+        if row is None:
+            return
+        dialog = MemberDialog(self.members[row], read_only=not self.can_edit, parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
+            self.members[row] = dialog.result_member
+            self._validate()
+
+    def mark_gone(self) -> None:
+        row = self._selected_row()
+        if row is None:
+            return
+        choices = [codes.Presence.MENINGGAL, codes.Presence.PINDAH, codes.Presence.PINDAH_LN,
+                   codes.Presence.TIDAK_DITEMUKAN, codes.Presence.TINGGAL]
+        label, ok = QInputDialog.getItem(self, _("Died / moved"),
+                                         _("What happened to {name}?").format(
+                                             name=self.members[row].name),
+                                         [c.label for c in choices], 0, False)
+        if not ok:
+            return
+        presence = next(c for c in choices if c.label == label)
+        when = None
+        if presence is not codes.Presence.TINGGAL:
+            text, ok = QInputDialog.getText(self, _("Date"), _("Date (dd-mm-yyyy):"),
+                                            text=date.today().strftime("%d-%m-%Y"))
+            if not ok:
+                return
+            from .widgets import parse_date
+            try:
+                when = parse_date(text)
+            except ValueError:
+                QMessageBox.warning(self, _("Date"), _("'{text}' is not a date. Type it as "
+                                                       "dd-mm-yyyy, for example 17-08-1980.")
+                                    .format(text=text))
+                return
+        self.members[row] = replace(self.members[row], presence=presence.value,
+                                    presence_date=when)
+        self._validate()
+
+    def _ask_reason(self, title: str, prompt: str) -> str | None:
+        reason, ok = QInputDialog.getText(self, title, prompt)
+        if not ok:
+            return None
+        if not reason.strip():
+            QMessageBox.warning(self, title, _("Give a reason for this change."))
+            return None
+        return reason.strip()
+
+    def _saved_first(self) -> bool:
+        """Family changes act on the stored household: unsaved edits are saved first."""
+        if self.household_id is None or self.is_dirty():
+            answer = QMessageBox.question(self, _("Save first"),
+                                          _("Save your changes to this household first?"))
+            if answer != QMessageBox.StandardButton.Yes or not self.save():
+                return False
+        return True
+
+    def _after_family_change(self, ids: list[str]) -> None:
+        self.bus.changed("household", ids)
+        self.load()
+
+    def _run(self, fn) -> bool:
+        try:
+            fn()
+            return True
+        except UserError as exc:
+            QMessageBox.warning(self, _("Puskesos"), exc.message)
+            return False
+
+    def remove_member(self) -> None:
+        row = self._selected_row()
+        if row is None or not self._saved_first():
+            return
+        member = self.members[row]
+        reason = self._ask_reason(_("Remove member"),
+                                  _("Why is {name} removed? (Use 'Died / moved' for a death or "
+                                    "a move.)").format(name=member.name))
+        if reason and self._run(lambda: self.services.households.remove_member(
+                actor=self.actor, member_id=member.id, reason=reason)):
+            self._after_family_change([self.household_id])
+
+    def move_member(self) -> None:
+        row = self._selected_row()
+        if row is None or not self._saved_first():
+            return
+        member = self.members[row]
+        picker = HouseholdPicker(self.services, self.actor, self.household_id,
+                                 _("Move {name} to…").format(name=member.name), self)
+        if picker.exec() != QDialog.DialogCode.Accepted or not picker.chosen():
+            return
+        labels = [c.label for c in codes.Relationship]
+        rel, ok = QInputDialog.getItem(self, _("Relationship"),
+                                       _("Relationship to the head of the new household:"),
+                                       labels, labels.index(codes.Relationship.LAINNYA.label),
+                                       False)
+        if not ok:
+            return
+        code = next(c.value for c in codes.Relationship if c.label == rel)
+        reason = self._ask_reason(_("Move member"), _("Reason for the move:"))
+        target = picker.chosen()
+        if reason and self._run(lambda: self.services.households.move_member(
+                actor=self.actor, member_id=member.id, target_household_id=target,
+                relationship_code=code, reason=reason)):
+            self._after_family_change([self.household_id, target])
+
+    def split_family(self) -> None:
+        if not self._saved_first():
+            return
+        dialog = SplitDialog([m for m in self.members
+                              if m.presence == codes.Presence.TINGGAL.value], self)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            ids, rel = dialog.selection()
+            result = {}
+
+            def act():
+                result["dto"] = self.services.households.split(
+                    actor=self.actor, household_id=self.household_id, member_ids=ids,
+                    relationships=rel, reason=dialog.reason.text(),
+                    no_kk=dialog.no_kk.text().strip() or None)
+            try:
+                act()
+            except UserError as exc:
+                show_message(dialog.message, exc.message)
+                continue
+            self._after_family_change([self.household_id, result["dto"].id])
+            QMessageBox.information(self, _("Split family (pecah KK)"),
+                                    _("The new household of {name} was created.").format(
+                                        name=result["dto"].head.name if result["dto"].head
+                                        else "?"))
+            return
+
+    def merge_in(self) -> None:
+        if not self._saved_first():
+            return
+        picker = HouseholdPicker(self.services, self.actor, self.household_id,
+                                 _("Merge which household into this one?"), self)
+        if picker.exec() != QDialog.DialogCode.Accepted or not picker.chosen():
+            return
+        source = self.services.households.get(actor=self.actor, household_id=picker.chosen())
+        relationships = {m.id: codes.Relationship.LAINNYA.value
+                         if m.relationship_code == codes.Relationship.KEPALA.value
+                         else m.relationship_code for m in source.members if not m.removed}
+        reason = self._ask_reason(_("Merge households"), _("Reason for the merge:"))
+        if reason and self._run(lambda: self.services.households.merge(
+                actor=self.actor, source_id=source.id, target_id=self.household_id,
+                relationships=relationships, reason=reason)):
+            self._after_family_change([self.household_id, source.id])
+
+    # ---------------------------------------------------------------- saving
+    def save(self) -> bool:
+        if not self.can_edit:
+            return False
+        accept_warnings = None
+        while True:
+            try:
+                dto = self.services.households.save(
+                    actor=self.actor, household=self.household_input(), members=self.members,
+                    household_id=self.household_id, expected_version=self.version,
+                    accept_warnings=accept_warnings)
+            except NeedsConfirmation as exc:
+                lines = "\n".join(f"• {p.message}" for p in exc.issues[:6])
+                reason, ok = QInputDialog.getText(
+                    self, _("Warnings"),
+                    _("Check these warnings. To save anyway, give a reason:") + "\n" + lines)
+                if not ok or not reason.strip():
+                    return False
+                accept_warnings = reason.strip()
+                continue
+            except Conflict as exc:
+                QMessageBox.warning(self, _("Puskesos"), exc.message)
+                return False
+            except InvalidInput as exc:
+                show_message(self.problems_label, exc.message)
+                return False
+            except UserError as exc:
+                QMessageBox.warning(self, _("Puskesos"), exc.message)
+                return False
+            break
+        self.household_id = dto.id
+        self.bus.changed("household", [dto.id])
+        self.load()
+        return True
+
+    def closeEvent(self, event) -> None:
+        if self.is_dirty():
+            answer = QMessageBox.question(
+                self, _("Unsaved changes"), _("Save the changes to this household?"),
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save and not self.save():
+                event.ignore()
+                return
+        event.accept()
+        self.done(QDialog.DialogCode.Rejected)  # emits finished for the list page
+
+    def reject(self) -> None:  # Esc goes through the unsaved-changes guard
+        self.close()
+
+
+_HOUSING_LISTS = {
+    "building_ownership": codes.BuildingOwnership, "land_proof": codes.LandProof,
+    "floor": codes.Floor, "wall": codes.Wall, "roof": codes.Roof,
+    "drinking_water": codes.DrinkingWater, "septic_distance": codes.SepticDistance,
+    "lighting": codes.Lighting, "power_capacity": codes.PowerCapacity,
+    "cooking_fuel": codes.CookingFuel, "toilet_facility": codes.ToiletFacility,
+    "toilet_type": codes.ToiletType, "sewage_disposal": codes.SewageDisposal,
+}

@@ -1,0 +1,233 @@
+"""The household list: instant search, filters, sortable columns, column chooser."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
+                               QMenu, QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from ..core.permissions import Permission
+from ..i18n import _
+from ..services.households import HouseholdFilter
+from .household_form import HouseholdDialog
+from .household_model import HouseholdTableModel
+
+PAGE_SIZE = 500
+#: table column -> the service's order key (None: not sortable)
+SORT_KEYS = ("kk", "name", "nik", "area", "area", "members", "desil", None)
+
+
+class HouseholdsPage(QWidget):
+    def __init__(self, services, actor, bus, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.bus = services, actor, bus
+        self.order_by = "area"
+        self.limit = PAGE_SIZE
+        self.open_dialogs: list[HouseholdDialog] = []
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search name, NIK, No KK or address…  (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.dusun = QComboBox()
+        self.rw = QComboBox()
+        self.rt = QComboBox()
+        self.desil = QComboBox()
+        self.desil.addItem(_("All desil"), "")
+        self.desil.addItem(_("Desil 1–4 (aid target)"), "1,2,3,4")
+        for d in range(1, 11):
+            self.desil.addItem(_("Desil {n}").format(n=d), str(d))
+        self.program = QComboBox()
+        self.program.addItem(_("All programs"), None)
+        for p in services.programs.programs():
+            self.program.addItem(f"{p.code} · {p.name}", p.code)
+        self.presence = QComboBox()
+        self.presence.addItem(_("All households"), None)
+        self.presence.addItem(_("With a member who died or moved"), "gone")
+        self.presence.addItem(_("Without a head of family"), "no_head")
+        self.verval = QComboBox()
+        self.verval.addItem(_("Verval status: not available yet"), None)
+        self.verval.setEnabled(False)
+        self.count_label = QLabel()
+        self.new_button = QPushButton(_("New household"))
+        self.new_button.setToolTip("Ctrl+N")
+        self.new_button.clicked.connect(self.new_household)
+        self.new_button.setVisible(actor.can(Permission.EDIT_REGISTRY))
+        self.more_button = QPushButton(_("Show more"))
+        self.more_button.clicked.connect(self.show_more)
+
+        self.model = HouseholdTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sectionClicked.connect(self._sort)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+
+        filters = QHBoxLayout()
+        for w in (self.dusun, self.rw, self.rt, self.desil, self.program, self.presence,
+                  self.verval):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label)
+        bottom.addStretch(1)
+        bottom.addWidget(self.more_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._filters_changed)
+        for combo in (self.rw, self.rt, self.desil, self.program, self.presence):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.dusun.currentIndexChanged.connect(self._dusun_changed)
+        QShortcut(QKeySequence.StandardKey.Find, self,
+                  activated=lambda: (self.search.setFocus(), self.search.selectAll()))
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_household)
+        for key in ("Return", "Enter"):
+            QShortcut(QKeySequence(key), self.table, activated=self.open_selected)
+        bus.data_changed.connect(self._data_changed)
+        self._load_areas()
+        self.refresh()
+
+    # ---------------------------------------------------------------- filters
+    def _load_areas(self) -> None:
+        self._areas = self.services.households.areas()
+        self.dusun.blockSignals(True)
+        current = self.dusun.currentData()
+        self.dusun.clear()
+        self.dusun.addItem(_("All dusun"), None)
+        for name in self._areas:
+            if name:
+                self.dusun.addItem(name, name)
+        index = self.dusun.findData(current)
+        self.dusun.setCurrentIndex(max(index, 0))
+        self.dusun.blockSignals(False)
+        self._fill_rw_rt()
+
+    def _fill_rw_rt(self) -> None:
+        pairs = (self._areas.get(self.dusun.currentData(), []) if self.dusun.currentData()
+                 else [p for v in self._areas.values() for p in v])
+        for combo, values, label in ((self.rw, sorted({rw for rw, _rt in pairs if rw}),
+                                      _("All RW")),
+                                     (self.rt, sorted({rt for _rw, rt in pairs if rt}),
+                                      _("All RT"))):
+            combo.blockSignals(True)
+            current = combo.currentData()
+            combo.clear()
+            combo.addItem(label, None)
+            for v in values:
+                combo.addItem(f"{label.split()[-1]} {v}", v)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
+
+    def _dusun_changed(self) -> None:
+        self._fill_rw_rt()
+        self._filters_changed()
+
+    def _filters_changed(self, *_args) -> None:
+        self.limit = PAGE_SIZE
+        self._debounce.start()
+
+    def current_filter(self) -> HouseholdFilter:
+        return HouseholdFilter(text=self.search.text(), dusun=self.dusun.currentData(),
+                               rw=self.rw.currentData(), rt=self.rt.currentData(),
+                               desil=tuple(int(d) for d in (self.desil.currentData() or "")
+                                           .split(",") if d),
+                               program=self.program.currentData(),
+                               presence=self.presence.currentData())
+
+    # ---------------------------------------------------------------- list
+    def refresh(self) -> None:
+        selected = self.selected_id()
+        rows, total = self.services.households.search(
+            actor=self.actor, filter=self.current_filter(), limit=self.limit,
+            order_by=self.order_by)
+        self.model.set_rows(rows)
+        if not getattr(self, "_sized", False) and rows:
+            self.table.resizeColumnsToContents()
+            self._sized = True
+        if len(rows) < total:
+            self.count_label.setText(_("{shown} of {total} households").format(
+                shown=len(rows), total=total))
+        else:
+            self.count_label.setText(_("{total} households").format(total=total))
+        self.more_button.setVisible(len(rows) < total)
+        if selected:
+            for i in range(self.model.rowCount()):
+                if self.model.row_at(i).id == selected:
+                    self.table.selectRow(i)
+                    break
+
+    def show_more(self) -> None:
+        self.limit += PAGE_SIZE
+        self.refresh()
+
+    def _sort(self, column: int) -> None:
+        key = SORT_KEYS[column] if column < len(SORT_KEYS) else None
+        if key is None:
+            return
+        self.order_by = f"-{key}" if self.order_by == key else key
+        order = (Qt.SortOrder.DescendingOrder if self.order_by.startswith("-")
+                 else Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(column, order)
+        self.refresh()
+
+    def _column_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for column in range(self.model.columnCount()):
+            action = QAction(self.model.headerData(column, Qt.Orientation.Horizontal), menu)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+            menu.addAction(action)
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def selected_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.row_at(rows[0].row()).id if rows else None
+
+    def _data_changed(self, kind: str, _ids: list) -> None:
+        if kind in ("household", "member", "participation"):
+            self._load_areas()
+            self.refresh()
+
+    # ---------------------------------------------------------------- forms
+    def _show(self, dialog: HouseholdDialog) -> HouseholdDialog:
+        self.open_dialogs.append(dialog)
+        dialog.finished.connect(lambda _r, d=dialog: self.open_dialogs.remove(d)
+                                if d in self.open_dialogs else None)
+        dialog.show()
+        return dialog
+
+    def open_selected(self) -> HouseholdDialog | None:
+        household_id = self.selected_id()
+        if household_id is None:
+            return None
+        return self._show(HouseholdDialog(self.services, self.actor, self.bus, household_id,
+                                          parent=self))
+
+    def new_household(self) -> HouseholdDialog | None:
+        if not self.actor.can(Permission.EDIT_REGISTRY):
+            return None
+        return self._show(HouseholdDialog(self.services, self.actor, self.bus, None, parent=self))

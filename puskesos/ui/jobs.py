@@ -1,0 +1,125 @@
+"""Run long work off the main thread with a progress dialog and Cancel.
+
+A job is a plain function ``fn(progress: Progress, cancel: CancelToken) ->
+result`` with no Qt in it (see puskesos.jobs).  :func:`run_job` runs it on the
+global QThreadPool, shows a QProgressDialog after a short delay, and calls
+``on_done(result)`` or shows the error on the main thread.  Writes from jobs
+queue on the database's single-writer lock, so two jobs never interleave a
+half-written change.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from ..errors import UserError
+from ..i18n import _
+from ..jobs import CancelToken, JobCancelled, Progress
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, str)
+    done = Signal(object)
+    failed = Signal(object, str)
+    cancelled = Signal()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[Progress, CancelToken], Any], signals: _Signals,
+                 cancel: CancelToken):
+        super().__init__()
+        self.fn, self.signals, self.cancel = fn, signals, cancel
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        progress = Progress(lambda d, t, m: self.signals.progress.emit(d, t, m))
+        try:
+            result = self.fn(progress, self.cancel)
+        except JobCancelled:
+            self.signals.cancelled.emit()
+        except Exception as exc:  # noqa: BLE001 - delivered to the main thread
+            self.signals.failed.emit(exc, traceback.format_exc())
+        else:
+            self.signals.done.emit(result)
+
+
+class Job(QObject):
+    """A running job; keeps its signals alive until it ends."""
+
+    finished = Signal()
+
+    def __init__(self, parent: QWidget | None, title: str,
+                 fn: Callable[[Progress, CancelToken], Any],
+                 on_done: Callable[[Any], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None,
+                 show_after_ms: int = 300):
+        super().__init__(parent)
+        self.cancel = CancelToken()
+        self._on_done, self._on_error = on_done, on_error
+        self.dialog = QProgressDialog(title, _("Cancel"), 0, 0, parent)
+        self.dialog.setWindowTitle(title)
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(show_after_ms)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.cancel.cancel)
+        self.signals = _Signals()
+        self.signals.progress.connect(self._progress)
+        self.signals.done.connect(self._done)
+        self.signals.failed.connect(self._failed)
+        self.signals.cancelled.connect(self._cancelled)
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.running = True
+        QThreadPool.globalInstance().start(_Runnable(fn, self.signals, self.cancel))
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.dialog.setMaximum(max(total, 0))
+        self.dialog.setValue(min(done, total) if total else 0)
+        if message:
+            self.dialog.setLabelText(message)
+
+    def _finish(self) -> None:
+        self.running = False
+        self.dialog.reset()
+        self.dialog.hide()
+        self.finished.emit()
+
+    def _done(self, result: Any) -> None:
+        self.result = result
+        self._finish()
+        if self._on_done:
+            self._on_done(result)
+
+    def _failed(self, exc: BaseException, trace: str) -> None:
+        self.error = exc
+        self._finish()
+        if self._on_error:
+            self._on_error(exc)
+            return
+        show_error(self.parent(), exc, trace)
+
+    def _cancelled(self) -> None:
+        self._finish()
+
+
+def run_job(parent: QWidget | None, title: str, fn: Callable[[Progress, CancelToken], Any],
+            on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None) -> Job:
+    return Job(parent, title, fn, on_done, on_error)
+
+
+def show_error(parent, exc: BaseException, trace: str = "") -> None:
+    """A user-world error as a plain message; a bug with the log file named."""
+    if isinstance(exc, UserError):
+        QMessageBox.warning(parent, _("Puskesos"), exc.message)
+        return
+    from ..cli import crash_log
+    path = crash_log(exc)
+    QMessageBox.critical(parent, _("Puskesos"),
+                         _("An unexpected error happened (a bug). The details were saved "
+                           "to {path}; please send that file to support.").format(path=path))

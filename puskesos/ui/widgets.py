@@ -1,0 +1,93 @@
+"""Small input widgets shared by the forms: code-list drop-downs, optional dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
+
+from ..core.codes import CodeList
+from ..i18n import _
+
+_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
+ERROR_STYLE = "color: #b00020;"
+WARNING_STYLE = "color: #8a5a00;"
+
+
+def parse_date(text: str) -> date | None:
+    """``dd-mm-yyyy`` (also with / or .) → date; empty → None; else ValueError."""
+    if not text.strip():
+        return None
+    match = _DATE.match(text)
+    if not match:
+        raise ValueError(text)
+    d, m, y = (int(g) for g in match.groups())
+    return date(y, m, d)
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else ""
+
+
+class CodeCombo(QComboBox):
+    """A drop-down over a code list; the first entry is "(empty)" unless required."""
+
+    def __init__(self, code_list: type[CodeList], *, required: bool = False, parent=None):
+        super().__init__(parent)
+        self.code_list = code_list
+        if not required:
+            self.addItem(_("(not filled in)"), None)
+        for code, label in code_list.choices():
+            self.addItem(f"{code} · {label}" if code.isdigit() else label, code)
+
+    def code(self) -> str | None:
+        return self.currentData()
+
+    def set_code(self, code: str | None) -> None:
+        index = self.findData(code)
+        if index < 0 and code is not None:
+            # a stored code the list no longer knows stays visible rather than lost
+            self.addItem(str(code), code)
+            index = self.count() - 1
+        self.setCurrentIndex(max(index, 0))
+
+
+class DateEdit(QLineEdit):
+    """A date typed as dd-mm-yyyy, or left empty."""
+
+    valid_changed = Signal(bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setPlaceholderText(_("dd-mm-yyyy"))
+        self.setMaxLength(10)
+
+    def value(self) -> date | None:
+        """The date, or None when empty; raises ValueError when not a real date."""
+        return parse_date(self.text())
+
+    def is_valid(self) -> bool:
+        try:
+            self.value()
+            return True
+        except ValueError:
+            return False
+
+    def set_value(self, value: date | None) -> None:
+        self.setText(format_date(value))
+
+
+def message_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.hide()
+    return label
+
+
+def show_message(label: QLabel, text: str, *, warning: bool = False) -> None:
+    label.setStyleSheet(WARNING_STYLE if warning else ERROR_STYLE)
+    label.setText(text)
+    label.setVisible(bool(text))

@@ -1,0 +1,153 @@
+"""User flows in the household form: add a member, fix a bad NIK, history, split,
+roles, the unsaved-changes guard."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from puskesos.core.identifiers import make_nik
+from puskesos.services import Actor
+from puskesos.services.households import HouseholdFilter
+from puskesos.ui.bus import ChangeBus
+from puskesos.ui.household_form import HouseholdDialog, MembersModel, SplitDialog
+from puskesos.ui.member_dialog import MemberDialog
+
+from tests.ui.conftest import answer_modals
+
+OPERATOR = Actor("operator", "operator", "Bagus Prasetyo")
+KADES = Actor("kades", "kepala_desa", "Kepala Desa")
+
+
+def _a_household(services, min_members=3):
+    rows, _ = services.households.search(actor=OPERATOR, limit=300)
+    return next(r for r in rows if r.member_count >= min_members and r.head_name)
+
+
+@pytest.fixture
+def form(qtbot, village):
+    row = _a_household(village)
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), row.id)
+    dialog.show()
+    yield dialog
+    dialog._saved_state = dialog._state()  # edits left by a test: close without asking
+    dialog.close()
+    dialog.deleteLater()
+
+
+def test_add_member_with_bad_nik_then_fix_and_see_history(qtbot, form, village):
+    before = len(form.members)
+    bad = "3523017305100000"  # serial 0000 cannot exist
+
+    def fill_member(dialog: MemberDialog):
+        qtbot.keyClicks(dialog.name, "Putri Ayu")
+        dialog.sex.set_code("P")
+        dialog.birth_date.setText("13-05-2010")
+        qtbot.keyClicks(dialog.nik, bad)
+        assert "0000" in dialog.nik_message.text()          # shown while typing
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert dialog.isVisible() and dialog.message.text()  # refused
+        dialog.nik.setText(make_nik(kecamatan_code="35.23.01", birth_date=date(2010, 5, 13),
+                                    sex="P", serial=4321))
+        assert dialog.nik_message.text() == ""
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    answer_modals(fill_member)
+    form.tabs.setCurrentIndex(1)
+    form.add_member()
+    assert len(form.members) == before + 1
+    assert form.is_dirty()
+    assert form.save()
+    stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    assert "PUTRI AYU" in [m.name for m in stored.members]
+    history = [form.history_list.item(i).text() for i in range(form.history_list.count())]
+    assert any("PUTRI AYU" in line and "ditambahkan" in line for line in history)
+    assert not form.is_dirty()
+
+
+def test_errors_block_saving_and_are_shown(qtbot, form, village):
+    form.rt.setText("A7")
+    assert "RT" in form.problems_label.text()
+    assert not form.save()
+    stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    assert stored.data.rt != "A7"
+
+
+def test_warning_needs_a_reason_then_saves(qtbot, form, village):
+    form.no_kk.setText("")  # no KK: a warning only
+    answer_modals(lambda d: (d.setTextValue("KK hilang, sedang diurus"), d.accept()))
+    assert form.save()
+    stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    assert stored.data.no_kk is None
+
+
+def test_mark_a_member_died(qtbot, form, village):
+    form.tabs.setCurrentIndex(1)
+    form.members_view.selectRow(len(form.members) - 1)
+    answer_modals(lambda d: (d.setTextValue(d.comboBoxItems()[0]), d.accept()),
+                  lambda d: (d.setTextValue("01-02-2026"), d.accept()))
+    form.mark_gone()
+    assert form.members[-1].presence == "2"
+    assert form.members[-1].presence_date == date(2026, 2, 1)
+    assert form.save()
+
+
+def test_split_family_through_the_form(qtbot, form, village):
+    total_before = village.households.counts(actor=OPERATOR).households
+    child = form.members[-1]
+
+    def choose(dialog: SplitDialog):
+        for member, check, combo in dialog.rows:
+            if member.id == child.id:
+                check.setChecked(True)
+                combo.set_code("1")
+        dialog.reason.setText("pecah KK")
+        dialog.accept()
+
+    answer_modals(choose, lambda box: box.accept())
+    form.split_family()
+    assert village.households.counts(actor=OPERATOR).households == total_before + 1
+    assert child.id not in [m.id for m in form.members]
+    rows, _ = village.households.search(actor=OPERATOR,
+                                        filter=HouseholdFilter(text=child.nik or child.name))
+    assert any(r.head_name == child.name for r in rows)
+
+
+def test_kepala_desa_cannot_edit(qtbot, village):
+    row = _a_household(village)
+    dialog = HouseholdDialog(village, KADES, ChangeBus(), row.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.save_button.isVisible()
+    assert not dialog.address.isEnabled()
+    assert all(not b.isVisible() for b in dialog.member_buttons)
+    assert dialog.readonly_note.isVisible()
+    assert not dialog.save()
+
+
+def test_closing_with_unsaved_changes_asks_first(qtbot, form, village):
+    form.address.setText("JL. BARU 1")
+    answer_modals(lambda box: box.button(QMessageBox.StandardButton.Cancel).click())
+    form.close()
+    assert form.isVisible()
+    answer_modals(lambda box: box.button(QMessageBox.StandardButton.Discard).click())
+    form.close()
+    assert not form.isVisible()
+    stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    assert stored.data.address != "JL. BARU 1"
+
+
+def test_new_household_without_head_is_refused(qtbot, village):
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), None)
+    dialog.show()
+    dialog.address.setText("JL. KENANGA")
+    assert not dialog.save()
+    assert dialog.problems_label.isVisible()
+    dialog._saved_state = dialog._state()
+    dialog.close()
+
+
+def test_members_model_passes_qt_model_tester(qtmodeltester, form):
+    model = MembersModel()
+    model.set_members(form.members, {})
+    qtmodeltester.check(model)
