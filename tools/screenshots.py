@@ -1,6 +1,9 @@
 """Render the main screens of a demo village into docs/screenshots/ (offscreen).
 
-    .venv/bin/python tools/screenshots.py
+    .venv/bin/python tools/screenshots.py            # 100 % scaling
+    QT_SCALE_FACTOR=1.5 .venv/bin/python tools/screenshots.py --suffix -150
+
+The window is 1366×768, the smallest screen the program is made for.
 """
 
 from __future__ import annotations
@@ -17,28 +20,56 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from puskesos.cli import main as cli  # noqa: E402
-from puskesos.services import Actor, open_services  # noqa: E402
-from puskesos.ui.main_window import MainWindow  # noqa: E402
+from puskesos.services import open_services  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
+SIZE = (1366, 768)
 
 
-def main() -> None:
+def _save(widget, name: str, suffix: str) -> None:
+    QApplication.processEvents()
+    path = OUT / f"{name}{suffix}.png"
+    widget.grab().save(str(path))
+    print(f"  {path.relative_to(ROOT)}")
+
+
+def main(argv: list[str]) -> None:
+    suffix = argv[argv.index("--suffix") + 1] if "--suffix" in argv else ""
     app = QApplication.instance() or QApplication([])
+    OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.sqlite"
         assert cli(["--db", str(db), "demo", "--households", "800", "--seed", "1"]) == 0
         services = open_services(str(db))
-        window = MainWindow(services, Actor("viewer", "kepala_desa", "Hanya lihat"))
-        window.resize(1366, 768)
+        from puskesos.ui.login import LoginDialog
+        from puskesos.ui.main_window import MainWindow
+        login = LoginDialog(services)
+        login.username.setText("operator")
+        login.show()
+        _save(login, "login", suffix)
+        user = services.auth.login(username="operator", password="demo123")
+        window = MainWindow(services, user.actor, idle_minutes=0)
+        window.resize(*SIZE)
         window.show()
-        app.processEvents()
-        OUT.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(OUT / "main-window.png"))
+        _save(window, "households", suffix)
+        page = window.households
+        page.table.selectRow(3)
+        form = page.open_selected()
+        form.phone.setText("081234567890")
+        form.save()
+        form.resize(*SIZE)
+        _save(form, "household-form", suffix)
+        form.tabs.setCurrentIndex(1)
+        _save(form, "household-members", suffix)
+        form.tabs.setCurrentIndex(3)
+        _save(form, "household-history", suffix)
+        form.close()
+        window.show_module("settings")
+        _save(window, "settings", suffix)
         window.close()
         services.close()
     print(f"screenshots written to {OUT}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

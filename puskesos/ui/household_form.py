@@ -311,6 +311,7 @@ class HouseholdDialog(QDialog):
         self.members_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.members_view.horizontalHeader().setStretchLastSection(True)
         self.members_view.verticalHeader().setVisible(False)
+        self.members_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         actions = [
             (_("Add member…"), self.add_member, "Insert"),
             (_("Edit…"), self.edit_member, "Return"),
@@ -525,8 +526,16 @@ class HouseholdDialog(QDialog):
                                                        "dd-mm-yyyy, for example 17-08-1980.")
                                     .format(text=text))
                 return
+        note = self.members[row].presence_note
+        if presence is not codes.Presence.TINGGAL:
+            note, ok = QInputDialog.getText(
+                self, _("Died / moved"),
+                _("Note (e.g. where to, or the death certificate number):"), text=note or "")
+            if not ok:
+                return
         self.members[row] = replace(self.members[row], presence=presence.value,
-                                    presence_date=when)
+                                    presence_date=when,
+                                    presence_note=(note or "").strip() or None)
         self._validate()
 
     def _ask_reason(self, title: str, prompt: str) -> str | None:

@@ -77,6 +77,9 @@ class HouseholdsPage(QWidget):
         filters = QHBoxLayout()
         for w in (self.dusun, self.rw, self.rt, self.desil, self.program, self.presence,
                   self.verval):
+            # long program names must not push the window past a 1366-pixel screen
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             filters.addWidget(w)
         filters.addStretch(1)
         top = QHBoxLayout()

@@ -21,7 +21,7 @@ from PySide6.QtGui import (QColor, QImage, QImageReader, QKeySequence, QPixmap,
                            QRegularExpressionValidator, QShortcut)
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QSpinBox, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -469,8 +469,8 @@ class SettingsPage(QWidget):
         self.choose_logo_button.clicked.connect(self.choose_logo)
         self.remove_logo_button = QPushButton(_("Remove logo"))
         self.remove_logo_button.clicked.connect(self.remove_logo)
-        self.logo_hint = logo_hint = QLabel(_("PNG or JPG. The logo is saved as soon as you choose it and is "
-                             "printed on letterheads."))
+        self.logo_hint = logo_hint = QLabel(_("PNG or JPG. The logo is saved as soon as you "
+                                              "choose it and is printed on letterheads."))
         logo_hint.setWordWrap(True)
         logo_hint.setStyleSheet(HINT_STYLE)
         logo_buttons = QVBoxLayout()

@@ -85,10 +85,12 @@ def test_mark_a_member_died(qtbot, form, village):
     form.tabs.setCurrentIndex(1)
     form.members_view.selectRow(len(form.members) - 1)
     answer_modals(lambda d: (d.setTextValue(d.comboBoxItems()[0]), d.accept()),
-                  lambda d: (d.setTextValue("01-02-2026"), d.accept()))
+                  lambda d: (d.setTextValue("01-02-2026"), d.accept()),
+                  lambda d: (d.setTextValue("Akta kematian 123/2026"), d.accept()))
     form.mark_gone()
     assert form.members[-1].presence == "2"
     assert form.members[-1].presence_date == date(2026, 2, 1)
+    assert form.members[-1].presence_note == "Akta kematian 123/2026"
     assert form.save()
 
 
