@@ -2,11 +2,12 @@
 
 from .audit import AuditEvent
 from .base import Base, new_id, utcnow
+from .imports import ImportBatch, ImportChange
 from .office import Officer, Setting, User
 from .programs import Participation, Program
 from .registry import Household, Member, Region
 
 __all__ = [
-    "AuditEvent", "Base", "Household", "Member", "Officer", "Participation",
+    "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Member", "Officer", "Participation",
     "Program", "Region", "Setting", "User", "new_id", "utcnow",
 ]

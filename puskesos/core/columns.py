@@ -1,0 +1,68 @@
+"""The columns of the registry spreadsheets: canonical headers and their synonyms.
+
+Every office names its columns differently; a header is matched to a field
+by comparing its *folded* form (upper case, only letters and digits) with
+the folded synonyms below.  Exports write the canonical header, so an
+exported file is always recognised when it is imported again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str                 # field key used by the importer
+    header: str              # canonical header written by exports
+    synonyms: tuple[str, ...]
+    text: bool = False       # written as text ('@'): identifiers, codes with zeros
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("dtsen_id", "ID DTSEN", ("ID DTSEN", "IDDTSEN", "ID DTKS", "IDDTKS", "ID BDT",
+                                    "IDBDT", "ID SEMESTA", "IDSEMESTA", "ID KELUARGA"), text=True),
+    Column("no_kk", "No KK", ("No KK", "NO. KK", "NOMOR KK", "NOMOR KARTU KELUARGA", "NO KARTU "
+                              "KELUARGA", "NOKK", "KK"), text=True),
+    Column("nik", "NIK", ("NIK", "NO. NIK", "NO NIK", "NOMOR NIK", "NOMOR INDUK KEPENDUDUKAN",
+                          "NIK ART", "NIK ANGGOTA", "NIK KTP"), text=True),
+    Column("name", "Nama", ("Nama", "NAMA LENGKAP", "NAMA ART", "NAMA ANGGOTA", "NAMA PENERIMA",
+                            "NAMA KPM", "NAMA PENDUDUK")),
+    Column("sex", "Jenis Kelamin", ("Jenis Kelamin", "JK", "L/P", "KELAMIN", "SEX",
+                                    "JENIS KELAMIN L/P")),
+    Column("birth_place", "Tempat Lahir", ("Tempat Lahir", "TMP LAHIR", "TEMPAT LHR")),
+    Column("birth_date", "Tanggal Lahir", ("Tanggal Lahir", "TGL LAHIR", "TGL. LAHIR",
+                                           "TANGGAL LHR", "TGL LHR", "TANGGAL KELAHIRAN")),
+    Column("relationship", "Hubungan", ("Hubungan", "HUBUNGAN KELUARGA", "HUBUNGAN DENGAN KK",
+                                        "HUBUNGAN DGN KK", "HUB KEL", "SHDK",
+                                        "HUBUNGAN DENGAN KEPALA KELUARGA", "STATUS HUBUNGAN")),
+    Column("address", "Alamat", ("Alamat", "ALAMAT LENGKAP", "ALAMAT RUMAH")),
+    Column("dusun", "Dusun", ("Dusun", "NAMA DUSUN", "DUKUH", "LINGKUNGAN", "BANJAR",
+                              "JORONG")),
+    Column("rt", "RT", ("RT", "NO RT", "NO. RT"), text=True),
+    Column("rw", "RW", ("RW", "NO RW", "NO. RW"), text=True),
+    Column("desil", "Desil", ("Desil", "DESIL NASIONAL", "PERINGKAT DESIL", "DESIL DTSEN")),
+    Column("presence", "Status Keberadaan", ("Status Keberadaan", "KEBERADAAN",
+                                             "STATUS KEBERADAAN ART", "KETERANGAN KEBERADAAN")),
+)
+
+BY_KEY = {c.key: c for c in COLUMNS}
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+
+
+def fold(text: object) -> str:
+    """'No. K.K' → 'NOKK': the form headers are compared in."""
+    return _NON_ALNUM.sub("", str(text or "").upper())
+
+
+_SYNONYMS = {fold(s): c.key for c in COLUMNS for s in (c.synonyms + (c.header,))}
+
+
+def match_header(text: object) -> str | None:
+    """The field key for a header cell, or None when no synonym fits."""
+    return _SYNONYMS.get(fold(text))
+
+
+#: words in the first cells of a row that mark a total line at the bottom of a sheet
+TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "SUBTOTAL")
