@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
@@ -53,6 +55,14 @@ class HouseholdsPage(QWidget):
         self.new_button.setToolTip("Ctrl+N")
         self.new_button.clicked.connect(self.new_household)
         self.new_button.setVisible(actor.can(Permission.EDIT_REGISTRY))
+        self.import_button = QPushButton(_("Import…"))
+        self.import_button.setToolTip("Ctrl+I")
+        self.import_button.clicked.connect(self.open_import)
+        self.import_button.setVisible(actor.can(Permission.EDIT_REGISTRY))
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.setToolTip(_("Export the households shown (current filter) to Excel"))
+        self.export_button.clicked.connect(self.export_shown)
+        self.export_button.setVisible(actor.can(Permission.EXPORT))
         self.more_button = QPushButton(_("Show more"))
         self.more_button.clicked.connect(self.show_more)
 
@@ -85,6 +95,8 @@ class HouseholdsPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.new_button)
+        top.addWidget(self.import_button)
+        top.addWidget(self.export_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label)
         bottom.addStretch(1)
@@ -107,6 +119,7 @@ class HouseholdsPage(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self,
                   activated=lambda: (self.search.setFocus(), self.search.selectAll()))
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_household)
+        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.open_import)
         for key in ("Return", "Enter"):
             QShortcut(QKeySequence(key), self.table, activated=self.open_selected)
         bus.data_changed.connect(self._data_changed)
@@ -234,3 +247,36 @@ class HouseholdsPage(QWidget):
         if not self.actor.can(Permission.EDIT_REGISTRY):
             return None
         return self._show(HouseholdDialog(self.services, self.actor, self.bus, None, parent=self))
+
+    # ---------------------------------------------------------------- exchange
+    def open_import(self):
+        if not self.actor.can(Permission.EDIT_REGISTRY):
+            return None
+        from .import_wizard import ImportWizard
+        wizard = ImportWizard(self.services, self.actor, self.bus, self)
+        wizard.show()
+        self.import_wizard = wizard
+        return wizard
+
+    def export_shown(self, path: str | None = None):
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from ..services.excel_export import export_registry
+        from .jobs import run_job
+        if path is None:
+            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), "keluarga.xlsx",
+                                                   _("Excel (*.xlsx)"))
+            if not path:
+                return None
+        current = self.current_filter()
+
+        def work(progress, cancel):
+            return export_registry(self.services, actor=self.actor, path=Path(path),
+                                   filter=current, progress=progress, cancel=cancel)
+
+        def done(count):
+            QMessageBox.information(self, _("Export"), _("{n} rows written to {path}.")
+                                    .format(n=count, path=path))
+
+        self.export_job = run_job(self, _("Exporting…"), work, on_done=done)
+        return self.export_job

@@ -1,0 +1,195 @@
+"""Importing DTSEN extracts and BNBA lists: real xlsx files written here, both engines."""
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from puskesos.core.identifiers import make_kk, make_nik
+from puskesos.errors import UserError
+from puskesos.services.excel_import import run_import, undo_last_import
+from puskesos.services.households import HouseholdFilter
+
+from tests.conftest import ADMIN, OPERATOR
+
+KEC = "35.23.01"
+HEADER = ["NO", "ID DTSEN", "NOMOR KK", "NOMOR INDUK KEPENDUDUKAN", "NAMA LENGKAP", "JK",
+          "TGL LAHIR", "HUBUNGAN DGN KK", "ALAMAT", "DUSUN", "RT", "RW", "DESIL"]
+
+
+def nik(born, sex, serial):
+    return make_nik(kecamatan_code=KEC, birth_date=born, sex=sex, serial=serial)
+
+
+KK1 = make_kk(kecamatan_code=KEC, recorded=date(2014, 5, 6), serial=11)
+KK2 = make_kk(kecamatan_code=KEC, recorded=date(2016, 7, 8), serial=12)
+PEOPLE = [
+    # dtsen, kk, nik, name, sex, born, relationship, address, dusun, rt, rw, desil
+    ("D001", KK1, nik(date(1970, 1, 2), "L", 1), "SLAMET RIYADI", "L", date(1970, 1, 2),
+     "KEPALA KELUARGA", "JL. MANGGA 1", "KRAJAN", 1, 2, 2),
+    ("D001", KK1, nik(date(1974, 3, 4), "P", 2), "SITI ROMLAH", "P", date(1974, 3, 4),
+     "ISTRI", "JL. MANGGA 1", "KRAJAN", 1, 2, 2),
+    ("D001", KK1, nik(date(2001, 5, 6), "L", 3), "AGUS SALIM", "L", date(2001, 5, 6),
+     "ANAK", "JL. MANGGA 1", "KRAJAN", 1, 2, 2),
+    ("D002", KK2, nik(date(1960, 7, 8), "P", 4), "PONIYEM", "P", date(1960, 7, 8),
+     "KEPALA KELUARGA", "JL. JERUK 9", "NGASINAN", 3, 1, 1),
+]
+
+
+def write_xlsx(path: Path, rows, *, title=True, header=HEADER, total=True):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "DATA DTSEN"
+    if title:
+        ws.append(["DAFTAR KELUARGA DTSEN DESA JLODRO"])
+        ws.append(["Periode: 2026-Q3"])
+        ws.append([])
+    ws.append(header)
+    for i, r in enumerate(rows, start=1):
+        ws.append([i, *r])
+    if total:
+        ws.append(["JUMLAH", None, None, None, len(rows)])
+    wb.save(path)
+    return path
+
+
+def dump(services):
+    """Every stored value of the registry tables, to compare states exactly."""
+    with services.db.read() as s:
+        out = {}
+        for table in ("household", "member", "participation"):
+            rows = s.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+            out[table] = [tuple(r) for r in rows]
+        return out
+
+
+def test_import_creates_families_and_reimport_changes_nothing(services, tmp_path):
+    path = write_xlsx(tmp_path / "dtsen.xlsx", PEOPLE)
+    report = run_import(services, actor=OPERATOR, path=path)
+    assert (report.rows, report.created, report.created_households, report.rejected) == \
+        (4, 4, 2, 0)
+    rows, total = services.households.search(actor=OPERATOR,
+                                             filter=HouseholdFilter(text="romlah"))
+    assert total == 1 and rows[0].head_name == "SLAMET RIYADI" and rows[0].desil == 2
+    assert rows[0].rt == "001" and rows[0].member_count == 3
+    again = run_import(services, actor=OPERATOR, path=path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_preview_writes_nothing_and_matches_the_real_import(services, tmp_path):
+    path = write_xlsx(tmp_path / "dtsen.xlsx", PEOPLE)
+    before = dump(services)
+    preview = run_import(services, actor=OPERATOR, path=path, dry_run=True)
+    assert dump(services) == before
+    real = run_import(services, actor=OPERATOR, path=path)
+    assert preview.summary() | {"dry_run": None, "batch_id": None} == \
+        real.summary() | {"dry_run": None, "batch_id": None}
+
+
+def test_changes_are_listed_field_by_field_and_blanks_never_overwrite(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    changed = [list(p) for p in PEOPLE]
+    changed[0][7] = "JL. MANGGA 2"   # new address
+    changed[1][3] = "SITI ROMLAH S"  # name corrected
+    changed[2][4] = None             # sex left blank: keeps the stored L
+    changed[3][11] = 4               # new desil
+    report = run_import(services, actor=OPERATOR,
+                        path=write_xlsx(tmp_path / "b.xlsx", changed))
+    assert report.updated == 3 and report.unchanged == 1
+    fields = {(c.field, c.old, c.new) for c in report.changes}
+    assert ("address", "JL. MANGGA 1", "JL. MANGGA 2") in fields
+    assert ("name", "SITI ROMLAH", "SITI ROMLAH S") in fields
+    assert ("desil", 1, 4) in fields
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="salim"))
+    agus = services.households.get(actor=OPERATOR, household_id=rows[0].id).members[2]
+    assert agus.sex == "L"
+
+
+def test_bad_rows_are_rejected_with_reasons_and_duplicates_reported(services, tmp_path):
+    rows = [list(p) for p in PEOPLE]
+    rows.append(["D003", KK2, "3,52301E+15", "SALAH KETIK", "L", date(1990, 1, 1), "ANAK",
+                 "", "NGASINAN", 3, 1, 1])
+    rows.append(["D003", KK2, "3523013213900001", "TANGGAL SALAH", "L", date(1990, 1, 1),
+                 "ANAK", "", "NGASINAN", 3, 1, 1])
+    rows.append(["D003", KK2, None, "TANPA NIK", "L", date(1990, 1, 1), "ANAK", "",
+                 "NGASINAN", 3, 1, 1])
+    rows.append(list(PEOPLE[0]))  # the same NIK twice
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "x.xlsx", rows))
+    assert (report.created, report.rejected, report.duplicates) == (4, 3, 1)
+    reasons = {i.line: i.reason for i in report.issues}
+    assert any("Excel" in r for r in reasons.values())
+    assert services.households.counts(actor=ADMIN).members == 4
+
+
+def test_nik_date_mismatch_is_imported_with_a_warning(services, tmp_path):
+    rows = [list(PEOPLE[3])]
+    rows[0][5] = date(1960, 7, 9)
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "w.xlsx", rows))
+    assert report.created == 1 and report.warnings == 1
+
+
+def test_same_nik_in_another_family_is_a_conflict_not_an_overwrite(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    moved = [list(PEOPLE[2])]
+    moved[0][1] = KK2  # the file says AGUS is in PONIYEM's KK
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "b.xlsx", moved))
+    assert report.conflicts == 1 and report.updated == 0
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="salim"))
+    assert rows[0].no_kk == KK1
+
+
+def test_undo_last_import_restores_the_previous_state_exactly(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    before = dump(services)
+    changed = [list(p) for p in PEOPLE]
+    changed[0][7] = "JL. MANGGA 2"
+    changed.append(["D009", make_kk(kecamatan_code=KEC, recorded=date(2020, 1, 1), serial=99),
+                    nik(date(1988, 8, 8), "L", 9), "BARU DATANG", "L", date(1988, 8, 8),
+                    "KEPALA KELUARGA", "JL. BARU", "KRAJAN", 2, 2, 5])
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "b.xlsx", changed))
+    assert dump(services) != before
+    undo_last_import(services, actor=OPERATOR)
+    after = dump(services)
+    # the same rows with the same values (only version counters moved on)
+    def strip(d):
+        return {t: sorted(tuple(v for k, v in enumerate(r) if k not in _volatile(t, services))
+                          for r in rows) for t, rows in d.items()}
+    assert strip(after) == strip(before)
+    assert services.audit.verify().ok
+
+
+def _volatile(table, services):
+    with services.db.read() as s:
+        cols = [r[0] for r in s.execute(text(f"SELECT * FROM {table} LIMIT 0")).cursor.description]
+    return {i for i, c in enumerate(cols) if c in ("version", "updated_at", "search_text")}
+
+
+def test_undo_is_refused_after_a_later_edit(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="poniyem"))
+    dto = services.households.get(actor=OPERATOR, household_id=rows[0].id)
+    from dataclasses import replace
+    services.households.save(actor=OPERATOR, household=replace(dto.data, phone="0812"),
+                             members=[m.as_input() for m in dto.members],
+                             household_id=dto.id, expected_version=dto.version)
+    with pytest.raises(UserError):
+        undo_last_import(services, actor=OPERATOR)
+    assert services.households.counts(actor=ADMIN).members == 4
+
+
+def test_bnba_list_with_only_nik_and_name(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    stranger = nik(date(1999, 9, 9), "L", 77)
+    bnba = write_xlsx(tmp_path / "pkh.xlsx",
+                      [(PEOPLE[0][2], "SLAMET RIYADI"), (PEOPLE[3][2], "PONIYEM"),
+                       (stranger, "ORANG LUAR")],
+                      header=["NO", "NIK", "NAMA PENERIMA"], title=True, total=False)
+    report = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
+    assert (report.created, report.rejected) == (2, 1)
+    rows, total = services.households.search(actor=OPERATOR,
+                                             filter=HouseholdFilter(program="PKH"))
+    assert total == 2
+    again = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
+    assert again.created == 0 and again.unchanged == 2
