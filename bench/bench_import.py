@@ -35,11 +35,15 @@ def make_extract(path: Path, members: int = MEMBERS, seed: int = 3) -> Path:
     ws.append(["EKSTRAK DTSEN KABUPATEN TUBAN"])
     ws.append([])
     ws.append(HEADER)
-    used, n, family = set(), 0, 0
+    used, used_kk, n, family = set(), set(), 0, 0
     while n < members:
         family += 1
-        kk = make_kk(kecamatan_code="35.23.01", recorded=date(2015, 1, 1) +
-                     timedelta(days=family % 3000), serial=family % 9999 + 1)
+        while True:
+            kk = make_kk(kecamatan_code="35.23.01", recorded=date(2005, 1, 1) +
+                         timedelta(days=rng.randint(0, 7000)), serial=rng.randint(1, 9999))
+            if kk not in used_kk:
+                used_kk.add(kk)
+                break
         size = min(rng.randint(1, 6), members - n)
         for k in range(size):
             sex = "L" if k != 1 else "P"

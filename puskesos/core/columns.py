@@ -26,7 +26,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("no_kk", "No KK", ("No KK", "NO. KK", "NOMOR KK", "NOMOR KARTU KELUARGA", "NO KARTU "
                               "KELUARGA", "NOKK", "KK"), text=True),
     Column("nik", "NIK", ("NIK", "NO. NIK", "NO NIK", "NOMOR NIK", "NOMOR INDUK KEPENDUDUKAN",
-                          "NIK ART", "NIK ANGGOTA", "NIK KTP"), text=True),
+                          "NIK ART", "NIK ANGGOTA", "NIK KTP", "NO KTP", "NOMOR KTP"),
+           text=True),
     Column("name", "Nama", ("Nama", "NAMA LENGKAP", "NAMA ART", "NAMA ANGGOTA", "NAMA PENERIMA",
                             "NAMA KPM", "NAMA PENDUDUK")),
     Column("sex", "Jenis Kelamin", ("Jenis Kelamin", "JK", "L/P", "KELAMIN", "SEX",
@@ -59,10 +60,19 @@ def fold(text: object) -> str:
 _SYNONYMS = {fold(s): c.key for c in COLUMNS for s in (c.synonyms + (c.header,))}
 
 
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^]]*\]")
+
+
 def match_header(text: object) -> str | None:
-    """The field key for a header cell, or None when no synonym fits."""
-    return _SYNONYMS.get(fold(text))
+    """The field key for a header cell, or None when no synonym fits.
+
+    A remark in brackets is ignored: "NAMA (SESUAI KTP)" is the name column.
+    """
+    key = _SYNONYMS.get(fold(text))
+    if key is None and text is not None:
+        key = _SYNONYMS.get(fold(_BRACKETS.sub(" ", str(text))))
+    return key
 
 
 #: words in the first cells of a row that mark a total line at the bottom of a sheet
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "SUBTOTAL")
+TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "SUBTOTAL", "SUB TOTAL", "JML")

@@ -219,6 +219,10 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
     return out, None
 
 
+def _real_nik(nik: str | None) -> bool:
+    return bool(nik) and not nik.startswith("99999999999999")
+
+
 def _similar(a: str | None, b: str | None) -> float:
     if not a or not b:
         return 0.0
@@ -426,6 +430,11 @@ class _State:
         if not hid:
             return None
         for m in self.index.members_by_household.get(hid, []):
+            # A person recorded with a real NIK is someone else (twins share a KK,
+            # a birthday and nearly a name); only a record without one can be
+            # this person.
+            if not row.placeholder and _real_nik(m.get("nik")):
+                continue
             same_day = row.member["birth_date"] is None or m["birth_date"] == \
                 row.member["birth_date"]
             if same_day and _similar(m["name"], row.member["name"]) >= NAME_MATCH:
@@ -458,10 +467,14 @@ class _State:
                 changed = False
                 diff = {f: row.member[f] for f in MEMBER_FIELDS
                         if row.member[f] not in (None, "") and row.member[f] != existing[f]}
+                if not row.placeholder and not _real_nik(existing.get("nik")):
+                    diff["nik"] = row.nik  # the file brings the NIK the registry lacked
+                    self.index.members_by_nik[row.nik] = existing
                 if diff:
-                    before = {f: existing[f] for f in diff}
+                    before = {f: existing.get(f) for f in diff}
                     for f, new in diff.items():
-                        self._example(row.line, "member", existing["name"], f, existing[f], new)
+                        self._example(row.line, "member", existing["name"], f,
+                                      existing.get(f), new)
                     existing.update(diff)
                     member_updates.append({"id": existing["id"], **diff})
                     self._record("member", existing["id"], "update", before, diff)

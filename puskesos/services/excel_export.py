@@ -1,0 +1,627 @@
+"""Registry spreadsheets: the member list, the BNBA list of one program, and
+the blank entry template.
+
+Exports write the canonical headers of :mod:`puskesos.core.columns`, so an
+exported file is recognised when it is imported again.  Identifiers (NIK,
+No KK, ID DTSEN, RT, RW) are *text* cells with the number format ``@``:
+Excel must never turn a 16-digit number into ``3.52301E+15`` or ``001`` into
+``1``.  Free text is always written as a string cell, so a value that starts
+with ``=`` stays text and never becomes a formula.
+
+Large exports stream: members are read in chunks (``yield_per``) and written
+through openpyxl's write-only mode, so memory does not grow with the size of
+the village.  A file is written beside its destination as ``.part`` and
+renamed when complete; a full disk leaves no half file behind.  Every export
+of personal data is one ``export`` event in the audit trail.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..core import codes
+from ..core.columns import BY_KEY, COLUMNS
+from ..core.identifiers import mask_nik, normalize_number
+from ..core.permissions import Permission
+from ..errors import DiskFull, InvalidInput, NotFound, UserError
+from ..i18n import _
+from ..jobs import CancelToken, Progress
+from ..models import Household, Member, Participation, Program
+from . import audit
+from .audit import Change
+from .context import Actor, require
+from .households import HouseholdFilter
+
+#: number format of identifier cells (Excel "Text") and of dates
+TEXT_FORMAT = "@"
+DATE_FORMAT = "DD-MM-YYYY"
+#: rows between two progress reports / cancel checks, and the fetch chunk size
+CHUNK = 1000
+#: rows of the entry template that carry formats and drop-down lists
+TEMPLATE_ROWS = 1000
+
+PROGRAM_HEADER = "Program"
+PERIOD_HEADER = "Periode"
+
+_WIDTHS = {
+    "dtsen_id": 22, "no_kk": 19, "nik": 19, "name": 30, "sex": 14, "birth_place": 16,
+    "birth_date": 14, "relationship": 18, "address": 34, "dusun": 16, "rt": 6, "rw": 6,
+    "desil": 7, "presence": 24,
+}
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+# ---------------------------------------------------------------- filter
+def household_conditions(filter: HouseholdFilter) -> list:
+    """The SQL conditions on :class:`Household` that select what ``filter`` selects.
+
+    The same semantics as the household list (:meth:`HouseholdService.search`):
+    dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
+    (``"gone"``/``"no_head"``) and the words of the search text.
+    """
+    conditions: list = []
+    if not filter.include_removed:
+        conditions.append(Household.deleted_at.is_(None))
+    if filter.dusun:
+        conditions.append(Household.dusun == filter.dusun)
+    for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):
+        if value:
+            conditions.append(column == (f"{int(value):03d}"
+                                         if value.isascii() and value.isdigit() else value))
+    if filter.desil:
+        conditions.append(Household.desil.in_(filter.desil))
+    if filter.program:
+        conditions.append(Household.id.in_(select(Participation.household_id).where(
+            Participation.program_code == filter.program,
+            Participation.deleted_at.is_(None))))
+    if filter.presence == "gone":
+        conditions.append(Household.id.in_(select(Member.household_id).where(
+            Member.deleted_at.is_(None),
+            Member.presence != codes.Presence.TINGGAL.value)))
+    elif filter.presence == "no_head":
+        conditions.append(Household.id.not_in(select(Member.household_id).where(
+            Member.relationship_code == codes.Relationship.KEPALA.value,
+            Member.deleted_at.is_(None),
+            Member.presence == codes.Presence.TINGGAL.value)))
+    for word in filter.text.lower().split():
+        digits = normalize_number(word)
+        conditions.append(Household.search_text.like(f"%{digits or word}%"))
+    return conditions
+
+
+def _filter_summary(filter: HouseholdFilter) -> dict:
+    """The non-default parts of a filter, for the audit trail."""
+    default = HouseholdFilter()
+    out = {}
+    for f in fields(HouseholdFilter):
+        value = getattr(filter, f.name)
+        if value != getattr(default, f.name):
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+# ---------------------------------------------------------------- sheet writing
+@dataclass(frozen=True)
+class _Col:
+    header: str
+    kind: str  # "text" (identifier, '@'), "str", "date", "int"
+    width: float
+
+
+def _canonical(keys: Iterable[str] | None = None) -> list[_Col]:
+    wanted = set(keys) if keys is not None else None
+    out = []
+    for c in COLUMNS:
+        if wanted is not None and c.key not in wanted:
+            continue
+        kind = ("text" if c.text else "date" if c.key == "birth_date"
+                else "int" if c.key == "desil" else "str")
+        out.append(_Col(c.header, kind, max(_WIDTHS.get(c.key, 14), len(c.header) + 2)))
+    return out
+
+
+def _clean_text(value: Any) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+class _StreamSheet:
+    """A write-only sheet: a bold frozen header, widths, an autofilter, typed cells.
+
+    One reusable cell per column: openpyxl writes each appended row at once,
+    so the cell objects (and their looked-up styles) are not re-created for
+    every one of a hundred thousand rows.
+    """
+
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[_Col]):
+        self.ws = ws = wb.create_sheet(title)
+        self.columns = list(columns)
+        self.rows = 0
+        for idx, col in enumerate(self.columns, 1):
+            ws.column_dimensions[get_column_letter(idx)].width = col.width
+        ws.freeze_panes = "A2"
+        header = []
+        for col in self.columns:
+            cell = WriteOnlyCell(ws, value=col.header)
+            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+            header.append(cell)
+        ws.append(header)
+        self._cells = []
+        for col in self.columns:
+            cell = WriteOnlyCell(ws)
+            if col.kind == "text":
+                cell.number_format = TEXT_FORMAT
+            elif col.kind == "date":
+                cell.number_format = DATE_FORMAT
+            self._cells.append(cell)
+
+    def append(self, values: Sequence[Any]) -> None:
+        row: list[Any] = []
+        for col, cell, value in zip(self.columns, self._cells, values):
+            if value is None or value == "":
+                row.append(None)
+            elif col.kind in ("text", "str"):
+                cell.value = _clean_text(value)
+                cell.data_type = "s"  # never a formula, never a number
+                row.append(cell)
+            elif col.kind == "date":
+                cell.value = value
+                row.append(cell)
+            else:
+                row.append(value)
+        self.ws.append(row)
+        self.rows += 1
+
+    def finish(self) -> None:
+        last = get_column_letter(len(self.columns))
+        self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+
+
+def _discard_temp_files(wb: Workbook) -> None:
+    """Remove the temporary sheet files of a write-only workbook that was not saved
+    (they hold personal data; openpyxl would only remove them at exit)."""
+    from openpyxl.worksheet import _writer
+    for ws in getattr(wb, "_sheets", []):
+        writer = getattr(ws, "_writer", None)
+        if writer is None or not isinstance(getattr(writer, "out", None), str):
+            continue
+        # close the row stream, then the file (in that order: the row stream
+        # writes its closing tag into the file); a writer that failed half-way
+        # may not close cleanly, but its file handle is released either way
+        for stream in (getattr(ws, "_rows", None), writer):
+            try:
+                if stream is not None:
+                    stream.close()
+            except Exception:
+                pass
+        try:
+            os.remove(writer.out)
+        except OSError:
+            pass
+        if writer.out in _writer.ALL_TEMP_FILES:
+            _writer.ALL_TEMP_FILES.remove(writer.out)
+
+
+def _part_path(path: Path) -> Path:
+    return path.with_suffix(path.suffix + ".part")
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _file_error(exc: OSError, path: Path) -> UserError:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return DiskFull(_("There is not enough space on the disk for the spreadsheet {name}. "
+                          "Free some space or choose another drive, then export again; no "
+                          "file was written.").format(name=path.name))
+    return UserError(_("The spreadsheet {name} could not be written ({error}). Check that "
+                       "the folder is not read-only and the file is not open in Excel, or "
+                       "choose another folder.").format(name=path.name,
+                                                        error=exc.strerror or exc))
+
+
+def _check_folder(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise NotFound(_("Folder {path} does not exist. Create it first or choose "
+                         "another location.").format(path=path.parent))
+
+
+def _write_part(wb: Workbook, part: Path) -> None:
+    wb.save(part)
+    with part.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _save(wb: Workbook, path: Path, build: Callable[[], None] | None = None) -> Path:
+    """Run ``build`` (which fills ``wb``) and save it to ``path.part``.
+
+    Returns the ``.part`` path.  On any failure nothing is left behind: no
+    ``.part``, no temporary sheet file; an ``OSError`` becomes a clear
+    :class:`UserError` (:class:`DiskFull` for a full disk).
+    """
+    part = _part_path(path)
+    try:
+        if build is not None:
+            build()
+        _write_part(wb, part)
+    except OSError as exc:
+        _discard_temp_files(wb)
+        _remove(part)
+        raise _file_error(exc, path) from exc
+    except BaseException:
+        _discard_temp_files(wb)
+        _remove(part)
+        raise
+    return part
+
+
+def _publish(services, actor: Actor, part: Path, path: Path, kind: str,
+             details: dict) -> None:
+    """Record the export in the audit trail and move the file into place, together:
+    no file without its audit event, no event for a file that is not there."""
+    value = json.dumps({"file": path.name, **details}, ensure_ascii=False, sort_keys=True)
+    renamed = False
+    try:
+        with services.db.write() as s:
+            audit.append(s, actor, "export", [Change("export", None, kind, None, value)])
+            s.flush()
+            try:
+                part.replace(path)
+            except OSError as exc:
+                raise _file_error(exc, path) from exc
+            renamed = True
+    except BaseException:
+        if renamed:
+            _remove(path)
+        _remove(part)
+        raise
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress.report(done, total, _("{done} of {total} rows written to the "
+                                       "spreadsheet.").format(done=done, total=total))
+
+
+def _stream(services, *, path: Path, sheet: _StreamSheet, count_stmt, rows_stmt,
+            convert: Callable[[Any], Sequence[Any]], progress: Progress | None,
+            cancel: CancelToken | None) -> int:
+    """Read ``rows_stmt`` in chunks and append each converted row to ``sheet``."""
+    with services.db.read() as s:
+        total = s.scalar(count_stmt) or 0
+        _report(progress, 0, total)
+        result = s.execute(rows_stmt.execution_options(yield_per=CHUNK))
+        try:
+            for row in result:
+                sheet.append(convert(row))
+                if sheet.rows % CHUNK == 0:
+                    _report(progress, sheet.rows, total)
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+        except OSError as exc:
+            # the sheet's temporary file, not the database: say so before
+            # Database.read() would call it a database problem
+            raise _file_error(exc, path) from exc
+        finally:
+            result.close()
+    sheet.finish()
+    _report(progress, sheet.rows, max(total, sheet.rows))
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    return sheet.rows
+
+
+def _labels(code_list: type[codes.CodeList]) -> Callable[[str | None], str]:
+    """A fast code -> label lookup (unknown codes are shown as they are)."""
+    labels = dict(code_list.choices())
+    return lambda code: labels.get(code) or code_list.label_of(code)
+
+
+def _order(*columns):
+    return tuple(c.asc().nulls_last() for c in columns)
+
+
+# ---------------------------------------------------------------- registry
+def export_registry(services, *, actor: Actor, path: Path | str,
+                    filter: HouseholdFilter = HouseholdFilter(),
+                    progress: Progress | None = None,
+                    cancel: CancelToken | None = None) -> int:
+    """Write the member list of the households matching ``filter`` to ``path`` (.xlsx).
+
+    One row per present, non-removed member of every matching non-removed
+    household (removed households are never exported, whatever the filter
+    says), ordered by dusun, RW, RT, No KK and the member's place in the
+    family.  NIKs are masked unless ``actor`` may see full NIKs.  Returns the
+    number of member rows.
+
+    Raises:
+        PermissionDenied: the actor's role may not export.
+        NotFound: the folder of ``path`` does not exist.
+        DiskFull: the disk is full (no file is left behind).
+        JobCancelled: ``cancel`` was set (no file is left behind).
+    """
+    require(actor, Permission.EXPORT)
+    path = Path(path)
+    _check_folder(path)
+    show_nik = actor.can(Permission.VIEW_FULL_NIK)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    conditions = [*household_conditions(filter), Household.deleted_at.is_(None),
+                  Member.deleted_at.is_(None), Member.presence == codes.Presence.TINGGAL.value]
+    count_stmt = (select(func.count()).select_from(Member)
+                  .join(Household, Household.id == Member.household_id).where(*conditions))
+    rows_stmt = (select(Household.dtsen_id, Household.no_kk, Member.nik, Member.name,
+                        Member.sex, Member.birth_place, Member.birth_date,
+                        Member.relationship_code, Household.address, Household.dusun,
+                        Household.rt, Household.rw, Household.desil, Member.presence)
+                 .select_from(Member).join(Household, Household.id == Member.household_id)
+                 .where(*conditions)
+                 .order_by(*_order(Household.dusun, Household.rw, Household.rt,
+                                   Household.no_kk),
+                           Household.id, Member.sort_order, Member.created_at, Member.id))
+
+    relationship = _labels(codes.Relationship)
+    presence = _labels(codes.Presence)
+
+    def convert(r) -> tuple:
+        nik = r.nik if show_nik or not r.nik else mask_nik(r.nik)
+        return (r.dtsen_id, r.no_kk, nik, r.name, r.sex, r.birth_place, r.birth_date,
+                relationship(r.relationship_code), r.address, r.dusun, r.rt, r.rw, r.desil,
+                presence(r.presence))
+
+    wb = Workbook(write_only=True)
+    sheet = _StreamSheet(wb, "Data", _canonical())
+    count = 0
+
+    def build() -> None:
+        nonlocal count
+        count = _stream(services, path=path, sheet=sheet, count_stmt=count_stmt,
+                        rows_stmt=rows_stmt, convert=convert, progress=progress,
+                        cancel=cancel)
+
+    part = _save(wb, path, build)
+    _publish(services, actor, part, path, "registry",
+             {"rows": count, "nik": "full" if show_nik else "masked",
+              "filter": _filter_summary(filter)})
+    return count
+
+
+# ---------------------------------------------------------------- BNBA
+_BNBA_KEYS = ("no_kk", "nik", "name", "sex", "birth_date", "address", "dusun", "rt", "rw")
+
+
+def _program_code(s, program: str) -> str:
+    known = list(s.scalars(select(Program.code).order_by(Program.code)))
+    wanted = (program or "").strip()
+    for code in known:
+        if code == wanted or code.upper() == wanted.upper():
+            return code
+    raise InvalidInput(_("Unknown program {code}. Known programs: {known}.")
+                       .format(code=wanted or "-", known=", ".join(known) or "-"))
+
+
+def export_bnba(services, *, actor: Actor, path: Path | str, program: str,
+                period: str | None = None, filter: HouseholdFilter = HouseholdFilter(),
+                progress: Progress | None = None,
+                cancel: CancelToken | None = None) -> int:
+    """Write the BNBA ("by name by address") list of one program to ``path`` (.xlsx).
+
+    One row per active participation (of ``period`` when given) of a
+    non-removed household matching ``filter``: the household's No KK and
+    address, and the person the aid is registered to -- the head of family
+    for a household-level program, the member for a member-level one (a
+    member who is removed or no longer present is left out; a household
+    without a present head keeps its row with empty person columns, so the
+    gap is visible).  Then the columns ``Program`` (code) and ``Periode``.
+    Returns the number of rows.
+
+    Raises:
+        InvalidInput: ``program`` is not a known program code.
+        PermissionDenied, NotFound, DiskFull, JobCancelled: as :func:`export_registry`.
+    """
+    require(actor, Permission.EXPORT)
+    path = Path(path)
+    with services.db.read() as s:
+        code = _program_code(s, program)
+    _check_folder(path)
+    period = (period or "").strip() or None
+    show_nik = actor.can(Permission.VIEW_FULL_NIK)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    head_id = (select(Member.id)
+               .where(Member.household_id == Participation.household_id,
+                      Member.relationship_code == codes.Relationship.KEPALA.value,
+                      Member.deleted_at.is_(None),
+                      Member.presence == codes.Presence.TINGGAL.value)
+               .order_by(Member.sort_order, Member.id).limit(1)
+               .correlate(Participation).scalar_subquery())
+    person = aliased(Member)
+    conditions = [*household_conditions(filter), Household.deleted_at.is_(None),
+                  Participation.program_code == code,
+                  Participation.status == codes.ParticipationStatus.AKTIF.value,
+                  Participation.deleted_at.is_(None),
+                  or_(Participation.member_id.is_(None),
+                      and_(person.deleted_at.is_(None),
+                           person.presence == codes.Presence.TINGGAL.value))]
+    if period is not None:
+        conditions.append(Participation.period == period)
+
+    def joined(stmt):
+        return (stmt.select_from(Participation)
+                .join(Household, Household.id == Participation.household_id)
+                .outerjoin(person, person.id == func.coalesce(Participation.member_id,
+                                                              head_id)))
+
+    count_stmt = joined(select(func.count())).where(*conditions)
+    rows_stmt = (joined(select(Household.no_kk, person.nik, person.name, person.sex,
+                               person.birth_date, Household.address, Household.dusun,
+                               Household.rt, Household.rw, Participation.program_code,
+                               Participation.period))
+                 .where(*conditions)
+                 .order_by(*_order(Household.dusun, Household.rw, Household.rt,
+                                   Household.no_kk),
+                           Household.id, Participation.period,
+                           person.sort_order.asc().nulls_first(), Participation.id))
+
+    def convert(r) -> tuple:
+        nik = r.nik if show_nik or not r.nik else mask_nik(r.nik)
+        return (r.no_kk, nik, r.name, r.sex, r.birth_date, r.address, r.dusun, r.rt, r.rw,
+                r.program_code, r.period)
+
+    columns = _canonical(_BNBA_KEYS) + [_Col(PROGRAM_HEADER, "text", 12),
+                                        _Col(PERIOD_HEADER, "text", 12)]
+    wb = Workbook(write_only=True)
+    sheet = _StreamSheet(wb, "BNBA", columns)
+    count = 0
+
+    def build() -> None:
+        nonlocal count
+        count = _stream(services, path=path, sheet=sheet, count_stmt=count_stmt,
+                        rows_stmt=rows_stmt, convert=convert, progress=progress,
+                        cancel=cancel)
+
+    part = _save(wb, path, build)
+    _publish(services, actor, part, path, "bnba",
+             {"rows": count, "nik": "full" if show_nik else "masked", "program": code,
+              "period": period, "filter": _filter_summary(filter)})
+    return count
+
+
+# ---------------------------------------------------------------- template
+#: the instructions sheet of the template (a printed document: Indonesian)
+TEMPLATE_INSTRUCTIONS = (
+    "Petunjuk pengisian data keluarga dan anggota keluarga",
+    "",
+    "1. Isi satu baris untuk setiap anggota keluarga pada lembar \"Data\". Anggota "
+    "satu keluarga memakai No KK yang sama.",
+    "2. Jangan mengubah, menghapus atau memindahkan judul kolom pada baris pertama.",
+    "3. NIK dan No KK terdiri dari 16 angka. Kolomnya sudah berformat teks: ketik "
+    "angkanya apa adanya, tanpa titik, spasi atau tanda petik.",
+    "4. Jika menyalin dari file lain, gunakan Tempel Khusus > Nilai (Paste Special > "
+    "Values) agar format teks tidak hilang dan NIK tidak berubah menjadi angka seperti "
+    "3,52E+15.",
+    "5. RT dan RW ditulis dengan tiga angka, misalnya 001.",
+    "6. Tanggal Lahir ditulis dengan urutan tanggal-bulan-tahun, misalnya 17-08-1980.",
+    "7. Jenis Kelamin: pilih L (laki-laki) atau P (perempuan) dari daftar pada sel.",
+    "8. Hubungan dan Status Keberadaan: pilih dari daftar pada sel. Setiap keluarga "
+    "mempunyai tepat satu Kepala keluarga.",
+    "9. Desil: angka 1 sampai 10 dari data DTSEN; kosongkan jika tidak diketahui.",
+    "10. ID DTSEN diisi hanya jika tertera pada data DTSEN dari kabupaten.",
+    "11. Format dan daftar pilihan tersedia untuk " + f"{TEMPLATE_ROWS:,}".replace(",", ".")
+    + " baris; untuk data yang lebih banyak, salin baris terakhir yang kosong ke bawah.",
+    "12. Simpan file dalam format Excel (.xlsx), lalu impor dengan program Puskesos.",
+    "",
+    "Data ini memuat data pribadi. Simpan dan kirim file hanya kepada petugas yang "
+    "berwenang.",
+)
+
+
+def _code_lists() -> list[tuple[str, list]]:
+    """The columns of the "Kode" sheet: (header, values)."""
+    return [
+        ("Jenis Kelamin", [m.code for m in codes.Sex]),
+        ("Keterangan Jenis Kelamin", [m.label for m in codes.Sex]),
+        ("Hubungan", [m.label for m in codes.Relationship]),
+        ("Status Keberadaan", [m.label for m in codes.Presence]),
+        ("Desil", list(range(1, 11))),
+    ]
+
+
+#: data column key -> column of the "Kode" sheet holding its drop-down list
+_VALIDATED = {"sex": 0, "relationship": 2, "presence": 3, "desil": 4}
+
+
+def write_template(path: Path | str) -> None:
+    """Write a blank entry workbook to ``path`` (.xlsx).
+
+    Sheets: "Data" (the canonical headers; text format on identifier columns
+    and the date format on Tanggal Lahir for the first 1000 rows; drop-down
+    lists for Jenis Kelamin, Hubungan, Status Keberadaan and Desil),
+    "Petunjuk" (instructions in Indonesian) and "Kode" (the lists, hidden
+    and protected).
+
+    Raises:
+        NotFound: the folder of ``path`` does not exist.
+        DiskFull: the disk is full (no file is left behind).
+    """
+    path = Path(path)
+    _check_folder(path)
+    wb = Workbook()
+    data = wb.active
+    data.title = "Data"
+    columns = _canonical()
+    last_row = TEMPLATE_ROWS + 1
+    for idx, col in enumerate(columns, 1):
+        letter = get_column_letter(idx)
+        data.column_dimensions[letter].width = col.width
+        cell = data.cell(row=1, column=idx, value=col.header)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        fmt = TEXT_FORMAT if col.kind == "text" else DATE_FORMAT if col.kind == "date" else None
+        if fmt:
+            for row in range(2, last_row + 1):
+                data.cell(row=row, column=idx).number_format = fmt
+    data.freeze_panes = "A2"
+
+    kode = wb.create_sheet("Kode")
+    lists = _code_lists()
+    for idx, (header, values) in enumerate(lists, 1):
+        kode.cell(row=1, column=idx, value=header).font = _HEADER_FONT
+        kode.column_dimensions[get_column_letter(idx)].width = max(
+            len(header), *(len(str(v)) for v in values)) + 2
+        for row, value in enumerate(values, 2):
+            cell = kode.cell(row=row, column=idx, value=value)
+            if isinstance(value, str):
+                cell.number_format = TEXT_FORMAT
+    for key, list_idx in _VALIDATED.items():
+        header, values = lists[list_idx]
+        letter = get_column_letter(list_idx + 1)
+        target = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        title = BY_KEY[key].header
+        dv = DataValidation(
+            type="list", formula1=f"Kode!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True, showErrorMessage=True, showInputMessage=True,
+            errorTitle=title, error=f"Pilih {title} dari daftar pada sel.",
+            promptTitle=title, prompt="Pilih dari daftar.")
+        dv.add(f"{target}2:{target}{last_row}")
+        data.add_data_validation(dv)
+    kode.protection.sheet = True
+    kode.sheet_state = "hidden"
+
+    guide = wb.create_sheet("Petunjuk", 1)
+    guide.column_dimensions["A"].width = 100
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, text in enumerate(TEMPLATE_INSTRUCTIONS, 1):
+        if text:
+            guide.cell(row=row, column=1, value=text).alignment = wrap
+    guide["A1"].font = Font(bold=True, size=13)
+    wb.active = 0
+
+    part = _save(wb, path)
+    try:
+        part.replace(path)
+    except OSError as exc:
+        _remove(part)
+        raise _file_error(exc, path) from exc
+
+
+__all__ = ["CHUNK", "DATE_FORMAT", "PERIOD_HEADER", "PROGRAM_HEADER", "TEMPLATE_ROWS",
+           "TEXT_FORMAT", "export_bnba", "export_registry", "household_conditions",
+           "write_template"]
