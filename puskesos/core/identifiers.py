@@ -114,7 +114,10 @@ def normalize_number(raw: str | int | None) -> str:
     """Remove all whitespace and a leading apostrophe (Excel's text marker)."""
     if raw is None:
         return ""
-    text = "".join(ch for ch in str(raw) if not ch.isspace() and ch not in _INVISIBLE)
+    text = str(raw)
+    if text.isascii() and text.isdigit():
+        return text
+    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
     return text[1:] if text.startswith("'") else text
 
 

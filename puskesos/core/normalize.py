@@ -109,7 +109,7 @@ def display_text(value: object) -> str:
 
 def _clean_spaces(text: str) -> str:
     """Trim, drop zero-width characters and collapse inner whitespace (NBSP, tabs, breaks)."""
-    if any(ch in text for ch in _INVISIBLE):
+    if not text.isascii() and any(ch in text for ch in _INVISIBLE):
         text = "".join(ch for ch in text if ch not in _INVISIBLE)
     return " ".join(text.split())
 
@@ -178,6 +178,8 @@ def identifier_cell(value: object, kind: str = "NIK") -> tuple[str | None, str |
                            "card.").format(kind=kind, value=display_text(value))
         if isinstance(value, (int, float)):
             return _identifier_number(value, kind)
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return value, None  # the common case: a clean text cell
         text = "".join(ch for ch in str(value) if not ch.isspace() and ch not in _INVISIBLE)
         if text and text[0] in _APOSTROPHES:
             text = text[1:]

@@ -370,6 +370,7 @@ class _State:
         self.actor = actor
         self.touched_households: set[str] = set()
         self.changes: list[dict] = []
+        self.pending_households: list[dict] = []
 
     def _example(self, line, entity, name, fld, old, new) -> None:
         if len(self.report.changes) < EXAMPLES:
@@ -407,7 +408,7 @@ class _State:
         record = dict(id=hid, region_code=self.village, created_at=now, updated_at=now,
                       version=1, desil_period=self.desil_period if h["desil"] else None,
                       **values)
-        self.conn.execute(insert(Household.__table__), [record])
+        self.pending_households.append(record)
         self.index.households[hid] = {"id": hid, "desil_period": record["desil_period"],
                                       **values}
         if h["no_kk"]:
@@ -528,6 +529,9 @@ class _State:
             self._record("member", mid, "insert", None, None)
             self.touched_households.add(hid)
             self.report.created += 1
+        if self.pending_households:  # before their members (foreign key)
+            self.conn.execute(insert(Household.__table__), self.pending_households)
+            self.pending_households = []
         if inserts:
             self.conn.execute(insert(Member.__table__), inserts)
         member_table = Member.__table__
