@@ -44,7 +44,7 @@ from ..models import Household, Member, Participation, Program
 from . import audit
 from .audit import Change
 from .context import Actor, require
-from .households import HouseholdFilter
+from .households import HouseholdFilter, household_conditions
 
 #: number format of identifier cells (Excel "Text") and of dates
 TEXT_FORMAT = "@"
@@ -64,44 +64,6 @@ _WIDTHS = {
 }
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-# ---------------------------------------------------------------- filter
-def household_conditions(filter: HouseholdFilter) -> list:
-    """The SQL conditions on :class:`Household` that select what ``filter`` selects.
-
-    The same semantics as the household list (:meth:`HouseholdService.search`):
-    dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
-    (``"gone"``/``"no_head"``) and the words of the search text.
-    """
-    conditions: list = []
-    if not filter.include_removed:
-        conditions.append(Household.deleted_at.is_(None))
-    if filter.dusun:
-        conditions.append(Household.dusun == filter.dusun)
-    for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):
-        if value:
-            conditions.append(column == (f"{int(value):03d}"
-                                         if value.isascii() and value.isdigit() else value))
-    if filter.desil:
-        conditions.append(Household.desil.in_(filter.desil))
-    if filter.program:
-        conditions.append(Household.id.in_(select(Participation.household_id).where(
-            Participation.program_code == filter.program,
-            Participation.deleted_at.is_(None))))
-    if filter.presence == "gone":
-        conditions.append(Household.id.in_(select(Member.household_id).where(
-            Member.deleted_at.is_(None),
-            Member.presence != codes.Presence.TINGGAL.value)))
-    elif filter.presence == "no_head":
-        conditions.append(Household.id.not_in(select(Member.household_id).where(
-            Member.relationship_code == codes.Relationship.KEPALA.value,
-            Member.deleted_at.is_(None),
-            Member.presence == codes.Presence.TINGGAL.value)))
-    for word in filter.text.lower().split():
-        digits = normalize_number(word)
-        conditions.append(Household.search_text.like(f"%{digits or word}%"))
-    return conditions
 
 
 def _filter_summary(filter: HouseholdFilter) -> dict:

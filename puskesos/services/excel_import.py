@@ -15,7 +15,6 @@ stored value.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -38,6 +37,7 @@ from ..models import (AuditEvent, Household, ImportBatch, ImportChange, Member, 
 from . import audit
 from .audit import Change
 from .context import Actor, require
+from .backup import _sha256
 from .households import compose_search_text
 from .spreadsheet import Header, SourceRow, detect_header, iter_rows
 
@@ -231,14 +231,6 @@ def _similar(a: str | None, b: str | None) -> float:
 
 def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Index:

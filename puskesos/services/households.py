@@ -223,6 +223,43 @@ def raise_for_problems(problems: list[Problem], accept_warnings: str | None) -> 
             tuple(warnings))
 
 
+def household_conditions(filter: HouseholdFilter) -> list:
+    """The SQL conditions on :class:`Household` that select what ``filter`` selects.
+
+    The same semantics as the household list (:meth:`HouseholdService.search`):
+    dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
+    (``"gone"``/``"no_head"``) and the words of the search text.
+    """
+    conditions: list = []
+    if not filter.include_removed:
+        conditions.append(Household.deleted_at.is_(None))
+    if filter.dusun:
+        conditions.append(Household.dusun == filter.dusun)
+    for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):
+        if value:
+            conditions.append(column == (f"{int(value):03d}"
+                                         if value.isascii() and value.isdigit() else value))
+    if filter.desil:
+        conditions.append(Household.desil.in_(filter.desil))
+    if filter.program:
+        conditions.append(Household.id.in_(select(Participation.household_id).where(
+            Participation.program_code == filter.program,
+            Participation.deleted_at.is_(None))))
+    if filter.presence == "gone":
+        conditions.append(Household.id.in_(select(Member.household_id).where(
+            Member.deleted_at.is_(None),
+            Member.presence != codes.Presence.TINGGAL.value)))
+    elif filter.presence == "no_head":
+        conditions.append(Household.id.not_in(select(Member.household_id).where(
+            Member.relationship_code == codes.Relationship.KEPALA.value,
+            Member.deleted_at.is_(None),
+            Member.presence == codes.Presence.TINGGAL.value)))
+    for word in filter.text.lower().split():
+        digits = normalize_number(word)
+        conditions.append(Household.search_text.like(f"%{digits or word}%"))
+    return conditions
+
+
 class HouseholdService:
     def __init__(self, db: Database):
         self._db = db
@@ -261,34 +298,7 @@ class HouseholdService:
             Member.household_id == Household.id, Member.deleted_at.is_(None),
             Member.presence == codes.Presence.TINGGAL.value)
             .correlate(Household).scalar_subquery())
-        conditions = []
-        if not filter.include_removed:
-            conditions.append(Household.deleted_at.is_(None))
-        if filter.dusun:
-            conditions.append(Household.dusun == filter.dusun)
-        if filter.rw:
-            conditions.append(Household.rw == f"{int(filter.rw):03d}"
-                              if filter.rw.isascii() and filter.rw.isdigit()
-                              else Household.rw == filter.rw)
-        if filter.rt:
-            conditions.append(Household.rt == f"{int(filter.rt):03d}"
-                              if filter.rt.isascii() and filter.rt.isdigit()
-                              else Household.rt == filter.rt)
-        if filter.desil:
-            conditions.append(Household.desil.in_(filter.desil))
-        if filter.program:
-            conditions.append(Household.id.in_(select(Participation.household_id).where(
-                Participation.program_code == filter.program,
-                Participation.deleted_at.is_(None))))
-        if filter.presence == "gone":
-            conditions.append(Household.id.in_(select(Member.household_id).where(
-                Member.deleted_at.is_(None),
-                Member.presence != codes.Presence.TINGGAL.value)))
-        elif filter.presence == "no_head":
-            conditions.append(Household.id.not_in(select(head.c.hid)))
-        for word in filter.text.lower().split():
-            digits = normalize_number(word)
-            conditions.append(Household.search_text.like(f"%{digits or word}%"))
+        conditions = household_conditions(filter)
         where = and_(*conditions) if conditions else True
         descending = order_by.startswith("-")
         key = order_by.lstrip("-")

@@ -64,6 +64,17 @@ class VillageIdentity:
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
+def _ensure_regions(s, path) -> None:
+    """Store the village and its parents in the region table (once each)."""
+    parent = None
+    for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
+        if s.get(Region, region.code) is None:
+            s.add(Region(code=region.code, name=region.name, level=region.level,
+                         parent_code=parent))
+        parent = region.code
+    s.flush()
+
+
 class SettingsService:
     def __init__(self, db: Database):
         self._db = db
@@ -146,13 +157,7 @@ class SettingsService:
                        kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
                        provinsi=path.provinsi.name)
         with self._db.write() as s:
-            parent = None
-            for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
-                if s.get(Region, region.code) is None:
-                    s.add(Region(code=region.code, name=region.name, level=region.level,
-                                 parent_code=parent))
-                parent = region.code
-            s.flush()
+            _ensure_regions(s, path)
             row = s.get(Setting, VILLAGE_KEY)
             old = row.value if row else None
             if row is None:
@@ -188,13 +193,7 @@ class SettingsService:
             if existing is not None and (existing.value or {}).get("code"):
                 raise InvalidInput(_("This database already belongs to {village}.")
                                    .format(village=existing.value.get("desa")))
-            parent = None
-            for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
-                if s.get(Region, region.code) is None:
-                    s.add(Region(code=region.code, name=region.name, level=region.level,
-                                 parent_code=parent))
-                parent = region.code
-            s.flush()
+            _ensure_regions(s, path)
             existing = set(s.scalars(select(Program.code)))
             for pcode, name, target in DEFAULT_PROGRAMS:
                 if pcode not in existing:

@@ -240,6 +240,10 @@ class HouseholdDialog(QDialog):
         self.floor_area = QLineEdit()
         self.floor_area.setPlaceholderText("m²")
         self.note = QLineEdit()
+        self.latitude = QLineEdit()
+        self.latitude.setPlaceholderText("-6.9")
+        self.longitude = QLineEdit()
+        self.longitude.setPlaceholderText("111.9")
         self.housing = {f: CodeCombo(_HOUSING_LISTS[f]) for f in HOUSING_FIELDS}
         self.asset_boxes = {a.value: QCheckBox(a.label) for a in codes.Asset}
         self.livestock = {lv.value: QSpinBox() for lv in codes.Livestock}
@@ -259,6 +263,10 @@ class HouseholdDialog(QDialog):
         identity.addRow(field_label("household", "phone"), self.phone)
         identity.addRow(field_label("household", "family_status"), self.family_status)
         identity.addRow(field_label("household", "note"), self.note)
+        position = QHBoxLayout()
+        position.addWidget(self.latitude)
+        position.addWidget(self.longitude)
+        identity.addRow(_("Position (latitude, longitude)"), position)
         id_box = QGroupBox(_("Identity and address"))
         id_box.setLayout(identity)
 
@@ -294,7 +302,7 @@ class HouseholdDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         for w in [self.no_kk, self.rw, self.rt, self.address, self.phone, self.floor_area,
-                  self.note]:
+                  self.note, self.latitude, self.longitude]:
             w.textChanged.connect(self._changed)
         self.dusun.currentTextChanged.connect(self._changed)
         for combo in [self.family_status, *self.housing.values()]:
@@ -396,6 +404,8 @@ class HouseholdDialog(QDialog):
         self.family_status.set_code(data.family_status)
         self.floor_area.setText("" if data.floor_area is None else f"{data.floor_area:g}")
         self.note.setText(data.note or "")
+        self.latitude.setText("" if data.latitude is None else f"{data.latitude:.6f}")
+        self.longitude.setText("" if data.longitude is None else f"{data.longitude:.6f}")
         for f, combo in self.housing.items():
             combo.set_code(getattr(data, f))
         assets = data.assets or {}
@@ -421,6 +431,14 @@ class HouseholdDialog(QDialog):
             floor_area = float(area) if area else None
         except ValueError:
             floor_area = -1.0  # reported by the rules as an invalid area
+        def coordinate(edit: QLineEdit, limit: float) -> float | None:
+            text = edit.text().strip().replace(",", ".")
+            try:
+                value = float(text) if text else None
+            except ValueError:
+                return None
+            return value if value is None or -limit <= value <= limit else None
+
         assets = {code: box.isChecked() for code, box in self.asset_boxes.items()}
         assets.update({code: spin.value() for code, spin in self.livestock.items()})
         return HouseholdInput(
@@ -431,6 +449,7 @@ class HouseholdDialog(QDialog):
             address=self.address.text().strip() or None, phone=self.phone.text().strip() or None,
             family_status=self.family_status.code(), floor_area=floor_area,
             note=self.note.text().strip() or None, assets=assets,
+            latitude=coordinate(self.latitude, 90), longitude=coordinate(self.longitude, 180),
             **{f: combo.code() for f, combo in self.housing.items()})
 
     def _state(self) -> tuple:

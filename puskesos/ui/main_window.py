@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
 
         self.nav = QListWidget()
-        self.nav.setFixedWidth(230)
+        self.nav.setFixedWidth(215)
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         for key, name, available in modules():

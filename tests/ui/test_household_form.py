@@ -153,3 +153,22 @@ def test_members_model_passes_qt_model_tester(qtmodeltester, form):
     model = MembersModel()
     model.set_members(form.members, {})
     qtmodeltester.check(model)
+
+
+def test_saving_keeps_fields_the_operator_did_not_touch(qtbot, form, village):
+    # Given a household with a GPS position stored
+    dto = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    from dataclasses import replace
+    village.households.save(actor=OPERATOR, household=replace(dto.data, latitude=-6.8123,
+                                                              longitude=111.9456),
+                            members=[m.as_input() for m in dto.members if not m.removed],
+                            household_id=dto.id, expected_version=dto.version,
+                            accept_warnings="uji")
+    form.load()
+    # When the operator changes only the address and saves
+    form.address.setText("JL. SAWO 4")
+    assert form.save()
+    # Then the position is still there
+    stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    assert (stored.data.latitude, stored.data.longitude) == (-6.8123, 111.9456)
+    assert stored.data.address == "JL. SAWO 4"
