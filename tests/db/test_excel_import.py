@@ -193,3 +193,28 @@ def test_bnba_list_with_only_nik_and_name(services, tmp_path):
     assert total == 2
     again = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
     assert again.created == 0 and again.unchanged == 2
+
+
+def test_old_excel_xls_file_imports_like_xlsx(services, tmp_path):
+    """.xls (Excel 97-2003) is what many kabupaten offices still send."""
+    import xlwt
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Sheet1")
+    ws.write(0, 0, "DAFTAR PENERIMA")
+    for c, text in enumerate(HEADER):
+        ws.write(2, c, text)
+    date_style = xlwt.easyxf(num_format_str="DD-MM-YYYY")
+    for r, person in enumerate(PEOPLE, start=3):
+        values = [r - 2, *person]
+        for c, value in enumerate(values):
+            if isinstance(value, date):
+                ws.write(r, c, value, date_style)
+            else:
+                ws.write(r, c, value)
+    path = tmp_path / "dtsen.xls"
+    wb.save(str(path))
+    report = run_import(services, actor=OPERATOR, path=path)
+    assert (report.created, report.rejected) == (4, 0)
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="poniyem"))
+    member = services.households.get(actor=OPERATOR, household_id=rows[0].id).members[0]
+    assert member.birth_date == date(1960, 7, 8) and member.nik == PEOPLE[3][2]
