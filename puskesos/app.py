@@ -39,6 +39,22 @@ def needs_first_start(target: str) -> bool:
     return not is_url(target) and not Path(target).exists()
 
 
+def install_error_hook() -> None:
+    """An error escaping a window action: shown (user world) or logged (bug), never lost."""
+    from .ui.jobs import show_error
+
+    def hook(kind, exc, tb):
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        try:
+            show_error(None, exc)
+        except Exception:  # noqa: BLE001 - the last resort must not raise
+            sys.__excepthook__(kind, exc, tb)
+
+    sys.excepthook = hook
+
+
 def run_window(target: str) -> int:
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -50,6 +66,7 @@ def run_window(target: str) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Puskesos")
+    install_error_hook()
     if needs_first_start(target):
         dialog = FirstStartDialog(first_start_creator(target))
         if dialog.exec() != QDialog.DialogCode.Accepted:

@@ -209,6 +209,12 @@ def check_household(h: HouseholdInput, members: list[MemberInput], *,
     if h.floor_area is not None and not (0 < h.floor_area < 10000):
         out.append(Problem("floor_area", Severity.ERROR, "floor_area.invalid",
                            _("The floor area must be between 1 and 9,999 m².")))
+    for name, limit in (("latitude", 90.0), ("longitude", 180.0)):
+        value = getattr(h, name)
+        if value is not None and not (-limit <= value <= limit):
+            out.append(Problem(name, Severity.ERROR, "position.invalid",
+                               _("The position must be decimal degrees, e.g. latitude -6.91 "
+                                 "and longitude 111.95.")))
     out.extend(_code_problems(h, HOUSEHOLD_CODE_FIELDS, None))
     if not members:
         out.append(Problem("members", Severity.ERROR, "members.empty",

@@ -120,6 +120,9 @@ class BackupService:
         return path
 
     def backup(self, *, actor: Actor, out: Path | None = None) -> BackupInfo:
+        from ..core.permissions import Permission
+        from .context import require
+        require(actor, Permission.BACKUP)
         source = self._db_file()
         from .settings import SettingsService
         village = SettingsService(self._db).village().code

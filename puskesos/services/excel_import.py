@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..core import codes
 from ..core.columns import BY_KEY
@@ -153,6 +154,7 @@ class _Row:
     member: dict = field(default_factory=dict)
     household: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    raw_kk: str | None = None
 
 
 def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | None, str | None]:
@@ -193,6 +195,7 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
                   "birth_place": name_cell(v.get("birth_place")),
                   "relationship_code": relationship, "presence": presence}
     kk, error = identifier_cell(v.get("no_kk"), "KK")
+    raw_kk = text_cell(v.get("no_kk"))
     if error:
         out.warnings.append(error)
         kk = None
@@ -203,6 +206,7 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
             kk = None
         else:
             kk = kk_result.value
+            raw_kk = None
     dtsen, _e = identifier_cell(v.get("dtsen_id"), "ID DTSEN")
     area = {}
     for key in ("rt", "rw"):
@@ -216,6 +220,7 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
     dusun = name_cell(v.get("dusun"))
     out.household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
                      "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
+    out.raw_kk = raw_kk  # an unusable KK still keeps a family's rows together
     return out, None
 
 
@@ -256,6 +261,7 @@ class _Index:
                              .execution_options(yield_per=5000)):
             h = dict(row._mapping)
             self.households[h["id"]] = h
+            self.members_by_household.setdefault(h["id"], [])
             if h["no_kk"]:
                 self.by_kk.setdefault(h["no_kk"], h["id"])
             if h["dtsen_id"]:
@@ -297,46 +303,52 @@ def run_import(services, *, actor: Actor, path: Path | str, dry_run: bool = Fals
                                   "unmapped": list(header.unmapped)})
     village = services.settings.village().code
     desil_period = period or f"impor {date.today().isoformat()}"
-    try:
-        with services.db.write() as s:
-            if program and s.get(Program, program) is None:
-                known = ", ".join(s.scalars(select(Program.code).order_by(Program.code)))
-                raise InvalidInput(_("Unknown program {code}. Known programs: {known}.")
-                                   .format(code=program, known=known))
-            index = _Index(s)
+    # A preview reads only: it computes everything the import would do without
+    # writing, so it never holds the write lock while the operator works.
+    unit = services.db.read() if dry_run else services.db.write()
+    with unit as s:
+        if program and s.get(Program, program) is None:
+            known = ", ".join(s.scalars(select(Program.code).order_by(Program.code)))
+            raise InvalidInput(_("Unknown program {code}. Known programs: {known}.")
+                               .format(code=program, known=known))
+        index = _Index(s)
+        batch = None
+        if not dry_run:
             batch = ImportBatch(actor=actor.username, source_name=path.name,
                                 source_sha256=_sha256(path), kind=kind, program_code=program,
                                 period=period, counts={})
             s.add(batch)
             s.flush()
-            state = _State(s, index, report, batch.id, village, desil_period, actor)
-            seen: set[str] = set()
-            chunk: list[_Row] = []
-            for source in iter_rows(path, header, progress=progress, cancel=cancel):
-                report.rows += 1
-                row, reason = normalise_row(source, today=today)
-                if row is None:
-                    report.rejected += 1
-                    report.issues.append(RowIssue(source.line, "rejected", reason, source.cells))
+        state = _State(s, index, report, batch.id if batch else None, village, desil_period,
+                       actor, dry_run=dry_run)
+        seen: set[str] = set()
+        chunk: list[_Row] = []
+        for source in iter_rows(path, header, progress=progress, cancel=cancel):
+            report.rows += 1
+            row, reason = normalise_row(source, today=today)
+            if row is None:
+                report.rejected += 1
+                report.issues.append(RowIssue(source.line, "rejected", reason, source.cells))
+                continue
+            if not row.placeholder:
+                if row.nik in seen:
+                    report.duplicates += 1
+                    report.issues.append(RowIssue(
+                        source.line, "duplicate",
+                        _("NIK {nik} appears earlier in this file; this row was not "
+                          "imported.").format(nik=row.nik), source.cells))
                     continue
-                if not row.placeholder:
-                    if row.nik in seen:
-                        report.duplicates += 1
-                        report.issues.append(RowIssue(
-                            source.line, "duplicate",
-                            _("NIK {nik} appears earlier in this file; this row was not "
-                              "imported.").format(nik=row.nik), source.cells))
-                        continue
-                    seen.add(row.nik)
-                if row.warnings:
-                    report.warnings += 1
-                    report.issues.append(RowIssue(source.line, "warning",
-                                                  " ".join(row.warnings), source.cells))
-                chunk.append(row)
-                if len(chunk) >= CHUNK:
-                    state.process(chunk, program, period)
-                    chunk = []
-            state.process(chunk, program, period)
+                seen.add(row.nik)
+            if row.warnings:
+                report.warnings += 1
+                report.issues.append(RowIssue(source.line, "warning",
+                                              " ".join(row.warnings), source.cells))
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                state.process(chunk, program, period)
+                chunk = []
+        state.process(chunk, program, period)
+        if batch is not None:
             state.flush_search_text()
             batch.counts = report.summary()
             audit.append(s, actor, "import", [Change("import_batch", batch.id, None, None,
@@ -344,25 +356,29 @@ def run_import(services, *, actor: Actor, path: Path | str, dry_run: bool = Fals
                                                                 ensure_ascii=False))],
                          f"{path.name}")
             report.batch_id = batch.id
-            if dry_run:
-                raise _DryRun()
-    except _DryRun:
-        report.batch_id = None
     return report
 
 
 class _State:
     """Per-import working state: pending inserts/updates written chunk by chunk."""
 
-    def __init__(self, s, index: _Index, report: ImportReport, batch_id: str, village: str,
-                 desil_period: str, actor: Actor):
+    def __init__(self, s, index: _Index, report: ImportReport, batch_id: str | None,
+                 village: str, desil_period: str, actor: Actor, dry_run: bool = False):
         self.s, self.index, self.report = s, index, report
-        self.conn = s.connection()
+        self.dry_run = dry_run
+        self._conn = s.connection()
         self.batch_id, self.village, self.desil_period = batch_id, village, desil_period
         self.actor = actor
+        self.raw_kk: dict[str, str] = {}   # an invalid KK text -> the household made for it
         self.touched_households: set[str] = set()
         self.changes: list[dict] = []
         self.pending_households: list[dict] = []
+
+    def _exec(self, statement, params=None) -> None:
+        """Write to the database (a preview computes the same, writes nothing)."""
+        if not self.dry_run:
+            self._conn.execute(statement, params) if params is not None else \
+                self._conn.execute(statement)
 
     def _example(self, line, entity, name, fld, old, new) -> None:
         if len(self.report.changes) < EXAMPLES:
@@ -392,9 +408,13 @@ class _State:
         h = row.household
         hid = (self.index.by_kk.get(h["no_kk"]) if h["no_kk"] else None) or \
             (self.index.by_dtsen.get(h["dtsen_id"]) if h["dtsen_id"] else None)
+        if not hid and row.raw_kk:
+            hid = self.raw_kk.get(row.raw_kk)
         if hid:
             return hid, False
         hid = new_id()
+        if row.raw_kk:
+            self.raw_kk[row.raw_kk] = hid
         values = {k: h[k] for k in HOUSEHOLD_FIELDS}
         now = utcnow()
         record = dict(id=hid, region_code=self.village, created_at=now, updated_at=now,
@@ -457,6 +477,19 @@ class _State:
                                    .format(nik=row.nik, stored=existing["name"],
                                            name=row.member["name"]))
                     continue
+                hid = existing["household_id"]
+                h = self.index.households.get(hid)
+                identity = [f for f in ("no_kk", "dtsen_id") if h is not None and h[f]
+                            and row.household[f] and row.household[f] != h[f]]
+                if identity:
+                    self._conflict(row, _("The file gives {field} {new} for {name}, but the "
+                                          "family is registered under {old}. A new KK "
+                                          "(pecah KK, moving) is recorded by hand in the "
+                                          "household form.").format(
+                        field="No KK" if identity[0] == "no_kk" else "ID DTSEN",
+                        new=row.household[identity[0]], name=existing["name"],
+                        old=h[identity[0]]))
+                    continue
                 changed = False
                 diff = {f: row.member[f] for f in MEMBER_FIELDS
                         if row.member[f] not in (None, "") and row.member[f] != existing[f]}
@@ -472,8 +505,6 @@ class _State:
                     member_updates.append({"id": existing["id"], **diff})
                     self._record("member", existing["id"], "update", before, diff)
                     changed = True
-                hid = existing["household_id"]
-                h = self.index.households.get(hid)
                 if h is not None:
                     hdiff = {f: row.household[f] for f in HOUSEHOLD_FIELDS
                              if row.household[f] not in (None, "") and row.household[f] != h[f]}
@@ -522,20 +553,20 @@ class _State:
             self.touched_households.add(hid)
             self.report.created += 1
         if self.pending_households:  # before their members (foreign key)
-            self.conn.execute(insert(Household.__table__), self.pending_households)
+            self._exec(insert(Household.__table__), self.pending_households)
             self.pending_households = []
         if inserts:
-            self.conn.execute(insert(Member.__table__), inserts)
+            self._exec(insert(Member.__table__), inserts)
         member_table = Member.__table__
         for upd in member_updates:
             mid = upd.pop("id")
-            self.conn.execute(update(member_table).where(member_table.c.id == mid)
+            self._exec(update(member_table).where(member_table.c.id == mid)
                               .values(**upd, updated_at=utcnow(),
                                       version=member_table.c.version + 1))
         household_table = Household.__table__
         for hid, upd in household_updates.items():
             before = upd.pop("_before")
-            self.conn.execute(update(household_table).where(household_table.c.id == hid)
+            self._exec(update(household_table).where(household_table.c.id == hid)
                               .values(**upd, updated_at=utcnow(),
                                       version=household_table.c.version + 1))
             self._record("household", hid, "update", before, upd)
@@ -579,12 +610,12 @@ class _State:
             self._record("participation", pid, "insert", None, None)
             self.report.created += 1
         if inserts:
-            self.conn.execute(insert(Participation.__table__), inserts)
+            self._exec(insert(Participation.__table__), inserts)
 
     # ------------------------------------------------------------ bookkeeping
     def _write_changes(self) -> None:
         if self.changes:
-            self.conn.execute(insert(ImportChange.__table__), self.changes)
+            self._exec(insert(ImportChange.__table__), self.changes)
             self.changes = []
 
     def flush_search_text(self) -> None:
@@ -604,7 +635,7 @@ class _State:
             if params:
                 from sqlalchemy import bindparam
                 table = Household.__table__
-                self.conn.execute(update(table).where(table.c.id == bindparam("hid"))
+                self._exec(update(table).where(table.c.id == bindparam("hid"))
                                   .values(search_text=bindparam("text")), params)
 
 
@@ -664,31 +695,12 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                               "the import would lose those changes. Nothing was undone.")
                             .format(n=later))
         touched: set[str] = set()
-        for entity in ("participation", "member", "household"):
-            for c in changes:
-                if c.entity != entity:
-                    continue
-                model = _MODELS[entity]
-                if c.op == "insert":
-                    if entity == "member":
-                        hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
-                        if hid:
-                            touched.add(hid)
-                    table = model.__table__
-                    s.connection().execute(delete(table).where(table.c.id == c.entity_id))
-                else:
-                    values = {k: (date.fromisoformat(v) if k in ("birth_date", "presence_date")
-                                  and isinstance(v, str) else v)
-                              for k, v in (c.before or {}).items()}
-                    table = model.__table__
-                    s.connection().execute(update(table).where(table.c.id == c.entity_id)
-                                           .values(**values, version=table.c.version + 1))
-                    if entity == "household":
-                        touched.add(c.entity_id)
-                    elif entity == "member":
-                        hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
-                        if hid:
-                            touched.add(hid)
+        try:
+            _reverse(s, changes, touched)
+        except IntegrityError as exc:
+            raise UserError(_("Records were added to families from this import afterwards "
+                              "(a new member or program); undoing would leave them without a "
+                              "family. Nothing was undone.")) from exc
         s.flush()
         from .households import refresh_search_text
         existing = set(s.scalars(select(Household.id).where(Household.id.in_(touched))))
@@ -700,3 +712,32 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                                                       "applied", "undone")], batch.source_name)
         return BatchInfo(batch.id, batch.created_at, batch.actor, batch.source_name, batch.kind,
                          batch.counts, batch.status)
+
+
+def _reverse(s, changes: list[ImportChange], touched: set[str]) -> None:
+    """Delete what the batch inserted and put back what it updated, newest first."""
+    for entity in ("participation", "member", "household"):
+        for c in changes:
+            if c.entity != entity:
+                continue
+            model = _MODELS[entity]
+            if c.op == "insert":
+                if entity == "member":
+                    hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
+                    if hid:
+                        touched.add(hid)
+                table = model.__table__
+                s.connection().execute(delete(table).where(table.c.id == c.entity_id))
+            else:
+                values = {k: (date.fromisoformat(v) if k in ("birth_date", "presence_date")
+                              and isinstance(v, str) else v)
+                          for k, v in (c.before or {}).items()}
+                table = model.__table__
+                s.connection().execute(update(table).where(table.c.id == c.entity_id)
+                                       .values(**values, version=table.c.version + 1))
+                if entity == "household":
+                    touched.add(c.entity_id)
+                elif entity == "member":
+                    hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
+                    if hid:
+                        touched.add(hid)

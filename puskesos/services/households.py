@@ -260,6 +260,21 @@ def household_conditions(filter: HouseholdFilter) -> list:
     return conditions
 
 
+def _move_programs(s: Session, member_ids: list[str], household_id: str) -> list[Change]:
+    """A member's own programs (PBI, PIP …) follow the member to the new household.
+
+    Household-level programs (PKH, BPNT …) stay with the family they were given to.
+    """
+    changes = []
+    for p in s.scalars(select(Participation).where(Participation.member_id.in_(member_ids),
+                                                   Participation.deleted_at.is_(None))):
+        if p.household_id != household_id:
+            changes.append(Change("participation", p.id, "household_id", p.household_id,
+                                  household_id))
+            p.household_id = household_id
+    return changes
+
+
 class HouseholdService:
     def __init__(self, db: Database):
         self._db = db
@@ -606,6 +621,7 @@ class HouseholdService:
                                       m.relationship_code, relationship_code))
             m.household_id, m.relationship_code = target.id, relationship_code
             m.sort_order = len(arriving)
+            changes += _move_programs(s, [m.id], target.id)
             source.updated_at = target.updated_at = utcnow()
             audit.append(s, actor, "move", changes, reason)
             refresh_search_text(s, [source.id, target.id])
@@ -664,6 +680,7 @@ class HouseholdService:
                     changes.append(Change("member", m.id, "relationship_code",
                                           m.relationship_code, rel))
                 m.household_id, m.relationship_code, m.sort_order = new.id, rel, order
+            changes += _move_programs(s, [m.id for m in moving], new.id)
             if source.family_status != codes.FamilyStatus.INDUK.value:
                 changes.append(Change("household", source.id, "family_status",
                                       source.family_status, codes.FamilyStatus.INDUK.value))
@@ -701,6 +718,7 @@ class HouseholdService:
                     changes.append(Change("member", m.id, "relationship_code",
                                           m.relationship_code, rel))
                 m.household_id, m.relationship_code, m.sort_order = target.id, rel, order
+            changes += _move_programs(s, [m.id for m in moving], target.id)
             now = utcnow()
             source.deleted_at, source.deleted_by = now, actor.username
             source.deleted_reason = f"merged into {target.id}: {reason}"

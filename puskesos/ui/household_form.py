@@ -402,10 +402,10 @@ class HouseholdDialog(QDialog):
         self.address.setText(data.address or "")
         self.phone.setText(data.phone or "")
         self.family_status.set_code(data.family_status)
-        self.floor_area.setText("" if data.floor_area is None else f"{data.floor_area:g}")
+        self.floor_area.setText(_number_text(data.floor_area))
         self.note.setText(data.note or "")
-        self.latitude.setText("" if data.latitude is None else f"{data.latitude:.6f}")
-        self.longitude.setText("" if data.longitude is None else f"{data.longitude:.6f}")
+        self.latitude.setText(_number_text(data.latitude))
+        self.longitude.setText(_number_text(data.longitude))
         for f, combo in self.housing.items():
             combo.set_code(getattr(data, f))
         assets = data.assets or {}
@@ -431,13 +431,12 @@ class HouseholdDialog(QDialog):
             floor_area = float(area) if area else None
         except ValueError:
             floor_area = -1.0  # reported by the rules as an invalid area
-        def coordinate(edit: QLineEdit, limit: float) -> float | None:
+        def coordinate(edit: QLineEdit) -> float | None:
             text = edit.text().strip().replace(",", ".")
             try:
-                value = float(text) if text else None
+                return float(text) if text else None
             except ValueError:
-                return None
-            return value if value is None or -limit <= value <= limit else None
+                return float("inf")  # reported by the rules as an invalid position
 
         assets = {code: box.isChecked() for code, box in self.asset_boxes.items()}
         assets.update({code: spin.value() for code, spin in self.livestock.items()})
@@ -449,7 +448,7 @@ class HouseholdDialog(QDialog):
             address=self.address.text().strip() or None, phone=self.phone.text().strip() or None,
             family_status=self.family_status.code(), floor_area=floor_area,
             note=self.note.text().strip() or None, assets=assets,
-            latitude=coordinate(self.latitude, 90), longitude=coordinate(self.longitude, 180),
+            latitude=coordinate(self.latitude), longitude=coordinate(self.longitude),
             **{f: combo.code() for f, combo in self.housing.items()})
 
     def _state(self) -> tuple:
@@ -488,7 +487,8 @@ class HouseholdDialog(QDialog):
         show_message(self.problems_label, "\n".join(lines) if self.can_edit else "",
                      warning=not errors)
         for w, field in ((self.no_kk, "no_kk"), (self.rt, "rt"), (self.rw, "rw"),
-                         (self.floor_area, "floor_area")):
+                         (self.floor_area, "floor_area"), (self.latitude, "latitude"),
+                         (self.longitude, "longitude")):
             bad = any(p.field == field and p.member is None and p.is_error for p in problems)
             w.setStyleSheet("border: 1px solid #b00020;" if bad else "")
         return problems
@@ -718,6 +718,13 @@ class HouseholdDialog(QDialog):
 
     def reject(self) -> None:  # Esc goes through the unsaved-changes guard
         self.close()
+
+
+def _number_text(value: float | None) -> str:
+    """A stored number shown so that reading it back gives the same number."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 _HOUSING_LISTS = {

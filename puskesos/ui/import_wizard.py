@@ -240,8 +240,11 @@ class ImportWizard(QDialog):
                               progress=progress, cancel=cancel)
 
         title = _("Checking the file…") if dry_run else _("Importing…")
+        self.next_button.setEnabled(False)
+        self.back_button.setEnabled(False)
         self.job = run_job(self, title, work, on_done=on_done,
                            on_error=lambda exc: show_error(self, exc))
+        self.job.finished.connect(self._update_buttons)
 
     def start_preview(self) -> None:
         if "nik" not in self.mapping().values():
@@ -321,6 +324,9 @@ class ImportWizard(QDialog):
             undo_last_import(self.services, actor=self.actor)
         except UserError as exc:
             QMessageBox.warning(self, _("Import"), exc.message)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug: logged and shown, never silent
+            show_error(self, exc)
             return
         self.bus.changed("household", [])
         QMessageBox.information(self, _("Import"), _("The import of {name} was undone.")

@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self.bus = ChangeBus(self)
         self.backup_job = None
+        self.locking = False
         village = services.settings.village()
         title = _("Puskesos")
         if village.desa:
@@ -206,24 +207,47 @@ class MainWindow(QMainWindow):
                                 _("The language changes the next time the program starts."))
 
     def lock(self) -> None:
-        """Hide the data until the user's password is typed again."""
-        hidden = [w for w in QApplication.topLevelWidgets()
-                  if w is not self and w.isVisible() and isinstance(w, QDialog)]
-        for w in hidden:
-            w.hide()
+        """Cover the data until the user's password is typed again.
+
+        Open dialogs are left as they are (hiding a dialog would end its
+        question and lose the edits behind it); a full-screen lock window
+        stays on top of them, and the main window's content is hidden.
+        """
+        if self.locking:
+            return
+        self.locking = True
+        self.idle.fired = True
         self.centralWidget().hide()
         dialog = LoginDialog(self.services, username=self.actor.username,
                              title=_("Locked — type your password"), parent=self)
+        dialog.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.setWindowState(Qt.WindowState.WindowFullScreen)
         self.lock_dialog = dialog
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        finally:
+            self.locking = False
+        if not accepted:
             self.close()
             return
         self.centralWidget().show()
-        for w in hidden:
-            w.show()
         self.idle.reset()
 
+    def running_jobs(self) -> list:
+        jobs = [self.backup_job, getattr(self.households, "export_job", None)]
+        wizard = getattr(self.households, "import_wizard", None)
+        if wizard is not None:
+            jobs.append(wizard.job)
+        return [j for j in jobs if j is not None and j.running]
+
     def closeEvent(self, event) -> None:
+        if self.running_jobs():
+            QMessageBox.information(self, _("Puskesos"),
+                                    _("Work is still running (backup, import or export). Wait "
+                                      "until it finishes, then close the program."))
+            event.ignore()
+            return
         for dialog in list(self.households.open_dialogs):
             if not dialog.close():
                 event.ignore()

@@ -66,3 +66,9 @@ def test_change_password_needs_the_old_one(with_admin):
         with_admin.auth.change_password(actor=me, old_password="x", new_password="baru12345")
     with_admin.auth.change_password(actor=me, old_password="rahasia1", new_password="baru12345")
     assert with_admin.auth.login(username="admin", password="baru12345")
+
+
+def test_kepala_desa_may_not_make_a_backup_of_full_niks(sqlite_services):
+    from tests.conftest import KADES
+    with pytest.raises(PermissionDenied):
+        sqlite_services.backup.backup(actor=KADES)

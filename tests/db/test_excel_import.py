@@ -218,3 +218,47 @@ def test_old_excel_xls_file_imports_like_xlsx(services, tmp_path):
     rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="poniyem"))
     member = services.households.get(actor=OPERATOR, household_id=rows[0].id).members[0]
     assert member.birth_date == date(1960, 7, 8) and member.nik == PEOPLE[3][2]
+
+
+def test_a_new_kk_for_one_person_is_a_conflict_not_a_family_change(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    son = [list(PEOPLE[2])]
+    son[0][1] = make_kk(kecamatan_code=KEC, recorded=date(2025, 3, 3), serial=55)  # pecah KK
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "b.xlsx", son))
+    assert report.conflicts == 1 and report.updated == 0
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="romlah"))
+    assert rows[0].no_kk == KK1  # the parents keep their KK
+
+
+def test_rows_with_an_unusable_kk_stay_one_family(services, tmp_path):
+    rows = [list(p) for p in PEOPLE[:3]]
+    for r in rows:
+        r[0], r[1] = None, "35230112345"  # too short: not a KK, but the same on every row
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "k.xlsx", rows))
+    assert report.created == 3 and report.created_households == 1 and report.warnings == 3
+
+
+def test_undo_refused_when_a_member_was_added_to_an_imported_family(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="poniyem"))
+    dto = services.households.get(actor=OPERATOR, household_id=rows[0].id)
+    from tests.helpers import member
+    services.households.save(actor=OPERATOR, household=dto.data,
+                             members=[m.as_input() for m in dto.members] + [
+                                 member("CUCU BARU", "L", date(2020, 2, 2), "5", serial=321)],
+                             household_id=dto.id, expected_version=dto.version,
+                             accept_warnings="uji")
+    with pytest.raises(UserError):
+        undo_last_import(services, actor=OPERATOR)
+    assert services.households.counts(actor=ADMIN).members == 5
+
+
+def test_a_family_whose_members_were_all_removed_can_still_be_imported_into(services, tmp_path):
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE[3:]))
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="poniyem"))
+    dto = services.households.get(actor=OPERATOR, household_id=rows[0].id)
+    services.households.remove_member(actor=OPERATOR, member_id=dto.members[0].id,
+                                      reason="salah input")
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "b.xlsx",
+                                                                  PEOPLE[3:]), dry_run=True)
+    assert report.created == 1 and report.batch_id is None

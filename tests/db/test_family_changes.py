@@ -82,3 +82,19 @@ def test_merge_moves_everyone_and_tombstones_the_source(services):
     gone = services.households.get(actor=OPERATOR, household_id=widow.id)
     assert gone.removed and "ikut anak" in gone.removed_reason
     assert services.households.counts(actor=ADMIN).households == 1
+
+
+def test_own_programs_follow_a_member_into_the_merged_household(services):
+    dto = _family_with_married_son(services)
+    house, _ = family()
+    widow = services.households.save(actor=OPERATOR, household=house,
+                                     members=[member("PONIYEM", "P", date(1950, 5, 5),
+                                                     serial=12)])
+    services.programs.add_participation(actor=OPERATOR, household_id=widow.id,
+                                        program_code="PBI", period="2026",
+                                        member_id=widow.members[0].id)
+    services.households.merge(actor=OPERATOR, source_id=widow.id, target_id=dto.id,
+                              relationships={widow.members[0].id: "6"}, reason="ikut anak")
+    after = services.households.get(actor=OPERATOR, household_id=dto.id)
+    assert [(p.program_code, p.member_id) for p in after.programs] == [
+        ("PBI", widow.members[0].id)]

@@ -172,3 +172,22 @@ def test_saving_keeps_fields_the_operator_did_not_touch(qtbot, form, village):
     stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
     assert (stored.data.latitude, stored.data.longitude) == (-6.8123, 111.9456)
     assert stored.data.address == "JL. SAWO 4"
+
+
+def test_untouched_numbers_keep_their_exact_value_and_bad_positions_are_refused(qtbot, form,
+                                                                                   village):
+    dto = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    from dataclasses import replace
+    village.households.save(actor=OPERATOR, household=replace(
+        dto.data, floor_area=36.1234567, latitude=-6.91234567, longitude=111.95),
+        members=[m.as_input() for m in dto.members if not m.removed], household_id=dto.id,
+        expected_version=dto.version, accept_warnings="uji")
+    form.load()
+    form.phone.setText("081299990000")
+    assert form.save()
+    stored = village.households.get(actor=OPERATOR, household_id=form.household_id)
+    assert (stored.data.floor_area, stored.data.latitude) == (36.1234567, -6.91234567)
+    form.latitude.setText("-6,9123 S")
+    assert not form.save()
+    assert village.households.get(actor=OPERATOR,
+                                  household_id=form.household_id).data.latitude == -6.91234567

@@ -66,3 +66,24 @@ def test_english_window(qtbot, village):
     qtbot.addWidget(window)
     assert window.nav.item(0).text() == "Households"
     assert window.households.count_label.text() == "300 households"
+
+
+def test_idle_while_already_locked_does_not_close_the_window(qtbot, village):
+    user = village.auth.login(username="operator", password="demo123")
+    window = MainWindow(village, user.actor, idle_minutes=5)
+    qtbot.addWidget(window)
+    window.show()
+    lock_dialogs = []
+
+    def idle_then_unlock(dialog):
+        lock_dialogs.append(dialog)
+        window.idle.last_input -= 6 * 60
+        window.idle.check()          # would lock again inside the lock
+        window.lock()                # and so would Ctrl+L
+        dialog.password.setText("demo123")
+        dialog._login()
+
+    answer_modals(idle_then_unlock)
+    window.lock()
+    assert len(lock_dialogs) == 1
+    assert window.isVisible() and window.centralWidget().isVisible()
