@@ -89,7 +89,7 @@ class HouseholdsPage(QWidget):
                   self.verval):
             # long program names must not push the window past a 1366-pixel screen
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(11)
+            w.setMinimumContentsLength(10)
             filters.addWidget(w)
         filters.addStretch(1)
         top = QHBoxLayout()

@@ -52,7 +52,9 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
 
         self.nav = QListWidget()
-        self.nav.setFixedWidth(215)
+        self.nav.setFixedWidth(230)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         for key, name, available in modules():
