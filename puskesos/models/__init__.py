@@ -3,11 +3,13 @@
 from .audit import AuditEvent
 from .base import Base, new_id, utcnow
 from .imports import ImportBatch, ImportChange
+from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
 from .programs import Participation, Program
 from .registry import Household, Member, Region
 
 __all__ = [
-    "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Member", "Officer", "Participation",
+    "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Letter",
+    "LetterCounter", "Member", "Officer", "Participation",
     "Program", "Region", "Setting", "User", "new_id", "utcnow",
 ]

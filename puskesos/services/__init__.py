@@ -16,6 +16,7 @@ from .auth import AuthService
 from .backup import BackupService
 from .context import Actor
 from .households import HouseholdService
+from .letters import LetterRegister
 from .officers import OfficerService
 from .programs import ProgramService
 from .settings import SettingsService
@@ -28,6 +29,7 @@ class Services:
     auth: AuthService
     backup: BackupService
     households: HouseholdService
+    letters: LetterRegister
     officers: OfficerService
     programs: ProgramService
     settings: SettingsService
@@ -38,7 +40,8 @@ class Services:
 
 def build_services(db: Database) -> Services:
     return Services(db=db, audit=AuditTrail(db), auth=AuthService(db), backup=BackupService(db),
-                    households=HouseholdService(db), officers=OfficerService(db),
+                    households=HouseholdService(db), letters=LetterRegister(db),
+                    officers=OfficerService(db),
                     programs=ProgramService(db), settings=SettingsService(db))
 
 

@@ -1,0 +1,78 @@
+"""The letter register: no duplicate and no gap, also with two operators at once."""
+
+import threading
+from datetime import datetime
+
+import pytest
+
+from puskesos.errors import InvalidInput
+from puskesos.services import open_services
+
+from tests.conftest import ADMIN, OPERATOR
+
+
+def test_numbers_follow_the_pattern_and_restart_each_year(services):
+    first = services.letters.issue(actor=OPERATOR, letter_type="sktm",
+                                   when=datetime(2026, 4, 2))
+    second = services.letters.issue(actor=OPERATOR, letter_type="sktm",
+                                    when=datetime(2026, 11, 20))
+    assert first.text == "460/001/35.23.01.2001/IV/2026"
+    assert second.text == "460/002/35.23.01.2001/XI/2026"
+    next_year = services.letters.issue(actor=OPERATOR, letter_type="sktm",
+                                       when=datetime(2027, 1, 3))
+    assert next_year.number == 1 and next_year.text.endswith("/I/2027")
+    # each letter type has its own sequence
+    assert services.letters.issue(actor=OPERATOR, letter_type="rujukan",
+                                  when=datetime(2026, 5, 1)).number == 1
+
+
+def test_void_keeps_its_number_and_external_numbers_fill_the_sequence(services):
+    a = services.letters.issue(actor=OPERATOR, letter_type="sktm", when=datetime(2026, 1, 5))
+    with pytest.raises(InvalidInput):
+        services.letters.void(actor=OPERATOR, letter_id=a.id, reason=" ")
+    services.letters.void(actor=OPERATOR, letter_id=a.id, reason="salah nama")
+    services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026, number=2,
+                                     number_text="460/002/35.23.01.2001/I/2026",
+                                     subject="diketik manual")
+    with pytest.raises(InvalidInput):
+        services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026,
+                                         number=2, number_text="x")
+    c = services.letters.issue(actor=OPERATOR, letter_type="sktm", when=datetime(2026, 1, 9))
+    assert c.number == 3
+    register = services.letters.register(letter_type="sktm", year=2026)
+    assert [(r.number, r.status, r.external) for r in register] == [
+        (1, "void", False), (2, "issued", True), (3, "issued", False)]
+    assert services.letters.gaps(letter_type="sktm", year=2026) == []
+
+
+def test_a_broken_pattern_is_refused_before_a_number_is_taken(services):
+    services.settings.set(actor=ADMIN, key="letter_types",
+                          value={"sktm": {"pattern": "{kode}/{nomer}/{tahun}"}})
+    with pytest.raises(InvalidInput) as err:
+        services.letters.issue(actor=OPERATOR, letter_type="sktm")
+    assert "nomer" in err.value.message
+    assert services.letters.register(letter_type="sktm", year=datetime.now().year) == []
+
+
+def test_two_operators_at_once_get_no_duplicate_and_no_gap(services, db_target):
+    second = open_services(db_target)
+    errors = []
+
+    def work(svc):
+        try:
+            for _ in range(20):
+                svc.letters.issue(actor=OPERATOR, letter_type="sktm",
+                                  when=datetime(2026, 6, 1))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(svc,)) for svc in (services, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    second.close()
+    assert errors == []
+    numbers = [r.number for r in services.letters.register(letter_type="sktm", year=2026)]
+    assert numbers == list(range(1, 41))
+    assert services.letters.gaps(letter_type="sktm", year=2026) == []
