@@ -24,6 +24,11 @@ def test_core_layers_never_import_qt():
     assert offenders == []
 
 
+def test_composition_root_and_cli_do_not_import_qt_at_top_level():
+    for name in ("app.py", "cli.py", "__main__.py"):
+        assert not {"PySide6", "shiboken6"} & _imports(PACKAGE / name), name
+
+
 def test_core_imports_nothing_of_ours_but_i18n():
     for p in (PACKAGE / "core").rglob("*.py"):
         tree = ast.parse(p.read_text(encoding="utf-8"))

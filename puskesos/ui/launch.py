@@ -1,0 +1,61 @@
+"""Start the window: first start, login, main window, error hook."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..app import first_start_creator, needs_first_start
+from ..errors import UserError
+from ..i18n import _
+
+
+def install_error_hook() -> None:
+    """An error escaping a window action: shown (user world) or logged (bug), never lost."""
+    from .jobs import show_error
+
+    def hook(kind, exc, tb):
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        try:
+            show_error(None, exc)
+        except Exception:  # noqa: BLE001 - the last resort must not raise
+            sys.__excepthook__(kind, exc, tb)
+
+    sys.excepthook = hook
+
+
+def run_window(target: str) -> int:
+    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+    from .. import i18n
+    from ..services import open_services
+    from .first_start import FirstStartDialog
+    from .login import LoginDialog
+    from .main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Puskesos")
+    install_error_hook()
+    if needs_first_start(target):
+        dialog = FirstStartDialog(first_start_creator(target))
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return 0
+    try:
+        services = open_services(target)
+    except UserError as exc:
+        QMessageBox.critical(None, _("Puskesos"), exc.message)
+        return 1
+    try:
+        if "PUSKESOS_LANG" not in os.environ:
+            i18n.set_language(services.settings.preferences().language)
+        login = LoginDialog(services)
+        if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
+            return 0
+        window = MainWindow(services, login.user.actor)
+        window.show()
+        window.backup_if_due()
+        return app.exec()
+    finally:
+        services.close()
