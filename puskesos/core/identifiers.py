@@ -110,8 +110,12 @@ class CheckResult:
         return not self.errors
 
 
-def normalize_number(raw: str | int | None) -> str:
-    """Remove all whitespace and a leading apostrophe (Excel's text marker)."""
+def normalize_number(raw: str | None) -> str:
+    """Remove all whitespace and a leading apostrophe (Excel's text marker).
+
+    NIK and No KK are text everywhere; a number that slips in from a caller is
+    turned into its digits, and the checks then report what is wrong with it.
+    """
     if raw is None:
         return ""
     text = str(raw)
@@ -186,7 +190,7 @@ def _nik_birth_date(value: str, today: date) -> date | None:
     return None
 
 
-def check_nik(raw: str | int | None, *, birth_date: date | None = None,
+def check_nik(raw: str | None, *, birth_date: date | None = None,
               sex: str | None = None, today: date | None = None) -> CheckResult:
     """Check a NIK, optionally against the recorded birth date and sex ("L"/"P")."""
     today = today or date.today()
@@ -234,7 +238,7 @@ def check_nik(raw: str | int | None, *, birth_date: date | None = None,
     return CheckResult(value, tuple(issues), info)
 
 
-def check_kk(raw: str | int | None, *, today: date | None = None) -> CheckResult:
+def check_kk(raw: str | None, *, today: date | None = None) -> CheckResult:
     """Check a No. KK (Nomor Kartu Keluarga).
 
     The recording date YY is read as 20YY when YY is not after this year's
@@ -277,7 +281,7 @@ def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
     return result.info
 
 
-def mask_nik(nik: str | int | None) -> str:
+def mask_nik(nik: str | None) -> str:
     """Hide the middle of a number: ``3523**********01``; short input is fully starred."""
     value = normalize_number(nik)
     if len(value) < 12:
@@ -285,7 +289,7 @@ def mask_nik(nik: str | int | None) -> str:
     return value[:4] + "*" * (len(value) - 6) + value[-2:]
 
 
-def nik_region_prefix(nik: str | int | None) -> str:
+def nik_region_prefix(nik: str | None) -> str:
     """The dotted kecamatan code of a NIK or KK, e.g. ``35.23.01``."""
     value = normalize_number(nik)
     if len(value) < 6 or not _DIGITS.fullmatch(value[:6]):
