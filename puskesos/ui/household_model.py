@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from ..i18n import _
 from ..services.households import HouseholdRow
+from .table_model import DtoTableModel
 
 
 def _columns():
@@ -21,45 +22,15 @@ def _columns():
     )
 
 
-class HouseholdTableModel(QAbstractTableModel):
+class HouseholdTableModel(DtoTableModel):
     """Rows are :class:`HouseholdRow` DTOs; replace them with :meth:`set_rows`."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[HouseholdRow] = []
-        self._columns = _columns()
+        super().__init__(_columns(), parent)
 
-    def set_rows(self, rows: list[HouseholdRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> HouseholdRow:
-        return self._rows[row]
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(self._columns[index.column()][1](row))
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (5, 6):
+    def extra(self, row: HouseholdRow, column: int, role):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (5, 6):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole and row.head_name is None:
             return _("This household has no head of family: open it and choose one.")
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
-            return self._columns[section][0]
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
         return None

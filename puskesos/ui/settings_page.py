@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRegularExpression, Qt
+from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import (QColor, QImage, QImageReader, QKeySequence, QPixmap,
                            QRegularExpressionValidator, QShortcut)
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
@@ -37,6 +37,7 @@ from ..services.officers import OfficerDTO
 from ..services.settings import OfficePreferences, VillageIdentity
 from .bus import ChangeBus
 from .region_picker import RegionPicker
+from .table_model import DtoTableModel
 
 VILLAGE_TAB, OFFICERS_TAB, SECURITY_TAB = range(3)
 
@@ -106,53 +107,22 @@ def _officer_columns() -> tuple[tuple[str, Callable[[OfficerDTO], str]], ...]:
     )
 
 
-class OfficerTableModel(QAbstractTableModel):
+class OfficerTableModel(DtoTableModel):
     """Rows are :class:`OfficerDTO`; replace them with :meth:`set_rows`."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[OfficerDTO] = []
-        self._columns = _officer_columns()
-
-    def set_rows(self, rows: list[OfficerDTO]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> OfficerDTO:
-        return self._rows[row]
+        super().__init__(_officer_columns(), parent)
 
     def row_of(self, officer_id: str) -> int:
         """Row number of an officer, or -1."""
         return next((i for i, o in enumerate(self._rows) if o.id == officer_id), -1)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)) \
-                or not (0 <= index.column() < len(self._columns)):
-            return None
-        officer = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[index.column()][1](officer)
+    def extra(self, officer: OfficerDTO, column: int, role):
         if role == Qt.ItemDataRole.ForegroundRole and not officer.active:
             return QColor("#808080")
         if role == Qt.ItemDataRole.ToolTipRole and not officer.active:
             return _("No longer active. Select the row and press Reactivate to bring "
                      "this officer back.")
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
-            return self._columns[section][0]
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
-            return str(section + 1)
         return None
 
 

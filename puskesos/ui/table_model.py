@@ -1,0 +1,57 @@
+"""A thin read-only table model over a list of DTOs and (header, getter) columns."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+Column = tuple[str, Callable[[Any], Any]]
+
+
+class DtoTableModel(QAbstractTableModel):
+    """Rows are frozen DTOs from a service; replace them with :meth:`set_rows`.
+
+    Subclasses add other roles (colour, tooltip, alignment) in :meth:`extra`.
+    """
+
+    def __init__(self, columns: Sequence[Column], parent=None):
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._columns = tuple(columns)
+
+    def set_rows(self, rows) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int):
+        return self._rows[row]
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)) \
+                or not (0 <= index.column() < len(self._columns)):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(self._columns[index.column()][1](row))
+        return self.extra(row, index.column(), role)
+
+    def extra(self, row, column: int, role) -> Any:
+        """Roles other than the display text; none by default."""
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            return self._columns[section][0]
+        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
+            return str(section + 1)
+        return None
