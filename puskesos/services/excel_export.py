@@ -66,6 +66,24 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
+def _export(services, actor, path, sheet_name, columns, count_stmt, rows_stmt, convert,
+            progress, cancel, kind: str, summary: dict) -> int:
+    """Stream the rows into a new workbook, save it safely, record the export."""
+    wb = Workbook(write_only=True)
+    sheet = _StreamSheet(wb, sheet_name, columns)
+    count = 0
+
+    def build() -> None:
+        nonlocal count
+        count = _stream(services, path=path, sheet=sheet, count_stmt=count_stmt,
+                        rows_stmt=rows_stmt, convert=convert, progress=progress,
+                        cancel=cancel)
+
+    part = _save(wb, path, build)
+    _publish(services, actor, part, path, kind, {"rows": count, **summary})
+    return count
+
+
 def _filter_summary(filter: HouseholdFilter) -> dict:
     """The non-default parts of a filter, for the audit trail."""
     default = HouseholdFilter()
@@ -349,21 +367,10 @@ def export_registry(services, *, actor: Actor, path: Path | str,
                 relationship(r.relationship_code), r.address, r.dusun, r.rt, r.rw, r.desil,
                 presence(r.presence))
 
-    wb = Workbook(write_only=True)
-    sheet = _StreamSheet(wb, "Data", _canonical())
-    count = 0
-
-    def build() -> None:
-        nonlocal count
-        count = _stream(services, path=path, sheet=sheet, count_stmt=count_stmt,
-                        rows_stmt=rows_stmt, convert=convert, progress=progress,
-                        cancel=cancel)
-
-    part = _save(wb, path, build)
-    _publish(services, actor, part, path, "registry",
-             {"rows": count, "nik": "full" if show_nik else "masked",
-              "filter": _filter_summary(filter)})
-    return count
+    return _export(services, actor, path, "Data", _canonical(), count_stmt, rows_stmt,
+                   convert, progress, cancel, "registry",
+                   {"nik": "full" if show_nik else "masked",
+                    "filter": _filter_summary(filter)})
 
 
 # ---------------------------------------------------------------- BNBA
@@ -450,21 +457,10 @@ def export_bnba(services, *, actor: Actor, path: Path | str, program: str,
 
     columns = _canonical(_BNBA_KEYS) + [_Col(PROGRAM_HEADER, "text", 12),
                                         _Col(PERIOD_HEADER, "text", 12)]
-    wb = Workbook(write_only=True)
-    sheet = _StreamSheet(wb, "BNBA", columns)
-    count = 0
-
-    def build() -> None:
-        nonlocal count
-        count = _stream(services, path=path, sheet=sheet, count_stmt=count_stmt,
-                        rows_stmt=rows_stmt, convert=convert, progress=progress,
-                        cancel=cancel)
-
-    part = _save(wb, path, build)
-    _publish(services, actor, part, path, "bnba",
-             {"rows": count, "nik": "full" if show_nik else "masked", "program": code,
-              "period": period, "filter": _filter_summary(filter)})
-    return count
+    return _export(services, actor, path, "BNBA", columns, count_stmt, rows_stmt, convert,
+                   progress, cancel, "bnba",
+                   {"nik": "full" if show_nik else "masked", "program": code,
+                    "period": period, "filter": _filter_summary(filter)})
 
 
 # ---------------------------------------------------------------- template
