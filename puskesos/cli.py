@@ -358,6 +358,55 @@ def cmd_export(args) -> int:
         services.close()
 
 
+def cmd_print(args) -> int:
+    from .services.documents import save_file
+    services = _open(args)
+    try:
+        actor = _actor(args)
+        docs = services.documents
+        if args.document == "verval":
+            doc = docs.verval_forms(actor=actor, cycle_id=args.cycle, rt=args.rt, rw=args.rw)
+        elif args.document == "berita-acara":
+            doc = docs.berita_acara(actor=actor, cycle_id=args.cycle)
+        else:
+            if not args.member:
+                raise InvalidInput(_("Name the resident with --member ID (or NIK)."))
+            member_id = services.verval.resolve_member(args.member)
+            doc = docs.sktm(actor=actor, member_id=member_id,
+                            purpose=args.purpose or "")
+        out = Path(args.out)
+        save_file(out, doc.pdf)
+        _emit(args, {"path": str(out), "pages": doc.pages, "letter_number": doc.letter_number,
+                     "title": doc.title},
+              _("{title}: {pages} pages written to {path}.").format(
+                  title=doc.title, pages=doc.pages, path=out)
+              + (" " + _("Number {number}.").format(number=doc.letter_number)
+                 if doc.letter_number else ""))
+        return EXIT_OK
+    finally:
+        services.close()
+
+
+def cmd_verval(args) -> int:
+    services = _open(args)
+    try:
+        actor = _actor(args)
+        if args.verval_command == "list":
+            cycles = services.verval.cycles()
+            _emit(args, {"cycles": cycles}, "\n".join(
+                f"{c.id[:8]}  {c.name} ({c.period})  {c.done}/{c.households}" for c in cycles)
+                or _("No verval cycle yet."))
+        else:
+            from .services.verval_export import export_results
+            out = Path(args.out)
+            count = export_results(services, actor=actor, cycle_id=args.cycle, path=out)
+            _emit(args, {"path": str(out), "rows": count},
+                  _("{n} rows written to {path}.").format(n=count, path=out))
+        return EXIT_OK
+    finally:
+        services.close()
+
+
 def cmd_gui(args) -> int:
     from .app import run_window
     return run_window(_target(args))
@@ -444,6 +493,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--period")
     sp.add_argument("--template", action="store_true", help="a blank entry template")
     sp.set_defaults(func=cmd_export)
+
+    pp = sub.add_parser("print", help="print verval forms, a berita acara or an SKTM to PDF")
+    psub = pp.add_subparsers(dest="document", required=True, parser_class=_Parser)
+    for name in ("verval", "berita-acara", "sktm"):
+        sp = reporting(psub.add_parser(name))
+        sp.add_argument("--out", required=True, help="the PDF file to write")
+        if name != "sktm":
+            sp.add_argument("--cycle", help="cycle id (default: the latest cycle)")
+        if name == "verval":
+            sp.add_argument("--rt")
+            sp.add_argument("--rw")
+        if name == "sktm":
+            sp.add_argument("--member", help="member id or NIK")
+            sp.add_argument("--purpose", help="what the letter is for (keperluan)")
+        sp.set_defaults(func=cmd_print, cycle=None, rt=None, rw=None)
+
+    vp = sub.add_parser("verval", help="verval cycles: list, export results")
+    vsub = vp.add_subparsers(dest="verval_command", required=True, parser_class=_Parser)
+    reporting(vsub.add_parser("list"))
+    ve = reporting(vsub.add_parser("export"))
+    ve.add_argument("out")
+    ve.add_argument("--cycle")
+    vp.set_defaults(func=cmd_verval, cycle=None)
 
     reporting(sub.add_parser("gui", help="open the window (the default)")).set_defaults(
         func=cmd_gui)

@@ -418,6 +418,46 @@ DEFAULT_PROGRAMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# ---------------------------------------------------------------- verval
+class VervalResult(CodeList):
+    """Result of a household visit in a verval cycle (the box ticked on the form)."""
+
+    TETAP = ("1", "Tetap (data sesuai)")
+    PERBAIKAN_DATA = ("2", "Perbaikan data")
+    TIDAK_DITEMUKAN = ("3", "Tidak ditemukan")
+    PINDAH = ("4", "Pindah")
+    MENINGGAL = ("5", "Meninggal")
+    GANDA = ("6", "Data ganda")
+    MAMPU_TIDAK_LAYAK = ("7", "Mampu/tidak layak")
+    MENOLAK = ("8", "Menolak diverifikasi")
+    USULAN_BARU = ("9", "Usulan baru")
+
+
+class VervalMemberResult(CodeList):
+    """Keberadaan of a member found at the visit (codes of form 404)."""
+
+    TINGGAL = ("1", "Tinggal bersama keluarga")
+    MENINGGAL = ("2", "Meninggal")
+    PINDAH = ("3", "Pindah")
+    ANGGOTA_BARU = ("5", "Anggota keluarga baru")
+    TIDAK_DITEMUKAN = ("6", "Tidak ditemukan")
+
+
+class MusdesDecision(CodeList):
+    """What the village deliberation decided for a household of the cycle."""
+
+    TETAP = ("tetap", "Tetap")
+    HAPUS = ("hapus", "Dikeluarkan")
+    USULAN_BARU = ("usulan", "Diusulkan baru")
+    PERBAIKAN = ("perbaikan", "Tetap dengan perbaikan data")
+
+
+class ProposalStatus(CodeList):
+    DIUSULKAN = ("usulan", "Menunggu persetujuan")
+    DISETUJUI = ("setuju", "Disetujui")
+    DITOLAK = ("tolak", "Ditolak")
+
+
 # ---------------------------------------------------------------- people of the office
 class Role(CodeList):
     """Roles of program users; enforced in the services."""

@@ -7,9 +7,12 @@ from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
 from .programs import Participation, Program
 from .registry import Household, Member, Region
+from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
+                     VervalMember, VervalProposal)
 
 __all__ = [
     "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
-    "Program", "Region", "Setting", "User", "new_id", "utcnow",
+    "Program", "Region", "Setting", "User", "new_id", "utcnow", "Musdes", "MusdesAttendee",
+    "PrintLog", "VervalCycle", "VervalEntry", "VervalMember", "VervalProposal",
 ]

@@ -1,0 +1,13 @@
+"""Data → PDF bytes from the templates in ``forms/`` (no Qt, no database).
+
+The services build plain dictionaries of the values a document shows; a
+template (TOML in ``forms/``) says where they go; :mod:`.engine` draws them on
+a reportlab canvas with the fonts shipped in ``forms/fonts`` embedded.  A
+preflight (:func:`.template.preflight`) names every unknown placeholder,
+missing value, logo or font before anything is printed or numbered.
+"""
+
+from .engine import render
+from .template import PrintProblem, Template, load_template, preflight
+
+__all__ = ["PrintProblem", "Template", "load_template", "preflight", "render"]

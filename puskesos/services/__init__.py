@@ -15,11 +15,13 @@ from .audit import AuditTrail
 from .auth import AuthService
 from .backup import BackupService
 from .context import Actor
+from .documents import DocumentService
 from .households import HouseholdService
 from .letters import LetterRegister
 from .officers import OfficerService
 from .programs import ProgramService
 from .settings import SettingsService
+from .verval import VervalService
 
 
 @dataclass
@@ -28,11 +30,13 @@ class Services:
     audit: AuditTrail
     auth: AuthService
     backup: BackupService
+    documents: DocumentService
     households: HouseholdService
     letters: LetterRegister
     officers: OfficerService
     programs: ProgramService
     settings: SettingsService
+    verval: VervalService
 
     def close(self) -> None:
         self.db.dispose()
@@ -40,9 +44,11 @@ class Services:
 
 def build_services(db: Database) -> Services:
     return Services(db=db, audit=AuditTrail(db), auth=AuthService(db), backup=BackupService(db),
+                    documents=DocumentService(db),
                     households=HouseholdService(db), letters=LetterRegister(db),
                     officers=OfficerService(db),
-                    programs=ProgramService(db), settings=SettingsService(db))
+                    programs=ProgramService(db), settings=SettingsService(db),
+                    verval=VervalService(db))
 
 
 def open_services(target: str, *, create: bool = False,

@@ -61,6 +61,7 @@ class DemoReport:
     members: int = 0
     participations: int = 0
     officers: int = 0
+    verval_results: int = 0
     planted: dict[str, list[str]] = field(default_factory=dict)
 
     def plant(self, kind: str, ref: str) -> None:
@@ -294,9 +295,66 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         audit.append(s, actor, "create", changes, f"demo data (seed {seed})")
     report.households, report.members, report.participations = (
         len(hh_rows), len(m_rows), len(p_rows))
+    if not services.verval.cycles():
+        report.verval_results = demo_verval(services, actor=actor, rng=rng, today=today)
     if progress is not None:
         progress.report(households, households)
     return report
+
+
+def demo_verval(services, *, actor: Actor, rng: random.Random, today: date) -> int:
+    """A verval cycle over desil 1-4 with some visits recorded, a correction or two
+    waiting for approval, and a musdes, so that every verval document prints."""
+    from ..core.codes import VervalMemberResult, VervalResult
+    from .households import HouseholdFilter
+    from .verval import Attendee, Correction, MemberFinding
+
+    verval = services.verval
+    half = "I" if today.month <= 6 else "II"
+    cycle = verval.create_cycle(actor=actor, name=f"Verval DTSEN Semester {half} {today.year}",
+                                period=f"{today.year}-S{1 if half == 'I' else 2}",
+                                deadline=today + timedelta(days=21))
+    verval.add_households(actor=actor, cycle_id=cycle.id,
+                          filter=HouseholdFilter(desil=(1, 2, 3, 4)))
+    entries = verval.entries(actor=actor, cycle_id=cycle.id)
+    roster = [o for o in services.officers.roster() if o.role != "koordinator"]
+    weights = [(VervalResult.TETAP, 60), (VervalResult.PERBAIKAN_DATA, 12),
+               (VervalResult.TIDAK_DITEMUKAN, 5), (VervalResult.PINDAH, 5),
+               (VervalResult.MENINGGAL, 3), (VervalResult.GANDA, 2),
+               (VervalResult.MAMPU_TIDAK_LAYAK, 8), (VervalResult.MENOLAK, 2)]
+    recorded = 0
+    for entry in entries[: int(len(entries) * 0.45)]:
+        result = rng.choices([r for r, _w in weights], [w for _r, w in weights])[0]
+        household = services.households.get(actor=actor, household_id=entry.household_id)
+        members = [m for m in household.members if not m.removed and m.presence == "1"]
+        findings, corrections = [], []
+        if result is VervalResult.PERBAIKAN_DATA and members:
+            findings = [MemberFinding(VervalMemberResult.TINGGAL.value, m.id) for m in members]
+            if len(members) > 2 and rng.random() < 0.5:
+                gone = members[-1]
+                findings[-1] = MemberFinding(VervalMemberResult.MENINGGAL.value, gone.id,
+                                             note="meninggal menurut keterangan keluarga")
+            else:
+                corrections.append(Correction("household", household.id, "phone",
+                                              f"08{rng.randint(10**9, 10**10 - 1)}"))
+        verval.record_result(actor=actor, entry_id=entry.id, result=result.value,
+                             officer_id=rng.choice(roster).id if roster else None,
+                             visited_on=today - timedelta(days=rng.randint(1, 10)),
+                             members=findings, corrections=corrections,
+                             note="data sesuai" if result is VervalResult.TETAP else None)
+        recorded += 1
+    village = services.settings.village()
+    people = [Attendee(village.kepala_desa, "Kepala Desa"),
+              Attendee("SLAMET RIYADI", "Ketua BPD"), Attendee("RINA KUSUMA", "Sekretaris Desa")]
+    from ..core.codes import OfficerRole
+    people += [Attendee(o.name, OfficerRole.label_of(o.role), o.id)
+               for o in services.officers.roster()]
+    people += [Attendee("KASMIRAN", "Ketua RT 001"), Attendee("SUPARMI", "Ketua PKK")]
+    verval.save_musdes(actor=actor, cycle_id=cycle.id, held_on=today - timedelta(days=1),
+                       place=f"Balai Desa {village.desa}", attendees=people,
+                       notulen="RINA KUSUMA", ketua_bpd="SLAMET RIYADI")
+    verval.decide_suggested(actor=actor, cycle_id=cycle.id)
+    return recorded
 
 
 def _uniform(model, rows: list[dict]) -> list[dict]:

@@ -1,0 +1,447 @@
+"""Official documents: verval forms, berita acara musdes, SKTM.
+
+Each document is built the same way: the values (flat dictionaries) →
+preflight of the template against them (unknown placeholders, empty
+signatories, logo, fonts, empty selection) → only then a number from the
+letter register → PDF bytes → a row in the print log (what, who, when),
+which the footer of every page repeats.  A trial render with the number
+still blank runs before the number is taken, so a failure never leaves a
+gap in the register.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core import codes
+from ..core.bahasa import date_in_words, day_name, long_date, short_date
+from ..core.codes import MusdesDecision, VervalResult
+from ..core.permissions import Permission
+from ..db.engine import Database
+from ..errors import InvalidInput, NotFound
+from ..i18n import N_, _
+from ..jobs import CancelToken, Progress
+from ..models import Household, Member, Participation, PrintLog, Program, utcnow
+from ..printing import load_template, preflight, render
+from ..printing.template import PrintProblem, TemplateError
+from . import audit
+from .audit import Change
+from .context import Actor, require
+from .letters import LetterRegister
+from .settings import SettingsService, VillageIdentity
+from .verval import VervalService
+
+
+def save_file(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file: never a half-written PDF."""
+    import errno
+    import os
+    from pathlib import Path
+
+    from ..errors import DiskFull, UserError
+
+    path = Path(path)
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, path)
+    except OSError as exc:
+        try:
+            part.unlink()
+        except OSError:
+            pass
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", -1)):
+            raise DiskFull(_("{path} could not be saved: the disk is full. Free some space "
+                             "or choose another drive.").format(path=path)) from None
+        raise UserError(_("{path} could not be saved ({error}). Choose another folder.")
+                        .format(path=path, error=exc.strerror or exc)) from None
+
+
+class PrintBlocked(InvalidInput):
+    """The document cannot be printed yet; ``problems`` says what to fix."""
+
+    def __init__(self, problems: list[PrintProblem]):
+        lines = "\n".join(f"• {p}" for p in problems)
+        super().__init__(_("The document cannot be printed yet:\n{problems}").format(
+            problems=lines))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Document:
+    pdf: bytes
+    pages: int
+    title: str
+    filename: str
+    letter_number: str | None
+    log_id: str
+
+
+@dataclass(frozen=True)
+class PrintLogRow:
+    id: str
+    kind: str
+    title: str
+    reference: str | None
+    pages: int
+    actor: str
+    printed_at: datetime
+
+
+REQUIRED_HINTS = {
+    "desa.kepala_desa": N_("The village has no Kepala Desa name. Fill it in Settings → "
+                          "Village (signatories)."),
+    "desa.nama": N_("The village has no name. Fill it in Settings → Village."),
+    "desa.ketua_puskesos": N_("The Puskesos coordinator's name is empty. Fill it in Settings → "
+                             "Village (signatories)."),
+}
+
+
+def _kop(text: str) -> str:
+    return (text or "").upper()
+
+
+def village_context(village: VillageIdentity) -> dict[str, Any]:
+    kind = village.desa_kind or "Desa"
+    address = ", ".join(p for p in (village.address, f"Kode Pos {village.postal_code}"
+                                    if village.postal_code else "") if p)
+    contact = " · ".join(p for p in (f"Telp. {village.phone}" if village.phone else "",
+                                     village.email) if p)
+    return {
+        "desa.nama": village.desa, "desa.nama_kop": _kop(village.desa),
+        "desa.jenis": kind, "desa.jenis_kop": _kop(kind), "desa.kode": village.code,
+        "desa.kecamatan": village.kecamatan, "desa.kecamatan_kop": _kop(village.kecamatan),
+        "desa.kabupaten": village.kabupaten, "desa.kabupaten_kop": _kop(village.kabupaten),
+        "desa.provinsi": village.provinsi, "desa.alamat": village.address,
+        "desa.alamat_lengkap": address, "desa.kontak": contact,
+        "desa.kode_pos": village.postal_code, "desa.telepon": village.phone,
+        "desa.email": village.email, "desa.logo": village.logo_path,
+        "desa.kepala_desa": village.kepala_desa, "desa.kepala_desa_nip":
+            f"NIP. {village.kepala_desa_nip}" if village.kepala_desa_nip else "",
+        "desa.jabatan_kepala": "Lurah" if kind.lower() == "kelurahan" else "Kepala Desa",
+        "desa.ketua_puskesos": village.ketua_puskesos,
+        "desa.ketua_puskesos_nip":
+            f"NIP. {village.ketua_puskesos_nip}" if village.ketua_puskesos_nip else "",
+        "tanggal": long_date(date.today()),
+    }
+
+
+def _area(h) -> str:
+    """The address with RT/RW and dusun, each only once."""
+    address = h.address or ""
+    parts = [address]
+    upper = address.upper()
+    if (h.rt or h.rw) and "RT" not in upper:
+        parts.append(f"RT {h.rt or '-'} RW {h.rw or '-'}")
+    if h.dusun and h.dusun.upper() not in upper:
+        parts.append(f"Dusun {h.dusun}")
+    return ", ".join(p for p in parts if p)
+
+
+def _label(code_list, code) -> str:
+    return code_list.label_of(code) if code else ""
+
+
+class DocumentService:
+    def __init__(self, db: Database):
+        self._db = db
+        self.letters = LetterRegister(db)
+
+    # -- shared steps ----------------------------------------------------------
+
+    def _template(self, name: str):
+        try:
+            return load_template(name)
+        except TemplateError as exc:
+            raise PrintBlocked(exc.problems) from None
+
+    def _check(self, template, context, item_word=None) -> None:
+        hints = {key: _(text) for key, text in REQUIRED_HINTS.items()}
+        problems = preflight(template, context, required_hints=hints,
+                             item_word=item_word)
+        if problems:
+            raise PrintBlocked(problems)
+
+    @staticmethod
+    def _footer(actor: Actor, title: str, reference: str | None, secret: bool) -> str:
+        who = actor.full_name or actor.username
+        if actor.full_name and actor.full_name != actor.username:
+            who = f"{actor.full_name} ({actor.username})"
+        text = (f"Dicetak oleh {who} pada {datetime.now():%d-%m-%Y %H:%M} · {title}"
+                + (f" · {reference}" if reference else ""))
+        return ("RAHASIA – " + text) if secret else text
+
+    def _log(self, actor: Actor, kind: str, title: str, reference: str | None,
+             pages: int, pdf: bytes) -> str:
+        with self._db.write() as s:
+            row = PrintLog(kind=kind, title=title, reference=reference, pages=pages,
+                           actor=actor.username, printed_at=utcnow())
+            s.add(row)
+            s.flush()
+            audit.append(s, actor, "print", [Change("print_log", row.id, "pages", None, pages)],
+                         f"{title} {reference or ''} sha256={hashlib.sha256(pdf).hexdigest()[:16]}")
+            return row.id
+
+    def print_log(self, limit: int = 200) -> list[PrintLogRow]:
+        with self._db.read() as s:
+            return [PrintLogRow(r.id, r.kind, r.title, r.reference, r.pages, r.actor,
+                                r.printed_at)
+                    for r in s.scalars(select(PrintLog).order_by(PrintLog.printed_at.desc())
+                                       .limit(limit))]
+
+    def village(self) -> dict[str, Any]:
+        return village_context(SettingsService(self._db).village())
+
+    # -- verval forms ----------------------------------------------------------
+
+    def verval_context(self, *, actor: Actor, cycle_id: str | None = None,
+                       rt: str | None = None, rw: str | None = None,
+                       dusun: str | None = None, entry_ids: list[str] | None = None,
+                       progress: Progress | None = None,
+                       cancel: CancelToken | None = None) -> dict[str, Any]:
+        require(actor, Permission.VIEW_FULL_NIK)
+        verval = VervalService(self._db)
+        cycle = verval.cycle(cycle_id)
+        rows = verval.entries(actor=actor, cycle_id=cycle.id, rt=rt, rw=rw, dusun=dusun)
+        if entry_ids is not None:
+            wanted = set(entry_ids)
+            rows = [r for r in rows if r.id in wanted]
+        context = self.village()
+        context.update({"siklus.nama": cycle.name, "siklus.periode": cycle.period,
+                        "siklus.batas": short_date(cycle.deadline) or "-",
+                        "siklus.id": cycle.id})
+        items = []
+        ids = [r.household_id for r in rows]
+        households: dict[str, Household] = {}
+        members: dict[str, list[Member]] = {}
+        programs: dict[str, list[str]] = {}
+        with self._db.read() as s:
+            names = dict(s.execute(select(Program.code, Program.name)).all())
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for h in s.scalars(select(Household).where(Household.id.in_(chunk))):
+                    households[h.id] = h
+                for m in s.scalars(select(Member).where(
+                        Member.household_id.in_(chunk), Member.deleted_at.is_(None),
+                        Member.presence == codes.Presence.TINGGAL.value)
+                        .order_by(Member.household_id, Member.sort_order)):
+                    members.setdefault(m.household_id, []).append(m)
+                for hid, code in s.execute(select(Participation.household_id,
+                                                  Participation.program_code).where(
+                        Participation.household_id.in_(chunk),
+                        Participation.deleted_at.is_(None),
+                        Participation.status == "aktif")):
+                    programs.setdefault(hid, [])
+                    if code not in programs[hid]:
+                        programs[hid].append(code)
+                s.expunge_all()
+        for number, row in enumerate(rows, 1):
+            if cancel:
+                cancel.raise_if_cancelled()
+            h = households[row.household_id]
+            people = members.get(h.id, [])
+            assets = [codes.Asset.label_of(k) for k, v in sorted((h.assets or {}).items())
+                      if v and k in {a.value for a in codes.Asset}]
+            items.append({
+                "ruta.qr": f"PSKS/V1/{cycle.id}/{h.id}".upper(),
+                "ruta.kode": f"{cycle.period} · {row.seq:05d}",
+                "ruta.no_urut": str(row.seq),
+                "ruta.dusun": h.dusun or "", "ruta.rw": h.rw or "", "ruta.rt": h.rt or "",
+                "ruta.alamat": h.address or "", "ruta.id_dtsen": h.dtsen_id or "",
+                "ruta.no_kk": h.no_kk or "", "ruta.kepala": row.head_name or "",
+                "ruta.jumlah_anggota": str(len(people)),
+                "ruta.desil": str(h.desil) if h.desil else "",
+                "ruta.telepon": h.phone or "",
+                "ruta.status_bangunan": _label(codes.BuildingOwnership, h.building_ownership),
+                "ruta.luas_lantai": f"{h.floor_area:g}" if h.floor_area else "",
+                "ruta.lantai": _label(codes.Floor, h.floor),
+                "ruta.dinding": _label(codes.Wall, h.wall),
+                "ruta.atap": _label(codes.Roof, h.roof),
+                "ruta.air_minum": _label(codes.DrinkingWater, h.drinking_water),
+                "ruta.penerangan": _label(codes.Lighting, h.lighting),
+                "ruta.bahan_bakar": _label(codes.CookingFuel, h.cooking_fuel),
+                "ruta.jamban": _label(codes.ToiletFacility, h.toilet_facility),
+                "ruta.aset": ", ".join(assets) or "-",
+                "ruta.program": ", ".join(names.get(c, c) for c in programs.get(h.id, []))
+                or "-",
+                "anggota": [{
+                    "nik": m.nik or "", "nama": m.name, "jk": m.sex,
+                    "lahir": ", ".join(p for p in (m.birth_place or "",
+                                                   short_date(m.birth_date)) if p),
+                    "hubungan": _label(codes.Relationship, m.relationship_code),
+                } for m in people],
+            })
+            if progress and number % 100 == 0:
+                progress.report(number, len(rows) * 3, _("Preparing the forms"))
+        context["rumah_tangga"] = items
+        return context
+
+    def verval_forms(self, *, actor: Actor, cycle_id: str | None = None,
+                     rt: str | None = None, rw: str | None = None, dusun: str | None = None,
+                     entry_ids: list[str] | None = None, progress: Progress | None = None,
+                     cancel: CancelToken | None = None) -> Document:
+        """One PDF with a prefilled form per household, ordered by dusun/RW/RT."""
+        template = self._template("verval")
+        context = self.verval_context(actor=actor, cycle_id=cycle_id, rt=rt, rw=rw,
+                                      dusun=dusun, entry_ids=entry_ids, progress=progress,
+                                      cancel=cancel)
+        self._check(template, context)
+        count = len(context["rumah_tangga"])
+        reference = f"{context['siklus.nama']}" + (f" RT {rt}" if rt else "")
+        message = _("Drawing the forms")
+
+        def step(done: int) -> None:
+            if cancel:
+                cancel.raise_if_cancelled()
+            if progress and done % 20 == 0:
+                progress.report(count + 2 * done, count * 3, message)
+
+        rendered = render(template, context, step=step,
+                          footer=self._footer(actor, template.title, reference, True))
+        log_id = self._log(actor, "verval", template.title, reference, rendered.pages,
+                           rendered.pdf)
+        suffix = f"-rt{rt}" if rt else ""
+        return Document(rendered.pdf, rendered.pages, template.title,
+                        f"verval-{context['siklus.periode']}{suffix}.pdf".replace("/", "-"),
+                        None, log_id)
+
+    # -- berita acara ------------------------------------------------------------
+
+    def berita_acara_context(self, *, actor: Actor, cycle_id: str | None = None
+                             ) -> dict[str, Any]:
+        require(actor, Permission.VIEW_REGISTRY)
+        verval = VervalService(self._db)
+        cycle = verval.cycle(cycle_id)
+        musdes = verval.musdes(cycle.id)
+        if musdes is None:
+            raise PrintBlocked([PrintProblem(_("musdes"), _(
+                "No musdes is recorded for {cycle}. Record the date, place and attendees "
+                "first (Verval → Musdes).").format(cycle=cycle.name))])
+        rows = verval.entries(actor=actor, cycle_id=cycle.id)
+        decided = [r for r in rows if r.decision]
+        counts: dict[str, int] = {}
+        for r in decided:
+            counts[r.decision] = counts.get(r.decision, 0) + 1
+        context = self.village()
+        context.update({
+            "siklus.nama": cycle.name, "siklus.nama_kop": cycle.name.upper(),
+            "siklus.periode": cycle.period, "siklus.jumlah": str(len(rows)),
+            "musdes.hari": day_name(musdes.held_on),
+            "musdes.tanggal": long_date(musdes.held_on),
+            "musdes.tanggal_huruf": date_in_words(musdes.held_on),
+            "musdes.tempat": musdes.place,
+            "musdes.agenda": musdes.agenda or f"pembahasan hasil {cycle.name}",
+            "musdes.jumlah_hadir": str(len(musdes.attendees)),
+            "musdes.notulen": musdes.notulen or "", "musdes.ketua_bpd": musdes.ketua_bpd or "",
+            "musdes.catatan": musdes.note or "",
+            "surat.nomor": "",
+            "rekap": [{"keputusan": MusdesDecision.label_of(code), "jumlah": str(counts[code])}
+                      for code in (d.value for d in MusdesDecision) if code in counts]
+            or [{"keputusan": "Belum ada keputusan", "jumlah": "0"}],
+            "bnba": [{"no_kk": r.no_kk or "", "nik": r.head_nik or "",
+                      "nama": r.head_name or "",
+                      "alamat": _area(r), "hasil": VervalResult.label_of(r.result)
+                      if r.result else "Belum dikunjungi",
+                      "keputusan": MusdesDecision.label_of(r.decision),
+                      "keterangan": r.decision_note or ""}
+                     for r in sorted(decided, key=lambda r: (
+                         [d.value for d in MusdesDecision].index(r.decision),
+                         r.dusun or "", r.rw or "", r.rt or "", r.head_name or ""))],
+            "hadir": [{"nama": a.name, "jabatan": a.position or ""}
+                      for a in musdes.attendees],
+        })
+        return context
+
+    def berita_acara(self, *, actor: Actor, cycle_id: str | None = None) -> Document:
+        """The berita acara with BNBA (Lampiran I) and daftar hadir (Lampiran II).
+
+        The first print takes a number from the register; a reprint keeps that
+        number and is marked SALINAN.
+        """
+        require(actor, Permission.EDIT_REGISTRY)
+        template = self._template("berita_acara")
+        context = self.berita_acara_context(actor=actor, cycle_id=cycle_id)
+        verval = VervalService(self._db)
+        cycle = verval.cycle(cycle_id)
+        musdes = verval.musdes(cycle.id)
+        context["surat.nomor"] = "…"
+        self._check(template, context)
+        watermark = None
+        if musdes.letter_id:
+            from ..models import Letter
+            with self._db.read() as s:
+                letter = s.get(Letter, musdes.letter_id)
+                number = letter.number_text
+            watermark = "SALINAN"
+        else:
+            render(template, context)  # trial: nothing may fail after the number is taken
+            issued = self.letters.issue(actor=actor, letter_type="berita_acara",
+                                        subject=cycle.name, entity="musdes",
+                                        entity_id=musdes.id)
+            number = issued.text
+            with self._db.write() as s:
+                verval.link_letter(s, cycle.id, issued.id)
+        context["surat.nomor"] = number
+        rendered = render(template, context, watermark=watermark,
+                          footer=self._footer(actor, template.title, number, False))
+        log_id = self._log(actor, "berita_acara", template.title, number, rendered.pages,
+                           rendered.pdf)
+        return Document(rendered.pdf, rendered.pages, template.title,
+                        f"berita-acara-{cycle.period}.pdf".replace("/", "-"), number, log_id)
+
+    # -- SKTM ------------------------------------------------------------------------
+
+    def sktm_context(self, *, actor: Actor, member_id: str, purpose: str) -> dict[str, Any]:
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.read() as s:
+            m = s.get(Member, member_id)
+            if m is None or m.deleted_at is not None:
+                raise NotFound(_("That resident is not in the registry (removed?)."))
+            h = s.get(Household, m.household_id)
+            if m.presence != codes.Presence.TINGGAL.value:
+                raise InvalidInput(_("{name} is recorded as {presence}; an SKTM is only "
+                                     "given to a resident who lives here.").format(
+                    name=m.name, presence=codes.Presence.label_of(m.presence).lower()))
+            dtsen = f" (tercatat dalam DTSEN, desil {h.desil})" if h.desil else ""
+            context = self.village()
+            context.update({
+                "warga.nama": m.name, "warga.nik": m.nik or "-", "warga.no_kk": h.no_kk or "-",
+                "warga.lahir": ", ".join(p for p in (m.birth_place or "",
+                                                     long_date(m.birth_date)) if p) or "-",
+                "warga.jenis_kelamin": _label(codes.Sex, m.sex),
+                "warga.agama": _label(codes.Religion, m.religion) or "-",
+                "warga.status_kawin": _label(codes.MaritalStatus, m.marital_status) or "-",
+                "warga.pekerjaan": m.occupation or "-",
+                "warga.alamat": _area(h) or "-",
+                "warga.dtsen": dtsen,
+                "surat.nomor": "…", "surat.keperluan": (purpose or "").strip(),
+            })
+        return context
+
+    def sktm(self, *, actor: Actor, member_id: str, purpose: str) -> Document:
+        """A numbered SKTM for a resident."""
+        if not (purpose or "").strip():
+            raise PrintBlocked([PrintProblem(_("purpose"), _(
+                "Fill in what the letter is for (keperluan), e.g. school fee relief."))])
+        template = self._template("sktm")
+        context = self.sktm_context(actor=actor, member_id=member_id, purpose=purpose)
+        self._check(template, context)
+        render(template, context)  # trial: nothing may fail after the number is taken
+        issued = self.letters.issue(actor=actor, letter_type="sktm",
+                                    subject=f"SKTM: {context['surat.keperluan']}"[:200],
+                                    entity="member", entity_id=member_id)
+        context["surat.nomor"] = issued.text
+        rendered = render(template, context,
+                          footer=self._footer(actor, template.title, issued.text, False))
+        log_id = self._log(actor, "sktm", template.title, issued.text, rendered.pages,
+                           rendered.pdf)
+        return Document(rendered.pdf, rendered.pages, template.title,
+                        f"sktm-{issued.year}-{issued.number:03d}.pdf", issued.text, log_id)

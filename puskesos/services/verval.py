@@ -1,0 +1,723 @@
+"""Verval cycles: choose households, record visit results, approve corrections, musdes.
+
+A cycle lists the households to verify (all, a prelist from a spreadsheet,
+or a filter of the household list).  A visit result is recorded per
+household and per member; a correction found at the visit is a *proposal*
+that changes the registry only when the koordinator approves it, through
+the same save as the household form (validation, audit, search text).  The
+musdes records who attended and what was decided per household.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..core import codes
+from ..core.codes import MusdesDecision, VervalMemberResult, VervalResult
+from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
+from ..core.normalize import date_cell
+from ..core.permissions import Permission
+from ..core.validation import HOUSEHOLD_FIELDS, MEMBER_FIELDS
+from ..db.engine import Database
+from ..errors import Conflict, InvalidInput, NotFound
+from ..i18n import _
+from ..models import (Household, Member, Musdes, MusdesAttendee, Officer, VervalCycle,
+                      VervalEntry, VervalMember, VervalProposal, utcnow)
+from . import audit
+from .audit import Change
+from .context import Actor, require
+from .households import HouseholdFilter, HouseholdService, household_conditions
+
+#: the musdes decision a result suggests (the operator may choose another)
+SUGGESTED_DECISION = {
+    VervalResult.TETAP.value: MusdesDecision.TETAP.value,
+    VervalResult.PERBAIKAN_DATA.value: MusdesDecision.PERBAIKAN.value,
+    VervalResult.TIDAK_DITEMUKAN.value: MusdesDecision.HAPUS.value,
+    VervalResult.PINDAH.value: MusdesDecision.HAPUS.value,
+    VervalResult.MENINGGAL.value: MusdesDecision.HAPUS.value,
+    VervalResult.GANDA.value: MusdesDecision.HAPUS.value,
+    VervalResult.MAMPU_TIDAK_LAYAK.value: MusdesDecision.HAPUS.value,
+    VervalResult.USULAN_BARU.value: MusdesDecision.USULAN_BARU.value,
+}
+#: a member result that changes the member's presence when approved
+MEMBER_PRESENCE = {
+    VervalMemberResult.MENINGGAL.value: codes.Presence.MENINGGAL.value,
+    VervalMemberResult.PINDAH.value: codes.Presence.PINDAH.value,
+    VervalMemberResult.TIDAK_DITEMUKAN.value: codes.Presence.TIDAK_DITEMUKAN.value,
+}
+#: fields a visit may propose to correct
+CORRECTABLE_HOUSEHOLD = tuple(f for f in HOUSEHOLD_FIELDS
+                              if f not in ("assets", "note", "latitude", "longitude"))
+CORRECTABLE_MEMBER = tuple(f for f in MEMBER_FIELDS if f not in ("pregnant",))
+
+
+@dataclass(frozen=True)
+class CycleDTO:
+    id: str
+    name: str
+    period: str
+    deadline: date | None
+    status: str
+    note: str | None
+    households: int
+    done: int
+    version: int
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: str
+    seq: int
+    household_id: str
+    no_kk: str | None
+    head_name: str | None
+    head_nik: str | None
+    dusun: str | None
+    rw: str | None
+    rt: str | None
+    address: str | None
+    result: str | None
+    officer_id: str | None
+    visited_on: date | None
+    note: str | None
+    decision: str | None
+    decision_note: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    dusun: str
+    rw: str
+    rt: str
+    total: int
+    done: int
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+
+@dataclass(frozen=True)
+class MemberFinding:
+    """What the visit found for a member; ``member_id`` None for a new member."""
+
+    result: str
+    member_id: str | None = None
+    name: str | None = None
+    nik: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    target: str          # "household" or "member"
+    target_id: str
+    field: str
+    new_value: Any
+
+
+@dataclass(frozen=True)
+class ProposalDTO:
+    id: str
+    entry_id: str
+    household_id: str
+    head_name: str | None
+    target: str
+    target_id: str
+    target_name: str
+    field: str
+    field_label: str
+    old_value: str | None
+    new_value: str | None
+    status: str
+    proposed_by: str
+    decided_by: str | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
+class Attendee:
+    name: str
+    position: str | None = None
+    officer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MusdesDTO:
+    id: str
+    cycle_id: str
+    held_on: date
+    place: str
+    agenda: str | None
+    notulen: str | None
+    ketua_bpd: str | None
+    note: str | None
+    letter_id: str | None
+    attendees: tuple[Attendee, ...]
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).strip()
+
+
+def _parse_value(field: str, text: str | None, example: Any) -> Any:
+    """The typed value of a proposal's text for a registry field."""
+    if text is None or text == "":
+        return None
+    if field in ("birth_date", "presence_date"):
+        value, problem = date_cell(text)
+        if problem:
+            raise InvalidInput(problem)
+        return value
+    if field in ("floor_area",):
+        try:
+            return float(str(text).replace(",", "."))
+        except ValueError:
+            raise InvalidInput(_("{value} is not a number.").format(value=text)) from None
+    return str(text).strip()
+
+
+class VervalService:
+    def __init__(self, db: Database):
+        self._db = db
+
+    # -- cycles ---------------------------------------------------------------
+
+    def create_cycle(self, *, actor: Actor, name: str, period: str,
+                     deadline: date | None = None, note: str | None = None) -> CycleDTO:
+        require(actor, Permission.EDIT_REGISTRY)
+        name, period = (name or "").strip(), (period or "").strip()
+        if not name:
+            raise InvalidInput(_("Give the cycle a name, e.g. Verval DTSEN Semester II 2026."))
+        if not period:
+            raise InvalidInput(_("Give the cycle a period, e.g. 2026-S2."))
+        with self._db.write() as s:
+            row = VervalCycle(name=name, period=period, deadline=deadline,
+                              note=(note or "").strip() or None, created_by=actor.username)
+            s.add(row)
+            s.flush()
+            audit.append(s, actor, "create", [Change("verval_cycle", row.id, "name", None,
+                                                     name)])
+            return self._cycle_dto(s, row)
+
+    @staticmethod
+    def _cycle_dto(s, row: VervalCycle) -> CycleDTO:
+        total, done = s.execute(select(func.count(VervalEntry.id),
+                                       func.count(VervalEntry.result))
+                                .where(VervalEntry.cycle_id == row.id,
+                                       VervalEntry.deleted_at.is_(None))).one()
+        return CycleDTO(row.id, row.name, row.period, row.deadline, row.status, row.note,
+                        total, done, row.version)
+
+    def cycles(self) -> list[CycleDTO]:
+        with self._db.read() as s:
+            rows = s.scalars(select(VervalCycle).where(VervalCycle.deleted_at.is_(None))
+                             .order_by(VervalCycle.created_at.desc()))
+            return [self._cycle_dto(s, r) for r in rows]
+
+    def cycle(self, cycle_id: str | None = None) -> CycleDTO:
+        """A cycle by id; without an id, the most recent one."""
+        with self._db.read() as s:
+            return self._cycle_dto(s, self._get_cycle(s, cycle_id))
+
+    @staticmethod
+    def _get_cycle(s, cycle_id: str | None) -> VervalCycle:
+        if cycle_id:
+            row = s.get(VervalCycle, cycle_id)
+            if row is None:
+                row = s.scalars(select(VervalCycle).where(
+                    VervalCycle.id.like(f"{cycle_id}%"))).first() if len(cycle_id) >= 4 else None
+        else:
+            row = s.scalars(select(VervalCycle).where(VervalCycle.deleted_at.is_(None))
+                            .order_by(VervalCycle.created_at.desc())).first()
+        if row is None or row.deleted_at is not None:
+            raise NotFound(_("No verval cycle found. Create one first (Verval → New cycle)."))
+        return row
+
+    def set_status(self, *, actor: Actor, cycle_id: str, status: str) -> CycleDTO:
+        require(actor, Permission.APPROVE)
+        if status not in ("open", "closed"):
+            raise InvalidInput(_("Unknown cycle status {status}.").format(status=status))
+        with self._db.write() as s:
+            row = self._get_cycle(s, cycle_id)
+            if row.status != status:
+                audit.append(s, actor, "update", [Change("verval_cycle", row.id, "status",
+                                                         row.status, status)])
+                row.status = status
+            s.flush()
+            return self._cycle_dto(s, row)
+
+    # -- choosing households ---------------------------------------------------
+
+    def add_households(self, *, actor: Actor, cycle_id: str,
+                       filter: HouseholdFilter | None = None,
+                       household_ids: list[str] | None = None) -> int:
+        """Add households chosen by a filter (all when empty) or by id; returns how many
+        were added (those already in the cycle are left as they are)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            self._require_open(cycle)
+            if household_ids is not None:
+                chosen = list(dict.fromkeys(household_ids))
+                present = set(s.scalars(select(Household.id).where(
+                    Household.id.in_(chosen), Household.deleted_at.is_(None))))
+                chosen = [h for h in chosen if h in present]
+            else:
+                chosen = list(s.scalars(select(Household.id).where(
+                    *household_conditions(filter or HouseholdFilter()))
+                    .order_by(Household.dusun, Household.rw, Household.rt, Household.id)))
+            existing = set(s.scalars(select(VervalEntry.household_id).where(
+                VervalEntry.cycle_id == cycle.id)))
+            seq = s.scalar(select(func.max(VervalEntry.seq)).where(
+                VervalEntry.cycle_id == cycle.id)) or 0
+            added = []
+            for household_id in chosen:
+                if household_id in existing:
+                    continue
+                seq += 1
+                added.append(VervalEntry(cycle_id=cycle.id, household_id=household_id, seq=seq))
+            s.add_all(added)
+            if added:
+                s.flush()
+                audit.append(s, actor, "update", [Change("verval_cycle", cycle.id, "households",
+                                                         len(existing),
+                                                         len(existing) + len(added))])
+            return len(added)
+
+    def add_prelist(self, *, actor: Actor, cycle_id: str, identifiers: list[str]
+                    ) -> tuple[int, list[str]]:
+        """Add the households named in a prelist by No KK, NIK (of any member) or ID
+        DTSEN; returns (added, identifiers not found)."""
+        wanted = [i.strip() for i in identifiers if i and i.strip()]
+        with self._db.read() as s:
+            found: dict[str, str] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                for hid, kk, dtsen in s.execute(select(
+                        Household.id, Household.no_kk, Household.dtsen_id).where(
+                        Household.deleted_at.is_(None),
+                        (Household.no_kk.in_(chunk)) | (Household.dtsen_id.in_(chunk)))):
+                    for key in (kk, dtsen):
+                        if key in chunk:
+                            found[key] = hid
+                for hid, nik in s.execute(select(Member.household_id, Member.nik).where(
+                        Member.nik.in_(chunk), Member.deleted_at.is_(None))):
+                    found.setdefault(nik, hid)
+        missing = [i for i in wanted if i not in found]
+        added = self.add_households(actor=actor, cycle_id=cycle_id,
+                                    household_ids=[found[i] for i in wanted if i in found])
+        return added, missing
+
+    def remove_entry(self, *, actor: Actor, entry_id: str) -> None:
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            entry = self._get_entry(s, entry_id)
+            if entry.result is not None:
+                raise InvalidInput(_("This household already has a visit result; it stays in "
+                                     "the cycle. Record another result instead."))
+            entry.deleted_at, entry.deleted_by = utcnow(), actor.username
+            audit.append(s, actor, "delete", [Change("verval_entry", entry.id, "household_id",
+                                                     entry.household_id, None)])
+
+    @staticmethod
+    def _require_open(cycle: VervalCycle) -> None:
+        if cycle.status != "open":
+            raise InvalidInput(_("The cycle {name} is closed. Reopen it first.").format(
+                name=cycle.name))
+
+    @staticmethod
+    def _get_entry(s, entry_id: str) -> VervalEntry:
+        entry = s.get(VervalEntry, entry_id)
+        if entry is None or entry.deleted_at is not None:
+            raise NotFound(_("That household is no longer in the cycle. Refresh the list."))
+        return entry
+
+    # -- reading ---------------------------------------------------------------
+
+    def entries(self, *, actor: Actor, cycle_id: str, rt: str | None = None,
+                rw: str | None = None, dusun: str | None = None,
+                pending_only: bool = False) -> list[EntryRow]:
+        """The cycle's households ordered by dusun, RW, RT and head name."""
+        require(actor, Permission.VIEW_REGISTRY)
+        show_nik = actor.can(Permission.VIEW_FULL_NIK)
+        with self._db.read() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            head = (select(Member.household_id, func.min(Member.name).label("name"),
+                           func.min(Member.nik).label("nik"))
+                    .where(Member.relationship_code == codes.Relationship.KEPALA.value,
+                           Member.deleted_at.is_(None))
+                    .group_by(Member.household_id).subquery())
+            query = (select(VervalEntry, Household, head.c.name, head.c.nik)
+                     .join(Household, Household.id == VervalEntry.household_id)
+                     .outerjoin(head, head.c.household_id == Household.id)
+                     .where(VervalEntry.cycle_id == cycle.id, VervalEntry.deleted_at.is_(None)))
+            for value, column in ((rt, Household.rt), (rw, Household.rw)):
+                if value:
+                    query = query.where(column == (f"{int(value):03d}" if value.isdigit()
+                                                   else value))
+            if dusun:
+                query = query.where(Household.dusun == dusun)
+            if pending_only:
+                query = query.where(VervalEntry.result.is_(None))
+            query = query.order_by(Household.dusun, Household.rw, Household.rt, head.c.name,
+                                   VervalEntry.seq)
+            from ..core.identifiers import mask_nik
+            return [EntryRow(e.id, e.seq, h.id, h.no_kk, name,
+                             nik if show_nik or not nik else mask_nik(nik),
+                             h.dusun, h.rw, h.rt, h.address, e.result, e.officer_id,
+                             e.visited_on, e.note, e.decision, e.decision_note, e.version)
+                    for e, h, name, nik in s.execute(query)]
+
+    def progress(self, *, cycle_id: str) -> list[AreaProgress]:
+        """Done and remaining per dusun/RW/RT."""
+        with self._db.read() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            rows = s.execute(select(Household.dusun, Household.rw, Household.rt,
+                                    func.count(VervalEntry.id), func.count(VervalEntry.result))
+                             .join(Household, Household.id == VervalEntry.household_id)
+                             .where(VervalEntry.cycle_id == cycle.id,
+                                    VervalEntry.deleted_at.is_(None))
+                             .group_by(Household.dusun, Household.rw, Household.rt)
+                             .order_by(Household.dusun, Household.rw, Household.rt))
+            return [AreaProgress(d or "", rw or "", rt or "", total, done)
+                    for d, rw, rt, total, done in rows]
+
+    def member_findings(self, entry_id: str) -> list[MemberFinding]:
+        with self._db.read() as s:
+            return [MemberFinding(r.result, r.member_id, r.name, r.nik, r.note)
+                    for r in s.scalars(select(VervalMember).where(
+                        VervalMember.entry_id == entry_id).order_by(VervalMember.name))]
+
+    # -- recording results -----------------------------------------------------
+
+    def record_result(self, *, actor: Actor, entry_id: str, result: str,
+                      officer_id: str | None = None, visited_on: date | None = None,
+                      note: str | None = None, members: list[MemberFinding] = (),
+                      corrections: list[Correction] = (),
+                      expected_version: int | None = None) -> EntryRow:
+        """Record what the visit found; corrections become proposals for the koordinator."""
+        require(actor, Permission.EDIT_REGISTRY)
+        try:
+            VervalResult(result)
+        except ValueError:
+            raise InvalidInput(_("Choose a result for this household.")) from None
+        if visited_on and visited_on > date.today():
+            raise InvalidInput(_("The visit date is in the future."))
+        with self._db.write() as s:
+            entry = self._get_entry(s, entry_id)
+            cycle = s.get(VervalCycle, entry.cycle_id)
+            self._require_open(cycle)
+            if expected_version is not None and entry.version != expected_version:
+                raise Conflict(_("Someone else recorded this household meanwhile. Open it "
+                                 "again to see their result."))
+            if officer_id and s.get(Officer, officer_id) is None:
+                raise NotFound(_("That officer is not in the roster any more."))
+            household = s.get(Household, entry.household_id)
+            stored = {m.id: m for m in s.scalars(select(Member).where(
+                Member.household_id == household.id, Member.deleted_at.is_(None)))}
+            changes = [Change("verval_entry", entry.id, "result", entry.result, result)]
+            entry.result, entry.officer_id = result, officer_id
+            entry.visited_on, entry.note = visited_on, (note or "").strip() or None
+            entry.recorded_by, entry.recorded_at = actor.username, utcnow()
+            if entry.decision is None:
+                entry.decision = None  # decided in the musdes, not here
+            for old in s.scalars(select(VervalMember).where(VervalMember.entry_id == entry.id)):
+                s.delete(old)
+            proposals = [p for p in s.scalars(select(VervalProposal).where(
+                VervalProposal.entry_id == entry.id, VervalProposal.status == "usulan"))]
+            for p in proposals:
+                s.delete(p)
+            s.flush()
+            new_proposals: list[VervalProposal] = []
+            for finding in members:
+                try:
+                    VervalMemberResult(finding.result)
+                except ValueError:
+                    raise InvalidInput(_("Choose what was found for every member.")) from None
+                if finding.member_id is None:
+                    if finding.result != VervalMemberResult.ANGGOTA_BARU.value \
+                            or not (finding.name or "").strip():
+                        raise InvalidInput(_("A new member needs a name."))
+                elif finding.member_id not in stored:
+                    raise NotFound(_("A member of this household was removed meanwhile. "
+                                     "Refresh and try again."))
+                s.add(VervalMember(entry_id=entry.id, member_id=finding.member_id,
+                                   result=finding.result,
+                                   name=(finding.name or "").strip().upper() or None,
+                                   nik=(finding.nik or "").strip() or None,
+                                   note=(finding.note or "").strip() or None))
+                presence = MEMBER_PRESENCE.get(finding.result)
+                member = stored.get(finding.member_id)
+                if presence and member is not None and member.presence != presence:
+                    new_proposals.append(self._proposal(entry, "member", member.id, "presence",
+                                                        member.presence, presence, actor))
+            for correction in corrections:
+                if correction.target == "household":
+                    if correction.target_id != household.id or \
+                            correction.field not in CORRECTABLE_HOUSEHOLD:
+                        raise InvalidInput(_("{field} cannot be corrected here.").format(
+                            field=correction.field))
+                    old = getattr(household, correction.field)
+                elif correction.target == "member":
+                    member = stored.get(correction.target_id)
+                    if member is None or correction.field not in CORRECTABLE_MEMBER:
+                        raise InvalidInput(_("{field} cannot be corrected here.").format(
+                            field=correction.field))
+                    old = getattr(member, correction.field)
+                else:
+                    raise InvalidInput(_("{field} cannot be corrected here.").format(
+                        field=correction.target))
+                new_text = _text(correction.new_value)
+                _parse_value(correction.field, new_text, old)  # refuse nonsense now
+                if _text(old) == new_text:
+                    continue
+                new_proposals.append(self._proposal(entry, correction.target,
+                                                    correction.target_id, correction.field,
+                                                    _text(old), new_text, actor))
+            s.add_all(new_proposals)
+            s.flush()
+            for p in new_proposals:
+                changes.append(Change("verval_proposal", p.id, p.field, p.old_value,
+                                      p.new_value))
+            audit.append(s, actor, "update", changes, note)
+            s.flush()
+        return self._entry_row(actor, entry_id)
+
+    @staticmethod
+    def _proposal(entry, target, target_id, field, old, new, actor) -> VervalProposal:
+        return VervalProposal(entry_id=entry.id, target=target, target_id=target_id,
+                              field=field, old_value=_text(old), new_value=_text(new),
+                              proposed_by=actor.username, status="usulan")
+
+    def _entry_row(self, actor: Actor, entry_id: str) -> EntryRow:
+        with self._db.read() as s:
+            entry = self._get_entry(s, entry_id)
+            cycle_id = entry.cycle_id
+        for row in self.entries(actor=actor, cycle_id=cycle_id):
+            if row.id == entry_id:
+                return row
+        raise NotFound(_("That household is no longer in the cycle. Refresh the list."))
+
+    # -- proposals ---------------------------------------------------------------
+
+    def proposals(self, *, cycle_id: str, status: str | None = "usulan") -> list[ProposalDTO]:
+        with self._db.read() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            query = (select(VervalProposal, VervalEntry.household_id)
+                     .join(VervalEntry, VervalEntry.id == VervalProposal.entry_id)
+                     .where(VervalEntry.cycle_id == cycle.id)
+                     .order_by(VervalEntry.seq, VervalProposal.proposed_at))
+            if status:
+                query = query.where(VervalProposal.status == status)
+            rows = s.execute(query).all()
+            member_ids = {p.target_id for p, _h in rows if p.target == "member"}
+            household_ids = {h for _p, h in rows}
+            names = dict(s.execute(select(Member.id, Member.name).where(
+                Member.id.in_(member_ids))).all()) if member_ids else {}
+            heads = dict(s.execute(select(Member.household_id, Member.name).where(
+                Member.household_id.in_(household_ids),
+                Member.relationship_code == codes.Relationship.KEPALA.value,
+                Member.deleted_at.is_(None))).all()) if household_ids else {}
+            out = []
+            for p, household_id in rows:
+                labels = MEMBER_LABELS if p.target == "member" else HOUSEHOLD_LABELS
+                target_name = names.get(p.target_id, "") if p.target == "member" \
+                    else _("Household")
+                out.append(ProposalDTO(p.id, p.entry_id, household_id, heads.get(household_id),
+                                       p.target, p.target_id, target_name, p.field,
+                                       _(labels.get(p.field, p.field)), p.old_value,
+                                       p.new_value, p.status, p.proposed_by, p.decided_by,
+                                       p.decision_note))
+            return out
+
+    def decide_proposal(self, *, actor: Actor, proposal_id: str, approve: bool,
+                        note: str | None = None) -> ProposalDTO:
+        """Approve (apply to the registry) or reject a proposed correction."""
+        require(actor, Permission.APPROVE)
+        households = HouseholdService(self._db)
+        with self._db.read() as s:
+            p = s.get(VervalProposal, proposal_id)
+            if p is None:
+                raise NotFound(_("That proposal no longer exists. Refresh the list."))
+            if p.status != "usulan":
+                raise InvalidInput(_("That proposal was already decided."))
+            entry = s.get(VervalEntry, p.entry_id)
+            cycle_id, household_id = entry.cycle_id, entry.household_id
+            target, target_id, field_name = p.target, p.target_id, p.field
+            new_text, old_text = p.new_value, p.old_value
+        if approve:
+            current = households.get(actor=actor, household_id=household_id)
+            data = current.data
+            members = [m for m in current.members if not m.removed]
+            member_inputs = [m.as_input() for m in members]
+            if target == "household":
+                if _text(getattr(data, field_name)) != old_text:
+                    raise Conflict(_("{field} was changed after the visit (now {value}). "
+                                     "Reject this proposal or record the visit again.")
+                                   .format(field=_(HOUSEHOLD_LABELS.get(field_name, field_name)),
+                                           value=_text(getattr(data, field_name)) or "-"))
+                data = dataclasses.replace(data, **{field_name: _parse_value(
+                    field_name, new_text, getattr(data, field_name))})
+            else:
+                index = next((i for i, m in enumerate(member_inputs) if m.id == target_id),
+                             None)
+                if index is None:
+                    raise NotFound(_("That member was removed meanwhile."))
+                old_member = member_inputs[index]
+                if _text(getattr(old_member, field_name)) != old_text:
+                    raise Conflict(_("{field} was changed after the visit (now {value}). "
+                                     "Reject this proposal or record the visit again.")
+                                   .format(field=_(MEMBER_LABELS.get(field_name, field_name)),
+                                           value=_text(getattr(old_member, field_name)) or "-"))
+                member_inputs[index] = dataclasses.replace(old_member, **{
+                    field_name: _parse_value(field_name, new_text,
+                                             getattr(old_member, field_name))})
+            households.save(actor=actor, household=data, members=member_inputs,
+                            household_id=household_id, expected_version=current.version,
+                            reason=_("verval correction approved"),
+                            accept_warnings="verval")
+        with self._db.write() as s:
+            p = s.get(VervalProposal, proposal_id, with_for_update=True)
+            if p.status != "usulan":
+                raise InvalidInput(_("That proposal was already decided."))
+            p.status = "setuju" if approve else "tolak"
+            p.decided_by, p.decided_at = actor.username, utcnow()
+            p.decision_note = (note or "").strip() or None
+            audit.append(s, actor, "update", [Change("verval_proposal", p.id, "status",
+                                                     "usulan", p.status)], note)
+        return next(x for x in self.proposals(cycle_id=cycle_id, status=None)
+                    if x.id == proposal_id)
+
+    # -- musdes --------------------------------------------------------------------
+
+    def save_musdes(self, *, actor: Actor, cycle_id: str, held_on: date, place: str,
+                    attendees: list[Attendee], agenda: str | None = None,
+                    notulen: str | None = None, ketua_bpd: str | None = None,
+                    note: str | None = None) -> MusdesDTO:
+        require(actor, Permission.EDIT_REGISTRY)
+        if not (place or "").strip():
+            raise InvalidInput(_("Where was the musdes held? Fill in the place."))
+        if held_on is None:
+            raise InvalidInput(_("Fill in the date of the musdes."))
+        people = [a for a in attendees if (a.name or "").strip()]
+        if not people:
+            raise InvalidInput(_("List at least one attendee of the musdes."))
+        with self._db.write() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle.id))
+            action = "update"
+            if row is None:
+                row = Musdes(cycle_id=cycle.id, held_on=held_on, place=place.strip())
+                s.add(row)
+                action = "create"
+            row.held_on, row.place = held_on, place.strip()
+            row.agenda = (agenda or "").strip() or None
+            row.notulen = (notulen or "").strip() or None
+            row.ketua_bpd = (ketua_bpd or "").strip() or None
+            row.note = (note or "").strip() or None
+            s.flush()
+            for old in s.scalars(select(MusdesAttendee).where(
+                    MusdesAttendee.musdes_id == row.id)):
+                s.delete(old)
+            for order, a in enumerate(people):
+                s.add(MusdesAttendee(musdes_id=row.id, officer_id=a.officer_id,
+                                     name=a.name.strip(),
+                                     position=(a.position or "").strip() or None,
+                                     sort_order=order))
+            s.flush()
+            audit.append(s, actor, action, [Change("musdes", row.id, "held_on", None,
+                                                   held_on)], place)
+        return self.musdes(cycle_id)
+
+    def musdes(self, cycle_id: str | None) -> MusdesDTO | None:
+        with self._db.read() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle.id))
+            if row is None:
+                return None
+            people = tuple(Attendee(a.name, a.position, a.officer_id) for a in s.scalars(
+                select(MusdesAttendee).where(MusdesAttendee.musdes_id == row.id)
+                .order_by(MusdesAttendee.sort_order)))
+            return MusdesDTO(row.id, row.cycle_id, row.held_on, row.place, row.agenda,
+                             row.notulen, row.ketua_bpd, row.note, row.letter_id, people)
+
+    def decide(self, *, actor: Actor, entry_id: str, decision: str | None,
+               note: str | None = None) -> None:
+        """Record the musdes decision for a household of the cycle."""
+        require(actor, Permission.EDIT_REGISTRY)
+        if decision is not None:
+            try:
+                MusdesDecision(decision)
+            except ValueError:
+                raise InvalidInput(_("Unknown decision {decision}.").format(
+                    decision=decision)) from None
+            if decision == MusdesDecision.HAPUS.value and not (note or "").strip():
+                raise InvalidInput(_("Give the reason why the household is removed from the "
+                                     "list."))
+        with self._db.write() as s:
+            entry = self._get_entry(s, entry_id)
+            audit.append(s, actor, "update", [Change("verval_entry", entry.id, "decision",
+                                                     entry.decision, decision)], note)
+            entry.decision = decision
+            entry.decision_note = (note or "").strip() or None
+
+    def decide_suggested(self, *, actor: Actor, cycle_id: str) -> int:
+        """Fill the suggested decision (from the visit result) where none is recorded."""
+        require(actor, Permission.EDIT_REGISTRY)
+        count = 0
+        with self._db.write() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            for entry in s.scalars(select(VervalEntry).where(
+                    VervalEntry.cycle_id == cycle.id, VervalEntry.deleted_at.is_(None),
+                    VervalEntry.decision.is_(None), VervalEntry.result.is_not(None))):
+                decision = SUGGESTED_DECISION.get(entry.result)
+                if decision is None:
+                    continue
+                entry.decision = decision
+                if decision == MusdesDecision.HAPUS.value and not entry.decision_note:
+                    entry.decision_note = VervalResult.label_of(entry.result)
+                count += 1
+            if count:
+                audit.append(s, actor, "update", [Change("verval_cycle", cycle.id,
+                                                         "decisions", None, count)],
+                             "suggested decisions")
+        return count
+
+    def resolve_member(self, key: str) -> str:
+        """A member id from an id, an id prefix or a NIK (for the command line)."""
+        key = (key or "").strip()
+        with self._db.read() as s:
+            found = s.scalars(select(Member.id).where(
+                Member.deleted_at.is_(None),
+                (Member.id == key) | (Member.nik == key) |
+                (Member.id.like(f"{key}%") if len(key) >= 6 else Member.id == key))).all()
+        if len(found) != 1:
+            raise NotFound(_("No single resident matches {key}. Give the member id or the "
+                             "NIK.").format(key=key))
+        return found[0]
+
+    def link_letter(self, s, cycle_id: str, letter_id: str) -> None:
+        row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle_id))
+        row.letter_id = letter_id
+
+
+def decision_counts(rows: list[EntryRow]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row.decision:
+            counts[row.decision] += 1
+    return dict(counts)

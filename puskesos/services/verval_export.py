@@ -1,0 +1,98 @@
+"""The cycle's results as a workbook for the kabupaten (upload after the musdes)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import select
+
+from ..core.codes import MusdesDecision, VervalMemberResult, VervalResult
+from ..core.permissions import Permission
+from ..i18n import _
+from ..models import Member, VervalMember
+from . import audit
+from .audit import Change
+from .context import Actor, require
+from .documents import save_file
+
+_BOLD = Font(bold=True)
+_FILL = PatternFill("solid", fgColor="DDEBF7")
+#: columns written as text so that Excel never turns a NIK into 3.52E+15
+_TEXT_HEADERS = {"No KK", "NIK", "NIK kepala keluarga", "ID keluarga"}
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows) -> int:
+    ws = wb.create_sheet(title)
+    header_cells = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill = _BOLD, _FILL
+        header_cells.append(cell)
+    ws.freeze_panes = "A2"
+    for i, h in enumerate(headers):
+        ws.column_dimensions[chr(65 + i)].width = max(12, min(40, len(h) + 6))
+    ws.append(header_cells)
+    count = 0
+    for row in rows:
+        cells = []
+        for h, value in zip(headers, row):
+            cell = WriteOnlyCell(ws, value=value)
+            if h in _TEXT_HEADERS:
+                cell.number_format = "@"
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    return count
+
+
+def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) -> int:
+    """Write the results of a cycle; returns the number of households written."""
+    require(actor, Permission.EXPORT)
+    verval = services.verval
+    cycle = verval.cycle(cycle_id)
+    entries = verval.entries(actor=actor, cycle_id=cycle.id)
+    officers = {o.id: o.name for o in services.officers.roster(include_inactive=True)}
+    wb = Workbook(write_only=True)
+    count = _sheet(wb, "Hasil keluarga", [
+        "No urut", "ID keluarga", "No KK", "NIK kepala keluarga", "Nama kepala keluarga",
+        "Dusun", "RW", "RT", "Alamat", "Kode hasil", "Hasil verval", "Tanggal kunjungan",
+        "Petugas", "Catatan petugas", "Keputusan musdes", "Keterangan keputusan"],
+        ([e.seq, e.household_id, e.no_kk, e.head_nik, e.head_name, e.dusun, e.rw, e.rt,
+          e.address, e.result, VervalResult.label_of(e.result) if e.result else
+          "Belum dikunjungi", e.visited_on, officers.get(e.officer_id, ""), e.note,
+          MusdesDecision.label_of(e.decision) if e.decision else "", e.decision_note]
+         for e in entries))
+    seq = {e.id: e for e in entries}
+    with services.db.read() as s:
+        members = [(seq[v.entry_id].seq, seq[v.entry_id].no_kk, nik or v.nik, name or v.name,
+                    v.result, VervalMemberResult.label_of(v.result), v.note)
+                   for v, nik, name in s.execute(
+                       select(VervalMember, Member.nik, Member.name)
+                       .outerjoin(Member, Member.id == VervalMember.member_id)
+                       .where(VervalMember.entry_id.in_(list(seq)))).all()] if seq else []
+    _sheet(wb, "Anggota", ["No urut", "No KK", "NIK", "Nama", "Kode keberadaan", "Keberadaan",
+                           "Catatan"], sorted(members, key=lambda r: (r[0], r[3] or "")))
+    proposals = verval.proposals(cycle_id=cycle.id, status=None)
+    _sheet(wb, "Perbaikan data", ["Nama kepala keluarga", "Untuk", "Isian", "Nilai lama",
+                                  "Nilai baru", "Status", "Diusulkan oleh", "Diputuskan oleh"],
+           ([p.head_name, p.target_name, p.field_label, p.old_value, p.new_value,
+             {"usulan": "Menunggu", "setuju": "Disetujui", "tolak": "Ditolak"}[p.status],
+             p.proposed_by, p.decided_by] for p in proposals))
+    musdes = verval.musdes(cycle.id)
+    info = [["Siklus", cycle.name], ["Periode", cycle.period],
+            ["Jumlah keluarga", cycle.households], ["Sudah dikunjungi", cycle.done]]
+    if musdes:
+        info += [["Tanggal musdes", musdes.held_on], ["Tempat", musdes.place],
+                 ["Jumlah hadir", len(musdes.attendees)]]
+    _sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], info)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    save_file(path, buffer.getvalue())
+    with services.db.write() as s:
+        audit.append(s, actor, "export", [Change("verval_cycle", cycle.id, "results", None,
+                                                 count)], str(Path(path).name))
+    return count

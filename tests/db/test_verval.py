@@ -1,0 +1,263 @@
+"""Verval cycles on both engines: choosing households, results, approvals, musdes,
+and the documents printed from them (read back from the PDF)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from puskesos.core.codes import Role
+from puskesos.errors import Conflict, InvalidInput, PermissionDenied
+from puskesos.services import Actor
+from puskesos.services.documents import PrintBlocked
+from puskesos.services.households import HouseholdFilter
+from puskesos.services.verval import Attendee, Correction, MemberFinding
+from puskesos.services.verval_export import export_results
+from tests.conftest import ADMIN, OPERATOR
+from tests.helpers import family, member
+from tests.printing.pdfcheck import pages_text
+
+KOORDINATOR = Actor("koordinator", Role.KOORDINATOR.value, "Suhartini")
+TODAY = date.today()
+
+
+def add_family(services, *, kk_serial: int, rt: str, dusun: str = "KRAJAN",
+               head: str = "SUPARMAN", serial: int = 1):
+    from puskesos.core.identifiers import make_kk
+    house, people = family()
+    house = dataclasses.replace(house, rt=rt, dusun=dusun, no_kk=make_kk(
+        kecamatan_code="35.23.01", recorded=date(2015, 6, 2), serial=kk_serial))
+    people = [dataclasses.replace(people[0], name=head,
+                                  nik=member(serial=serial).nik),
+              dataclasses.replace(people[1], nik=member("SITI", "P", date(1979, 8, 21), "2",
+                                                        serial=serial + 1).nik),
+              dataclasses.replace(people[2], nik=member("BAGUS", "L", date(2008, 1, 5), "3",
+                                                        serial=serial + 2).nik)]
+    return services.households.save(actor=ADMIN, household=house, members=people)
+
+
+@pytest.fixture
+def village(services):
+    services.settings.update_village(actor=ADMIN, kepala_desa="H. MUHAMMAD SHOLEH",
+                                     ketua_puskesos="SUHARTINI", address="Jl. Raya 1")
+    homes = [add_family(services, kk_serial=10, rt="3", dusun="KRAJAN", head="CAHYO", serial=1),
+             add_family(services, kk_serial=11, rt="1", dusun="KRAJAN", head="BUDI", serial=11),
+             add_family(services, kk_serial=12, rt="2", dusun="BARAT", head="AGUS", serial=21)]
+    cycle = services.verval.create_cycle(actor=OPERATOR, name="Verval DTSEN Semester II 2026",
+                                         period="2026-S2", deadline=TODAY + timedelta(days=14))
+    return services, homes, cycle
+
+
+def test_cycle_takes_households_by_filter_ids_and_prelist(village):
+    services, homes, cycle = village
+    verval = services.verval
+    assert verval.add_households(actor=OPERATOR, cycle_id=cycle.id,
+                                 filter=HouseholdFilter(dusun="KRAJAN")) == 2
+    # adding again changes nothing; the prelist finds the third by No KK, one by NIK
+    added, missing = verval.add_prelist(actor=OPERATOR, cycle_id=cycle.id, identifiers=[
+        homes[2].data.no_kk, homes[0].members[0].nik, "3523019999999999"])
+    assert (added, missing) == (1, ["3523019999999999"])
+    rows = verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+    # ordered by dusun, RW, RT
+    assert [r.head_name for r in rows] == ["AGUS", "BUDI", "CAHYO"]
+    assert verval.cycle(cycle.id).households == 3
+
+
+def test_results_become_proposals_that_only_the_koordinator_applies(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == homes[1].id)
+    home = homes[1]
+    child = home.members[2]
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="2", visited_on=TODAY,
+        members=[MemberFinding("1", home.members[0].id), MemberFinding("1", home.members[1].id),
+                 MemberFinding("3", child.id, note="kerja di Surabaya"),
+                 MemberFinding("5", None, name="bayi  baru")],
+        corrections=[Correction("household", home.id, "address", "JL. MAWAR 5"),
+                     Correction("household", home.id, "rt", home.data.rt)])  # unchanged: no proposal
+    proposals = verval.proposals(cycle_id=cycle.id)
+    assert {(p.field, p.old_value, p.new_value) for p in proposals} == {
+        ("presence", "1", "3"), ("address", "JL. MELATI 3", "JL. MAWAR 5")}
+    # nothing in the registry changed yet
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert stored.data.address == "JL. MELATI 3"
+    with pytest.raises(PermissionDenied):
+        verval.decide_proposal(actor=OPERATOR, proposal_id=proposals[0].id, approve=True)
+    for p in proposals:
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id,
+                               approve=p.field == "address")
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert stored.data.address == "JL. MAWAR 5"
+    assert next(m for m in stored.members if m.id == child.id).presence == "1"  # rejected
+    decided = {p.field: p.status for p in verval.proposals(cycle_id=cycle.id, status=None)}
+    assert decided == {"address": "setuju", "presence": "tolak"}
+    with pytest.raises(InvalidInput):
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposals[0].id, approve=True)
+    found = verval.member_findings(entry.id)
+    assert any(f.member_id is None and f.name == "BAYI  BARU".replace("  ", "  ")
+               for f in found)
+    assert verval.progress(cycle_id=cycle.id) and \
+        sum(a.done for a in verval.progress(cycle_id=cycle.id)) == 1
+
+
+def test_a_proposal_is_refused_when_the_field_changed_after_the_visit(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id, household_ids=[homes[0].id])
+    [entry] = verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2",
+                         corrections=[Correction("household", homes[0].id, "phone",
+                                                 "081234567890")])
+    current = services.households.get(actor=ADMIN, household_id=homes[0].id)
+    services.households.save(actor=ADMIN, household=dataclasses.replace(
+        current.data, phone="085600000000"), members=[m.as_input() for m in current.members],
+        household_id=current.id, expected_version=current.version)
+    [proposal] = verval.proposals(cycle_id=cycle.id)
+    with pytest.raises(Conflict, match="085600000000"):
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
+
+
+def test_progress_per_rt_and_bad_results(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    rows = verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+    verval.record_result(actor=OPERATOR, entry_id=rows[0].id, result="1")
+    with pytest.raises(InvalidInput):
+        verval.record_result(actor=OPERATOR, entry_id=rows[1].id, result="99")
+    with pytest.raises(InvalidInput):
+        verval.record_result(actor=OPERATOR, entry_id=rows[1].id, result="1",
+                             visited_on=TODAY + timedelta(days=3))
+    progress = {(a.dusun, a.rt): (a.done, a.remaining) for a in
+                verval.progress(cycle_id=cycle.id)}
+    assert progress == {("BARAT", "002"): (1, 0), ("KRAJAN", "001"): (0, 1),
+                        ("KRAJAN", "003"): (0, 1)}
+    with pytest.raises(InvalidInput):  # a visited household stays in the cycle
+        verval.remove_entry(actor=OPERATOR, entry_id=rows[0].id)
+    verval.remove_entry(actor=OPERATOR, entry_id=rows[1].id)
+    assert verval.cycle(cycle.id).households == 2
+
+
+def record_musdes(services, cycle):
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    rows = verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+    for row, result in zip(rows, ("1", "5", "7")):
+        verval.record_result(actor=OPERATOR, entry_id=row.id, result=result)
+    verval.save_musdes(actor=OPERATOR, cycle_id=cycle.id, held_on=TODAY, place="Balai Desa",
+                       attendees=[Attendee("H. MUHAMMAD SHOLEH", "Kepala Desa"),
+                                  Attendee("SLAMET", "Ketua BPD"), Attendee("", "kosong")],
+                       notulen="RINA", ketua_bpd="SLAMET")
+    assert verval.decide_suggested(actor=OPERATOR, cycle_id=cycle.id) == 3
+    return rows
+
+
+def test_berita_acara_numbered_once_with_bnba_and_attendance(village):
+    services, homes, cycle = village
+    rows = record_musdes(services, cycle)
+    with pytest.raises(InvalidInput, match="alasan"):
+        services.verval.decide(actor=OPERATOR, entry_id=rows[0].id, decision="hapus")
+    doc = services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    assert re.fullmatch(r"460/001/35\.23\.01\.2001/[IVX]+/\d{4}", doc.letter_number)
+    texts = pages_text(doc.pdf)
+    assert doc.pages == 3
+    assert "BERITA ACARA MUSYAWARAH DESA" in texts[0] and doc.letter_number in texts[0]
+    assert "H. MUHAMMAD SHOLEH" in texts[0]
+    assert "dihadiri oleh 2 orang" in " ".join(texts[0].split())
+    assert "LAMPIRAN I" in texts[1]
+    for row in rows:
+        assert row.head_name in texts[1] and row.no_kk in texts[1]
+    assert "Dikeluarkan" in texts[1] and "Meninggal" in texts[1]
+    assert "DAFTAR HADIR" in texts[2] and "SLAMET" in texts[2]
+    again = services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    assert again.letter_number == doc.letter_number
+    assert "SALINAN" in pages_text(again.pdf)[0]
+    assert len(services.letters.register(letter_type="berita_acara", year=TODAY.year)) == 1
+    log = services.documents.print_log()
+    assert [r.kind for r in log[:2]] == ["berita_acara", "berita_acara"]
+    assert log[0].actor == "operator" and log[0].reference == doc.letter_number
+
+
+def test_nothing_is_numbered_when_the_preflight_fails(village):
+    services, homes, cycle = village
+    with pytest.raises(PrintBlocked, match="musdes"):
+        services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    record_musdes(services, cycle)
+    services.settings.update_village(actor=ADMIN, kepala_desa="")
+    with pytest.raises(PrintBlocked, match="Kepala Desa"):
+        services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    with pytest.raises(PrintBlocked, match="Kepala Desa"):
+        services.documents.sktm(actor=OPERATOR, member_id=homes[0].members[0].id,
+                                purpose="beasiswa")
+    with pytest.raises(PrintBlocked, match="keperluan"):
+        services.documents.sktm(actor=OPERATOR, member_id=homes[0].members[0].id, purpose=" ")
+    services.settings.update_village(actor=ADMIN, kepala_desa="H. MUHAMMAD SHOLEH",
+                                     logo_path="/tidak/ada/logo.png")
+    with pytest.raises(PrintBlocked, match="logo.png"):
+        services.documents.sktm(actor=OPERATOR, member_id=homes[0].members[0].id,
+                                purpose="beasiswa")
+    for kind in ("berita_acara", "sktm"):
+        assert services.letters.register(letter_type=kind, year=TODAY.year) == []
+    assert services.documents.print_log() == []
+
+
+def test_verval_forms_prefilled_in_area_order(village, tmp_path):
+    from tests.printing.pdfcheck import qr_texts, render_page
+    services, homes, cycle = village
+    services.verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    doc = services.documents.verval_forms(actor=OPERATOR, cycle_id=cycle.id)
+    texts = pages_text(doc.pdf)
+    first_pages = [i for i, t in enumerate(texts) if "FORMULIR VERIFIKASI" in t]
+    assert len(first_pages) == 3
+    heads = [re.search(r"(AGUS|BUDI|CAHYO)", texts[i]).group(1) for i in first_pages]
+    assert heads == ["AGUS", "BUDI", "CAHYO"]  # BARAT before KRAJAN; RT 001 before RT 003
+    page = texts[first_pages[0]]
+    assert "RAHASIA" in page and homes[2].members[0].nik in page and homes[2].data.no_kk in page
+    assert "Verval DTSEN Semester II 2026" in page
+    image = render_page(doc.pdf, tmp_path, page=first_pages[0] + 1, dpi=150)
+    assert qr_texts(image) == [f"PSKS/V1/{cycle.id}/{homes[2].id}".upper()]
+    only_rt1 = services.documents.verval_forms(actor=OPERATOR, cycle_id=cycle.id, rt="1")
+    assert "BUDI" in pages_text(only_rt1.pdf)[0]
+    assert all("CAHYO" not in t for t in pages_text(only_rt1.pdf))
+    with pytest.raises(PrintBlocked, match="kosong"):
+        services.documents.verval_forms(actor=OPERATOR, cycle_id=cycle.id, rt="9")
+    assert services.documents.print_log()[0].kind == "verval"
+
+
+def test_sktm_numbered_per_year(village):
+    services, homes, cycle = village
+    member_id = homes[0].members[1].id
+    first = services.documents.sktm(actor=OPERATOR, member_id=member_id, purpose="beasiswa")
+    second = services.documents.sktm(actor=OPERATOR, member_id=member_id, purpose="berobat")
+    assert first.letter_number.startswith("460/001/") and second.letter_number.startswith(
+        "460/002/")
+    text = pages_text(second.pdf)[0]
+    assert "SURAT KETERANGAN TIDAK MAMPU" in text and "SITI AMINAH" in text
+    assert homes[0].members[1].nik in text and second.letter_number in text
+    assert "berobat" in text
+    assert services.letters.gaps(letter_type="sktm", year=TODAY.year) == []
+
+
+def test_results_workbook_for_the_kabupaten(village, tmp_path):
+    services, homes, cycle = village
+    record_musdes(services, cycle)
+    out = tmp_path / "hasil.xlsx"
+    assert export_results(services, actor=OPERATOR, cycle_id=cycle.id, path=out) == 3
+    wb = load_workbook(out)
+    sheet = wb["Hasil keluarga"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert len(rows) == 4
+    kk = header.index("No KK")
+    assert all(isinstance(r[kk], str) and len(r[kk]) == 16 for r in rows[1:])
+    decisions = {r[header.index("Nama kepala keluarga")]: r[header.index("Keputusan musdes")]
+                 for r in rows[1:]}
+    assert sorted(decisions.values()) == ["Dikeluarkan", "Dikeluarkan", "Tetap"]
+    assert "Ringkasan" in wb.sheetnames and "Perbaikan data" in wb.sheetnames

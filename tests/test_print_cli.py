@@ -1,0 +1,64 @@
+"""`puskesos print …` and `puskesos verval …` on the demo village, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from puskesos.cli import main
+from tests.printing.pdfcheck import pages_text
+
+
+@pytest.fixture
+def demo(demo_db, tmp_path):
+    path = tmp_path / "desa.sqlite"
+    shutil.copy(demo_db, path)
+    return str(path)
+
+
+def test_demo_prints_verval_forms_berita_acara_and_sktm_out_of_the_box(demo, tmp_path, capsys):
+    forms = tmp_path / "verval.pdf"
+    assert main(["--db", demo, "print", "verval", "--rt", "1", "--out", str(forms)]) == 0
+    texts = pages_text(forms.read_bytes())
+    assert texts and all("RAHASIA" in t for t in texts)
+    assert all("RT" in t for t in texts)
+    ba = tmp_path / "ba.pdf"
+    assert main(["--db", demo, "print", "berita-acara", "--out", str(ba), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["letter_number"]
+    text = pages_text(ba.read_bytes())
+    assert "BERITA ACARA" in text[0] and "LAMPIRAN I" in "".join(text)
+    import sqlite3
+    nik = sqlite3.connect(demo).execute(
+        "select nik from member where presence = '1' and deleted_at is null "
+        "and nik is not null limit 1").fetchone()[0]
+    sktm = tmp_path / "sktm.pdf"
+    assert main(["--db", demo, "print", "sktm", "--member", nik, "--purpose", "beasiswa",
+                 "--out", str(sktm), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pages"] == 1 and out["letter_number"] in pages_text(sktm.read_bytes())[0]
+    assert nik in pages_text(sktm.read_bytes())[0]
+
+
+def test_print_refusals_write_nothing_and_take_no_number(demo, tmp_path, capsys):
+    out = tmp_path / "sktm.pdf"
+    assert main(["--db", demo, "print", "sktm", "--member", "0000", "--purpose", "x",
+                 "--out", str(out)]) == 1
+    assert main(["--db", demo, "print", "sktm", "--member", "0000", "--out", str(out)]) in (1, 2)
+    assert main(["--db", demo, "print", "verval", "--rt", "99", "--out", str(out)]) == 2
+    assert "kosong" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["--db", demo, "print", "verval", "--out", str(tmp_path / "no" / "x.pdf")]) == 1
+    import sqlite3
+    assert sqlite3.connect(demo).execute("select count(*) from letter").fetchone()[0] == 0
+
+
+def test_verval_list_and_results_export(demo, tmp_path, capsys):
+    assert main(["--db", demo, "verval", "list", "--json"]) == 0
+    [cycle] = json.loads(capsys.readouterr().out)["cycles"]
+    assert cycle["households"] > 0 and 0 < cycle["done"] < cycle["households"]
+    out = tmp_path / "hasil.xlsx"
+    assert main(["--db", demo, "verval", "export", str(out), "--cycle", cycle["id"][:8]]) == 0
+    from openpyxl import load_workbook
+    assert load_workbook(out)["Hasil keluarga"].max_row == cycle["households"] + 1
