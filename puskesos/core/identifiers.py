@@ -190,6 +190,39 @@ def _nik_birth_date(value: str, today: date) -> date | None:
     return None
 
 
+def well_formed(value: str) -> bool:
+    """True when ``value``, a NIK or No KK as text, has none of the shape errors that
+    :func:`check_nik` and :func:`check_kk` report: 16 ASCII digits, a province code,
+    no kabupaten or kecamatan 00, no serial 0000 (a placeholder NIK is not well formed).
+
+    With :func:`nik_birth` and :func:`kk_date_ok` it lets an import check 100,000
+    numbers without building result objects; anything not plainly valid goes
+    through the full check for its messages.
+    """
+    return (len(value) == 16 and value.isdigit() and value.isascii()
+            and value[:2] in PROVINCE_CODES and value[2:4] != "00" and value[4:6] != "00"
+            and value[12:] != "0000")
+
+
+def nik_birth(value: str, today: date) -> tuple[date, str] | None:
+    """(birth date, "L"/"P") of a :func:`well_formed` NIK, or None when its date part is
+    not a real date up to ``today`` (then :func:`check_nik` reports an error or a warning).
+
+    A well-formed NIK with a date is one :func:`check_nik` finds nothing wrong
+    with, apart from disagreeing with a recorded birth date or sex.
+    """
+    born = _nik_birth_date(value, today)
+    if born is None:
+        return None
+    return born, "P" if int(value[6:8]) > 40 else "L"
+
+
+def kk_date_ok(value: str) -> bool:
+    """True when the date part of a :func:`well_formed` No KK has a possible day and
+    month: :func:`check_kk` then reports no error (at most a warning)."""
+    return 1 <= int(value[6:8]) <= 31 and 1 <= int(value[8:10]) <= 12
+
+
 def check_nik(raw: str | None, *, birth_date: date | None = None,
               sex: str | None = None, today: date | None = None) -> CheckResult:
     """Check a NIK, optionally against the recorded birth date and sex ("L"/"P")."""

@@ -178,8 +178,11 @@ def identifier_cell(value: object, kind: str = "NIK") -> tuple[str | None, str |
                            "card.").format(kind=kind, value=display_text(value))
         if isinstance(value, (int, float)):
             return _identifier_number(value, kind)
-        if isinstance(value, str) and value.isascii() and value.isdigit():
-            return value, None  # the common case: a clean text cell
+        if isinstance(value, str) and value.isascii():
+            if value.isdigit():
+                return value, None  # the common case: a clean text cell
+            if value.isalnum() and not _SCIENTIFIC.fullmatch(value):
+                return value, None  # letters and digits only: nothing to clean (ID DTSEN)
         text = "".join(ch for ch in str(value) if not ch.isspace() and ch not in _INVISIBLE)
         if text and text[0] in _APOSTROPHES:
             text = text[1:]

@@ -64,6 +64,8 @@ class Household(Tracked, Base):
     #: lower-case names, NIKs, No KK and address of the household, kept by the
     #: services, so that a search is one scan of one table (see households.py)
     search_text: Mapped[str | None] = mapped_column(Text)
+    #: the import batch that created the household (undoing it deletes the household)
+    import_batch_id: Mapped[str | None] = mapped_column(String(36))
 
     members: Mapped[list["Member"]] = relationship(
         back_populates="household", order_by="Member.sort_order"
@@ -98,6 +100,8 @@ class Member(Tracked, Base):
     presence: Mapped[str] = mapped_column(String(2), default="1")
     presence_date: Mapped[date | None] = mapped_column(Date)
     presence_note: Mapped[str | None] = mapped_column(String(300))
+    #: the import batch that created the member (undoing it deletes the member)
+    import_batch_id: Mapped[str | None] = mapped_column(String(36))
 
     household: Mapped[Household] = relationship(back_populates="members")
 

@@ -7,17 +7,28 @@ date of birth), and classifies every row: new, updated (with each field's
 old and new value), unchanged, conflict, rejected.  A dry run does the same
 work inside a transaction that is rolled back, so the preview is exactly
 what an import would do.  A real import is one transaction, recorded as a
-batch with every record's values before and after, so :func:`undo_last_import`
-restores the previous state exactly.  A blank cell never overwrites a
-stored value.
+batch: the records it creates carry the batch id, the values it changes are
+kept before and after, so :func:`undo_last_import` restores the previous
+state exactly.  A blank cell never overwrites a stored value.
+
+Speed (issue #4, bench/bench_import.py): the sheet is parsed once; rows are
+read and normalised in blocks, repeated cell values are read once
+(:class:`_Normaliser`), new records are written as plain tuples with
+time-ordered keys (:class:`_OrderedIds`) and households get their search
+text as they are written.
 """
 
 from __future__ import annotations
 
 import difflib
+import gc
 import json
+import os
+import random
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +37,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core import codes
 from ..core.columns import BY_KEY
-from ..core.identifiers import Severity, check_kk, check_nik
+from ..core.identifiers import (Severity, check_kk, check_nik, kk_date_ok, nik_birth,
+                                well_formed)
 from ..core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
                               text_cell)
 from ..core.permissions import Permission
@@ -40,7 +52,8 @@ from .audit import Change
 from .context import Actor, require
 from .backup import _sha256
 from .households import compose_search_text
-from .spreadsheet import Header, SourceRow, detect_header, iter_rows
+from .spreadsheet import (Header, SheetReader, SourceRow, detect_header, display_cells,
+                          open_sheet)
 
 CHUNK = 2000
 EXAMPLES = 300           # field-level examples kept for the preview
@@ -145,25 +158,39 @@ def _presence(value: Any) -> tuple[str | None, str | None]:
     return None, _("'{value}' is not a known presence status.").format(value=text)
 
 
-@dataclass
 class _Row:
-    line: int
-    source: SourceRow
-    nik: str | None = None
-    placeholder: bool = False
-    member: dict = field(default_factory=dict)
-    household: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    raw_kk: str | None = None
+    """One usable row of the file: its stored values and the warnings about it."""
+
+    __slots__ = ("line", "nik", "placeholder", "member", "household", "warnings", "raw_kk",
+                 "_source", "_raw", "_pad")
+
+    def __init__(self, line: int, source: SourceRow | None = None, raw: list | None = None,
+                 pad: int = 0, nik: str | None = None, placeholder: bool = False,
+                 member: dict | None = None, household: dict | None = None,
+                 warnings: list[str] | None = None, raw_kk: str | None = None) -> None:
+        self.line = line
+        self.nik = nik
+        self.placeholder = placeholder
+        self.member = {} if member is None else member
+        self.household = {} if household is None else household
+        self.warnings = [] if warnings is None else warnings
+        self.raw_kk = raw_kk
+        self._source, self._raw, self._pad = source, raw, pad
 
     @property
     def cells(self) -> tuple[str, ...]:
         """The original cells (built only for rows that go into the report)."""
-        return self.source.cells
+        if self._source is not None:
+            return self._source.cells
+        return display_cells(self._raw or [], self._pad)
 
 
 def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | None, str | None]:
-    """Cells of a source row → stored values, or (None, reason) for a rejected row."""
+    """Cells of a source row → stored values, or (None, reason) for a rejected row.
+
+    The reference rule; an import uses :class:`_Normaliser`, which gives the
+    same answer for every row, faster.
+    """
     v = row.values
     out = _Row(row.line, row)
     nik, error = identifier_cell(v.get("nik"), "NIK")
@@ -229,6 +256,208 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
     return out, None
 
 
+def _no_nik_reason() -> str:
+    return _("The row has no NIK. Add the NIK, or the DTSEN placeholder code for a "
+             "person without one.")
+
+
+def _no_name_reason() -> str:
+    return _("The row has no name. Type the name as on the KTP/KK.")
+
+
+#: the fields :class:`_Normaliser` reads, in the order it unpacks them
+_FIELDS = ("nik", "sex", "birth_date", "name", "relationship", "presence", "birth_place",
+           "no_kk", "dtsen_id", "rt", "rw", "desil", "address", "dusun")
+_MEMO_LIMIT = 50_000     # answers kept per cell kind: memory stays bounded
+
+
+class _Memo(dict):
+    """Answers of a pure cell reader, by cell value.
+
+    A text cell is its own key; any other cell is keyed by (type, value), since
+    1, 1.0 and True are equal keys but not the same cell.  Files repeat
+    dates, places, codes and each family's No KK and address, so most cells
+    are read once per import.
+    """
+
+    __slots__ = ("read",)
+
+    def __init__(self, read) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, key):
+        answer = self.read(key[1] if type(key) is tuple else key)
+        if len(self) < _MEMO_LIMIT:
+            self[key] = answer
+        return answer
+
+
+class _Normaliser:
+    """:func:`normalise_row` for the rows of one import, with the same answers.
+
+    Reads the cells in the order :func:`_data_rows` gives them, remembers the
+    answer for repeated cell values (:class:`_Memo`) and checks a well-formed
+    NIK without building check objects: its region, serial and date part are
+    tested here, the date part's meaning is remembered per DDMMYY; any NIK
+    that is not plainly valid and consistent with the row goes through
+    :func:`check_nik` for its exact messages.
+    """
+
+    def __init__(self, keys: tuple[str, ...], today: date | None) -> None:
+        absent = len(keys)   # the index of the None added after the cells
+        self.pick = itemgetter(*[keys.index(f) if f in keys else absent for f in _FIELDS])
+        self.today = today or date.today()
+        self.sex = _Memo(sex_cell)
+        self.dates = _Memo(date_cell)
+        self.names = _Memo(name_cell)
+        self.relationships = _Memo(_relationship)
+        self.presences = _Memo(_presence)
+        self.kks = _Memo(self._kk)
+        self.dtsen = _Memo(lambda value: identifier_cell(value, "ID DTSEN")[0])
+        self.areas = _Memo(self._area)
+        self.desils = _Memo(lambda value: int_cell(value, 1, 10))
+        self.nik_dates: dict[str, tuple[date, str] | None] = {}
+
+    def _kk(self, value: Any) -> tuple[str | None, str | None, str | None]:
+        """(No KK, the unusable KK text, warning) of a No KK cell."""
+        if type(value) is str and well_formed(value) and kk_date_ok(value):
+            return value, None, None          # what the lines below give, faster
+        kk, error = identifier_cell(value, "KK")
+        raw_kk = text_cell(value)
+        if error:
+            return None, raw_kk, error
+        if kk:
+            result = check_kk(kk, today=self.today)
+            if not result.ok:
+                return None, raw_kk, result.errors[0].message
+            return result.value, None, None
+        return kk, raw_kk, None
+
+    @staticmethod
+    def _area(value: Any) -> tuple[str | None, str | None]:
+        number, error = int_cell(value, 0, 999)
+        return (f"{number:03d}" if number is not None else None), error
+
+    def _nik_date(self, nik: str) -> tuple[date, str] | None:
+        """:func:`nik_birth` of a well-formed NIK, remembered by its date part."""
+        part = nik[6:12]
+        try:
+            return self.nik_dates[part]
+        except KeyError:
+            pass
+        answer = nik_birth(nik, self.today)
+        if len(self.nik_dates) < _MEMO_LIMIT:
+            self.nik_dates[part] = answer
+        return answer
+
+    def _column(self, memo: _Memo, values: tuple) -> list:
+        """``memo`` looked up for each cell of a column (see :class:`_Memo` for the keys)."""
+        kinds = set(map(type, values))
+        if int not in kinds and bool not in kinds:
+            # no two cells can be equal but of another type: the cells are the keys
+            return list(map(memo.__getitem__, values))
+        return [memo[v if type(v) is str else (type(v), v)] for v in values]
+
+    def block(self, block: list[tuple[int, list, tuple]], pad: int
+              ) -> list[tuple[_Row | None, str | None]]:
+        """:func:`normalise_row` of each ``(line, raw row, cells)``, in order.
+
+        Repeated cell values are looked up a column at a time; the loop then
+        only puts each row together.
+        """
+        n = len(block)
+        if not n:
+            return []
+        columns = self.pick(tuple(zip(*[cells for _line, _raw, cells in block])) + ((None,) * n,))
+        (nik_c, sex_c, born_c, name_c, rel_c, pres_c, place_c, kk_c, dtsen_c, rt_c, rw_c,
+         desil_c, address_c, dusun_c) = columns
+        look = self._column
+        names = self.names
+        out: list[tuple[_Row | None, str | None]] = []
+        append = out.append
+        nik_date = self.nik_dates.get
+        today = self.today
+        for ((line, raw, _cells), nik, (sex, sex_error), (born, born_error), name,
+             (relationship, rel_error), (presence, pres_error), birth_place,
+             (kk, raw_kk, kk_error), dtsen, (rt, rt_error), (rw, rw_error),
+             (desil, desil_error), address, dusun) in zip(
+                block, nik_c, look(self.sex, sex_c), look(self.dates, born_c), name_c,
+                look(self.relationships, rel_c), look(self.presences, pres_c),
+                look(names, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
+                look(self.areas, rt_c), look(self.areas, rw_c), look(self.desils, desil_c),
+                look(names, address_c), look(names, dusun_c)):
+            if not (type(nik) is str and nik.isdigit() and nik.isascii()):
+                nik, error = identifier_cell(nik, "NIK")
+                if error:
+                    append((None, error))
+                    continue
+                if not nik:
+                    append((None, _no_nik_reason()))
+                    continue
+            warnings = []
+            if sex_error:
+                warnings.append(sex_error)
+            if born_error:
+                warnings.append(born_error)
+            placeholder = False
+            known = None
+            if well_formed(nik):
+                known = nik_date(nik[6:12], False)
+                if known is False:
+                    known = self._nik_date(nik)
+                if known is not None:
+                    nik_born, nik_sex = known
+                    if ((born is not None and (nik_born.day != born.day
+                                               or nik_born.month != born.month
+                                               or nik_born.year % 100 != born.year % 100))
+                            or (sex is not None and sex != nik_sex)):
+                        known = None   # a warning to word: check_nik words it
+                    elif sex is None:
+                        sex = nik_sex
+            if known is None:
+                result = check_nik(nik, birth_date=born, sex=sex, today=today)
+                issues = result.issues
+                rejected = next((i.message for i in issues if i.severity is Severity.ERROR),
+                                None)
+                if rejected is not None:
+                    append((None, rejected))
+                    continue
+                warnings += [i.message for i in issues if i.severity is Severity.WARNING]
+                nik = result.value
+                info = result.info
+                placeholder = bool(info and info.placeholder)
+                if sex is None and info and info.sex:
+                    sex = info.sex
+            if type(name) is str and name.isascii():
+                name = " ".join(name.split()).upper()
+            else:
+                name = name_cell(name)
+            if not name:
+                append((None, _no_name_reason()))
+                continue
+            if rel_error:
+                warnings.append(rel_error)
+            if pres_error:
+                warnings.append(pres_error)
+            if kk_error:
+                warnings.append(kk_error)
+            if rt_error:
+                warnings.append(rt_error)
+            if rw_error:
+                warnings.append(rw_error)
+            if desil_error:
+                warnings.append(desil_error)
+            append((_Row(line, None, raw, pad, nik, placeholder,
+                         {"name": name, "sex": sex, "birth_date": born,
+                          "birth_place": birth_place, "relationship_code": relationship,
+                          "presence": presence},
+                         {"no_kk": kk, "dtsen_id": dtsen, "address": address, "dusun": dusun,
+                          "rt": rt, "rw": rw, "desil": desil},
+                         warnings, raw_kk), None))
+        return out
+
+
 def _real_nik(nik: str | None) -> bool:
     return bool(nik) and not nik.startswith("99999999999999")
 
@@ -274,7 +503,11 @@ class _Index:
 
 
 def _open_header(path: Path, sheet: str | None, mapping: dict[int, str] | None) -> Header:
-    header = detect_header(path, sheet)
+    """The header of the file as an import reads it (the command line's report uses it)."""
+    return _check_header(detect_header(path, sheet), mapping)
+
+
+def _check_header(header: Header, mapping: dict[int, str] | None) -> Header:
     if mapping:
         header = Header(header.sheet, header.row, header.columns, dict(mapping),
                         header.unmapped)
@@ -299,7 +532,26 @@ def run_import(services, *, actor: Actor, path: Path | str, dry_run: bool = Fals
         raise NotFound(_("File {path} does not exist.").format(path=path))
     if program and not (period or "").strip():
         raise InvalidInput(_("Give the period of the program (e.g. 2025 or 2025-Q3)."))
-    header = _open_header(path, sheet, mapping)
+    # The import makes a few hundred thousand small objects and no reference cycles:
+    # the cycle collector would walk the growing registry index again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        # The sheet is parsed once, for its header and its rows.
+        with open_sheet(path, sheet) as reader:
+            return _run(services, reader, actor=actor, path=path, dry_run=dry_run,
+                        mapping=mapping, program=program, period=period, progress=progress,
+                        cancel=cancel, today=today)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bool,
+         mapping: dict[int, str] | None, program: str | None, period: str | None,
+         progress: Progress | None, cancel: CancelToken | None,
+         today: date | None) -> ImportReport:
+    header = _check_header(reader.header, mapping)
     kind = "bnba" if program else "registry"
     report = ImportReport(source=path.name, kind=kind, dry_run=dry_run,
                           header={"sheet": header.sheet, "row": header.row + 1,
@@ -328,30 +580,35 @@ def run_import(services, *, actor: Actor, path: Path | str, dry_run: bool = Fals
                        actor, dry_run=dry_run)
         seen: set[str] = set()
         chunk: list[_Row] = []
-        for source in iter_rows(path, header, progress=progress, cancel=cancel):
-            report.rows += 1
-            row, reason = normalise_row(source, today=today)
-            if row is None:
-                report.rejected += 1
-                report.issues.append(RowIssue(source.line, "rejected", reason, source.cells))
-                continue
-            if not row.placeholder:
-                if row.nik in seen:
-                    report.duplicates += 1
-                    report.issues.append(RowIssue(
-                        source.line, "duplicate",
-                        _("NIK {nik} appears earlier in this file; this row was not "
-                          "imported.").format(nik=row.nik), source.cells))
+        keys, blocks = reader.blocks(header.mapping, progress=progress, cancel=cancel)
+        normaliser = _Normaliser(keys, today)
+        pad = reader.col_offset
+        issues = report.issues
+        for block in blocks:
+            report.rows += len(block)
+            # one answer per row of the block, in order
+            for (line, raw, _cells), (row, reason) in zip(block, normaliser.block(block, pad)):
+                if row is None:
+                    report.rejected += 1
+                    issues.append(RowIssue(line, "rejected", reason, display_cells(raw, pad)))
                     continue
-                seen.add(row.nik)
-            if row.warnings:
-                report.warnings += 1
-                report.issues.append(RowIssue(source.line, "warning",
-                                              " ".join(row.warnings), source.cells))
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                state.process(chunk, program, period)
-                chunk = []
+                if not row.placeholder:
+                    if row.nik in seen:
+                        report.duplicates += 1
+                        issues.append(RowIssue(
+                            row.line, "duplicate",
+                            _("NIK {nik} appears earlier in this file; this row was not "
+                              "imported.").format(nik=row.nik), row.cells))
+                        continue
+                    seen.add(row.nik)
+                if row.warnings:
+                    report.warnings += 1
+                    issues.append(RowIssue(row.line, "warning", " ".join(row.warnings),
+                                           row.cells))
+                chunk.append(row)
+                if len(chunk) >= CHUNK:
+                    state.process(chunk, program, period)
+                    chunk = []
         state.process(chunk, program, period)
         if batch is not None:
             state.flush_search_text()
@@ -364,6 +621,50 @@ def run_import(services, *, actor: Actor, path: Path | str, dry_run: bool = Fals
     return report
 
 
+#: the columns an import fills when it creates a record (the others stay empty)
+_MEMBER_INSERT = ("id", "household_id", "sort_order", "nik", "name", "sex", "birth_place",
+                  "birth_date", "relationship_code", "presence", "created_at", "updated_at",
+                  "version", "import_batch_id")
+_HOUSEHOLD_INSERT = ("id", "region_code", "created_at", "updated_at", "version",
+                     "desil_period", "import_batch_id", *HOUSEHOLD_FIELDS, "search_text")
+
+
+class _OrderedIds:
+    """New primary keys for one import: UUIDs in the version 7 layout (the time of
+    the import in milliseconds, 26 random bits, then a counter from a random
+    start), so they come in ascending order.
+
+    Random UUID4 keys land all over the primary key and household_id indexes,
+    which made writing 100,000 members several times slower than appending.
+    """
+
+    _COUNTER = 1 << 40
+
+    def __init__(self) -> None:
+        self._random = random.Random(os.urandom(16))
+        self._ms = 0
+        self._restart()
+
+    def _restart(self) -> None:
+        self._ms = max(time.time_ns() // 1_000_000, self._ms + 1)
+        high = ((self._ms & (1 << 48) - 1) << 80 | 0x7 << 76
+                | self._random.getrandbits(12) << 64 | 0b10 << 62
+                | self._random.getrandbits(14) << 48)
+        h = "%032x" % high
+        self._prefix = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+        # the last 48 bits: a counter from a random start (at most 2**47 ids apart)
+        self._count = self._random.getrandbits(47)
+        self._end = self._count + self._COUNTER
+
+    def __call__(self) -> str:
+        count = self._count
+        if count >= self._end:
+            self._restart()
+            count = self._count
+        self._count = count + 1
+        return f"{self._prefix}{count:012x}"
+
+
 class _State:
     """Per-import working state: pending inserts/updates written chunk by chunk."""
 
@@ -372,12 +673,38 @@ class _State:
         self.s, self.index, self.report = s, index, report
         self.dry_run = dry_run
         self._conn = s.connection()
+        self.sqlite = self._conn.dialect.name == "sqlite"
         self.batch_id, self.village, self.desil_period = batch_id, village, desil_period
         self.actor = actor
+        self.new_id = _OrderedIds()
         self.raw_kk: dict[str, str] = {}   # an invalid KK text -> the household made for it
+        # households whose search text is written at the end (the ones written before
+        # they got all their members, and the ones already stored)
         self.touched_households: set[str] = set()
         self.changes: list[dict] = []
-        self.pending_households: list[dict] = []
+        # households made in this chunk: (id, values in _HOUSEHOLD_INSERT order)
+        self.pending_households: list[tuple[str, list]] = []
+        self.pending_ids: set[str] = set()
+
+    def _stamp(self) -> tuple[Any, Any]:
+        """(now, now as the database stores it) for the records of one chunk."""
+        now = utcnow()
+        if self.sqlite:
+            return now, now.astimezone(timezone.utc).replace(tzinfo=None).strftime(
+                "%Y-%m-%d %H:%M:%S.%f")
+        return now, now
+
+    def _insert_rows(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Insert rows given as tuples in ``columns`` order, with values as the database
+        stores them (see :meth:`_stamp`; dates as ISO text on SQLite)."""
+        if self.dry_run or not rows:
+            return
+        if not self.sqlite:
+            self._conn.execute(insert(table), [dict(zip(columns, r)) for r in rows])
+            return
+        self._conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})", rows)
 
     def _exec(self, statement, params=None) -> None:
         """Write to the database (a preview computes the same, writes nothing)."""
@@ -424,35 +751,53 @@ class _State:
             self._process_registry(rows)
         self._write_changes()
 
-    def _household_for(self, row: _Row) -> tuple[str, bool]:
+    def _household_for(self, row: _Row, stamp) -> str:
         """Existing household for the row's KK/DTSEN id, else a new one (created once)."""
         h = row.household
-        hid = (self.index.by_kk.get(h["no_kk"]) if h["no_kk"] else None) or \
-            (self.index.by_dtsen.get(h["dtsen_id"]) if h["dtsen_id"] else None)
+        index = self.index
+        hid = (index.by_kk.get(h["no_kk"]) if h["no_kk"] else None) or \
+            (index.by_dtsen.get(h["dtsen_id"]) if h["dtsen_id"] else None)
         if not hid and row.raw_kk:
             hid = self.raw_kk.get(row.raw_kk)
         if hid:
-            return hid, False
-        hid = new_id()
+            return hid
+        hid = self.new_id()
         if row.raw_kk:
             self.raw_kk[row.raw_kk] = hid
-        values = {k: h[k] for k in HOUSEHOLD_FIELDS}
-        now = utcnow()
-        record = dict(id=hid, region_code=self.village, created_at=now, updated_at=now,
-                      version=1, desil_period=self.desil_period if h["desil"] else None,
-                      **values)
-        self.pending_households.append(record)
-        self.index.households[hid] = {"id": hid, "desil_period": record["desil_period"],
-                                      **values}
+        values = [h[k] for k in HOUSEHOLD_FIELDS]
+        desil_period = self.desil_period if h["desil"] else None
+        self.pending_households.append((hid, [hid, self.village, stamp, stamp, 1, desil_period,
+                                              self.batch_id, *values, None]))
+        self.pending_ids.add(hid)
+        entry = {"id": hid, "desil_period": desil_period}
+        entry.update(zip(HOUSEHOLD_FIELDS, values))
+        index.households[hid] = entry
         if h["no_kk"]:
-            self.index.by_kk[h["no_kk"]] = hid
+            index.by_kk[h["no_kk"]] = hid
         if h["dtsen_id"]:
-            self.index.by_dtsen[h["dtsen_id"]] = hid
-        self.index.members_by_household.setdefault(hid, [])
-        self._record("household", hid, "insert", None, None)
+            index.by_dtsen[h["dtsen_id"]] = hid
+        index.members_by_household[hid] = []
         self.report.created_households += 1
-        self.touched_households.add(hid)
-        return hid, True
+        return hid
+
+    def _write_households(self) -> None:
+        """Insert the households made in this chunk, with the search text of the
+        members they have so far (a household that gets more later is updated at the end)."""
+        if not self.pending_households:
+            return
+        if not self.dry_run:
+            households = self.index.households
+            members = self.index.members_by_household
+            rows = []
+            for hid, values in self.pending_households:
+                h = households[hid]
+                values[-1] = compose_search_text(
+                    h.get("no_kk"), h.get("dtsen_id"), h.get("address"), h.get("dusun"),
+                    [(m["name"], m.get("nik")) for m in members.get(hid, [])])
+                rows.append(tuple(values))
+            self._insert_rows(Household.__table__, _HOUSEHOLD_INSERT, rows)
+        self.pending_households = []
+        self.pending_ids.clear()
 
     def _match_member(self, row: _Row) -> dict | None:
         if not row.placeholder:
@@ -478,7 +823,17 @@ class _State:
     def _process_registry(self, rows: list[_Row]) -> None:
         member_updates: list[dict] = []
         household_updates: dict[str, dict] = {}
-        inserts: list[dict] = []
+        inserts: list[tuple] = []
+        now, stamp = self._stamp()
+        iso_dates = self.sqlite
+        batch_id = self.batch_id
+        members_by_household = self.index.members_by_household
+        members_by_nik = self.index.members_by_nik
+        pending_ids = self.pending_ids
+        touched = self.touched_households
+        kepala, lainnya = codes.Relationship.KEPALA.value, codes.Relationship.LAINNYA.value
+        tinggal = codes.Presence.TINGGAL.value
+        created = 0
         for row in rows:
             existing = self._match_member(row)
             if existing is not None:
@@ -549,46 +904,43 @@ class _State:
                 else:
                     self.report.unchanged += 1
                 continue
-            hid, _new = self._household_for(row)
-            values = dict(row.member)
-            values["relationship_code"] = values["relationship_code"] or (
-                codes.Relationship.KEPALA.value if not self.index.members_by_household[hid]
-                else codes.Relationship.LAINNYA.value)
-            values["presence"] = values["presence"] or codes.Presence.TINGGAL.value
-            values["sex"] = values["sex"] or "L"
-            mid = new_id()
-            now = utcnow()
-            inserts.append(dict(id=mid, household_id=hid, nik=row.nik, created_at=now,
-                                updated_at=now, version=1,
-                                sort_order=len(self.index.members_by_household[hid]),
-                                marital_status=None, religion=None, school_attendance=None,
-                                education_level=None, work_status=None, occupation=None,
-                                disability=None, chronic_illness=None, pregnant=None,
-                                presence_date=None, presence_note=None, deleted_at=None,
-                                deleted_by=None, deleted_reason=None, **values))
-            record = {"id": mid, "household_id": hid, "nik": row.nik, **values}
-            self.index.members_by_household[hid].append(record)
+            # A new member: the undo record is the batch id on the row itself.
+            hid = self._household_for(row, stamp)
+            family = members_by_household[hid]
+            record = row.member            # becomes the registry's record of the person
+            record["relationship_code"] = relationship = record["relationship_code"] or (
+                lainnya if family else kepala)
+            record["presence"] = presence = record["presence"] or tinggal
+            record["sex"] = sex = record["sex"] or "L"
+            record["id"] = mid = self.new_id()
+            record["household_id"] = hid
+            record["nik"] = nik = row.nik
+            born = record["birth_date"]
+            inserts.append((mid, hid, len(family), nik, record["name"], sex,
+                            record["birth_place"],
+                            born.isoformat() if iso_dates and born is not None else born,
+                            relationship, presence, stamp, stamp, 1, batch_id))
+            family.append(record)
             if not row.placeholder:
-                self.index.members_by_nik[row.nik] = record
-            self._record("member", mid, "insert", None, None)
-            self.touched_households.add(hid)
-            self.report.created += 1
-        if self.pending_households:  # before their members (foreign key)
-            self._insert(Household.__table__, self.pending_households)
-            self.pending_households = []
+                members_by_nik[nik] = record
+            if hid not in pending_ids:
+                touched.add(hid)            # written before: its search text changes
+            created += 1
+        self.report.created += created
+        self._write_households()            # before their members (foreign key)
         if inserts:
-            self._insert(Member.__table__, inserts)
+            self._insert_rows(Member.__table__, _MEMBER_INSERT, inserts)
         member_table = Member.__table__
         for upd in member_updates:
             mid = upd.pop("id")
             self._exec(update(member_table).where(member_table.c.id == mid)
-                              .values(**upd, updated_at=utcnow(),
+                              .values(**upd, updated_at=now,
                                       version=member_table.c.version + 1))
         household_table = Household.__table__
         for hid, upd in household_updates.items():
             before = upd.pop("_before")
             self._exec(update(household_table).where(household_table.c.id == hid)
-                              .values(**upd, updated_at=utcnow(),
+                              .values(**upd, updated_at=now,
                                       version=household_table.c.version + 1))
             self._record("household", hid, "update", before, upd)
 
@@ -730,11 +1082,14 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
             raise InvalidInput(_("Only the most recent import can be undone."))
         changes = list(s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id)
                                  .order_by(ImportChange.id.desc())))
+        # what the import created carries its batch id (older imports: "insert" changes)
+        created = {entity: list(s.scalars(select(_MODELS[entity].id).where(
+            _MODELS[entity].import_batch_id == batch.id))) for entity in ("member", "household")}
         # A record changed after the import has audit entries newer than the import's.
         import_seq = s.scalar(select(AuditEvent.seq).where(
             AuditEvent.entity == "import_batch", AuditEvent.entity_id == batch.id,
             AuditEvent.action == "import"))
-        ids = sorted({c.entity_id for c in changes})
+        ids = sorted({c.entity_id for c in changes}.union(*created.values()))
         later = 0
         for start in range(0, len(ids), 500):
             later += s.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -746,7 +1101,7 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                             .format(n=later))
         touched: set[str] = set()
         try:
-            _reverse(s, changes, touched)
+            _reverse(s, batch.id, changes, touched)
         except IntegrityError as exc:
             raise UserError(_("Records were added to families from this import afterwards "
                               "(a new member or program); undoing would leave them without a "
@@ -764,25 +1119,24 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                          batch.counts, batch.status)
 
 
-def _reverse(s, changes: list[ImportChange], touched: set[str]) -> None:
+def _reverse(s, batch_id: str, changes: list[ImportChange], touched: set[str]) -> None:
     """Delete what the batch inserted and put back what it updated, newest first."""
     for entity in ("participation", "member", "household"):
+        model = _MODELS[entity]
+        table = model.__table__
         for c in changes:
             if c.entity != entity:
                 continue
-            model = _MODELS[entity]
             if c.op == "insert":
                 if entity == "member":
                     hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
                     if hid:
                         touched.add(hid)
-                table = model.__table__
                 s.connection().execute(delete(table).where(table.c.id == c.entity_id))
             else:
                 values = {k: (date.fromisoformat(v) if k in ("birth_date", "presence_date")
                               and isinstance(v, str) else v)
                           for k, v in (c.before or {}).items()}
-                table = model.__table__
                 s.connection().execute(update(table).where(table.c.id == c.entity_id)
                                        .values(**values, version=table.c.version + 1))
                 if entity == "household":
@@ -791,3 +1145,8 @@ def _reverse(s, changes: list[ImportChange], touched: set[str]) -> None:
                     hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
                     if hid:
                         touched.add(hid)
+        if entity == "member":
+            touched.update(s.scalars(select(Member.household_id).distinct().where(
+                Member.import_batch_id == batch_id)))
+        if entity in ("member", "household"):
+            s.connection().execute(delete(table).where(table.c.import_batch_id == batch_id))

@@ -8,7 +8,8 @@ Three steps, each cheap to call from the import wizard:
   two-row header and reading merged header cells;
 * :func:`iter_rows` – streams the data rows after the header as
   :class:`SourceRow`, skipping empty rows, repeated header rows, a column
-  numbering row ("1 2 3 …") and total rows at the bottom.
+  numbering row ("1 2 3 …") and total rows at the bottom;
+* :func:`open_sheet` – both from one parse of the file (the import uses it).
 
 Every problem of the file itself (empty, not a spreadsheet, protected with a
 password, no header) raises :class:`SpreadsheetError` with a message that
@@ -28,7 +29,9 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,7 +51,10 @@ __all__ = [
     "count_rows",
     "detect_header",
     "iter_rows",
+    "SheetReader",
+    "display_cells",
     "list_sheets",
+    "open_sheet",
 ]
 
 SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
@@ -130,8 +136,7 @@ class _SheetRow(SourceRow):
     def cells(self) -> tuple[str, ...]:
         cells = self.__dict__.get("_cells")
         if cells is None:
-            cells = ("",) * self._pad + tuple(
-                v if type(v) is str else display_text(v) for v in self._raw)
+            cells = display_cells(self._raw, self._pad)
             object.__setattr__(self, "_cells", cells)
         return cells
 
@@ -154,6 +159,9 @@ class _Sheet:
     col_offset: int          # column index of the first cell of each row list
     height: int              # number of rows counted from row 0, 0 when unknown
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    #: a fresh iterator over the rows from row 0 (a parsed workbook sheet is read
+    #: again from memory; None for CSV, which is opened again instead)
+    reread: Callable[[], Iterator[list[Any]]] | None = None
 
 
 def _name(path: Path) -> str:
@@ -296,7 +304,8 @@ def _load_sheet(path: Path, book: CalamineWorkbook, name: str) -> _Sheet:
         merged = []
     return _Sheet(name=name, rows=iter(sheet.iter_rows()),
                   col_offset=start[1] if start else 0,
-                  height=end[0] + 1 if end else 0, merged=list(merged))
+                  height=end[0] + 1 if end else 0, merged=list(merged),
+                  reread=lambda: iter(sheet.iter_rows()))
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -561,24 +570,31 @@ def detect_header(path: str | Path, sheet: str | None = None, *, scan_rows: int 
     """
     path = Path(path)
     with _workbook(path) as (book, names):
-        if sheet is not None:
-            candidates = [_resolve_sheet(path, names, sheet)]
+        return _detect(path, book, names, sheet, scan_rows)[0]
+
+
+def _detect(path: Path, book: CalamineWorkbook | None, names: list[str], sheet: str | None,
+            scan_rows: int) -> tuple[Header, _Sheet | None]:
+    """The header and the parsed sheet it was found on (None for a CSV)."""
+    if sheet is not None:
+        candidates = [_resolve_sheet(path, names, sheet)]
+    else:
+        candidates = names
+    for name in candidates:
+        loaded = None
+        if book is None:
+            with _csv_sheet(path) as csv_sheet:
+                header = _find_header(csv_sheet, scan_rows)
         else:
-            candidates = names
-        for name in candidates:
-            if book is None:
-                with _csv_sheet(path) as csv_sheet:
-                    header = _find_header(csv_sheet, scan_rows)
-            else:
-                try:
-                    loaded = _load_sheet(path, book, name)
-                except SpreadsheetError:
-                    if sheet is not None or len(candidates) == 1:
-                        raise
-                    continue  # a damaged or odd extra sheet; the data may be elsewhere
-                header = _find_header(loaded, scan_rows)
-            if header is not None:
-                return header
+            try:
+                loaded = _load_sheet(path, book, name)
+            except SpreadsheetError:
+                if sheet is not None or len(candidates) == 1:
+                    raise
+                continue  # a damaged or odd extra sheet; the data may be elsewhere
+            header = _find_header(loaded, scan_rows)
+        if header is not None:
+            return header, loaded
     fields = dict(name=_name(path), rows=scan_rows, nik=BY_KEY["nik"].header,
                   nama=BY_KEY["name"].header, known=_needed_columns())
     if sheet is not None:
@@ -618,34 +634,159 @@ def iter_rows(path: str | Path, header: Header, mapping: dict[int, str] | None =
     and ``cancel.raise_if_cancelled()`` may stop the iteration.
     """
     path = Path(path)
-    mapping = header.mapping if mapping is None else mapping
     with _open_sheet(path, header.sheet) as sheet:
+        keys, rows = _data_rows(sheet, header, mapping, progress=progress, cancel=cancel,
+                                on_skip=on_skip)
+        off = sheet.col_offset
+        for line, row, cells in rows:
+            yield _SheetRow(line, values=_values(keys, cells), raw=row, pad=off)
+
+
+def _values(keys: tuple[str, ...], cells: tuple[Any, ...]) -> dict[str, object]:
+    """The field → value dict of a data row: empty and blank cells are None."""
+    return {key: None if value == "" or (type(value) is str and value.isspace()) else value
+            for key, value in zip(keys, cells)}
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (type(value) is str and value.isspace())
+
+
+def _data_rows(sheet: _Sheet, header: Header, mapping: dict[int, str] | None, *,
+               progress: _Progress | None, cancel: _Cancel | None,
+               on_skip: Callable[[int, str], None] | None
+               ) -> tuple[tuple[str, ...], Iterator[tuple[int, list[Any], tuple[Any, ...]]]]:
+    """The data rows of ``sheet`` as :func:`iter_rows` chooses them.
+
+    Returns the field keys and an iterator of ``(line, raw row, cells)`` where
+    ``cells`` holds the raw value of each key in that order: ``None`` for a
+    cell outside the row, an empty or blank cell left as it is (the cell
+    readers of ``puskesos.core.normalize`` treat it as empty, :func:`_values`
+    makes it None).
+    """
+    rows = _RowFilter(sheet, header, mapping, progress, cancel, on_skip)
+    return rows.keys, rows.one_by_one()
+
+
+class _RowFilter:
+    """Chooses the data rows of a sheet (see :func:`iter_rows`), one by one or in blocks."""
+
+    BLOCK = 2000
+
+    def __init__(self, sheet: _Sheet, header: Header, mapping: dict[int, str] | None,
+                 progress: _Progress | None, cancel: _Cancel | None,
+                 on_skip: Callable[[int, str], None] | None) -> None:
+        mapping = header.mapping if mapping is None else mapping
         off = sheet.col_offset
         fields = [(column - off, key) for column, key in sorted(mapping.items())
                   if column >= off]
-        missing = [key for column, key in mapping.items() if column < off]
-        key_column, key_name = next(((c, k) for c, k in fields if k == "nik"),
-                                    next(((c, k) for c, k in fields if k == "name"),
-                                         (None, None)))
-        total = max(sheet.height - header.row - 1, 0)
+        missing = tuple(key for column, key in mapping.items() if column < off)
+        self.keys = tuple(key for _column, key in fields) + missing
+        self.key_column, self.key_name = next(
+            ((c, k) for c, k in fields if k == "nik"),
+            next(((c, k) for c, k in fields if k == "name"), (None, None)))
+        self.columns = [column for column, _key in fields]
+        keys = [key for _column, key in fields]
+        self.need = max(self.columns) + 1 if self.columns else 0
+        if len(self.columns) > 1:
+            self.pick = itemgetter(*self.columns)
+        elif self.columns:
+            only = self.columns[0]
+            self.pick = lambda row: (row[only],)
+        else:
+            self.pick = lambda row: ()
+        self.absent = (None,) * len(missing)
+        # the positions of NIK, name and No KK: a row with none of them may be a total row
+        self.identity = [keys.index(k) for k in ("nik", "name", "no_kk") if k in keys]
+        self.progress, self.cancel, self.on_skip = progress, cancel, on_skip
+        self.total = max(sheet.height - header.row - 1, 0)
+        self.rows = sheet.rows
         first = header.row + 1
-        done = 0
-        after_header = True   # a numbering row may follow the header (or a repeated one)
+        self.done = 0
+        self.after_header = True   # a numbering row may follow the header (or a repeated one)
         if progress is not None:
-            progress.report(0, total)
-        rows = sheet.rows
+            progress.report(0, self.total)
         for _skip in range(first):          # advance past the header rows
-            if next(rows, None) is None:
+            if next(self.rows, None) is None:
                 break
-        index = first - 1
+        self.index = first - 1
+
+    def _finish(self) -> None:
+        if self.progress is not None:
+            self.progress.report(self.done, max(self.total, self.done))
+
+    def one_by_one(self) -> Iterator[tuple[int, list[Any], tuple[Any, ...]]]:
+        yield from self._exact(self.rows)
+        self._finish()
+
+    def blocks(self) -> Iterator[list[tuple[int, list[Any], tuple[Any, ...]]]]:
+        """The same rows in lists of up to :attr:`BLOCK`.
+
+        A block whose rows are all plain data (a filled first cell that is
+        not a total word, a filled key cell that cannot be a repeated header,
+        every mapped column present) is taken as it is, with a few passes
+        over the whole block instead of the checks row by row; any other
+        block goes through those checks.
+        """
+        rows = self.rows
+        key_column, need = self.key_column, self.need
+        pick, absent = self.pick, self.absent
+        total_match = _TOTAL.match
+        lead_of = itemgetter(0)
+        while True:
+            block = list(islice(rows, self.BLOCK))
+            if not block:
+                break
+            plain = False
+            if not self.after_header and key_column is not None:
+                try:
+                    leads = list(map(lead_of, block))
+                    probes = list(map(itemgetter(key_column), block))
+                except IndexError:      # a short row (CSV)
+                    leads = probes = None
+                if (leads is not None and min(map(len, block)) >= need
+                        and set(map(type, leads)) == {str} and all(leads)
+                        and not any(map(str.isspace, leads))
+                        and not any(map(total_match, leads))
+                        and all(type(p) is not str or (p and not p[:1].isalpha()
+                                                       and not p.isspace())
+                                for p in probes)
+                        and all(p != "" for p in probes)):
+                    plain = True
+            if plain:
+                cells = list(map(pick, block))
+                if absent:
+                    cells = [c + absent for c in cells]
+                start = self.index + 2
+                n = len(block)
+                self.index += n
+                done = self.done
+                self.done = done + n
+                for mark in range((done // _PROGRESS_EVERY + 1) * _PROGRESS_EVERY,
+                                  done + n + 1, _PROGRESS_EVERY):
+                    if self.cancel is not None:
+                        self.cancel.raise_if_cancelled()
+                    if self.progress is not None:
+                        self.progress.report(mark, self.total)
+                yield list(zip(range(start, start + n), block, cells))
+            else:
+                yield list(self._exact(block))
+        self._finish()
+
+    def _exact(self, rows) -> Iterator[tuple[int, list[Any], tuple[Any, ...]]]:
+        key_column, key_name = self.key_column, self.key_name
+        columns, need, pick, absent = self.columns, self.need, self.pick, self.absent
+        identity, on_skip = self.identity, self.on_skip
+        progress, cancel, total = self.progress, self.cancel, self.total
+        total_match = _TOTAL.match
         for row in rows:
-            index += 1
-            done += 1
-            if done % _PROGRESS_EVERY == 0:
+            self.index += 1
+            self.done += 1
+            if self.done % _PROGRESS_EVERY == 0:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 if progress is not None:
-                    progress.report(done, total)
+                    progress.report(self.done, total)
             if not any(row):
                 continue                                   # empty ("" or 0 only)
             for lead in row:                               # the first filled cell
@@ -653,13 +794,13 @@ def iter_rows(path: str | Path, header: Header, mapping: dict[int, str] | None =
                     break
             else:
                 continue                                   # only spaces
-            line = index + 1
-            if type(lead) is str and _TOTAL.match(lead):
+            line = self.index + 1
+            if type(lead) is str and total_match(lead):
                 if on_skip is not None:
                     on_skip(line, "total")
                 continue
-            if after_header:
-                after_header = False
+            if self.after_header:
+                self.after_header = False
                 if (_is_column_numbers([display_text(v).strip() for v in row])
                         and (key_column is None
                              or (key_column < len(row) and row[key_column] != ""))):
@@ -667,32 +808,101 @@ def iter_rows(path: str | Path, header: Header, mapping: dict[int, str] | None =
                         on_skip(line, "numbers")
                     continue
             width = len(row)
-            values: dict[str, object] = {}
-            for column, key in fields:
-                value = row[column] if column < width else None
-                if value == "" or (type(value) is str and value.isspace()):
-                    value = None
-                values[key] = value
-            for key in missing:
-                values[key] = None
+            if width >= need:
+                cells = pick(row)
+            else:
+                cells = tuple(row[column] if column < width else None for column in columns)
+            if absent:
+                cells += absent
             if key_column is not None and key_column < width:
                 probe = row[key_column]
                 if (type(probe) is str and probe[:1].isalpha()
                         and match_header(probe) == key_name):
-                    after_header = True                    # the header repeated (printed pages)
+                    self.after_header = True               # the header repeated (printed pages)
                     if on_skip is not None:
                         on_skip(line, "header")
                     continue
-            if (values.get("nik") is None and values.get("name") is None
-                    and values.get("no_kk") is None
-                    and all(_is_number(v) for v in row
-                            if v != "" and not (type(v) is str and v.isspace()))):
-                if on_skip is not None:
-                    on_skip(line, "total")
-                continue
-            yield _SheetRow(line, values=values, raw=row, pad=off)
-        if progress is not None:
-            progress.report(done, max(total, done))
+            for i in identity:
+                value = cells[i]
+                if not (value is None or value == "" or (type(value) is str and value.isspace())):
+                    break
+            else:
+                if all(_is_number(v) for v in row
+                       if v != "" and not (type(v) is str and v.isspace())):
+                    if on_skip is not None:
+                        on_skip(line, "total")
+                    continue
+            yield line, row, cells
+
+
+class SheetReader:
+    """A spreadsheet opened and parsed once: its header and then its data rows.
+
+    Made by :func:`open_sheet`; the import reads the header and the rows from
+    the same parse (python-calamine has no lazy reader, so parsing a sheet
+    twice costs as much as the whole rest of a large import).
+    """
+
+    def __init__(self, path: Path, book: CalamineWorkbook | None, header: Header,
+                 sheet: _Sheet | None) -> None:
+        self.path = path
+        self.header = header
+        self._book = book
+        self._sheet = sheet
+        self.col_offset = sheet.col_offset if sheet is not None else 0
+
+    def data(self, mapping: dict[int, str] | None = None, *,
+             progress: _Progress | None = None, cancel: _Cancel | None = None,
+             on_skip: Callable[[int, str], None] | None = None
+             ) -> tuple[tuple[str, ...], Iterator[tuple[int, list[Any], tuple[Any, ...]]]]:
+        """(field keys, iterator of (line, raw row, cells)) as :func:`_data_rows` gives them.
+
+        The rows are those :func:`iter_rows` yields; ``cells`` has one raw value
+        per key (empty or blank cells as they are, not None).
+        """
+        keys, blocks = self.blocks(mapping, progress=progress, cancel=cancel, on_skip=on_skip)
+        return keys, (row for block in blocks for row in block)
+
+    def blocks(self, mapping: dict[int, str] | None = None, *,
+               progress: _Progress | None = None, cancel: _Cancel | None = None,
+               on_skip: Callable[[int, str], None] | None = None
+               ) -> tuple[tuple[str, ...], Iterator[list[tuple[int, list[Any], tuple[Any, ...]]]]]:
+        """Like :meth:`data`, the rows in lists of up to 2,000 (the import's unit)."""
+        mapping = self.header.mapping if mapping is None else mapping
+        if self._sheet is not None:
+            sheet = replace(self._sheet, rows=self._sheet.reread())
+            rows = _RowFilter(sheet, self.header, mapping, progress, cancel, on_skip)
+            return rows.keys, rows.blocks()
+        with _csv_sheet(self.path) as sheet:   # CSV: only the keys here
+            keys = _RowFilter(sheet, self.header, mapping, None, None, None).keys
+
+        def csv_blocks() -> Iterator[list[tuple[int, list[Any], tuple[Any, ...]]]]:
+            with _csv_sheet(self.path) as sheet:
+                yield from _RowFilter(sheet, self.header, mapping, progress, cancel,
+                                      on_skip).blocks()
+        return keys, csv_blocks()
+
+    def source_row(self, line: int, row: list[Any], cells: tuple[Any, ...],
+                   keys: tuple[str, ...]) -> SourceRow:
+        """The :class:`SourceRow` of a row from :meth:`data` (its display cells are
+        built only when read)."""
+        return _SheetRow(line, values=_values(keys, cells), raw=row, pad=self.col_offset)
+
+
+def display_cells(row: list[Any], pad: int = 0) -> tuple[str, ...]:
+    """A raw row as the text Excel shows, with ``pad`` empty cells before it."""
+    return ("",) * pad + tuple(v if type(v) is str else display_text(v) for v in row)
+
+
+@contextmanager
+def open_sheet(path: str | Path, sheet: str | None = None, *,
+               scan_rows: int = 30) -> Iterator[SheetReader]:
+    """Open the file, find the header like :func:`detect_header` and keep the parsed
+    sheet for reading its rows."""
+    path = Path(path)
+    with _workbook(path) as (book, names):
+        header, loaded = _detect(path, book, names, sheet, scan_rows)
+        yield SheetReader(path, book, header, loaded)
 
 
 # --- counting ---------------------------------------------------------------------------------
