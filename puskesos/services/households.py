@@ -122,6 +122,9 @@ class HouseholdFilter:
     program: str | None = None
     #: "gone": households with a member who died or moved; "no_head": without a head
     presence: str | None = None
+    #: status in the most recent verval cycle: in_cycle, pending, visited, proposal,
+    #: not_in_cycle
+    verval: str | None = None
     include_removed: bool = False
 
 
@@ -223,6 +226,25 @@ def raise_for_problems(problems: list[Problem], accept_warnings: str | None) -> 
             tuple(warnings))
 
 
+def _verval_condition(status: str):
+    """Households by their status in the most recent verval cycle."""
+    from ..models import VervalCycle, VervalEntry, VervalProposal
+    latest = (select(VervalCycle.id).where(VervalCycle.deleted_at.is_(None))
+              .order_by(VervalCycle.created_at.desc()).limit(1).scalar_subquery())
+    entries = select(VervalEntry.household_id).where(VervalEntry.cycle_id == latest,
+                                                     VervalEntry.deleted_at.is_(None))
+    if status == "pending":
+        entries = entries.where(VervalEntry.result.is_(None))
+    elif status == "visited":
+        entries = entries.where(VervalEntry.result.is_not(None))
+    elif status == "proposal":
+        entries = entries.where(VervalEntry.id.in_(select(VervalProposal.entry_id).where(
+            VervalProposal.status == "usulan")))
+    if status == "not_in_cycle":
+        return Household.id.not_in(entries)
+    return Household.id.in_(entries)
+
+
 def household_conditions(filter: HouseholdFilter) -> list:
     """The SQL conditions on :class:`Household` that select what ``filter`` selects.
 
@@ -254,6 +276,8 @@ def household_conditions(filter: HouseholdFilter) -> list:
             Member.relationship_code == codes.Relationship.KEPALA.value,
             Member.deleted_at.is_(None),
             Member.presence == codes.Presence.TINGGAL.value)))
+    if filter.verval:
+        conditions.append(_verval_condition(filter.verval))
     for word in filter.text.lower().split():
         digits = normalize_number(word)
         conditions.append(Household.search_text.like(f"%{digits or word}%"))

@@ -322,6 +322,40 @@ class VervalService:
                                     household_ids=[found[i] for i in wanted if i in found])
         return added, missing
 
+    @staticmethod
+    def identifiers_from_file(path) -> list[str]:
+        """Every No KK / NIK / ID DTSEN-like value in a prelist spreadsheet, in order.
+
+        The kabupaten's prelists come in every shape; rather than guess the
+        column, every cell that holds a 16-digit number (as text or as a
+        number Excel kept exactly) is taken.
+        """
+        from ..core.normalize import identifier_cell
+        from ..errors import UserError
+        try:
+            from python_calamine import CalamineWorkbook
+            book = CalamineWorkbook.from_path(str(path))
+            found: list[str] = []
+            for name in book.sheet_names:
+                for row in book.get_sheet_by_name(name).to_python(skip_empty_area=True):
+                    for cell in row:
+                        if cell in (None, ""):
+                            continue
+                        value, problem = identifier_cell(cell, "NIK")
+                        if value and not problem and len(value) == 16 \
+                                and value.isdigit() and value not in found:
+                            found.append(value)
+        except OSError as exc:
+            raise UserError(_("{path} cannot be read ({error}).").format(
+                path=path, error=exc.strerror or exc)) from None
+        except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+            raise UserError(_("{path} is not a spreadsheet the program can read ({error}). "
+                              "Save it as .xlsx and try again.").format(path=path,
+                                                                         error=exc)) from None
+        if not found:
+            raise UserError(_("{path} holds no No KK or NIK (16 digits).").format(path=path))
+        return found
+
     def remove_entry(self, *, actor: Actor, entry_id: str) -> None:
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
@@ -350,7 +384,7 @@ class VervalService:
 
     def entries(self, *, actor: Actor, cycle_id: str, rt: str | None = None,
                 rw: str | None = None, dusun: str | None = None,
-                pending_only: bool = False) -> list[EntryRow]:
+                pending_only: bool = False, entry_id: str | None = None) -> list[EntryRow]:
         """The cycle's households ordered by dusun, RW, RT and head name."""
         require(actor, Permission.VIEW_REGISTRY)
         show_nik = actor.can(Permission.VIEW_FULL_NIK)
@@ -359,8 +393,12 @@ class VervalService:
             head = (select(Member.household_id, func.min(Member.name).label("name"),
                            func.min(Member.nik).label("nik"))
                     .where(Member.relationship_code == codes.Relationship.KEPALA.value,
-                           Member.deleted_at.is_(None))
-                    .group_by(Member.household_id).subquery())
+                           Member.deleted_at.is_(None)))
+            if entry_id:  # one row: do not group the whole village's members
+                head = head.where(Member.household_id == select(
+                    VervalEntry.household_id).where(VervalEntry.id == entry_id)
+                    .scalar_subquery())
+            head = head.group_by(Member.household_id).subquery()
             query = (select(VervalEntry, Household, head.c.name, head.c.nik)
                      .join(Household, Household.id == VervalEntry.household_id)
                      .outerjoin(head, head.c.household_id == Household.id)
@@ -373,6 +411,8 @@ class VervalService:
                 query = query.where(Household.dusun == dusun)
             if pending_only:
                 query = query.where(VervalEntry.result.is_(None))
+            if entry_id:
+                query = query.where(VervalEntry.id == entry_id)
             query = query.order_by(Household.dusun, Household.rw, Household.rt, head.c.name,
                                    VervalEntry.seq)
             from ..core.identifiers import mask_nik
@@ -507,9 +547,8 @@ class VervalService:
         with self._db.read() as s:
             entry = self._get_entry(s, entry_id)
             cycle_id = entry.cycle_id
-        for row in self.entries(actor=actor, cycle_id=cycle_id):
-            if row.id == entry_id:
-                return row
+        for row in self.entries(actor=actor, cycle_id=cycle_id, entry_id=entry_id):
+            return row
         raise NotFound(_("That household is no longer in the cycle. Refresh the list."))
 
     # -- proposals ---------------------------------------------------------------

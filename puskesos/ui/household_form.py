@@ -28,6 +28,7 @@ from ..errors import Conflict, InvalidInput, UserError
 from ..i18n import _
 from ..services.households import HouseholdFilter, NeedsConfirmation
 from ..services.history import household_history
+from .jobs import show_error
 from .member_dialog import MemberDialog
 from .widgets import CodeCombo, format_date, message_label, show_message
 
@@ -328,6 +329,7 @@ class HouseholdDialog(QDialog):
             (_("Split family (pecah KK)…"), self.split_family, None),
             (_("Merge another household in…"), self.merge_in, None),
             (_("Remove (entered by mistake)…"), self.remove_member, None),
+            (_("Print SKTM…"), self.print_sktm, None),
         ]
         self.member_buttons = []
         column = QVBoxLayout()
@@ -586,6 +588,32 @@ class HouseholdDialog(QDialog):
         except UserError as exc:
             QMessageBox.warning(self, _("Puskesos"), exc.message)
             return False
+
+    def print_sktm(self, purpose: str | None = None) -> None:
+        """A numbered surat keterangan tidak mampu for the chosen member."""
+        row = self._selected_row()
+        if row is None:
+            QMessageBox.information(self, _("Print SKTM"), _("Choose a member in the list."))
+            return
+        if not self._saved_first():
+            return
+        member = self.members[row]
+        if purpose is None:
+            from PySide6.QtWidgets import QInputDialog
+            purpose, ok = QInputDialog.getText(
+                self, _("Print SKTM"), _("What is the letter for (keperluan)? e.g. "
+                                         "school fee relief, hospital treatment"))
+            if not ok:
+                return
+        try:
+            document = self.services.documents.sktm(actor=self.actor, member_id=member.id,
+                                                    purpose=purpose)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        from .pdf_preview import PdfPreview
+        self.preview = PdfPreview(document, self)
+        self.preview.open()
 
     def remove_member(self) -> None:
         row = self._selected_row()

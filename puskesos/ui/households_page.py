@@ -48,8 +48,13 @@ class HouseholdsPage(QWidget):
         self.presence.addItem(_("With a member who died or moved"), "gone")
         self.presence.addItem(_("Without a head of family"), "no_head")
         self.verval = QComboBox()
-        self.verval.addItem(_("Verval status: not available yet"), None)
-        self.verval.setEnabled(False)
+        self.verval.addItem(_("All verval statuses"), None)
+        self.verval.addItem(_("Verval: in the latest cycle"), "in_cycle")
+        self.verval.addItem(_("Verval: not visited yet"), "pending")
+        self.verval.addItem(_("Verval: visited"), "visited")
+        self.verval.addItem(_("Verval: correction waiting for approval"), "proposal")
+        self.verval.addItem(_("Verval: not in the latest cycle"), "not_in_cycle")
+        self.verval.setToolTip(_("Status in the most recent verval cycle"))
         self.count_label = QLabel()
         self.new_button = QPushButton(_("New household"))
         self.new_button.setToolTip("Ctrl+N")
@@ -113,7 +118,7 @@ class HouseholdsPage(QWidget):
         self._debounce.setInterval(120)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._filters_changed)
-        for combo in (self.rw, self.rt, self.desil, self.program, self.presence):
+        for combo in (self.rw, self.rt, self.desil, self.program, self.presence, self.verval):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.dusun.currentIndexChanged.connect(self._dusun_changed)
         QShortcut(QKeySequence.StandardKey.Find, self,
@@ -171,7 +176,8 @@ class HouseholdsPage(QWidget):
                                desil=tuple(int(d) for d in (self.desil.currentData() or "")
                                            .split(",") if d),
                                program=self.program.currentData(),
-                               presence=self.presence.currentData())
+                               presence=self.presence.currentData(),
+                               verval=self.verval.currentData())
 
     # ---------------------------------------------------------------- list
     def refresh(self) -> None:

@@ -26,7 +26,7 @@ def modules():
     """(key, title, available) for the navigation; unbuilt modules are shown disabled."""
     return (
         ("households", _("Households"), True),
-        ("verval", _("Verval"), False),
+        ("verval", _("Verval"), True),
         ("referrals", _("Referrals"), False),
         ("stickers", _("Stickers"), False),
         ("programs", _("Programs & targets"), False),
@@ -105,6 +105,9 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         key = item.data(Qt.ItemDataRole.UserRole)
+        if key == "verval" and key not in self.pages:
+            from .verval_page import VervalPage
+            self._add_page(key, VervalPage(self.services, self.actor, self.bus))
         if key == "settings" and key not in self.pages:
             from .settings_page import SettingsPage
             self._add_page(key, SettingsPage(self.services, self.actor, self.bus))

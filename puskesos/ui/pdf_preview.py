@@ -1,0 +1,123 @@
+"""Preview of a produced document (QtPdf), print through QPrinter, save as PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
+                               QPushButton, QVBoxLayout)
+
+from ..errors import UserError
+from ..i18n import _
+from ..services.documents import Document, save_file
+from .jobs import show_error
+
+#: the printer resolution: a fixed DPI so a page looks the same on every printer
+PRINT_DPI = 300
+
+
+class PdfPreview(QDialog):
+    def __init__(self, document: Document, parent=None, *, folder: str | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.folder = folder or str(Path.home())
+        self.saved_to: Path | None = None
+        self.printed = False
+        title = document.title + (f" — {document.letter_number}" if document.letter_number
+                                  else "")
+        self.setWindowTitle(title)
+        self.resize(900, 1000)
+        self._bytes = QByteArray(document.pdf)
+        self._buffer = QBuffer(self._bytes, self)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.pdf = QPdfDocument(self)
+        self.pdf.load(self._buffer)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.pdf)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        info = QLabel(_("{pages} pages · {title}").format(pages=document.pages,
+                                                          title=title))
+        info.setObjectName("previewInfo")
+        self.print_button = QPushButton(_("&Print…"))
+        self.save_button = QPushButton(_("&Save PDF…"))
+        self.print_button.clicked.connect(self.print_document)
+        self.save_button.clicked.connect(self.save_pdf)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        top = QHBoxLayout()
+        top.addWidget(info, 1)
+        top.addWidget(self.print_button)
+        top.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(buttons)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_document)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save_pdf)
+
+    def page_count(self) -> int:
+        return self.pdf.pageCount()
+
+    def save_pdf(self, path: str | None = None) -> Path | None:
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Save PDF"), str(Path(self.folder) / self.document.filename),
+                _("PDF files (*.pdf)"))
+        if not path:
+            return None
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        try:
+            save_file(Path(path), self.document.pdf)
+        except UserError as exc:
+            show_error(self, exc)
+            return None
+        self.saved_to = Path(path)
+        return self.saved_to
+
+    def make_printer(self) -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setResolution(PRINT_DPI)
+        printer.setDocName(self.document.title)
+        printer.setFullPage(True)
+        return printer
+
+    def print_document(self, printer: QPrinter | None = None) -> bool:
+        if printer is None:
+            printer = self.make_printer()
+            dialog = QPrintDialog(printer, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+        return self.print_to(printer)
+
+    def print_to(self, printer: QPrinter) -> bool:
+        """Draw every page at the printer's fixed resolution, scaled to the paper."""
+        painter = QPainter()
+        if not painter.begin(printer):
+            show_error(self, UserError(_("The printer could not be opened. Check that it is "
+                                         "switched on, or save the PDF and print it later.")))
+            return False
+        try:
+            first, last = 0, self.pdf.pageCount() - 1
+            if printer.fromPage() > 0:
+                first, last = printer.fromPage() - 1, min(last, printer.toPage() - 1)
+            target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+            options = QPdfDocumentRenderOptions()
+            for number in range(first, last + 1):
+                if number > first:
+                    printer.newPage()
+                size_pt = self.pdf.pagePointSize(number)
+                scale = printer.resolution() / 72.0
+                image = self.pdf.render(number, QSize(int(size_pt.width() * scale),
+                                                      int(size_pt.height() * scale)), options)
+                painter.drawImage(target, image)
+        finally:
+            painter.end()
+        self.printed = True
+        return True

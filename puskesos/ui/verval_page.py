@@ -1,0 +1,647 @@
+"""Verval: cycles, prefilled forms, visit results, approvals, musdes, berita acara."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+                               QRadioButton, QTableView, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ..core.codes import MusdesDecision, VervalMemberResult, VervalResult
+from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
+from ..core.permissions import Permission
+from ..errors import InvalidInput, UserError
+from ..i18n import _
+from ..services.households import HouseholdFilter
+from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attendee,
+                               Correction, MemberFinding)
+from .jobs import run_job, show_error
+from .pdf_preview import PdfPreview
+from .table_model import DtoTableModel
+from .widgets import CodeCombo, DateEdit, format_date, parse_date
+
+
+def _area(row) -> str:
+    return f"{row.dusun or '-'} · RW {row.rw or '-'} · RT {row.rt or '-'}"
+
+
+class NewCycleDialog(QDialog):
+    """Name, period, deadline and which households the cycle takes."""
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.setWindowTitle(_("New verval cycle"))
+        today = date.today()
+        half = 1 if today.month <= 6 else 2
+        self.name = QLineEdit(_("Verval DTSEN Semester {half} {year}").format(
+            half="I" if half == 1 else "II", year=today.year))
+        self.period = QLineEdit(f"{today.year}-S{half}")
+        self.deadline = DateEdit()
+        self.all = QRadioButton(_("All households of the village"))
+        self.target = QRadioButton(_("Households in desil 1–4 (aid target)"))
+        self.prelist = QRadioButton(_("A prelist: No KK, NIK or DTSEN ID, one per line"))
+        self.target.setChecked(True)
+        self.ids = QPlainTextEdit()
+        self.ids.setPlaceholderText(_("Paste the column from the kabupaten's spreadsheet, or "
+                                      "read it from a file."))
+        self.ids.setEnabled(False)
+        self.from_file = QPushButton(_("Read from a spreadsheet…"))
+        self.from_file.setEnabled(False)
+        self.from_file.clicked.connect(self._read_file)
+        self.prelist.toggled.connect(self.ids.setEnabled)
+        self.prelist.toggled.connect(self.from_file.setEnabled)
+        form = QFormLayout()
+        form.addRow(_("Name"), self.name)
+        form.addRow(_("Period"), self.period)
+        form.addRow(_("Deadline (dd-mm-yyyy)"), self.deadline)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(_("Households to verify")))
+        for widget in (self.all, self.target, self.prelist, self.ids, self.from_file):
+            layout.addWidget(widget)
+        layout.addWidget(buttons)
+        self.resize(560, 480)
+
+    def _read_file(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, _("Prelist"), str(Path.home()),
+                                               _("Spreadsheets (*.xlsx *.xls *.ods *.csv)"))
+        if path:
+            try:
+                found = self.services.verval.identifiers_from_file(Path(path))
+            except UserError as exc:
+                show_error(self, exc)
+                return
+            self.ids.setPlainText("\n".join(found))
+
+    def selection(self) -> tuple[str, list[str]]:
+        if self.all.isChecked():
+            return "all", []
+        if self.target.isChecked():
+            return "target", []
+        return "prelist", [line.strip() for line in self.ids.toPlainText().splitlines()
+                           if line.strip()]
+
+
+class ResultDialog(QDialog):
+    """What the officer found at the visit: result, members, corrections."""
+
+    def __init__(self, services, actor, entry, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.entry = services, actor, entry
+        self.household = services.households.get(actor=actor, household_id=entry.household_id)
+        self.setWindowTitle(_("Visit result — {name}").format(name=entry.head_name or "-"))
+        self.result = CodeCombo(VervalResult, required=False)
+        self.result.set_code(entry.result)
+        self.officer = QComboBox()
+        self.officer.addItem(_("(not filled in)"), None)
+        for o in services.officers.roster():
+            self.officer.addItem(o.name, o.id)
+        if entry.officer_id:
+            self.officer.setCurrentIndex(max(self.officer.findData(entry.officer_id), 0))
+        self.visited = DateEdit()
+        self.visited.setText(format_date(entry.visited_on or date.today()))
+        self.note = QLineEdit(entry.note or "")
+        form = QFormLayout()
+        form.addRow(_("Household"), QLabel(f"{entry.head_name or '-'} · {entry.no_kk or '-'} · "
+                                           f"{_area(entry)}"))
+        form.addRow(_("Result"), self.result)
+        form.addRow(_("Officer"), self.officer)
+        form.addRow(_("Visit date (dd-mm-yyyy)"), self.visited)
+        form.addRow(_("Note"), self.note)
+
+        self.members = [m for m in self.household.members if not m.removed
+                        and m.presence == "1"]
+        found = {f.member_id: f for f in services.verval.member_findings(entry.id)}
+        self.member_table = QTableWidget(0, 3)
+        self.member_table.setHorizontalHeaderLabels([_("Name"), _("NIK"), _("Found at the visit")])
+        self.member_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        for m in self.members:
+            finding = found.get(m.id)
+            self._member_row(m.name, m.nik or "", finding.result if finding else "1", m.id)
+        for f in found.values():
+            if f.member_id is None:
+                self._member_row(f.name or "", f.nik or "", f.result, None)
+        add_member = QPushButton(_("Add a new member"))
+        add_member.clicked.connect(lambda: self._member_row("", "", "5", None))
+
+        self.corrections = QTableWidget(0, 3)
+        self.corrections.setHorizontalHeaderLabels([_("For"), _("Field"), _("Correct value")])
+        self.corrections.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch)
+        add_correction = QPushButton(_("Add a correction"))
+        add_correction.clicked.connect(lambda: self.add_correction())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(_("Members")))
+        layout.addWidget(self.member_table)
+        layout.addWidget(add_member, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(QLabel(_("Corrections (the coordinator approves them before the "
+                                  "registry changes)")))
+        layout.addWidget(self.corrections)
+        layout.addWidget(add_correction, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(buttons)
+        self.resize(820, 680)
+
+    def _member_row(self, name: str, nik: str, result: str, member_id: str | None) -> None:
+        row = self.member_table.rowCount()
+        self.member_table.insertRow(row)
+        name_item = QTableWidgetItem(name)
+        name_item.setData(Qt.ItemDataRole.UserRole, member_id)
+        nik_item = QTableWidgetItem(nik)
+        if member_id is not None:
+            for item in (name_item, nik_item):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.member_table.setItem(row, 0, name_item)
+        self.member_table.setItem(row, 1, nik_item)
+        combo = CodeCombo(VervalMemberResult, required=True)
+        combo.set_code(result)
+        self.member_table.setCellWidget(row, 2, combo)
+
+    def add_correction(self, target: str | None = None, field: str | None = None,
+                       value: str = "") -> None:
+        row = self.corrections.rowCount()
+        self.corrections.insertRow(row)
+        who = QComboBox()
+        who.addItem(_("Household"), ("household", self.household.id))
+        for m in self.members:
+            who.addItem(m.name, ("member", m.id))
+        what = QComboBox()
+
+        def fill_fields() -> None:
+            kind = who.currentData()[0]
+            names = CORRECTABLE_HOUSEHOLD if kind == "household" else CORRECTABLE_MEMBER
+            labels = HOUSEHOLD_LABELS if kind == "household" else MEMBER_LABELS
+            what.clear()
+            for name in names:
+                what.addItem(_(labels.get(name, name)), name)
+
+        who.currentIndexChanged.connect(fill_fields)
+        fill_fields()
+        if target:
+            who.setCurrentIndex(max(0, next((i for i in range(who.count())
+                                             if who.itemData(i)[1] == target), 0)))
+        if field:
+            what.setCurrentIndex(max(what.findData(field), 0))
+        self.corrections.setCellWidget(row, 0, who)
+        self.corrections.setCellWidget(row, 1, what)
+        self.corrections.setItem(row, 2, QTableWidgetItem(value))
+
+    def findings(self) -> list[MemberFinding]:
+        out = []
+        for row in range(self.member_table.rowCount()):
+            name_item = self.member_table.item(row, 0)
+            member_id = name_item.data(Qt.ItemDataRole.UserRole)
+            result = self.member_table.cellWidget(row, 2).code()
+            nik_item = self.member_table.item(row, 1)
+            out.append(MemberFinding(result, member_id, name_item.text(),
+                                     nik_item.text() if nik_item else None))
+        return out
+
+    def correction_list(self) -> list[Correction]:
+        out = []
+        for row in range(self.corrections.rowCount()):
+            kind, target_id = self.corrections.cellWidget(row, 0).currentData()
+            field = self.corrections.cellWidget(row, 1).currentData()
+            item = self.corrections.item(row, 2)
+            value = item.text().strip() if item else ""
+            if value:
+                out.append(Correction(kind, target_id, field, value))
+        return out
+
+    def save(self) -> None:
+        try:
+            visited = parse_date(self.visited.text())
+        except ValueError:
+            show_error(self, InvalidInput(_("Write the visit date as dd-mm-yyyy.")))
+            return
+        try:
+            self.services.verval.record_result(
+                actor=self.actor, entry_id=self.entry.id, result=self.result.code() or "",
+                officer_id=self.officer.currentData(), visited_on=visited,
+                note=self.note.text(), members=self.findings(),
+                corrections=self.correction_list(), expected_version=self.entry.version)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+
+class ProposalsDialog(QDialog):
+    """Corrections waiting for the coordinator: approve or reject."""
+
+    def __init__(self, services, actor, cycle_id: str, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.cycle_id = services, actor, cycle_id
+        self.setWindowTitle(_("Proposed corrections"))
+        self.model = DtoTableModel([
+            (_("Head of family"), lambda p: p.head_name or ""),
+            (_("For"), lambda p: p.target_name), (_("Field"), lambda p: p.field_label),
+            (_("Stored value"), lambda p: p.old_value or "-"),
+            (_("Proposed value"), lambda p: p.new_value or "-"),
+            (_("Proposed by"), lambda p: p.proposed_by)])
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.approve = QPushButton(_("&Approve"))
+        self.reject_button = QPushButton(_("&Reject"))
+        self.approve.clicked.connect(lambda: self.decide(True))
+        self.reject_button.clicked.connect(lambda: self.decide(False))
+        allowed = actor.can(Permission.APPROVE)
+        for b in (self.approve, self.reject_button):
+            b.setEnabled(allowed)
+        self.notice = notice = QLabel("" if allowed else _(
+            "Only the Puskesos coordinator may approve corrections."))
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(notice, 1)
+        row.addWidget(self.approve)
+        row.addWidget(self.reject_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        layout.addWidget(close)
+        self.resize(900, 480)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_rows(self.services.verval.proposals(cycle_id=self.cycle_id))
+
+    def decide(self, approve: bool) -> None:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        for row in rows:
+            proposal = self.model.row_at(row)
+            try:
+                self.services.verval.decide_proposal(actor=self.actor, proposal_id=proposal.id,
+                                                     approve=approve)
+            except UserError as exc:
+                show_error(self, exc)
+                break
+        self.refresh()
+
+
+class MusdesDialog(QDialog):
+    """Date, place, attendees and the decision per household."""
+
+    def __init__(self, services, actor, cycle_id: str, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.cycle_id = services, actor, cycle_id
+        self.setWindowTitle(_("Musdes (village deliberation)"))
+        existing = services.verval.musdes(cycle_id)
+        village = services.settings.village()
+        self.held_on = DateEdit()
+        self.held_on.setText(format_date(existing.held_on if existing else date.today()))
+        self.place = QLineEdit(existing.place if existing else f"Balai Desa {village.desa}")
+        self.agenda = QLineEdit(existing.agenda or "" if existing else "")
+        self.notulen = QLineEdit(existing.notulen or "" if existing else "")
+        self.ketua_bpd = QLineEdit(existing.ketua_bpd or "" if existing else "")
+        form = QFormLayout()
+        form.addRow(_("Date (dd-mm-yyyy)"), self.held_on)
+        form.addRow(_("Place"), self.place)
+        form.addRow(_("Agenda"), self.agenda)
+        form.addRow(_("Minutes taker (notulen)"), self.notulen)
+        form.addRow(_("Head of the BPD"), self.ketua_bpd)
+        present = {a.name for a in existing.attendees} if existing else set()
+        self.roster = QListWidget()
+        from ..core.codes import OfficerRole
+        people = [(village.kepala_desa, "Kepala Desa", None)] if village.kepala_desa else []
+        people += [(o.name, OfficerRole.label_of(o.role), o.id)
+                   for o in services.officers.roster()]
+        for name, position, officer_id in people:
+            item = QListWidgetItem(f"{name} — {position}")
+            item.setData(Qt.ItemDataRole.UserRole, Attendee(name, position, officer_id))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if (name in present or not existing)
+                               else Qt.CheckState.Unchecked)
+            self.roster.addItem(item)
+        known = {p[0] for p in people}
+        self.others = QPlainTextEdit("\n".join(
+            f"{a.name}; {a.position or ''}".rstrip("; ") for a in (existing.attendees
+                                                                    if existing else ())
+            if a.name not in known))
+        self.others.setPlaceholderText(_("Other attendees, one per line: NAME; position"))
+        self.decisions = QTableWidget(0, 4)
+        self.decisions.setHorizontalHeaderLabels([_("Household"), _("Result"), _("Decision"),
+                                                  _("Reason / note")])
+        self.decisions.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.entries = services.verval.entries(actor=actor, cycle_id=cycle_id)
+        for entry in self.entries:
+            row = self.decisions.rowCount()
+            self.decisions.insertRow(row)
+            self.decisions.setItem(row, 0, QTableWidgetItem(
+                f"{entry.head_name or '-'} ({_area(entry)})"))
+            self.decisions.setItem(row, 1, QTableWidgetItem(
+                VervalResult.label_of(entry.result) if entry.result else _("not visited")))
+            for col in (0, 1):
+                item = self.decisions.item(row, col)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            combo = CodeCombo(MusdesDecision)
+            combo.set_code(entry.decision)
+            self.decisions.setCellWidget(row, 2, combo)
+            self.decisions.setItem(row, 3, QTableWidgetItem(entry.decision_note or ""))
+        suggest = QPushButton(_("Fill in the suggested decisions"))
+        suggest.clicked.connect(self.fill_suggested)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        people_row = QHBoxLayout()
+        people_row.addWidget(self.roster)
+        people_row.addWidget(self.others)
+        layout.addWidget(QLabel(_("Attendees")))
+        layout.addLayout(people_row)
+        head = QHBoxLayout()
+        head.addWidget(QLabel(_("Decisions")), 1)
+        head.addWidget(suggest)
+        layout.addLayout(head)
+        layout.addWidget(self.decisions, 1)
+        layout.addWidget(buttons)
+        self.resize(940, 760)
+
+    def fill_suggested(self) -> None:
+        from ..services.verval import SUGGESTED_DECISION
+        for row, entry in enumerate(self.entries):
+            combo = self.decisions.cellWidget(row, 2)
+            if combo.code() is None and entry.result in SUGGESTED_DECISION:
+                combo.set_code(SUGGESTED_DECISION[entry.result])
+                if SUGGESTED_DECISION[entry.result] == MusdesDecision.HAPUS.value \
+                        and not self.decisions.item(row, 3).text():
+                    self.decisions.item(row, 3).setText(VervalResult.label_of(entry.result))
+
+    def attendees(self) -> list[Attendee]:
+        people = [self.roster.item(i).data(Qt.ItemDataRole.UserRole)
+                  for i in range(self.roster.count())
+                  if self.roster.item(i).checkState() == Qt.CheckState.Checked]
+        for line in self.others.toPlainText().splitlines():
+            name, _sep, position = line.partition(";")
+            if name.strip():
+                people.append(Attendee(name.strip().upper(), position.strip() or None))
+        return people
+
+    def save(self) -> None:
+        try:
+            held_on = parse_date(self.held_on.text())
+        except ValueError:
+            show_error(self, InvalidInput(_("Write the date as dd-mm-yyyy.")))
+            return
+        verval = self.services.verval
+        try:
+            verval.save_musdes(actor=self.actor, cycle_id=self.cycle_id, held_on=held_on,
+                               place=self.place.text(), attendees=self.attendees(),
+                               agenda=self.agenda.text(), notulen=self.notulen.text(),
+                               ketua_bpd=self.ketua_bpd.text())
+            for row, entry in enumerate(self.entries):
+                decision = self.decisions.cellWidget(row, 2).code()
+                note = self.decisions.item(row, 3).text().strip()
+                if decision != entry.decision or note != (entry.decision_note or ""):
+                    verval.decide(actor=self.actor, entry_id=entry.id, decision=decision,
+                                  note=note)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+
+class VervalPage(QWidget):
+    def __init__(self, services, actor, bus, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.bus = services, actor, bus
+        self.previews: list[PdfPreview] = []
+        self.job = None
+        self.cycle_box = QComboBox()
+        self.cycle_box.currentIndexChanged.connect(lambda _i: self.refresh_entries())
+        new_cycle = QPushButton(_("&New cycle…"))
+        new_cycle.clicked.connect(self.new_cycle)
+        self.progress = QProgressBar()
+        self.progress.setFormat(_("%v of %m households visited"))
+        self.rt = QComboBox()
+        self.rt.currentIndexChanged.connect(lambda _i: self.refresh_entries(keep_areas=True))
+        self.pending = QCheckBox(_("Not visited yet only"))
+        self.pending.toggled.connect(lambda _c: self.refresh_entries(keep_areas=True))
+        self.model = DtoTableModel([
+            (_("No"), lambda r: r.seq), (_("Head of family"), lambda r: r.head_name or ""),
+            (_("No KK"), lambda r: r.no_kk or ""), (_("Dusun"), lambda r: r.dusun or ""),
+            (_("RW"), lambda r: r.rw or ""), (_("RT"), lambda r: r.rt or ""),
+            (_("Result"), lambda r: VervalResult.label_of(r.result) if r.result else "—"),
+            (_("Decision"), lambda r: MusdesDecision.label_of(r.decision)
+             if r.decision else "—")])
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.doubleClicked.connect(lambda _i: self.record_result())
+        self.buttons = {}
+        actions = [("record", _("&Record result…"), self.record_result),
+                   ("forms", _("Print &forms…"), self.print_forms),
+                   ("proposals", _("&Corrections…"), self.show_proposals),
+                   ("musdes", _("&Musdes…"), self.edit_musdes),
+                   ("berita_acara", _("Print &berita acara…"), self.print_berita_acara),
+                   ("export", _("&Export results…"), self.export_results)]
+        action_row = QHBoxLayout()
+        for key, text, slot in actions:
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            action_row.addWidget(button)
+        action_row.addStretch(1)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.record_result)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_forms)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Cycle")))
+        top.addWidget(self.cycle_box, 1)
+        top.addWidget(new_cycle)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(_("Area")))
+        filters.addWidget(self.rt)
+        filters.addWidget(self.pending)
+        filters.addWidget(self.progress, 1)
+        self.empty = QLabel(_("No verval cycle yet. Press \"New cycle…\" to choose the "
+                              "households to verify."))
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(action_row)
+        self.refresh_cycles()
+
+    # -- state -------------------------------------------------------------------
+
+    def cycle_id(self) -> str | None:
+        return self.cycle_box.currentData()
+
+    def refresh_cycles(self, select: str | None = None) -> None:
+        current = select or self.cycle_id()
+        self.cycle_box.blockSignals(True)
+        self.cycle_box.clear()
+        for c in self.services.verval.cycles():
+            self.cycle_box.addItem(f"{c.name} ({c.period})", c.id)
+        if current:
+            self.cycle_box.setCurrentIndex(max(self.cycle_box.findData(current), 0))
+        self.cycle_box.blockSignals(False)
+        self.refresh_entries()
+
+    def refresh_entries(self, keep_areas: bool = False) -> None:
+        cycle_id = self.cycle_id()
+        has_cycle = cycle_id is not None
+        self.empty.setVisible(not has_cycle)
+        for button in self.buttons.values():
+            button.setEnabled(has_cycle)
+        if not has_cycle:
+            self.model.set_rows([])
+            return
+        areas = self.services.verval.progress(cycle_id=cycle_id)
+        if not keep_areas:
+            self.rt.blockSignals(True)
+            self.rt.clear()
+            self.rt.addItem(_("All areas"), None)
+            for a in areas:
+                self.rt.addItem(_("{dusun} · RW {rw} · RT {rt} — {done}/{total} done").format(
+                    dusun=a.dusun or "-", rw=a.rw or "-", rt=a.rt or "-", done=a.done,
+                    total=a.total), (a.dusun, a.rw, a.rt))
+            self.rt.blockSignals(False)
+        total = sum(a.total for a in areas)
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(sum(a.done for a in areas))
+        area = self.rt.currentData()
+        rows = self.services.verval.entries(
+            actor=self.actor, cycle_id=cycle_id, dusun=area[0] if area else None,
+            rw=area[1] if area else None, rt=area[2] if area else None,
+            pending_only=self.pending.isChecked())
+        self.model.set_rows(rows)
+        count = len(self.services.verval.proposals(cycle_id=cycle_id))
+        self.buttons["proposals"].setText(_("&Corrections ({n})…").format(n=count))
+
+    def selected(self):
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    # -- actions -------------------------------------------------------------------
+
+    def new_cycle(self) -> NewCycleDialog:
+        dialog = NewCycleDialog(self.services, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return dialog
+        verval = self.services.verval
+        try:
+            cycle = verval.create_cycle(actor=self.actor, name=dialog.name.text(),
+                                        period=dialog.period.text(),
+                                        deadline=parse_date(dialog.deadline.text()))
+            kind, ids = dialog.selection()
+            missing: list[str] = []
+            if kind == "prelist":
+                added, missing = verval.add_prelist(actor=self.actor, cycle_id=cycle.id,
+                                                    identifiers=ids)
+            else:
+                added = verval.add_households(
+                    actor=self.actor, cycle_id=cycle.id,
+                    filter=HouseholdFilter(desil=(1, 2, 3, 4)) if kind == "target"
+                    else HouseholdFilter())
+        except ValueError:
+            show_error(self, InvalidInput(_("Write the deadline as dd-mm-yyyy.")))
+            return dialog
+        except UserError as exc:
+            show_error(self, exc)
+            return dialog
+        self.refresh_cycles(select=cycle.id)
+        message = _("{n} households are in the cycle.").format(n=added)
+        if missing:
+            message += "\n" + _("Not found in the registry ({n}): {ids}").format(
+                n=len(missing), ids=", ".join(missing[:20]) + (" …" if len(missing) > 20
+                                                               else ""))
+        QMessageBox.information(self, _("New verval cycle"), message)
+        return dialog
+
+    def record_result(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            QMessageBox.information(self, _("Verval"), _("Choose a household in the list."))
+            return
+        dialog = ResultDialog(self.services, self.actor, entry, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh_entries(keep_areas=False)
+
+    def show_proposals(self) -> None:
+        ProposalsDialog(self.services, self.actor, self.cycle_id(), self).exec()
+        self.refresh_entries(keep_areas=True)
+        self.bus.changed("household", [])
+
+    def edit_musdes(self) -> None:
+        dialog = MusdesDialog(self.services, self.actor, self.cycle_id(), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh_entries(keep_areas=True)
+
+    def _preview(self, document) -> None:
+        preview = PdfPreview(document, self)
+        self.previews.append(preview)
+        preview.finished.connect(lambda _r: self.previews.remove(preview))
+        preview.open()
+
+    def print_forms(self) -> None:
+        area = self.rt.currentData()
+        cycle_id = self.cycle_id()
+        if cycle_id is None:
+            return
+        entry_ids = None
+        if self.pending.isChecked():
+            entry_ids = [self.model.row_at(i).id for i in range(self.model.rowCount())]
+
+        def work(progress, cancel):
+            return self.services.documents.verval_forms(
+                actor=self.actor, cycle_id=cycle_id, dusun=area[0] if area else None,
+                rw=area[1] if area else None, rt=area[2] if area else None,
+                entry_ids=entry_ids, progress=progress, cancel=cancel)
+
+        self.job = run_job(self, _("Printing the verval forms"), work, self._preview)
+
+    def print_berita_acara(self) -> None:
+        cycle_id = self.cycle_id()
+        try:
+            document = self.services.documents.berita_acara(actor=self.actor,
+                                                            cycle_id=cycle_id)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self._preview(document)
+
+    def export_results(self, path: str | None = None) -> None:
+        from ..services.verval_export import export_results
+        cycle = self.services.verval.cycle(self.cycle_id())
+        if not path:
+            path, _f = QFileDialog.getSaveFileName(
+                self, _("Export results"),
+                str(Path.home() / f"hasil-verval-{cycle.period}.xlsx"),
+                _("Excel workbooks (*.xlsx)"))
+        if not path:
+            return
+        try:
+            count = export_results(self.services, actor=self.actor, cycle_id=cycle.id,
+                                   path=Path(path))
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        QMessageBox.information(self, _("Export results"), _(
+            "{n} households written to {path}.").format(n=count, path=path))

@@ -1,0 +1,164 @@
+"""The verval module in the real window: from a new cycle to the berita acara."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from puskesos.services import Actor
+from puskesos.services.households import HouseholdFilter
+from puskesos.ui.bus import ChangeBus
+from puskesos.ui.household_form import HouseholdDialog
+from puskesos.ui.main_window import MainWindow
+from puskesos.ui.verval_page import (MusdesDialog, NewCycleDialog, ProposalsDialog,
+                                     ResultDialog)
+from tests.printing.pdfcheck import pages_text
+from tests.ui.conftest import answer_modals
+
+KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
+OPERATOR = Actor("operator", "operator", "Bagus Prasetyo")
+
+
+@pytest.fixture
+def window(qtbot, village):
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_module("verval")
+    return win
+
+
+def close_previews(page):
+    for preview in list(page.previews):
+        preview.reject()
+
+
+def test_from_new_cycle_to_berita_acara(qtbot, window, village):
+    page = window.pages["verval"]
+    assert page.cycle_box.count() == 1  # the demo cycle
+
+    def fill_cycle(dialog: NewCycleDialog):
+        dialog.name.setText("Verval Uji Coba")
+        dialog.period.setText("2026-U1")
+        dialog.deadline.setText("31-12-2026")
+        dialog.all.setChecked(True)
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    def read_summary(box: QMessageBox):
+        assert "keluarga" in box.text()
+        box.accept()
+
+    answer_modals(fill_cycle, read_summary)
+    page.new_cycle()
+    assert page.cycle_box.currentText() == "Verval Uji Coba (2026-U1)"
+    households = village.households.counts(actor=OPERATOR).households
+    assert page.model.rowCount() == households
+    assert page.progress.value() == 0
+
+    # record a visit with a correction of the address
+    page.table.selectRow(0)
+    entry = page.selected()
+
+    def fill_result(dialog: ResultDialog):
+        dialog.result.set_code("2")
+        dialog.add_correction(dialog.household.id, "address", "JL. BARU 9")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    answer_modals(fill_result)
+    page.record_result()
+    assert page.progress.value() == 1
+    assert "(1)" in page.buttons["proposals"].text()
+
+    def approve(dialog: ProposalsDialog):
+        dialog.table.selectAll()
+        dialog.approve.click()
+        assert dialog.model.rowCount() == 0
+        dialog.reject()
+
+    answer_modals(approve)
+    page.show_proposals()
+    stored = village.households.get(actor=OPERATOR, household_id=entry.household_id)
+    assert stored.data.address == "JL. BARU 9"
+
+    # forms of one area, in the preview
+    page.rt.setCurrentIndex(1)
+    area_rows = page.model.rowCount()
+    page.print_forms()
+    qtbot.waitUntil(lambda: bool(page.previews), timeout=60000)
+    preview = page.previews[0]
+    assert preview.page_count() == preview.document.pages >= area_rows
+    texts = pages_text(preview.document.pdf)
+    assert sum("FORMULIR VERIFIKASI" in t for t in texts) == area_rows
+    close_previews(page)
+
+    def hold_musdes(dialog: MusdesDialog):
+        dialog.place.setText("Balai Desa Jlodro")
+        dialog.others.setPlainText("KASMIRAN; Ketua RT 001")
+        dialog.fill_suggested()
+        for box in dialog.findChildren(QDialogButtonBox):
+            button = box.button(QDialogButtonBox.StandardButton.Save)
+            if button:
+                button.click()
+
+    answer_modals(hold_musdes)
+    page.edit_musdes()
+    musdes = village.verval.musdes(page.cycle_id())
+    assert musdes.place == "Balai Desa Jlodro"
+    assert any(a.name == "KASMIRAN" for a in musdes.attendees)
+
+    page.print_berita_acara()
+    preview = page.previews[0]
+    number = preview.document.letter_number
+    assert re.match(r"460/\d{3}/35\.23\.01\.2001/", number)
+    assert number in preview.windowTitle()
+    text = pages_text(preview.document.pdf)
+    assert number in text[0] and "KASMIRAN" in text[-1]
+    close_previews(page)
+
+    # the household list filters by verval status of the latest cycle
+    window.show_module("households")
+    households_page = window.households
+    index = households_page.verval.findData("visited")
+    households_page.verval.setCurrentIndex(index)
+    households_page.refresh()
+    rows, total = village.households.search(actor=OPERATOR,
+                                            filter=HouseholdFilter(verval="visited"))
+    assert total == 1 and rows[0].id == entry.household_id
+    assert households_page.model.rowCount() == 1
+
+
+def test_operator_cannot_approve_and_empty_area_gives_a_message(qtbot, village):
+    win = MainWindow(village, OPERATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_module("verval")
+    page = win.pages["verval"]
+
+    def look(dialog: ProposalsDialog):
+        assert not dialog.approve.isEnabled()
+        assert "koordinator" in dialog.notice.text()
+        dialog.reject()
+
+    answer_modals(look)
+    page.show_proposals()
+
+
+def test_sktm_from_the_household_form(qtbot, village):
+    rows, _total = village.households.search(actor=OPERATOR, limit=50)
+    row = next(r for r in rows if r.head_name)
+    form = HouseholdDialog(village, OPERATOR, ChangeBus(), row.id)
+    form.show()
+    try:
+        form.tabs.setCurrentIndex(1)
+        form.members_view.selectRow(0)
+        form.print_sktm(purpose="keringanan biaya sekolah")
+        document = form.preview.document
+        assert document.letter_number.startswith("460/")
+        text = pages_text(document.pdf)[0]
+        assert form.members[0].name in text and "keringanan biaya sekolah" in text
+        form.preview.reject()
+    finally:
+        form._saved_state = form._state()
+        form.close()
