@@ -33,6 +33,22 @@ def _save(widget, name: str, suffix: str) -> None:
     print(f"  {path.relative_to(ROOT)}")
 
 
+def _pdf_pages(services, actor) -> None:
+    """The first page of a verval form and of a berita acara, as printed (pdftoppm)."""
+    import subprocess
+    docs = services.documents
+    forms = docs.verval_forms(actor=actor, rt="1")
+    minutes = docs.berita_acara(actor=actor)
+    for name, document, page in (("page-verval-form", forms, 1),
+                                 ("page-berita-acara", minutes, 1),
+                                 ("page-berita-acara-bnba", minutes, 2)):
+        source = Path(tempfile.mkdtemp()) / "doc.pdf"
+        source.write_bytes(document.pdf)
+        subprocess.run(["pdftoppm", "-r", "80", "-f", str(page), "-l", str(page), "-png",
+                        "-singlefile", str(source), str(OUT / name)], check=True)
+        print(f"  docs/screenshots/{name}.png")
+
+
 def main(argv: list[str]) -> None:
     suffix = argv[argv.index("--suffix") + 1] if "--suffix" in argv else ""
     app = QApplication.instance() or QApplication([])
@@ -64,6 +80,21 @@ def main(argv: list[str]) -> None:
         form.tabs.setCurrentIndex(3)
         _save(form, "household-history", suffix)
         form.close()
+        window.show_module("verval")
+        _save(window, "verval", suffix)
+        verval = window.pages["verval"]
+        verval.table.selectRow(0)
+        from puskesos.ui.verval_page import MusdesDialog, ResultDialog
+        dialog = ResultDialog(services, user.actor, verval.selected(), window)
+        dialog.show()
+        _save(dialog, "verval-result", suffix)
+        dialog.close()
+        dialog = MusdesDialog(services, user.actor, verval.cycle_id(), window)
+        dialog.show()
+        _save(dialog, "verval-musdes", suffix)
+        dialog.close()
+        if not suffix:
+            _pdf_pages(services, user.actor)
         window.show_module("settings")
         _save(window, "settings", suffix)
         window.close()

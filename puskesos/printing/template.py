@@ -269,8 +269,8 @@ def preflight(template: Template, context: dict[str, Any], *,
     reported = set()
     for where, text, scope in template.texts():
         for bad in text.bad:
-            problems.append(PrintProblem(where, _("{token} is not a placeholder; write "
-                                                  "{{{{name}}}} or {{{{desa.nama}}}}.")
+            problems.append(PrintProblem(where, _("{token} is not a placeholder; write it like "
+                                                  "{{{{desa.nama}}}}.")
                                          .format(token=bad)))
         for key in text.keys:
             known = page_keys | row_keys if scope == "row" else page_keys

@@ -16,6 +16,7 @@ from ..errors import UserError
 from ..i18n import _
 from ..services.documents import Document, save_file
 from .jobs import show_error
+from .widgets import dialog_buttons
 
 #: the printer resolution: a fixed DPI so a page looks the same on every printer
 PRINT_DPI = 300
@@ -48,7 +49,7 @@ class PdfPreview(QDialog):
         self.save_button = QPushButton(_("&Save PDF…"))
         self.print_button.clicked.connect(self.print_document)
         self.save_button.clicked.connect(self.save_pdf)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons = dialog_buttons(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         top = QHBoxLayout()
         top.addWidget(info, 1)

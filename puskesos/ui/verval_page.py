@@ -25,7 +25,7 @@ from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attend
 from .jobs import run_job, show_error
 from .pdf_preview import PdfPreview
 from .table_model import DtoTableModel
-from .widgets import CodeCombo, DateEdit, format_date, parse_date
+from .widgets import CodeCombo, DateEdit, dialog_buttons, format_date, parse_date
 
 
 def _area(row) -> str:
@@ -62,8 +62,8 @@ class NewCycleDialog(QDialog):
         form.addRow(_("Name"), self.name)
         form.addRow(_("Period"), self.period)
         form.addRow(_("Deadline (dd-mm-yyyy)"), self.deadline)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = dialog_buttons(QDialogButtonBox.StandardButton.Ok,
+                                 QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -126,8 +126,11 @@ class ResultDialog(QDialog):
         found = {f.member_id: f for f in services.verval.member_findings(entry.id)}
         self.member_table = QTableWidget(0, 3)
         self.member_table.setHorizontalHeaderLabels([_("Name"), _("NIK"), _("Found at the visit")])
-        self.member_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch)
+        header = self.member_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        self.member_table.setColumnWidth(2, 250)
         for m in self.members:
             finding = found.get(m.id)
             self._member_row(m.name, m.nik or "", finding.result if finding else "1", m.id)
@@ -141,10 +144,12 @@ class ResultDialog(QDialog):
         self.corrections.setHorizontalHeaderLabels([_("For"), _("Field"), _("Correct value")])
         self.corrections.horizontalHeader().setSectionResizeMode(
             2, QHeaderView.ResizeMode.Stretch)
+        self.corrections.setColumnWidth(0, 220)
+        self.corrections.setColumnWidth(1, 240)
         add_correction = QPushButton(_("Add a correction"))
         add_correction.clicked.connect(lambda: self.add_correction())
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = dialog_buttons(QDialogButtonBox.StandardButton.Save,
+                                 QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -269,7 +274,7 @@ class ProposalsDialog(QDialog):
             b.setEnabled(allowed)
         self.notice = notice = QLabel("" if allowed else _(
             "Only the Puskesos coordinator may approve corrections."))
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = dialog_buttons(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         row = QHBoxLayout()
         row.addWidget(notice, 1)
@@ -343,6 +348,9 @@ class MusdesDialog(QDialog):
                                                   _("Reason / note")])
         self.decisions.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
+        self.decisions.setWordWrap(False)
+        for column, width in ((1, 150), (2, 220), (3, 200)):
+            self.decisions.setColumnWidth(column, width)
         self.entries = services.verval.entries(actor=actor, cycle_id=cycle_id)
         for entry in self.entries:
             row = self.decisions.rowCount()
@@ -360,8 +368,8 @@ class MusdesDialog(QDialog):
             self.decisions.setItem(row, 3, QTableWidgetItem(entry.decision_note or ""))
         suggest = QPushButton(_("Fill in the suggested decisions"))
         suggest.clicked.connect(self.fill_suggested)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = dialog_buttons(QDialogButtonBox.StandardButton.Save,
+                                 QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -440,7 +448,8 @@ class VervalPage(QWidget):
         self.pending = QCheckBox(_("Not visited yet only"))
         self.pending.toggled.connect(lambda _c: self.refresh_entries(keep_areas=True))
         self.model = DtoTableModel([
-            (_("No"), lambda r: r.seq), (_("Head of family"), lambda r: r.head_name or ""),
+            (_("Prelist no."), lambda r: r.seq),
+            (_("Head of family"), lambda r: r.head_name or ""),
             (_("No KK"), lambda r: r.no_kk or ""), (_("Dusun"), lambda r: r.dusun or ""),
             (_("RW"), lambda r: r.rw or ""), (_("RT"), lambda r: r.rt or ""),
             (_("Result"), lambda r: VervalResult.label_of(r.result) if r.result else "—"),
@@ -450,8 +459,12 @@ class VervalPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.record_result())
         self.buttons = {}
         actions = [("record", _("&Record result…"), self.record_result),

@@ -91,3 +91,16 @@ def show_message(label: QLabel, text: str, *, warning: bool = False) -> None:
     label.setStyleSheet(WARNING_STYLE if warning else ERROR_STYLE)
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def dialog_buttons(*buttons) -> "QDialogButtonBox":
+    """A button box whose standard buttons speak the window's language."""
+    from PySide6.QtWidgets import QDialogButtonBox
+    box = QDialogButtonBox()
+    texts = {QDialogButtonBox.StandardButton.Ok: _("OK"),
+             QDialogButtonBox.StandardButton.Cancel: _("Cancel"),
+             QDialogButtonBox.StandardButton.Save: _("Save"),
+             QDialogButtonBox.StandardButton.Close: _("Close")}
+    for button in buttons:
+        box.addButton(button).setText(texts.get(button, ""))
+    return box
