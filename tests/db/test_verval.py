@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from puskesos.core.codes import Role
-from puskesos.errors import Conflict, InvalidInput, PermissionDenied
+from puskesos.errors import Conflict, InvalidInput, PermissionDenied, UserError
 from puskesos.services import Actor
 from puskesos.services.documents import PrintBlocked
 from puskesos.services.households import HouseholdFilter
@@ -261,3 +261,51 @@ def test_results_workbook_for_the_kabupaten(village, tmp_path):
                  for r in rows[1:]}
     assert sorted(decisions.values()) == ["Dikeluarkan", "Dikeluarkan", "Tetap"]
     assert "Ringkasan" in wb.sheetnames and "Perbaikan data" in wb.sheetnames
+
+
+def test_prelist_read_from_a_spreadsheet_with_numeric_and_text_identifiers(village, tmp_path):
+    from openpyxl import Workbook
+    services, homes, cycle = village
+    path = tmp_path / "prelist.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["PRELIST DESA JLODRO"])
+    ws.append(["NO", "NAMA", "NO KK", "NIK"])
+    ws.append([1, "CAHYO", homes[0].data.no_kk, None])          # text cell
+    ws.append([2, "AGUS", int(homes[2].data.no_kk), None])       # Excel kept it as a number
+    ws.append([3, "TIDAK ADA", "3523019999999999", "'3523010000000001"])
+    ws.append(["JUMLAH", 3])
+    wb.save(path)
+    found = services.verval.identifiers_from_file(path)
+    assert found == [homes[0].data.no_kk, homes[2].data.no_kk, "3523019999999999",
+                     "3523010000000001"]
+    added, missing = services.verval.add_prelist(actor=OPERATOR, cycle_id=cycle.id,
+                                                 identifiers=found)
+    assert added == 2 and missing == ["3523019999999999", "3523010000000001"]
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_text("bukan lembar kerja")
+    with pytest.raises(UserError, match="rusak.xlsx"):
+        services.verval.identifiers_from_file(broken)
+
+
+def test_a_pdf_is_never_left_half_written(tmp_path):
+    from puskesos.services.documents import save_file
+    target = tmp_path / "hasil.pdf"
+    save_file(target, b"%PDF-1.4 first")
+    with pytest.raises(UserError, match="tidak/ada"):
+        save_file(tmp_path / "tidak" / "ada" / "x.pdf", b"%PDF")
+    import subprocess
+    import sys
+    # a full disk while saving: the old file stays whole, no .part is left behind
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
+        "import signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "from puskesos.services.documents import save_file\n"
+        "from puskesos.errors import DiskFull\n"
+        f"try:\n    save_file(r'{target}', b'x' * 50000)\n"
+        "except DiskFull as exc:\n    print('FULL', exc.message)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "FULL" in out.stdout, out.stderr
+    assert target.read_bytes() == b"%PDF-1.4 first"
+    assert not list(tmp_path.glob("*.part"))

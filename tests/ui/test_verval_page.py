@@ -162,3 +162,23 @@ def test_sktm_from_the_household_form(qtbot, village):
     finally:
         form._saved_state = form._state()
         form.close()
+
+
+def test_preview_prints_through_qprinter_and_saves(qtbot, village, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    from puskesos.ui.pdf_preview import PRINT_DPI, PdfPreview
+    document = village.documents.berita_acara(actor=OPERATOR)
+    preview = PdfPreview(document)
+    qtbot.addWidget(preview)
+    preview.show()
+    assert preview.page_count() == document.pages
+    printer = preview.make_printer()
+    assert printer.resolution() == PRINT_DPI
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert preview.print_to(printer)
+    from pypdf import PdfReader
+    assert len(PdfReader(tmp_path / "printed.pdf").pages) == document.pages
+    saved = preview.save_pdf(str(tmp_path / "salinan"))
+    assert saved == tmp_path / "salinan.pdf" and saved.read_bytes() == document.pdf
