@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         lock.setShortcut(QKeySequence("Ctrl+L"))
         lock.triggered.connect(self.lock)
         file_menu.addAction(lock)
+        register = QAction(_("Letter register and print log…"), self)
+        register.triggered.connect(self.show_letter_register)
+        file_menu.addAction(register)
         password = QAction(_("Change password…"), self)
         password.triggered.connect(self.change_password)
         file_menu.addAction(password)
@@ -153,6 +156,12 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
                 action.triggered.connect(lambda _c=False, k=key: self.show_module(k))
                 goto.addAction(action)
+
+    def show_letter_register(self):
+        from .letter_register import LetterRegisterDialog
+        dialog = LetterRegisterDialog(self.services, self.actor, self)
+        dialog.open()
+        return dialog
 
     # ---------------------------------------------------------------- status
     def _update_status(self) -> None:

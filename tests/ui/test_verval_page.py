@@ -182,3 +182,28 @@ def test_preview_prints_through_qprinter_and_saves(qtbot, village, tmp_path):
     assert len(PdfReader(tmp_path / "printed.pdf").pages) == document.pages
     saved = preview.save_pdf(str(tmp_path / "salinan"))
     assert saved == tmp_path / "salinan.pdf" and saved.read_bytes() == document.pdf
+
+
+def test_letter_register_void_and_outside_letters(qtbot, village):
+    from datetime import date
+    win = MainWindow(village, OPERATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    members, _t = village.households.search(actor=OPERATOR, limit=5)
+    household = village.households.get(actor=OPERATOR, household_id=members[0].id)
+    village.documents.sktm(actor=OPERATOR, member_id=household.members[0].id,
+                           purpose="beasiswa")
+    dialog = win.show_letter_register()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("sktm"))
+    assert dialog.model.rowCount() == 1
+    dialog.table.selectRow(0)
+    dialog.void(reason="salah nama")
+    assert "salah nama" in dialog.model.data(dialog.model.index(0, 3))
+    year = date.today().year
+    dialog.record_external((3, f"460/003/35.23.01.2001/I/{year}", "surat manual"))
+    assert dialog.model.rowCount() == 2
+    assert "2" in dialog.gaps.text()  # number 2 is missing: the register says so
+    dialog.record_external((2, f"460/002/35.23.01.2001/I/{year}", "surat manual"))
+    assert dialog.gaps.text() == "Tidak ada celah dalam penomoran."
+    assert dialog.log_model.rowCount() >= 1  # the SKTM print
+    assert village.letters.gaps(letter_type="sktm", year=year) == []
+    dialog.reject()
