@@ -29,6 +29,8 @@ def test_demo_prints_verval_forms_berita_acara_and_sktm_out_of_the_box(demo, tmp
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["letter_number"]
     text = pages_text(ba.read_bytes())
     assert "BERITA ACARA" in text[0] and "LAMPIRAN I" in "".join(text)
+    # the demo cycle is partly visited: the summary says how many are not decided yet
+    assert "Belum diputuskan" in text[0]
     import sqlite3
     nik = sqlite3.connect(demo).execute(
         "select nik from member where presence = '1' and deleted_at is null "

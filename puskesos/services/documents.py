@@ -345,7 +345,8 @@ class DocumentService:
             "surat.nomor": "",
             "rekap": [{"keputusan": MusdesDecision.label_of(code), "jumlah": str(counts[code])}
                       for code in (d.value for d in MusdesDecision) if code in counts]
-            or [{"keputusan": "Belum ada keputusan", "jumlah": "0"}],
+            + ([{"keputusan": "Belum diputuskan (belum dikunjungi atau ditunda)",
+                 "jumlah": str(len(rows) - len(decided))}] if len(rows) > len(decided) else []),
             "bnba": [{"no_kk": r.no_kk or "", "nik": r.head_nik or "",
                       "nama": r.head_name or "",
                       "alamat": _area(r), "hasil": VervalResult.label_of(r.result)
