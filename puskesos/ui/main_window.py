@@ -107,7 +107,8 @@ class MainWindow(QMainWindow):
         key = item.data(Qt.ItemDataRole.UserRole)
         if key == "verval" and key not in self.pages:
             from .verval_page import VervalPage
-            self._add_page(key, VervalPage(self.services, self.actor, self.bus))
+            self._add_page(key, VervalPage(self.services, self.actor, self.bus,
+                                           list_filter=self.households.current_filter))
         if key == "settings" and key not in self.pages:
             from .settings_page import SettingsPage
             self._add_page(key, SettingsPage(self.services, self.actor, self.bus))

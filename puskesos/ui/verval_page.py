@@ -35,9 +35,10 @@ def _area(row) -> str:
 class NewCycleDialog(QDialog):
     """Name, period, deadline and which households the cycle takes."""
 
-    def __init__(self, services, parent=None):
+    def __init__(self, services, parent=None, list_filter: HouseholdFilter | None = None):
         super().__init__(parent)
         self.services = services
+        self.list_filter = list_filter
         self.setWindowTitle(_("New verval cycle"))
         today = date.today()
         half = 1 if today.month <= 6 else 2
@@ -47,6 +48,9 @@ class NewCycleDialog(QDialog):
         self.deadline = DateEdit()
         self.all = QRadioButton(_("All households of the village"))
         self.target = QRadioButton(_("Households in desil 1–4 (aid target)"))
+        self.shown = QRadioButton(_("The households shown in the household list (its "
+                                    "current search and filters)"))
+        self.shown.setEnabled(list_filter is not None and list_filter != HouseholdFilter())
         self.prelist = QRadioButton(_("A prelist: No KK, NIK or DTSEN ID, one per line"))
         self.target.setChecked(True)
         self.ids = QPlainTextEdit()
@@ -69,7 +73,8 @@ class NewCycleDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel(_("Households to verify")))
-        for widget in (self.all, self.target, self.prelist, self.ids, self.from_file):
+        for widget in (self.all, self.target, self.shown, self.prelist, self.ids,
+                       self.from_file):
             layout.addWidget(widget)
         layout.addWidget(buttons)
         self.resize(560, 480)
@@ -90,6 +95,8 @@ class NewCycleDialog(QDialog):
             return "all", []
         if self.target.isChecked():
             return "target", []
+        if self.shown.isChecked():
+            return "shown", []
         return "prelist", [line.strip() for line in self.ids.toPlainText().splitlines()
                            if line.strip()]
 
@@ -432,9 +439,11 @@ class MusdesDialog(QDialog):
 
 
 class VervalPage(QWidget):
-    def __init__(self, services, actor, bus, parent=None):
+    def __init__(self, services, actor, bus, parent=None, list_filter=None):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
+        #: returns the household list's current filter (for "households shown")
+        self.list_filter = list_filter or (lambda: None)
         self.previews: list[PdfPreview] = []
         self.job = None
         self.cycle_box = QComboBox()
@@ -555,7 +564,7 @@ class VervalPage(QWidget):
     # -- actions -------------------------------------------------------------------
 
     def new_cycle(self) -> NewCycleDialog:
-        dialog = NewCycleDialog(self.services, self)
+        dialog = NewCycleDialog(self.services, self, list_filter=self.list_filter())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return dialog
         verval = self.services.verval
@@ -569,10 +578,10 @@ class VervalPage(QWidget):
                 added, missing = verval.add_prelist(actor=self.actor, cycle_id=cycle.id,
                                                     identifiers=ids)
             else:
-                added = verval.add_households(
-                    actor=self.actor, cycle_id=cycle.id,
-                    filter=HouseholdFilter(desil=(1, 2, 3, 4)) if kind == "target"
-                    else HouseholdFilter())
+                chosen = {"target": HouseholdFilter(desil=(1, 2, 3, 4)),
+                          "shown": dialog.list_filter}.get(kind) or HouseholdFilter()
+                added = verval.add_households(actor=self.actor, cycle_id=cycle.id,
+                                              filter=chosen)
         except ValueError:
             show_error(self, InvalidInput(_("Write the deadline as dd-mm-yyyy.")))
             return dialog

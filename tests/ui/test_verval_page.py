@@ -129,6 +129,28 @@ def test_from_new_cycle_to_berita_acara(qtbot, window, village):
     assert households_page.model.rowCount() == 1
 
 
+def test_a_cycle_from_the_households_shown_in_the_list(qtbot, window, village):
+    window.show_module("households")
+    households = window.households
+    households.desil.setCurrentIndex(households.desil.findData("1"))
+    expected = village.households.search(actor=OPERATOR,
+                                         filter=households.current_filter())[1]
+    assert 0 < expected < village.households.counts(actor=OPERATOR).households
+    window.show_module("verval")
+    page = window.pages["verval"]
+
+    def fill_cycle(dialog: NewCycleDialog):
+        assert dialog.shown.isEnabled()
+        dialog.name.setText("Verval desil 1")
+        dialog.shown.setChecked(True)
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    answer_modals(fill_cycle, lambda box: box.accept())
+    page.new_cycle()
+    assert page.cycle_box.currentText().startswith("Verval desil 1")
+    assert page.model.rowCount() == expected
+
+
 def test_operator_cannot_approve_and_empty_area_gives_a_message(qtbot, village):
     win = MainWindow(village, OPERATOR, idle_minutes=0)
     qtbot.addWidget(win)
