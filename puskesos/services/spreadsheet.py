@@ -851,6 +851,14 @@ class SheetReader:
         self._sheet = sheet
         self.col_offset = sheet.col_offset if sheet is not None else 0
 
+    @property
+    def expected_rows(self) -> int:
+        """How many rows follow the header, as far as the file tells (0 when unknown);
+        an estimate for planning the writes, not a count of data rows."""
+        if self._sheet is None:
+            return 0
+        return max(self._sheet.height - self.header.row - 1, 0)
+
     def data(self, mapping: dict[int, str] | None = None, *,
              progress: _Progress | None = None, cancel: _Cancel | None = None,
              on_skip: Callable[[int, str], None] | None = None

@@ -262,3 +262,51 @@ def test_a_family_whose_members_were_all_removed_can_still_be_imported_into(serv
     report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "b.xlsx",
                                                                   PEOPLE[3:]), dry_run=True)
     assert report.created == 1 and report.batch_id is None
+
+
+def _indexes(services):
+    with services.db.read() as s:
+        if s.bind.dialect.name != "sqlite":
+            return None
+        return sorted(tuple(r) for r in s.execute(text(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'")))
+
+
+def test_a_large_import_builds_the_indexes_again_exactly(services, tmp_path, monkeypatch):
+    """A file larger than the tables is written without their secondary indexes
+    (SQLite), which come back in the same transaction, the same as before."""
+    from puskesos.services import excel_import
+    monkeypatch.setattr(excel_import._State, "DEFER_INDEXES", 1)
+    before = _indexes(services)
+    rebuilt = []
+    restore = excel_import._State.restore_indexes
+
+    def restore_indexes(self):
+        rebuilt.extend(self._deferred)
+        restore(self)
+    monkeypatch.setattr(excel_import._State, "restore_indexes", restore_indexes)
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    assert report.created == 4
+    assert len(rebuilt) == (7 if before is not None else 0)   # 2 on member, 5 on household
+    assert _indexes(services) == before
+    rows, total = services.households.search(actor=OPERATOR,
+                                             filter=HouseholdFilter(text="poniyem"))
+    assert total == 1
+    if before is not None:
+        with services.db.read() as s:
+            assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            assert s.execute(text("PRAGMA cache_size")).scalar() != \
+                -excel_import._State.IMPORT_CACHE_KIB
+
+
+def test_a_failed_large_import_keeps_the_indexes(services, tmp_path, monkeypatch):
+    from puskesos.services import excel_import
+    monkeypatch.setattr(excel_import._State, "DEFER_INDEXES", 1)
+    before, data = _indexes(services), dump(services)
+
+    def fail(self):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(excel_import._State, "flush_search_text", fail)
+    with pytest.raises(RuntimeError):
+        run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    assert _indexes(services) == before and dump(services) == data
