@@ -173,6 +173,26 @@ def _text(value: Any) -> str | None:
     return str(value).strip()
 
 
+def _coded(target: str, field: str, text: str | None) -> str | None:
+    """A coded field's value as its code: "Keramik" or "1" → "1"; unknown → InvalidInput."""
+    from ..core.validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
+    code_list = (HOUSEHOLD_CODE_FIELDS if target == "household" else MEMBER_CODE_FIELDS) \
+        .get(field)
+    if code_list is None or not text:
+        return text
+    try:
+        member = code_list.from_code(text)
+    except ValueError:
+        wanted = text.strip().lower()
+        member = next((m for m in code_list if m.label.lower() == wanted
+                       or m.label.lower().startswith(wanted)), None)
+    if member is None:
+        raise InvalidInput(_("{value} is not a choice for this field; use one of: "
+                             "{choices}.").format(value=text, choices="; ".join(
+                                 f"{m.value} {m.label}" for m in code_list)))
+    return member.value
+
+
 def _parse_value(field: str, text: str | None, example: Any) -> Any:
     """The typed value of a proposal's text for a registry field."""
     if text is None or text == "":
@@ -436,6 +456,10 @@ class VervalService:
             return [AreaProgress(d or "", rw or "", rt or "", total, done)
                     for d, rw, rt, total, done in rows]
 
+    def cycle_of_entry(self, entry_id: str) -> str:
+        with self._db.read() as s:
+            return self._get_entry(s, entry_id).cycle_id
+
     def member_findings(self, entry_id: str) -> list[MemberFinding]:
         with self._db.read() as s:
             return [MemberFinding(r.result, r.member_id, r.name, r.nik, r.note)
@@ -475,36 +499,59 @@ class VervalService:
             entry.recorded_by, entry.recorded_at = actor.username, utcnow()
             if entry.decision is None:
                 entry.decision = None  # decided in the musdes, not here
-            for old in s.scalars(select(VervalMember).where(VervalMember.entry_id == entry.id)):
-                s.delete(old)
-            proposals = [p for p in s.scalars(select(VervalProposal).where(
-                VervalProposal.entry_id == entry.id, VervalProposal.status == "usulan"))]
-            for p in proposals:
-                s.delete(p)
-            s.flush()
+            pending = {(p.target, p.target_id, p.field): p for p in s.scalars(
+                select(VervalProposal).where(VervalProposal.entry_id == entry.id,
+                                             VervalProposal.status == "usulan"))}
             new_proposals: list[VervalProposal] = []
-            for finding in members:
-                try:
-                    VervalMemberResult(finding.result)
-                except ValueError:
-                    raise InvalidInput(_("Choose what was found for every member.")) from None
-                if finding.member_id is None:
-                    if finding.result != VervalMemberResult.ANGGOTA_BARU.value \
-                            or not (finding.name or "").strip():
-                        raise InvalidInput(_("A new member needs a name."))
-                elif finding.member_id not in stored:
-                    raise NotFound(_("A member of this household was removed meanwhile. "
-                                     "Refresh and try again."))
-                s.add(VervalMember(entry_id=entry.id, member_id=finding.member_id,
-                                   result=finding.result,
-                                   name=(finding.name or "").strip().upper() or None,
-                                   nik=(finding.nik or "").strip() or None,
-                                   note=(finding.note or "").strip() or None))
-                presence = MEMBER_PRESENCE.get(finding.result)
-                member = stored.get(finding.member_id)
-                if presence and member is not None and member.presence != presence:
-                    new_proposals.append(self._proposal(entry, "member", member.id, "presence",
-                                                        member.presence, presence, actor))
+
+            def propose(target, target_id, field, old, new) -> None:
+                """A pending proposal for the same field is updated, never duplicated."""
+                existing = pending.get((target, target_id, field))
+                if existing is not None:
+                    if existing.new_value != _text(new):
+                        changes.append(Change("verval_proposal", existing.id, field,
+                                              existing.new_value, _text(new)))
+                        existing.new_value = _text(new)
+                    return
+                proposal = self._proposal(entry, target, target_id, field, old, new, actor)
+                pending[(target, target_id, field)] = proposal
+                new_proposals.append(proposal)
+
+            if members:  # the findings are replaced only when the caller gives them
+                previous = list(s.scalars(select(VervalMember).where(
+                    VervalMember.entry_id == entry.id)))
+                before = sorted(f"{f.member_id or f.name}:{f.result}" for f in previous)
+                for old in previous:
+                    s.delete(old)
+                s.flush()
+                after = []
+                for finding in members:
+                    try:
+                        VervalMemberResult(finding.result)
+                    except ValueError:
+                        raise InvalidInput(_("Choose what was found for every member.")) \
+                            from None
+                    if finding.member_id is None:
+                        if finding.result != VervalMemberResult.ANGGOTA_BARU.value \
+                                or not (finding.name or "").strip():
+                            raise InvalidInput(_("A new member needs a name."))
+                    elif finding.member_id not in stored:
+                        raise NotFound(_("A member of this household was removed meanwhile. "
+                                         "Refresh and try again."))
+                    s.add(VervalMember(entry_id=entry.id, member_id=finding.member_id,
+                                       result=finding.result,
+                                       name=(finding.name or "").strip().upper() or None,
+                                       nik=(finding.nik or "").strip() or None,
+                                       note=(finding.note or "").strip() or None))
+                    after.append(f"{finding.member_id or (finding.name or '').upper()}:"
+                                 f"{finding.result}")
+                    presence = MEMBER_PRESENCE.get(finding.result)
+                    member = stored.get(finding.member_id)
+                    if presence and member is not None and member.presence != presence:
+                        propose("member", member.id, "presence", member.presence, presence)
+                if sorted(after) != before:
+                    changes.append(Change("verval_entry", entry.id, "members",
+                                          "; ".join(before) or None, "; ".join(sorted(after))))
             for correction in corrections:
                 if correction.target == "household":
                     if correction.target_id != household.id or \
@@ -521,13 +568,13 @@ class VervalService:
                 else:
                     raise InvalidInput(_("{field} cannot be corrected here.").format(
                         field=correction.target))
-                new_text = _text(correction.new_value)
+                new_text = _coded(correction.target, correction.field,
+                                  _text(correction.new_value))
                 _parse_value(correction.field, new_text, old)  # refuse nonsense now
                 if _text(old) == new_text:
                     continue
-                new_proposals.append(self._proposal(entry, correction.target,
-                                                    correction.target_id, correction.field,
-                                                    _text(old), new_text, actor))
+                propose(correction.target, correction.target_id, correction.field,
+                        _text(old), new_text)
             s.add_all(new_proposals)
             s.flush()
             for p in new_proposals:
@@ -553,7 +600,18 @@ class VervalService:
 
     # -- proposals ---------------------------------------------------------------
 
-    def proposals(self, *, cycle_id: str, status: str | None = "usulan") -> list[ProposalDTO]:
+    def proposals(self, *, cycle_id: str, status: str | None = "usulan",
+                  actor: Actor | None = None, entry_id: str | None = None
+                  ) -> list[ProposalDTO]:
+        """Proposed corrections; NIK and No KK values are masked for a reader without
+        the right to see them (and when no actor is given)."""
+        from ..core.identifiers import mask_nik
+        show = actor is not None and actor.can(Permission.VIEW_FULL_NIK)
+
+        def shown(field: str, value: str | None) -> str | None:
+            return value if show or field not in ("nik", "no_kk") or not value \
+                else mask_nik(value)
+
         with self._db.read() as s:
             cycle = self._get_cycle(s, cycle_id)
             query = (select(VervalProposal, VervalEntry.household_id)
@@ -562,6 +620,8 @@ class VervalService:
                      .order_by(VervalEntry.seq, VervalProposal.proposed_at))
             if status:
                 query = query.where(VervalProposal.status == status)
+            if entry_id:
+                query = query.where(VervalProposal.entry_id == entry_id)
             rows = s.execute(query).all()
             member_ids = {p.target_id for p, _h in rows if p.target == "member"}
             household_ids = {h for _p, h in rows}
@@ -578,8 +638,9 @@ class VervalService:
                     else _("Household")
                 out.append(ProposalDTO(p.id, p.entry_id, household_id, heads.get(household_id),
                                        p.target, p.target_id, target_name, p.field,
-                                       _(labels.get(p.field, p.field)), p.old_value,
-                                       p.new_value, p.status, p.proposed_by, p.decided_by,
+                                       _(labels.get(p.field, p.field)),
+                                       shown(p.field, p.old_value),
+                                       shown(p.field, p.new_value), p.status, p.proposed_by, p.decided_by,
                                        p.decision_note))
             return out
 

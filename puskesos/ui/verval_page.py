@@ -32,6 +32,10 @@ def _area(row) -> str:
     return f"{row.dusun or '-'} · RW {row.rw or '-'} · RT {row.rt or '-'}"
 
 
+def entry_cycle(services, entry) -> str:
+    return services.verval.cycle_of_entry(entry.id)
+
+
 class NewCycleDialog(QDialog):
     """Name, period, deadline and which households the cycle takes."""
 
@@ -128,9 +132,10 @@ class ResultDialog(QDialog):
         form.addRow(_("Visit date (dd-mm-yyyy)"), self.visited)
         form.addRow(_("Note"), self.note)
 
-        self.members = [m for m in self.household.members if not m.removed
-                        and m.presence == "1"]
         found = {f.member_id: f for f in services.verval.member_findings(entry.id)}
+        # residents, and anyone this visit already has a finding for (e.g. marked moved)
+        self.members = [m for m in self.household.members if not m.removed
+                        and (m.presence == "1" or m.id in found)]
         self.member_table = QTableWidget(0, 3)
         self.member_table.setHorizontalHeaderLabels([_("Name"), _("NIK"), _("Found at the visit")])
         header = self.member_table.horizontalHeader()
@@ -140,10 +145,11 @@ class ResultDialog(QDialog):
         self.member_table.setColumnWidth(2, 250)
         for m in self.members:
             finding = found.get(m.id)
-            self._member_row(m.name, m.nik or "", finding.result if finding else "1", m.id)
-        for f in found.values():
-            if f.member_id is None:
-                self._member_row(f.name or "", f.nik or "", f.result, None)
+            self._member_row(m.name, m.nik or "", finding.result if finding else "1", m.id,
+                             finding.note if finding else None)
+        for f in services.verval.member_findings(entry.id):
+            if f.member_id is None:  # new members written on the form
+                self._member_row(f.name or "", f.nik or "", f.result, None, f.note)
         add_member = QPushButton(_("Add a new member"))
         add_member.clicked.connect(lambda: self._member_row("", "", "5", None))
 
@@ -155,6 +161,11 @@ class ResultDialog(QDialog):
         self.corrections.setColumnWidth(1, 240)
         add_correction = QPushButton(_("Add a correction"))
         add_correction.clicked.connect(lambda: self.add_correction())
+        # corrections still waiting for the coordinator are shown, so saving again keeps them
+        for p in services.verval.proposals(cycle_id=entry_cycle(services, entry), actor=actor,
+                                           entry_id=entry.id):
+            if p.field != "presence":
+                self.add_correction(p.target_id, p.field, p.new_value or "")
         buttons = dialog_buttons(QDialogButtonBox.StandardButton.Save,
                                  QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -171,11 +182,13 @@ class ResultDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(820, 680)
 
-    def _member_row(self, name: str, nik: str, result: str, member_id: str | None) -> None:
+    def _member_row(self, name: str, nik: str, result: str, member_id: str | None,
+                    note: str | None = None) -> None:
         row = self.member_table.rowCount()
         self.member_table.insertRow(row)
         name_item = QTableWidgetItem(name)
         name_item.setData(Qt.ItemDataRole.UserRole, member_id)
+        name_item.setData(Qt.ItemDataRole.UserRole + 1, note)  # kept when saved again
         nik_item = QTableWidgetItem(nik)
         if member_id is not None:
             for item in (name_item, nik_item):
@@ -223,7 +236,8 @@ class ResultDialog(QDialog):
             result = self.member_table.cellWidget(row, 2).code()
             nik_item = self.member_table.item(row, 1)
             out.append(MemberFinding(result, member_id, name_item.text(),
-                                     nik_item.text() if nik_item else None))
+                                     nik_item.text() if nik_item else None,
+                                     name_item.data(Qt.ItemDataRole.UserRole + 1)))
         return out
 
     def correction_list(self) -> list[Correction]:
@@ -295,7 +309,8 @@ class ProposalsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_rows(self.services.verval.proposals(cycle_id=self.cycle_id))
+        self.model.set_rows(self.services.verval.proposals(cycle_id=self.cycle_id,
+                                                           actor=self.actor))
 
     def decide(self, approve: bool) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

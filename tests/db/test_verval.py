@@ -309,3 +309,42 @@ def test_a_pdf_is_never_left_half_written(tmp_path):
     assert "FULL" in out.stdout, out.stderr
     assert target.read_bytes() == b"%PDF-1.4 first"
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_saving_a_result_again_keeps_pending_corrections_and_findings(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id, household_ids=[homes[0].id])
+    [entry] = verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+    child = homes[0].members[2]
+    findings = [MemberFinding("1", homes[0].members[0].id),
+                MemberFinding("1", homes[0].members[1].id),
+                MemberFinding("2", child.id, note="meninggal Mei")]
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=findings,
+                         corrections=[Correction("household", homes[0].id, "floor",
+                                                 "keramik")])
+    [floor] = [p for p in verval.proposals(cycle_id=cycle.id) if p.field == "floor"]
+    assert floor.new_value == "2"  # the label typed (Keramik) was turned into its code
+    with pytest.raises(InvalidInput, match="pilihan"):
+        verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2",
+                             corrections=[Correction("household", homes[0].id, "floor",
+                                                     "emas")])
+    # saved again with only a new note: nothing pending is lost, nothing is duplicated
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", note="dicek ulang")
+    pending = {(p.field, p.new_value) for p in verval.proposals(cycle_id=cycle.id)}
+    assert pending == {("floor", "2"), ("presence", "2")}
+    notes = {f.member_id: f.note for f in verval.member_findings(entry.id)}
+    assert notes[child.id] == "meninggal Mei"
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=findings,
+                         corrections=[Correction("household", homes[0].id, "floor", "6")])
+    pending = {(p.field, p.new_value) for p in verval.proposals(cycle_id=cycle.id)}
+    assert pending == {("floor", "6"), ("presence", "2")}
+    # the kepala desa reads the proposals with NIKs masked
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
+        Correction("member", child.id, "nik", member(serial=77).nik)])
+    kades = Actor("kades", Role.KEPALA_DESA.value, "Kades")
+    [nik] = [p for p in verval.proposals(cycle_id=cycle.id, actor=kades) if p.field == "nik"]
+    assert "*" in nik.new_value and "*" in nik.old_value
+    [nik] = [p for p in verval.proposals(cycle_id=cycle.id, actor=KOORDINATOR)
+             if p.field == "nik"]
+    assert nik.new_value == member(serial=77).nik
