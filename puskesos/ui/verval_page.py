@@ -576,11 +576,19 @@ class VervalPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
 
+    def select_entry(self, entry_id: str) -> None:
+        for row in range(self.model.rowCount()):
+            if self.model.row_at(row).id == entry_id:
+                self.table.selectRow(row)
+                return
+
     # -- actions -------------------------------------------------------------------
 
     def new_cycle(self) -> NewCycleDialog:
         dialog = NewCycleDialog(self.services, self, list_filter=self.list_filter())
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()  # deleted once back in the event loop; used below until then
+        if not accepted:
             return dialog
         verval = self.services.verval
         try:
@@ -618,17 +626,24 @@ class VervalPage(QWidget):
             QMessageBox.information(self, _("Verval"), _("Choose a household in the list."))
             return
         dialog = ResultDialog(self.services, self.actor, entry, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.refresh_entries(keep_areas=False)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if accepted:
+            self.refresh_entries(keep_areas=True)
+            self.select_entry(entry.id)
 
     def show_proposals(self) -> None:
-        ProposalsDialog(self.services, self.actor, self.cycle_id(), self).exec()
+        dialog = ProposalsDialog(self.services, self.actor, self.cycle_id(), self)
+        dialog.exec()
+        dialog.deleteLater()  # a parented dialog dropped by Python crashes PySide at exit
         self.refresh_entries(keep_areas=True)
         self.bus.changed("household", [])
 
     def edit_musdes(self) -> None:
         dialog = MusdesDialog(self.services, self.actor, self.cycle_id(), self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if accepted:
             self.refresh_entries(keep_areas=True)
 
     def _preview(self, document) -> None:
