@@ -359,7 +359,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from .services.documents import save_file
+    from .services.documents import check_target, save_file
+    check_target(Path(args.out))  # before any number is taken from the register
     services = _open(args)
     try:
         actor = _actor(args)
@@ -391,7 +392,12 @@ def cmd_verval(args) -> int:
     services = _open(args)
     try:
         actor = _actor(args)
-        if args.verval_command == "list":
+        if args.verval_command in ("close", "reopen"):
+            cycle = services.verval.set_status(
+                actor=actor, cycle_id=args.cycle or services.verval.cycle(None).id,
+                status="closed" if args.verval_command == "close" else "open")
+            _emit(args, {"cycle": cycle}, f"{cycle.name}: {cycle.status}")
+        elif args.verval_command == "list":
             cycles = services.verval.cycles()
             _emit(args, {"cycles": cycles}, "\n".join(
                 f"{c.id[:8]}  {c.name} ({c.period})  {c.done}/{c.households}" for c in cycles)
@@ -509,9 +515,11 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--purpose", help="what the letter is for (keperluan)")
         sp.set_defaults(func=cmd_print, cycle=None, rt=None, rw=None)
 
-    vp = sub.add_parser("verval", help="verval cycles: list, export results")
+    vp = sub.add_parser("verval", help="verval cycles: list, close, reopen, export results")
     vsub = vp.add_subparsers(dest="verval_command", required=True, parser_class=_Parser)
     reporting(vsub.add_parser("list"))
+    for name in ("close", "reopen"):
+        reporting(vsub.add_parser(name)).add_argument("--cycle")
     ve = reporting(vsub.add_parser("export"))
     ve.add_argument("out")
     ve.add_argument("--cycle")

@@ -52,6 +52,11 @@ def test_print_refusals_write_nothing_and_take_no_number(demo, tmp_path, capsys)
     assert "kosong" in capsys.readouterr().err
     assert not out.exists()
     assert main(["--db", demo, "print", "verval", "--out", str(tmp_path / "no" / "x.pdf")]) == 1
+    # a bad output folder is found before a number is taken
+    for document in (["sktm", "--member", "0000", "--purpose", "x"], ["berita-acara"]):
+        assert main(["--db", demo, "print", *document, "--out",
+                     str(tmp_path / "no" / "x.pdf")]) == 1
+        assert "tidak ada" in capsys.readouterr().err
     import sqlite3
     assert sqlite3.connect(demo).execute("select count(*) from letter").fetchone()[0] == 0
 

@@ -37,6 +37,22 @@ from .settings import SettingsService, VillageIdentity
 from .verval import VervalService
 
 
+def check_target(path) -> None:
+    """Refuse an output file that could not be written, before anything is numbered."""
+    import os
+    from pathlib import Path
+
+    from ..errors import UserError
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(_("The folder {folder} does not exist. Choose an existing folder for "
+                          "{name}.").format(folder=folder, name=path.name))
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(_("{path} cannot be written here (no permission). Choose another "
+                          "folder.").format(path=path))
+
+
 def save_file(path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file: never a half-written PDF."""
     import errno
@@ -375,13 +391,17 @@ class DocumentService:
         musdes = verval.musdes(cycle.id)
         context["surat.nomor"] = "…"
         self._check(template, context)
+        from ..models import Letter
         watermark = None
+        letter = None
         if musdes.letter_id:
-            from ..models import Letter
             with self._db.read() as s:
                 letter = s.get(Letter, musdes.letter_id)
-                number = letter.number_text
-            watermark = "SALINAN"
+                if letter is not None and letter.status == "void":
+                    letter = None  # voided: the berita acara is numbered again
+                number = letter.number_text if letter is not None else None
+        if letter is not None:
+            watermark = "SALINAN"  # the decisions are frozen: the copy says what the original said
         else:
             render(template, context)  # trial: nothing may fail after the number is taken
             issued = self.letters.issue(actor=actor, letter_type="berita_acara",
@@ -389,7 +409,18 @@ class DocumentService:
                                         entity_id=musdes.id)
             number = issued.text
             with self._db.write() as s:
-                verval.link_letter(s, cycle.id, issued.id)
+                in_force = verval.link_letter(s, cycle.id, issued.id)
+                if in_force != issued.id:
+                    # another operator numbered it at the same moment: theirs stands,
+                    # ours stays in the register as void (no gap) and this is a copy
+                    row = s.get(Letter, issued.id)
+                    row.status, row.void_reason = "void", _(
+                        "printed twice at the same moment; the other number stands")
+                    audit.append(s, actor, "update", [Change("letter", row.id, "status",
+                                                             "issued", "void")],
+                                 row.void_reason)
+                    number = s.get(Letter, in_force).number_text
+                    watermark = "SALINAN"
         context["surat.nomor"] = number
         rendered = render(template, context, watermark=watermark,
                           footer=self._footer(actor, template.title, number, False))

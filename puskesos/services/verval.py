@@ -380,12 +380,28 @@ class VervalService:
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
             entry = self._get_entry(s, entry_id)
+            self._require_open(s.get(VervalCycle, entry.cycle_id))
             if entry.result is not None:
                 raise InvalidInput(_("This household already has a visit result; it stays in "
                                      "the cycle. Record another result instead."))
             entry.deleted_at, entry.deleted_by = utcnow(), actor.username
             audit.append(s, actor, "delete", [Change("verval_entry", entry.id, "household_id",
                                                      entry.household_id, None)])
+
+    @staticmethod
+    def _require_unsigned(s, cycle_id: str) -> None:
+        """Once the berita acara has its number, what it records may not change."""
+        from ..models import Letter
+        row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle_id))
+        if row is None or row.letter_id is None:
+            return
+        letter = s.get(Letter, row.letter_id)
+        if letter is not None and letter.status != "void":
+            raise InvalidInput(_("The berita acara {number} of this musdes is already issued; "
+                                 "what it records can no longer change. To change it, void "
+                                 "that number in the letter register (File → Letter register) "
+                                 "and print a new berita acara.").format(
+                number=letter.number_text))
 
     @staticmethod
     def _require_open(cycle: VervalCycle) -> None:
@@ -718,6 +734,8 @@ class VervalService:
             raise InvalidInput(_("List at least one attendee of the musdes."))
         with self._db.write() as s:
             cycle = self._get_cycle(s, cycle_id)
+            self._require_open(cycle)
+            self._require_unsigned(s, cycle.id)
             row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle.id))
             action = "update"
             if row is None:
@@ -770,6 +788,8 @@ class VervalService:
                                      "list."))
         with self._db.write() as s:
             entry = self._get_entry(s, entry_id)
+            self._require_open(s.get(VervalCycle, entry.cycle_id))
+            self._require_unsigned(s, entry.cycle_id)
             audit.append(s, actor, "update", [Change("verval_entry", entry.id, "decision",
                                                      entry.decision, decision)], note)
             entry.decision = decision
@@ -781,6 +801,8 @@ class VervalService:
         count = 0
         with self._db.write() as s:
             cycle = self._get_cycle(s, cycle_id)
+            self._require_open(cycle)
+            self._require_unsigned(s, cycle.id)
             for entry in s.scalars(select(VervalEntry).where(
                     VervalEntry.cycle_id == cycle.id, VervalEntry.deleted_at.is_(None),
                     VervalEntry.decision.is_(None), VervalEntry.result.is_not(None))):
@@ -810,9 +832,18 @@ class VervalService:
                              "NIK.").format(key=key))
         return found[0]
 
-    def link_letter(self, s, cycle_id: str, letter_id: str) -> None:
-        row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle_id))
+    def link_letter(self, s, cycle_id: str, letter_id: str) -> str:
+        """Link the berita acara's number to the musdes (row locked); returns the letter
+        id in force — another operator's, when theirs was linked first."""
+        from ..models import Letter
+        row = s.scalars(select(Musdes).where(Musdes.cycle_id == cycle_id)
+                        .with_for_update()).one()
+        if row.letter_id and row.letter_id != letter_id:
+            current = s.get(Letter, row.letter_id)
+            if current is not None and current.status != "void":
+                return current.id
         row.letter_id = letter_id
+        return letter_id
 
 
 def decision_counts(rows: list[EntryRow]) -> dict[str, int]:

@@ -465,6 +465,10 @@ class VervalPage(QWidget):
         self.cycle_box.currentIndexChanged.connect(lambda _i: self.refresh_entries())
         new_cycle = QPushButton(_("&New cycle…"))
         new_cycle.clicked.connect(self.new_cycle)
+        self.close_button = QPushButton(_("Close cycle"))
+        self.close_button.setToolTip(_("A closed cycle is frozen: no more results, decisions "
+                                       "or musdes changes (the coordinator may reopen it)."))
+        self.close_button.clicked.connect(self.toggle_closed)
         self.progress = QProgressBar()
         self.progress.setFormat(_("%v of %m households visited"))
         self.rt = QComboBox()
@@ -510,6 +514,7 @@ class VervalPage(QWidget):
         top.addWidget(QLabel(_("Cycle")))
         top.addWidget(self.cycle_box, 1)
         top.addWidget(new_cycle)
+        top.addWidget(self.close_button)
         filters = QHBoxLayout()
         filters.addWidget(QLabel(_("Area")))
         filters.addWidget(self.rt)
@@ -547,9 +552,14 @@ class VervalPage(QWidget):
         self.empty.setVisible(not has_cycle)
         for button in self.buttons.values():
             button.setEnabled(has_cycle)
+        self.close_button.setEnabled(has_cycle and self.actor.can(Permission.APPROVE))
         if not has_cycle:
             self.model.set_rows([])
             return
+        closed = self.services.verval.cycle(cycle_id).status == "closed"
+        self.close_button.setText(_("Reopen cycle") if closed else _("Close cycle"))
+        for key in ("record", "musdes"):
+            self.buttons[key].setEnabled(not closed)
         areas = self.services.verval.progress(cycle_id=cycle_id)
         if not keep_areas:
             self.rt.blockSignals(True)
@@ -619,6 +629,16 @@ class VervalPage(QWidget):
                                                                else ""))
         QMessageBox.information(self, _("New verval cycle"), message)
         return dialog
+
+    def toggle_closed(self) -> None:
+        cycle = self.services.verval.cycle(self.cycle_id())
+        try:
+            self.services.verval.set_status(actor=self.actor, cycle_id=cycle.id,
+                                            status="open" if cycle.status == "closed"
+                                            else "closed")
+        except UserError as exc:
+            show_error(self, exc)
+        self.refresh_entries(keep_areas=True)
 
     def record_result(self) -> None:
         entry = self.selected()

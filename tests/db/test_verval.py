@@ -348,3 +348,49 @@ def test_saving_a_result_again_keeps_pending_corrections_and_findings(village):
     [nik] = [p for p in verval.proposals(cycle_id=cycle.id, actor=KOORDINATOR)
              if p.field == "nik"]
     assert nik.new_value == member(serial=77).nik
+
+
+def test_issued_berita_acara_freezes_the_decisions_until_its_number_is_void(village):
+    services, homes, cycle = village
+    rows = record_musdes(services, cycle)
+    first = services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    with pytest.raises(InvalidInput, match=re.escape(first.letter_number)):
+        services.verval.decide(actor=OPERATOR, entry_id=rows[0].id, decision="tetap")
+    with pytest.raises(InvalidInput, match="register"):
+        services.verval.save_musdes(actor=OPERATOR, cycle_id=cycle.id, held_on=TODAY,
+                                    place="Lain", attendees=[Attendee("A")])
+    copy = services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    assert copy.letter_number == first.letter_number and "SALINAN" in pages_text(copy.pdf)[0]
+    # the copy shows what the original showed (the BNBA page body, after the footer)
+    assert pages_text(copy.pdf)[1].split("LAMPIRAN I")[1] == \
+        pages_text(first.pdf)[1].split("LAMPIRAN I")[1]
+    [letter] = services.letters.register(letter_type="berita_acara", year=TODAY.year)
+    services.letters.void(actor=OPERATOR, letter_id=letter.id, reason="keputusan diubah")
+    services.verval.decide(actor=OPERATOR, entry_id=rows[0].id, decision="hapus",
+                           note="pindah ke kota")
+    second = services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
+    assert second.letter_number != first.letter_number
+    assert "SALINAN" not in pages_text(second.pdf)[0]
+    assert "pindah ke kota" in pages_text(second.pdf)[1]
+    assert services.letters.gaps(letter_type="berita_acara", year=TODAY.year) == []
+
+
+def test_a_closed_cycle_takes_no_more_changes(village):
+    services, homes, cycle = village
+    rows = record_musdes(services, cycle)
+    with pytest.raises(PermissionDenied):
+        services.verval.set_status(actor=OPERATOR, cycle_id=cycle.id, status="closed")
+    services.verval.set_status(actor=KOORDINATOR, cycle_id=cycle.id, status="closed")
+    for attempt in (
+            lambda: services.verval.record_result(actor=OPERATOR, entry_id=rows[0].id,
+                                                  result="1"),
+            lambda: services.verval.decide(actor=OPERATOR, entry_id=rows[0].id,
+                                           decision="tetap"),
+            lambda: services.verval.decide_suggested(actor=OPERATOR, cycle_id=cycle.id),
+            lambda: services.verval.save_musdes(actor=OPERATOR, cycle_id=cycle.id,
+                                                held_on=TODAY, place="X",
+                                                attendees=[Attendee("A")])):
+        with pytest.raises(InvalidInput, match="ditutup"):
+            attempt()
+    services.verval.set_status(actor=KOORDINATOR, cycle_id=cycle.id, status="open")
+    services.verval.decide(actor=OPERATOR, entry_id=rows[0].id, decision="tetap")
