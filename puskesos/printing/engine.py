@@ -53,6 +53,7 @@ def _compile(block: dict[str, Any]) -> dict[str, Any]:
     elif kind == "signatures":
         out["_items"] = [{k: Text(item.get(k, "")) for k in ("above", "role", "name", "nip")}
                          if item else None for item in block["items"]]
+        out["_statement"] = Text(block.get("statement", ""))
     return out
 
 
@@ -74,6 +75,9 @@ class Renderer:
         self.italic = font(self.family, italic=True)
         self.small = font("Sans")
         self.mark = Text(doc.get("mark", ""))
+        #: a line at the top of an item's continuation pages (who this sheet belongs to)
+        self.running = Text(doc.get("running", ""))
+        self.item_pages = 0
         self.footer = footer
         self.watermark = watermark
         self.template = template
@@ -101,6 +105,7 @@ class Renderer:
         if self.page_open:
             c.showPage()
         self.pages += 1
+        self.item_pages += 1
         self.page_open = True
         self.y = self.top
         self.inset_until = None
@@ -121,18 +126,36 @@ class Renderer:
             c.setLineWidth(1)
             c.rect(x, top - 14, w + 8, 14)
             c.drawString(x + 4, top - 10, mark)
+        if self.item_pages > 1 and self.running.source:
+            text = self.running.fill(*self.scopes)
+            c.setFont(self.bold, 8)
+            c.drawString(self.left, self.top - 8, self._fit(text, self.bold, 8,
+                                                            self.right - self.left - 90))
+            c.setLineWidth(0.4)
+            c.line(self.left, self.top - 12, self.right, self.top - 12)
+            self.y = self.top - 20
         c.setFont(self.small, 6.5)
         c.setFillGray(0.35)
         fy = self.bottom - 10
-        if self.footer:
-            c.drawString(self.left, fy, self.footer)
         label = f"Halaman {self.pages} dari"  # printouts are always Indonesian
+        if self.footer:
+            room = self.right - self.left - stringWidth(label, self.small, 6.5) - 30
+            c.drawString(self.left, fy, self._fit(self.footer, self.small, 6.5, room))
         c.drawRightString(self.right - 13, fy, label)
         c.saveState()
         c.translate(self.right - 12, fy)
         c.doForm(TOTAL_FORM)
         c.restoreState()
         c.setFillGray(0)
+
+    @staticmethod
+    def _fit(text: str, font_name: str, size: float, width: float) -> str:
+        """``text`` cut with an ellipsis so that it fits ``width``."""
+        if stringWidth(text, font_name, size) <= width:
+            return text
+        while text and stringWidth(text + "…", font_name, size) > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     def need(self, height: float) -> None:
         if not self.page_open or self.y - height < self.bottom:
@@ -160,6 +183,7 @@ class Renderer:
 
     def run(self, scopes: tuple[dict, ...], new_page: bool = True) -> None:
         self.scopes = scopes
+        self.item_pages = 0
         if new_page or not self.page_open:
             self.new_page()
         for block in self.blocks:
@@ -436,8 +460,16 @@ class Renderer:
         items = block["_items"]
         space = float(block.get("space_mm", 20)) * mm
         height = leading * 4 + space
-        self.need(height)
+        statement = block["_statement"].fill(*scopes)
+        lines = self._lines(statement, self.italic, size - 1, self.content_width()) \
+            if statement else []
+        # the statement is signed: it never stands on another page than the signatures
+        self.need(height + len(lines) * leading)
         c = self.canvas
+        for line in lines:
+            self.y -= leading
+            c.setFont(self.italic, size - 1)
+            c.drawString(self.left, self.y, line)
         col_w = self.content_width() / len(items)
         top = self.y
         for index, item in enumerate(items):

@@ -119,7 +119,7 @@ class Template:
         """Every (where, Text, scope) of the template; scope is 'row' inside tables."""
         for line in self.letterhead:
             yield _("letterhead"), line, "page"
-        for key in ("mark",):
+        for key in ("mark", "running"):
             if self.document.get(key):
                 yield "[document]", Text(self.document[key]), "page"
         for number, block in enumerate(self.blocks, 1):
@@ -150,6 +150,8 @@ def _block_texts(block: dict):
         for item in block["items"]:
             yield Text(item), "page"
     elif kind == "signatures":
+        if block.get("statement"):
+            yield Text(block["statement"]), "page"
         for item in block["items"]:
             required = not item.get("optional")
             for key in ("above", "role", "name", "nip"):

@@ -221,12 +221,13 @@ class DocumentService:
     def verval_context(self, *, actor: Actor, cycle_id: str | None = None,
                        rt: str | None = None, rw: str | None = None,
                        dusun: str | None = None, entry_ids: list[str] | None = None,
-                       progress: Progress | None = None,
-                       cancel: CancelToken | None = None) -> dict[str, Any]:
+                       progress: Progress | None = None, cancel: CancelToken | None = None,
+                       area: tuple[str, str, str] | None = None) -> dict[str, Any]:
         require(actor, Permission.VIEW_FULL_NIK)
         verval = VervalService(self._db)
         cycle = verval.cycle(cycle_id)
-        rows = verval.entries(actor=actor, cycle_id=cycle.id, rt=rt, rw=rw, dusun=dusun)
+        rows = verval.entries(actor=actor, cycle_id=cycle.id, rt=rt, rw=rw, dusun=dusun,
+                              area=area)
         if entry_ids is not None:
             wanted = set(entry_ids)
             rows = [r for r in rows if r.id in wanted]
@@ -263,6 +264,8 @@ class DocumentService:
             if cancel:
                 cancel.raise_if_cancelled()
             h = households[row.household_id]
+            if h.deleted_at is not None:
+                continue  # removed from the registry after joining the cycle
             people = members.get(h.id, [])
             assets = [codes.Asset.label_of(k) for k, v in sorted((h.assets or {}).items())
                       if v and k in {a.value for a in codes.Asset}]
@@ -303,15 +306,17 @@ class DocumentService:
     def verval_forms(self, *, actor: Actor, cycle_id: str | None = None,
                      rt: str | None = None, rw: str | None = None, dusun: str | None = None,
                      entry_ids: list[str] | None = None, progress: Progress | None = None,
-                     cancel: CancelToken | None = None) -> Document:
+                     cancel: CancelToken | None = None,
+                     area: tuple[str, str, str] | None = None) -> Document:
         """One PDF with a prefilled form per household, ordered by dusun/RW/RT."""
         template = self._template("verval")
         context = self.verval_context(actor=actor, cycle_id=cycle_id, rt=rt, rw=rw,
                                       dusun=dusun, entry_ids=entry_ids, progress=progress,
-                                      cancel=cancel)
+                                      cancel=cancel, area=area)
         self._check(template, context)
         count = len(context["rumah_tangga"])
-        reference = f"{context['siklus.nama']}" + (f" RT {rt}" if rt else "")
+        reference = f"{context['siklus.nama']}" + (f" RT {rt}" if rt else "") + (
+            f" {area[0] or '-'} RW {area[1] or '-'} RT {area[2] or '-'}" if area else "")
         message = _("Drawing the forms")
 
         def step(done: int) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..core import codes
 from ..core.codes import MusdesDecision, VervalMemberResult, VervalResult
@@ -299,7 +299,8 @@ class VervalService:
             else:
                 chosen = list(s.scalars(select(Household.id).where(
                     *household_conditions(filter or HouseholdFilter()))
-                    .order_by(Household.dusun, Household.rw, Household.rt, Household.id)))
+                    .order_by(*(func.coalesce(c, "") for c in (
+                        Household.dusun, Household.rw, Household.rt)), Household.id)))
             existing = set(s.scalars(select(VervalEntry.household_id).where(
                 VervalEntry.cycle_id == cycle.id)))
             seq = s.scalar(select(func.max(VervalEntry.seq)).where(
@@ -420,7 +421,8 @@ class VervalService:
 
     def entries(self, *, actor: Actor, cycle_id: str, rt: str | None = None,
                 rw: str | None = None, dusun: str | None = None,
-                pending_only: bool = False, entry_id: str | None = None) -> list[EntryRow]:
+                pending_only: bool = False, entry_id: str | None = None,
+                area: tuple[str, str, str] | None = None) -> list[EntryRow]:
         """The cycle's households ordered by dusun, RW, RT and head name."""
         require(actor, Permission.VIEW_REGISTRY)
         show_nik = actor.can(Permission.VIEW_FULL_NIK)
@@ -445,12 +447,21 @@ class VervalService:
                                                    else value))
             if dusun:
                 query = query.where(Household.dusun == dusun)
+            if area is not None:
+                # one area of progress(): an empty part means "not filled in"
+                for value, column in zip(area, (Household.dusun, Household.rw, Household.rt)):
+                    query = query.where(column == value if value else
+                                        or_(column.is_(None), column == ""))
+            # a household removed from the registry after joining stays only if visited
+            query = query.where(or_(Household.deleted_at.is_(None),
+                                    VervalEntry.result.is_not(None)))
             if pending_only:
                 query = query.where(VervalEntry.result.is_(None))
             if entry_id:
                 query = query.where(VervalEntry.id == entry_id)
-            query = query.order_by(Household.dusun, Household.rw, Household.rt, head.c.name,
-                                   VervalEntry.seq)
+            # coalesce: SQLite and PostgreSQL sort NULLs differently; the order must not
+            query = query.order_by(*(func.coalesce(c, "") for c in (
+                Household.dusun, Household.rw, Household.rt, head.c.name)), VervalEntry.seq)
             from ..core.identifiers import mask_nik
             return [EntryRow(e.id, e.seq, h.id, h.no_kk, name,
                              nik if show_nik or not nik else mask_nik(nik),
@@ -468,7 +479,8 @@ class VervalService:
                              .where(VervalEntry.cycle_id == cycle.id,
                                     VervalEntry.deleted_at.is_(None))
                              .group_by(Household.dusun, Household.rw, Household.rt)
-                             .order_by(Household.dusun, Household.rw, Household.rt))
+                             .order_by(*(func.coalesce(c, "") for c in (
+                                 Household.dusun, Household.rw, Household.rt))))
             return [AreaProgress(d or "", rw or "", rt or "", total, done)
                     for d, rw, rt, total, done in rows]
 

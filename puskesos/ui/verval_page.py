@@ -574,10 +574,8 @@ class VervalPage(QWidget):
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(sum(a.done for a in areas))
         area = self.rt.currentData()
-        rows = self.services.verval.entries(
-            actor=self.actor, cycle_id=cycle_id, dusun=area[0] if area else None,
-            rw=area[1] if area else None, rt=area[2] if area else None,
-            pending_only=self.pending.isChecked())
+        rows = self.services.verval.entries(actor=self.actor, cycle_id=cycle_id, area=area,
+                                            pending_only=self.pending.isChecked())
         self.model.set_rows(rows)
         count = len(self.services.verval.proposals(cycle_id=cycle_id))
         self.buttons["proposals"].setText(_("&Corrections ({n})…").format(n=count))
@@ -683,9 +681,8 @@ class VervalPage(QWidget):
 
         def work(progress, cancel):
             return self.services.documents.verval_forms(
-                actor=self.actor, cycle_id=cycle_id, dusun=area[0] if area else None,
-                rw=area[1] if area else None, rt=area[2] if area else None,
-                entry_ids=entry_ids, progress=progress, cancel=cancel)
+                actor=self.actor, cycle_id=cycle_id, area=area, entry_ids=entry_ids,
+                progress=progress, cancel=cancel)
 
         self.job = run_job(self, _("Printing the verval forms"), work, self._preview)
 

@@ -148,14 +148,20 @@ def test_every_page_carries_mark_footer_and_page_count():
                         "lahir": "TUBAN", "hubungan": "Anak"} for i in range(30)]
     context["rumah_tangga"] = [item, dict(item, **{"ruta.kepala": "KEDUA"})]
     assert preflight(template, context) == []
-    doc = render(template, context, footer="RAHASIA – Dicetak oleh tester")
+    doc = render(template, context, footer="Dicetak oleh tester " + "sangat panjang " * 20)
     texts = pages_text(doc.pdf)
     assert doc.pages == len(texts) >= 4  # 30 members spill onto a second sheet each
     for number, text in enumerate(texts, 1):
         assert "RAHASIA" in text and "Dicetak oleh tester" in text
+        assert "…" in text  # the long footer is cut, not run over the page number
         assert re.search(rf"Halaman {number} dari\s*{doc.pages}\b", text)
-    # the table header is repeated on the continuation page
+    # the table header is repeated on the continuation page, which says whose form it is
     assert "ORANG 29" in texts[1] and "NIK" in texts[1]
+    assert "Lanjutan formulir verval" in texts[1] and "KEDUA" in texts[-1]
+    assert "Lanjutan" not in texts[0]
+    # the respondent's statement stands on the page of the signatures
+    for text in texts:
+        assert ("Responden menyatakan" in text) == ("Petugas verifikasi" in text)
 
 
 def test_nothing_to_print_is_a_preflight_problem():
