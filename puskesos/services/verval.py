@@ -687,12 +687,20 @@ class VervalService:
             cycle_id, household_id = entry.cycle_id, entry.household_id
             target, target_id, field_name = p.target, p.target_id, p.field
             new_text, old_text = p.new_value, p.old_value
+        already = False
         if approve:
             current = households.get(actor=actor, household_id=household_id)
             data = current.data
             members = [m for m in current.members if not m.removed]
             member_inputs = [m.as_input() for m in members]
-            if target == "household":
+            stored_now = _text(getattr(data, field_name)) if target == "household" else next(
+                (_text(getattr(m, field_name)) for m in member_inputs if m.id == target_id),
+                None)
+            # an approval interrupted after the registry was saved: just finish it
+            already = stored_now == new_text and stored_now != old_text
+            if already:
+                pass
+            elif target == "household":
                 if _text(getattr(data, field_name)) != old_text:
                     raise Conflict(_("{field} was changed after the visit (now {value}). "
                                      "Reject this proposal or record the visit again.")
@@ -714,10 +722,11 @@ class VervalService:
                 member_inputs[index] = dataclasses.replace(old_member, **{
                     field_name: _parse_value(field_name, new_text,
                                              getattr(old_member, field_name))})
-            households.save(actor=actor, household=data, members=member_inputs,
-                            household_id=household_id, expected_version=current.version,
-                            reason=_("verval correction approved"),
-                            accept_warnings="verval")
+            if not already:
+                households.save(actor=actor, household=data, members=member_inputs,
+                                household_id=household_id, expected_version=current.version,
+                                reason=_("verval correction approved"),
+                                accept_warnings="verval")
         with self._db.write() as s:
             p = s.get(VervalProposal, proposal_id, with_for_update=True)
             if p.status != "usulan":

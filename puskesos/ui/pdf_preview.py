@@ -83,10 +83,21 @@ class PdfPreview(QDialog):
         return self.saved_to
 
     def make_printer(self) -> QPrinter:
+        """A printer at the fixed resolution with the paper size of the document."""
+        from PySide6.QtCore import QSizeF
+        from PySide6.QtGui import QPageLayout, QPageSize
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setResolution(PRINT_DPI)
         printer.setDocName(self.document.title)
         printer.setFullPage(True)
+        if self.pdf.pageCount():
+            size = self.pdf.pagePointSize(0)
+            landscape = size.width() > size.height()
+            page = QPageSize(QSizeF(min(size.width(), size.height()),
+                                    max(size.width(), size.height())), QPageSize.Unit.Point)
+            printer.setPageSize(page)
+            printer.setPageOrientation(QPageLayout.Orientation.Landscape if landscape
+                                       else QPageLayout.Orientation.Portrait)
         return printer
 
     def print_document(self, printer: QPrinter | None = None) -> bool:
@@ -117,7 +128,13 @@ class PdfPreview(QDialog):
                 scale = printer.resolution() / 72.0
                 image = self.pdf.render(number, QSize(int(size_pt.width() * scale),
                                                       int(size_pt.height() * scale)), options)
-                painter.drawImage(target, image)
+                # keep the proportions: a page never comes out stretched on other paper
+                fit = min(target.width() / image.width(), target.height() / image.height())
+                width, height = int(image.width() * fit), int(image.height() * fit)
+                x = target.x() + (target.width() - width) // 2
+                y = target.y() + (target.height() - height) // 2
+                from PySide6.QtCore import QRect
+                painter.drawImage(QRect(x, y, width, height), image)
         finally:
             painter.end()
         self.printed = True

@@ -373,7 +373,10 @@ class MusdesDialog(QDialog):
         self.decisions.setWordWrap(False)
         for column, width in ((1, 150), (2, 220), (3, 200)):
             self.decisions.setColumnWidth(column, width)
-        self.entries = services.verval.entries(actor=actor, cycle_id=cycle_id)
+        # households are decided on what the visit found: the visited ones (and any
+        # decided before); this also keeps the table small in a village-wide cycle
+        self.entries = [e for e in services.verval.entries(actor=actor, cycle_id=cycle_id)
+                        if e.result or e.decision]
         for entry in self.entries:
             row = self.decisions.rowCount()
             self.decisions.insertRow(row)
