@@ -151,7 +151,7 @@ def test_a_cycle_from_the_households_shown_in_the_list(qtbot, window, village):
     assert page.model.rowCount() == expected
 
 
-def test_operator_cannot_approve_and_empty_area_gives_a_message(qtbot, village):
+def test_an_operator_sees_the_corrections_but_cannot_approve(qtbot, village):
     win = MainWindow(village, OPERATOR, idle_minutes=0)
     qtbot.addWidget(win)
     win.show()
