@@ -15,9 +15,14 @@ Speed (issue #4, bench/bench_import.py): the sheet is parsed once; rows are
 read and normalised in blocks, repeated cell values are read once
 (:class:`_Normaliser`), new records are written as plain tuples with
 time-ordered keys (:class:`_OrderedIds`) and households get their search
-text as they are written.  A large import into a smaller registry writes
-without the secondary indexes and a larger page cache on SQLite, and builds
-the indexes again in the same transaction (:meth:`_State.defer_indexes`).
+text as they are written.  In a registry import, the rows of a block that
+are plainly new people (no warning, a valid NIK agreeing with the row, not
+seen before, nobody to match) are normalised, checked and stored in one
+loop (:meth:`_State.registry_block`); the rest of the block goes the
+general way, which words every message.  A large import into a smaller
+registry writes without the secondary indexes and a larger page cache on
+SQLite, and builds the indexes again in the same transaction
+(:meth:`_State.defer_indexes`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timezone
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +44,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..core import codes
 from ..core.columns import BY_KEY
-from ..core.identifiers import (Severity, check_kk, check_nik, kk_date_ok, nik_birth,
-                                well_formed)
+from ..core.identifiers import (PROVINCE_CODES, Severity, check_kk, check_nik, kk_date_ok,
+                                nik_birth, well_formed)
 from ..core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
                               text_cell)
 from ..core.permissions import Permission
@@ -58,6 +63,7 @@ from .spreadsheet import (Header, SheetReader, SourceRow, detect_header, display
                           open_sheet)
 
 CHUNK = 2000
+FUSED = True    # registry imports take plainly new people in one loop (_State.registry_block)
 EXAMPLES = 300           # field-level examples kept for the preview
 NAME_MATCH = 0.85        # similarity for matching a person without a usable NIK
 NAME_CONFLICT = 0.5      # same NIK but a name this different: a person must look
@@ -163,21 +169,29 @@ def _presence(value: Any) -> tuple[str | None, str | None]:
 class _Row:
     """One usable row of the file: its stored values and the warnings about it."""
 
-    __slots__ = ("line", "nik", "placeholder", "member", "household", "warnings", "raw_kk",
-                 "_source", "_raw", "_pad")
+    __slots__ = ("line", "nik", "placeholder", "member", "hvalues", "warnings", "raw_kk",
+                 "_source", "_raw", "_pad", "_household")
 
-    def __init__(self, line: int, source: SourceRow | None = None, raw: list | None = None,
-                 pad: int = 0, nik: str | None = None, placeholder: bool = False,
-                 member: dict | None = None, household: dict | None = None,
-                 warnings: list[str] | None = None, raw_kk: str | None = None) -> None:
+    def __init__(self, line: int, source: SourceRow | None, raw: list | None, pad: int,
+                 nik: str | None, placeholder: bool, member: dict, hvalues: tuple,
+                 warnings: list[str], raw_kk: str | None) -> None:
         self.line = line
         self.nik = nik
         self.placeholder = placeholder
-        self.member = {} if member is None else member
-        self.household = {} if household is None else household
-        self.warnings = [] if warnings is None else warnings
+        self.member = member
+        self.hvalues = hvalues      # the household's values in HOUSEHOLD_FIELDS order
+        self.warnings = warnings
         self.raw_kk = raw_kk
         self._source, self._raw, self._pad = source, raw, pad
+        self._household = None
+
+    @property
+    def household(self) -> dict:
+        """The household's values by field (made when first asked for)."""
+        h = self._household
+        if h is None:
+            h = self._household = dict(zip(HOUSEHOLD_FIELDS, self.hvalues))
+        return h
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -194,7 +208,7 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
     same answer for every row, faster.
     """
     v = row.values
-    out = _Row(row.line, row)
+    out = _Row(row.line, row, None, 0, None, False, {}, (), [], None)
     nik, error = identifier_cell(v.get("nik"), "NIK")
     if error:
         return None, error
@@ -252,8 +266,9 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[_Row | 
     if error:
         out.warnings.append(error)
     dusun = name_cell(v.get("dusun"))
-    out.household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
-                     "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
+    household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
+                 "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
+    out.hvalues = tuple(household[f] for f in HOUSEHOLD_FIELDS)
     out.raw_kk = raw_kk  # an unusable KK still keeps a family's rows together
     return out, None
 
@@ -361,6 +376,21 @@ class _Normaliser:
             return list(map(memo.__getitem__, values))
         return [memo[v if type(v) is str else (type(v), v)] for v in values]
 
+    def looked_up(self, block: list[tuple[int, list, tuple]]) -> list[list]:
+        """The columns of ``block`` in :data:`_FIELDS` order, each cell read by its
+        cell reader (remembered answers), except NIK and name: their raw cells."""
+        n = len(block)
+        (nik_c, sex_c, born_c, name_c, rel_c, pres_c, place_c, kk_c, dtsen_c, rt_c, rw_c,
+         desil_c, address_c, dusun_c) = self.pick(
+            tuple(zip(*[cells for _line, _raw, cells in block])) + ((None,) * n,))
+        look = self._column
+        names = self.names
+        return [nik_c, look(self.sex, sex_c), look(self.dates, born_c), name_c,
+                look(self.relationships, rel_c), look(self.presences, pres_c),
+                look(names, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
+                look(self.areas, rt_c), look(self.areas, rw_c), look(self.desils, desil_c),
+                look(names, address_c), look(names, dusun_c)]
+
     def block(self, block: list[tuple[int, list, tuple]], pad: int
               ) -> list[tuple[_Row | None, str | None]]:
         """:func:`normalise_row` of each ``(line, raw row, cells)``, in order.
@@ -368,27 +398,17 @@ class _Normaliser:
         Repeated cell values are looked up a column at a time; the loop then
         only puts each row together.
         """
-        n = len(block)
-        if not n:
+        if not block:
             return []
-        columns = self.pick(tuple(zip(*[cells for _line, _raw, cells in block])) + ((None,) * n,))
-        (nik_c, sex_c, born_c, name_c, rel_c, pres_c, place_c, kk_c, dtsen_c, rt_c, rw_c,
-         desil_c, address_c, dusun_c) = columns
-        look = self._column
-        names = self.names
         out: list[tuple[_Row | None, str | None]] = []
         append = out.append
         nik_date = self.nik_dates.get
         today = self.today
+        provinces = PROVINCE_CODES
         for ((line, raw, _cells), nik, (sex, sex_error), (born, born_error), name,
              (relationship, rel_error), (presence, pres_error), birth_place,
              (kk, raw_kk, kk_error), dtsen, (rt, rt_error), (rw, rw_error),
-             (desil, desil_error), address, dusun) in zip(
-                block, nik_c, look(self.sex, sex_c), look(self.dates, born_c), name_c,
-                look(self.relationships, rel_c), look(self.presences, pres_c),
-                look(names, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
-                look(self.areas, rt_c), look(self.areas, rw_c), look(self.desils, desil_c),
-                look(names, address_c), look(names, dusun_c)):
+             (desil, desil_error), address, dusun) in zip(block, *self.looked_up(block)):
             if not (type(nik) is str and nik.isdigit() and nik.isascii()):
                 nik, error = identifier_cell(nik, "NIK")
                 if error:
@@ -404,15 +424,17 @@ class _Normaliser:
                 warnings.append(born_error)
             placeholder = False
             known = None
-            if well_formed(nik):
+            if (len(nik) == 16 and nik[:2] in provinces and nik[2:4] != "00"
+                    and nik[4:6] != "00" and nik[12:] != "0000"
+                    and nik.isdigit() and nik.isascii()):       # well_formed(nik)
                 known = nik_date(nik[6:12], False)
                 if known is False:
                     known = self._nik_date(nik)
                 if known is not None:
                     nik_born, nik_sex = known
-                    if ((born is not None and (nik_born.day != born.day
-                                               or nik_born.month != born.month
-                                               or nik_born.year % 100 != born.year % 100))
+                    if ((born is not None and nik_born != born
+                         and (nik_born.day != born.day or nik_born.month != born.month
+                              or nik_born.year % 100 != born.year % 100))
                             or (sex is not None and sex != nik_sex)):
                         known = None   # a warning to word: check_nik words it
                     elif sex is None:
@@ -454,10 +476,12 @@ class _Normaliser:
                          {"name": name, "sex": sex, "birth_date": born,
                           "birth_place": birth_place, "relationship_code": relationship,
                           "presence": presence},
-                         {"no_kk": kk, "dtsen_id": dtsen, "address": address, "dusun": dusun,
-                          "rt": rt, "rw": rw, "desil": desil},
+                         (dtsen, kk, address, dusun, rt, rw, desil),    # HOUSEHOLD_FIELDS
                          warnings, raw_kk), None))
         return out
+
+
+_line_of = attrgetter("line")
 
 
 def _real_nik(nik: str | None) -> bool:
@@ -480,6 +504,10 @@ class _Index:
     def __init__(self, s):
         self.members_by_nik: dict[str, dict] = {}
         self.members_by_household: dict[str, list[dict]] = {}
+        # households with a member recorded without a real NIK (a superset: a member
+        # given its NIK later stays counted); only such a member can be matched by
+        # name and date of birth for a row with a real NIK (see _State._match_in_family)
+        self.unnumbered: set[str] = set()
         cols = [Member.id, Member.household_id, Member.nik, *[getattr(Member, f)
                                                                for f in MEMBER_FIELDS]]
         for row in s.execute(select(*cols).where(Member.deleted_at.is_(None))
@@ -488,6 +516,8 @@ class _Index:
             self.members_by_household.setdefault(m["household_id"], []).append(m)
             if m["nik"] and not m["nik"].startswith("9999999999999"):
                 self.members_by_nik.setdefault(m["nik"], m)
+            if not _real_nik(m["nik"]):
+                self.unnumbered.add(m["household_id"])
         self.households: dict[str, dict] = {}
         self.by_kk: dict[str, str] = {}
         self.by_dtsen: dict[str, str] = {}
@@ -589,8 +619,19 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                 state.defer_indexes(reader.expected_rows)
             pad = reader.col_offset
             issues = report.issues
+            fused = not program and FUSED
             for block in blocks:
                 report.rows += len(block)
+                if fused:
+                    # plainly new people in one loop; the rest of the block the general way
+                    if chunk:
+                        state.process(chunk, program, period)
+                        chunk = []
+                    taken = state.registry_block(normaliser, block, seen)
+                    if taken:
+                        block = block[taken:]
+                        if not block:
+                            continue
                 # one answer per row of the block, in order
                 answers = normaliser.block(block, pad)
                 for (line, raw, _cells), (row, reason) in zip(block, answers):
@@ -616,6 +657,9 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                         state.process(chunk, program, period)
                         chunk = []
             state.process(chunk, program, period)
+            # by line (a conflict is found when its chunk is written, after the rows read
+            # since): the same list whichever way, and however often, rows were written
+            issues.sort(key=_line_of)
             if batch is not None:
                 state.flush_search_text()
                 state.restore_indexes()
@@ -672,6 +716,14 @@ class _OrderedIds:
             count = self._count
         self._count = count + 1
         return f"{self._prefix}{count:012x}"
+
+    def take(self, n: int) -> list[str]:
+        """``n`` new keys at once (the same as ``n`` calls)."""
+        if self._count + n > self._end:
+            self._restart()
+        count, prefix = self._count, self._prefix
+        self._count = count + n
+        return [f"{prefix}{c:012x}" for c in range(count, count + n)]
 
 
 class _State:
@@ -814,29 +866,33 @@ class _State:
 
     def _household_for(self, row: _Row, stamp) -> str:
         """Existing household for the row's KK/DTSEN id, else a new one (created once)."""
-        h = row.household
+        return self._household_of(row.hvalues, row.raw_kk, stamp)
+
+    def _household_of(self, values: tuple, raw_kk: str | None, stamp) -> str:
+        """:meth:`_household_for` of a row's household values (in HOUSEHOLD_FIELDS order)
+        and unusable KK text."""
+        dtsen, kk, desil = values[0], values[1], values[6]
         index = self.index
-        hid = (index.by_kk.get(h["no_kk"]) if h["no_kk"] else None) or \
-            (index.by_dtsen.get(h["dtsen_id"]) if h["dtsen_id"] else None)
-        if not hid and row.raw_kk:
-            hid = self.raw_kk.get(row.raw_kk)
+        hid = (index.by_kk.get(kk) if kk else None) or \
+            (index.by_dtsen.get(dtsen) if dtsen else None)
+        if not hid and raw_kk:
+            hid = self.raw_kk.get(raw_kk)
         if hid:
             return hid
         hid = self.new_id()
-        if row.raw_kk:
-            self.raw_kk[row.raw_kk] = hid
-        values = [h[k] for k in HOUSEHOLD_FIELDS]
-        desil_period = self.desil_period if h["desil"] else None
+        if raw_kk:
+            self.raw_kk[raw_kk] = hid
+        desil_period = self.desil_period if desil else None
         self.pending_households.append((hid, [hid, self.village, stamp, stamp, 1, desil_period,
                                               self.batch_id, *values, None]))
         self.pending_ids.add(hid)
         entry = {"id": hid, "desil_period": desil_period}
         entry.update(zip(HOUSEHOLD_FIELDS, values))
         index.households[hid] = entry
-        if h["no_kk"]:
-            index.by_kk[h["no_kk"]] = hid
-        if h["dtsen_id"]:
-            index.by_dtsen[h["dtsen_id"]] = hid
+        if kk:
+            index.by_kk[kk] = hid
+        if dtsen:
+            index.by_dtsen[dtsen] = hid
         index.members_by_household[hid] = []
         self.report.created_households += 1
         return hid
@@ -852,9 +908,12 @@ class _State:
             rows = []
             for hid, values in self.pending_households:
                 h = households[hid]
-                values[-1] = compose_search_text(
-                    h.get("no_kk"), h.get("dtsen_id"), h.get("address"), h.get("dusun"),
-                    [(m["name"], m.get("nik")) for m in members.get(hid, [])])
+                parts = [h["no_kk"], h["dtsen_id"], h["address"], h["dusun"]]
+                for m in members.get(hid, ()):
+                    parts.append(m["name"])
+                    parts.append(m.get("nik"))
+                # compose_search_text(no_kk, dtsen_id, address, dusun, [(name, nik), ...])
+                values[-1] = "|".join([p.strip().lower() for p in parts if p])
                 rows.append(tuple(values))
             self._insert_rows(Household.__table__, _HOUSEHOLD_INSERT, rows)
         self.pending_households = []
@@ -875,6 +934,8 @@ class _State:
         """The member of household ``hid`` (found by the row's No KK) the row is, by name
         and date of birth, or None (the second step of :meth:`_match_member`)."""
         placeholder = row.placeholder
+        if not placeholder and hid not in self.index.unnumbered:
+            return None     # every member has a real NIK: none of them can be this row
         for m in self.index.members_by_household.get(hid, []):
             # A person recorded with a real NIK is someone else (twins share a KK,
             # a birthday and nearly a name); only a record without one can be
@@ -905,13 +966,15 @@ class _State:
         created = 0
         by_kk = self.index.by_kk
         match_in_family = self._match_in_family
+        unnumbered = self.index.unnumbered
         for row in rows:
             # self._match_member(row), with the No KK's household kept for below
             existing = None if row.placeholder else members_by_nik.get(row.nik)
             if not existing:
-                kk = row.household["no_kk"]
+                kk = row.hvalues[1]          # No KK
                 hid = by_kk.get(kk) if kk else None
-                existing = match_in_family(row, hid) if hid else None
+                existing = match_in_family(row, hid) if hid and (
+                    row.placeholder or hid in unnumbered) else None
             if existing is not None:
                 own_household = self.index.households.get(existing["household_id"], {})
                 file_kk = row.household["no_kk"]
@@ -1000,6 +1063,8 @@ class _State:
             family.append(record)
             if not row.placeholder:
                 members_by_nik[nik] = record
+            if not nik or nik.startswith("99999999999999"):     # not _real_nik(nik)
+                unnumbered.add(hid)
             if hid not in pending_ids:
                 touched.add(hid)            # written before: its search text changes
             created += 1
@@ -1020,6 +1085,107 @@ class _State:
                               .values(**upd, updated_at=now,
                                       version=household_table.c.version + 1))
             self._record("household", hid, "update", before, upd)
+
+    def registry_block(self, normaliser: _Normaliser, block: list[tuple[int, list, tuple]],
+                       seen: set[str]) -> int:
+        """Import the leading rows of ``block`` that are plainly new people, in one loop;
+        returns how many it took (the caller sends the others the general way).
+
+        A row is taken when it is exactly what :meth:`_Normaliser.block`, the
+        duplicate check of :func:`_run` and :meth:`_process_registry` would
+        accept without a word and store as a new member: a well-formed NIK whose
+        date part agrees with the row's date of birth and sex, no warning in
+        any cell, a plain name, a NIK not seen earlier in the file nor in the
+        registry, and no registered household of its No KK holding a member
+        without a real NIK (who might be this person by name and date of
+        birth).  It stores what those would store (same values, order and
+        counts); tests/test_import_normaliser.py checks both ways agree.
+        """
+        if not block:
+            return 0
+        (nik_c, sex_r, born_r, name_c, rel_r, pres_r, place_r, kk_r, dtsen_r, rt_r, rw_r,
+         desil_r, address_r, dusun_r) = normaliser.looked_up(block)
+        second = itemgetter(1)
+        for column in (sex_r, born_r, rel_r, pres_r, rt_r, rw_r, desil_r):
+            if any(map(second, column)):
+                return 0          # a warning in the block: the general way words it
+        if any(map(itemgetter(2), kk_r)):
+            return 0
+        nik_date, nik_birth_of = normaliser.nik_dates.get, normaliser._nik_date
+        provinces = PROVINCE_CODES
+        _now, stamp = self._stamp()
+        iso_dates = self.sqlite
+        batch_id = self.batch_id
+        index = self.index
+        members_by_household, members_by_nik = index.members_by_household, index.members_by_nik
+        by_kk, unnumbered = index.by_kk, index.unnumbered
+        pending_ids, touched = self.pending_ids, self.touched_households
+        household_of = self._household_of
+        member_ids = self.new_id.take(len(block))   # those not used are never used
+        kepala, lainnya = codes.Relationship.KEPALA.value, codes.Relationship.LAINNYA.value
+        tinggal = codes.Presence.TINGGAL.value
+        inserts: list[tuple] = []
+        append = inserts.append
+        taken = 0
+        for (nik, (sex, _e1), (born, _e2), name, (relationship, _e3), (presence, _e4),
+             birth_place, (kk, raw_kk, _e5), dtsen, (rt, _e6), (rw, _e7), (desil, _e8),
+             address, dusun) in zip(nik_c, sex_r, born_r, name_c, rel_r, pres_r, place_r, kk_r,
+                                    dtsen_r, rt_r, rw_r, desil_r, address_r, dusun_r):
+            # _Normaliser.block: a well-formed NIK agreeing with the row, a plain name
+            if not (type(nik) is str and len(nik) == 16 and nik[:2] in provinces
+                    and nik[2:4] != "00" and nik[4:6] != "00" and nik[12:] != "0000"
+                    and nik.isdigit() and nik.isascii()):
+                break
+            known = nik_date(nik[6:12], False)
+            if known is False:
+                known = nik_birth_of(nik)
+            if known is None:
+                break
+            nik_born, nik_sex = known
+            if (born is not None and nik_born != born
+                    and (nik_born.day != born.day or nik_born.month != born.month
+                         or nik_born.year % 100 != born.year % 100)):
+                break
+            if sex is None:
+                sex = nik_sex
+            elif sex != nik_sex:
+                break
+            if type(name) is not str or not name.isascii():
+                break
+            name = " ".join(name.split()).upper()
+            if not name:
+                break
+            # _run: not a duplicate; _process_registry: no registered person to match
+            if nik in seen or nik in members_by_nik:
+                break
+            hid = by_kk.get(kk) if kk else None
+            if hid and hid in unnumbered:
+                break
+            # a new member (as _process_registry stores it)
+            seen.add(nik)
+            if not hid:
+                hid = household_of((dtsen, kk, address, dusun, rt, rw, desil), raw_kk, stamp)
+            family = members_by_household[hid]
+            relationship = relationship or (lainnya if family else kepala)
+            presence = presence or tinggal
+            sex = sex or "L"
+            mid = member_ids[taken]
+            record = {"name": name, "sex": sex, "birth_date": born, "birth_place": birth_place,
+                      "relationship_code": relationship, "presence": presence, "id": mid,
+                      "household_id": hid, "nik": nik}
+            append((mid, hid, len(family), nik, name, sex, birth_place,
+                    born.isoformat() if iso_dates and born is not None else born,
+                    relationship, presence, stamp, stamp, 1, batch_id))
+            family.append(record)
+            members_by_nik[nik] = record     # a well-formed NIK is a real one
+            if hid not in pending_ids:
+                touched.add(hid)            # written before: its search text changes
+            taken += 1
+        self.report.created += taken
+        self._write_households()            # before their members (foreign key)
+        if inserts:
+            self._insert_rows(Member.__table__, _MEMBER_INSERT, inserts)
+        return taken
 
     def _conflict(self, row: _Row, reason: str) -> None:
         self.report.conflicts += 1

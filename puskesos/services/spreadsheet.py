@@ -747,12 +747,16 @@ class _RowFilter:
                 if (leads is not None and min(map(len, block)) >= need
                         and set(map(type, leads)) == {str} and all(leads)
                         and not any(map(str.isspace, leads))
-                        and not any(map(total_match, leads))
-                        and all(type(p) is not str or (p and not p[:1].isalpha()
-                                                       and not p.isspace())
-                                for p in probes)
-                        and all(p != "" for p in probes)):
-                    plain = True
+                        and not any(map(total_match, leads))):
+                    if set(map(type, probes)) == {str}:
+                        # the checks below for text key cells, a pass each
+                        plain = (all(probes) and not any(map(str.isspace, probes))
+                                 and not any(map(str.isalpha, map(lead_of, probes))))
+                    else:
+                        plain = (all(type(p) is not str or (p and not p[:1].isalpha()
+                                                            and not p.isspace())
+                                     for p in probes)
+                                 and all(p != "" for p in probes))
             if plain:
                 cells = list(map(pick, block))
                 if absent:

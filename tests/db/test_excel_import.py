@@ -310,3 +310,91 @@ def test_a_failed_large_import_keeps_the_indexes(services, tmp_path, monkeypatch
     with pytest.raises(RuntimeError):
         run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
     assert _indexes(services) == before and dump(services) == data
+
+
+def _content(services):
+    """The registry as stored, without keys, times and household versions (a household
+    changed by rows written in two chunks counts two versions): to compare two imports."""
+    with services.db.read() as s:
+        households = {r[0]: tuple(r[1:]) for r in s.execute(text(
+            "SELECT id, no_kk, dtsen_id, address, dusun, rt, rw, desil, desil_period, "
+            "search_text FROM household"))}
+        members = sorted(
+            ((households[r[0]][:3], *r[1:]) for r in s.execute(text(
+                "SELECT household_id, sort_order, nik, name, sex, birth_place, birth_date, "
+                "relationship_code, presence, version FROM member"))), key=repr)
+        return sorted(households.values(), key=repr), members
+
+
+def _issues(report):
+    from dataclasses import asdict
+    summary = report.summary()
+    summary.pop("batch_id", None)
+    return ([asdict(i) for i in report.issues], summary,
+            [asdict(c) for c in report.changes])
+
+
+def _mixed_rows():
+    """Clean families mixed with rows the general path handles."""
+    import random
+
+    from tests.test_import_normaliser import _cells
+    rng = random.Random(11)
+    rows, used = [], []
+    for family in range(260):
+        kk = make_kk(kecamatan_code=KEC, recorded=date(2012, 1, 1), serial=family + 1)
+        for k in range(rng.randint(1, 5)):
+            roll = rng.random()
+            if roll < 0.12:      # a messy row: any cell form the normaliser test knows
+                c = _cells(rng)
+                rows.append((c["dtsen_id"], c["no_kk"], c["nik"], c["name"], c["sex"],
+                             c["birth_date"], c["relationship"], c["address"], c["dusun"],
+                             c["rt"], c["rw"], c["desil"]))
+                continue
+            if roll < 0.16 and used:
+                person = rng.choice(used)            # a NIK seen before in the file
+            else:
+                born = date(1940, 1, 1) + (date(2024, 1, 1) - date(1940, 1, 1)) * rng.random()
+                sex = "L" if k != 1 else "P"
+                person = (nik(born, sex, rng.randint(1, 9999)), born, sex)
+                used.append(person)
+            number, born, sex = person
+            if roll > 0.97:
+                number = "9999999999999995"          # a placeholder NIK
+            rows.append((f"D{family:04d}" if rng.random() < 0.9 else None,
+                         kk if rng.random() < 0.95 else None, number,
+                         rng.choice([f"warga {family} {k}", f" WARGA  {family} {k} "]),
+                         rng.choice([sex, sex, None, "P"]),
+                         rng.choice([born.strftime("%d-%m-%Y"), born, None]),
+                         rng.choice(["KEPALA KELUARGA", "ANAK", None]),
+                         f"JL. DESA {family}", rng.choice(["KRAJAN", "krajan"]),
+                         family % 9 + 1, family % 4 + 1, rng.choice([1, 5, 10, None])))
+    return rows
+
+
+def test_the_one_loop_for_new_people_stores_what_the_general_way_stores(tmp_path, monkeypatch):
+    """_State.registry_block (plainly new people) against the general path: same report,
+    same registry, on a file of clean families mixed with rows that need the general
+    path (warnings, rejections, duplicates, placeholders, people already registered)."""
+    from puskesos.services import excel_import, open_services, spreadsheet
+    rows = _mixed_rows()
+    first = write_xlsx(tmp_path / "first.xlsx", rows[:200], total=False)
+    whole = write_xlsx(tmp_path / "whole.xlsx", rows)
+    monkeypatch.setattr(spreadsheet._RowFilter, "BLOCK", 7)   # many blocks, many prefixes
+    results = []
+    for fused in (True, False):
+        monkeypatch.setattr(excel_import, "FUSED", fused)
+        svc = open_services(str(tmp_path / f"{fused}.sqlite"), create=True)
+        svc.settings.init_village(actor=ADMIN, village_code="35.23.01.2001")
+        try:
+            reports = [run_import(svc, actor=ADMIN, path=first)]
+            after_first = _content(svc)
+            reports += [run_import(svc, actor=ADMIN, path=whole, dry_run=True),
+                        run_import(svc, actor=ADMIN, path=whole)]
+            results.append(([_issues(r) for r in reports], after_first, _content(svc)))
+        finally:
+            svc.close()
+    assert results[0] == results[1]
+    report = results[0][0][2][1]
+    assert report["created"] > 400 and report["rejected"] and report["duplicates"] \
+        and report["warnings"] and report["unchanged"]
