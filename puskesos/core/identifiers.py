@@ -211,10 +211,24 @@ def nik_birth(value: str, today: date) -> tuple[date, str] | None:
     A well-formed NIK with a date is one :func:`check_nik` finds nothing wrong
     with, apart from disagreeing with a recorded birth date or sex.
     """
-    born = _nik_birth_date(value, today)
-    if born is None:
-        return None
-    return born, "P" if int(value[6:8]) > 40 else "L"
+    # _nik_birth_date(value, today) in line (an import asks for every date part)
+    day, month, yy = int(value[6:8]), int(value[8:10]), int(value[10:12])
+    sex = "L"
+    if day > 40:
+        day -= 40
+        sex = "P"
+    try:
+        born = date(2000 + yy, month, day)
+    except ValueError:
+        born = None
+    if born is None or born > today:
+        try:
+            born = date(1900 + yy, month, day)
+        except ValueError:
+            return None
+        if born > today:
+            return None
+    return born, sex
 
 
 def kk_date_ok(value: str) -> bool:

@@ -169,6 +169,12 @@ def identifier_cell(value: object, kind: str = "NIK") -> tuple[str | None, str |
     Text in scientific notation ("3,52301E+15") is reported as damaged too.
     The digits themselves are not checked here.
     """
+    if type(value) is str and value.isascii():
+        if value.isdigit():
+            return value, None      # the common case: a clean text cell
+        if value.isalnum() and (("e" not in value and "E" not in value)
+                                or not _SCIENTIFIC.fullmatch(value)):
+            return value, None      # letters and digits only: nothing to clean (ID DTSEN)
     try:
         if value is None:
             return None, None
@@ -268,6 +274,16 @@ def date_cell(value: object) -> tuple[date | None, str | None]:
     17 Agustus 1980, 17081980 (an optional time after them is ignored).
     Numbers from 1 to 80000 are Excel serials (1900 system; 60 does not exist).
     """
+    if type(value) is str and len(value) == 10 and value.isascii():
+        # the common clean texts, read as the patterns below read them
+        sep = value[2]
+        if (sep in "-/." and value[5] == sep and value[:2].isdigit()
+                and value[3:5].isdigit() and value[6:].isdigit()):       # 17-08-1980
+            return _make_date(value, int(value[6:]), int(value[3:5]), int(value[:2]))
+        sep = value[4]
+        if (sep in "-/." and value[7] == sep and value[:4].isdigit()
+                and value[5:7].isdigit() and value[8:].isdigit()):       # 1980-08-17
+            return _make_date(value, int(value[:4]), int(value[5:7]), int(value[8:]))
     try:
         if value is None:
             return None, None

@@ -335,10 +335,14 @@ class _Normaliser:
         self.areas = _Memo(self._area)
         self.desils = _Memo(lambda value: int_cell(value, 1, 10))
         self.nik_dates: dict[str, tuple[date, str] | None] = {}
+        self.iso_dates: dict[date, str] = {}     # a date's ISO text (SQLite stores it)
 
     def _kk(self, value: Any) -> tuple[str | None, str | None, str | None]:
         """(No KK, the unusable KK text, warning) of a No KK cell."""
-        if type(value) is str and well_formed(value) and kk_date_ok(value):
+        if (type(value) is str and len(value) == 16 and value.isdigit() and value.isascii()
+                and value[:2] in PROVINCE_CODES and value[2:4] != "00" and value[4:6] != "00"
+                and value[12:] != "0000"                                # well_formed
+                and "01" <= value[6:8] <= "31" and "01" <= value[8:10] <= "12"):  # kk_date_ok
             return value, None, None          # what the lines below give, faster
         kk, error = identifier_cell(value, "KK")
         raw_kk = text_cell(value)
@@ -757,17 +761,28 @@ class _State:
                 "%Y-%m-%d %H:%M:%S.%f")
         return now, now
 
-    def _insert_rows(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def _insert_rows(self, table, columns: tuple[str, ...], rows: list[tuple],
+                     same: tuple[tuple[str, Any], ...] = ()) -> None:
         """Insert rows given as tuples in ``columns`` order, with values as the database
-        stores them (see :meth:`_stamp`; dates as ISO text on SQLite)."""
+        stores them (see :meth:`_stamp`; dates as ISO text on SQLite); ``same`` gives
+        (column, value) pairs that every row has (on SQLite written once, in the SQL)."""
         if self.dry_run or not rows:
             return
         if not self.sqlite:
-            self._conn.execute(insert(table), [dict(zip(columns, r)) for r in rows])
+            more = dict(same)
+            self._conn.execute(insert(table), [dict(zip(columns, r), **more) for r in rows])
             return
+        values = ["?"] * len(columns)
+        for _column, value in same:
+            if value is None:
+                values.append("NULL")
+            elif type(value) is int:
+                values.append(str(value))
+            else:       # text (a time stamp, an id)
+                values.append("'" + str(value).replace("'", "''") + "'")
         self._conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})", rows)
+            f"INSERT INTO {table.name} ({', '.join(columns + tuple(c for c, _v in same))}) "
+            f"VALUES ({', '.join(values)})", rows)
 
     def _exec(self, statement, params=None) -> None:
         """Write to the database (a preview computes the same, writes nothing)."""
@@ -907,13 +922,18 @@ class _State:
             members = self.index.members_by_household
             rows = []
             for hid, values in self.pending_households:
+                if values[-1] is not None:      # composed as its members came
+                    rows.append(tuple(values))
+                    continue
                 h = households[hid]
                 parts = [h["no_kk"], h["dtsen_id"], h["address"], h["dusun"]]
                 for m in members.get(hid, ()):
                     parts.append(m["name"])
                     parts.append(m.get("nik"))
                 # compose_search_text(no_kk, dtsen_id, address, dusun, [(name, nik), ...])
-                values[-1] = "|".join([p.strip().lower() for p in parts if p])
+                text = "|".join([p.strip() for p in parts if p])
+                values[-1] = text.lower() if text.isascii() else \
+                    "|".join([p.strip().lower() for p in parts if p])
                 rows.append(tuple(values))
             self._insert_rows(Household.__table__, _HOUSEHOLD_INSERT, rows)
         self.pending_households = []
@@ -1111,26 +1131,39 @@ class _State:
                 return 0          # a warning in the block: the general way words it
         if any(map(itemgetter(2), kk_r)):
             return 0
+        first = itemgetter(0)
+        # names as the loop below would make them (None: not a plain ASCII text)
+        names = [" ".join(n.split()).upper() if type(n) is str and n.isascii() else None
+                 for n in name_c]
         nik_date, nik_birth_of = normaliser.nik_dates.get, normaliser._nik_date
+        iso_of = normaliser.iso_dates
         provinces = PROVINCE_CODES
         _now, stamp = self._stamp()
         iso_dates = self.sqlite
         batch_id = self.batch_id
         index = self.index
         members_by_household, members_by_nik = index.members_by_household, index.members_by_nik
-        by_kk, unnumbered = index.by_kk, index.unnumbered
+        by_kk, by_dtsen, unnumbered = index.by_kk, index.by_dtsen, index.unnumbered
+        households = index.households
         pending_ids, touched = self.pending_ids, self.touched_households
+        pending_households = self.pending_households
         household_of = self._household_of
+        village, desil_period = self.village, self.desil_period
         member_ids = self.new_id.take(len(block))   # those not used are never used
+        household_ids: list[str] = []
+        spare = made = 0
+        # households made below: (their insert values, the parts of their search text)
+        texts: dict[str, tuple[list, list[str]]] = {}
         kepala, lainnya = codes.Relationship.KEPALA.value, codes.Relationship.LAINNYA.value
         tinggal = codes.Presence.TINGGAL.value
         inserts: list[tuple] = []
         append = inserts.append
         taken = 0
-        for (nik, (sex, _e1), (born, _e2), name, (relationship, _e3), (presence, _e4),
-             birth_place, (kk, raw_kk, _e5), dtsen, (rt, _e6), (rw, _e7), (desil, _e8),
-             address, dusun) in zip(nik_c, sex_r, born_r, name_c, rel_r, pres_r, place_r, kk_r,
-                                    dtsen_r, rt_r, rw_r, desil_r, address_r, dusun_r):
+        for (nik, sex, born, name, relationship, presence, birth_place, (kk, raw_kk, _e5),
+             dtsen, rt, rw, desil, address, dusun) in zip(
+                nik_c, map(first, sex_r), map(first, born_r), names, map(first, rel_r),
+                map(first, pres_r), place_r, kk_r, dtsen_r, map(first, rt_r),
+                map(first, rw_r), map(first, desil_r), address_r, dusun_r):
             # _Normaliser.block: a well-formed NIK agreeing with the row, a plain name
             if not (type(nik) is str and len(nik) == 16 and nik[:2] in provinces
                     and nik[2:4] != "00" and nik[4:6] != "00" and nik[12:] != "0000"
@@ -1150,21 +1183,44 @@ class _State:
                 sex = nik_sex
             elif sex != nik_sex:
                 break
-            if type(name) is not str or not name.isascii():
-                break
-            name = " ".join(name.split()).upper()
             if not name:
                 break
             # _run: not a duplicate; _process_registry: no registered person to match
             if nik in seen or nik in members_by_nik:
                 break
-            hid = by_kk.get(kk) if kk else None
-            if hid and hid in unnumbered:
-                break
+            if kk:
+                hid = by_kk.get(kk)
+                if hid is None:
+                    hid = by_dtsen.get(dtsen) if dtsen else None
+                    if hid is None:
+                        # a new household (as _household_of makes it; raw_kk is None)
+                        if spare == len(household_ids):
+                            household_ids = self.new_id.take(256)   # a few unused
+                            spare = 0
+                        hid = household_ids[spare]
+                        spare += 1
+                        made += 1
+                        hperiod = desil_period if desil else None
+                        values = [hid, village, stamp, stamp, 1, hperiod, batch_id, dtsen, kk,
+                                  address, dusun, rt, rw, desil, None]
+                        pending_households.append((hid, values))
+                        # its search text, member by member (see _write_households)
+                        texts[hid] = (values, [p.strip() for p in (kk, dtsen, address, dusun)
+                                               if p])
+                        pending_ids.add(hid)
+                        households[hid] = {"id": hid, "desil_period": hperiod,
+                                           "dtsen_id": dtsen, "no_kk": kk, "address": address,
+                                           "dusun": dusun, "rt": rt, "rw": rw, "desil": desil}
+                        by_kk[kk] = hid
+                        if dtsen:
+                            by_dtsen[dtsen] = hid
+                        members_by_household[hid] = []
+                elif hid in unnumbered:
+                    break
+            else:
+                hid = household_of((dtsen, kk, address, dusun, rt, rw, desil), raw_kk, stamp)
             # a new member (as _process_registry stores it)
             seen.add(nik)
-            if not hid:
-                hid = household_of((dtsen, kk, address, dusun, rt, rw, desil), raw_kk, stamp)
             family = members_by_household[hid]
             relationship = relationship or (lainnya if family else kepala)
             presence = presence or tinggal
@@ -1173,18 +1229,35 @@ class _State:
             record = {"name": name, "sex": sex, "birth_date": born, "birth_place": birth_place,
                       "relationship_code": relationship, "presence": presence, "id": mid,
                       "household_id": hid, "nik": nik}
-            append((mid, hid, len(family), nik, name, sex, birth_place,
-                    born.isoformat() if iso_dates and born is not None else born,
-                    relationship, presence, stamp, stamp, 1, batch_id))
+            if iso_dates and born is not None:
+                iso = iso_of.get(born)
+                if iso is None:
+                    iso = born.isoformat()
+                    if len(iso_of) < _MEMO_LIMIT:
+                        iso_of[born] = iso
+            else:
+                iso = born
+            append((mid, hid, len(family), nik, name, sex, birth_place, iso,
+                    relationship, presence))       # and stamp, stamp, 1, batch_id
             family.append(record)
             members_by_nik[nik] = record     # a well-formed NIK is a real one
-            if hid not in pending_ids:
+            text = texts.get(hid)
+            if text is not None:
+                text[1].append(name)        # stripped already, as the NIK's digits
+                text[1].append(nik)
+            elif hid not in pending_ids:
                 touched.add(hid)            # written before: its search text changes
             taken += 1
+        self.report.created_households += made
+        for values, parts in texts.values():
+            # compose_search_text(no_kk, dtsen_id, address, dusun, [(name, nik), ...])
+            text = "|".join(parts)
+            values[-1] = text.lower() if text.isascii() else "|".join([p.lower() for p in parts])
         self.report.created += taken
         self._write_households()            # before their members (foreign key)
         if inserts:
-            self._insert_rows(Member.__table__, _MEMBER_INSERT, inserts)
+            self._insert_rows(Member.__table__, _MEMBER_INSERT[:10], inserts,
+                              tuple(zip(_MEMBER_INSERT[10:], (stamp, stamp, 1, batch_id))))
         return taken
 
     def _conflict(self, row: _Row, reason: str) -> None:

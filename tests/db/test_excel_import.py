@@ -365,9 +365,12 @@ def _mixed_rows():
                          kk if rng.random() < 0.95 else None, number,
                          rng.choice([f"warga {family} {k}", f" WARGA  {family} {k} "]),
                          rng.choice([sex, sex, None, "P"]),
-                         rng.choice([born.strftime("%d-%m-%Y"), born, None]),
+                         rng.choice([born.strftime("%d-%m-%Y" if family % 5 else "%Y-%m-%d"),
+                                     born, None]),
                          rng.choice(["KEPALA KELUARGA", "ANAK", None]),
-                         f"JL. DESA {family}", rng.choice(["KRAJAN", "krajan"]),
+                         # some addresses not ASCII (their search text is lowered part by part)
+                         f"JL. DESA {family}" if family % 3 else f"Jl. Désa ΣΑΣ {family}",
+                         rng.choice(["KRAJAN", "krajan"]),
                          family % 9 + 1, family % 4 + 1, rng.choice([1, 5, 10, None])))
     return rows
 
