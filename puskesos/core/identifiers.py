@@ -256,11 +256,11 @@ def check_nik(raw: str | None, *, birth_date: date | None = None,
         ).format(digits=value[6:12])))
     if issues:
         return CheckResult(value, tuple(issues), None)
+    nik_sex = "P" if day > 40 else "L"  # women's birth day is written plus 40
     born = _nik_birth_date(value, today)
     if born is None:
         # e.g. 31-04 or 29-02 of a non-leap year: such cards exist (PP 37/2007 keeps
         # the NIK even when its date is wrong), so the person can still be recorded.
-        nik_sex = "P" if day > 40 else "L"
         issue = Issue(Severity.WARNING, "nik.date_nonexistent", _(
             "The birth date part of the NIK ({digits}) is not a real calendar date. Check "
             "digits 7 to 12 against the card; if the card says so, keep it."
@@ -268,7 +268,6 @@ def check_nik(raw: str | None, *, birth_date: date | None = None,
         return CheckResult(value, (issue,), NikInfo(value, *_region(value), None, nik_sex,
                                                      value[12:]))
 
-    nik_sex = "P" if int(value[6:8]) > 40 else "L"
     if birth_date is not None and (born.day, born.month, born.year % 100) != (
             birth_date.day, birth_date.month, birth_date.year % 100):
         issues.append(Issue(Severity.WARNING, "nik.dob_mismatch", _(
