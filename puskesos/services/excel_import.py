@@ -31,7 +31,10 @@ import difflib
 import gc
 import json
 import os
+import queue
 import random
+import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timezone
@@ -291,23 +294,34 @@ _MEMO_LIMIT = 50_000     # answers kept per cell kind: memory stays bounded
 class _Memo(dict):
     """Answers of a pure cell reader, by cell value.
 
-    A text cell is its own key; any other cell is keyed by (type, value), since
-    1, 1.0 and True are equal keys but not the same cell.  Files repeat
-    dates, places, codes and each family's No KK and address, so most cells
-    are read once per import.
+    Files repeat dates, places, codes and each family's No KK and address, so
+    most cells are read once per import.  1, 1.0 and True are equal keys but
+    not the same cell: a column whose cells are all of one type is looked up
+    in that type's own memo (:meth:`typed`), keyed by the cell itself; a
+    column of mixed types here, keyed by (type, value) (a text cell is its
+    own key in both, since no other type equals a text).
     """
 
-    __slots__ = ("read",)
+    __slots__ = ("read", "_typed")
 
     def __init__(self, read) -> None:
         super().__init__()
         self.read = read
+        self._typed: dict[type, _Memo] = {str: self}
 
     def __missing__(self, key):
         answer = self.read(key[1] if type(key) is tuple else key)
         if len(self) < _MEMO_LIMIT:
             self[key] = answer
         return answer
+
+    def typed(self, kind: type) -> "_Memo":
+        """The memo for cells of type ``kind`` only (keyed by the cell)."""
+        memo = self._typed.get(kind)
+        if memo is None:
+            memo = self._typed[kind] = _Memo(self.read)
+            memo._typed = self._typed
+        return memo
 
 
 class _Normaliser:
@@ -375,6 +389,8 @@ class _Normaliser:
     def _column(self, memo: _Memo, values: tuple) -> list:
         """``memo`` looked up for each cell of a column (see :class:`_Memo` for the keys)."""
         kinds = set(map(type, values))
+        if len(kinds) == 1:
+            return list(map(memo.typed(kinds.pop()).__getitem__, values))
         if int not in kinds and bool not in kinds:
             # no two cells can be equal but of another type: the cells are the keys
             return list(map(memo.__getitem__, values))
@@ -614,6 +630,11 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
             s.flush()
         state = _State(s, index, report, batch.id if batch else None, village, desil_period,
                        actor, dry_run=dry_run)
+        switching = sys.getswitchinterval()
+        if state.writer is not None:
+            # the writer thread needs the interpreter lock for a moment after each
+            # statement; by default it would wait up to 5 ms for the reading thread
+            sys.setswitchinterval(min(switching, _Writer.SWITCH_INTERVAL))
         try:
             seen: set[str] = set()
             chunk: list[_Row] = []
@@ -664,6 +685,7 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
             # by line (a conflict is found when its chunk is written, after the rows read
             # since): the same list whichever way, and however often, rows were written
             issues.sort(key=_line_of)
+            state.sync()
             if batch is not None:
                 state.flush_search_text()
                 state.restore_indexes()
@@ -673,7 +695,12 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                                                                     ensure_ascii=False))],
                              f"{path.name}")
                 report.batch_id = batch.id
+        except BaseException:
+            state.close(failed=True)
+            raise
         finally:
+            state.close(failed=False)
+            sys.setswitchinterval(switching)
             state.reset_cache()
     return report
 
@@ -684,6 +711,13 @@ _MEMBER_INSERT = ("id", "household_id", "sort_order", "nik", "name", "sex", "bir
                   "version", "import_batch_id")
 _HOUSEHOLD_INSERT = ("id", "region_code", "created_at", "updated_at", "version",
                      "desil_period", "import_batch_id", *HOUSEHOLD_FIELDS, "search_text")
+#: of those, the ones all households made in one chunk share (by position)
+_HOUSEHOLD_SHARED = (1, 2, 3, 4, 6)
+_HOUSEHOLD_SHARED_NAMES = tuple(_HOUSEHOLD_INSERT[i] for i in _HOUSEHOLD_SHARED)
+_household_shared = itemgetter(*_HOUSEHOLD_SHARED)
+_household_own = itemgetter(*[i for i in range(len(_HOUSEHOLD_INSERT))
+                              if i not in _HOUSEHOLD_SHARED])
+_HOUSEHOLD_OWN = _household_own(_HOUSEHOLD_INSERT)
 
 
 class _OrderedIds:
@@ -730,6 +764,98 @@ class _OrderedIds:
         return [f"{prefix}{c:012x}" for c in range(count, count + n)]
 
 
+#: rows as JSON for json_each (lists of plain values: nothing can refer to itself)
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+class _Writer:
+    """A second thread that writes an import's new rows on SQLite while the import
+    reads and checks the next block of the file.
+
+    sqlite3 lets go of the interpreter lock while SQLite runs a statement, but
+    ``executemany`` takes it back for every row, so a writer thread using it
+    would wait on the reading thread row by row.  Here a block of rows goes to
+    SQLite as one statement over a JSON array (``json_each``): SQLite writes
+    the whole block on the other core while Python goes on.
+
+    The connection serves one thread at a time: whoever uses it for anything
+    else first calls :meth:`sync`, which waits until every block sent is
+    written (and raises the writer's error, if it had one).  The queue is
+    bounded, so a slow disk holds the reading back instead of filling memory.
+    """
+
+    DEPTH = 2          # statements waiting to be written at most
+    SWITCH_INTERVAL = 0.0002   # s, while an import writes (see _run)
+    BATCH = 10_000     # rows per statement: fewer hand-overs between the threads
+
+    def __init__(self, dbapi_connection) -> None:
+        self._conn = dbapi_connection
+        self._jobs: queue.Queue = queue.Queue(self.DEPTH)
+        self._pending: dict[str, list] = {}     # rows not yet sent, by statement
+        self._count = 0
+        self._error: BaseException | None = None
+        self._raised = False
+        self._skip = False
+        self._thread = threading.Thread(target=self._work, name="puskesos-import-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        cursor = self._conn.cursor()
+        try:
+            while True:
+                job = self._jobs.get()
+                try:
+                    if job is None:
+                        return
+                    if self._error is None and not self._skip:
+                        for sql, payload in job:
+                            cursor.execute(sql, (payload,))
+                except BaseException as exc:   # handed to the importing thread
+                    self._error = exc
+                finally:
+                    self._jobs.task_done()
+        finally:
+            cursor.close()
+
+    def _check(self) -> None:
+        if self._error is not None and not self._raised:
+            self._raised = True
+            raise self._error
+
+    def submit(self, sql: str, rows: list) -> None:
+        """Write ``rows`` (lists of JSON values) with ``sql``, which reads them from
+        ``json_each(?)``.  Rows are gathered up to :attr:`BATCH` and then sent in
+        the order their statements were first given (households before their
+        members); returns at once unless :attr:`DEPTH` batches are waiting."""
+        self._check()
+        self._pending.setdefault(sql, []).extend(rows)
+        self._count += len(rows)
+        if self._count >= self.BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        if self._pending:
+            job = [(sql, _dumps(rows)) for sql, rows in self._pending.items()]
+            self._pending, self._count = {}, 0
+            self._jobs.put(job)
+
+    def sync(self) -> None:
+        """Send what is gathered, wait until all of it is written; raise the
+        writer's error."""
+        self._send()
+        self._jobs.join()
+        self._check()
+
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the thread (``abort``: the transaction is being rolled back, blocks
+        not yet written are dropped)."""
+        if abort:
+            self._skip = True
+        self._jobs.put(None)
+        self._thread.join()
+
+
 class _State:
     """Per-import working state: pending inserts/updates written chunk by chunk."""
 
@@ -752,27 +878,46 @@ class _State:
         self.pending_ids: set[str] = set()
         self._deferred: list[str] = []      # CREATE INDEX of indexes dropped for the import
         self._cache_size: int | None = None  # the page cache size before the import
+        self._stamps: tuple[Any, Any] | None = None
+        # on SQLite, new rows are written on a second thread (see _Writer)
+        self.writer = _Writer(self._conn.connection.dbapi_connection) \
+            if self.sqlite and not dry_run else None
+
+    def sync(self) -> None:
+        """Before any statement on this thread: wait for the rows sent to the writer."""
+        if self.writer is not None:
+            self.writer.sync()
+
+    def close(self, *, failed: bool) -> None:
+        """Stop the writer thread; ``failed``: the import is being rolled back."""
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            writer.close(abort=failed)
 
     def _stamp(self) -> tuple[Any, Any]:
-        """(now, now as the database stores it) for the records of one chunk."""
-        now = utcnow()
-        if self.sqlite:
-            return now, now.astimezone(timezone.utc).replace(tzinfo=None).strftime(
-                "%Y-%m-%d %H:%M:%S.%f")
-        return now, now
+        """(now, now as the database stores it) for the records an import writes: one
+        time for the whole import, which is one transaction."""
+        if self._stamps is None:
+            now = utcnow()
+            self._stamps = (now, now.astimezone(timezone.utc).replace(tzinfo=None).strftime(
+                "%Y-%m-%d %H:%M:%S.%f") if self.sqlite else now)
+        return self._stamps
 
     def _insert_rows(self, table, columns: tuple[str, ...], rows: list[tuple],
                      same: tuple[tuple[str, Any], ...] = ()) -> None:
         """Insert rows given as tuples in ``columns`` order, with values as the database
         stores them (see :meth:`_stamp`; dates as ISO text on SQLite); ``same`` gives
-        (column, value) pairs that every row has (on SQLite written once, in the SQL)."""
+        (column, value) pairs that every row has (on SQLite written once, in the SQL).
+
+        On SQLite the rows go to the writer thread (:class:`_Writer`) and are
+        written while the import goes on."""
         if self.dry_run or not rows:
             return
         if not self.sqlite:
             more = dict(same)
             self._conn.execute(insert(table), [dict(zip(columns, r), **more) for r in rows])
             return
-        values = ["?"] * len(columns)
+        values = [f"value ->> {i}" for i in range(len(columns))]
         for _column, value in same:
             if value is None:
                 values.append("NULL")
@@ -780,13 +925,14 @@ class _State:
                 values.append(str(value))
             else:       # text (a time stamp, an id)
                 values.append("'" + str(value).replace("'", "''") + "'")
-        self._conn.exec_driver_sql(
+        self.writer.submit(
             f"INSERT INTO {table.name} ({', '.join(columns + tuple(c for c, _v in same))}) "
-            f"VALUES ({', '.join(values)})", rows)
+            f"SELECT {', '.join(values)} FROM json_each(?)", rows)
 
     def _exec(self, statement, params=None) -> None:
         """Write to the database (a preview computes the same, writes nothing)."""
         if not self.dry_run:
+            self.sync()
             self._conn.execute(statement, params) if params is not None else \
                 self._conn.execute(statement)
 
@@ -795,6 +941,7 @@ class _State:
         parameter processing was a third of an import's time)."""
         if self.dry_run or not rows:
             return
+        self.sync()
         if self._conn.dialect.name != "sqlite":
             self._conn.execute(insert(table), rows)
             return
@@ -825,16 +972,23 @@ class _State:
     DEFER_INDEXES = 5000
     IMPORT_CACHE_KIB = 65536   # SQLite page cache while a large import writes (64 MiB)
 
-    def defer_indexes(self, expected_rows: int) -> None:
-        """On SQLite, drop the secondary indexes of ``member`` and ``household`` inside
-        the import's transaction when the file brings more rows than the table has.
+    #: the indexes a large import builds once at the end (keys in random order:
+    #: scattered inserts into them cost more than building them over the table)
+    DEFERRED_INDEXES = ("ix_member_nik",)
 
-        Building an index once over the finished table is cheaper than 100,000
-        scattered inserts into it (measured on the 100,000-member bench: about
-        0.3 s less writing, 0.15-0.2 s to build the indexes again).  SQLite's DDL is transactional: the
-        indexes come back, exactly as they were (:meth:`restore_indexes`), in the
-        same transaction, and a failed or cancelled import rolls the drop back
-        with everything else.  Other connections keep reading the old snapshot.
+    def defer_indexes(self, expected_rows: int) -> None:
+        """On SQLite, drop :data:`DEFERRED_INDEXES` inside the import's transaction
+        when the file brings more rows than the table has.
+
+        New rows carry time-ordered keys (:class:`_OrderedIds`), so the member
+        index on household_id and the household indexes (a quarter as many
+        rows) take them cheaply as they are written, on the writer thread; the
+        NIKs come in any order, and building that index once over the finished
+        table is cheaper than 100,000 scattered inserts (measured on the
+        100,000-member bench).  SQLite's DDL is transactional: the index comes
+        back, exactly as it was (:meth:`restore_indexes`), in the same
+        transaction, and a failed or cancelled import rolls the drop back with
+        everything else.  Other connections keep reading the old snapshot.
         """
         if self.dry_run or not self.sqlite or expected_rows < self.DEFER_INDEXES:
             return
@@ -842,20 +996,20 @@ class _State:
         # and read back during the transaction (the connection's setting is put back)
         self._cache_size = self._conn.exec_driver_sql("PRAGMA cache_size").scalar()
         self._conn.exec_driver_sql(f"PRAGMA cache_size = -{self.IMPORT_CACHE_KIB}")
-        for table in ("member", "household"):
-            held = self._conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
-            if expected_rows <= held:
-                continue
-            found = self._conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY rowid",
-                (table,)).all()
-            for name, sql in found:
+        held = self._conn.exec_driver_sql("SELECT count(*) FROM member").scalar()
+        if expected_rows <= held:
+            return
+        for name in self.DEFERRED_INDEXES:
+            sql = self._conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ? "
+                "AND sql IS NOT NULL", (name,)).scalar()
+            if sql:
                 self._conn.exec_driver_sql(f'DROP INDEX "{name}"')
                 self._deferred.append(sql)
 
     def restore_indexes(self) -> None:
         """Create again the indexes :meth:`defer_indexes` dropped."""
+        self.sync()
         for sql in self._deferred:
             self._conn.exec_driver_sql(sql)
         self._deferred = []
@@ -873,6 +1027,7 @@ class _State:
     def process(self, rows: list[_Row], program: str | None, period: str | None) -> None:
         if not rows:
             return
+        self.sync()      # the general way reads and writes on this thread
         if program:
             self._process_bnba(rows, program, period)
         else:
@@ -934,8 +1089,16 @@ class _State:
                 text = "|".join([p.strip() for p in parts if p])
                 values[-1] = text.lower() if text.isascii() else \
                     "|".join([p.strip().lower() for p in parts if p])
-                rows.append(tuple(values))
-            self._insert_rows(Household.__table__, _HOUSEHOLD_INSERT, rows)
+                rows.append(values)
+            # the values every household of one chunk shares (village, time stamps,
+            # version, batch) are written once, in the statement
+            by_shared: dict[tuple, list[tuple]] = {}
+            for values in rows:
+                by_shared.setdefault(_household_shared(values), []).append(
+                    _household_own(values))
+            for same, own in by_shared.items():
+                self._insert_rows(Household.__table__, _HOUSEHOLD_OWN, own,
+                                  tuple(zip(_HOUSEHOLD_SHARED_NAMES, same)))
         self.pending_households = []
         self.pending_ids.clear()
 
@@ -1079,7 +1242,7 @@ class _State:
             inserts.append((mid, hid, len(family), nik, record["name"], sex,
                             record["birth_place"],
                             born.isoformat() if iso_dates and born is not None else born,
-                            relationship, presence, stamp, stamp, 1, batch_id))
+                            relationship, presence))    # and stamp, stamp, 1, batch_id
             family.append(record)
             if not row.placeholder:
                 members_by_nik[nik] = record
@@ -1090,8 +1253,7 @@ class _State:
             created += 1
         self.report.created += created
         self._write_households()            # before their members (foreign key)
-        if inserts:
-            self._insert_rows(Member.__table__, _MEMBER_INSERT, inserts)
+        self._insert_members(inserts, stamp)
         member_table = Member.__table__
         for upd in member_updates:
             mid = upd.pop("id")
@@ -1255,10 +1417,15 @@ class _State:
             values[-1] = text.lower() if text.isascii() else "|".join([p.lower() for p in parts])
         self.report.created += taken
         self._write_households()            # before their members (foreign key)
-        if inserts:
-            self._insert_rows(Member.__table__, _MEMBER_INSERT[:10], inserts,
-                              tuple(zip(_MEMBER_INSERT[10:], (stamp, stamp, 1, batch_id))))
+        self._insert_members(inserts, stamp)
         return taken
+
+    def _insert_members(self, rows: list[tuple], stamp) -> None:
+        """Insert new members given as tuples of the first ten :data:`_MEMBER_INSERT`
+        columns (the others are the same for all)."""
+        if rows:
+            self._insert_rows(Member.__table__, _MEMBER_INSERT[:10], rows,
+                              tuple(zip(_MEMBER_INSERT[10:], (stamp, stamp, 1, self.batch_id))))
 
     def _conflict(self, row: _Row, reason: str) -> None:
         self.report.conflicts += 1
@@ -1308,6 +1475,7 @@ class _State:
             self.changes = []
 
     def flush_search_text(self) -> None:
+        self.sync()
         ids = list(self.touched_households)
         for start in range(0, len(ids), 1000):
             part = ids[start:start + 1000]
