@@ -33,10 +33,12 @@ import json
 import os
 import queue
 import random
+import sqlite3
 import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from datetime import date, timezone
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -764,19 +766,16 @@ class _OrderedIds:
         return [f"{prefix}{c:012x}" for c in range(count, count + n)]
 
 
-#: rows as JSON for json_each (lists of plain values: nothing can refer to itself)
-_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-
-
 class _Writer:
     """A second thread that writes an import's new rows on SQLite while the import
     reads and checks the next block of the file.
 
-    sqlite3 lets go of the interpreter lock while SQLite runs a statement, but
-    ``executemany`` takes it back for every row, so a writer thread using it
-    would wait on the reading thread row by row.  Here a block of rows goes to
-    SQLite as one statement over a JSON array (``json_each``): SQLite writes
-    the whole block on the other core while Python goes on.
+    sqlite3 lets go of the interpreter lock while SQLite runs a statement and
+    takes it back after; with ``executemany`` of one row per statement the
+    writer thread would wait for the lock row by row.  Here one statement
+    inserts up to :attr:`ROWS` rows (``VALUES (...), (...), ...``), so SQLite
+    writes a hundred rows on the other core for each hand-over of the lock
+    (and per row it does less work than for a one-row statement).
 
     The connection serves one thread at a time: whoever uses it for anything
     else first calls :meth:`sync`, which waits until every block sent is
@@ -784,15 +783,19 @@ class _Writer:
     bounded, so a slow disk holds the reading back instead of filling memory.
     """
 
-    DEPTH = 2          # statements waiting to be written at most
+    DEPTH = 4          # blocks waiting to be written at most
+    ROWS = 5000        # rows per statement at most
     SWITCH_INTERVAL = 0.0002   # s, while an import writes (see _run)
-    BATCH = 10_000     # rows per statement: fewer hand-overs between the threads
 
     def __init__(self, dbapi_connection) -> None:
         self._conn = dbapi_connection
+        # bound values per statement: 32766 in the SQLite builds Python ships, 999 in
+        # old ones
+        try:
+            self._variables = dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except (AttributeError, sqlite3.Error):
+            self._variables = 999
         self._jobs: queue.Queue = queue.Queue(self.DEPTH)
-        self._pending: dict[str, list] = {}     # rows not yet sent, by statement
-        self._count = 0
         self._error: BaseException | None = None
         self._raised = False
         self._skip = False
@@ -809,8 +812,7 @@ class _Writer:
                     if job is None:
                         return
                     if self._error is None and not self._skip:
-                        for sql, payload in job:
-                            cursor.execute(sql, (payload,))
+                        self._write(cursor, *job)
                 except BaseException as exc:   # handed to the importing thread
                     self._error = exc
                 finally:
@@ -818,32 +820,33 @@ class _Writer:
         finally:
             cursor.close()
 
+    def _write(self, cursor, head: str, one: str, width: int, rows: list[tuple]) -> None:
+        per = max(1, min(self.ROWS, self._variables // max(width, 1)))
+        full = len(rows) - len(rows) % per
+        if full:
+            flat = chain.from_iterable
+            cursor.executemany(head + ", ".join([one] * per),
+                               [tuple(flat(rows[i:i + per])) for i in range(0, full, per)])
+        if full < len(rows):
+            cursor.execute(head + ", ".join([one] * (len(rows) - full)),
+                           tuple(chain.from_iterable(rows[full:])))
+
     def _check(self) -> None:
         if self._error is not None and not self._raised:
             self._raised = True
             raise self._error
 
-    def submit(self, sql: str, rows: list) -> None:
-        """Write ``rows`` (lists of JSON values) with ``sql``, which reads them from
-        ``json_each(?)``.  Rows are gathered up to :attr:`BATCH` and then sent in
-        the order their statements were first given (households before their
-        members); returns at once unless :attr:`DEPTH` batches are waiting."""
+    def submit(self, head: str, one: str, rows: list[tuple]) -> None:
+        """Write ``rows`` with the statement ``head`` + ``one, one, ...`` (``one``:
+        the VALUES tuple of one row, with a ``?`` for each of its values); returns
+        at once unless :attr:`DEPTH` blocks are waiting.  ``rows`` must not change
+        afterwards."""
         self._check()
-        self._pending.setdefault(sql, []).extend(rows)
-        self._count += len(rows)
-        if self._count >= self.BATCH:
-            self._send()
-
-    def _send(self) -> None:
-        if self._pending:
-            job = [(sql, _dumps(rows)) for sql, rows in self._pending.items()]
-            self._pending, self._count = {}, 0
-            self._jobs.put(job)
+        if rows:
+            self._jobs.put((head, one, len(rows[0]), rows))
 
     def sync(self) -> None:
-        """Send what is gathered, wait until all of it is written; raise the
-        writer's error."""
-        self._send()
+        """Wait until every block sent is written; raise the writer's error."""
         self._jobs.join()
         self._check()
 
@@ -917,7 +920,7 @@ class _State:
             more = dict(same)
             self._conn.execute(insert(table), [dict(zip(columns, r), **more) for r in rows])
             return
-        values = [f"value ->> {i}" for i in range(len(columns))]
+        values = ["?"] * len(columns)
         for _column, value in same:
             if value is None:
                 values.append("NULL")
@@ -927,7 +930,7 @@ class _State:
                 values.append("'" + str(value).replace("'", "''") + "'")
         self.writer.submit(
             f"INSERT INTO {table.name} ({', '.join(columns + tuple(c for c, _v in same))}) "
-            f"SELECT {', '.join(values)} FROM json_each(?)", rows)
+            "VALUES ", f"({', '.join(values)})", rows)
 
     def _exec(self, statement, params=None) -> None:
         """Write to the database (a preview computes the same, writes nothing)."""

@@ -43,6 +43,8 @@ from puskesos.core.normalize import display_text
 from puskesos.errors import UserError
 from puskesos.i18n import _
 
+from . import xlsx_parts
+
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "Header",
@@ -287,16 +289,58 @@ def _resolve_sheet(path: Path, names: list[str], sheet: str) -> str:
              sheets=", ".join(f"\"{n}\"" for n in names) or "-"))
 
 
+def _error_damaged(path: Path, name: str, detail: object) -> SpreadsheetError:
+    return SpreadsheetError(_(
+        "The sheet \"{sheet}\" in {name} could not be read because the file is damaged "
+        "({detail}). Please open it in Excel or LibreOffice, save it again and import "
+        "the saved file.").format(sheet=name, name=_name(path), detail=detail))
+
+
+def _split_sheet(path: Path, name: str) -> _Sheet | None:
+    """A large .xlsx sheet read in parts parsed ahead on a thread (see
+    :mod:`.xlsx_parts`), or None: parse it whole."""
+    try:
+        with path.open("rb") as f:
+            if f.read(4) != _ZIP:
+                return None
+        with zipfile.ZipFile(path) as z:
+            part = _xlsx_part(z, name)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError):
+        return None
+    try:
+        parts = xlsx_parts.split_sheet(path, name, part)
+    except xlsx_parts.PartError:
+        return None                  # the whole parse says what is wrong
+    if parts is None or parts.first is None:
+        return None
+    first = parts.first
+    start = first.start
+    try:
+        merged = first.merged_cell_ranges or []
+    except Exception:  # merged cells are a help for headers, never a reason to fail
+        merged = []
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            yield from xlsx_parts.rows_in_order(parts)
+        except xlsx_parts.PartError as exc:
+            raise _error_damaged(path, name, exc) from None
+
+    return _Sheet(name=name, rows=iter(first.iter_rows()),
+                  col_offset=start[1] if start else 0, height=parts.height,
+                  merged=list(merged), reread=rows)
+
+
 def _load_sheet(path: Path, book: CalamineWorkbook, name: str) -> _Sheet:
+    split = _split_sheet(path, name)
+    if split is not None:
+        return split
     try:
         sheet = book.get_sheet_by_name(name)
     except python_calamine.PasswordError:
         raise _error_password(path) from None
     except Exception as exc:
-        raise SpreadsheetError(_(
-            "The sheet \"{sheet}\" in {name} could not be read because the file is damaged "
-            "({detail}). Please open it in Excel or LibreOffice, save it again and import "
-            "the saved file.").format(sheet=name, name=_name(path), detail=exc)) from None
+        raise _error_damaged(path, name, exc) from None
     start, end = sheet.start, sheet.end
     try:
         merged = sheet.merged_cell_ranges or []

@@ -437,7 +437,7 @@ def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_pa
     from puskesos.jobs import CancelToken, JobCancelled
     from puskesos.services import excel_import, spreadsheet
     monkeypatch.setattr(spreadsheet._RowFilter, "BLOCK", 7)
-    monkeypatch.setattr(excel_import._Writer, "BATCH", 5)
+    monkeypatch.setattr(excel_import._Writer, "ROWS", 3)
     rows = _mixed_rows()
     services = sqlite_services
     before = dump(services)
@@ -445,8 +445,8 @@ def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_pa
     written = []
     submit = excel_import._Writer.submit
 
-    def submit_then_cancel(self, sql, rows):
-        submit(self, sql, rows)
+    def submit_then_cancel(self, head, one, rows):
+        submit(self, head, one, rows)
         written.append(len(rows))
         if sum(written) > 100:
             token.cancel()
@@ -456,3 +456,28 @@ def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_pa
         run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "m.xlsx", rows),
                    cancel=token)
     assert sum(written) > 100 and dump(services) == before and not _writer_threads()
+
+
+def test_a_sheet_read_in_parts_imports_as_the_whole_sheet(tmp_path, monkeypatch):
+    """A large .xlsx is parsed in parts on a helper thread (services/xlsx_parts.py);
+    here the parts are made small: the same report and registry as from one parse."""
+    from puskesos.services import open_services, xlsx_parts
+    path = write_xlsx(tmp_path / "whole.xlsx", _mixed_rows())
+    results = []
+    for part_bytes in (None, 8_000):
+        if part_bytes:
+            monkeypatch.setattr(xlsx_parts, "PART_BYTES", part_bytes)
+            monkeypatch.setattr(xlsx_parts, "FIRST_PART_BYTES", 3_000)
+        svc = open_services(str(tmp_path / f"{part_bytes}.sqlite"), create=True)
+        svc.settings.init_village(actor=ADMIN, village_code="35.23.01.2001")
+        try:
+            report = run_import(svc, actor=ADMIN, path=path)
+            results.append((_issues(report), _content(svc)))
+        finally:
+            svc.close()
+    from puskesos.services.spreadsheet import _xlsx_part
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        assert xlsx_parts.split_sheet(path, "DATA DTSEN", _xlsx_part(z, "DATA DTSEN")).parts > 5
+    assert results[0] == results[1]
+    assert results[0][0][1]["created"] > 400 and results[0][0][1]["rejected"]

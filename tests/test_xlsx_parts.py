@@ -1,0 +1,221 @@
+"""A large .xlsx sheet read in parts parsed ahead on a thread gives the rows one
+parse of the whole sheet gives (real files written here, parts made small)."""
+
+import re
+import threading
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+
+from puskesos.services import spreadsheet, xlsx_parts
+from puskesos.services.spreadsheet import SpreadsheetError, detect_header, open_sheet
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Parts of a few kilobytes, so a file of a few thousand rows is cut in many."""
+    monkeypatch.setattr(xlsx_parts, "PART_BYTES", 24_000)
+    monkeypatch.setattr(xlsx_parts, "FIRST_PART_BYTES", 6_000)
+
+
+def _write(path: Path, *, start_column: int = 0, rows: int = 3000) -> Path:
+    """A sheet with title rows, a two-row header with merged cells, rows of every
+    cell type, empty rows (single ones and a run of 60), a total row and a few
+    rows with an extra column at the right."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "DATA"
+    pad = [None] * start_column
+    ws.append(pad + ["DAFTAR KELUARGA DTSEN"])
+    ws.append([])
+    ws.append(pad + ["IDENTITAS", None, None, "LAHIR", None, "LAIN"])
+    ws.append(pad + ["NIK", "NAMA", "NO KK", "TGL LAHIR", "JK", "DESIL"])
+    first = start_column + 1
+    ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=first + 2)
+    ws.merge_cells(start_row=3, start_column=first + 3, end_row=3, end_column=first + 4)
+    for i in range(rows):
+        if i % 211 == 0 or 1500 <= i < 1560:
+            ws.append([])
+            continue
+        born = date(1950 + i % 60, i % 12 + 1, i % 28 + 1)
+        row = pad + [f"3523{i:012d}", f"WARGA {i} Ñ" if i % 7 == 0 else f"WARGA {i}",
+                     3523010000000000 + i if i % 3 else f"'3523010{i:09d}",
+                     born if i % 4 else (datetime(2001, 2, 3, 4, 5) if i % 8 else born.strftime(
+                         "%d-%m-%Y")),
+                     "L" if i % 2 else 2, None if i % 5 == 0 else (i % 10) + 0.0 if i % 9 == 0
+                     else i % 10 + 1]
+        if i % 97 == 0:
+            row.append("catatan")
+        if i % 131 == 0:
+            row.append(True)
+        ws.append(row)
+    ws.append(pad + ["JUMLAH", rows])
+    wb.save(path)
+    return path
+
+
+def _whole(path: Path, sheet: str = "DATA") -> list[list]:
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        return list(book.get_sheet_by_name(sheet).iter_rows())
+    finally:
+        book.close()
+
+
+def _trimmed(rows):
+    """Rows without their trailing empty cells (a later part narrower than the first
+    is padded: the only way split rows may differ, see xlsx_parts)."""
+    out = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] == "":
+            row.pop()
+        out.append(row)
+    return out
+
+
+def _split_rows(path: Path, sheet: str = "DATA"):
+    with open_sheet(path, sheet) as reader:
+        loaded = reader._sheet
+        assert loaded is not None
+        return loaded, list(loaded.reread())
+
+
+def _parts_of(path: Path, sheet: str = "DATA"):
+    with zipfile.ZipFile(path) as z:
+        part = spreadsheet._xlsx_part(z, sheet)
+    return xlsx_parts.split_sheet(path, sheet, part)
+
+
+def _parts_threads():
+    return [t for t in threading.enumerate() if t.name == "puskesos-sheet-parts"]
+
+
+def test_rows_read_in_parts_are_the_rows_of_the_whole_sheet(tmp_path, small_parts):
+    path = _write(tmp_path / "big.xlsx")
+    parts = _parts_of(path)
+    assert parts is not None and parts.parts >= 10
+    loaded, rows = _split_rows(path)
+    whole = _whole(path)
+    assert _trimmed(rows) == _trimmed(whole)
+    assert len(rows) == len(whole)
+    assert loaded.height == len(whole)
+    assert loaded.col_offset == 0
+    # the header (two rows, merged cells) is found as on the whole sheet
+    header = detect_header(path)
+    assert header.row == 3 and header.mapping == {0: "nik", 1: "name", 2: "no_kk",
+                                                  3: "birth_date", 4: "sex", 5: "desil"}
+    assert not _parts_threads()
+
+
+def test_data_right_of_column_a_keeps_its_columns(tmp_path, small_parts):
+    path = _write(tmp_path / "b.xlsx", start_column=2, rows=1500)
+    assert _parts_of(path) is not None
+    loaded, rows = _split_rows(path)
+    assert loaded.col_offset == 2
+    assert _trimmed(rows) == _trimmed(_whole(path))
+
+
+def test_shared_strings_files_are_read_the_same(tmp_path, small_parts, monkeypatch):
+    """Excel keeps texts in a shared strings table; every part carries it (here a
+    table larger than the parts: a real file's parts are larger than its table)."""
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)
+    path = _shared_strings(_write(tmp_path / "s.xlsx", rows=2500))
+    with zipfile.ZipFile(path) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()
+    assert _parts_of(path) is not None
+    _loaded, rows = _split_rows(path)
+    assert _trimmed(rows) == _trimmed(_whole(path))
+
+
+def test_a_sheet_whose_rows_carry_no_numbers_is_read_whole(tmp_path, small_parts):
+    path = _rewrite_sheet(_write(tmp_path / "n.xlsx", rows=1500),
+                          lambda xml: re.sub(rb'(<row\b[^>]*?) r="[0-9]+"', rb"\1", xml))
+    assert _parts_of(path) is None
+    with open_sheet(path, "DATA") as reader:
+        rows = list(reader._sheet.reread())
+    assert _trimmed(rows) == _trimmed(_whole(path))
+
+
+def test_a_small_sheet_is_read_whole(tmp_path):
+    path = _write(tmp_path / "small.xlsx", rows=200)
+    assert _parts_of(path) is None
+
+
+def test_a_damaged_later_part_says_the_file_is_damaged(tmp_path, small_parts):
+    """The first part parses, a later one does not: reading stops with the message
+    for a damaged file and the helper thread ends."""
+    def damage(xml: bytes) -> bytes:
+        at = xml.rfind(b"</c>", 0, xml.rfind(b"</sheetData>"))
+        return xml[:at] + b"</x>" + xml[at + 4:]
+    path = _rewrite_sheet(_write(tmp_path / "d.xlsx"), damage)
+    assert _parts_of(path) is not None
+    with open_sheet(path, "DATA") as reader:
+        with pytest.raises(SpreadsheetError) as raised:
+            list(reader._sheet.reread())
+    assert "rusak" in str(raised.value) or "damaged" in str(raised.value)
+    assert not _parts_threads()
+
+
+def test_stopping_early_ends_the_helper_thread(tmp_path, small_parts):
+    path = _write(tmp_path / "e.xlsx")
+    with open_sheet(path, "DATA") as reader:
+        rows = reader._sheet.reread()
+        for _i, _row in zip(range(1200), rows):
+            pass
+        assert _parts_threads()
+        rows.close()
+    assert not _parts_threads()
+
+
+# --- building odd files -----------------------------------------------------------------------
+
+def _rewrite_sheet(path: Path, change) -> Path:
+    out = path.with_name("x-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            dst.writestr(info.filename, data)
+    return out
+
+
+def _shared_strings(path: Path) -> Path:
+    """The same workbook with its inline texts moved into a shared strings table."""
+    table: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        text = match.group(2)
+        index = table.setdefault(text, len(table))
+        return match.group(1) + b' t="s"><v>' + str(index).encode() + b"</v></c>"
+
+    out = path.with_name("sst-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c\b[^>]*?) t="inlineStr"><is><t(?:\s[^>]*)?>(.*?)</t></is></c>',
+                              shared, data)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    b"</Types>"))
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>'))
+            dst.writestr(info.filename, data)
+        items = sorted(table.items(), key=lambda item: item[1])
+        dst.writestr("xl/sharedStrings.xml", (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="'
+            + str(len(items)).encode() + b'" uniqueCount="' + str(len(items)).encode() + b'">'
+            + b"".join(b"<si><t>" + text + b"</t></si>" for text, _i in items) + b"</sst>"))
+    return out
