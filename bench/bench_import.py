@@ -7,6 +7,10 @@ the undo record and the audit entry in one transaction.
 Limit (same run, same file): python-calamine reading every row of the sheet
 plus ``sqlite3.executemany`` of those rows into a table with the same
 columns, in one transaction — the least any importer must spend.
+
+Each is run three times, taking turns, each time into a new database, and
+the best time of each counts (as in the other benchmarks: on a shared
+machine noise only adds).
 """
 
 from __future__ import annotations
@@ -94,10 +98,16 @@ def _ours(path: Path, db: Path) -> float:
     return elapsed
 
 
+ROUNDS = 3
+
+
 def run() -> list[Result]:
+    limits, times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         extract = make_extract(Path(tmp) / "dtsen.xlsx")
-        limit = _limit(extract, Path(tmp) / "limit.sqlite")
-        ours = _ours(extract, Path(tmp) / "ours.sqlite")
+        for round_ in range(ROUNDS):
+            limits.append(_limit(extract, Path(tmp) / f"limit{round_}.sqlite"))
+            times.append(_ours(extract, Path(tmp) / f"ours{round_}.sqlite"))
+    limit, ours = min(limits), min(times)
     return [Result("import-100k", f"import {MEMBERS:,}-member xlsx into a new village", ours,
                    "calamine parse + sqlite3 executemany of the same rows", limit, budget=2.0)]

@@ -57,6 +57,7 @@ from ..core.permissions import Permission
 from ..errors import InvalidInput, NotFound, UserError
 from ..i18n import _
 from ..jobs import CancelToken, Progress
+from ..threads import lower_priority
 from ..models import (AuditEvent, Household, ImportBatch, ImportChange, Member, Participation, Program,
                       new_id, utcnow)
 from . import audit
@@ -804,6 +805,7 @@ class _Writer:
         self._thread.start()
 
     def _work(self) -> None:
+        lower_priority()
         cursor = self._conn.cursor()
         try:
             while True:

@@ -33,6 +33,8 @@ from typing import Any
 
 from python_calamine import CalamineSheet, CalamineWorkbook
 
+from ..threads import lower_priority
+
 #: a sheet's XML is cut into parts of about this size (bytes, uncompressed)
 PART_BYTES = 8 << 20
 #: the first part, parsed before any row is read, is smaller: reading starts sooner
@@ -83,6 +85,7 @@ class SheetParts:
         stop = threading.Event()
 
         def work() -> None:
+            lower_priority()
             for start, end in ranges:
                 if stop.is_set():
                     return
