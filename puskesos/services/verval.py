@@ -437,7 +437,11 @@ class VervalService:
                     VervalEntry.household_id).where(VervalEntry.id == entry_id)
                     .scalar_subquery())
             head = head.group_by(Member.household_id).subquery()
-            query = (select(VervalEntry, Household, head.c.name, head.c.nik)
+            # columns, not records: loading 20,000 household records cost seconds
+            e, h = VervalEntry, Household
+            query = (select(e.id, e.seq, h.id, h.no_kk, head.c.name, head.c.nik, h.dusun, h.rw,
+                            h.rt, h.address, e.result, e.officer_id, e.visited_on, e.note,
+                            e.decision, e.decision_note, e.version)
                      .join(Household, Household.id == VervalEntry.household_id)
                      .outerjoin(head, head.c.household_id == Household.id)
                      .where(VervalEntry.cycle_id == cycle.id, VervalEntry.deleted_at.is_(None)))
@@ -463,11 +467,9 @@ class VervalService:
             query = query.order_by(*(func.coalesce(c, "") for c in (
                 Household.dusun, Household.rw, Household.rt, head.c.name)), VervalEntry.seq)
             from ..core.identifiers import mask_nik
-            return [EntryRow(e.id, e.seq, h.id, h.no_kk, name,
-                             nik if show_nik or not nik else mask_nik(nik),
-                             h.dusun, h.rw, h.rt, h.address, e.result, e.officer_id,
-                             e.visited_on, e.note, e.decision, e.decision_note, e.version)
-                    for e, h, name, nik in s.execute(query)]
+            return [EntryRow(entry, seq, household, no_kk, name,
+                             nik if show_nik or not nik else mask_nik(nik), *rest)
+                    for entry, seq, household, no_kk, name, nik, *rest in s.execute(query)]
 
     def progress(self, *, cycle_id: str) -> list[AreaProgress]:
         """Done and remaining per dusun/RW/RT."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPushButton, QVBoxLayout)
+                               QMessageBox, QProgressDialog, QPushButton, QVBoxLayout)
 
 from ..errors import UserError
 from ..i18n import _
@@ -29,6 +29,7 @@ class PdfPreview(QDialog):
         self.folder = folder or str(Path.home())
         self.saved_to: Path | None = None
         self.printed = False
+        self.print_progress: QProgressDialog | None = None   # while printing
         title = document.title + (f" — {document.letter_number}" if document.letter_number
                                   else "")
         self.setWindowTitle(title)
@@ -109,19 +110,39 @@ class PdfPreview(QDialog):
         return self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> bool:
-        """Draw every page at the printer's fixed resolution, scaled to the paper."""
+        """Draw every page at the printer's fixed resolution, scaled to the paper.
+
+        A long document shows a progress dialog (page n of N) with Cancel; the
+        window stays responsive between pages."""
         painter = QPainter()
         if not painter.begin(printer):
             show_error(self, UserError(_("The printer could not be opened. Check that it is "
                                          "switched on, or save the PDF and print it later.")))
             return False
+        first, last = 0, self.pdf.pageCount() - 1
+        if printer.fromPage() > 0:
+            first, last = printer.fromPage() - 1, min(last, printer.toPage() - 1)
+        total = last - first + 1
+        progress = QProgressDialog(_("Preparing the pages for the printer…"), _("Cancel"),
+                                   0, total, self)
+        progress.setWindowTitle(_("Printing"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        self.print_progress = progress
+        cancelled = False
         try:
-            first, last = 0, self.pdf.pageCount() - 1
-            if printer.fromPage() > 0:
-                first, last = printer.fromPage() - 1, min(last, printer.toPage() - 1)
             target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
             options = QPdfDocumentRenderOptions()
-            for number in range(first, last + 1):
+            for done, number in enumerate(range(first, last + 1)):
+                progress.setLabelText(_("Page {n} of {total} is going to the printer…")
+                                      .format(n=done + 1, total=total))
+                progress.setValue(done)          # also lets the window repaint
+                if progress.wasCanceled():
+                    cancelled = True
+                    printer.abort()
+                    break
                 if number > first:
                     printer.newPage()
                 size_pt = self.pdf.pagePointSize(number)
@@ -133,9 +154,21 @@ class PdfPreview(QDialog):
                 width, height = int(image.width() * fit), int(image.height() * fit)
                 x = target.x() + (target.width() - width) // 2
                 y = target.y() + (target.height() - height) // 2
-                from PySide6.QtCore import QRect
                 painter.drawImage(QRect(x, y, width, height), image)
+                self.page_printed(done + 1, total)
         finally:
             painter.end()
+            progress.setValue(total)
+            progress.close()
+            progress.deleteLater()
+            self.print_progress = None
+        if cancelled:
+            QMessageBox.information(self, _("Printing"), _(
+                "Printing was cancelled. Pages already sent to the printer may still come "
+                "out; print again to get the whole document."))
+            return False
         self.printed = True
         return True
+
+    def page_printed(self, done: int, total: int) -> None:
+        """Called after each page sent to the printer (tests watch it)."""

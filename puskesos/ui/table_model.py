@@ -28,6 +28,16 @@ class DtoTableModel(QAbstractTableModel):
     def row_at(self, row: int):
         return self._rows[row]
 
+    def replace_row(self, row: int, value) -> None:
+        """Show ``value`` in place of row ``row`` (the rest of the list stays)."""
+        self._rows[row] = value
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
+
+    def remove_row(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 

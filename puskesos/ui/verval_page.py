@@ -563,35 +563,61 @@ class VervalPage(QWidget):
         self.close_button.setText(_("Reopen cycle") if closed else _("Close cycle"))
         for key in ("record", "musdes"):
             self.buttons[key].setEnabled(not closed)
-        areas = self.services.verval.progress(cycle_id=cycle_id)
-        if not keep_areas:
-            self.rt.blockSignals(True)
-            self.rt.clear()
-            self.rt.addItem(_("All areas"), None)
-            for a in areas:
-                self.rt.addItem(_("{dusun} · RW {rw} · RT {rt} — {done}/{total} done").format(
-                    dusun=a.dusun or "-", rw=a.rw or "-", rt=a.rt or "-", done=a.done,
-                    total=a.total), (a.dusun, a.rw, a.rt))
-            self.rt.blockSignals(False)
-        total = sum(a.total for a in areas)
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(sum(a.done for a in areas))
+        self.refresh_counts(rebuild_areas=not keep_areas)
         area = self.rt.currentData()
         rows = self.services.verval.entries(actor=self.actor, cycle_id=cycle_id, area=area,
                                             pending_only=self.pending.isChecked())
         self.model.set_rows(rows)
+
+    def refresh_counts(self, rebuild_areas: bool = False):
+        """The progress bar, the done/total of each area and the number of corrections
+        waiting (cheap: the list itself is left as it is)."""
+        cycle_id = self.cycle_id()
+        areas = self.services.verval.progress(cycle_id=cycle_id)
+        if rebuild_areas:
+            self.rt.blockSignals(True)
+            self.rt.clear()
+            self.rt.addItem(_("All areas"), None)
+            for a in areas:
+                self.rt.addItem("", (a.dusun, a.rw, a.rt))
+            self.rt.blockSignals(False)
+        # (QComboBox.findData does not compare tuples reliably)
+        positions = {self.rt.itemData(i): i for i in range(1, self.rt.count())}
+        for a in areas:
+            index = positions.get((a.dusun, a.rw, a.rt))
+            if index is not None:
+                self.rt.setItemText(index, _("{dusun} · RW {rw} · RT {rt} — {done}/{total} "
+                                             "done").format(dusun=a.dusun or "-",
+                                                            rw=a.rw or "-", rt=a.rt or "-",
+                                                            done=a.done, total=a.total))
+        total = sum(a.total for a in areas)
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(sum(a.done for a in areas))
         count = len(self.services.verval.proposals(cycle_id=cycle_id))
         self.buttons["proposals"].setText(_("&Corrections ({n})…").format(n=count))
+        return areas
+
+    def refresh_entry(self, entry_id: str) -> None:
+        """After one household's result: its row (gone from a "not visited yet"
+        list, the next household then selected) and the counts, without reading
+        the whole cycle again."""
+        position = next((i for i in range(self.model.rowCount())
+                         if self.model.row_at(i).id == entry_id), None)
+        rows = self.services.verval.entries(actor=self.actor, cycle_id=self.cycle_id(),
+                                            entry_id=entry_id)
+        if position is not None:
+            if rows and not (self.pending.isChecked() and rows[0].result):
+                self.model.replace_row(position, rows[0])
+                self.table.selectRow(position)
+            else:
+                self.model.remove_row(position)
+                if self.model.rowCount():
+                    self.table.selectRow(min(position, self.model.rowCount() - 1))
+        self.refresh_counts()
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
-
-    def select_entry(self, entry_id: str) -> None:
-        for row in range(self.model.rowCount()):
-            if self.model.row_at(row).id == entry_id:
-                self.table.selectRow(row)
-                return
 
     # -- actions -------------------------------------------------------------------
 
@@ -650,8 +676,7 @@ class VervalPage(QWidget):
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         dialog.deleteLater()
         if accepted:
-            self.refresh_entries(keep_areas=True)
-            self.select_entry(entry.id)
+            self.refresh_entry(entry.id)
 
     def show_proposals(self) -> None:
         dialog = ProposalsDialog(self.services, self.actor, self.cycle_id(), self)

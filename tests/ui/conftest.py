@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from puskesos.services import open_services
 
@@ -25,6 +25,7 @@ def answer_modals(*handlers):
     """Answer the next modal dialogs in order: each handler gets the dialog widget.
 
     A modal dialog blocks in exec(); the handlers run from the event loop it spins.
+    Progress dialogs are not answered (they close by themselves).
     """
     queue = list(handlers)
     seen = set()
@@ -33,7 +34,8 @@ def answer_modals(*handlers):
         if not queue:
             return
         widget = QApplication.activeModalWidget()
-        if widget is None or id(widget) in seen or not widget.isVisible():
+        if widget is None or id(widget) in seen or not widget.isVisible() \
+                or isinstance(widget, QProgressDialog):
             QTimer.singleShot(20, poll)
             return
         seen.add(id(widget))

@@ -129,6 +129,40 @@ def test_from_new_cycle_to_berita_acara(qtbot, window, village):
     assert households_page.model.rowCount() == 1
 
 
+def test_visits_one_after_another_in_the_not_visited_list(qtbot, window, village):
+    """With "not visited yet only", a saved visit leaves the list, the next household
+    is selected for the next visit, and the counts follow, area label included."""
+    page = window.pages["verval"]
+    page.pending.setChecked(True)
+    # an area with at least two households not visited yet
+    left = [int(total) - int(done) for done, total in
+            (re.search(r"(\d+)/(\d+)", page.rt.itemText(i)).groups()
+             for i in range(1, page.rt.count()))]
+    page.rt.setCurrentIndex(1 + max(range(len(left)), key=left.__getitem__))
+    area_label = page.rt.currentText()
+    before_rows, before_done = page.model.rowCount(), page.progress.value()
+    assert before_rows >= 2
+    page.table.selectRow(0)
+    first, second = page.model.row_at(0), page.model.row_at(1)
+
+    def fill_result(dialog: ResultDialog):
+        dialog.result.set_code("1")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    answer_modals(fill_result)
+    page.record_result()
+    assert page.model.rowCount() == before_rows - 1
+    assert all(page.model.row_at(i).id != first.id for i in range(page.model.rowCount()))
+    assert page.selected().id == second.id
+    assert page.progress.value() == before_done + 1
+    done, total = re.search(r"(\d+)/(\d+)", area_label).groups()
+    assert f"{int(done) + 1}/{total}" in page.rt.currentText()
+    # the same list as read again from the start
+    shown = [page.model.row_at(i) for i in range(page.model.rowCount())]
+    page.refresh_entries(keep_areas=True)
+    assert [page.model.row_at(i) for i in range(page.model.rowCount())] == shown
+
+
 def test_a_cycle_from_the_households_shown_in_the_list(qtbot, window, village):
     window.show_module("households")
     households = window.households
@@ -204,6 +238,37 @@ def test_preview_prints_through_qprinter_and_saves(qtbot, village, tmp_path):
     assert len(PdfReader(tmp_path / "printed.pdf").pages) == document.pages
     saved = preview.save_pdf(str(tmp_path / "salinan"))
     assert saved == tmp_path / "salinan.pdf" and saved.read_bytes() == document.pdf
+
+
+def test_printing_a_long_document_shows_progress_and_can_be_cancelled(qtbot, village,
+                                                                      tmp_path, monkeypatch):
+    from PySide6.QtPrintSupport import QPrinter
+
+    from puskesos.ui.pdf_preview import PdfPreview
+    document = village.documents.verval_forms(actor=OPERATOR)
+    assert document.pages > 5
+    preview = PdfPreview(document)
+    qtbot.addWidget(preview)
+    preview.show()
+    printer = preview.make_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    seen = []
+
+    def page_printed(done, total):
+        progress = preview.print_progress
+        seen.append((done, total, progress.maximum(), progress.labelText()))
+        if done == 3:
+            progress.cancel()             # the operator presses Cancel
+    monkeypatch.setattr(preview, "page_printed", page_printed)
+    told = []
+    answer_modals(lambda box: (told.append(box.text()), box.accept()))
+    assert not preview.print_to(printer)
+    assert [s[0] for s in seen] == [1, 2, 3]
+    assert seen[0][1] == seen[0][2] == document.pages
+    assert "3" in seen[-1][3] and str(document.pages) in seen[-1][3]
+    assert told and "dibatalkan" in told[0]
+    assert not preview.printed and preview.print_progress is None
 
 
 def test_letter_register_void_and_outside_letters(qtbot, village):
