@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
@@ -254,13 +254,47 @@ class MainWindow(QMainWindow):
         wizard = getattr(self.households, "import_wizard", None)
         if wizard is not None:
             jobs.append(wizard.job)
+        verval = self.pages.get("verval")
+        if verval is not None:
+            jobs.append(getattr(verval, "job", None))
         return [j for j in jobs if j is not None and j.running]
 
+    #: how long closing waits for stopped work to end (ms)
+    STOP_WAIT_MS = 30_000
+
+    def stop_jobs(self) -> bool:
+        """Ask whether to stop the running work; stop it and wait for it to end.
+        True when nothing runs any more."""
+        jobs = self.running_jobs()
+        if not jobs:
+            return True
+        answer = QMessageBox.question(
+            self, _("Puskesos"),
+            _("Work is still running (backup, import, export or printing). Stop it and "
+              "close the program? The stopped work is not saved; everything stored before "
+              "stays as it was."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        for job in jobs:
+            job.cancel.cancel()
+        timer = QElapsedTimer()
+        timer.start()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            while any(job.running for job in jobs) and timer.elapsed() < self.STOP_WAIT_MS:
+                QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if any(job.running for job in jobs):
+            QMessageBox.information(self, _("Puskesos"), _(
+                "The work has not stopped yet. Wait a moment and close the program again."))
+            return False
+        return True
+
     def closeEvent(self, event) -> None:
-        if self.running_jobs():
-            QMessageBox.information(self, _("Puskesos"),
-                                    _("Work is still running (backup, import or export). Wait "
-                                      "until it finishes, then close the program."))
+        if not self.stop_jobs():
             event.ignore()
             return
         for dialog in list(self.households.open_dialogs):

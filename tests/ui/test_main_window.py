@@ -111,3 +111,42 @@ def test_household_model_passes_qt_model_tester(qtmodeltester, village):
     model = HouseholdTableModel()
     model.set_rows(rows)
     qtmodeltester.check(model)
+
+
+def _long_job(window):
+    """Work that runs until it is cancelled, like a long import checking its token."""
+    import time
+
+    from puskesos.jobs import JobCancelled
+    from puskesos.ui.jobs import run_job
+    seen = {}
+
+    def work(progress, cancel):
+        while True:
+            time.sleep(0.01)
+            if cancel.cancelled:
+                seen["cancelled"] = True
+                raise JobCancelled()
+    window.backup_job = run_job(window, "Kerja panjang", work)
+    return seen
+
+
+def test_closing_while_work_runs_asks_and_keeps_running_on_no(qtbot, window):
+    seen = _long_job(window)
+    asked = []
+    answer_modals(lambda box: (asked.append(box.text()),
+                               box.button(box.StandardButton.No).click()))
+    try:
+        assert not window.close()
+        assert window.isVisible() and window.backup_job.running and "cancelled" not in seen
+        assert "masih ada pekerjaan yang berjalan" in asked[0].lower()
+    finally:
+        window.backup_job.cancel.cancel()
+        qtbot.waitUntil(lambda: not window.backup_job.running, timeout=5000)
+
+
+def test_closing_while_work_runs_can_stop_it_and_close(qtbot, window):
+    seen = _long_job(window)
+    answer_modals(lambda box: box.button(box.StandardButton.Yes).click())
+    assert window.close()
+    assert seen.get("cancelled") and not window.backup_job.running
