@@ -28,8 +28,9 @@ def lower_priority() -> None:
             import ctypes
             kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
             kernel32.SetThreadPriority(kernel32.GetCurrentThread(), -1)  # BELOW_NORMAL
-        elif hasattr(os, "setpriority"):
-            # on Linux a thread id names one thread of the process
+        elif sys.platform.startswith("linux"):
+            # on Linux a thread id names one thread of the process (elsewhere it
+            # would name a process: left alone)
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
                            min(os.getpriority(os.PRIO_PROCESS, 0) + _NICE, 19))
     except (OSError, AttributeError, ValueError):

@@ -59,9 +59,12 @@ def _write(path: Path, *, start_column: int = 0, rows: int = 3000) -> Path:
 
 
 def _whole(path: Path, sheet: str = "DATA") -> list[list]:
+    """The rows of one parse of the whole sheet, from column A."""
     book = CalamineWorkbook.from_path(str(path))
     try:
-        return list(book.get_sheet_by_name(sheet).iter_rows())
+        loaded = book.get_sheet_by_name(sheet)
+        lead = [""] * (loaded.start[1] if loaded.start else 0)
+        return [lead + row for row in loaded.iter_rows()]
     finally:
         book.close()
 
@@ -116,8 +119,10 @@ def test_data_right_of_column_a_keeps_its_columns(tmp_path, small_parts):
     path = _write(tmp_path / "b.xlsx", start_column=2, rows=1500)
     assert _parts_of(path) is not None
     loaded, rows = _split_rows(path)
-    assert loaded.col_offset == 2
+    assert loaded.col_offset == 0 and rows[3][:3] == ["", "", "NIK"]
     assert _trimmed(rows) == _trimmed(_whole(path))
+    header = detect_header(path)
+    assert header.mapping[2] == "nik" and header.mapping[7] == "desil"
 
 
 def test_shared_strings_files_are_read_the_same(tmp_path, small_parts, monkeypatch):
@@ -170,6 +175,55 @@ def test_stopping_early_ends_the_helper_thread(tmp_path, small_parts):
         assert _parts_threads()
         rows.close()
     assert not _parts_threads()
+
+
+def test_the_public_row_reader_gives_every_row_of_a_sheet_read_in_parts(tmp_path,
+                                                                        small_parts):
+    from puskesos.services.spreadsheet import iter_rows
+    path = _write(tmp_path / "i.xlsx")
+    header = detect_header(path)
+    rows = list(iter_rows(path, header))
+    whole = [r for r in _whole(path)[header.row + 1:] if any(r)]
+    assert len(rows) == len(whole) - 1            # the total row is skipped
+    assert rows[-1].values["nik"] == whole[-2][0]
+    assert not _parts_threads()
+
+
+def test_cells_left_of_the_first_parts_columns_are_kept(tmp_path, small_parts):
+    """The top of the sheet starts in column C; further down a row has a note in
+    column A: read in parts, it is where one parse of the whole sheet puts it."""
+    path = tmp_path / "left.xlsx"
+    _write(path, start_column=2, rows=2000)
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    ws = wb["DATA"]
+    ws.cell(row=1800, column=1, value="CATATAN KIRI")
+    ws.cell(row=1801, column=1, value="JUMLAH")
+    wb.save(path)
+    assert _parts_of(path) is not None
+    loaded, rows = _split_rows(path)
+    assert _trimmed(rows) == _trimmed(_whole(path))
+    assert rows[1799][0] == "CATATAN KIRI"
+
+
+def test_a_damaged_picture_in_the_file_does_not_stop_reading(tmp_path, small_parts):
+    """Parts carry only what the cells need: a broken member elsewhere in the zip
+    (here a thumbnail whose compressed data is damaged) is never read."""
+    source = _write(tmp_path / "p.xlsx", rows=1500)
+    path = tmp_path / "picture.xlsx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        dst.writestr("docProps/thumbnail.jpeg", bytes(range(256)) * 400)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("docProps/thumbnail.jpeg")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start:start + 64] = b"\xff" * 64           # the deflate stream no longer decodes
+    path.write_bytes(bytes(data))
+    assert _parts_of(path) is not None
+    _loaded, rows = _split_rows(path)
+    assert _trimmed(rows) == _trimmed(_whole(path))
 
 
 # --- building odd files -----------------------------------------------------------------------

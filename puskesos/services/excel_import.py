@@ -702,9 +702,11 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
             state.close(failed=True)
             raise
         finally:
-            state.close(failed=False)
-            sys.setswitchinterval(switching)
-            state.reset_cache()
+            try:
+                state.close(failed=False)
+            finally:
+                sys.setswitchinterval(switching)
+                state.reset_cache()
     return report
 
 
@@ -767,6 +769,33 @@ class _OrderedIds:
         return [f"{prefix}{c:012x}" for c in range(count, count + n)]
 
 
+def _variable_limit(dbapi_connection) -> int:
+    """Bound values per statement: 32766 in the SQLite builds Python ships, 999 in
+    old ones."""
+    try:
+        return dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, sqlite3.Error):
+        return 999
+
+
+def _write_rows(cursor, head: str, one: str, rows: list[tuple], variables: int,
+                most: int) -> None:
+    """Insert ``rows`` with statements ``head`` + ``one, one, ...`` of up to ``most``
+    rows each (and at most ``variables`` bound values)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per = max(1, min(most, variables // max(width, 1)))
+    full = len(rows) - len(rows) % per
+    flat = chain.from_iterable
+    if full:
+        cursor.executemany(head + ", ".join([one] * per),
+                           [tuple(flat(rows[i:i + per])) for i in range(0, full, per)])
+    if full < len(rows):
+        cursor.execute(head + ", ".join([one] * (len(rows) - full)),
+                       tuple(flat(rows[full:])))
+
+
 class _Writer:
     """A second thread that writes an import's new rows on SQLite while the import
     reads and checks the next block of the file.
@@ -775,13 +804,15 @@ class _Writer:
     takes it back after; with ``executemany`` of one row per statement the
     writer thread would wait for the lock row by row.  Here one statement
     inserts up to :attr:`ROWS` rows (``VALUES (...), (...), ...``), so SQLite
-    writes a hundred rows on the other core for each hand-over of the lock
-    (and per row it does less work than for a one-row statement).
+    writes a block on the other core for each hand-over of the lock (and per
+    row it does less work than for a one-row statement).
 
     The connection serves one thread at a time: whoever uses it for anything
     else first calls :meth:`sync`, which waits until every block sent is
     written (and raises the writer's error, if it had one).  The queue is
     bounded, so a slow disk holds the reading back instead of filling memory.
+    A connection that cannot be used from another thread (an in-memory
+    database) leaves :attr:`usable` false: the import then writes itself.
     """
 
     DEPTH = 4          # blocks waiting to be written at most
@@ -790,23 +821,28 @@ class _Writer:
 
     def __init__(self, dbapi_connection) -> None:
         self._conn = dbapi_connection
-        # bound values per statement: 32766 in the SQLite builds Python ships, 999 in
-        # old ones
-        try:
-            self._variables = dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        except (AttributeError, sqlite3.Error):
-            self._variables = 999
+        self._variables = _variable_limit(dbapi_connection)
         self._jobs: queue.Queue = queue.Queue(self.DEPTH)
         self._error: BaseException | None = None
         self._raised = False
         self._skip = False
+        self._ready = threading.Event()
         self._thread = threading.Thread(target=self._work, name="puskesos-import-writer",
                                         daemon=True)
         self._thread.start()
+        self._ready.wait()
+        #: False when the thread could not use the connection (it has ended then)
+        self.usable = self._error is None
 
     def _work(self) -> None:
-        lower_priority()
-        cursor = self._conn.cursor()
+        try:
+            lower_priority()
+            cursor = self._conn.cursor()
+        except BaseException as exc:     # e.g. a connection bound to its thread
+            self._error = exc
+            return
+        finally:
+            self._ready.set()
         try:
             while True:
                 job = self._jobs.get()
@@ -814,24 +850,13 @@ class _Writer:
                     if job is None:
                         return
                     if self._error is None and not self._skip:
-                        self._write(cursor, *job)
+                        _write_rows(cursor, *job, self._variables, self.ROWS)
                 except BaseException as exc:   # handed to the importing thread
                     self._error = exc
                 finally:
                     self._jobs.task_done()
         finally:
             cursor.close()
-
-    def _write(self, cursor, head: str, one: str, width: int, rows: list[tuple]) -> None:
-        per = max(1, min(self.ROWS, self._variables // max(width, 1)))
-        full = len(rows) - len(rows) % per
-        if full:
-            flat = chain.from_iterable
-            cursor.executemany(head + ", ".join([one] * per),
-                               [tuple(flat(rows[i:i + per])) for i in range(0, full, per)])
-        if full < len(rows):
-            cursor.execute(head + ", ".join([one] * (len(rows) - full)),
-                           tuple(chain.from_iterable(rows[full:])))
 
     def _check(self) -> None:
         if self._error is not None and not self._raised:
@@ -845,7 +870,7 @@ class _Writer:
         afterwards."""
         self._check()
         if rows:
-            self._jobs.put((head, one, len(rows[0]), rows))
+            self._jobs.put((head, one, rows))
 
     def sync(self) -> None:
         """Wait until every block sent is written; raise the writer's error."""
@@ -854,11 +879,12 @@ class _Writer:
 
     def close(self, *, abort: bool = False) -> None:
         """Stop the thread (``abort``: the transaction is being rolled back, blocks
-        not yet written are dropped)."""
+        not yet written are dropped).  Returns when the thread has ended."""
         if abort:
             self._skip = True
-        self._jobs.put(None)
-        self._thread.join()
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
 
 
 class _State:
@@ -885,8 +911,13 @@ class _State:
         self._cache_size: int | None = None  # the page cache size before the import
         self._stamps: tuple[Any, Any] | None = None
         # on SQLite, new rows are written on a second thread (see _Writer)
-        self.writer = _Writer(self._conn.connection.dbapi_connection) \
-            if self.sqlite and not dry_run else None
+        self.writer: _Writer | None = None
+        if self.sqlite and not dry_run:
+            writer = _Writer(self._conn.connection.dbapi_connection)
+            if writer.usable:
+                self.writer = writer
+            else:
+                writer.close()
 
     def sync(self) -> None:
         """Before any statement on this thread: wait for the rows sent to the writer."""
@@ -894,10 +925,11 @@ class _State:
             self.writer.sync()
 
     def close(self, *, failed: bool) -> None:
-        """Stop the writer thread; ``failed``: the import is being rolled back."""
+        """Stop the writer thread; ``failed``: the import is being rolled back.
+        Nothing else may use the connection before this returns."""
         if self.writer is not None:
-            writer, self.writer = self.writer, None
-            writer.close(abort=failed)
+            self.writer.close(abort=failed)     # interrupted: called again, waits again
+            self.writer = None
 
     def _stamp(self) -> tuple[Any, Any]:
         """(now, now as the database stores it) for the records an import writes: one
@@ -930,9 +962,19 @@ class _State:
                 values.append(str(value))
             else:       # text (a time stamp, an id)
                 values.append("'" + str(value).replace("'", "''") + "'")
-        self.writer.submit(
-            f"INSERT INTO {table.name} ({', '.join(columns + tuple(c for c, _v in same))}) "
-            "VALUES ", f"({', '.join(values)})", rows)
+        head = (f"INSERT INTO {table.name} ({', '.join(columns + tuple(c for c, _v in same))}) "
+                "VALUES ")
+        one = f"({', '.join(values)})"
+        if self.writer is not None:
+            self.writer.submit(head, one, rows)
+        else:
+            connection = self._conn.connection.dbapi_connection
+            cursor = connection.cursor()
+            try:
+                _write_rows(cursor, head, one, rows, _variable_limit(connection),
+                            _Writer.ROWS)
+            finally:
+                cursor.close()
 
     def _exec(self, statement, params=None) -> None:
         """Write to the database (a preview computes the same, writes nothing)."""

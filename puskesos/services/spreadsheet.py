@@ -305,16 +305,12 @@ def _split_sheet(path: Path, name: str) -> _Sheet | None:
                 return None
         with zipfile.ZipFile(path) as z:
             part = _xlsx_part(z, name)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError):
-        return None
-    try:
         parts = xlsx_parts.split_sheet(path, name, part)
-    except xlsx_parts.PartError:
-        return None                  # the whole parse says what is wrong
+    except Exception:                # the whole parse says what is wrong
+        return None
     if parts is None or parts.first is None:
         return None
     first = parts.first
-    start = first.start
     try:
         merged = first.merged_cell_ranges or []
     except Exception:  # merged cells are a help for headers, never a reason to fail
@@ -326,8 +322,7 @@ def _split_sheet(path: Path, name: str) -> _Sheet | None:
         except xlsx_parts.PartError as exc:
             raise _error_damaged(path, name, exc) from None
 
-    return _Sheet(name=name, rows=iter(first.iter_rows()),
-                  col_offset=start[1] if start else 0, height=parts.height,
+    return _Sheet(name=name, rows=rows(), col_offset=0, height=parts.height,
                   merged=list(merged), reread=rows)
 
 

@@ -10,10 +10,14 @@ parses on a helper thread while the import reads the rows of the part before.
 Memory stays bounded too: at most a few parts are parsed at once.
 
 The rows come out as one parse of the whole sheet gives them (rows from row
-0; columns from the first filled column of the first part; empty rows
-between parts kept).  Two things may differ, neither read by an import: a
-later part whose rows are narrower is padded with empty cells; cells left of
-the first part's first filled column (outside any header) are left out.
+0, empty rows between parts kept), with one difference no import reads: the
+columns start at column A (the whole parse starts at the first filled
+column; the reader is told the offset either way), and a later part whose
+rows are narrower is padded with empty cells.
+
+Each part's workbook holds only what calamine reads (the workbook, its
+relations, styles, shared strings, the sheet; other sheets as empty stubs),
+so pictures or macros in the file are not copied part after part.
 
 Only a standard .xlsx zip with an XML sheet whose rows carry their numbers
 (``<row r="...">``, as every spreadsheet program writes them) is split;
@@ -54,6 +58,19 @@ _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 b"<sheetData/></worksheet>")
 
 
+#: the members of an .xlsx that calamine reads for a sheet's cells (besides the
+#: sheet, its styles and shared strings); other sheets become empty stubs
+_NEEDED = {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml",
+           "xl/_rels/workbook.xml.rels"}
+#: the first part holds at least this many rows (the header is looked for in it)
+FIRST_ROWS = 100
+
+
+def _is_sheet(name: str) -> bool:
+    return (name.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/"))
+            and name.endswith(".xml") and name.count("/") == 2)
+
+
 class PartError(Exception):
     """A part could not be parsed (the caller words the message)."""
 
@@ -77,42 +94,10 @@ class SheetParts:
     def parts(self) -> int:
         return len(self._cuts) + 1
 
-    def later(self) -> Iterator[tuple[tuple[int, int], list[list[Any]]]]:
-        """(start (row, column), rows from there) of each part after the first, in
-        order, parsed ahead on a thread; closing the iterator stops the thread."""
-        ranges = list(zip(self._cuts, self._cuts[1:] + [self._close]))
-        parsed: queue.Queue = queue.Queue(AHEAD)
-        stop = threading.Event()
-
-        def work() -> None:
-            lower_priority()
-            for start, end in ranges:
-                if stop.is_set():
-                    return
-                try:
-                    item: Any = self._parse(self._xml[start:end])
-                except Exception as exc:     # handed to the reading thread
-                    item = PartError(str(exc))
-                while not stop.is_set():
-                    try:
-                        parsed.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if isinstance(item, PartError):
-                    return
-
-        thread = threading.Thread(target=work, name="puskesos-sheet-parts", daemon=True)
-        thread.start()
-        try:
-            for _range in ranges:
-                item = parsed.get()
-                if isinstance(item, PartError):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            thread.join()
+    def later(self) -> "_PartStream":
+        """The parts after the first, parsed ahead on a thread started now: an
+        iterator of (start (row, column), rows from there); close it to stop."""
+        return _PartStream(self)
 
     def _parse(self, rows: bytes) -> tuple[tuple[int, int], list[list[Any]]]:
         sheet = _parse_part(self, rows)
@@ -120,6 +105,64 @@ class SheetParts:
         if start is None:
             return (0, 0), []
         return start, sheet.to_python(skip_empty_area=True)
+
+
+class _PartStream:
+    """Parts of a sheet parsed one ahead on a helper thread (see :meth:`SheetParts.later`)."""
+
+    def __init__(self, parts: SheetParts) -> None:
+        self._ranges = list(zip(parts._cuts, parts._cuts[1:] + [parts._close]))
+        self._parsed: queue.Queue = queue.Queue(AHEAD)
+        self._stop = threading.Event()
+        self._given = 0
+        self._thread = threading.Thread(target=self._work, args=(parts,),
+                                        name="puskesos-sheet-parts", daemon=True)
+        self._thread.start()
+
+    def _work(self, parts: SheetParts) -> None:
+        lower_priority()
+        for start, end in self._ranges:
+            if self._stop.is_set():
+                return
+            try:
+                item: Any = parts._parse(parts._xml[start:end])
+            except BaseException as exc:     # handed to the reading thread
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._parsed.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(item, BaseException):
+                return
+
+    def __iter__(self) -> "_PartStream":
+        return self
+
+    def __next__(self) -> tuple[tuple[int, int], list[list[Any]]]:
+        if self._given >= len(self._ranges):
+            self.close()
+            raise StopIteration
+        while True:
+            try:
+                item = self._parsed.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if not self._thread.is_alive() and self._parsed.empty():
+                    raise PartError("the helper thread ended") from None
+        self._given += 1
+        if isinstance(item, MemoryError):
+            self.close()
+            raise item
+        if isinstance(item, BaseException):
+            self.close()
+            raise PartError(str(item)) from item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _workbook_bytes(parts: SheetParts, rows: bytes) -> bytes:
@@ -151,6 +194,14 @@ def _cut_points(xml: bytes, prefix: bytes, start: int, end: int, part_bytes: int
     row_end = b"</" + prefix + b"row>"
     cuts: list[int] = []
     target = start + first_bytes
+    # the header is looked for in the first part: it holds at least FIRST_ROWS rows
+    at, rows = start, 0
+    while rows < FIRST_ROWS:
+        at = xml.find(row_tag, at + 1, end)
+        if at == -1:
+            return None
+        rows += 1
+    target = max(target, at)
     while target < end - part_bytes // 2:
         at = xml.find(row_tag, target, end)
         while at != -1 and xml[at + len(row_tag):at + len(row_tag) + 1] not in (b" ", b">",
@@ -190,21 +241,20 @@ def split_sheet(path, name: str, sheet_part: str | None) -> SheetParts | None:
             part_bytes = max(part_bytes, SHARED_STRINGS_SHARE * shared)
             if info.file_size < MIN_PARTS * part_bytes:
                 return None
-            worksheets = {i.filename for i in infos
-                          if i.filename.startswith("xl/worksheets/") and
-                          i.filename.endswith(".xml") and i.filename.count("/") == 2}
             members = {}
             for i in infos:
+                member = i.filename
                 if i.is_dir():
                     continue
-                if i.filename == sheet_part:
-                    members[i.filename] = b""
-                elif i.filename in worksheets:
-                    members[i.filename] = _EMPTY_SHEET       # never read from a part
-                else:
-                    members[i.filename] = z.read(i)
+                if member == sheet_part:
+                    members[member] = b""
+                elif _is_sheet(member):
+                    members[member] = _EMPTY_SHEET       # never read from a part
+                elif member in _NEEDED or member.endswith(("/styles.xml",
+                                                           "/sharedStrings.xml")):
+                    members[member] = z.read(i)
             xml = z.read(info)
-    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, ValueError, EOFError):
+    except Exception:    # anything odd about the zip: the whole parse says what is wrong
         return None
     found = _SHEET_DATA.search(xml)
     if found is None or found.group(2):                         # <sheetData/>
@@ -222,8 +272,9 @@ def split_sheet(path, name: str, sheet_part: str | None) -> SheetParts | None:
     last_number = _ROW_NUMBER.search(xml, last_tag, xml.find(b">", last_tag, close))
     if last_number is None:
         return None
-    parts = SheetParts(name=name, height=int(last_number.group(1)), _members=members, _sheet_part=sheet_part, _head=xml[:rows_start],
-                       _tail=xml[close:], _xml=xml, _cuts=cuts, _close=close)
+    parts = SheetParts(name=name, height=int(last_number.group(1)), _members=members,
+                       _sheet_part=sheet_part, _head=xml[:rows_start], _tail=xml[close:],
+                       _xml=xml, _cuts=cuts, _close=close)
     try:
         parts.first = _parse_part(parts, xml[rows_start:cuts[0]])
     except Exception as exc:
@@ -232,34 +283,43 @@ def split_sheet(path, name: str, sheet_part: str | None) -> SheetParts | None:
 
 
 def rows_in_order(parts: SheetParts) -> Iterator[list[Any]]:
-    """Every row of the sheet from row 0, as one parse of the whole sheet gives them
-    (see the module's notes), the later parts parsed ahead on a thread."""
+    """Every row of the sheet from row 0 and column A, as one parse of the whole
+    sheet gives them (see the module's notes).  The helper thread parsing the
+    later parts starts once the first part is being read past its header rows
+    (reading only the top of the sheet, as header detection does, starts none)."""
     first = parts.first
     assert first is not None
     start, end = first.start, first.end
-    offset = start[1] if start else 0
-    width = end[1] - offset + 1 if end else 0
+    lead = [""] * (start[1] if start else 0)
+    width = end[1] + 1 if end else 0
     done = end[0] + 1 if end else 0           # rows given so far
-    yield from first.iter_rows()
-    later = parts.later()
+    rows = first.iter_rows()
+    if lead:
+        rows = (lead + row for row in rows)
+    later = None
     try:
-        for (row0, column0), rows in later:
-            if not rows:
+        for count, row in enumerate(rows):
+            if count == FIRST_ROWS // 2:
+                later = parts.later()          # part 2 is parsed while these are read
+            yield row
+        if later is None:
+            later = parts.later()
+        for (row0, column0), part_rows in later:
+            if not part_rows:
                 continue
             if row0 > done:
                 empty = [""] * width
                 for _gap in range(row0 - done):
                     yield list(empty)
-            if column0 > offset:
-                lead = [""] * (column0 - offset)
-                rows = [lead + row for row in rows]
-            elif column0 < offset:
-                rows = [row[offset - column0:] for row in rows]
-            short = width - min(map(len, rows))
+            if column0:
+                pad = [""] * column0
+                part_rows = [pad + row for row in part_rows]
+            short = width - min(map(len, part_rows))
             if short > 0:
-                rows = [row + [""] * (width - len(row)) if len(row) < width else row
-                        for row in rows]
-            yield from rows
-            done = row0 + len(rows)
+                part_rows = [row + [""] * (width - len(row)) if len(row) < width else row
+                             for row in part_rows]
+            yield from part_rows
+            done = row0 + len(part_rows)
     finally:
-        later.close()
+        if later is not None:
+            later.close()

@@ -481,3 +481,20 @@ def test_a_sheet_read_in_parts_imports_as_the_whole_sheet(tmp_path, monkeypatch)
         assert xlsx_parts.split_sheet(path, "DATA DTSEN", _xlsx_part(z, "DATA DTSEN")).parts > 5
     assert results[0] == results[1]
     assert results[0][0][1]["created"] > 400 and results[0][0][1]["rejected"]
+
+
+def test_an_in_memory_database_is_written_without_the_writer_thread(tmp_path):
+    """A connection SQLite binds to its thread (an in-memory database) cannot be
+    written from the writer thread: the import writes itself, and does not hang."""
+    from puskesos.services import open_services
+    services = open_services("sqlite://", create=True)
+    try:
+        services.settings.init_village(actor=ADMIN, village_code="35.23.01.2001")
+        report = run_import(services, actor=ADMIN,
+                            path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+        assert report.created == 4 and not _writer_threads()
+        rows, total = services.households.search(actor=ADMIN,
+                                                 filter=HouseholdFilter(text="poniyem"))
+        assert total == 1
+    finally:
+        services.close()
