@@ -113,6 +113,10 @@ class MemberFinding:
     name: str | None = None
     nik: str | None = None
     note: str | None = None
+    # a new member only: what the koordinator needs to add the person
+    sex: str | None = None
+    birth_date: date | None = None
+    relationship_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,90 @@ def _parse_value(field: str, text: str | None, example: Any) -> Any:
         except ValueError:
             raise InvalidInput(_("{value} is not a number.").format(value=text)) from None
     return str(text).strip()
+
+
+#: the target of a proposal to add a person found at the visit (target_id: the
+#: household, field: the person's name, new value: the details as JSON)
+NEW_MEMBER = "new_member"
+
+
+def _json_text(details: dict) -> str:
+    import json
+    return json.dumps(details, ensure_ascii=False, sort_keys=True)
+
+
+def _new_member(finding: "MemberFinding") -> dict:
+    """The details of a new member found at the visit, checked: sex and date of birth
+    from a valid NIK when not given."""
+    from ..core.identifiers import check_nik
+    name = " ".join((finding.name or "").split()).upper()
+    nik = (finding.nik or "").strip() or None
+    sex, born = finding.sex or None, finding.birth_date
+    if nik:
+        checked = check_nik(nik, birth_date=born, sex=sex)
+        error = next((i.message for i in checked.errors), None)
+        if error:
+            raise InvalidInput(_("New member {name}: {error}").format(name=name, error=error))
+        nik = checked.value
+        if checked.info is not None:
+            sex = sex or checked.info.sex
+            born = born or checked.info.birth_date
+    if sex not in (None, "L", "P"):
+        raise InvalidInput(_("New member {name}: write the sex as L or P.").format(name=name))
+    relationship = finding.relationship_code or None
+    if relationship is not None:
+        try:
+            codes.Relationship(relationship)
+        except ValueError:
+            raise InvalidInput(_("New member {name}: choose the relationship to the head of "
+                                 "the family.").format(name=name)) from None
+    return {"name": name, "nik": nik, "sex": sex,
+            "birth_date": born.isoformat() if born else None,
+            "relationship_code": relationship}
+
+
+def new_member_text(value: str | None, show_nik: bool = True) -> str:
+    """A new member's details as a person reads them (NIK masked unless ``show_nik``)."""
+    import json
+    from ..core.identifiers import mask_nik
+    try:
+        d = json.loads(value or "{}")
+    except ValueError:
+        return value or ""
+    parts = [d.get("name") or "-"]
+    if d.get("nik"):
+        parts.append("NIK " + (d["nik"] if show_nik else mask_nik(d["nik"])))
+    if d.get("sex"):
+        parts.append(d["sex"])
+    if d.get("birth_date"):
+        parts.append(date.fromisoformat(d["birth_date"]).strftime("%d-%m-%Y"))
+    if d.get("relationship_code"):
+        parts.append(codes.Relationship.label_of(d["relationship_code"]))
+    return " · ".join(parts)
+
+
+def _with_new_member(members: list, details_text: str | None) -> tuple[list, bool]:
+    """The household's members with the person of a new-member proposal added, and
+    whether the person is there already (an approval interrupted after the save)."""
+    import json
+
+    from ..core.validation import MemberInput
+    d = json.loads(details_text or "{}")
+    for m in members:
+        if (d.get("nik") and m.nik == d["nik"]) or (
+                not d.get("nik") and m.name == d.get("name")
+                and (m.birth_date.isoformat() if m.birth_date else None) == d.get("birth_date")):
+            return members, True
+    if not d.get("sex"):
+        raise InvalidInput(_("The sex of {name} is not known (no valid NIK). Add the person "
+                             "in the household form, then reject this proposal.")
+                           .format(name=d.get("name") or "-"))
+    person = MemberInput(name=d["name"], sex=d["sex"], nik=d.get("nik"),
+                         relationship_code=d.get("relationship_code")
+                         or codes.Relationship.LAINNYA.value,
+                         birth_date=date.fromisoformat(d["birth_date"])
+                         if d.get("birth_date") else None)
+    return [*members, person], False
 
 
 class VervalService:
@@ -491,10 +579,22 @@ class VervalService:
             return self._get_entry(s, entry_id).cycle_id
 
     def member_findings(self, entry_id: str) -> list[MemberFinding]:
+        """What the visit found per member; a new member with the details of its
+        proposal (sex, date of birth, relationship) while that waits."""
+        import json
         with self._db.read() as s:
-            return [MemberFinding(r.result, r.member_id, r.name, r.nik, r.note)
-                    for r in s.scalars(select(VervalMember).where(
-                        VervalMember.entry_id == entry_id).order_by(VervalMember.name))]
+            details = {p.field: json.loads(p.new_value or "{}") for p in s.scalars(
+                select(VervalProposal).where(VervalProposal.entry_id == entry_id,
+                                             VervalProposal.target == NEW_MEMBER))}
+            out = []
+            for r in s.scalars(select(VervalMember).where(
+                    VervalMember.entry_id == entry_id).order_by(VervalMember.name)):
+                d = details.get((r.name or "")[:40], {}) if r.member_id is None else {}
+                out.append(MemberFinding(
+                    r.result, r.member_id, r.name, r.nik, r.note, d.get("sex"),
+                    date.fromisoformat(d["birth_date"]) if d.get("birth_date") else None,
+                    d.get("relationship_code")))
+            return out
 
     # -- recording results -----------------------------------------------------
 
@@ -568,12 +668,17 @@ class VervalService:
                     elif finding.member_id not in stored:
                         raise NotFound(_("A member of this household was removed meanwhile. "
                                          "Refresh and try again."))
+                    if finding.member_id is None:
+                        details = _new_member(finding)
+                        propose(NEW_MEMBER, household.id, details["name"][:40], None,
+                                _json_text(details))
                     s.add(VervalMember(entry_id=entry.id, member_id=finding.member_id,
                                        result=finding.result,
-                                       name=(finding.name or "").strip().upper() or None,
+                                       name=" ".join((finding.name or "").split()).upper()
+                                       or None,
                                        nik=(finding.nik or "").strip() or None,
                                        note=(finding.note or "").strip() or None))
-                    after.append(f"{finding.member_id or (finding.name or '').upper()}:"
+                    after.append(f"{finding.member_id or ' '.join((finding.name or '').split()).upper()}:"
                                  f"{finding.result}")
                     presence = MEMBER_PRESENCE.get(finding.result)
                     member = stored.get(finding.member_id)
@@ -663,6 +768,13 @@ class VervalService:
                 Member.deleted_at.is_(None))).all()) if household_ids else {}
             out = []
             for p, household_id in rows:
+                if p.target == NEW_MEMBER:
+                    out.append(ProposalDTO(p.id, p.entry_id, household_id,
+                                           heads.get(household_id), p.target, p.target_id,
+                                           p.field, p.field, _("New member"), None,
+                                           new_member_text(p.new_value, show), p.status,
+                                           p.proposed_by, p.decided_by, p.decision_note))
+                    continue
                 labels = MEMBER_LABELS if p.target == "member" else HOUSEHOLD_LABELS
                 target_name = names.get(p.target_id, "") if p.target == "member" \
                     else _("Household")
@@ -670,8 +782,8 @@ class VervalService:
                                        p.target, p.target_id, target_name, p.field,
                                        _(labels.get(p.field, p.field)),
                                        shown(p.field, p.old_value),
-                                       shown(p.field, p.new_value), p.status, p.proposed_by, p.decided_by,
-                                       p.decision_note))
+                                       shown(p.field, p.new_value), p.status, p.proposed_by,
+                                       p.decided_by, p.decision_note))
             return out
 
     def decide_proposal(self, *, actor: Actor, proposal_id: str, approve: bool,
@@ -695,12 +807,15 @@ class VervalService:
             data = current.data
             members = [m for m in current.members if not m.removed]
             member_inputs = [m.as_input() for m in members]
-            stored_now = _text(getattr(data, field_name)) if target == "household" else next(
-                (_text(getattr(m, field_name)) for m in member_inputs if m.id == target_id),
-                None)
-            # an approval interrupted after the registry was saved: just finish it
-            already = stored_now == new_text and stored_now != old_text
-            if already:
+            if target == NEW_MEMBER:
+                member_inputs, already = _with_new_member(member_inputs, new_text)
+            else:
+                stored_now = _text(getattr(data, field_name)) if target == "household" \
+                    else next((_text(getattr(m, field_name)) for m in member_inputs
+                               if m.id == target_id), None)
+                # an approval interrupted after the registry was saved: just finish it
+                already = stored_now == new_text and stored_now != old_text
+            if already or target == NEW_MEMBER:
                 pass
             elif target == "household":
                 if _text(getattr(data, field_name)) != old_text:

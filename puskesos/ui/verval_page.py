@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QRadioButton, QTableView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core.codes import MusdesDecision, VervalMemberResult, VervalResult
+from ..core.codes import MusdesDecision, Relationship, VervalMemberResult, VervalResult
 from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
+from ..core.normalize import sex_cell
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
 from ..i18n import _
@@ -136,21 +138,31 @@ class ResultDialog(QDialog):
         # residents, and anyone this visit already has a finding for (e.g. marked moved)
         self.members = [m for m in self.household.members if not m.removed
                         and (m.presence == "1" or m.id in found)]
-        self.member_table = QTableWidget(0, 3)
-        self.member_table.setHorizontalHeaderLabels([_("Name"), _("NIK"), _("Found at the visit")])
+        self.member_table = QTableWidget(0, 6)
+        self.member_table.setHorizontalHeaderLabels([
+            _("Name"), _("NIK"), _("Sex (L/P)"), _("Born (dd-mm-yyyy)"), _("Relationship"),
+            _("Found at the visit")])
         header = self.member_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        self.member_table.setColumnWidth(2, 250)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Fixed)
+        self.member_table.setColumnWidth(4, 160)
+        self.member_table.setColumnWidth(5, 215)
         for m in self.members:
             finding = found.get(m.id)
             self._member_row(m.name, m.nik or "", finding.result if finding else "1", m.id,
-                             finding.note if finding else None)
+                             finding.note if finding else None, sex=m.sex,
+                             born=m.birth_date, relationship=m.relationship_code)
         for f in services.verval.member_findings(entry.id):
             if f.member_id is None:  # new members written on the form
-                self._member_row(f.name or "", f.nik or "", f.result, None, f.note)
+                self._member_row(f.name or "", f.nik or "", f.result, None, f.note,
+                                 sex=f.sex, born=f.birth_date,
+                                 relationship=f.relationship_code)
         add_member = QPushButton(_("Add a new member"))
+        add_member.setToolTip(_("A person living in the family who is not in the registry: "
+                                "the coordinator adds them when approving."))
         add_member.clicked.connect(lambda: self._member_row("", "", "5", None))
 
         self.corrections = QTableWidget(0, 3)
@@ -164,7 +176,7 @@ class ResultDialog(QDialog):
         # corrections still waiting for the coordinator are shown, so saving again keeps them
         for p in services.verval.proposals(cycle_id=entry_cycle(services, entry), actor=actor,
                                            entry_id=entry.id):
-            if p.field != "presence":
+            if p.target in ("household", "member") and p.field != "presence":
                 self.add_correction(p.target_id, p.field, p.new_value or "")
         buttons = dialog_buttons(QDialogButtonBox.StandardButton.Save,
                                  QDialogButtonBox.StandardButton.Cancel)
@@ -180,24 +192,37 @@ class ResultDialog(QDialog):
         layout.addWidget(self.corrections)
         layout.addWidget(add_correction, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(buttons)
-        self.resize(820, 680)
+        self.resize(1040, 700)
 
     def _member_row(self, name: str, nik: str, result: str, member_id: str | None,
-                    note: str | None = None) -> None:
+                    note: str | None = None, *, sex: str | None = None,
+                    born: date | None = None, relationship: str | None = None) -> None:
+        """A stored member (its details shown, not editable here) or a new one (name,
+        NIK, sex, date of birth and relationship typed at the visit)."""
         row = self.member_table.rowCount()
         self.member_table.insertRow(row)
         name_item = QTableWidgetItem(name)
         name_item.setData(Qt.ItemDataRole.UserRole, member_id)
         name_item.setData(Qt.ItemDataRole.UserRole + 1, note)  # kept when saved again
         nik_item = QTableWidgetItem(nik)
-        if member_id is not None:
-            for item in (name_item, nik_item):
+        sex_item = QTableWidgetItem(sex or "")
+        born_item = QTableWidgetItem(format_date(born) if born else "")
+        for column, item in enumerate((name_item, nik_item, sex_item, born_item)):
+            if member_id is not None:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-        self.member_table.setItem(row, 0, name_item)
-        self.member_table.setItem(row, 1, nik_item)
+            self.member_table.setItem(row, column, item)
+        if member_id is None:
+            kin = CodeCombo(Relationship, required=False)
+            kin.set_code(relationship)
+            self.member_table.setCellWidget(row, 4, kin)
+        else:
+            label = QTableWidgetItem(Relationship.label_of(relationship) if relationship
+                                     else "")
+            label.setFlags(label.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.member_table.setItem(row, 4, label)
         combo = CodeCombo(VervalMemberResult, required=True)
         combo.set_code(result)
-        self.member_table.setCellWidget(row, 2, combo)
+        self.member_table.setCellWidget(row, 5, combo)
 
     def add_correction(self, target: str | None = None, field: str | None = None,
                        value: str = "") -> None:
@@ -229,15 +254,33 @@ class ResultDialog(QDialog):
         self.corrections.setItem(row, 2, QTableWidgetItem(value))
 
     def findings(self) -> list[MemberFinding]:
+        """The members table as findings (raises InvalidInput for an unreadable sex
+        or date of a new member)."""
         out = []
-        for row in range(self.member_table.rowCount()):
-            name_item = self.member_table.item(row, 0)
+        table = self.member_table
+        for row in range(table.rowCount()):
+            name_item = table.item(row, 0)
             member_id = name_item.data(Qt.ItemDataRole.UserRole)
-            result = self.member_table.cellWidget(row, 2).code()
-            nik_item = self.member_table.item(row, 1)
-            out.append(MemberFinding(result, member_id, name_item.text(),
-                                     nik_item.text() if nik_item else None,
-                                     name_item.data(Qt.ItemDataRole.UserRole + 1)))
+            result = table.cellWidget(row, 5).code()
+            nik_item = table.item(row, 1)
+            finding = MemberFinding(result, member_id, name_item.text(),
+                                    nik_item.text() if nik_item else None,
+                                    name_item.data(Qt.ItemDataRole.UserRole + 1))
+            if member_id is None:
+                name = name_item.text().strip() or "-"
+                sex, error = sex_cell(table.item(row, 2).text())
+                if error:
+                    raise InvalidInput(_("New member {name}: write the sex as L or P.")
+                                       .format(name=name))
+                born_text = table.item(row, 3).text().strip()
+                try:
+                    born = parse_date(born_text) if born_text else None
+                except ValueError:
+                    raise InvalidInput(_("New member {name}: write the date of birth as "
+                                         "dd-mm-yyyy.").format(name=name)) from None
+                finding = dataclasses.replace(finding, sex=sex, birth_date=born,
+                                              relationship_code=table.cellWidget(row, 4).code())
+            out.append(finding)
         return out
 
     def correction_list(self) -> list[Correction]:
@@ -258,10 +301,11 @@ class ResultDialog(QDialog):
             show_error(self, InvalidInput(_("Write the visit date as dd-mm-yyyy.")))
             return
         try:
+            findings = self.findings()
             self.services.verval.record_result(
                 actor=self.actor, entry_id=self.entry.id, result=self.result.code() or "",
                 officer_id=self.officer.currentData(), visited_on=visited,
-                note=self.note.text(), members=self.findings(),
+                note=self.note.text(), members=findings,
                 corrections=self.correction_list(), expected_version=self.entry.version)
         except UserError as exc:
             show_error(self, exc)

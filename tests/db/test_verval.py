@@ -84,7 +84,8 @@ def test_results_become_proposals_that_only_the_koordinator_applies(village):
                      Correction("household", home.id, "rt", home.data.rt)])  # unchanged: no proposal
     proposals = verval.proposals(cycle_id=cycle.id)
     assert {(p.field, p.old_value, p.new_value) for p in proposals} == {
-        ("presence", "1", "3"), ("address", "JL. MELATI 3", "JL. MAWAR 5")}
+        ("presence", "1", "3"), ("address", "JL. MELATI 3", "JL. MAWAR 5"),
+        ("BAYI BARU", None, "BAYI BARU")}       # a new member, to be added by hand
     # nothing in the registry changed yet
     stored = services.households.get(actor=ADMIN, household_id=home.id)
     assert stored.data.address == "JL. MELATI 3"
@@ -97,14 +98,69 @@ def test_results_become_proposals_that_only_the_koordinator_applies(village):
     assert stored.data.address == "JL. MAWAR 5"
     assert next(m for m in stored.members if m.id == child.id).presence == "1"  # rejected
     decided = {p.field: p.status for p in verval.proposals(cycle_id=cycle.id, status=None)}
-    assert decided == {"address": "setuju", "presence": "tolak"}
+    assert decided == {"address": "setuju", "presence": "tolak", "BAYI BARU": "tolak"}
     with pytest.raises(InvalidInput):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposals[0].id, approve=True)
     found = verval.member_findings(entry.id)
-    assert any(f.member_id is None and f.name == "BAYI  BARU".replace("  ", "  ")
-               for f in found)
+    assert any(f.member_id is None and f.name == "BAYI BARU" for f in found)
     assert verval.progress(cycle_id=cycle.id) and \
         sum(a.done for a in verval.progress(cycle_id=cycle.id)) == 1
+
+
+def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(village):
+    from puskesos.core.identifiers import make_nik
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    home = homes[0]
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == home.id)
+    baby_nik = make_nik(kecamatan_code="35.23.01", birth_date=date(2025, 3, 9), sex="P",
+                        serial=77)
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="1", visited_on=TODAY,
+        members=[MemberFinding("1", m.id) for m in home.members] + [
+            MemberFinding("5", None, name="putri  ayu", nik=baby_nik, relationship_code="3"),
+            MemberFinding("5", None, name="mbah karto", sex="L", birth_date=date(1940, 1, 1),
+                          relationship_code="6")])
+    waiting = {p.target_name: p for p in verval.proposals(cycle_id=cycle.id, actor=ADMIN)}
+    assert set(waiting) == {"PUTRI AYU", "MBAH KARTO"}
+    assert waiting["PUTRI AYU"].field_label == "Anggota baru"
+    # sex and date of birth come from the NIK
+    assert waiting["PUTRI AYU"].new_value == f"PUTRI AYU · NIK {baby_nik} · P · 09-03-2025 · Anak"
+    masked = verval.proposals(cycle_id=cycle.id, actor=Actor("kades", "kepala_desa", "K"))
+    assert all(baby_nik not in (p.new_value or "") for p in masked)
+    # the visit form shows the details again when it is opened again
+    again = {f.name: f for f in verval.member_findings(entry.id) if f.member_id is None}
+    assert again["MBAH KARTO"].birth_date == date(1940, 1, 1) and \
+        again["MBAH KARTO"].relationship_code == "6" and again["PUTRI AYU"].sex == "P"
+    for p in waiting.values():
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    people = {m.name: m for m in stored.members}
+    assert people["PUTRI AYU"].nik == baby_nik and people["PUTRI AYU"].sex == "P" and \
+        people["PUTRI AYU"].birth_date == date(2025, 3, 9) and \
+        people["PUTRI AYU"].relationship_code == "3"
+    assert people["MBAH KARTO"].nik is None and people["MBAH KARTO"].relationship_code == "6"
+    assert len(stored.members) == len(home.members) + 2
+
+
+def test_a_new_member_without_sex_or_nik_is_added_by_hand(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    entry = verval.entries(actor=OPERATOR, cycle_id=cycle.id)[0]
+    with pytest.raises(InvalidInput, match="BAYI"):
+        verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
+                             members=[MemberFinding("5", None, name="bayi", nik="12345")])
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
+                         members=[MemberFinding("5", None, name="bayi")])
+    proposal = verval.proposals(cycle_id=cycle.id)[0]
+    with pytest.raises(InvalidInput, match="formulir keluarga"):
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
+    assert verval.proposals(cycle_id=cycle.id)[0].status == "usulan"
+    verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=False)
+    assert not verval.proposals(cycle_id=cycle.id)
 
 
 def test_a_proposal_is_refused_when_the_field_changed_after_the_visit(village):

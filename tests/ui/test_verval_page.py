@@ -163,6 +163,46 @@ def test_visits_one_after_another_in_the_not_visited_list(qtbot, window, village
     assert [page.model.row_at(i) for i in range(page.model.rowCount())] == shown
 
 
+def test_a_new_member_written_at_the_visit_becomes_a_proposal(qtbot, window, village):
+    from PySide6.QtWidgets import QPushButton
+    page = window.pages["verval"]
+    page.table.selectRow(0)
+    entry = page.selected()
+    before = len(village.verval.proposals(cycle_id=page.cycle_id()))
+
+    def fill_result(dialog: ResultDialog):
+        dialog.result.set_code("1")
+        add = next(b for b in dialog.findChildren(QPushButton)
+                   if b.text() == "Tambah anggota baru")
+        add.click()
+        row = dialog.member_table.rowCount() - 1
+        table = dialog.member_table
+        table.item(row, 0).setText("Sri Rahayu")
+        table.item(row, 2).setText("p")
+        table.item(row, 3).setText("02-05-1998")
+        table.cellWidget(row, 4).set_code("4")            # menantu
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    answer_modals(fill_result)
+    page.record_result()
+    waiting = village.verval.proposals(cycle_id=page.cycle_id(), actor=KOORDINATOR)
+    assert len(waiting) == before + 1
+    proposal = next(p for p in waiting if p.target_name == "SRI RAHAYU")
+    assert proposal.new_value == "SRI RAHAYU · P · 02-05-1998 · Menantu"
+    assert f"({before + 1})" in page.buttons["proposals"].text()
+
+    def look(dialog: ProposalsDialog):
+        rows = [dialog.model.row_at(i) for i in range(dialog.model.rowCount())]
+        assert any(r.field_label == "Anggota baru" for r in rows)
+        dialog.reject()
+
+    answer_modals(look)
+    page.show_proposals()
+    village.verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
+    stored = village.households.get(actor=OPERATOR, household_id=entry.household_id)
+    assert any(m.name == "SRI RAHAYU" and m.relationship_code == "4" for m in stored.members)
+
+
 def test_a_cycle_from_the_households_shown_in_the_list(qtbot, window, village):
     window.show_module("households")
     households = window.households
