@@ -99,7 +99,7 @@ class SheetParts:
         iterator of (start (row, column), rows from there); close it to stop."""
         return _PartStream(self)
 
-    def _parse(self, rows: bytes) -> tuple[tuple[int, int], list[list[Any]]]:
+    def _parse(self, rows: bytes | memoryview) -> tuple[tuple[int, int], list[list[Any]]]:
         sheet = _parse_part(self, rows)
         start = sheet.start
         if start is None:
@@ -125,7 +125,7 @@ class _PartStream:
             if self._stop.is_set():
                 return
             try:
-                item: Any = parts._parse(parts._xml[start:end])
+                item: Any = parts._parse(memoryview(parts._xml)[start:end])
             except BaseException as exc:     # handed to the reading thread
                 item = exc
             while not self._stop.is_set():
@@ -165,20 +165,25 @@ class _PartStream:
         self._thread.join()
 
 
-def _workbook_bytes(parts: SheetParts, rows: bytes) -> bytes:
+def _workbook(parts: SheetParts, rows: bytes | memoryview) -> io.BytesIO:
     """A workbook like the file, whose sheet holds only ``rows`` (stored, not
-    compressed: it is parsed at once)."""
+    compressed: it is parsed at once), written without joining the pieces."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
         for name, data in parts._members.items():
             if name == parts._sheet_part:
-                data = b"".join((parts._head, rows, parts._tail))
-            out.writestr(name, data)
-    return buffer.getvalue()
+                with out.open(name, "w") as sheet:
+                    sheet.write(parts._head)
+                    sheet.write(rows)
+                    sheet.write(parts._tail)
+            else:
+                out.writestr(name, data)
+    buffer.seek(0)
+    return buffer
 
 
-def _parse_part(parts: SheetParts, rows: bytes) -> CalamineSheet:
-    book = CalamineWorkbook.from_filelike(io.BytesIO(_workbook_bytes(parts, rows)))
+def _parse_part(parts: SheetParts, rows: bytes | memoryview) -> CalamineSheet:
+    book = CalamineWorkbook.from_filelike(_workbook(parts, rows))
     try:
         return book.get_sheet_by_name(parts.name)
     finally:
