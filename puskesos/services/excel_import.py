@@ -19,10 +19,12 @@ text as they are written.  In a registry import, the rows of a block that
 are plainly new people (no warning, a valid NIK agreeing with the row, not
 seen before, nobody to match) are normalised, checked and stored in one
 loop (:meth:`_State.registry_block`); the rest of the block goes the
-general way, which words every message.  A large import into a smaller
-registry writes without the secondary indexes and a larger page cache on
-SQLite, and builds the indexes again in the same transaction
-(:meth:`_State.defer_indexes`).
+general way, which words every message.  On SQLite the new rows are
+written by a second thread in multi-row statements while the next block is
+read (:class:`_Writer`), a large .xlsx sheet is parsed in parts ahead on
+another (:mod:`.xlsx_parts`), both at a lower priority than the reading
+thread; a large import into a smaller registry builds the NIK index once at
+the end, in the same transaction (:meth:`_State.defer_indexes`).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from itertools import chain
 from datetime import date, timezone
+from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
@@ -57,9 +59,9 @@ from ..core.permissions import Permission
 from ..errors import InvalidInput, NotFound, UserError
 from ..i18n import _
 from ..jobs import CancelToken, Progress
-from ..threads import lower_priority
 from ..models import (AuditEvent, Household, ImportBatch, ImportChange, Member, Participation, Program,
                       new_id, utcnow)
+from ..threads import lower_priority
 from . import audit
 from .audit import Change
 from .context import Actor, require
