@@ -687,6 +687,18 @@ class VervalService:
                 if sorted(after) != before:
                     changes.append(Change("verval_entry", entry.id, "members",
                                           "; ".join(before) or None, "; ".join(sorted(after))))
+                # a new member no longer on the form: the waiting proposal goes with it
+                named = {" ".join((f.name or "").split()).upper()[:40] for f in members
+                         if f.member_id is None}
+                for key, proposal in list(pending.items()):
+                    if key[0] == NEW_MEMBER and key[2] not in named:
+                        del pending[key]
+                        if proposal in new_proposals:
+                            new_proposals.remove(proposal)
+                        else:
+                            changes.append(Change("verval_proposal", proposal.id, key[2],
+                                                  proposal.new_value, None))
+                            s.delete(proposal)
             for correction in corrections:
                 if correction.target == "household":
                     if correction.target_id != household.id or \

@@ -145,6 +145,22 @@ def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(
     assert len(stored.members) == len(home.members) + 2
 
 
+def test_a_new_member_taken_off_the_visit_form_takes_its_proposal_along(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    entry = verval.entries(actor=OPERATOR, cycle_id=cycle.id)[0]
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
+                         members=[MemberFinding("5", None, name="tono", sex="L"),
+                                  MemberFinding("5", None, name="tini", sex="P")])
+    assert {p.target_name for p in verval.proposals(cycle_id=cycle.id)} == {"TONO", "TINI"}
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
+                         members=[MemberFinding("5", None, name="tini", sex="P",
+                                                birth_date=date(2020, 2, 2))])
+    left = verval.proposals(cycle_id=cycle.id)
+    assert [p.target_name for p in left] == ["TINI"] and "02-02-2020" in left[0].new_value
+
+
 def test_a_new_member_without_sex_or_nik_is_added_by_hand(village):
     services, homes, cycle = village
     verval = services.verval
