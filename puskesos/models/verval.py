@@ -61,6 +61,8 @@ class VervalMember(Base):
     name: Mapped[str | None] = mapped_column(String(120))
     nik: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(300))
+    #: a new member: the key of its proposal (VervalProposal.field), see services.verval
+    proposal_key: Mapped[str | None] = mapped_column(String(40))
 
 
 class VervalProposal(Base):

@@ -229,6 +229,9 @@ def _new_member(finding: "MemberFinding") -> dict:
     from a valid NIK when not given."""
     from ..core.identifiers import check_nik
     name = " ".join((finding.name or "").split()).upper()
+    if len(name) > 120:
+        raise InvalidInput(_("The name {name}… is longer than 120 letters.").format(
+            name=name[:40]))
     nik = (finding.nik or "").strip() or None
     sex, born = finding.sex or None, finding.birth_date
     if nik:
@@ -254,6 +257,16 @@ def _new_member(finding: "MemberFinding") -> dict:
             "relationship_code": relationship}
 
 
+def _new_member_key(details: dict) -> str:
+    """The key of a new member's proposal: the NIK, else a digest of name and date of
+    birth (two people of one name are two proposals)."""
+    import hashlib
+    if details.get("nik"):
+        return "nik:" + details["nik"]
+    text = f"{details['name']}|{details.get('birth_date') or ''}"
+    return "nama:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:32]
+
+
 def new_member_text(value: str | None, show_nik: bool = True) -> str:
     """A new member's details as a person reads them (NIK masked unless ``show_nik``)."""
     import json
@@ -274,6 +287,26 @@ def new_member_text(value: str | None, show_nik: bool = True) -> str:
     return " · ".join(parts)
 
 
+def _matching_member(members, details: dict):
+    """The member (input or record) who is the person of a new-member proposal: the
+    same NIK, or without one the same name and date of birth; else None."""
+    for m in members:
+        if (details.get("nik") and m.nik == details["nik"]) or (
+                not details.get("nik") and m.name == details.get("name")
+                and (m.birth_date.isoformat() if m.birth_date else None)
+                == details.get("birth_date")):
+            return m
+    return None
+
+
+def _new_member_name(details_text: str | None) -> str:
+    import json
+    try:
+        return json.loads(details_text or "{}").get("name") or ""
+    except ValueError:
+        return ""
+
+
 def _with_new_member(members: list, details_text: str | None) -> tuple[list, bool]:
     """The household's members with the person of a new-member proposal added, and
     whether the person is there already (an approval interrupted after the save)."""
@@ -281,11 +314,8 @@ def _with_new_member(members: list, details_text: str | None) -> tuple[list, boo
 
     from ..core.validation import MemberInput
     d = json.loads(details_text or "{}")
-    for m in members:
-        if (d.get("nik") and m.nik == d["nik"]) or (
-                not d.get("nik") and m.name == d.get("name")
-                and (m.birth_date.isoformat() if m.birth_date else None) == d.get("birth_date")):
-            return members, True
+    if _matching_member(members, d) is not None:
+        return members, True
     if not d.get("sex"):
         raise InvalidInput(_("The sex of {name} is not known (no valid NIK). Add the person "
                              "in the household form, then reject this proposal.")
@@ -578,20 +608,29 @@ class VervalService:
         with self._db.read() as s:
             return self._get_entry(s, entry_id).cycle_id
 
-    def member_findings(self, entry_id: str) -> list[MemberFinding]:
+    def member_findings(self, entry_id: str, actor: Actor | None = None
+                        ) -> list[MemberFinding]:
         """What the visit found per member; a new member with the details of its
-        proposal (sex, date of birth, relationship) while that waits."""
+        proposal (sex, date of birth, relationship).  A new member's NIK is masked
+        for an ``actor`` without the right to see NIKs."""
         import json
+
+        from ..core.identifiers import mask_nik
+        show = actor is None or actor.can(Permission.VIEW_FULL_NIK)
         with self._db.read() as s:
-            details = {p.field: json.loads(p.new_value or "{}") for p in s.scalars(
-                select(VervalProposal).where(VervalProposal.entry_id == entry_id,
-                                             VervalProposal.target == NEW_MEMBER))}
+            details: dict[str, dict] = {}
+            # the waiting proposal of a key wins over decided ones, the newest otherwise
+            for p in s.scalars(select(VervalProposal).where(
+                    VervalProposal.entry_id == entry_id, VervalProposal.target == NEW_MEMBER)
+                    .order_by(VervalProposal.status == "usulan", VervalProposal.proposed_at)):
+                details[p.field] = json.loads(p.new_value or "{}")
             out = []
             for r in s.scalars(select(VervalMember).where(
                     VervalMember.entry_id == entry_id).order_by(VervalMember.name)):
-                d = details.get((r.name or "")[:40], {}) if r.member_id is None else {}
+                d = details.get(r.proposal_key or "", {}) if r.member_id is None else {}
+                nik = r.nik if show or not r.nik else mask_nik(r.nik)
                 out.append(MemberFinding(
-                    r.result, r.member_id, r.name, r.nik, r.note, d.get("sex"),
+                    r.result, r.member_id, r.name, nik, r.note, d.get("sex"),
                     date.fromisoformat(d["birth_date"]) if d.get("birth_date") else None,
                     d.get("relationship_code")))
             return out
@@ -655,6 +694,11 @@ class VervalService:
                     s.delete(old)
                 s.flush()
                 after = []
+                # new members whose proposal was decided are not proposed again
+                decided = set(s.scalars(select(VervalProposal.field).where(
+                    VervalProposal.entry_id == entry.id, VervalProposal.target == NEW_MEMBER,
+                    VervalProposal.status != "usulan")))
+                keys: set[str] = set()
                 for finding in members:
                     try:
                         VervalMemberResult(finding.result)
@@ -668,16 +712,23 @@ class VervalService:
                     elif finding.member_id not in stored:
                         raise NotFound(_("A member of this household was removed meanwhile. "
                                          "Refresh and try again."))
+                    key = None
                     if finding.member_id is None:
                         details = _new_member(finding)
-                        propose(NEW_MEMBER, household.id, details["name"][:40], None,
-                                _json_text(details))
+                        key = _new_member_key(details)
+                        if key in keys:
+                            raise InvalidInput(_("{name} is written twice among the new "
+                                                 "members.").format(name=details["name"]))
+                        keys.add(key)
+                        if key not in decided:
+                            propose(NEW_MEMBER, household.id, key, None, _json_text(details))
                     s.add(VervalMember(entry_id=entry.id, member_id=finding.member_id,
                                        result=finding.result,
                                        name=" ".join((finding.name or "").split()).upper()
                                        or None,
                                        nik=(finding.nik or "").strip() or None,
-                                       note=(finding.note or "").strip() or None))
+                                       note=(finding.note or "").strip() or None,
+                                       proposal_key=key))
                     after.append(f"{finding.member_id or ' '.join((finding.name or '').split()).upper()}:"
                                  f"{finding.result}")
                     presence = MEMBER_PRESENCE.get(finding.result)
@@ -688,10 +739,8 @@ class VervalService:
                     changes.append(Change("verval_entry", entry.id, "members",
                                           "; ".join(before) or None, "; ".join(sorted(after))))
                 # a new member no longer on the form: the waiting proposal goes with it
-                named = {" ".join((f.name or "").split()).upper()[:40] for f in members
-                         if f.member_id is None}
                 for key, proposal in list(pending.items()):
-                    if key[0] == NEW_MEMBER and key[2] not in named:
+                    if key[0] == NEW_MEMBER and key[2] not in keys:
                         del pending[key]
                         if proposal in new_proposals:
                             new_proposals.remove(proposal)
@@ -783,7 +832,8 @@ class VervalService:
                 if p.target == NEW_MEMBER:
                     out.append(ProposalDTO(p.id, p.entry_id, household_id,
                                            heads.get(household_id), p.target, p.target_id,
-                                           p.field, p.field, _("New member"), None,
+                                           _new_member_name(p.new_value), p.field,
+                                           _("New member"), None,
                                            new_member_text(p.new_value, show), p.status,
                                            p.proposed_by, p.decided_by, p.decision_note))
                     continue
@@ -856,10 +906,23 @@ class VervalService:
                                 household_id=household_id, expected_version=current.version,
                                 reason=_("verval correction approved"),
                                 accept_warnings="verval")
+        person = None
+        if approve and target == NEW_MEMBER:
+            import json
+            person = _matching_member(
+                households.get(actor=actor, household_id=household_id).members,
+                json.loads(new_text or "{}"))
         with self._db.write() as s:
             p = s.get(VervalProposal, proposal_id, with_for_update=True)
             if p.status != "usulan":
                 raise InvalidInput(_("That proposal was already decided."))
+            if person is not None:
+                # the visit's finding now names the registered person (shown once)
+                for finding in s.scalars(select(VervalMember).where(
+                        VervalMember.entry_id == p.entry_id,
+                        VervalMember.proposal_key == p.field,
+                        VervalMember.member_id.is_(None))):
+                    finding.member_id = person.id
             p.status = "setuju" if approve else "tolak"
             p.decided_by, p.decided_at = actor.username, utcnow()
             p.decision_note = (note or "").strip() or None

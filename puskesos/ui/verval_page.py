@@ -134,7 +134,8 @@ class ResultDialog(QDialog):
         form.addRow(_("Visit date (dd-mm-yyyy)"), self.visited)
         form.addRow(_("Note"), self.note)
 
-        found = {f.member_id: f for f in services.verval.member_findings(entry.id)}
+        findings = services.verval.member_findings(entry.id, actor)
+        found = {f.member_id: f for f in findings}
         # residents, and anyone this visit already has a finding for (e.g. marked moved)
         self.members = [m for m in self.household.members if not m.removed
                         and (m.presence == "1" or m.id in found)]
@@ -155,7 +156,7 @@ class ResultDialog(QDialog):
             self._member_row(m.name, m.nik or "", finding.result if finding else "1", m.id,
                              finding.note if finding else None, sex=m.sex,
                              born=m.birth_date, relationship=m.relationship_code)
-        for f in services.verval.member_findings(entry.id):
+        for f in findings:
             if f.member_id is None:  # new members written on the form
                 self._member_row(f.name or "", f.nik or "", f.result, None, f.note,
                                  sex=f.sex, born=f.birth_date,

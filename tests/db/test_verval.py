@@ -83,9 +83,9 @@ def test_results_become_proposals_that_only_the_koordinator_applies(village):
         corrections=[Correction("household", home.id, "address", "JL. MAWAR 5"),
                      Correction("household", home.id, "rt", home.data.rt)])  # unchanged: no proposal
     proposals = verval.proposals(cycle_id=cycle.id)
-    assert {(p.field, p.old_value, p.new_value) for p in proposals} == {
-        ("presence", "1", "3"), ("address", "JL. MELATI 3", "JL. MAWAR 5"),
-        ("BAYI BARU", None, "BAYI BARU")}       # a new member, to be added by hand
+    assert {(p.field_label, p.old_value, p.new_value) for p in proposals} == {
+        ("Keberadaan", "1", "3"), ("Alamat", "JL. MELATI 3", "JL. MAWAR 5"),
+        ("Anggota baru", None, "BAYI BARU")}       # a new member, to be added by hand
     # nothing in the registry changed yet
     stored = services.households.get(actor=ADMIN, household_id=home.id)
     assert stored.data.address == "JL. MELATI 3"
@@ -97,8 +97,9 @@ def test_results_become_proposals_that_only_the_koordinator_applies(village):
     stored = services.households.get(actor=ADMIN, household_id=home.id)
     assert stored.data.address == "JL. MAWAR 5"
     assert next(m for m in stored.members if m.id == child.id).presence == "1"  # rejected
-    decided = {p.field: p.status for p in verval.proposals(cycle_id=cycle.id, status=None)}
-    assert decided == {"address": "setuju", "presence": "tolak", "BAYI BARU": "tolak"}
+    decided = {p.field_label: p.status
+               for p in verval.proposals(cycle_id=cycle.id, status=None)}
+    assert decided == {"Alamat": "setuju", "Keberadaan": "tolak", "Anggota baru": "tolak"}
     with pytest.raises(InvalidInput):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposals[0].id, approve=True)
     found = verval.member_findings(entry.id)
@@ -132,6 +133,8 @@ def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(
     assert all(baby_nik not in (p.new_value or "") for p in masked)
     # the visit form shows the details again when it is opened again
     again = {f.name: f for f in verval.member_findings(entry.id) if f.member_id is None}
+    kades = Actor("kades", "kepala_desa", "K")
+    assert all(f.nik != baby_nik for f in verval.member_findings(entry.id, kades))
     assert again["MBAH KARTO"].birth_date == date(1940, 1, 1) and \
         again["MBAH KARTO"].relationship_code == "6" and again["PUTRI AYU"].sex == "P"
     for p in waiting.values():
@@ -143,6 +146,41 @@ def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(
         people["PUTRI AYU"].relationship_code == "3"
     assert people["MBAH KARTO"].nik is None and people["MBAH KARTO"].relationship_code == "6"
     assert len(stored.members) == len(home.members) + 2
+    # the visit now names the registered people; saving it again proposes nobody again
+    found = verval.member_findings(entry.id)
+    assert all(f.member_id for f in found)
+    assert {f.member_id for f in found if f.result == "5"} == {
+        people["PUTRI AYU"].id, people["MBAH KARTO"].id}
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", visited_on=TODAY,
+                         note="dicek ulang", members=found)
+    assert not verval.proposals(cycle_id=cycle.id)
+    assert len(services.households.get(actor=ADMIN, household_id=home.id).members) == \
+        len(home.members) + 2
+
+
+def test_two_new_members_of_one_name_stay_two_and_a_rejected_one_stays_rejected(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    entry = verval.entries(actor=OPERATOR, cycle_id=cycle.id)[0]
+    twins = [MemberFinding("5", None, name="sri", sex="P", birth_date=date(2001, 1, 1)),
+             MemberFinding("5", None, name="sri", sex="P", birth_date=date(1970, 5, 5))]
+    with pytest.raises(InvalidInput, match="SRI"):
+        verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
+                             members=[twins[0], twins[0]])
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=twins)
+    waiting = verval.proposals(cycle_id=cycle.id)
+    assert sorted(p.new_value for p in waiting) == ["SRI · P · 01-01-2001",
+                                                    "SRI · P · 05-05-1970"]
+    shown = sorted(f.birth_date for f in verval.member_findings(entry.id))
+    assert shown == [date(1970, 5, 5), date(2001, 1, 1)]
+    older = next(p for p in waiting if "1970" in p.new_value)
+    verval.decide_proposal(actor=KOORDINATOR, proposal_id=older.id, approve=False)
+    # saved again as the form shows it: the rejected one is not proposed again
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
+                         members=verval.member_findings(entry.id))
+    assert [p.new_value for p in verval.proposals(cycle_id=cycle.id)] == \
+        ["SRI · P · 01-01-2001"]
 
 
 def test_a_new_member_taken_off_the_visit_form_takes_its_proposal_along(village):
