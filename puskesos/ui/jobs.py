@@ -77,6 +77,12 @@ class Job(QObject):
         self.running = True
         QThreadPool.globalInstance().start(_Runnable(fn, self.signals, self.cancel))
 
+    def stop(self) -> None:
+        """Cancel the work and drop what it would do when it ends (show a result or
+        an error): the program is closing."""
+        self._on_done, self._on_error = None, (lambda _exc: None)
+        self.cancel.cancel()
+
     def _progress(self, done: int, total: int, message: str) -> None:
         self.dialog.setMaximum(max(total, 0))
         self.dialog.setValue(min(done, total) if total else 0)

@@ -278,14 +278,16 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         for job in jobs:
-            job.cancel.cancel()
+            job.stop()       # work that ends anyway opens nothing more (a preview, an error)
         timer = QElapsedTimer()
         timer.start()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._stopping = True
         try:
             while any(job.running for job in jobs) and timer.elapsed() < self.STOP_WAIT_MS:
                 QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         finally:
+            self._stopping = False
             QApplication.restoreOverrideCursor()
         if any(job.running for job in jobs):
             QMessageBox.information(self, _("Puskesos"), _(
@@ -294,6 +296,9 @@ class MainWindow(QMainWindow):
         return True
 
     def closeEvent(self, event) -> None:
+        if getattr(self, "_stopping", False):      # closed again while work is stopping
+            event.ignore()
+            return
         if not self.stop_jobs():
             event.ignore()
             return
