@@ -50,9 +50,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..core import codes
-from ..core.columns import BY_KEY
-from ..core.identifiers import (PROVINCE_CODES, Severity, check_kk, check_nik, kk_date_ok,
-                                nik_birth, well_formed)
+from ..core.identifiers import PROVINCE_CODES, Severity, check_kk, check_nik, nik_birth
 from ..core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
                               text_cell)
 from ..core.permissions import Permission
@@ -1188,7 +1186,6 @@ class _State:
         inserts: list[tuple] = []
         now, stamp = self._stamp()
         iso_dates = self.sqlite
-        batch_id = self.batch_id
         members_by_household = self.index.members_by_household
         members_by_nik = self.index.members_by_nik
         pending_ids = self.pending_ids
