@@ -20,6 +20,8 @@ from puskesos import i18n  # noqa: E402
 from puskesos.core.codes import Role  # noqa: E402
 from puskesos.services import Actor, open_services  # noqa: E402
 
+pytest_plugins = ["pytester"]
+
 PG_URL = os.environ.get("PUSKESOS_TEST_PG", "")
 REQUIRE_PG = os.environ.get("PUSKESOS_REQUIRE_PG") == "1"
 

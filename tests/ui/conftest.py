@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
 
 from puskesos.services import open_services
 
@@ -21,26 +23,89 @@ def village(tmp_path, demo_db):
     services.close()
 
 
+#: handlers waiting for a modal dialog, across every answer_modals() call of a test
+_pending: list = []
+#: ids of the dialogs a handler was given (a handler that leaves its dialog open hangs)
+_handled: set[int] = set()
+#: seconds an unexpected modal dialog may stay open before the watchdog closes it
+UNEXPECTED_MODAL_GRACE_S = 3.0
+
+
 def answer_modals(*handlers):
     """Answer the next modal dialogs in order: each handler gets the dialog widget.
 
     A modal dialog blocks in exec(); the handlers run from the event loop it spins.
-    Progress dialogs are not answered (they close by themselves).
+    Progress dialogs are not answered (they close by themselves).  A modal dialog
+    that no handler is waiting for is closed by the watchdog below and fails the test.
     """
     queue = list(handlers)
+    _pending.append(queue)
     seen = set()
 
     def poll():
+        if not any(q is queue for q in _pending):
+            return  # the test ended: its leftover handlers must not answer the next test
         if not queue:
+            _pending[:] = [q for q in _pending if q is not queue]
             return
         widget = QApplication.activeModalWidget()
-        if widget is None or id(widget) in seen or not widget.isVisible() \
+        if widget is None or _key(widget) in seen or not widget.isVisible() \
                 or isinstance(widget, QProgressDialog):
             QTimer.singleShot(20, poll)
             return
-        seen.add(id(widget))
+        seen.add(_key(widget))
+        _handled.add(_key(widget))
         queue.pop(0)(widget)
         QTimer.singleShot(20, poll)
 
     QTimer.singleShot(0, poll)
     return queue
+
+
+def _key(widget) -> int:
+    """The address of the C++ dialog: Python wrappers of one dialog may differ."""
+    return shiboken6.getCppPointer(widget)[0]
+
+
+def _describe(widget) -> str:
+    text = widget.text() if isinstance(widget, QMessageBox) else ""
+    return f"{type(widget).__name__} {widget.windowTitle()!r} {text!r}".strip()
+
+
+@pytest.fixture(autouse=True)
+def unexpected_modal_watchdog(qapp):
+    """Fail the test, instead of hanging the run, when a modal dialog nobody answers
+    stays open: it is closed after a grace period and reported at teardown.
+
+    A Qt modal loop cannot be interrupted by pytest-timeout's signal, so without
+    this a forgotten dialog stalls the whole suite until the thread timeout kills it.
+    """
+    unexpected: list[str] = []
+    first_seen: dict[int, float] = {}
+    timer = QTimer()
+    timer.setInterval(100)
+
+    def check():
+        widget = QApplication.activeModalWidget()
+        if widget is None or not widget.isVisible() or isinstance(widget, QProgressDialog) \
+                or (_key(widget) not in _handled and any(_pending)):
+            first_seen.clear()  # nothing open, or a handler is about to answer it
+            return
+        since = first_seen.setdefault(_key(widget), time.monotonic())
+        if time.monotonic() - since >= UNEXPECTED_MODAL_GRACE_S:
+            unexpected.append(_describe(widget))
+            first_seen.pop(_key(widget), None)
+            if isinstance(widget, QDialog):
+                widget.reject()
+            else:
+                widget.close()
+
+    timer.timeout.connect(check)
+    timer.start()
+    yield unexpected
+    timer.stop()
+    _pending.clear()
+    _handled.clear()
+    if unexpected:
+        pytest.fail("a modal dialog that the test did not expect stayed open and was "
+                    "closed: " + "; ".join(unexpected), pytrace=False)
