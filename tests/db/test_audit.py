@@ -1,6 +1,8 @@
 """The audit trail records who changed what, and any tampering is detected."""
 
-from sqlalchemy import text
+import json
+
+from sqlalchemy import select, text
 
 from puskesos.services.households import HouseholdService
 
@@ -51,6 +53,73 @@ def test_deleted_last_row_is_detected(services):
         s.execute(text("DELETE FROM audit_event WHERE seq = :n"), {"n": last})
     report = services.audit.verify()
     assert not report.ok and report.problem == "head_mismatch"
+
+
+def _db_check(db_target, capsys) -> tuple[int, dict]:
+    """``puskesos db check --json`` as the operator runs it: exit code and report."""
+    from puskesos.cli import main
+    capsys.readouterr()
+    code = main(["--db", db_target, "db", "check", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_a_reason_changed_outside_the_program_breaks_the_audit_chain(services, db_target,
+                                                                      capsys):
+    """Why a change was made is part of the audit record: rewriting only the reason of
+    a stored entry with SQL (here the reason of a move, with later entries after it)
+    is reported by the chain check and by 'db check' at that entry."""
+    dto = _make_household(services)
+    from dataclasses import replace
+    moved = services.households.save(actor=OPERATOR,
+                                     household=replace(dto.data, address="JL. MAWAR 9"),
+                                     members=[m.as_input() for m in dto.members],
+                                     household_id=dto.id, expected_version=dto.version,
+                                     reason="pindah rumah")
+    services.households.save(actor=OPERATOR, household=replace(moved.data, phone="0812"),
+                             members=[m.as_input() for m in moved.members],
+                             household_id=moved.id, expected_version=moved.version,
+                             reason="nomor baru")
+    with services.db.read() as s:
+        seq = s.execute(text("SELECT seq FROM audit_event WHERE reason = 'pindah rumah'")
+                        ).scalar_one()
+        last = s.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
+    assert seq < last and services.audit.verify().ok
+    assert _db_check(db_target, capsys)[0] == 0
+    with services.db.write() as s:
+        s.execute(text("UPDATE audit_event SET reason = 'perintah kepala desa' "
+                       "WHERE seq = :n"), {"n": seq})
+    report = services.audit.verify()
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, seq, "altered")
+    code, checked = _db_check(db_target, capsys)
+    assert code == 1 and not checked["ok"]
+    assert checked["audit"]["first_bad_seq"] == seq
+    assert any(str(seq) in problem for problem in checked["problems"])
+
+
+def test_an_entry_linked_to_another_predecessor_is_reported_even_with_a_fitting_hash(
+        services, db_target, capsys):
+    """Each audit entry names the hash of the entry before it. An entry whose link was
+    rewritten outside the program (here entry 5 linked to entry 3, as if 4 had never
+    been, with entry 5's own hash recomputed so that it fits its new content) is
+    reported as a broken link at that entry."""
+    from puskesos.models import AuditEvent
+    from puskesos.services.audit import row_hash
+    _make_household(services)
+    with services.db.read() as s:
+        rows = {r.seq: r for r in s.execute(select(AuditEvent).where(
+            AuditEvent.seq.in_([3, 5]))).scalars()}
+        five = rows[5]
+        forged = row_hash(rows[3].hash, five.seq, five.at, five.actor, five.action,
+                          five.entity, five.entity_id, five.field, five.old_value,
+                          five.new_value, five.reason)
+        relinked = rows[3].hash
+    with services.db.write() as s:
+        s.execute(text("UPDATE audit_event SET prev_hash = :prev, hash = :hash WHERE seq = 5"),
+                  {"prev": relinked, "hash": forged})
+    report = services.audit.verify()
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, 5, "broken_link")
+    code, checked = _db_check(db_target, capsys)
+    assert code == 1 and checked["audit"]["first_bad_seq"] == 5
 
 
 def test_failed_write_leaves_no_audit_row(services):

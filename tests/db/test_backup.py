@@ -58,6 +58,47 @@ def test_damaged_backup_is_refused_and_database_untouched(village, tmp_path):
     assert village.read_bytes() == before
 
 
+def test_a_backup_whose_database_fails_the_integrity_check_is_refused(village, tmp_path,
+                                                                      capsys):
+    """A backup whose checksum is right but whose database is damaged inside (here an
+    index that no longer matches its table, as a bad disk or a faulty copy leaves it)
+    is refused with a message saying the database inside the backup is damaged, and
+    the village's own database is left exactly as it was."""
+    import hashlib
+    import sqlite3
+
+    from puskesos.cli import main
+    _backup(village, tmp_path / "b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        inner = tmp_path / "inner.sqlite"
+        inner.write_bytes(zf.read("puskesos.sqlite"))
+    con = sqlite3.connect(inner)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX ix_member_nik ON member (name)' "
+                "WHERE name = 'ix_member_nik'")
+    con.commit()
+    con.close()
+    con = sqlite3.connect(inner)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+    con.close()
+    data = inner.read_bytes()
+    manifest["sha256"], manifest["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        zf.writestr("puskesos.sqlite", data)
+    before = village.read_bytes()
+    with pytest.raises(InvalidInput) as err:
+        restore(tmp_path / "bad.zip", village)
+    assert "Basis data di dalam cadangan" in err.value.message
+    assert "rusak" in err.value.message and "checksum" not in err.value.message
+    assert village.read_bytes() == before
+    capsys.readouterr()
+    assert main(["--db", str(village), "db", "restore", str(tmp_path / "bad.zip")]) != 0
+    assert "rusak" in capsys.readouterr().err
+    assert village.read_bytes() == before
+
+
 def test_not_a_backup(village, tmp_path):
     (tmp_path / "x.zip").write_text("hello")
     with pytest.raises(InvalidInput):

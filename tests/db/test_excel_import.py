@@ -123,11 +123,53 @@ def test_bad_rows_are_rejected_with_reasons_and_duplicates_reported(services, tm
     assert services.households.counts(actor=ADMIN).members == 4
 
 
+@pytest.mark.parametrize("mark", ["\u2018", "\u2019", "`"],
+                         ids=["left-quote", "right-quote", "backtick"])
+def test_a_nik_typed_on_a_phone_with_a_curly_quote_imports_as_the_real_number(
+        services, tmp_path, mark):
+    """A list filled in on a phone puts ‘ ’ or ` where Excel's ' marks a NIK as text:
+    the row is imported with the NIK's 16 digits, no warning, and is found again by its
+    NIK (the next import of the clean file changes nothing)."""
+    rows = [list(p) for p in PEOPLE]
+    rows[3][2] = mark + PEOPLE[3][2]
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "hp.xlsx", rows))
+    assert (report.created, report.rejected, report.warnings) == (4, 0, 0)
+    found, total = services.households.search(actor=OPERATOR,
+                                              filter=HouseholdFilter(text="poniyem"))
+    assert total == 1
+    person = services.households.get(actor=OPERATOR, household_id=found[0].id).members[0]
+    assert person.nik == PEOPLE[3][2]
+    again = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    assert (again.created, again.unchanged) == (0, 4)
+
+
 def test_nik_date_mismatch_is_imported_with_a_warning(services, tmp_path):
     rows = [list(PEOPLE[3])]
     rows[0][5] = date(1960, 7, 9)
     report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "w.xlsx", rows))
     assert report.created == 1 and report.warnings == 1
+
+
+def test_a_baby_born_today_is_imported_as_born_today_without_a_warning(services, tmp_path):
+    """A newborn whose NIK was made on its birth day (a girl: day + 40) imports as a
+    plain new member: no warning that the NIK's date disagrees, the date of birth as
+    the file gives it, and the sex taken from the NIK when the file leaves it blank."""
+    today = date.today()
+    son, daughter = nik(today, "L", 31), nik(today, "P", 32)
+    rows = [list(p) for p in PEOPLE]
+    rows.append(["D001", KK1, son, "BAYI LAKI", "L", today, "ANAK", "JL. MANGGA 1",
+                 "KRAJAN", 1, 2, 2])
+    rows.append(["D001", KK1, daughter, "BAYI PEREMPUAN", None, None, "ANAK",
+                 "JL. MANGGA 1", "KRAJAN", 1, 2, 2])
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "b.xlsx", rows))
+    assert (report.created, report.warnings, report.rejected) == (6, 0, 0)
+    assert report.issues == []
+    rows_found, _ = services.households.search(actor=OPERATOR,
+                                               filter=HouseholdFilter(text="romlah"))
+    babies = {m.nik: m for m in services.households.get(
+        actor=OPERATOR, household_id=rows_found[0].id).members}
+    assert (babies[son].birth_date, babies[son].sex) == (today, "L")
+    assert (babies[daughter].birth_date, babies[daughter].sex) == (None, "P")
 
 
 def test_same_nik_in_another_family_is_a_conflict_not_an_overwrite(services, tmp_path):
@@ -138,6 +180,29 @@ def test_same_nik_in_another_family_is_a_conflict_not_an_overwrite(services, tmp
     assert report.conflicts == 1 and report.updated == 0
     rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="salim"))
     assert rows[0].no_kk == KK1
+
+
+def test_the_same_nik_under_a_quite_different_name_is_a_conflict_not_a_rename(
+        services, tmp_path):
+    """A later file gives PONIYEM's NIK to BAMBANG SUTRISNO: that is not a spelling
+    correction but a wrong NIK or a wrong person, so the operator is shown a conflict
+    naming both, and the registry keeps PONIYEM untouched (also in the preview)."""
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    before = dump(services)
+    other = [list(PEOPLE[3])]
+    other[0][3] = "BAMBANG SUTRISNO"
+    path = write_xlsx(tmp_path / "b.xlsx", other)
+    for dry_run in (True, False):
+        report = run_import(services, actor=OPERATOR, path=path, dry_run=dry_run)
+        assert (report.conflicts, report.updated, report.created) == (1, 0, 0)
+        [issue] = report.issues
+        assert issue.kind == "conflict"
+        assert "PONIYEM" in issue.reason and "BAMBANG SUTRISNO" in issue.reason
+        assert report.changes == []
+    assert dump(services) == before
+    _, total = services.households.search(actor=OPERATOR,
+                                          filter=HouseholdFilter(text="bambang"))
+    assert total == 0
 
 
 def test_undo_last_import_restores_the_previous_state_exactly(services, tmp_path):
@@ -193,6 +258,35 @@ def test_bnba_list_with_only_nik_and_name(services, tmp_path):
     assert total == 2
     again = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
     assert again.created == 0 and again.unchanged == 2
+
+
+def test_undoing_a_recipient_list_takes_back_the_program_participation_it_added(
+        services, tmp_path):
+    """A BNBA list imported for PKH 2026-Q3 and then undone: the households it put in
+    the program are out of it again, a participation entered by hand before the
+    import stays, and the list can be imported again afterwards."""
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    found, _ = services.households.search(actor=OPERATOR,
+                                          filter=HouseholdFilter(text="poniyem"))
+    services.programs.add_participation(actor=OPERATOR, household_id=found[0].id,
+                                        program_code="PKH", period="2026-Q3")
+    before = dump(services)
+    bnba = write_xlsx(tmp_path / "pkh.xlsx",
+                      [(PEOPLE[0][2], "SLAMET RIYADI"), (PEOPLE[3][2], "PONIYEM")],
+                      header=["NO", "NIK", "NAMA PENERIMA"], title=True, total=False)
+    report = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
+    assert (report.created, report.unchanged) == (1, 1)
+    _, total = services.households.search(actor=OPERATOR, filter=HouseholdFilter(program="PKH"))
+    assert total == 2
+    undone = undo_last_import(services, actor=OPERATOR)
+    assert undone.source_name == "pkh.xlsx"
+    assert dump(services) == before
+    in_pkh, total = services.households.search(actor=OPERATOR,
+                                               filter=HouseholdFilter(program="PKH"))
+    assert total == 1 and in_pkh[0].head_name == "PONIYEM"
+    assert services.audit.verify().ok
+    again = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
+    assert (again.created, again.unchanged) == (1, 1)
 
 
 def test_old_excel_xls_file_imports_like_xlsx(services, tmp_path):

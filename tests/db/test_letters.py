@@ -4,6 +4,7 @@ import threading
 from datetime import datetime
 
 import pytest
+from sqlalchemy import text
 
 from puskesos.errors import InvalidInput
 from puskesos.services import open_services
@@ -43,6 +44,29 @@ def test_void_keeps_its_number_and_external_numbers_fill_the_sequence(services):
     assert [(r.number, r.status, r.external) for r in register] == [
         (1, "void", False), (2, "issued", True), (3, "issued", False)]
     assert services.letters.gaps(letter_type="sktm", year=2026) == []
+
+
+def test_the_gap_report_names_a_missing_number_at_the_top_of_the_year(services):
+    """The register reports every number from 1 up to the year's counter that has no
+    letter, including the last ones: with 1-3 issued and number 5 recorded, 4 is
+    missing; when letter 5 then disappears from the table (deleted outside the
+    program), 5 is reported as well, and so is 3 when the newest issued letter goes."""
+    for day in (5, 6, 7):
+        services.letters.issue(actor=OPERATOR, letter_type="sktm",
+                               when=datetime(2026, 3, day))
+    assert services.letters.gaps(letter_type="sktm", year=2026) == []
+    services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026, number=5,
+                                     number_text="460/005/35.23.01.2001/III/2026")
+    assert services.letters.gaps(letter_type="sktm", year=2026) == [4]
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM letter WHERE letter_type = 'sktm' AND number = 5"))
+    assert services.letters.gaps(letter_type="sktm", year=2026) == [4, 5]
+    rujukan = [services.letters.issue(actor=OPERATOR, letter_type="rujukan",
+                                      when=datetime(2026, 3, 9)) for _ in range(3)]
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM letter WHERE id = :id"), {"id": rujukan[-1].id})
+    assert services.letters.gaps(letter_type="rujukan", year=2026) == [3]
+    assert services.letters.gaps(letter_type="sktm", year=2026) == [4, 5]
 
 
 def test_a_broken_pattern_is_refused_before_a_number_is_taken(services):

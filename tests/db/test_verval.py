@@ -67,6 +67,33 @@ def test_cycle_takes_households_by_filter_ids_and_prelist(village):
     assert verval.cycle(cycle.id).households == 3
 
 
+def test_a_closed_cycle_takes_no_new_households(village):
+    """Once the koordinator closes a cycle, its list of households is final: adding
+    households by filter, by choice or from a prelist is refused with a message saying
+    the cycle is closed, and nothing is added; after reopening, adding works again."""
+    services, homes, cycle = village
+    verval = services.verval
+    assert verval.add_households(actor=OPERATOR, cycle_id=cycle.id,
+                                 household_ids=[homes[0].id]) == 1
+    verval.set_status(actor=KOORDINATOR, cycle_id=cycle.id, status="closed")
+    for attempt in (
+            lambda: verval.add_households(actor=OPERATOR, cycle_id=cycle.id,
+                                          filter=HouseholdFilter(dusun="KRAJAN")),
+            lambda: verval.add_households(actor=OPERATOR, cycle_id=cycle.id,
+                                          household_ids=[homes[1].id, homes[2].id]),
+            lambda: verval.add_prelist(actor=OPERATOR, cycle_id=cycle.id,
+                                       identifiers=[homes[2].data.no_kk])):
+        with pytest.raises(InvalidInput, match="ditutup") as refused:
+            attempt()
+        assert cycle.name in refused.value.message
+    assert verval.cycle(cycle.id).households == 1
+    assert [r.head_name for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)] == ["CAHYO"]
+    verval.set_status(actor=KOORDINATOR, cycle_id=cycle.id, status="open")
+    added, missing = verval.add_prelist(actor=OPERATOR, cycle_id=cycle.id,
+                                        identifiers=[homes[2].data.no_kk])
+    assert (added, missing) == (1, [])
+
+
 def test_results_become_proposals_that_only_the_koordinator_applies(village):
     services, homes, cycle = village
     verval = services.verval

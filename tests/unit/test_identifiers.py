@@ -20,10 +20,12 @@ from puskesos.core.identifiers import (
     make_kk,
     make_nik,
     mask_nik,
+    nik_birth,
     nik_region_prefix,
     normalize_number,
     parse_nik,
     placeholder_description,
+    well_formed,
 )
 
 TODAY = date(2025, 6, 1)
@@ -199,6 +201,23 @@ def test_two_digit_year_prefers_20yy_when_not_future():
     assert parse_nik("3523010206250001", today=TODAY).birth_date == date(1925, 6, 2)
     assert parse_nik("3523010107240001", today=TODAY).birth_date == date(2024, 7, 1)
     assert parse_nik("3523010101990001", today=TODAY).birth_date == date(1999, 1, 1)
+
+
+@pytest.mark.parametrize("sex", ["L", "P"])
+def test_a_nik_dated_today_is_a_baby_born_today_not_someone_born_a_century_ago(sex):
+    """A baby registered on its birth day has today's date in its NIK (a girl: day + 40).
+    The full check and the import's quick reading (nik_birth) both read it as born
+    today; only a date after today is read as the same day a hundred years ago."""
+    nik = make_nik(kecamatan_code="35.23.01", birth_date=TODAY, sex=sex, serial=7)
+    full = check_nik(nik, birth_date=TODAY, sex=sex, today=TODAY)
+    assert full.issues == () and (full.info.birth_date, full.info.sex) == (TODAY, sex)
+    assert well_formed(nik)
+    assert nik_birth(nik, TODAY) == (TODAY, sex)
+    tomorrow = TODAY + timedelta(days=1)
+    later = make_nik(kecamatan_code="35.23.01", birth_date=tomorrow, sex=sex, serial=7)
+    a_century_ago = tomorrow.replace(year=tomorrow.year - 100)
+    assert nik_birth(later, TODAY) == (a_century_ago, sex)
+    assert check_nik(later, today=TODAY).info.birth_date == a_century_ago
 
 
 def test_feb_29_future_in_20yy_falls_back_to_leap_19yy():

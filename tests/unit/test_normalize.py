@@ -52,6 +52,18 @@ def test_identifier_cell_accepts_text_and_exact_numbers(cell):
     assert identifier_cell(cell) == (NIK, None)
 
 
+@pytest.mark.parametrize("mark", ["'", "\u2018", "\u2019", "`"],
+                         ids=["apostrophe", "left-quote", "right-quote", "backtick"])
+def test_the_text_marker_typed_on_a_phone_is_not_part_of_the_nik(mark):
+    """Excel's text marker ' comes out of a phone keyboard as a curly quote (‘ or ’)
+    or a backtick: before a NIK it is dropped like the plain one, so the cell reads as
+    the real 16 digits and check_nik finds nothing wrong with them."""
+    assert identifier_cell(mark + NIK) == (NIK, None)
+    assert identifier_cell(f" {mark}{NIK} ") == (NIK, None)
+    assert identifier_cell(mark + NIK, kind="No KK") == (NIK, None)
+    assert check_nik(identifier_cell(mark + NIK)[0]).ok
+
+
 @pytest.mark.parametrize("cell", ["", "   ", "\u00a0", "'", None])
 def test_identifier_cell_empty(cell):
     assert identifier_cell(cell) == (None, None)

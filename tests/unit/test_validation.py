@@ -1,7 +1,9 @@
 from dataclasses import replace
 from datetime import date
 
-from puskesos.core.identifiers import Severity
+import pytest
+
+from puskesos.core.identifiers import PLACEHOLDER_KINDS, Severity
 from puskesos.core.validation import check_household, check_member
 
 from tests.helpers import family, member
@@ -43,6 +45,25 @@ def test_member_errors():
     assert "pregnant.male" in codes(check_member(member(pregnant=True), today=TODAY))
 
 
+def test_a_birth_date_more_than_120_years_ago_is_flagged_as_a_typing_mistake():
+    """Nobody in the registry is older than MAX_AGE_YEARS (120): a date of birth further
+    back is a mistyped year and blocks saving, with a message naming the limit; a
+    person exactly 120 years old today is still accepted."""
+    from puskesos.core.validation import MAX_AGE_YEARS
+    assert MAX_AGE_YEARS == 120
+    too_old = date(TODAY.year - 121, TODAY.month, TODAY.day - 1)
+    problems = check_member(member(born=too_old), today=TODAY)
+    assert codes(problems, Severity.ERROR) == {"birth_date.too_old"}
+    [problem] = [p for p in problems if p.code == "birth_date.too_old"]
+    assert problem.field == "birth_date" and "120" in problem.message
+    house, people = family()
+    people[2] = member("MBAH BUYUT", "P", date(1880, 1, 1), "4", serial=9)
+    assert "birth_date.too_old" in codes(check_household(house, people, today=TODAY),
+                                         Severity.ERROR)
+    exactly_120 = date(TODAY.year - 120, TODAY.month, TODAY.day)
+    assert not codes(check_member(member(born=exactly_120), today=TODAY), Severity.ERROR)
+
+
 def test_nik_date_disagreeing_with_birth_date_is_only_a_warning():
     m = replace(member(), birth_date=date(1975, 3, 15))
     problems = check_member(m, today=TODAY)
@@ -61,6 +82,22 @@ def test_same_nik_twice_in_household():
     house, people = family()
     people[2] = replace(people[2], nik=people[1].nik, sex="P", birth_date=people[1].birth_date)
     assert "nik.duplicate_in_household" in codes(check_household(house, people, today=TODAY))
+
+
+@pytest.mark.parametrize("placeholder", sorted(PLACEHOLDER_KINDS))
+def test_two_members_without_a_nik_may_share_the_dtsen_placeholder(placeholder):
+    """The DTSEN placeholder codes (9999999999999995 for a child without a NIK, …) say
+    that a person has no NIK; two children of one family both written with it are not
+    "the same NIK twice", so the family can be saved. A real NIK given twice still is."""
+    house, people = family()
+    people[2] = replace(people[2], nik=placeholder)
+    people.append(replace(member("ADIK", "P", date(2012, 4, 4), "3"), nik=placeholder))
+    problems = check_household(house, people, today=TODAY)
+    assert "nik.duplicate_in_household" not in codes(problems)
+    assert not codes(problems, Severity.ERROR)
+    people[3] = replace(people[3], nik=people[0].nik, sex="L", birth_date=people[0].birth_date)
+    assert "nik.duplicate_in_household" in codes(check_household(house, people, today=TODAY),
+                                                 Severity.ERROR)
 
 
 def test_rt_must_be_a_small_number():
