@@ -1,4 +1,8 @@
-"""python -m bench [NAME ...]: run the benchmarks and write bench/RESULTS.md."""
+"""python -m bench [NAME ...]: run the benchmarks and write bench/RESULTS.md.
+
+python -m bench mutation [MODULE ...]: mutation testing, bench/MUTATION.md (see
+bench/mutation.py); not a benchmark, so never part of a plain ``python -m bench``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from bench.common import write_results
 
 
 def main(names: list[str]) -> int:
+    if names[:1] == ["mutation"]:
+        from bench import mutation
+        return mutation.main(names[1:])
     results = []
     for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if not info.name.startswith("bench_"):

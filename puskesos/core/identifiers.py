@@ -46,7 +46,9 @@ PLACEHOLDER_NIKS = MappingProxyType({
     "9999999999999994": N_("Refused to give a NIK"),
 })
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters from copy-paste
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"   # zero-width characters from copy-paste
+#: a text marker before a number: Excel's apostrophe, also as phones type it
+TEXT_MARKERS = "'\u2018\u2019`"
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -111,7 +113,8 @@ class CheckResult:
 
 
 def normalize_number(raw: str | None) -> str:
-    """Remove all whitespace and a leading apostrophe (Excel's text marker).
+    """Remove all whitespace and a leading apostrophe (Excel's text marker, or the
+    curly quote or backtick a phone types instead).
 
     NIK and No KK are text everywhere; a number that slips in from a caller is
     turned into its digits, and the checks then report what is wrong with it.
@@ -121,8 +124,8 @@ def normalize_number(raw: str | None) -> str:
     text = str(raw)
     if text.isascii() and text.isdigit():
         return text
-    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
-    return text[1:] if text.startswith("'") else text
+    text = "".join(ch for ch in text if not ch.isspace() and ch not in INVISIBLE)
+    return text[1:] if text and text[0] in TEXT_MARKERS else text
 
 
 def placeholder_description(nik: str) -> str | None:

@@ -19,6 +19,7 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 
+from puskesos.core.identifiers import INVISIBLE, TEXT_MARKERS
 from puskesos.i18n import _
 
 __all__ = [
@@ -41,8 +42,6 @@ MAX_YEAR = 2200
 #: Excel serial numbers accepted as dates: 1 = 01-01-1900 … 80000 ≈ year 2119
 EXCEL_MAX_SERIAL = 80000
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters from copy-paste
-_APOSTROPHES = "'\u2018\u2019`"                 # Excel's text marker, also as typed on phones
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
 _INTEGER_TEXT = re.compile(r"[0-9]+(?:[.,]0+)?")      # "3523011708900001.0", "12", "3,0"
 _FLOAT_SAFE = 2 ** 53                                 # above this a float skips integers
@@ -109,8 +108,8 @@ def display_text(value: object) -> str:
 
 def _clean_spaces(text: str) -> str:
     """Trim, drop zero-width characters and collapse inner whitespace (NBSP, tabs, breaks)."""
-    if not text.isascii() and any(ch in text for ch in _INVISIBLE):
-        text = "".join(ch for ch in text if ch not in _INVISIBLE)
+    if not text.isascii() and any(ch in text for ch in INVISIBLE):
+        text = "".join(ch for ch in text if ch not in INVISIBLE)
     return " ".join(text.split())
 
 
@@ -189,8 +188,8 @@ def identifier_cell(value: object, kind: str = "NIK") -> tuple[str | None, str |
                 return value, None  # the common case: a clean text cell
             if value.isalnum() and not _SCIENTIFIC.fullmatch(value):
                 return value, None  # letters and digits only: nothing to clean (ID DTSEN)
-        text = "".join(ch for ch in str(value) if not ch.isspace() and ch not in _INVISIBLE)
-        if text and text[0] in _APOSTROPHES:
+        text = "".join(ch for ch in str(value) if not ch.isspace() and ch not in INVISIBLE)
+        if text and text[0] in TEXT_MARKERS:
             text = text[1:]
         if not text:
             return None, None

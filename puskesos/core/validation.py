@@ -16,6 +16,19 @@ from .regions import regions
 MAX_AGE_YEARS = 120
 
 
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_in_years(born: date, on: date) -> int:
+    """Completed years of life on the day ``on`` (a birthday counts from that day)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem with one field of one record (``member`` is its index or None)."""
@@ -160,7 +173,7 @@ def check_member(m: MemberInput, *, index: int | None = None,
             out.append(Problem("birth_date", Severity.ERROR, "birth_date.future",
                                _("The date of birth is in the future. Check the date."),
                                index))
-        elif today.year - m.birth_date.year > MAX_AGE_YEARS:
+        elif m.birth_date < years_before(today, MAX_AGE_YEARS):
             out.append(Problem("birth_date", Severity.ERROR, "birth_date.too_old",
                                _("The date of birth is more than {n} years ago. Check "
                                  "the year.").format(n=MAX_AGE_YEARS), index))

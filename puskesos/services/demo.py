@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 
 from ..core import codes
 from ..core.identifiers import make_kk, make_nik
+from ..core.validation import age_in_years
 from ..core.permissions import Permission
 from ..core.regions import regions
 from ..jobs import CancelToken, Progress
@@ -72,10 +73,6 @@ def _birth(rng: random.Random, today: date, age_min: int, age_max: int) -> date:
     age_min, age_max = max(0, age_min), max(age_min, age_max)
     days = rng.randint(age_min * 365 + 1, age_max * 365 + 364)
     return today - timedelta(days=days)
-
-
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _education(rng: random.Random, age: int, poor: bool) -> tuple[str | None, str | None]:
@@ -160,7 +157,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
                 return kk
 
     def person(sex: str, born: date, rel: str, poor: bool, *, married: bool) -> dict:
-        age = _age(born, today)
+        age = age_in_years(born, today)
         attendance, level = _education(rng, age, poor)
         working = 18 <= age <= 70 and (sex == "L" or rng.random() < 0.45)
         name = rng.choice(MALE if sex == "L" else FEMALE)
@@ -198,7 +195,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         size = rng.choices(range(1, 9), (8, 18, 24, 22, 14, 8, 4, 2))[0]
         head_sex = "L" if rng.random() < 0.82 else "P"
         head_born = _birth(rng, today, 24 if size > 1 else 30, 80)
-        head_age = _age(head_born, today)
+        head_age = age_in_years(head_born, today)
         married = size > 1 and head_sex == "L" or (size > 1 and rng.random() < 0.3)
         members = [person(head_sex, head_born, "1", poor, married=married)]
         if married and size > 1:
@@ -218,7 +215,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
                 members.append(person(rng.choice("LP"), born, "3", poor, married=False))
         # young children of the poorest sometimes have no NIK yet: DTSEN placeholder
         for m in members:
-            if poor and _age(m["birth_date"], today) < 5 and rng.random() < 0.2:
+            if poor and age_in_years(m["birth_date"], today) < 5 and rng.random() < 0.2:
                 used_nik.discard(m["nik"])
                 m["nik"] = "9999999999999995"
         if rng.random() < 0.02:
@@ -238,7 +235,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             m.update(household_id=hid, sort_order=order)
             m_rows.append(m)
         hh["_members"] = members
-        kids = any(_age(m["birth_date"], today) < 18 for m in members)
+        kids = any(age_in_years(m["birth_date"], today) < 18 for m in members)
         wanted = []
         if desil is not None and desil <= 2 and kids and rng.random() < 0.7:
             wanted.append("PKH")
@@ -378,7 +375,7 @@ def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
     for m in m_rows:
         by_household.setdefault(m["household_id"], []).append(m)
     adults = [m for m in m_rows if m["nik"] and not m["nik"].startswith("9999")
-              and _age(m["birth_date"], today) > 20]
+              and age_in_years(m["birth_date"], today) > 20]
     for m in rng.sample(adults, n):  # NIK date differs from the stated birth date
         m["birth_date"] = m["birth_date"] - timedelta(days=rng.randint(40, 400))
         report.plant("nik_dob_mismatch", m["id"])

@@ -66,6 +66,16 @@ def test_normalize_number(raw, expected):
     assert normalize_number(raw) == expected
 
 
+@pytest.mark.parametrize("mark", ["\u2018", "\u2019", "`"],
+                         ids=["left-quote", "right-quote", "backtick"])
+def test_a_nik_typed_on_a_phone_with_its_text_marker_is_accepted_in_the_form(mark):
+    """A NIK pasted into the member form with the curly quote or backtick a phone types
+    for Excel's apostrophe is the same number the import would read, not 'not digits'."""
+    result = check_nik(f"{mark}3523011708900001", today=TODAY)
+    assert result.ok and result.value == MAN
+    assert normalize_number(f"{mark}{mark}35") == f"{mark}35"  # only the first is a marker
+
+
 def test_apostrophe_and_spaces_pass_check():
     result = check_nik(" '3523 0117 0890 0001 ", today=TODAY)
     assert result.ok and result.issues == ()

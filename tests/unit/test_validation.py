@@ -64,6 +64,27 @@ def test_a_birth_date_more_than_120_years_ago_is_flagged_as_a_typing_mistake():
     assert not codes(check_member(member(born=exactly_120), today=TODAY), Severity.ERROR)
 
 
+@pytest.mark.parametrize("born, today, flagged", [
+    (date(1906, 1, 2), date(2026, 11, 22), True),     # 120 years and ten months ago
+    (date(1905, 12, 31), date(2026, 1, 1), True),
+    (date(1906, 11, 23), date(2026, 11, 22), False),  # 120 years ago tomorrow
+    (date(1906, 11, 22), date(2026, 11, 22), False),  # exactly 120 years ago
+    (date(1900, 2, 28), date(2020, 2, 29), False),    # 1900 had no 29 February: the 28th
+    (date(1900, 2, 27), date(2020, 2, 29), True),
+])
+def test_the_120_year_limit_counts_days_not_calendar_years(born, today, flagged):
+    """'More than 120 years ago' is measured to the day, as the message says."""
+    problems = check_member(member(born=born, nik=""), today=today)
+    assert ("birth_date.too_old" in codes(problems, Severity.ERROR)) is flagged
+
+
+def test_age_in_years_counts_completed_years():
+    from puskesos.core.validation import age_in_years
+    assert age_in_years(date(2000, 5, 10), date(2026, 5, 9)) == 25
+    assert age_in_years(date(2000, 5, 10), date(2026, 5, 10)) == 26
+    assert age_in_years(date(2000, 5, 10), date(2026, 12, 1)) == 26
+
+
 def test_nik_date_disagreeing_with_birth_date_is_only_a_warning():
     m = replace(member(), birth_date=date(1975, 3, 15))
     problems = check_member(m, today=TODAY)

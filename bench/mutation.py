@@ -1,0 +1,261 @@
+"""python -m bench mutation [MODULE ...]: mutation testing of the rules that guard data.
+
+A mutant is a small, realistic bug planted in one function (``<`` for ``<=``, a
+dropped ``not``, a constant off by one, a call removed, ``None`` returned).  The
+suite should notice it: a test fails ("killed").  A mutant that every test
+survives is either a gap in the tests or a change nobody could notice
+("equivalent", listed in ``bench/mutation-equivalent.toml`` with one line why).
+
+mutmut 3 does the work.  It copies the package to ``mutants/``, rewrites each
+function of the configured files (``[tool.mutmut]`` in pyproject.toml) so that
+one mutant at a time can be switched on, records once which tests run which
+function, and then runs for each mutant only those tests, in a forked worker.
+This runs it module by module (the whole suite per mutant is far too slow on
+two cores) and writes ``bench/MUTATION.md``: per module the mutants, killed,
+survived, equivalent and the score, and every survivor not yet explained.
+
+    python -m bench mutation                 # every guarded module
+    python -m bench mutation core.identifiers services.audit
+    python -m bench mutation --report        # only rewrite MUTATION.md from the last runs
+
+Not part of CI: a full run takes hours.  Translated message texts (``_("…")``)
+are not mutated: their wording is checked against the catalogue by
+tests/unit/test_i18n.py, and an "XX…XX" message is not a bug a user would meet.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTANTS = ROOT / "mutants"
+REPORT = ROOT / "bench" / "MUTATION.md"
+EQUIVALENT = ROOT / "bench" / "mutation-equivalent.toml"
+LOGS = MUTANTS / "logs"
+
+_IMPORT = "puskesos.services.excel_import."
+#: module key -> (source file, globs of the mutant names that belong to the module)
+MODULES: dict[str, tuple[str, list[str]]] = {
+    **{f"core.{name}": (f"puskesos/core/{name}.py", [f"puskesos.core.{name}.*"])
+       for name in ("bahasa", "codes", "columns", "identifiers", "labels", "normalize",
+                    "permissions", "regions", "validation")},
+    **{f"services.{name}": (f"puskesos/services/{name}.py", [f"puskesos.services.{name}.*"])
+       for name in ("audit", "letters", "backup", "verval")},
+    # the import's matching (who is new, who is updated, what is a conflict) and undo;
+    # its reading and its storage engine are checked by the round-trip tests instead
+    "services.excel_import": ("puskesos/services/excel_import.py", [
+        _IMPORT + glob for glob in (
+            "x__real_nik__*", "x__similar__*", "xǁ_Indexǁ*",
+            "xǁ_Stateǁ_match_member__*", "xǁ_Stateǁ_match_in_family__*",
+            "xǁ_Stateǁ_process_registry__*", "xǁ_Stateǁregistry_block__*",
+            "xǁ_Stateǁ_conflict__*", "xǁ_Stateǁ_process_bnba__*",
+            "x_last_batch__*", "x_undo_last_import__*", "x__reverse__*")]),
+}
+TARGET = 0.85
+
+#: mutmut's exit codes of a mutant's test run, as this report counts them
+KILLED = {1, 3, 36, 37, 24, -24, 152, 255, -11, -9}   # a test failed, timed out or crashed
+SURVIVED = {0, 5, 33}                                  # every test passed, or none ran it
+
+
+def _translated_calls_are_not_mutated() -> None:
+    from mutmut.mutation import file_mutation
+    file_mutation.NEVER_MUTATE_FUNCTION_CALLS.update({"_", "ngettext", "N_"})
+
+
+def _run_mutmut(args: list[str]) -> int:
+    """In a child process: mutmut's command line with this project's adjustments."""
+    _translated_calls_are_not_mutated()
+    from mutmut.__main__ import cli
+    sys.argv = ["mutmut", *args]
+    try:
+        cli()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def _sync_unmutated_sources() -> None:
+    """mutmut copies the package once; keep the files it does not mutate current."""
+    if not MUTANTS.exists():
+        return
+    for source in (ROOT / "puskesos").rglob("*"):
+        if "__pycache__" in source.parts or not source.is_file():
+            continue
+        target = MUTANTS / source.relative_to(ROOT)
+        if (target.with_name(target.name + ".meta")).exists():
+            continue  # a mutated file: mutmut regenerates it when the source changes
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def run_module(key: str, max_children: int) -> int:
+    source, globs = MODULES[key]
+    LOGS.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PUSKESOS_TEST_PG", "PUSKESOS_REQUIRE_PG", "CI")}
+    log = LOGS / f"{key}.log"
+    started = time.monotonic()
+    print(f"mutating {source} ({key}) … log: {log.relative_to(ROOT)}", flush=True)
+    with log.open("w") as out:
+        code = subprocess.call(
+            [sys.executable, "-m", "bench.mutation", "--mutmut", "run",
+             "--max-children", str(max_children), *globs],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    print(f"  done in {time.monotonic() - started:.0f} s (mutmut exit {code})", flush=True)
+    return code
+
+
+@dataclass
+class ModuleScore:
+    key: str
+    source: str
+    total: int = 0
+    killed: int = 0
+    equivalent: int = 0
+    not_run: int = 0
+    survivors: list[tuple[str, str]] = field(default_factory=list)  # (name, mutated line)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float | None:
+        counted = self.total - self.equivalent - self.not_run
+        return self.killed / counted if counted else None
+
+
+def _mutated_line(name: str) -> str:
+    """The first changed line of a mutant, as '-old ⇒ +new'."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    path = Path(*name.split(".")[:-1]).with_suffix(".py")  # the source file, as mutmut names it
+    try:
+        with _cwd(ROOT):
+            diff = get_diff_for_mutant(name, path=path)
+    except Exception as exc:  # the function changed since the run
+        return f"(diff unavailable: {type(exc).__name__})"
+    old = [l[1:].strip() for l in diff.splitlines() if l.startswith("-") and not l.startswith("---")]
+    new = [l[1:].strip() for l in diff.splitlines() if l.startswith("+") and not l.startswith("+++")]
+    return f"{' / '.join(old)[:150]} ⇒ {' / '.join(new)[:150]}"
+
+
+class _cwd:
+    def __init__(self, path: Path):
+        self.path, self.old = path, None
+
+    def __enter__(self):
+        self.old = os.getcwd()
+        os.chdir(self.path)
+
+    def __exit__(self, *exc):
+        os.chdir(self.old)
+
+
+def _equivalents() -> dict[str, dict]:
+    if not EQUIVALENT.exists():
+        return {}
+    return tomllib.loads(EQUIVALENT.read_text(encoding="utf-8"))
+
+
+def score_module(key: str, equivalents: dict[str, dict]) -> ModuleScore | None:
+    source, globs = MODULES[key]
+    meta = MUTANTS / (source + ".meta")
+    if not meta.exists():
+        return None
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    result = ModuleScore(key, source)
+    for name, code in sorted(codes.items(), key=lambda kv: _natural(kv[0])):
+        if not any(fnmatch.fnmatchcase(name, g) for g in globs):
+            continue
+        result.total += 1
+        if code in KILLED:
+            result.killed += 1
+            continue
+        if code is None:
+            result.not_run += 1
+            continue
+        line = _mutated_line(name)
+        known = equivalents.get(name)
+        if known is not None and known.get("mutated") == line:
+            result.equivalent += 1
+        else:
+            if known is not None:
+                result.stale.append(name)
+            result.survivors.append((name, line))
+    return result
+
+
+def _natural(name: str):
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+
+def write_report(keys: list[str]) -> str:
+    equivalents = _equivalents()
+    scores = [s for s in (score_module(k, equivalents) for k in keys) if s is not None]
+    lines = [
+        "# Mutation testing",
+        "",
+        f"Written by `python -m bench mutation` on {datetime.now():%Y-%m-%d %H:%M} "
+        "(mutmut 3, module by module, each mutant against the tests that run its function).",
+        "",
+        "Score = killed / (mutants − equivalent). Killed includes mutants whose tests timed "
+        "out or crashed. Survived includes mutants that no test runs. Equivalent mutants "
+        "change nothing a user or an auditor could notice; each is listed with the reason in "
+        "`bench/mutation-equivalent.toml`, and an entry whose mutated line no longer matches "
+        "counts as a survivor again. Translated message texts (`_(…)`) are not mutated.",
+        f"Target: {TARGET:.0%} on each module.",
+        "",
+        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in scores:
+        score = "–" if s.score is None else f"{s.score:.1%}"
+        mark = "" if s.score is None or s.score >= TARGET else " ✗"
+        lines.append(f"| `{s.source}` | {s.total} | {s.killed} | {len(s.survivors)} | "
+                     f"{s.equivalent} | {s.not_run} | {score}{mark} |")
+    for s in scores:
+        if not s.survivors:
+            continue
+        lines += ["", f"## Survivors in `{s.source}`", ""]
+        for name, line in s.survivors:
+            stale = " (its equivalence entry no longer matches)" if name in s.stale else ""
+            lines.append(f"- `{name.rsplit('.', 1)[-1]}`{stale}: `{line}`")
+    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines[:12 + len(scores)])
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--mutmut"]:
+        return _run_mutmut(argv[1:])
+    try:
+        import mutmut  # noqa: F401
+    except ImportError:
+        print("mutmut is not installed: .venv/bin/pip install -e '.[test,mutation]'")
+        return 2
+    report_only = "--report" in argv
+    keys = [a for a in argv if not a.startswith("--")] or list(MODULES)
+    unknown = [k for k in keys if k not in MODULES]
+    if unknown:
+        print(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
+        return 2
+    if not report_only:
+        _sync_unmutated_sources()
+        children = max(1, (os.cpu_count() or 2))
+        for key in keys:
+            run_module(key, children)
+    print(write_report(list(MODULES)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
