@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 REPORT = ROOT / "bench" / "MUTATION.md"
 EQUIVALENT = ROOT / "bench" / "mutation-equivalent.toml"
+HISTORY = ROOT / "bench" / "mutation-history.tsv"
 LOGS = MUTANTS / "logs"
+SITE = ROOT / "bench" / "mutmut_site"
 
 _IMPORT = "puskesos.services.excel_import."
 #: module key -> (source file, globs of the mutant names that belong to the module)
@@ -69,14 +71,8 @@ KILLED = {1, 3, 36, 37, 24, -24, 152, 255, -11, -9}   # a test failed, timed out
 SURVIVED = {0, 5, 33}                                  # every test passed, or none ran it
 
 
-def _translated_calls_are_not_mutated() -> None:
-    from mutmut.mutation import file_mutation
-    file_mutation.NEVER_MUTATE_FUNCTION_CALLS.update({"_", "ngettext", "N_"})
-
-
 def _run_mutmut(args: list[str]) -> int:
-    """In a child process: mutmut's command line with this project's adjustments."""
-    _translated_calls_are_not_mutated()
+    """In a child process: mutmut's command line (adjusted by mutmut_site/sitecustomize)."""
     from mutmut.__main__ import cli
     sys.argv = ["mutmut", *args]
     try:
@@ -106,6 +102,10 @@ def run_module(key: str, max_children: int) -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items()
            if k not in ("PUSKESOS_TEST_PG", "PUSKESOS_REQUIRE_PG", "CI")}
+    # every Python process of the run, the tests' own subprocesses included, loads
+    # the adjustments in bench/mutmut_site/sitecustomize.py
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE), env.get("PYTHONPATH")]))
+    env["PUSKESOS_MUTATION_RUN"] = "1"
     log = LOGS / f"{key}.log"
     started = time.monotonic()
     print(f"mutating {source} ({key}) … log: {log.relative_to(ROOT)}", flush=True)
@@ -199,6 +199,42 @@ def _natural(name: str):
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
 
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "puskesos", "tests"],
+                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return head + ("+" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def _record_history(key: str) -> None:
+    """One line per module run, so a later run shows whether the net got weaker."""
+    s = score_module(key, _equivalents())
+    if s is None or s.score is None:
+        return
+    new = not HISTORY.exists()
+    with HISTORY.open("a", encoding="utf-8") as out:
+        if new:
+            out.write("date\tcommit\tmodule\tmutants\tkilled\tequivalent\tnot_run\tscore\n")
+        out.write(f"{datetime.now():%Y-%m-%d %H:%M}\t{_commit()}\t{key}\t{s.total}\t"
+                  f"{s.killed}\t{s.equivalent}\t{s.not_run}\t{s.score:.3f}\n")
+
+
+def _history() -> dict[str, list[dict]]:
+    if not HISTORY.exists():
+        return {}
+    lines = HISTORY.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    runs: dict[str, list[dict]] = {}
+    for line in lines[1:]:
+        row = dict(zip(header, line.split("\t")))
+        runs.setdefault(row["module"], []).append(row)
+    return runs
+
+
 def write_report(keys: list[str]) -> str:
     equivalents = _equivalents()
     scores = [s for s in (score_module(k, equivalents) for k in keys) if s is not None]
@@ -215,14 +251,21 @@ def write_report(keys: list[str]) -> str:
         "counts as a survivor again. Translated message texts (`_(…)`) are not mutated.",
         f"Target: {TARGET:.0%} on each module.",
         "",
-        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "First score: the module's first recorded run (`bench/mutation-history.tsv`).",
+        "",
+        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score | First score |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    history = _history()
     for s in scores:
         score = "–" if s.score is None else f"{s.score:.1%}"
         mark = "" if s.score is None or s.score >= TARGET else " ✗"
-        lines.append(f"| `{s.source}` | {s.total} | {s.killed} | {len(s.survivors)} | "
-                     f"{s.equivalent} | {s.not_run} | {score}{mark} |")
+        first = history.get(s.key, [{}])[0]
+        first_text = (f"{float(first['score']):.1%} ({first['date'][:10]}, {first['commit']})"
+                      if first else "–")
+        label = s.source if s.key != "services.excel_import" else s.source + " (matching, undo)"
+        lines.append(f"| `{label}` | {s.total} | {s.killed} | {len(s.survivors)} | "
+                     f"{s.equivalent} | {s.not_run} | {score}{mark} | {first_text} |")
     for s in scores:
         if not s.survivors:
             continue
@@ -253,6 +296,7 @@ def main(argv: list[str]) -> int:
         children = max(1, (os.cpu_count() or 2))
         for key in keys:
             run_module(key, children)
+            _record_history(key)
     print(write_report(list(MODULES)))
     return 0
 

@@ -335,7 +335,8 @@ class HouseholdDialog(QDialog):
         column = QVBoxLayout()
         for text, slot, key in actions:
             button = QPushButton(text)
-            button.clicked.connect(slot)
+            # clicked(bool) would hand its checked flag to the slot's first parameter
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
             if key:
                 button.setToolTip(key)
             column.addWidget(button)

@@ -48,7 +48,7 @@ class PdfPreview(QDialog):
         info.setObjectName("previewInfo")
         self.print_button = QPushButton(_("&Print…"))
         self.save_button = QPushButton(_("&Save PDF…"))
-        self.print_button.clicked.connect(self.print_document)
+        self.print_button.clicked.connect(lambda: self.print_document())  # not clicked's bool
         self.save_button.clicked.connect(self.save_pdf)
         buttons = dialog_buttons(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

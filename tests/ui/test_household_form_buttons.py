@@ -481,9 +481,6 @@ def test_print_sktm_without_a_member_says_to_choose_one(qtbot, form):
     assert told == ["Pilih anggota di daftar."]
 
 
-@pytest.mark.xfail(strict=True, reason="the Print SKTM button never asks what the letter is "
-                   "for: clicked(bool) passes checked=False as the purpose, so it always "
-                   "says 'Isi keperluan surat' and prints nothing")
 def test_print_sktm_button_asks_the_purpose_and_shows_the_letter(qtbot, form, village):
     select_member(form, 0)
     name = form.members[0].name

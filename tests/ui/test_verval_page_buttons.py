@@ -503,9 +503,6 @@ def test_berita_acara_button_shows_the_numbered_letter(qtbot, page):
     assert number in pages_text(preview.document.pdf)[0]
 
 
-@pytest.mark.xfail(strict=True, reason="the preview's Print button crashes: clicked(bool) "
-                   "passes checked=False as the printer, and QPainter.begin(False) raises "
-                   "TypeError; no print dialog ever opens")
 def test_preview_print_button_opens_the_print_dialog(qtbot, page):
     click(qtbot, page.buttons["berita_acara"])
     preview = page.previews[-1]
