@@ -507,3 +507,73 @@ def test_future_kk_in_this_year_warns(kecamatan, recorded, serial):
         assert codes(result) == ["kk.date_future"]
     else:  # a later two-digit year is read as 19YY
         assert result.info.recorded == recorded.replace(year=recorded.year - 100)
+
+
+# --- what each message tells the operator -------------------------------------------------
+MSG_TODAY = date(2026, 11, 22)
+
+
+@pytest.mark.parametrize("raw, code, shown", [
+    ("", "nik.empty", ["NIK"]),
+    ("3.52301E+15", "nik.excel", ["NIK", '"3.52301E+15"']),
+    ("35230117089000x1", "nik.nondigit", ["NIK", '"35230117089000x1"']),
+    ("352301170890001", "nik.length", ["NIK", "15 digit"]),
+    ("9923011708900001", "nik.province", ["NIK", "diawali 99,"]),
+    ("3500011708900001", "nik.region", ["NIK", "35.00.01"]),
+    ("3523011708900000", "nik.serial", ["NIK", "0000"]),
+    ("3523013102900001", "nik.date_nonexistent", ["NIK (310290)"]),
+])
+def test_each_nik_message_names_the_number_and_the_digits_to_check(raw, code, shown):
+    """The operator reads which number is wrong and what in it: 'NIK', the value as
+    typed, the digit count or the digits concerned, never a blank or 'None'."""
+    result = check_nik(raw, today=MSG_TODAY)
+    [issue] = result.issues
+    assert issue.code == code
+    for text in shown:
+        assert text in issue.message, (text, issue.message)
+    assert "None" not in issue.message and "KK" not in issue.message.replace("NIK", "")
+
+
+@pytest.mark.parametrize("raw, code, shown", [
+    ("", "kk.empty", ["KK"]),
+    ("352301170830000", "kk.length", ["KK", "15 digit"]),
+    ("9923011708300001", "kk.province", ["KK", "diawali 99,"]),
+    ("3523013102150001", "kk.date_nonexistent", ["KK (310215)"]),
+])
+def test_each_kk_message_says_kk_and_the_digits(raw, code, shown):
+    result = check_kk(raw, today=MSG_TODAY)
+    assert [i.code for i in result.issues] == [code]
+    for text in shown:
+        assert text in result.issues[0].message, (text, result.issues[0].message)
+    assert "NIK" not in result.issues[0].message and "None" not in result.issues[0].message
+
+
+def test_a_kk_recorded_in_the_future_says_the_date_in_full():
+    result = check_kk("3523011712260001", today=MSG_TODAY)  # 17-12-2026, next month
+    [issue] = result.issues
+    assert issue.code == "kk.date_future" and "17-12-2026" in issue.message
+
+
+def test_a_mismatch_message_shows_both_dates_and_both_sexes():
+    result = check_nik("3523011708900001", birth_date=date(1990, 8, 18), sex=" p ",
+                       today=MSG_TODAY)
+    messages = {i.code: i.message for i in result.issues}
+    assert "(17-08-1990)" in messages["nik.dob_mismatch"]
+    assert "(18-08-1990)" in messages["nik.dob_mismatch"]
+    assert "kelamin L," in messages["nik.sex_mismatch"]
+    assert "adalah P." in messages["nik.sex_mismatch"]
+
+
+@pytest.mark.parametrize("raw", ["3.52301E+15", "352301170890001", "3523013102900001",
+                                 "9999999999999999", " '3523011708900001"])
+def test_the_checked_value_is_the_cleaned_number_even_when_it_is_wrong(raw):
+    """The form shows back what was checked: the cleaned text, also for a refused number."""
+    result = check_nik(raw, today=MSG_TODAY)
+    assert result.value == raw.strip().lstrip("'")
+    assert check_kk(raw, today=MSG_TODAY).value == raw.strip().lstrip("'")
+
+
+def test_a_placeholder_nik_keeps_its_number_and_serial():
+    result = check_nik("9999999999999999", today=MSG_TODAY)
+    assert result.ok and result.info.nik == "9999999999999999"
+    assert result.info.serial == "9999" and result.info.placeholder
