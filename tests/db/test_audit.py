@@ -132,3 +132,48 @@ def test_failed_write_leaves_no_audit_row(services):
         pass
     assert services.audit.verify().rows == before
     assert services.audit.verify().ok
+
+
+def test_the_chain_report_says_how_many_entries_were_checked_and_where_it_broke(services):
+    """What `db check` tells the auditor: the number of entries read up to the problem,
+    the number of the first bad entry and what is wrong with it."""
+    _make_household(services)
+    whole = services.audit.verify()
+    assert whole.ok is True and whole.first_bad_seq is None and whole.problem is None
+    total = whole.rows
+    assert total >= 5
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM audit_event WHERE seq = 4"))
+    report = services.audit.verify()
+    assert (report.ok, report.rows, report.first_bad_seq, report.problem) == (False, 4, 4, "missing")
+
+
+def test_an_altered_entry_is_named_with_the_count_read_so_far(services):
+    _make_household(services)
+    with services.db.write() as s:
+        s.execute(text("UPDATE audit_event SET reason = 'diubah' WHERE seq = 2"))
+    report = services.audit.verify()
+    assert (report.ok, report.rows, report.first_bad_seq, report.problem) == (False, 2, 2, "altered")
+
+
+def test_a_head_moved_back_names_the_first_entry_after_it(services):
+    """Dropping the last entries and moving the head back with them is caught only by
+    the head; when the head claims more entries than exist, the first missing one is named."""
+    _make_household(services)
+    total = services.audit.verify().rows
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM audit_event WHERE seq = :n"), {"n": total})
+    report = services.audit.verify()
+    assert (report.ok, report.rows, report.first_bad_seq, report.problem) == \
+        (False, total - 1, total, "head_mismatch")
+
+
+def test_history_and_recent_entries_come_newest_first_with_every_detail(services):
+    dto = _make_household(services)
+    recent = services.audit.recent(actor=ADMIN)
+    assert [e.seq for e in recent] == sorted((e.seq for e in recent), reverse=True)
+    assert len(services.audit.recent(actor=ADMIN, limit=2)) == 2
+    history = services.audit.history(actor=ADMIN, entity_ids=[dto.id])
+    first = history[-1]
+    assert first.seq >= 1 and first.at is not None and first.entity_id == dto.id
+    assert len(services.audit.history(actor=ADMIN, entity_ids=[dto.id], limit=1)) == 1
