@@ -177,3 +177,17 @@ def test_history_and_recent_entries_come_newest_first_with_every_detail(services
     first = history[-1]
     assert first.seq >= 1 and first.at is not None and first.entity_id == dto.id
     assert len(services.audit.history(actor=ADMIN, entity_ids=[dto.id], limit=1)) == 1
+
+
+def test_a_head_whose_hash_alone_was_changed_is_reported(services):
+    """The head carries the number and the hash of the last entry: either one that does
+    not fit is enough to report the chain."""
+    from puskesos.models import Setting
+    from puskesos.services.audit import HEAD_KEY
+    _make_household(services)
+    total = services.audit.verify().rows
+    with services.db.write() as s:
+        head = s.get(Setting, HEAD_KEY)
+        head.value = {"seq": head.value["seq"], "hash": "0" * 64}
+    report = services.audit.verify()
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, total, "head_mismatch")
