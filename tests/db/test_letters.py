@@ -100,3 +100,39 @@ def test_two_operators_at_once_get_no_duplicate_and_no_gap(services, db_target):
     numbers = [r.number for r in services.letters.register(letter_type="sktm", year=2026)]
     assert numbers == list(range(1, 41))
     assert services.letters.gaps(letter_type="sktm", year=2026) == []
+
+
+def test_a_gap_is_not_hidden_by_letters_of_another_year_or_type(services):
+    """Number 1 missing in 2026 is reported although 2027 and another type have a 1."""
+    issued = [services.letters.issue(actor=OPERATOR, letter_type="sktm",
+                                     when=datetime(2026, 3, d)) for d in (1, 2)]
+    services.letters.issue(actor=OPERATOR, letter_type="sktm", when=datetime(2027, 1, 2))
+    services.letters.issue(actor=OPERATOR, letter_type="rujukan", when=datetime(2026, 3, 3))
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM letter WHERE id = :id"), {"id": issued[0].id})
+    assert services.letters.gaps(letter_type="sktm", year=2026) == [1]
+    assert services.letters.gaps(letter_type="sktm", year=2027) == []
+    assert services.letters.gaps(letter_type="sktm", year=2028) == []
+
+
+def test_an_issued_letter_is_registered_and_audited_with_what_it_is_about(services):
+    """The register keeps the type, year, time, subject and the record the letter is
+    for; the audit trail says who created which number, with the subject as reason."""
+    from puskesos.models import Letter
+    letter = services.letters.issue(actor=OPERATOR, letter_type="sktm",
+                                    subject="SKTM untuk beasiswa", entity="member",
+                                    entity_id="m-123", when=datetime(2026, 6, 15))
+    assert (letter.letter_type, letter.year, letter.number) == ("sktm", 2026, 1)
+    assert letter.issued_at is not None and letter.void_reason is None
+    assert letter.status == "issued" and not letter.external
+    [listed] = services.letters.register(letter_type="sktm", year=2026)
+    assert listed == letter
+    with services.db.read() as s:
+        row = s.get(Letter, letter.id)
+        assert (row.subject, row.entity, row.entity_id) == ("SKTM untuk beasiswa", "member",
+                                                            "m-123")
+    entry = services.audit.recent(actor=ADMIN, limit=1)[0]
+    assert (entry.action, entry.entity, entry.entity_id, entry.field) == \
+        ("create", "letter", letter.id, "number_text")
+    assert entry.old_value is None and entry.new_value == letter.text
+    assert entry.reason == "SKTM untuk beasiswa" and entry.actor == "operator"
