@@ -133,3 +133,85 @@ def test_nik_from_a_kecamatan_not_on_the_list_is_only_a_warning():
     problems = check_member(m, today=TODAY)
     assert codes(problems) == {"nik.kecamatan_unknown"}
     assert not any(p.is_error for p in problems)
+
+
+# --- where each problem is shown: field, member row, error or warning ---------------------
+E, W = Severity.ERROR, Severity.WARNING
+
+
+def _member_problem(change: dict, index=2):
+    """Problems of a family whose third member (index 2) got ``change``."""
+    house, people = family()
+    people[index] = replace(people[index], **change)
+    return {(p.field, p.severity, p.code, p.member)
+            for p in check_household(house, people, today=TODAY)}
+
+
+@pytest.mark.parametrize("change, expected", [
+    (dict(name=""), ("name", E, "name.empty", 2)),
+    (dict(sex="X"), ("sex", E, "sex.invalid", 2)),
+    (dict(relationship_code=""), ("relationship_code", E, "relationship.empty", 2)),
+    (dict(birth_date=date(2027, 1, 1)), ("birth_date", E, "birth_date.future", 2)),
+    (dict(birth_date=date(1900, 1, 1)), ("birth_date", E, "birth_date.too_old", 2)),
+    (dict(presence_date=date(2027, 1, 1)), ("presence_date", E, "presence_date.future", 2)),
+    (dict(pregnant=True), ("pregnant", E, "pregnant.male", 2)),
+    (dict(nik=""), ("nik", W, "nik.missing", 2)),
+    (dict(nik="3599011708900001"), ("nik", W, "nik.kecamatan_unknown", 2)),
+    (dict(nik="3523011708900000"), ("nik", E, "nik.serial", 2)),
+    (dict(religion="77"), ("religion", E, "code.unknown", 2)),
+])
+def test_each_member_problem_marks_its_field_on_that_members_row(change, expected):
+    """The form highlights the field of the member concerned, red (blocks saving) or
+    yellow (a warning), and nothing else is reported for a single mistake."""
+    problems = _member_problem(change)
+    assert expected in problems
+    assert not {p for p in problems if p[1] is E and p[0] != expected[0]}
+
+
+@pytest.mark.parametrize("change, expected", [
+    (dict(no_kk=""), ("no_kk", W, "kk.missing", None)),
+    (dict(no_kk="352301170830000"), ("no_kk", E, "kk.length", None)),
+    (dict(rt="A7"), ("rt", E, "area.invalid", None)),
+    (dict(rw="1234"), ("rw", E, "area.invalid", None)),
+    (dict(floor_area=0.0), ("floor_area", E, "floor_area.invalid", None)),
+    (dict(floor_area=10000.0), ("floor_area", E, "floor_area.invalid", None)),
+    (dict(latitude=90.5), ("latitude", E, "position.invalid", None)),
+    (dict(latitude=-90.5), ("latitude", E, "position.invalid", None)),
+    (dict(longitude=180.5), ("longitude", E, "position.invalid", None)),
+    (dict(longitude=-111.95), None),
+    (dict(latitude=-90.0, longitude=180.0), None),
+    (dict(floor_area=0.5), None),
+    (dict(floor="99"), ("floor", E, "code.unknown", None)),
+])
+def test_each_household_problem_marks_its_field(change, expected):
+    house, people = family()
+    problems = {(p.field, p.severity, p.code, p.member)
+                for p in check_household(replace(house, **change), people, today=TODAY)}
+    if expected is None:
+        assert problems == set()
+    else:
+        assert expected in problems and len(problems) == 1
+
+
+def test_family_level_problems_are_shown_on_the_members_list():
+    house, people = family()
+    assert {(p.field, p.severity, p.code, p.member)
+            for p in check_household(house, [], today=TODAY)} == \
+        {("members", E, "members.empty", None)}
+    two_heads = [people[0], replace(people[1], relationship_code="1"), people[2]]
+    [problem] = check_household(house, two_heads, today=TODAY)
+    assert (problem.field, problem.code, problem.member) == ("members", "head.multiple", None)
+    assert "2" in problem.message
+    twin = [people[0], people[1], replace(people[2], nik=people[1].nik)]
+    duplicate = [p for p in check_household(house, twin, today=TODAY)
+                 if p.code == "nik.duplicate_in_household"]
+    assert [(p.field, p.severity, p.member) for p in duplicate] == [("nik", E, 2)]
+
+
+def test_the_nik_is_checked_against_the_members_own_sex():
+    """A woman's NIK on a man's row is a sex mismatch (a warning to check both)."""
+    born = date(1979, 8, 21)
+    woman = member("SITI", "P", born, "2", serial=2)
+    assert "nik.sex_mismatch" in codes(check_member(replace(woman, sex="L", pregnant=False),
+                                                    today=TODAY), W)
+    assert "nik.sex_mismatch" not in codes(check_member(woman, today=TODAY))
