@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 import time
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QApplication, QDialog, QMessageBox, QProgressDialog,
+                               QPushButton)
 
 from puskesos.services import open_services
 
@@ -109,3 +111,43 @@ def unexpected_modal_watchdog(qapp):
     if unexpected:
         pytest.fail("a modal dialog that the test did not expect stayed open and was "
                     "closed: " + "; ".join(unexpected), pytrace=False)
+
+
+# ------------------------------------------------- pressing buttons in window tests
+@contextmanager
+def dialogs(*handlers):
+    """Answer the next modal dialogs in order (conftest.answer_modals), and fail
+    when one of them never opened.  A handler that fails closes its dialog first,
+    so a wrong dialog never leaves the test hanging."""
+    opened = []
+
+    def guarded(handler):
+        def run(dialog):
+            opened.append(dialog)
+            try:
+                handler(dialog)
+            except BaseException:
+                dialog.reject()
+                raise
+        return run
+
+    queue = answer_modals(*[guarded(h) for h in handlers])
+    try:
+        yield opened
+    finally:
+        missing = len(queue)
+        queue.clear()  # stops the polling: nothing is answered in a later test
+    assert missing == 0, f"{missing} of {len(handlers)} expected dialog(s) never opened"
+
+
+def click(qtbot, button: QPushButton) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def activate(qtbot, widget) -> None:
+    """Make the window active again (shortcuts only reach the active window;
+    offscreen, none is active again after a modal dialog closed)."""
+    with qtbot.waitActive(widget):
+        widget.show()
+        widget.activateWindow()

@@ -8,7 +8,6 @@ or whose slot does nothing, fails here (the other form tests call the methods).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -24,7 +23,7 @@ from puskesos.ui.bus import ChangeBus
 from puskesos.ui.household_form import HouseholdDialog, HouseholdPicker, SplitDialog
 from puskesos.ui.member_dialog import MemberDialog
 from tests.printing.pdfcheck import pages_text
-from tests.ui.conftest import answer_modals
+from tests.ui.conftest import activate, click, dialogs
 
 OPERATOR = Actor("operator", "operator", "Bagus Prasetyo")
 LEFT = Qt.MouseButton.LeftButton
@@ -33,45 +32,6 @@ NAME, NIK, SEX, BORN, RELATIONSHIP, PRESENCE = range(6)  # members table columns
 
 
 # ------------------------------------------------------------------ helpers
-@contextmanager
-def dialogs(*handlers):
-    """Answer the next modal dialogs in order (conftest.answer_modals), and fail
-    when one of them never opened.  A handler that fails closes its dialog first,
-    so a wrong dialog never leaves the test hanging."""
-    opened = []
-
-    def guarded(handler):
-        def run(dialog):
-            opened.append(dialog)
-            try:
-                handler(dialog)
-            except BaseException:
-                dialog.reject()
-                raise
-        return run
-
-    queue = answer_modals(*[guarded(h) for h in handlers])
-    try:
-        yield opened
-    finally:
-        missing = len(queue)
-        queue.clear()  # stops the polling: nothing is answered in a later test
-    assert missing == 0, f"{missing} of {len(handlers)} expected dialog(s) never opened"
-
-
-def click(qtbot, button: QPushButton) -> None:
-    assert button.isVisible() and button.isEnabled(), button.text()
-    qtbot.mouseClick(button, LEFT)
-
-
-def activate(qtbot, widget) -> None:
-    """Make the window active again (shortcuts only reach the active window;
-    offscreen, none is active again after a modal dialog closed)."""
-    with qtbot.waitActive(widget):
-        widget.show()
-        widget.activateWindow()
-
-
 def table(form: HouseholdDialog) -> list[tuple[str, ...]]:
     """The members table as the operator reads it."""
     model = form.members_view.model()

@@ -9,7 +9,6 @@ of the preview and of the import, the message line, and the registry itself.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import openpyxl
@@ -22,7 +21,7 @@ from puskesos.services import Actor
 from puskesos.services.excel_import import run_import
 from puskesos.ui.bus import ChangeBus
 from puskesos.ui.import_wizard import ImportWizard
-from tests.ui.conftest import answer_modals
+from tests.ui.conftest import click, dialogs
 
 OPERATOR = Actor("operator", "operator", "Bagus Prasetyo")
 LEFT = Qt.MouseButton.LeftButton
@@ -34,35 +33,6 @@ HEADER = ["NO", "ID DTSEN", "NOMOR KK", "NIK", "NAMA LENGKAP", "JK", "TGL LAHIR"
 
 
 # ------------------------------------------------------------------ helpers
-@contextmanager
-def dialogs(*handlers):
-    """Answer the next modal dialogs in order; fail when one never opened."""
-    opened = []
-
-    def guarded(handler):
-        def run(dialog):
-            opened.append(dialog)
-            try:
-                handler(dialog)
-            except BaseException:
-                dialog.reject()
-                raise
-        return run
-
-    queue = answer_modals(*[guarded(h) for h in handlers])
-    try:
-        yield opened
-    finally:
-        missing = len(queue)
-        queue.clear()
-    assert missing == 0, f"{missing} of {len(handlers)} expected dialog(s) never opened"
-
-
-def click(qtbot, button: QPushButton) -> None:
-    assert button.isVisible() and button.isEnabled(), button.text()
-    qtbot.mouseClick(button, LEFT)
-
-
 def read_box(into: list, answer=QMessageBox.StandardButton.Ok):
     def handler(box: QMessageBox):
         assert isinstance(box, QMessageBox), box.windowTitle()

@@ -11,7 +11,6 @@ texts, the messages and the previews, and the stored data behind them.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import openpyxl
@@ -27,7 +26,7 @@ from puskesos.ui.main_window import MainWindow
 from puskesos.ui.verval_page import (MusdesDialog, NewCycleDialog, ProposalsDialog,
                                      ResultDialog)
 from tests.printing.pdfcheck import pages_text
-from tests.ui.conftest import answer_modals
+from tests.ui.conftest import activate, answer_modals, click, dialogs
 
 KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
 OPERATOR = Actor("operator", "operator", "Bagus Prasetyo")
@@ -36,30 +35,6 @@ RESULT, DECISION = 6, 7                # columns of the cycle table
 
 
 # ------------------------------------------------------------------ helpers
-@contextmanager
-def dialogs(*handlers):
-    """Answer the next modal dialogs in order; fail when one never opened."""
-    opened = []
-
-    def guarded(handler):
-        def run(dialog):
-            opened.append(dialog)
-            try:
-                handler(dialog)
-            except BaseException:
-                dialog.reject()
-                raise
-        return run
-
-    queue = answer_modals(*[guarded(h) for h in handlers])
-    try:
-        yield opened
-    finally:
-        missing = len(queue)
-        queue.clear()
-    assert missing == 0, f"{missing} of {len(handlers)} expected dialog(s) never opened"
-
-
 def plain(text: str) -> str:
     return text.replace("&", "")
 
@@ -75,23 +50,12 @@ def box_button(dialog, which) -> QPushButton:
     raise LookupError(which)
 
 
-def click(qtbot, button: QPushButton) -> None:
-    assert button.isVisible() and button.isEnabled(), button.text()
-    qtbot.mouseClick(button, LEFT)
-
-
 def read_box(into: list):
     def handler(box: QMessageBox):
         assert isinstance(box, QMessageBox), box.windowTitle()
         into.append(box.text())
         box.accept()
     return handler
-
-
-def activate(qtbot, widget) -> None:
-    with qtbot.waitActive(widget):
-        widget.show()
-        widget.activateWindow()
 
 
 def column(page, col: int) -> list[str]:
