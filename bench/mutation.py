@@ -17,6 +17,9 @@ survived, equivalent and the score, and every survivor not yet explained.
     python -m bench mutation                 # every guarded module
     python -m bench mutation core.identifiers services.audit
     python -m bench mutation --report        # only rewrite MUTATION.md from the last runs
+    python -m bench mutation --survivors core.validation   # rerun only its survivors
+    python -m bench mutation --try core.bahasa x_terbilang__mutmut_8 -- tests/unit/test_x.py
+                                             # does this test kill these mutants? (quick, by hand)
 
 Not part of CI: a full run takes hours.  Translated message texts (``_("…")``)
 are not mutated: their wording is checked against the catalogue by
@@ -97,22 +100,74 @@ def _sync_unmutated_sources() -> None:
             shutil.copy2(source, target)
 
 
-def run_module(key: str, max_children: int) -> int:
+def _survivor_names(key: str) -> list[str]:
+    """The module's mutants that survived or were not run in the last run."""
+    s = score_module(key, _equivalents())
+    if s is None:
+        return []
     source, globs = MODULES[key]
-    LOGS.mkdir(parents=True, exist_ok=True)
+    meta = json.loads((MUTANTS / (source + ".meta")).read_text())["exit_code_by_key"]
+    not_run = [n for n, c in meta.items()
+               if c is None and any(fnmatch.fnmatchcase(n, g) for g in globs)]
+    return [name for name, _ in s.survivors] + not_run
+
+
+def _mutation_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("PUSKESOS_TEST_PG", "PUSKESOS_REQUIRE_PG", "CI")}
     # every Python process of the run, the tests' own subprocesses included, loads
     # the adjustments in bench/mutmut_site/sitecustomize.py
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE), env.get("PYTHONPATH")]))
     env["PUSKESOS_MUTATION_RUN"] = "1"
+    return env
+
+
+def try_mutants(names: list[str], tests: list[str], workers: int) -> int:
+    """Run the given tests once per mutant, with that mutant switched on, in mutants/.
+
+    A quick check while writing a test for a survivor; the score itself comes only
+    from a mutmut run, whose own choice of tests decides."""
+    from concurrent.futures import ThreadPoolExecutor
+    _sync_unmutated_sources()
+    # run the copies in mutants/, so that the package imported is the mutated one
+    for source in (ROOT / "tests").rglob("*"):
+        target = MUTANTS / source.relative_to(ROOT)
+        if "__pycache__" in source.parts or not source.is_file():
+            continue
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    tests = [str(Path(t).resolve().relative_to(ROOT)) for t in tests]
+
+    def one(name: str) -> tuple[str, int]:
+        env = _mutation_env() | {"MUTANT_UNDER_TEST": name}
+        code = subprocess.call(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
+             "-p", "no:cacheprovider", *tests],
+            cwd=MUTANTS, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return name, code
+
+    killed = 0
+    with ThreadPoolExecutor(workers) as pool:
+        for name, code in pool.map(one, names):
+            verdict = {0: "SURVIVED", 1: "killed"}.get(code, f"pytest exit {code}")
+            killed += code == 1
+            print(f"{verdict:9} {name}", flush=True)
+    print(f"{killed} of {len(names)} killed")
+    return 0 if killed == len(names) else 1
+
+
+def run_module(key: str, max_children: int, names: list[str] | None = None) -> int:
+    source, globs = MODULES[key]
+    LOGS.mkdir(parents=True, exist_ok=True)
+    env = _mutation_env()
     log = LOGS / f"{key}.log"
     started = time.monotonic()
     print(f"mutating {source} ({key}) … log: {log.relative_to(ROOT)}", flush=True)
     with log.open("w") as out:
         code = subprocess.call(
             [sys.executable, "-m", "bench.mutation", "--mutmut", "run",
-             "--max-children", str(max_children), *globs],
+             "--max-children", str(max_children), *(names or globs)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     print(f"  done in {time.monotonic() - started:.0f} s (mutmut exit {code})", flush=True)
     return code
@@ -285,7 +340,18 @@ def main(argv: list[str]) -> int:
     except ImportError:
         print("mutmut is not installed: .venv/bin/pip install -e '.[test,mutation]'")
         return 2
+    if argv[:1] == ["--try"]:
+        names, _, tests = " ".join(argv[1:]).partition(" -- ")
+        if not names.split() or not tests.split():
+            print("usage: python -m bench mutation --try MUTANT [MUTANT ...] -- TEST [TEST ...]")
+            return 2
+        names = names.split()
+        if names[0] in MODULES:  # "core.bahasa x_terbilang__mutmut_8 …": names as MUTATION.md shows them
+            package = "puskesos." + names.pop(0)
+            names = [n if n.startswith("puskesos.") else f"{package}.{n}" for n in names]
+        return try_mutants(names, tests.split(), max(1, os.cpu_count() or 2))
     report_only = "--report" in argv
+    survivors_only = "--survivors" in argv
     keys = [a for a in argv if not a.startswith("--")] or list(MODULES)
     unknown = [k for k in keys if k not in MODULES]
     if unknown:
@@ -295,7 +361,11 @@ def main(argv: list[str]) -> int:
         _sync_unmutated_sources()
         children = max(1, (os.cpu_count() or 2))
         for key in keys:
-            run_module(key, children)
+            names = _survivor_names(key) if survivors_only else None
+            if survivors_only and not names:
+                print(f"{key}: no survivors to rerun")
+                continue
+            run_module(key, children, names)
             _record_history(key)
     print(write_report(list(MODULES)))
     return 0
