@@ -350,6 +350,10 @@ def main(argv: list[str]) -> int:
             package = "puskesos." + names.pop(0)
             names = [n if n.startswith("puskesos.") else f"{package}.{n}" for n in names]
         return try_mutants(names, tests.split(), max(1, os.cpu_count() or 2))
+    flags = {a for a in argv if a.startswith("-")}
+    if flags - {"--report", "--survivors"}:
+        print(__doc__)
+        return 0 if flags & {"-h", "--help"} else 2
     report_only = "--report" in argv
     survivors_only = "--survivors" in argv
     keys = [a for a in argv if not a.startswith("--")] or list(MODULES)
