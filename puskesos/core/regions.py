@@ -131,8 +131,8 @@ class RegionSource:
 def normalize_code(code: str) -> str:
     """Accept ``3523012001`` or ``35.23.01.2001`` (and partial codes)."""
     text = "".join(str(code).split())
-    if "." in text or not text.isdigit():
-        return text
+    if "." in text or not text.isdigit() or len(text) > 10:
+        return text  # not a region code as typed: kept, so that it is not found
     cuts = [2, 4, 6, 10]
     parts, start = [], 0
     for cut in cuts:
