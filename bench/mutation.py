@@ -85,19 +85,23 @@ def _run_mutmut(args: list[str]) -> int:
     return 0
 
 
-def _sync_unmutated_sources() -> None:
-    """mutmut copies the package once; keep the files it does not mutate current."""
-    if not MUTANTS.exists():
-        return
-    for source in (ROOT / "puskesos").rglob("*"):
+def _mirror(folder: str, skip_mutated: bool = False) -> None:
+    """Copy the files of ROOT/folder that differ into mutants/folder."""
+    for source in (ROOT / folder).rglob("*"):
         if "__pycache__" in source.parts or not source.is_file():
             continue
         target = MUTANTS / source.relative_to(ROOT)
-        if (target.with_name(target.name + ".meta")).exists():
+        if skip_mutated and target.with_name(target.name + ".meta").exists():
             continue  # a mutated file: mutmut regenerates it when the source changes
         if not target.exists() or target.read_bytes() != source.read_bytes():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+
+
+def _sync_unmutated_sources() -> None:
+    """mutmut copies the package once; keep the files it does not mutate current."""
+    if MUTANTS.exists():
+        _mirror("puskesos", skip_mutated=True)
 
 
 def _survivor_names(key: str) -> list[str]:
@@ -130,13 +134,7 @@ def try_mutants(names: list[str], tests: list[str], workers: int) -> int:
     from concurrent.futures import ThreadPoolExecutor
     _sync_unmutated_sources()
     # run the copies in mutants/, so that the package imported is the mutated one
-    for source in (ROOT / "tests").rglob("*"):
-        target = MUTANTS / source.relative_to(ROOT)
-        if "__pycache__" in source.parts or not source.is_file():
-            continue
-        if not target.exists() or target.read_bytes() != source.read_bytes():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+    _mirror("tests")
     tests = [str(Path(t).resolve().relative_to(ROOT)) for t in tests]
 
     def one(name: str) -> tuple[str, int]:
