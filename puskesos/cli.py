@@ -257,7 +257,7 @@ def cmd_region(args) -> int:
 
 
 def cmd_households(args) -> int:
-    from .services.households import HouseholdFilter
+    from .services.registry import HouseholdFilter
     services = _open(args)
     try:
         rows, total = services.households.search(

@@ -32,7 +32,7 @@ from puskesos.models import Household, Member, Participation
 from puskesos.services import open_services
 from puskesos.services.excel_export import (DATE_FORMAT, TEMPLATE_ROWS, TEXT_FORMAT,
                                             export_bnba, export_registry, write_template)
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, KADES, OPERATOR
 from tests.helpers import KEC, family, member

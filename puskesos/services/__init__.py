@@ -16,10 +16,10 @@ from .auth import AuthService
 from .backup import BackupService
 from .context import Actor
 from .documents import DocumentService
-from .households import HouseholdService
+from .registry import HouseholdService
 from .letters import LetterRegister
 from .officers import OfficerService
-from .programs import ProgramService
+from .registry.programs import ProgramService
 from .settings import SettingsService
 from .verval import VervalService
 

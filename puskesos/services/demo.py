@@ -29,7 +29,7 @@ from ..models import Household, Member, Officer, Participation, new_id, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
-from .households import compose_search_text
+from .registry import compose_search_text
 
 MALE = ("AHMAD", "BUDI", "SLAMET", "SUGENG", "JOKO", "AGUS", "BAMBANG", "SUPRIYADI",
         "HARYANTO", "WAHYU", "EKO", "DWI", "RUDI", "HERU", "SUTRISNO", "MULYONO", "PAIJO",
@@ -303,7 +303,7 @@ def demo_verval(services, *, actor: Actor, rng: random.Random, today: date) -> i
     """A verval cycle over desil 1-4 with some visits recorded, a correction or two
     waiting for approval, and a musdes, so that every verval document prints."""
     from ..core.codes import VervalMemberResult, VervalResult
-    from .households import HouseholdFilter
+    from .registry import HouseholdFilter
     from .verval import Attendee, Correction, MemberFinding
 
     verval = services.verval

@@ -44,7 +44,7 @@ from ..models import Household, Member, Participation, Program
 from . import audit
 from .audit import Change
 from .context import Actor, require
-from .households import HouseholdFilter, household_conditions
+from .registry import HouseholdFilter, household_conditions
 
 #: number format of identifier cells (Excel "Text") and of dates
 TEXT_FORMAT = "@"

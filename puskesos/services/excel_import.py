@@ -64,7 +64,7 @@ from . import audit
 from .audit import Change
 from .context import Actor, require
 from .backup import _sha256
-from .households import compose_search_text
+from .registry import compose_search_text
 from .spreadsheet import (Header, SheetReader, SourceRow, detect_header, display_cells,
                           open_sheet)
 
@@ -1637,7 +1637,7 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                               "(a new member or program); undoing would leave them without a "
                               "family. Nothing was undone.")) from exc
         s.flush()
-        from .households import refresh_search_text
+        from .registry import refresh_search_text
         existing = set(s.scalars(select(Household.id).where(Household.id.in_(touched))))
         refresh_search_text(s, existing)
         batch.status = "undone"

@@ -26,8 +26,8 @@ from ..core.permissions import Permission
 from ..core.validation import HouseholdInput, MemberInput, Problem, check_household
 from ..errors import Conflict, InvalidInput, UserError
 from ..i18n import _
-from ..services.households import HouseholdFilter, NeedsConfirmation
-from ..services.history import household_history
+from ..services.registry import HouseholdFilter, NeedsConfirmation
+from ..services.registry.history import household_history
 from .jobs import show_error
 from .member_dialog import MemberDialog
 from .widgets import CodeCombo, format_date, message_label, show_message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from ..i18n import _
-from ..services.households import HouseholdRow
+from ..services.registry import HouseholdRow
 from .table_model import DtoTableModel
 
 

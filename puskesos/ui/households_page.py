@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel
 
 from ..core.permissions import Permission
 from ..i18n import _
-from ..services.households import HouseholdFilter
+from ..services.registry import HouseholdFilter
 from .household_form import HouseholdDialog
 from .household_model import HouseholdTableModel
 

@@ -21,7 +21,7 @@ from ..core.normalize import sex_cell
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
 from ..i18n import _
-from ..services.households import HouseholdFilter
+from ..services.registry import HouseholdFilter
 from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attendee,
                                Correction, MemberFinding)
 from .jobs import run_job, show_error

@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import select, text
 
-from puskesos.services.households import HouseholdService
+from puskesos.services.registry import HouseholdService
 
 from tests.conftest import ADMIN, OPERATOR
 from tests.helpers import family

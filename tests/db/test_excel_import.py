@@ -10,7 +10,7 @@ from sqlalchemy import text
 from puskesos.core.identifiers import make_kk, make_nik
 from puskesos.errors import UserError
 from puskesos.services.excel_import import run_import, undo_last_import
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, OPERATOR
 

@@ -6,7 +6,7 @@ import pytest
 
 from puskesos.core.identifiers import make_kk
 from puskesos.errors import InvalidInput
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, OPERATOR
 from tests.helpers import KEC, family, member

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from puskesos.errors import Conflict, InvalidInput, PermissionDenied
-from puskesos.services.households import HouseholdFilter, NeedsConfirmation
+from puskesos.services.registry import HouseholdFilter, NeedsConfirmation
 
 from tests.conftest import ADMIN, KADES, OPERATOR
 from tests.helpers import family, member

@@ -17,7 +17,7 @@ from puskesos.models import ImportBatch, ImportChange, Member
 from puskesos.services import excel_import
 from puskesos.services.excel_import import (FieldChange, last_batch, run_import,
                                             undo_last_import)
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, OPERATOR
 from tests.db.test_excel_import import HEADER, KEC, KK1, KK2, nik, write_xlsx

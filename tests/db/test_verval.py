@@ -14,7 +14,7 @@ from puskesos.core.codes import Role
 from puskesos.errors import Conflict, InvalidInput, PermissionDenied, UserError
 from puskesos.services import Actor
 from puskesos.services.documents import PrintBlocked
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 from puskesos.services.verval import Attendee, Correction, MemberFinding
 from puskesos.services.verval_export import export_results
 from tests.conftest import ADMIN, OPERATOR

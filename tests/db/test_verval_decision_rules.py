@@ -15,7 +15,7 @@ import pytest
 from puskesos.core.codes import Role
 from puskesos.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from puskesos.services import Actor
-from puskesos.services.households import HouseholdFilter, HouseholdService
+from puskesos.services.registry import HouseholdFilter, HouseholdService
 from puskesos.services.verval import Attendee, Correction, MemberFinding
 from tests.conftest import ADMIN, OPERATOR
 from tests.db.test_verval import KOORDINATOR, add_family

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QInputDi
 from puskesos.core import codes
 from puskesos.core.identifiers import make_nik
 from puskesos.services import Actor
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 from puskesos.ui.bus import ChangeBus
 from puskesos.ui.household_form import HouseholdDialog, HouseholdPicker, SplitDialog
 from puskesos.ui.member_dialog import MemberDialog

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from puskesos.services import Actor
-from puskesos.services.households import HouseholdFilter
+from puskesos.services.registry import HouseholdFilter
 from puskesos.ui.bus import ChangeBus
 from puskesos.ui.household_form import HouseholdDialog
 from puskesos.ui.main_window import MainWindow

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..core.labels import field_label, value_label
-from ..i18n import _
-from .audit import AuditEntry
-from .context import Actor
+from ...core.labels import field_label, value_label
+from ...i18n import _
+from ..audit import AuditEntry
+from ..context import Actor
 
 
 @dataclass(frozen=True)

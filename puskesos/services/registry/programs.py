@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..core import codes
-from ..core.permissions import Permission
-from ..db.engine import Database
-from ..errors import InvalidInput, NotFound
-from ..i18n import _
-from ..models import Household, Member, Participation, Program, utcnow
-from . import audit
-from .audit import Change
-from .context import Actor, require
+from ...core import codes
+from ...core.permissions import Permission
+from ...db.engine import Database
+from ...errors import InvalidInput, NotFound
+from ...i18n import _
+from ...models import Household, Member, Participation, Program, utcnow
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
 
 
 @dataclass(frozen=True)

@@ -3,163 +3,32 @@
 Every change is validated with :mod:`puskesos.core.validation`, written in
 one transaction and recorded field by field in the audit trail.  Removal is a
 tombstone with a reason; :meth:`HouseholdService.restore` brings it back.
+Family changes (move, split, merge) are in :mod:`.family`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from ..core import codes
-from ..core.identifiers import Severity, mask_nik, normalize_number
-from ..core.permissions import Permission
-from ..core.validation import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, HouseholdInput, MemberInput,
+from ...core import codes
+from ...core.identifiers import Severity, mask_nik, normalize_number
+from ...core.permissions import Permission
+from ...core.validation import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, HouseholdInput, MemberInput,
                                Problem, check_household)
-from ..db.engine import Database
-from ..errors import Conflict, InvalidInput, NotFound
-from ..i18n import _, ngettext
-from ..models import Household, Member, Participation, utcnow
-from . import audit
-from .audit import Change
-from .context import Actor, require
-
-
-class NeedsConfirmation(InvalidInput):
-    """Only warnings stand in the way: save again with ``accept_warnings=reason``."""
-
-
-@dataclass(frozen=True)
-class MemberDTO:
-    id: str
-    household_id: str
-    version: int
-    name: str
-    sex: str
-    relationship_code: str
-    nik: str | None
-    birth_place: str | None
-    birth_date: date | None
-    marital_status: str | None
-    religion: str | None
-    school_attendance: str | None
-    education_level: str | None
-    work_status: str | None
-    occupation: str | None
-    disability: str | None
-    chronic_illness: str | None
-    pregnant: bool | None
-    presence: str
-    presence_date: date | None
-    presence_note: str | None
-    removed: bool
-
-    def as_input(self) -> MemberInput:
-        return MemberInput(id=self.id, **{f: getattr(self, f) for f in MEMBER_FIELDS})
-
-
-@dataclass(frozen=True)
-class ParticipationDTO:
-    id: str
-    program_code: str
-    member_id: str | None
-    period: str
-    source: str
-    status: str
-
-
-@dataclass(frozen=True)
-class HouseholdDTO:
-    id: str
-    version: int
-    region_code: str
-    desil: int | None
-    desil_period: str | None
-    created_at: datetime
-    updated_at: datetime
-    removed: bool
-    removed_reason: str | None
-    data: HouseholdInput
-    members: tuple[MemberDTO, ...]
-    programs: tuple[ParticipationDTO, ...]
-
-    @property
-    def head(self) -> MemberDTO | None:
-        for m in self.members:
-            if (m.relationship_code == codes.Relationship.KEPALA.value and not m.removed
-                    and m.presence == codes.Presence.TINGGAL.value):
-                return m
-        return None
-
-
-@dataclass(frozen=True)
-class HouseholdRow:
-    """One line of the household list."""
-
-    id: str
-    no_kk: str | None
-    head_name: str | None
-    head_nik: str | None
-    dusun: str | None
-    rw: str | None
-    rt: str | None
-    address: str | None
-    desil: int | None
-    member_count: int
-    programs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HouseholdFilter:
-    text: str = ""
-    dusun: str | None = None
-    rw: str | None = None
-    rt: str | None = None
-    desil: tuple[int, ...] = ()
-    program: str | None = None
-    #: "gone": households with a member who died or moved; "no_head": without a head
-    presence: str | None = None
-    #: status in the most recent verval cycle: in_cycle, pending, visited, proposal,
-    #: not_in_cycle
-    verval: str | None = None
-    include_removed: bool = False
-
-
-@dataclass(frozen=True)
-class RegistryCounts:
-    households: int
-    members: int
-    by_desil: dict[int | None, int]
-
-
-def compose_search_text(no_kk: str | None, dtsen_id: str | None, address: str | None,
-                        dusun: str | None, members: list[tuple[str | None, str | None]]) -> str:
-    """The lower-case text a household is found by (names, NIKs, KK, address)."""
-    parts = [no_kk, dtsen_id, address, dusun]
-    for name, nik in members:
-        parts.extend((name, nik))
-    return "|".join(p.strip().lower() for p in parts if p)
-
-
-def refresh_search_text(s: Session, household_ids) -> None:
-    """Recompute ``search_text`` of the given households inside a write unit."""
-    ids = list(set(household_ids))
-    if not ids:
-        return
-    s.flush()
-    members: dict[str, list[tuple[str | None, str | None]]] = {}
-    for hid, name, nik in s.execute(select(Member.household_id, Member.name, Member.nik).where(
-            Member.household_id.in_(ids), Member.deleted_at.is_(None))
-            .order_by(Member.sort_order)):
-        members.setdefault(hid, []).append((name, nik))
-    for h in s.scalars(select(Household).where(Household.id.in_(ids))):
-        text = compose_search_text(h.no_kk, h.dtsen_id, h.address, h.dusun,
-                                   members.get(h.id, []))
-        if h.search_text != text:
-            h.search_text = text
+from ...db.engine import Database
+from ...errors import Conflict, InvalidInput, NotFound
+from ...i18n import _, ngettext
+from ...models import Household, Member, Participation, utcnow
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
+from .family import FamilyOps
+from .queries import household_conditions, refresh_search_text
+from .records import HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO, NeedsConfirmation, ParticipationDTO, RegistryCounts
 
 
 def _clean(value: Any) -> Any:
@@ -225,81 +94,9 @@ def raise_for_problems(problems: list[Problem], accept_warnings: str | None) -> 
                      len(warnings)).format(n=len(warnings), first=warnings[0].message),
             tuple(warnings))
 
+class HouseholdService(FamilyOps):
+    """Households and members of one village database: read, save, remove, restore."""
 
-def _verval_condition(status: str):
-    """Households by their status in the most recent verval cycle."""
-    from ..models import VervalCycle, VervalEntry, VervalProposal
-    latest = (select(VervalCycle.id).where(VervalCycle.deleted_at.is_(None))
-              .order_by(VervalCycle.created_at.desc()).limit(1).scalar_subquery())
-    entries = select(VervalEntry.household_id).where(VervalEntry.cycle_id == latest,
-                                                     VervalEntry.deleted_at.is_(None))
-    if status == "pending":
-        entries = entries.where(VervalEntry.result.is_(None))
-    elif status == "visited":
-        entries = entries.where(VervalEntry.result.is_not(None))
-    elif status == "proposal":
-        entries = entries.where(VervalEntry.id.in_(select(VervalProposal.entry_id).where(
-            VervalProposal.status == "usulan")))
-    if status == "not_in_cycle":
-        return Household.id.not_in(entries)
-    return Household.id.in_(entries)
-
-
-def household_conditions(filter: HouseholdFilter) -> list:
-    """The SQL conditions on :class:`Household` that select what ``filter`` selects.
-
-    The same semantics as the household list (:meth:`HouseholdService.search`):
-    dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
-    (``"gone"``/``"no_head"``) and the words of the search text.
-    """
-    conditions: list = []
-    if not filter.include_removed:
-        conditions.append(Household.deleted_at.is_(None))
-    if filter.dusun:
-        conditions.append(Household.dusun == filter.dusun)
-    for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):
-        if value:
-            conditions.append(column == (f"{int(value):03d}"
-                                         if value.isascii() and value.isdigit() else value))
-    if filter.desil:
-        conditions.append(Household.desil.in_(filter.desil))
-    if filter.program:
-        conditions.append(Household.id.in_(select(Participation.household_id).where(
-            Participation.program_code == filter.program,
-            Participation.deleted_at.is_(None))))
-    if filter.presence == "gone":
-        conditions.append(Household.id.in_(select(Member.household_id).where(
-            Member.deleted_at.is_(None),
-            Member.presence != codes.Presence.TINGGAL.value)))
-    elif filter.presence == "no_head":
-        conditions.append(Household.id.not_in(select(Member.household_id).where(
-            Member.relationship_code == codes.Relationship.KEPALA.value,
-            Member.deleted_at.is_(None),
-            Member.presence == codes.Presence.TINGGAL.value)))
-    if filter.verval:
-        conditions.append(_verval_condition(filter.verval))
-    for word in filter.text.lower().split():
-        digits = normalize_number(word)
-        conditions.append(Household.search_text.like(f"%{digits or word}%"))
-    return conditions
-
-
-def _move_programs(s: Session, member_ids: list[str], household_id: str) -> list[Change]:
-    """A member's own programs (PBI, PIP …) follow the member to the new household.
-
-    Household-level programs (PKH, BPNT …) stay with the family they were given to.
-    """
-    changes = []
-    for p in s.scalars(select(Participation).where(Participation.member_id.in_(member_ids),
-                                                   Participation.deleted_at.is_(None))):
-        if p.household_id != household_id:
-            changes.append(Change("participation", p.id, "household_id", p.household_id,
-                                  household_id))
-            p.household_id = household_id
-    return changes
-
-
-class HouseholdService:
     def __init__(self, db: Database):
         self._db = db
 
@@ -427,7 +224,7 @@ class HouseholdService:
         with self._db.write() as s:
             if household_id is None:
                 raise_for_problems(problems, accept_warnings)
-                from .settings import SettingsService  # late: avoids an import cycle
+                from ..settings import SettingsService  # late: avoids an import cycle
                 region = region_code or SettingsService(self._db).village().code
                 if not region:
                     raise InvalidInput(_("Set up the village first (puskesos init)."))
@@ -587,169 +384,6 @@ class HouseholdService:
             if changes:
                 audit.append(s, actor, "update", changes, reason)
 
-    # ------------------------------------------------------------ family changes
-    @staticmethod
-    def _present(s: Session, household_id: str) -> list[Member]:
-        return list(s.scalars(select(Member).where(
-            Member.household_id == household_id, Member.deleted_at.is_(None))
-            .order_by(Member.sort_order, Member.created_at)))
-
-    @staticmethod
-    def _errors_after(h: Household, members: list[Member],
-                      overrides: dict[str, dict[str, Any]]) -> list[Problem]:
-        """Errors of household ``h`` if it held ``members`` with ``overrides`` applied."""
-        inputs = [MemberInput(id=m.id, **{f: overrides.get(m.id, {}).get(f, getattr(m, f))
-                                          for f in MEMBER_FIELDS}) for m in members]
-        data = HouseholdInput(**{f: getattr(h, f) for f in HOUSEHOLD_FIELDS})
-        return [p for p in check_household(data, inputs) if p.is_error
-                and p.field in ("members",)]
-
-    def _require_household(self, s: Session, household_id: str) -> Household:
-        h = s.get(Household, household_id, with_for_update=True)
-        if h is None or h.deleted_at is not None:
-            raise NotFound(_("Household not found; it may have been removed by someone "
-                             "else. Refresh the list."))
-        return h
-
-    @staticmethod
-    def _raise_family_errors(problems: list[Problem], label: str) -> None:
-        if problems:
-            raise InvalidInput(f"{label}: {problems[0].message}", tuple(problems))
-
-    def move_member(self, *, actor: Actor, member_id: str, target_household_id: str,
-                    relationship_code: str, reason: str) -> None:
-        """Move a present member to another household (marriage, moving in with family)."""
-        require(actor, Permission.EDIT_REGISTRY)
-        if not (reason or "").strip():
-            raise InvalidInput(_("Give a reason for this change."))
-        with self._db.write() as s:
-            m = s.get(Member, member_id)
-            if m is None or m.deleted_at is not None:
-                raise NotFound(_("Member not found; it may have been removed already."))
-            source = self._require_household(s, m.household_id)
-            target = self._require_household(s, target_household_id)
-            if source.id == target.id:
-                raise InvalidInput(_("The member already belongs to that household."))
-            remaining = [x for x in self._present(s, source.id) if x.id != m.id]
-            if remaining:
-                self._raise_family_errors(self._errors_after(source, remaining, {}),
-                                          _("The household left behind"))
-            arriving = self._present(s, target.id) + [m]
-            self._raise_family_errors(
-                self._errors_after(target, arriving, {m.id: {"relationship_code":
-                                                             relationship_code}}),
-                _("The receiving household"))
-            changes = [Change("member", m.id, "household_id", source.id, target.id)]
-            if m.relationship_code != relationship_code:
-                changes.append(Change("member", m.id, "relationship_code",
-                                      m.relationship_code, relationship_code))
-            m.household_id, m.relationship_code = target.id, relationship_code
-            m.sort_order = len(arriving)
-            changes += _move_programs(s, [m.id], target.id)
-            source.updated_at = target.updated_at = utcnow()
-            audit.append(s, actor, "move", changes, reason)
-            refresh_search_text(s, [source.id, target.id])
-
-    def split(self, *, actor: Actor, household_id: str, member_ids: list[str],
-              relationships: dict[str, str], reason: str,
-              no_kk: str | None = None) -> HouseholdDTO:
-        """Pecah KK: the chosen members form a new household at the same address.
-
-        ``relationships`` gives each moving member's relationship to the new
-        head (exactly one of them ``1``).  The old household becomes
-        *keluarga induk*, the new one *keluarga pecahan*.
-        """
-        require(actor, Permission.EDIT_REGISTRY)
-        if not (reason or "").strip():
-            raise InvalidInput(_("Give a reason for this change."))
-        if not member_ids:
-            raise InvalidInput(_("Choose the members who form the new family."))
-        kk = normalize_number(no_kk) if no_kk else None
-        if kk:
-            from ..core.identifiers import check_kk
-            result = check_kk(kk)
-            if not result.ok:
-                raise InvalidInput(result.errors[0].message, result.issues)
-        with self._db.write() as s:
-            source = self._require_household(s, household_id)
-            present = self._present(s, source.id)
-            by_id = {m.id: m for m in present}
-            if any(mid not in by_id for mid in member_ids):
-                raise InvalidInput(_("A chosen member does not belong to this household."))
-            moving = [by_id[mid] for mid in member_ids]
-            staying = [m for m in present if m.id not in set(member_ids)]
-            if not staying:
-                raise InvalidInput(_("At least one member must stay in the old household."))
-            self._raise_family_errors(self._errors_after(source, staying, {}),
-                                      _("The household left behind"))
-            overrides = {m.id: {"relationship_code": relationships.get(m.id,
-                                                                       m.relationship_code)}
-                         for m in moving}
-            new = Household(region_code=source.region_code, no_kk=kk,
-                            family_status=codes.FamilyStatus.PECAHAN.value,
-                            **{f: getattr(source, f) for f in HOUSEHOLD_FIELDS
-                               if f not in ("no_kk", "dtsen_id", "family_status", "note",
-                                            "phone")})
-            self._raise_family_errors(self._errors_after(new, moving, overrides),
-                                      _("The new household"))
-            s.add(new)
-            s.flush()
-            changes = [Change("household", new.id, f, None, getattr(new, f))
-                       for f in HOUSEHOLD_FIELDS if getattr(new, f) is not None]
-            changes.append(Change("household", new.id, "split_from", None, source.id))
-            for order, m in enumerate(moving):
-                changes.append(Change("member", m.id, "household_id", source.id, new.id))
-                rel = overrides[m.id]["relationship_code"]
-                if rel != m.relationship_code:
-                    changes.append(Change("member", m.id, "relationship_code",
-                                          m.relationship_code, rel))
-                m.household_id, m.relationship_code, m.sort_order = new.id, rel, order
-            changes += _move_programs(s, [m.id for m in moving], new.id)
-            if source.family_status != codes.FamilyStatus.INDUK.value:
-                changes.append(Change("household", source.id, "family_status",
-                                      source.family_status, codes.FamilyStatus.INDUK.value))
-                source.family_status = codes.FamilyStatus.INDUK.value
-            source.updated_at = utcnow()
-            audit.append(s, actor, "split", changes, reason)
-            refresh_search_text(s, [source.id, new.id])
-            return self._load(s, new.id)
-
-    def merge(self, *, actor: Actor, source_id: str, target_id: str,
-              relationships: dict[str, str], reason: str) -> None:
-        """Bring every member of ``source`` into ``target``; ``source`` is removed
-        (a tombstone that says where its people went)."""
-        require(actor, Permission.EDIT_REGISTRY)
-        if not (reason or "").strip():
-            raise InvalidInput(_("Give a reason for this change."))
-        with self._db.write() as s:
-            source = self._require_household(s, source_id)
-            target = self._require_household(s, target_id)
-            if source.id == target.id:
-                raise InvalidInput(_("Choose two different households to merge."))
-            moving = self._present(s, source.id)
-            arriving = self._present(s, target.id) + moving
-            overrides = {m.id: {"relationship_code": relationships.get(m.id,
-                                                                       m.relationship_code)}
-                         for m in moving}
-            self._raise_family_errors(self._errors_after(target, arriving, overrides),
-                                      _("The receiving household"))
-            changes = []
-            start = len(arriving) - len(moving)
-            for order, m in enumerate(moving, start=start):
-                changes.append(Change("member", m.id, "household_id", source.id, target.id))
-                rel = overrides[m.id]["relationship_code"]
-                if rel != m.relationship_code:
-                    changes.append(Change("member", m.id, "relationship_code",
-                                          m.relationship_code, rel))
-                m.household_id, m.relationship_code, m.sort_order = target.id, rel, order
-            changes += _move_programs(s, [m.id for m in moving], target.id)
-            now = utcnow()
-            source.deleted_at, source.deleted_by = now, actor.username
-            source.deleted_reason = f"merged into {target.id}: {reason}"
-            target.updated_at = now
-            changes.append(Change("household", source.id, "merged_into", None, target.id))
-            audit.append(s, actor, "merge", changes, reason)
-            refresh_search_text(s, [source.id, target.id])
 
     def history_ids(self, *, actor: Actor, household_id: str) -> list[str]:
         """Every record id whose audit entries belong to this household's history."""
@@ -765,7 +399,3 @@ class HouseholdService:
         with self._db.read() as s:
             return dict(s.execute(select(Member.id, Member.name).where(
                 Member.id.in_(member_ids))).all())
-
-
-__all__ = ["HouseholdService", "HouseholdDTO", "HouseholdRow", "HouseholdFilter", "MemberDTO",
-           "NeedsConfirmation", "raise_for_problems"]

@@ -1,0 +1,98 @@
+"""Finding households: the search text kept on each household, and the SQL
+conditions of a :class:`HouseholdFilter` (shared by the list, exports and verval).
+"""
+
+from __future__ import annotations
+
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...core import codes
+from ...core.identifiers import normalize_number
+from ...models import Household, Member, Participation
+from .records import HouseholdFilter
+
+
+def compose_search_text(no_kk: str | None, dtsen_id: str | None, address: str | None,
+                        dusun: str | None, members: list[tuple[str | None, str | None]]) -> str:
+    """The lower-case text a household is found by (names, NIKs, KK, address)."""
+    parts = [no_kk, dtsen_id, address, dusun]
+    for name, nik in members:
+        parts.extend((name, nik))
+    return "|".join(p.strip().lower() for p in parts if p)
+
+
+def refresh_search_text(s: Session, household_ids) -> None:
+    """Recompute ``search_text`` of the given households inside a write unit."""
+    ids = list(set(household_ids))
+    if not ids:
+        return
+    s.flush()
+    members: dict[str, list[tuple[str | None, str | None]]] = {}
+    for hid, name, nik in s.execute(select(Member.household_id, Member.name, Member.nik).where(
+            Member.household_id.in_(ids), Member.deleted_at.is_(None))
+            .order_by(Member.sort_order)):
+        members.setdefault(hid, []).append((name, nik))
+    for h in s.scalars(select(Household).where(Household.id.in_(ids))):
+        text = compose_search_text(h.no_kk, h.dtsen_id, h.address, h.dusun,
+                                   members.get(h.id, []))
+        if h.search_text != text:
+            h.search_text = text
+
+def _verval_condition(status: str):
+    """Households by their status in the most recent verval cycle."""
+    from ...models import VervalCycle, VervalEntry, VervalProposal
+    latest = (select(VervalCycle.id).where(VervalCycle.deleted_at.is_(None))
+              .order_by(VervalCycle.created_at.desc()).limit(1).scalar_subquery())
+    entries = select(VervalEntry.household_id).where(VervalEntry.cycle_id == latest,
+                                                     VervalEntry.deleted_at.is_(None))
+    if status == "pending":
+        entries = entries.where(VervalEntry.result.is_(None))
+    elif status == "visited":
+        entries = entries.where(VervalEntry.result.is_not(None))
+    elif status == "proposal":
+        entries = entries.where(VervalEntry.id.in_(select(VervalProposal.entry_id).where(
+            VervalProposal.status == "usulan")))
+    if status == "not_in_cycle":
+        return Household.id.not_in(entries)
+    return Household.id.in_(entries)
+
+
+def household_conditions(filter: HouseholdFilter) -> list:
+    """The SQL conditions on :class:`Household` that select what ``filter`` selects.
+
+    The same semantics as the household list (:meth:`HouseholdService.search`):
+    dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
+    (``"gone"``/``"no_head"``) and the words of the search text.
+    """
+    conditions: list = []
+    if not filter.include_removed:
+        conditions.append(Household.deleted_at.is_(None))
+    if filter.dusun:
+        conditions.append(Household.dusun == filter.dusun)
+    for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):
+        if value:
+            conditions.append(column == (f"{int(value):03d}"
+                                         if value.isascii() and value.isdigit() else value))
+    if filter.desil:
+        conditions.append(Household.desil.in_(filter.desil))
+    if filter.program:
+        conditions.append(Household.id.in_(select(Participation.household_id).where(
+            Participation.program_code == filter.program,
+            Participation.deleted_at.is_(None))))
+    if filter.presence == "gone":
+        conditions.append(Household.id.in_(select(Member.household_id).where(
+            Member.deleted_at.is_(None),
+            Member.presence != codes.Presence.TINGGAL.value)))
+    elif filter.presence == "no_head":
+        conditions.append(Household.id.not_in(select(Member.household_id).where(
+            Member.relationship_code == codes.Relationship.KEPALA.value,
+            Member.deleted_at.is_(None),
+            Member.presence == codes.Presence.TINGGAL.value)))
+    if filter.verval:
+        conditions.append(_verval_condition(filter.verval))
+    for word in filter.text.lower().split():
+        digits = normalize_number(word)
+        conditions.append(Household.search_text.like(f"%{digits or word}%"))
+    return conditions
