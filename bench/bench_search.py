@@ -24,7 +24,7 @@ HOUSEHOLDS = 20_000
 def run() -> list[Result]:
     from puskesos.services import Actor, open_services
     from puskesos.services.demo import generate
-    from puskesos.services.households import HouseholdFilter
+    from puskesos.services.registry import HouseholdFilter
     actor = Actor("operator", "operator")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "search.sqlite"

@@ -28,7 +28,7 @@ TABLES = ("region", "program", "household", "member", "participation", "officer"
 def _ours(path: Path) -> float:
     from puskesos.services import Actor, open_services
     from puskesos.services.demo import generate
-    from puskesos.services.households import HouseholdFilter
+    from puskesos.services.registry import HouseholdFilter
     actor = Actor.command_line()
     services = open_services(str(path), create=True)
     services.settings.init_village(actor=actor, village_code="35.23.01.2001")
