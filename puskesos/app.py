@@ -39,4 +39,5 @@ def needs_first_start(target: str) -> bool:
 def run_window(target: str) -> int:
     """Open the window on ``target`` (the Qt side lives in puskesos.ui.launch)."""
     from .ui.launch import run_window as launch
-    return launch(target)
+    return launch(target, first_start=needs_first_start(target),
+                  create_village=first_start_creator(target))

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 from . import __version__, i18n, paths
 from .errors import InvalidInput, UserError
 from .i18n import _
+from .logs import crash_log
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 DEFAULT_DEMO_VILLAGE = "35.23.01.2001"
@@ -153,7 +154,6 @@ def cmd_demo(args) -> int:
 
 def cmd_db(args) -> int:
     from .db.migrate import current_revision, head_revision
-    from .db.engine import open_engine
     if args.db_command == "upgrade":
         from .db.engine import open_engine as _oe
         engine = _oe(_target(args))
@@ -555,16 +555,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                                "to {path}; please send that file to support.").format(path=log),
               file=sys.stderr)
         return EXIT_BUG
-
-
-def crash_log(exc: BaseException) -> Path:
-    """Append the traceback to the log folder and return the log file."""
-    import traceback
-    path = paths.log_dir() / "crash.log"
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"--- {datetime.now().isoformat()} puskesos {__version__}\n")
-        fh.write("".join(traceback.format_exception(exc)))
-    return path
 
 
 if __name__ == "__main__":

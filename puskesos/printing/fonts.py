@@ -13,7 +13,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from ..i18n import _
-from .template import PrintProblem, find_form_file
+from .files import PrintProblem, find_form_file
 
 FONT_FILES = {
     "Serif": "LiberationSerif-Regular.ttf",

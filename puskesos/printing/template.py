@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import _
-from .. import paths
+from .files import PrintProblem, TemplateError, find_form_file
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}|\{[^{}]*\}")
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "F4": (215.0, 330.0), "LETTER": (215.9, 279.4)}
@@ -31,25 +31,6 @@ BLOCK_TYPES = {
     "table": ("rows", "columns"), "choices": ("items",), "signatures": ("items",),
     "qr": ("value",), "spacer": (), "page_break": (), "section": ("text",),
 }
-
-
-@dataclass(frozen=True)
-class PrintProblem:
-    """One thing to fix before printing, in words the operator can act on."""
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
-
-
-class TemplateError(Exception):
-    """The template cannot be used at all; ``problems`` says why."""
-
-    def __init__(self, problems: list[PrintProblem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 class Text:
@@ -158,19 +139,6 @@ def _block_texts(block: dict):
                 if item.get(key):
                     yield Text(item[key]), ("signature" if key == "name" and required
                                             else "page")
-
-
-def forms_search_path() -> list[Path]:
-    """Adjusted templates in the data folder come before the shipped ones."""
-    return [paths.data_dir() / "forms", paths.forms_dir()]
-
-
-def find_form_file(name: str) -> Path | None:
-    for folder in forms_search_path():
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load_template(name: str, path: Path | None = None) -> Template:

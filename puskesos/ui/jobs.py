@@ -124,7 +124,7 @@ def show_error(parent, exc: BaseException, trace: str = "") -> None:
     if isinstance(exc, UserError):
         QMessageBox.warning(parent, _("Puskesos"), exc.message)
         return
-    from ..cli import crash_log
+    from ..logs import crash_log
     path = crash_log(exc)
     QMessageBox.critical(parent, _("Puskesos"),
                          _("An unexpected error happened (a bug). The details were saved "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
-from ..app import first_start_creator, needs_first_start
 from ..errors import UserError
 from ..i18n import _
 
@@ -26,7 +26,13 @@ def install_error_hook() -> None:
     sys.excepthook = hook
 
 
-def run_window(target: str) -> int:
+def run_window(target: str, *, first_start: bool,
+               create_village: Callable[[str, str, str, str], str | None]) -> int:
+    """The window's life: first start (when ``first_start``), login, main window.
+
+    ``create_village`` is the composition root's function that creates the
+    village database for the first-start dialog.
+    """
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
     from .. import i18n
@@ -38,8 +44,8 @@ def run_window(target: str) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Puskesos")
     install_error_hook()
-    if needs_first_start(target):
-        dialog = FirstStartDialog(first_start_creator(target))
+    if first_start:
+        dialog = FirstStartDialog(create_village)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return 0
     try:
