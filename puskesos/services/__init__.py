@@ -18,7 +18,7 @@ from .context import Actor
 from .documents import DocumentService
 from .registry import HouseholdService
 from .letters import LetterRegister
-from .officers import OfficerService
+from .settings import OfficerService
 from .registry.programs import ProgramService
 from .settings import SettingsService
 from .verval import VervalService

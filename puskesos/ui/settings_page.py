@@ -33,8 +33,7 @@ from ..errors import UserError
 from ..i18n import LANGUAGES, _
 from ..services import Services
 from ..services.context import Actor
-from ..services.officers import OfficerDTO
-from ..services.settings import OfficePreferences, VillageIdentity
+from ..services.settings import OfficePreferences, OfficerDTO, VillageIdentity
 from .bus import ChangeBus
 from .region_picker import RegionPicker
 from .table_model import DtoTableModel

@@ -7,16 +7,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.codes import DEFAULT_PROGRAMS
-from ..core.permissions import Permission
-from ..core.regions import normalize_code, regions
-from ..db.engine import Database
-from ..errors import InvalidInput
-from ..i18n import _
-from ..models import Program, Region, Setting
-from . import audit
-from .audit import Change
-from .context import Actor, require
+from ...core.codes import DEFAULT_PROGRAMS
+from ...core.permissions import Permission
+from ...core.regions import normalize_code, regions
+from ...db.engine import Database
+from ...errors import InvalidInput
+from ...i18n import _
+from ...models import Program, Region, Setting
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
 
 VILLAGE_KEY = "village"
 PREFERENCES_KEY = "preferences"
@@ -166,7 +166,7 @@ class SettingsService:
                 row.value = current
             # households registered under the old code move with the village
             if old_code and old_code != path.desa.code:
-                from ..models import Household
+                from ...models import Household
                 from sqlalchemy import update
                 s.execute(update(Household).where(Household.region_code == old_code)
                           .values(region_code=path.desa.code))

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..core.codes import OfficerRole
-from ..core.permissions import Permission
-from ..db.engine import Database
-from ..errors import InvalidInput, NotFound
-from ..i18n import _
-from ..models import Officer, utcnow
-from . import audit
-from .audit import Change
-from .context import Actor, require
+from ...core.codes import OfficerRole
+from ...core.permissions import Permission
+from ...db.engine import Database
+from ...errors import InvalidInput, NotFound
+from ...i18n import _
+from ...models import Officer, utcnow
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
 
 NAME_MAX = 120
 PHONE_MAX = 20
