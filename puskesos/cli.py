@@ -403,7 +403,7 @@ def cmd_verval(args) -> int:
                 f"{c.id[:8]}  {c.name} ({c.period})  {c.done}/{c.households}" for c in cycles)
                 or _("No verval cycle yet."))
         else:
-            from .services.verval_export import export_results
+            from .services.verval.export import export_results
             out = Path(args.out)
             count = export_results(services, actor=actor, cycle_id=args.cycle, path=out)
             _emit(args, {"path": str(out), "rows": count},

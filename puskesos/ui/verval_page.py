@@ -770,7 +770,7 @@ class VervalPage(QWidget):
         self._preview(document)
 
     def export_results(self, path: str | None = None) -> None:
-        from ..services.verval_export import export_results
+        from ..services.verval.export import export_results
         cycle = self.services.verval.cycle(self.cycle_id())
         if not path:
             path, _f = QFileDialog.getSaveFileName(

@@ -16,7 +16,7 @@ from puskesos.services import Actor
 from puskesos.services.documents import PrintBlocked
 from puskesos.services.registry import HouseholdFilter
 from puskesos.services.verval import Attendee, Correction, MemberFinding
-from puskesos.services.verval_export import export_results
+from puskesos.services.verval.export import export_results
 from tests.conftest import ADMIN, OPERATOR
 from tests.helpers import family, member
 from tests.printing.pdfcheck import pages_text

@@ -10,14 +10,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
-from ..core.codes import MusdesDecision, VervalMemberResult, VervalResult
-from ..core.permissions import Permission
-from ..i18n import _
-from ..models import Member, VervalMember
-from . import audit
-from .audit import Change
-from .context import Actor, require
-from .documents import save_file
+from ...core.codes import MusdesDecision, VervalMemberResult, VervalResult
+from ...core.permissions import Permission
+from ...i18n import _
+from ...models import Member, VervalMember
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
+from ..documents import save_file
 
 _BOLD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="DDEBF7")
