@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
+from pathlib import Path
 
 from puskesos.core.identifiers import make_kk, make_nik
 from puskesos.core.validation import HouseholdInput, MemberInput
@@ -30,3 +32,14 @@ def family() -> tuple[HouseholdInput, list[MemberInput]]:
               member("SITI AMINAH", "P", date(1979, 8, 21), "2", serial=2),
               member("BAGUS", "L", date(2008, 1, 5), "3", serial=3)]
     return house, people
+
+
+def damage_index(path: Path) -> None:
+    """Make a SQLite file fail its integrity check: the member NIK index is
+    redefined over another column, so its entries no longer match the table."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX ix_member_nik ON member (name)' "
+                "WHERE name = 'ix_member_nik'")
+    con.commit()
+    con.close()

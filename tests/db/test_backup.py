@@ -14,6 +14,7 @@ import pytest
 
 from puskesos.errors import DatabaseTooNew, InvalidInput, NotFound
 from puskesos.services.backup import restore
+from tests.helpers import damage_index
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,12 +74,7 @@ def test_a_backup_whose_database_fails_the_integrity_check_is_refused(village, t
         manifest = json.loads(zf.read("manifest.json"))
         inner = tmp_path / "inner.sqlite"
         inner.write_bytes(zf.read("puskesos.sqlite"))
-    con = sqlite3.connect(inner)
-    con.execute("PRAGMA writable_schema = ON")
-    con.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX ix_member_nik ON member (name)' "
-                "WHERE name = 'ix_member_nik'")
-    con.commit()
-    con.close()
+    damage_index(inner)
     con = sqlite3.connect(inner)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
     con.close()

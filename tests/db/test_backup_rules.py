@@ -40,7 +40,7 @@ from puskesos.services.backup import (BackupService, check_sqlite, default_backu
                                       read_backup, restore, schema_status)
 
 from tests.conftest import ADMIN, KADES, OPERATOR, VILLAGE
-from tests.helpers import KEC, family, member
+from tests.helpers import KEC, damage_index, family, member
 
 NOT_A_BACKUP = "{path} is not a Puskesos backup file (or it is damaged)."
 TOO_NEW = ("This backup was made by a newer version of Puskesos. "
@@ -268,12 +268,7 @@ def test_leftovers_of_an_interrupted_backup_are_cleaned_up(village, tmp_path):
 
 def test_a_damaged_database_is_not_backed_up(village, tmp_path):
     path = _db_path(village)
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA writable_schema = ON")
-    con.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX ix_member_nik ON member (name)' "
-                "WHERE name = 'ix_member_nik'")
-    con.commit()
-    con.close()
+    damage_index(path)
     folder = tmp_path / "usb"
     folder.mkdir()
     with pytest.raises(DatabaseUnavailable) as err:
@@ -537,12 +532,7 @@ def test_a_damaged_database_inside_is_named(made_backup, tmp_path):
     _manifest, data, _text = _read_zip(backup_file)
     inner = tmp_path / "inner.sqlite"
     inner.write_bytes(data)
-    con = sqlite3.connect(inner)
-    con.execute("PRAGMA writable_schema = ON")
-    con.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX ix_member_nik ON member (name)' "
-                "WHERE name = 'ix_member_nik'")
-    con.commit()
-    con.close()
+    damage_index(inner)
     path = _forged_backup(tmp_path / "bad.zip", inner.read_bytes())
     with pytest.raises(InvalidInput) as err:
         read_backup(path, tmp_path)
