@@ -28,7 +28,8 @@ from ..audit import Change
 from ..context import Actor, require
 from .family import FamilyOps
 from .queries import household_conditions, refresh_search_text
-from .records import HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO, NeedsConfirmation, ParticipationDTO, RegistryCounts
+from .records import (HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO, NeedsConfirmation,
+                      ParticipationDTO, RegistryCounts)
 
 
 def _clean(value: Any) -> Any:
