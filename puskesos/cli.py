@@ -295,7 +295,7 @@ def cmd_user(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .services.excel_import import run_import, undo_last_import
+    from .services.imports import run_import, undo_last_import
     services = _open(args)
     try:
         actor = _actor(args)
@@ -312,16 +312,17 @@ def cmd_import(args) -> int:
                 print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
 
         from .jobs import Progress
-        report = run_import(services, actor=actor, path=args.file, dry_run=args.dry_run,
-                            sheet=args.sheet, program=args.program, period=args.period,
-                            progress=Progress(show))
+        from .threads import throughput_mode
+        with throughput_mode():
+            report = run_import(services, actor=actor, path=args.file, dry_run=args.dry_run,
+                                sheet=args.sheet, program=args.program, period=args.period,
+                                progress=Progress(show))
         if sys.stderr.isatty():
             print("", file=sys.stderr)
         data = report.summary()
         if args.report:
-            from .services.excel_import import _open_header
-            from .services.import_report import write_report
-            header = _open_header(Path(args.file), args.sheet, None)
+            from .services.imports import open_header, write_report
+            header = open_header(Path(args.file), args.sheet, None)
             data["report"] = str(write_report(report, args.report, list(header.columns)))
         data["issues"] = [dataclasses.asdict(i) for i in report.issues[:200]]
         text = _("{rows} rows: {created} new, {updated} updated, {unchanged} unchanged, "
@@ -359,7 +360,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_print(args) -> int:
-    from .services.documents import check_target, save_file
+    from .files import write_bytes
+    from .services.documents import check_target
     check_target(Path(args.out))  # before any number is taken from the register
     services = _open(args)
     try:
@@ -376,7 +378,7 @@ def cmd_print(args) -> int:
             doc = docs.sktm(actor=actor, member_id=member_id,
                             purpose=args.purpose or "")
         out = Path(args.out)
-        save_file(out, doc.pdf)
+        write_bytes(out, doc.pdf)
         _emit(args, {"path": str(out), "pages": doc.pages, "letter_number": doc.letter_number,
                      "title": doc.title},
               _("{title}: {pages} pages written to {path}.").format(

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from puskesos.core.identifiers import (check_kk, check_nik, kk_date_ok, make_kk, make_nik,
                                        nik_birth, well_formed)
-from puskesos.services.excel_import import _FIELDS, _Normaliser, normalise_row
+from puskesos.services.imports.rows import FIELDS, Normaliser, normalise_row
 from puskesos.services.spreadsheet import _values, display_cells
 
 TODAY = date(2026, 6, 1)
@@ -65,8 +65,8 @@ def _same(fast, slow):
 
 def test_block_reading_gives_the_reference_answer_for_every_row():
     rng = random.Random(7)
-    keys = tuple(f for f in _FIELDS if f != "presence") + ("presence",)
-    normaliser = _Normaliser(keys, TODAY)
+    keys = tuple(f for f in FIELDS if f != "presence") + ("presence",)
+    normaliser = Normaliser(keys, TODAY)
     for _round in range(20):
         block = []
         for i in range(200):
@@ -86,7 +86,7 @@ def test_block_reading_gives_the_reference_answer_for_every_row():
 
 
 def test_missing_columns_read_as_empty():
-    normaliser = _Normaliser(("nik", "name"), TODAY)
+    normaliser = Normaliser(("nik", "name"), TODAY)
     nik = make_nik(kecamatan_code="35.23.01", birth_date=date(1980, 8, 17), sex="P", serial=5)
     [(row, reason)] = normaliser.block([(4, [nik, "ani"], (nik, "ani"))], 0)
     assert reason is None and row.member["sex"] == "P" and row.household["no_kk"] is None

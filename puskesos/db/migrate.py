@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import paths
 
 from ..errors import DatabaseTooNew, DatabaseUnavailable
+from ..files import PartFile
 from ..i18n import _
 from .engine import Database, describe, open_engine, translate_db_error
 
@@ -62,11 +63,11 @@ def snapshot_sqlite(source: Path, dest: Path) -> Path:
     Written to ``dest.part`` and renamed when complete; on failure nothing
     is left behind.
     """
-    tmp = dest.with_name(dest.name + ".part")
+    target = PartFile(dest, sqlite=True)
     try:
         src = read_only(source)
         try:
-            out = sqlite3.connect(tmp)
+            out = sqlite3.connect(target.part)
             try:
                 src.backup(out)
                 # A copy is one self-contained file, not a WAL database.
@@ -75,12 +76,10 @@ def snapshot_sqlite(source: Path, dest: Path) -> Path:
                 out.close()
         finally:
             src.close()
-        tmp.replace(dest)
     except BaseException:
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        target.discard()
         raise
-    return dest
+    return target.publish()
 
 
 def local_backup_dir(db_file: Path) -> Path:

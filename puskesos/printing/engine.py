@@ -17,7 +17,6 @@ from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from ..i18n import _
 from .fonts import font
 from .qr import draw_qr
 from .template import PAGE_SIZES_MM, Template, Text

@@ -11,7 +11,6 @@ is upgraded on open) but refuses one from a newer program.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -28,7 +27,9 @@ from .. import __version__
 from ..db.engine import Database
 from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read_only,
                           snapshot_sqlite, sqlite_path)
-from ..errors import DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound, UserError
+from ..errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound,
+                      UserError)
+from ..files import is_no_space, part_path, remove_quietly, sync_file
 from ..i18n import _
 from ..models import Setting, utcnow
 from . import audit
@@ -62,7 +63,7 @@ def _sha256(path: Path) -> str:
 
 
 def _disk_error(exc: OSError) -> UserError:
-    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+    if is_no_space(exc):
         return DiskFull(_("There is not enough space on the disk for the backup. Free some "
                           "space or choose another drive; the database was not changed."))
     return UserError(_("The backup could not be written ({error}). Choose another folder; "
@@ -135,7 +136,7 @@ class BackupService:
             raise NotFound(_("Folder {path} does not exist. Create it first or choose "
                              "another location.").format(path=out.parent))
         snapshot = out.with_name(out.name + ".db.part")
-        part = out.with_name(out.name + ".part")
+        part = part_path(out)
         try:
             snapshot_sqlite(source, snapshot)
             if _integrity(snapshot) != "ok":
@@ -151,8 +152,7 @@ class BackupService:
             with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("manifest.json", json.dumps(manifest, indent=2))
                 zf.write(snapshot, DB_NAME)
-            with part.open("rb") as fh:
-                os.fsync(fh.fileno())
+            sync_file(part)
             part.replace(out)
         except OSError as exc:
             raise _disk_error(exc) from exc
@@ -167,11 +167,8 @@ class BackupService:
                              "failed. Free some space or choose another drive; the database "
                              "was not changed.")) from exc
         finally:
-            for leftover in (snapshot, part):
-                try:
-                    leftover.unlink()
-                except OSError:
-                    pass
+            remove_quietly(snapshot, sqlite=True)
+            remove_quietly(part)
         info = BackupInfo(str(out), manifest["created_at"], manifest["schema_revision"],
                           __version__, village, manifest["sha256"], manifest["size"],
                           manifest["counts"])
@@ -220,7 +217,7 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     dst.write(block)
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG):
+            if isinstance(exc, OSError) and is_no_space(exc):
                 raise _disk_error(exc) from exc
             raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
                                .format(path=path)) from None

@@ -15,7 +15,6 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
 
 from sqlalchemy import insert, select
 

@@ -53,34 +53,6 @@ def check_target(path) -> None:
                           "folder.").format(path=path))
 
 
-def save_file(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file: never a half-written PDF."""
-    import errno
-    import os
-    from pathlib import Path
-
-    from ..errors import DiskFull, UserError
-
-    path = Path(path)
-    part = path.with_name(path.name + ".part")
-    try:
-        with open(part, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, path)
-    except OSError as exc:
-        try:
-            part.unlink()
-        except OSError:
-            pass
-        if exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", -1)):
-            raise DiskFull(_("{path} could not be saved: the disk is full. Free some space "
-                             "or choose another drive.").format(path=path)) from None
-        raise UserError(_("{path} could not be saved ({error}). Choose another folder.")
-                        .format(path=path, error=exc.strerror or exc)) from None
-
-
 class PrintBlocked(InvalidInput):
     """The document cannot be printed yet; ``problems`` says what to fix."""
 

@@ -17,7 +17,6 @@ of personal data is one ``export`` event in the audit trail.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 from dataclasses import dataclass, fields
@@ -35,9 +34,10 @@ from sqlalchemy.orm import aliased
 
 from ..core import codes
 from ..core.columns import BY_KEY, COLUMNS
-from ..core.identifiers import mask_nik, normalize_number
+from ..core.identifiers import mask_nik
 from ..core.permissions import Permission
-from ..errors import DiskFull, InvalidInput, NotFound, UserError
+from ..errors import InvalidInput, NotFound
+from ..files import PartFile, file_error, part_path, remove_quietly, sync_file
 from ..i18n import _
 from ..jobs import CancelToken, Progress
 from ..models import Household, Member, Participation, Program
@@ -196,38 +196,10 @@ def _discard_temp_files(wb: Workbook) -> None:
             _writer.ALL_TEMP_FILES.remove(writer.out)
 
 
-def _part_path(path: Path) -> Path:
-    return path.with_suffix(path.suffix + ".part")
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
-
-
-def _file_error(exc: OSError, path: Path) -> UserError:
-    if exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return DiskFull(_("There is not enough space on the disk for the spreadsheet {name}. "
-                          "Free some space or choose another drive, then export again; no "
-                          "file was written.").format(name=path.name))
-    return UserError(_("The spreadsheet {name} could not be written ({error}). Check that "
-                       "the folder is not read-only and the file is not open in Excel, or "
-                       "choose another folder.").format(name=path.name,
-                                                        error=exc.strerror or exc))
-
-
 def _check_folder(path: Path) -> None:
     if not path.parent.is_dir():
         raise NotFound(_("Folder {path} does not exist. Create it first or choose "
                          "another location.").format(path=path.parent))
-
-
-def _write_part(wb: Workbook, part: Path) -> None:
-    wb.save(part)
-    with part.open("rb") as fh:
-        os.fsync(fh.fileno())
 
 
 def _save(wb: Workbook, path: Path, build: Callable[[], None] | None = None) -> Path:
@@ -237,18 +209,19 @@ def _save(wb: Workbook, path: Path, build: Callable[[], None] | None = None) -> 
     ``.part``, no temporary sheet file; an ``OSError`` becomes a clear
     :class:`UserError` (:class:`DiskFull` for a full disk).
     """
-    part = _part_path(path)
+    part = part_path(path)
     try:
         if build is not None:
             build()
-        _write_part(wb, part)
+        wb.save(part)
+        sync_file(part)
     except OSError as exc:
         _discard_temp_files(wb)
-        _remove(part)
-        raise _file_error(exc, path) from exc
+        remove_quietly(part)
+        raise file_error(exc, path) from exc
     except BaseException:
         _discard_temp_files(wb)
-        _remove(part)
+        remove_quietly(part)
         raise
     return part
 
@@ -266,12 +239,12 @@ def _publish(services, actor: Actor, part: Path, path: Path, kind: str,
             try:
                 part.replace(path)
             except OSError as exc:
-                raise _file_error(exc, path) from exc
+                raise file_error(exc, path) from exc
             renamed = True
     except BaseException:
         if renamed:
-            _remove(path)
-        _remove(part)
+            remove_quietly(path)
+        remove_quietly(part)
         raise
 
 
@@ -299,7 +272,7 @@ def _stream(services, *, path: Path, sheet: _StreamSheet, count_stmt, rows_stmt,
         except OSError as exc:
             # the sheet's temporary file, not the database: say so before
             # Database.read() would call it a database problem
-            raise _file_error(exc, path) from exc
+            raise file_error(exc, path) from exc
         finally:
             result.close()
     sheet.finish()
@@ -572,12 +545,11 @@ def write_template(path: Path | str) -> None:
     guide["A1"].font = Font(bold=True, size=13)
     wb.active = 0
 
-    part = _save(wb, path)
+    _save(wb, path)
     try:
-        part.replace(path)
+        PartFile(path).publish()
     except OSError as exc:
-        _remove(part)
-        raise _file_error(exc, path) from exc
+        raise file_error(exc, path) from exc
 
 
 __all__ = ["CHUNK", "DATE_FORMAT", "PERIOD_HEADER", "PROGRAM_HEADER", "TEMPLATE_ROWS",

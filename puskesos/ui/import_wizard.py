@@ -17,7 +17,7 @@ from ..core.columns import COLUMNS, fold
 from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import _
-from ..services.excel_import import ImportReport, last_batch, run_import, undo_last_import
+from ..services.imports import ImportReport, last_batch, run_import, undo_last_import
 from .jobs import run_job, show_error
 from .widgets import message_label, show_message
 
@@ -274,7 +274,7 @@ class ImportWizard(QDialog):
                 self.changes_table.setItem(i, j, QTableWidgetItem("" if value is None
                                                                   else str(value)))
         self.issues_list.clear()
-        from ..services.import_report import kind_label
+        from ..services.imports import kind_label
         for issue in report.issues[:2000]:
             self.issues_list.addItem(_("Row {line}: {kind} — {reason}").format(
                 line=issue.line, kind=kind_label(issue.kind), reason=issue.reason))
@@ -300,7 +300,7 @@ class ImportWizard(QDialog):
             self, _("Save the report"), "laporan-impor.xlsx", _("Excel (*.xlsx)"))
         if not path:
             return
-        from ..services.import_report import write_report
+        from ..services.imports import write_report
         try:
             write_report(report, path, list(self.header.columns) if self.header else None)
         except UserError as exc:

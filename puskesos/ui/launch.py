@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from ..errors import UserError
 from ..i18n import _
+from ..threads import freeze_startup_objects
 
 
 def install_error_hook() -> None:
@@ -44,6 +45,7 @@ def run_window(target: str, *, first_start: bool,
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Puskesos")
     install_error_hook()
+    freeze_startup_objects()
     if first_start:
         dialog = FirstStartDialog(create_village)
         if dialog.exec() != QDialog.DialogCode.Accepted:

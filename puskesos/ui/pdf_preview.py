@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayo
                                QMessageBox, QProgressDialog, QPushButton, QVBoxLayout)
 
 from ..errors import UserError
+from ..files import write_bytes
 from ..i18n import _
-from ..services.documents import Document, save_file
+from ..services.documents import Document
 from .jobs import show_error
 from .widgets import dialog_buttons
 
@@ -76,7 +77,7 @@ class PdfPreview(QDialog):
         if not path.lower().endswith(".pdf"):
             path += ".pdf"
         try:
-            save_file(Path(path), self.document.pdf)
+            write_bytes(Path(path), self.document.pdf)
         except UserError as exc:
             show_error(self, exc)
             return None

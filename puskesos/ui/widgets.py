@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit
 
 from ..core.codes import CodeList
 from ..i18n import _
@@ -93,9 +93,8 @@ def show_message(label: QLabel, text: str, *, warning: bool = False) -> None:
     label.setVisible(bool(text))
 
 
-def dialog_buttons(*buttons) -> "QDialogButtonBox":
+def dialog_buttons(*buttons) -> QDialogButtonBox:
     """A button box whose standard buttons speak the window's language."""
-    from PySide6.QtWidgets import QDialogButtonBox
     box = QDialogButtonBox()
     texts = {QDialogButtonBox.StandardButton.Ok: _("OK"),
              QDialogButtonBox.StandardButton.Cancel: _("Cancel"),

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from puskesos.core.identifiers import make_kk, make_nik
 from puskesos.errors import UserError
-from puskesos.services.excel_import import run_import, undo_last_import
+from puskesos.services.imports import run_import, undo_last_import
 from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, OPERATOR
@@ -369,16 +369,17 @@ def _indexes(services):
 def test_a_large_import_builds_the_indexes_again_exactly(services, tmp_path, monkeypatch):
     """A file larger than the tables is written without their secondary indexes
     (SQLite), which come back in the same transaction, the same as before."""
-    from puskesos.services import excel_import
-    monkeypatch.setattr(excel_import._State, "DEFER_INDEXES", 1)
+    from puskesos.db.bulk import BulkWriter
+    from puskesos.services.imports.state import ImportState
+    monkeypatch.setattr(ImportState, "DEFER_INDEXES", 1)
     before = _indexes(services)
     rebuilt = []
-    restore = excel_import._State.restore_indexes
+    restore = BulkWriter.restore_indexes
 
     def restore_indexes(self):
         rebuilt.extend(self._deferred)
         restore(self)
-    monkeypatch.setattr(excel_import._State, "restore_indexes", restore_indexes)
+    monkeypatch.setattr(BulkWriter, "restore_indexes", restore_indexes)
     report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
     assert report.created == 4
     assert len(rebuilt) == (1 if before is not None else 0)   # the NIK index
@@ -390,17 +391,38 @@ def test_a_large_import_builds_the_indexes_again_exactly(services, tmp_path, mon
         with services.db.read() as s:
             assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
             assert s.execute(text("PRAGMA cache_size")).scalar() != \
-                -excel_import._State.IMPORT_CACHE_KIB
+                -ImportState.IMPORT_CACHE_KIB
+
+
+def test_an_import_as_the_window_runs_it_leaves_the_process_switches_alone(
+        services, tmp_path, monkeypatch):
+    """The wizard runs an import on a worker thread while the window lives: the
+    cyclic collector stays on and the thread switch interval stays as it was
+    (only the command line uses a throughput mode, puskesos.threads)."""
+    import gc
+    import sys
+
+    from puskesos.jobs import Progress
+    from puskesos.services import spreadsheet
+    monkeypatch.setattr(spreadsheet, "_PROGRESS_EVERY", 1)
+    switching = sys.getswitchinterval()
+    seen = []
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE),
+                        progress=Progress(lambda *_a: seen.append(
+                            (gc.isenabled(), sys.getswitchinterval()))))
+    assert report.created == 4 and seen
+    assert set(seen) == {(True, switching)}
+    assert gc.isenabled() and sys.getswitchinterval() == switching
 
 
 def test_a_failed_large_import_keeps_the_indexes(services, tmp_path, monkeypatch):
-    from puskesos.services import excel_import
-    monkeypatch.setattr(excel_import._State, "DEFER_INDEXES", 1)
+    from puskesos.services.imports.state import ImportState
+    monkeypatch.setattr(ImportState, "DEFER_INDEXES", 1)
     before, data = _indexes(services), dump(services)
 
     def fail(self):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(excel_import._State, "flush_search_text", fail)
+    monkeypatch.setattr(ImportState, "flush_search_text", fail)
     with pytest.raises(RuntimeError):
         run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
     assert _indexes(services) == before and dump(services) == data
@@ -470,17 +492,18 @@ def _mixed_rows():
 
 
 def test_the_one_loop_for_new_people_stores_what_the_general_way_stores(tmp_path, monkeypatch):
-    """_State.registry_block (plainly new people) against the general path: same report,
+    """RegistryRows.take_new (plainly new people) against the general path: same report,
     same registry, on a file of clean families mixed with rows that need the general
     path (warnings, rejections, duplicates, placeholders, people already registered)."""
-    from puskesos.services import excel_import, open_services, spreadsheet
+    from puskesos.services import open_services, spreadsheet
+    from puskesos.services.imports.registry import RegistryRows
     rows = _mixed_rows()
     first = write_xlsx(tmp_path / "first.xlsx", rows[:200], total=False)
     whole = write_xlsx(tmp_path / "whole.xlsx", rows)
     monkeypatch.setattr(spreadsheet._RowFilter, "BLOCK", 7)   # many blocks, many prefixes
     results = []
     for fused in (True, False):
-        monkeypatch.setattr(excel_import, "FUSED", fused)
+        monkeypatch.setattr(RegistryRows, "FAST_PATH", fused)
         svc = open_services(str(tmp_path / f"{fused}.sqlite"), create=True)
         svc.settings.init_village(actor=ADMIN, village_code="35.23.01.2001")
         try:
@@ -529,22 +552,23 @@ def test_a_write_failing_on_the_writer_thread_stops_the_import_and_keeps_the_reg
 def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_path, monkeypatch):
     """Cancelled while blocks are still being written: the registry is as before."""
     from puskesos.jobs import CancelToken, JobCancelled
-    from puskesos.services import excel_import, spreadsheet
+    from puskesos.db.bulk import WriterThread
+    from puskesos.services import spreadsheet
     monkeypatch.setattr(spreadsheet._RowFilter, "BLOCK", 7)
-    monkeypatch.setattr(excel_import._Writer, "ROWS", 3)
+    monkeypatch.setattr(WriterThread, "ROWS", 3)
     rows = _mixed_rows()
     services = sqlite_services
     before = dump(services)
     token = CancelToken()
     written = []
-    submit = excel_import._Writer.submit
+    submit = WriterThread.submit
 
     def submit_then_cancel(self, head, one, rows):
         submit(self, head, one, rows)
         written.append(len(rows))
         if sum(written) > 100:
             token.cancel()
-    monkeypatch.setattr(excel_import._Writer, "submit", submit_then_cancel)
+    monkeypatch.setattr(WriterThread, "submit", submit_then_cancel)
     monkeypatch.setattr(spreadsheet, "_PROGRESS_EVERY", 7)
     with pytest.raises(JobCancelled):
         run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "m.xlsx", rows),

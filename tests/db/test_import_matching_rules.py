@@ -14,9 +14,8 @@ from puskesos.core.identifiers import make_kk
 from puskesos.errors import InvalidInput, NotFound, UserError
 from puskesos.i18n import _
 from puskesos.models import ImportBatch, ImportChange, Member
-from puskesos.services import excel_import
-from puskesos.services.excel_import import (FieldChange, last_batch, run_import,
-                                            undo_last_import)
+from puskesos.services.imports import FieldChange, last_batch, run_import, undo_last_import
+from puskesos.services.imports import run as import_run
 from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, OPERATOR
@@ -112,8 +111,8 @@ def test_a_name_spelled_nearly_alike_is_the_same_child_and_the_name_is_corrected
     """'DEWI RAHAYU NINGTYASA' for the stored 'DEWI RAHAYU NINGSIH' (alike at exactly the
     matching threshold, 85 %), same KK and birth date, no NIK: the same child, whose name
     the preview lists as the one change."""
-    from puskesos.services.excel_import import NAME_MATCH, _similar
-    assert _similar("DEWI RAHAYU NINGSIH", "DEWI RAHAYU NINGTYASA") == NAME_MATCH
+    from puskesos.services.imports.matching import NAME_MATCH, similar
+    assert similar("DEWI RAHAYU NINGSIH", "DEWI RAHAYU NINGTYASA") == NAME_MATCH
     dewi = person("DEWI RAHAYU NINGSIH", "9999999999999995", date(2012, 3, 4), "P")
     load(services, tmp_path, [dewi, SLAMET], "a.xlsx")
     renamed = person("DEWI RAHAYU NINGTYASA", "9999999999999995", date(2012, 3, 4), "P")
@@ -242,8 +241,8 @@ def test_conflicting_rows_are_each_counted_and_shown_and_the_rest_still_imports(
 def test_a_name_half_alike_is_still_a_correction_below_that_a_conflict(services, tmp_path):
     """The registry has 'SITI', the file the full name 'SITI MARFUAH' (alike at exactly
     the conflict threshold, 50 %): a name completed, not another person."""
-    from puskesos.services.excel_import import NAME_CONFLICT, _similar
-    assert _similar("SITI", "SITI MARFUAH") == NAME_CONFLICT
+    from puskesos.services.imports.matching import NAME_CONFLICT, similar
+    assert similar("SITI", "SITI MARFUAH") == NAME_CONFLICT
     siti = person("SITI", nik(date(1975, 2, 2), "P", 21), date(1975, 2, 2), "P", "ISTRI")
     load(services, tmp_path, [SLAMET, siti], "a.xlsx")
     full = list(siti)
@@ -496,7 +495,7 @@ def test_undo_restores_a_family_changed_twice_by_one_long_file(services, tmp_pat
                                                               monkeypatch):
     """A long file is written in parts; a family whose rows give two new addresses in
     two parts goes back to its address before the import, not the one in between."""
-    monkeypatch.setattr(excel_import, "CHUNK", 1)
+    monkeypatch.setattr(import_run, "CHUNK", 1)
     load(services, tmp_path, [SLAMET, BUDI], "a.xlsx")
     first, second = list(SLAMET), list(BUDI)
     first[7], second[7] = "JL. MANGGA 2", "JL. MANGGA 3"

@@ -426,7 +426,7 @@ def test_prelist_read_from_a_spreadsheet_with_numeric_and_text_identifiers(villa
 
 
 def test_a_pdf_is_never_left_half_written(tmp_path):
-    from puskesos.services.documents import save_file
+    from puskesos.files import write_bytes as save_file
     target = tmp_path / "hasil.pdf"
     save_file(target, b"%PDF-1.4 first")
     with pytest.raises(UserError, match="tidak/ada"):
@@ -438,7 +438,7 @@ def test_a_pdf_is_never_left_half_written(tmp_path):
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
         "import signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from puskesos.services.documents import save_file\n"
+        "from puskesos.files import write_bytes as save_file\n"
         "from puskesos.errors import DiskFull\n"
         f"try:\n    save_file(r'{target}', b'x' * 50000)\n"
         "except DiskFull as exc:\n    print('FULL', exc.message)\n")

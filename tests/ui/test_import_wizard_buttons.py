@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from puskesos.core.identifiers import make_kk, make_nik
 from puskesos.services import Actor
-from puskesos.services.excel_import import run_import
+from puskesos.services.imports import run_import
 from puskesos.ui.bus import ChangeBus
 from puskesos.ui.import_wizard import ImportWizard
 from tests.ui.conftest import click, dialogs

@@ -19,7 +19,7 @@ QT = ("PySide6", "shiboken6")
 
 # the foundation every layer may use: messages, errors, paths, progress/cancel
 BASE = {"puskesos", "puskesos.i18n", "puskesos.errors", "puskesos.paths", "puskesos.jobs",
-        "puskesos.threads", "puskesos.logs"}
+        "puskesos.threads", "puskesos.logs", "puskesos.files"}
 
 
 def _module_name(path: Path) -> str:
@@ -122,6 +122,27 @@ def test_only_the_window_imports_qt():
     offenders = [m for m, deps in _graph().items()
                  if _layer(m) != "ui" and set(QT) & deps]
     assert offenders == []
+
+
+def _calls(path: Path) -> set[str]:
+    """The dotted names ``path`` calls (``gc.disable``, ``sys.setswitchinterval``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name):
+            found.add(f"{node.func.value.id}.{node.func.attr}")
+    return found
+
+
+def test_process_wide_switches_live_in_one_place_and_only_the_command_line_uses_them():
+    """The collector and the switch interval are changed only by puskesos.threads, and
+    its throughput mode only by the command line: the window never runs with them."""
+    switches = {"gc.disable", "gc.freeze", "gc.set_threshold", "sys.setswitchinterval"}
+    offenders = [f"{m}: {sorted(_calls(p) & switches)}" for m, p in _modules().items()
+                 if m != "puskesos.threads" and _calls(p) & switches]
+    users = sorted(m for m, p in _modules().items()
+                   if "puskesos.threads.throughput_mode" in _raw_imports(m, p))
+    assert offenders == [] and all(_layer(m) == "cli" for m in users) and users
 
 
 def test_there_is_no_import_cycle():

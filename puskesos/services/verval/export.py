@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from ...core.codes import MusdesDecision, VervalMemberResult, VervalResult
 from ...core.permissions import Permission
-from ...i18n import _
+from ...files import write_bytes
 from ...models import Member, VervalMember
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
-from ..documents import save_file
 
 _BOLD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -91,7 +90,7 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
     _sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], info)
     buffer = io.BytesIO()
     wb.save(buffer)
-    save_file(path, buffer.getvalue())
+    write_bytes(path, buffer.getvalue())
     with services.db.write() as s:
         audit.append(s, actor, "export", [Change("verval_cycle", cycle.id, "results", None,
                                                  count)], str(Path(path).name))

@@ -1,18 +1,67 @@
-"""The import report workbook: every rejected, warned, duplicate or conflicting row
-with its original cells and the reason, highlighted, identifiers kept as text."""
+"""What an import did or would do (:class:`ImportReport`), and the report workbook
+(:func:`write_report`): every rejected, warned, duplicate or conflicting row with
+its original cells and the reason, highlighted, identifiers kept as text."""
 
 from __future__ import annotations
 
-import errno
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from ..errors import DiskFull, UserError
-from ..i18n import _
-from .excel_import import ImportReport
+from ...files import atomic_file
+from ...i18n import _
+
+
+@dataclass
+class RowIssue:
+    line: int
+    kind: str                # "rejected", "warning", "conflict", "duplicate"
+    reason: str
+    cells: tuple[str, ...]
+
+
+@dataclass
+class FieldChange:
+    line: int
+    entity: str
+    name: str                # the person or household it concerns
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    source: str
+    kind: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0          # new members (registry) or participations (bnba)
+    created_households: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    conflicts: int = 0
+    duplicates: int = 0
+    batch_id: str | None = None
+    header: dict = field(default_factory=dict)
+    changes: list[FieldChange] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        data = asdict(self)
+        data.pop("changes")
+        data.pop("issues")
+        return data
+
+
 
 _FILLS = {"rejected": "F8D7DA", "duplicate": "FCE5CD", "conflict": "FFF2CC",
           "warning": "FFF9DB"}
@@ -25,7 +74,6 @@ def kind_label(kind: str) -> str:
 
 def write_report(report: ImportReport, path: Path | str, columns: list[str] | None = None) -> Path:
     path = Path(path)
-    part = path.with_name(path.name + ".part")
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(_("Summary"))
     bold = Font(bold=True)
@@ -63,14 +111,6 @@ def write_report(report: ImportReport, path: Path | str, columns: list[str] | No
     for c in report.changes:
         changes.append([c.line, c.name, c.field, "" if c.old is None else str(c.old),
                         "" if c.new is None else str(c.new)])
-    try:
+    with atomic_file(path) as part:
         wb.save(part)
-        part.replace(path)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        if exc.errno in (errno.ENOSPC, errno.EFBIG):
-            raise DiskFull(_("There is not enough space on the disk for the report. Free some "
-                             "space or choose another drive.")) from exc
-        raise UserError(_("The report could not be written ({error}). Choose another folder.")
-                        .format(error=exc.strerror or exc)) from exc
     return path

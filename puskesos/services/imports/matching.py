@@ -1,0 +1,100 @@
+"""Who a row of the file is in the registry: :class:`Index` (the registry as an
+import needs it, loaded once) and the matching rules.
+
+A person is matched by NIK; a row without a real NIK (a DTSEN placeholder
+99999999999999xx) is matched in the family of its No KK by name
+(similarity at least :data:`NAME_MATCH`) and date of birth.  A stored NIK
+with a name this different (below :data:`NAME_CONFLICT`) is a conflict for a
+person to look at, never an update.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from sqlalchemy import select
+
+from ...models import Household, Member
+from .rows import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Row
+
+NAME_MATCH = 0.85        # similarity for matching a person without a usable NIK
+NAME_CONFLICT = 0.5      # same NIK but a name this different: a person must look
+
+
+def real_nik(nik: str | None) -> bool:
+    """Whether ``nik`` is a person's own NIK (not empty, not a DTSEN placeholder)."""
+    return bool(nik) and not nik.startswith("99999999999999")
+
+
+def similar(a: str | None, b: str | None) -> float:
+    """How alike two names are, 0 to 1 (case ignored; 0 when one is missing)."""
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, a.upper(), b.upper()).ratio()
+
+
+class Index:
+    """The registry as the importer needs it, loaded once per import."""
+
+    def __init__(self, s):
+        self.members_by_nik: dict[str, dict] = {}
+        self.members_by_household: dict[str, list[dict]] = {}
+        # households with a member recorded without a real NIK (a superset: a member
+        # given its NIK later stays counted); only such a member can be matched by
+        # name and date of birth for a row with a real NIK (see Index.match_in_family)
+        self.unnumbered: set[str] = set()
+        cols = [Member.id, Member.household_id, Member.nik, *[getattr(Member, f)
+                                                               for f in MEMBER_FIELDS]]
+        for row in s.execute(select(*cols).where(Member.deleted_at.is_(None))
+                             .execution_options(yield_per=5000)):
+            m = dict(row._mapping)
+            self.members_by_household.setdefault(m["household_id"], []).append(m)
+            if m["nik"] and not m["nik"].startswith("9999999999999"):
+                self.members_by_nik.setdefault(m["nik"], m)
+            if not real_nik(m["nik"]):
+                self.unnumbered.add(m["household_id"])
+        self.households: dict[str, dict] = {}
+        self.by_kk: dict[str, str] = {}
+        self.by_dtsen: dict[str, str] = {}
+        hcols = [Household.id, Household.desil_period, *[getattr(Household, f)
+                                                          for f in HOUSEHOLD_FIELDS]]
+        for row in s.execute(select(*hcols).where(Household.deleted_at.is_(None))
+                             .execution_options(yield_per=5000)):
+            h = dict(row._mapping)
+            self.households[h["id"]] = h
+            self.members_by_household.setdefault(h["id"], [])
+            if h["no_kk"]:
+                self.by_kk.setdefault(h["no_kk"], h["id"])
+            if h["dtsen_id"]:
+                self.by_dtsen.setdefault(h["dtsen_id"], h["id"])
+
+    def match_member(self, row: Row) -> dict | None:
+        if not row.placeholder:
+            found = self.members_by_nik.get(row.nik)
+            if found:
+                return found
+        h = row.household
+        hid = (self.by_kk.get(h["no_kk"]) if h["no_kk"] else None)
+        if not hid:
+            return None
+        return self.match_in_family(row, hid)
+
+    def match_in_family(self, row: Row, hid: str) -> dict | None:
+        """The member of household ``hid`` (found by the row's No KK) the row is, by name
+        and date of birth, or None (the second step of :meth:`match_member`)."""
+        placeholder = row.placeholder
+        if not placeholder and hid not in self.unnumbered:
+            return None     # every member has a real NIK: none of them can be this row
+        for m in self.members_by_household.get(hid, []):
+            # A person recorded with a real NIK is someone else (twins share a KK,
+            # a birthday and nearly a name); only a record without one can be
+            # this person.
+            if not placeholder:
+                nik = m.get("nik")
+                if nik and not nik.startswith("99999999999999"):    # real_nik
+                    continue
+            same_day = row.member["birth_date"] is None or m["birth_date"] == \
+                row.member["birth_date"]
+            if same_day and similar(m["name"], row.member["name"]) >= NAME_MATCH:
+                return m
+        return None

@@ -1,0 +1,189 @@
+"""One import from start to end: :func:`run_import`.
+
+Reads the file once, a block of rows at a time; each block is normalised
+(:class:`~.rows.Normaliser`), its duplicates and warnings reported, and its rows
+handed in chunks to the handler of the import's kind (:class:`~.registry.RegistryRows`
+or :class:`~.bnba.BnbaRows`).  A real import is one transaction, recorded as a
+batch (:mod:`..changesets`); a preview only reads.
+
+No process-wide switch is touched here: the command line may run an import
+in :func:`puskesos.threads.throughput_mode`, the window never does.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from operator import attrgetter
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ...core.permissions import Permission
+from ...errors import InvalidInput, NotFound
+from ...i18n import _
+from ...jobs import CancelToken, Progress
+from ...models import ImportBatch, Program
+from .. import audit
+from ..audit import Change
+from ..backup import _sha256
+from ..context import Actor, require
+from ..spreadsheet import (Header, SheetReader, SpreadsheetError, detect_header, display_cells,
+                           open_sheet)
+from .bnba import BnbaRows
+from .matching import Index
+from .registry import RegistryRows
+from .report import ImportReport, RowIssue
+from .rows import Normaliser, Row
+from .state import ImportState
+
+CHUNK = 2000             # rows handled (and their changes written) at a time
+
+_line_of = attrgetter("line")
+
+
+def open_header(path: Path, sheet: str | None, mapping: dict[int, str] | None) -> Header:
+    """The header of the file as an import reads it (the command line's report uses it)."""
+    return check_header(detect_header(path, sheet), mapping)
+
+
+def check_header(header: Header, mapping: dict[int, str] | None) -> Header:
+    """``header`` with the user's column ``mapping`` applied; refused without a NIK
+    column."""
+    if mapping:
+        header = Header(header.sheet, header.row, header.columns, dict(mapping),
+                        header.unmapped)
+    if "nik" not in header.mapping.values():
+        raise SpreadsheetError(_("The sheet {sheet} has no NIK column. Name the column 'NIK' "
+                                 "or choose it in the column mapping.").format(
+                                     sheet=header.sheet))
+    return header
+
+
+def run_import(services, *, actor: Actor, path: Path | str, dry_run: bool = False,
+               sheet: str | None = None, mapping: dict[int, str] | None = None,
+               program: str | None = None, period: str | None = None,
+               progress: Progress | None = None, cancel: CancelToken | None = None,
+               today: date | None = None) -> ImportReport:
+    """Import (or with ``dry_run`` preview) a registry extract or, with ``program``,
+    a BNBA recipient list for that program and ``period``."""
+    require(actor, Permission.EDIT_REGISTRY)
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(_("File {path} does not exist.").format(path=path))
+    if program and not (period or "").strip():
+        raise InvalidInput(_("Give the period of the program (e.g. 2025 or 2025-Q3)."))
+    # The sheet is parsed once, for its header and its rows.
+    with open_sheet(path, sheet) as reader:
+        return _run(services, reader, actor=actor, path=path, dry_run=dry_run,
+                    mapping=mapping, program=program, period=period, progress=progress,
+                    cancel=cancel, today=today)
+
+
+def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bool,
+         mapping: dict[int, str] | None, program: str | None, period: str | None,
+         progress: Progress | None, cancel: CancelToken | None,
+         today: date | None) -> ImportReport:
+    header = check_header(reader.header, mapping)
+    kind = "bnba" if program else "registry"
+    report = ImportReport(source=path.name, kind=kind, dry_run=dry_run,
+                          header={"sheet": header.sheet, "row": header.row + 1,
+                                  "mapping": {header.columns[i]: k
+                                              for i, k in header.mapping.items()},
+                                  "unmapped": list(header.unmapped)})
+    village = services.settings.village().code
+    desil_period = period or f"impor {date.today().isoformat()}"
+    # A preview reads only: it computes everything the import would do without
+    # writing, so it never holds the write lock while the operator works.
+    unit = services.db.read() if dry_run else services.db.write()
+    with unit as s:
+        if program and s.get(Program, program) is None:
+            known = ", ".join(s.scalars(select(Program.code).order_by(Program.code)))
+            raise InvalidInput(_("Unknown program {code}. Known programs: {known}.")
+                               .format(code=program, known=known))
+        index = Index(s)
+        batch = None
+        if not dry_run:
+            batch = ImportBatch(actor=actor.username, source_name=path.name,
+                                source_sha256=_sha256(path), kind=kind, program_code=program,
+                                period=period, counts={})
+            s.add(batch)
+            s.flush()
+        state = ImportState(s, index, report, batch.id if batch else None, village,
+                            desil_period, actor, dry_run=dry_run)
+        handler = BnbaRows(state, program, period) if program else RegistryRows(state)
+
+        def process(chunk: list[Row]) -> None:
+            handler.process(chunk)
+            state.changes.flush()
+
+        try:
+            seen: set[str] = set()
+            chunk: list[Row] = []
+            keys, blocks = reader.blocks(header.mapping, progress=progress, cancel=cancel)
+            normaliser = Normaliser(keys, today)
+            if batch is not None and not program:
+                state.defer_indexes(reader.expected_rows)
+            pad = reader.col_offset
+            issues = report.issues
+            take_new = handler.take_new if (isinstance(handler, RegistryRows)
+                                            and handler.FAST_PATH) else None
+            for block in blocks:
+                report.rows += len(block)
+                if take_new is not None:
+                    # plainly new people in one loop; the rest of the block the general way
+                    if chunk:
+                        process(chunk)
+                        chunk = []
+                    taken = take_new(normaliser, block, seen)
+                    if taken:
+                        block = block[taken:]
+                        if not block:
+                            continue
+                # one answer per row of the block, in order
+                answers = normaliser.block(block, pad)
+                for (line, raw, _cells), (row, reason) in zip(block, answers):
+                    if row is None:
+                        report.rejected += 1
+                        issues.append(RowIssue(line, "rejected", reason, display_cells(raw, pad)))
+                        continue
+                    if not row.placeholder:
+                        if row.nik in seen:
+                            report.duplicates += 1
+                            issues.append(RowIssue(
+                                row.line, "duplicate",
+                                _("NIK {nik} appears earlier in this file; this row was not "
+                                  "imported.").format(nik=row.nik), row.cells))
+                            continue
+                        seen.add(row.nik)
+                    if row.warnings:
+                        report.warnings += 1
+                        issues.append(RowIssue(row.line, "warning", " ".join(row.warnings),
+                                               row.cells))
+                    chunk.append(row)
+                    if len(chunk) >= CHUNK:
+                        process(chunk)
+                        chunk = []
+            process(chunk)
+            # by line (a conflict is found when its chunk is written, after the rows read
+            # since): the same list whichever way, and however often, rows were written
+            issues.sort(key=_line_of)
+            state.bulk.sync()
+            if batch is not None:
+                state.flush_search_text()
+                state.restore_indexes()
+                batch.counts = report.summary()
+                audit.append(s, actor, "import", [Change("import_batch", batch.id, None, None,
+                                                         json.dumps(report.summary(),
+                                                                    ensure_ascii=False))],
+                             f"{path.name}")
+                report.batch_id = batch.id
+        except BaseException:
+            state.bulk.close(failed=True)
+            raise
+        finally:
+            try:
+                state.bulk.close(failed=False)
+            finally:
+                state.bulk.reset_cache()
+    return report
