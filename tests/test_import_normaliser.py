@@ -6,7 +6,8 @@ from datetime import date, datetime
 from puskesos.core.identifiers import (check_kk, check_nik, kk_date_ok, make_kk, make_nik,
                                        nik_birth, well_formed)
 from puskesos.services.imports.rows import FIELDS, Normaliser, normalise_row
-from puskesos.services.spreadsheet import _values, display_cells
+from puskesos.formats.sheet import display_cells
+from puskesos.formats.sheet import row_values as _values
 
 TODAY = date(2026, 6, 1)
 
@@ -77,7 +78,7 @@ def test_block_reading_gives_the_reference_answer_for_every_row():
         fast = normaliser.block(block, 1)
         assert len(fast) == len(block)
         for (line, raw, values), answer in zip(block, fast):
-            from puskesos.services.spreadsheet import _SheetRow
+            from puskesos.formats.sheet import SheetRow as _SheetRow
             source = _SheetRow(line, values=_values(keys, values), raw=raw, pad=1)
             slow = normalise_row(source, today=TODAY)
             assert _same(answer, slow), (values, answer, slow)

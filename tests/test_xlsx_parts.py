@@ -11,8 +11,8 @@ import pytest
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from puskesos.services import spreadsheet, xlsx_parts
-from puskesos.services.spreadsheet import SpreadsheetError, detect_header, open_sheet
+from puskesos.formats import SpreadsheetError, detect_header, open_sheet, xlsx_parts
+from puskesos.formats.xlsx_xml import sheet_member
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def _split_rows(path: Path, sheet: str = "DATA"):
 
 def _parts_of(path: Path, sheet: str = "DATA"):
     with zipfile.ZipFile(path) as z:
-        part = spreadsheet._xlsx_part(z, sheet)
+        part = sheet_member(z, sheet)
     return xlsx_parts.split_sheet(path, sheet, part)
 
 
@@ -146,6 +146,33 @@ def test_a_sheet_whose_rows_carry_no_numbers_is_read_whole(tmp_path, small_parts
     assert _trimmed(rows) == _trimmed(_whole(path))
 
 
+def test_under_an_untested_calamine_release_a_sheet_is_read_whole(tmp_path, small_parts,
+                                                                  monkeypatch):
+    """The parts rely on how python-calamine reads a sheet: under a release they were
+    not tested with, the sheet is parsed whole, and the rows are the same."""
+    path = _write(tmp_path / "u.xlsx", rows=1500)
+    assert _parts_of(path) is not None
+    monkeypatch.setattr(xlsx_parts, "TESTED_CALAMINE", ((0, 1), (0, 2)))
+    assert _parts_of(path) is None
+    with open_sheet(path, "DATA") as reader:
+        rows = list(reader._sheet.reread())
+    assert _trimmed(rows) == _trimmed(_whole(path))
+
+
+def test_the_installed_calamine_is_in_the_tested_range_the_project_pins():
+    """pyproject.toml pins python-calamine to the releases the parts were tested with."""
+    import tomllib
+    from importlib import metadata
+
+    from packaging.specifiers import SpecifierSet
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    pin = next(d for d in pyproject["project"]["dependencies"] if d.startswith("python-calamine"))
+    low, high = xlsx_parts.TESTED_CALAMINE
+    spec = SpecifierSet(pin.removeprefix("python-calamine"))
+    assert spec == SpecifierSet(f">={'.'.join(map(str, low))},<{'.'.join(map(str, high))}")
+    assert metadata.version("python-calamine") in spec and xlsx_parts._calamine_tested()
+
+
 def test_a_small_sheet_is_read_whole(tmp_path):
     path = _write(tmp_path / "small.xlsx", rows=200)
     assert _parts_of(path) is None
@@ -179,7 +206,7 @@ def test_stopping_early_ends_the_helper_thread(tmp_path, small_parts):
 
 def test_the_public_row_reader_gives_every_row_of_a_sheet_read_in_parts(tmp_path,
                                                                         small_parts):
-    from puskesos.services.spreadsheet import iter_rows
+    from puskesos.formats import iter_rows
     path = _write(tmp_path / "i.xlsx")
     header = detect_header(path)
     rows = list(iter_rows(path, header))

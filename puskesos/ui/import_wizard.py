@@ -176,7 +176,7 @@ class ImportWizard(QDialog):
         self._update_buttons()
 
     def _load_file(self) -> None:
-        from ..services.spreadsheet import list_sheets
+        from ..formats import list_sheets
         path = Path(self.file_edit.text().strip())
         if not self.file_edit.text().strip() or not path.exists():
             raise UserError(_("Choose the file to import."))
@@ -196,7 +196,7 @@ class ImportWizard(QDialog):
             show_message(self.message, exc.message)
 
     def _detect(self, sheet: str | None) -> None:
-        from ..services.spreadsheet import detect_header
+        from ..formats import detect_header
         self.header = detect_header(Path(self.file_edit.text().strip()), sheet)
         if self.sheet.currentText() != self.header.sheet:
             self.sheet.blockSignals(True)

@@ -403,8 +403,8 @@ def test_an_import_as_the_window_runs_it_leaves_the_process_switches_alone(
     import sys
 
     from puskesos.jobs import Progress
-    from puskesos.services import spreadsheet
-    monkeypatch.setattr(spreadsheet, "_PROGRESS_EVERY", 1)
+    from puskesos.formats import rows as sheet_rows
+    monkeypatch.setattr(sheet_rows, "_PROGRESS_EVERY", 1)
     switching = sys.getswitchinterval()
     seen = []
     report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE),
@@ -495,12 +495,13 @@ def test_the_one_loop_for_new_people_stores_what_the_general_way_stores(tmp_path
     """RegistryRows.take_new (plainly new people) against the general path: same report,
     same registry, on a file of clean families mixed with rows that need the general
     path (warnings, rejections, duplicates, placeholders, people already registered)."""
-    from puskesos.services import open_services, spreadsheet
+    from puskesos.formats import rows as sheet_rows
+    from puskesos.services import open_services
     from puskesos.services.imports.registry import RegistryRows
     rows = _mixed_rows()
     first = write_xlsx(tmp_path / "first.xlsx", rows[:200], total=False)
     whole = write_xlsx(tmp_path / "whole.xlsx", rows)
-    monkeypatch.setattr(spreadsheet._RowFilter, "BLOCK", 7)   # many blocks, many prefixes
+    monkeypatch.setattr(sheet_rows._RowFilter, "BLOCK", 7)   # many blocks, many prefixes
     results = []
     for fused in (True, False):
         monkeypatch.setattr(RegistryRows, "FAST_PATH", fused)
@@ -553,8 +554,8 @@ def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_pa
     """Cancelled while blocks are still being written: the registry is as before."""
     from puskesos.jobs import CancelToken, JobCancelled
     from puskesos.db.bulk import WriterThread
-    from puskesos.services import spreadsheet
-    monkeypatch.setattr(spreadsheet._RowFilter, "BLOCK", 7)
+    from puskesos.formats import rows as sheet_rows
+    monkeypatch.setattr(sheet_rows._RowFilter, "BLOCK", 7)
     monkeypatch.setattr(WriterThread, "ROWS", 3)
     rows = _mixed_rows()
     services = sqlite_services
@@ -569,7 +570,7 @@ def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_pa
         if sum(written) > 100:
             token.cancel()
     monkeypatch.setattr(WriterThread, "submit", submit_then_cancel)
-    monkeypatch.setattr(spreadsheet, "_PROGRESS_EVERY", 7)
+    monkeypatch.setattr(sheet_rows, "_PROGRESS_EVERY", 7)
     with pytest.raises(JobCancelled):
         run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "m.xlsx", rows),
                    cancel=token)
@@ -577,9 +578,10 @@ def test_a_cancelled_import_leaves_nothing_and_no_thread(sqlite_services, tmp_pa
 
 
 def test_a_sheet_read_in_parts_imports_as_the_whole_sheet(tmp_path, monkeypatch):
-    """A large .xlsx is parsed in parts on a helper thread (services/xlsx_parts.py);
+    """A large .xlsx is parsed in parts on a helper thread (formats/xlsx_parts.py);
     here the parts are made small: the same report and registry as from one parse."""
-    from puskesos.services import open_services, xlsx_parts
+    from puskesos.formats import xlsx_parts
+    from puskesos.services import open_services
     path = write_xlsx(tmp_path / "whole.xlsx", _mixed_rows())
     results = []
     for part_bytes in (None, 8_000):
@@ -593,7 +595,7 @@ def test_a_sheet_read_in_parts_imports_as_the_whole_sheet(tmp_path, monkeypatch)
             results.append((_issues(report), _content(svc)))
         finally:
             svc.close()
-    from puskesos.services.spreadsheet import _xlsx_part
+    from puskesos.formats.xlsx_xml import sheet_member as _xlsx_part
     import zipfile
     with zipfile.ZipFile(path) as z:
         assert xlsx_parts.split_sheet(path, "DATA DTSEN", _xlsx_part(z, "DATA DTSEN")).parts > 5

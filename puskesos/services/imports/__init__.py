@@ -21,7 +21,7 @@ The parts:
 - :mod:`.run` — :func:`run_import`, from file to report.
 
 Speed (issue #4, bench/bench_import.py): the sheet is parsed once (a large
-.xlsx in parts, ahead, on a helper thread: :mod:`..xlsx_parts`); rows are
+.xlsx in parts, ahead, on a helper thread: :mod:`puskesos.formats.xlsx_parts`); rows are
 read and normalised in blocks, repeated cell values are read once; the rows
 of a block that are plainly new people are stored in one loop; new records
 are written through :class:`puskesos.db.bulk.BulkWriter` (ordered keys,

@@ -18,7 +18,7 @@ from ...core.identifiers import PROVINCE_CODES, Severity, check_kk, check_nik, n
 from ...core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
                                text_cell)
 from ...i18n import _
-from ..spreadsheet import SourceRow, display_cells
+from ...formats import SourceRow, display_cells
 
 MEMBER_FIELDS = ("name", "sex", "birth_place", "birth_date", "relationship_code", "presence")
 HOUSEHOLD_FIELDS = ("dtsen_id", "no_kk", "address", "dusun", "rt", "rw", "desil")

@@ -28,8 +28,8 @@ from .. import audit
 from ..audit import Change
 from ..backup import _sha256
 from ..context import Actor, require
-from ..spreadsheet import (Header, SheetReader, SpreadsheetError, detect_header, display_cells,
-                           open_sheet)
+from ...formats import (Header, SheetReader, SpreadsheetError, detect_header, display_cells,
+                        open_sheet)
 from .bnba import BnbaRows
 from .matching import Index
 from .registry import RegistryRows

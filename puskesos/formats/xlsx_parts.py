@@ -22,6 +22,12 @@ so pictures or macros in the file are not copied part after part.
 Only a standard .xlsx zip with an XML sheet whose rows carry their numbers
 (``<row r="...">``, as every spreadsheet program writes them) is split;
 anything else returns None from :func:`split_sheet` and is parsed whole.
+
+This relies on how python-calamine reads a sheet (rows from row 0, empty
+rows kept, a part's workbook read like any other).  The releases it was
+tested with are :data:`TESTED_CALAMINE` (pyproject.toml pins the same range);
+under any other release the sheet is parsed whole, which is slower and
+always right.
 """
 
 from __future__ import annotations
@@ -33,11 +39,33 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
+import python_calamine
 from python_calamine import CalamineSheet, CalamineWorkbook
 
 from ..threads import lower_priority
+
+#: the python-calamine releases the parts were tested with: (lowest, first not tested)
+TESTED_CALAMINE = ((0, 9, 1), (0, 10))
+
+
+def _calamine_tested(version: str | None = None) -> bool:
+    """Whether the installed python-calamine is one the parts were tested with."""
+    if version is None:
+        try:
+            version = metadata.version("python-calamine")
+        except metadata.PackageNotFoundError:       # a frozen build without metadata
+            version = getattr(python_calamine, "__version__", "")
+    text = version
+    try:
+        numbers = tuple(int(p) for p in text.split("+")[0].split(".")[:3])
+    except ValueError:
+        return False
+    low, high = TESTED_CALAMINE
+    return low <= numbers < high
+
 
 #: a sheet's XML is cut into parts of about this size (bytes, uncompressed)
 PART_BYTES = 8 << 20
@@ -232,7 +260,7 @@ def split_sheet(path, name: str, sheet_part: str | None) -> SheetParts | None:
     cut safely (the caller parses it whole).  Raises :class:`PartError` when
     the first part does not parse."""
     part_bytes = PART_BYTES
-    if not sheet_part or not sheet_part.endswith(".xml"):
+    if not sheet_part or not sheet_part.endswith(".xml") or not _calamine_tested():
         return None
     try:
         with zipfile.ZipFile(path) as z:
