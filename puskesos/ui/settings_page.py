@@ -7,17 +7,13 @@ settings the page only shows them.
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import uuid
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QRegularExpression, Qt
-from PySide6.QtGui import (QColor, QImage, QImageReader, QKeySequence, QPixmap,
+from PySide6.QtGui import (QColor, QImage, QKeySequence, QPixmap,
                            QRegularExpressionValidator, QShortcut)
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
@@ -45,14 +41,12 @@ ADDRESS_FIELDS = ("address", "postal_code", "phone", "email")
 SIGNATORY_FIELDS = ("kepala_desa", "kepala_desa_nip", "ketua_puskesos", "ketua_puskesos_nip")
 VILLAGE_FIELDS = ADDRESS_FIELDS + SIGNATORY_FIELDS
 
-#: image formats accepted as a logo (Qt format name -> file extension)
-LOGO_FORMATS = {"png": "png", "jpeg": "jpg", "jpg": "jpg"}
+#: the logo's preview size (px)
 LOGO_PREVIEW = 112
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
 HINT_STYLE = "color: #555555;"
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _field_labels() -> dict[str, str]:
@@ -756,22 +750,10 @@ class SettingsPage(QWidget):
             return self.save_preferences()
         return False
 
-    def _village_problem(self, values: dict[str, str]) -> str | None:
-        if values["postal_code"] and len(values["postal_code"]) != 5:
-            return _("The postal code has 5 digits.")
-        if values["email"] and not EMAIL_RE.match(values["email"]):
-            return _("The e-mail address {email} does not look right.").format(
-                email=values["email"])
-        return None
-
     def save_village(self) -> bool:
         if not self.can_edit:
             return False
         values = {key: " ".join(edit.text().split()) for key, edit in self.fields.items()}
-        problem = self._village_problem(values)
-        if problem:
-            self._status(self.village_status, problem, error=True)
-            return False
         current = asdict(self.services.settings.village())
         changes = {k: v for k, v in values.items() if (current.get(k) or "") != v}
         if not changes:
@@ -837,9 +819,8 @@ class SettingsPage(QWidget):
         return self._open(dialog, done)
 
     def logo_folder(self) -> Path:
-        """Where a chosen logo is copied: beside a SQLite database, else the data folder."""
-        database = self._database_file()
-        return database.parent if database else paths.data_dir()
+        """Where a chosen logo is copied (the settings service decides)."""
+        return self.services.settings.logo_folder()
 
     def choose_logo(self) -> bool:
         if not self.can_edit:
@@ -850,34 +831,15 @@ class SettingsPage(QWidget):
         return self.set_logo_file(path) if path else False
 
     def set_logo_file(self, path: str) -> bool:
-        """Check that ``path`` is a PNG/JPG picture, copy it as logo.<ext>, store its path."""
+        """Take the picture at ``path`` as the logo (the service checks and copies it)."""
         if not self.can_edit:
             return False
-        source = Path(path)
-        reader = QImageReader(str(source))
-        kind = bytes(reader.format().data()).decode("ascii", "replace").lower()
-        if not source.is_file() or kind not in LOGO_FORMATS or reader.read().isNull():
-            self._status(self.village_status, _(
-                "{name} is not a PNG or JPG picture. Choose the logo as a .png or .jpg "
-                "file.").format(name=source.name), error=True)
-            return False
-        folder = self.logo_folder()
-        target = folder / f"logo.{LOGO_FORMATS[kind]}"
         try:
-            if not (target.exists() and os.path.samefile(source, target)):
-                part = folder / f".logo-{uuid.uuid4().hex[:8]}.part"
-                try:
-                    shutil.copyfile(source, part)
-                    os.replace(part, target)
-                finally:
-                    part.unlink(missing_ok=True)
-        except OSError as exc:
-            self._status(self.village_status, _(
-                "The logo could not be copied to {folder} ({error}). Check that the folder "
-                "is not read-only and the disk is not full.").format(
-                    folder=folder, error=exc.strerror or exc), error=True)
+            self.services.settings.import_logo(actor=self.actor, source=path)
+        except UserError as exc:
+            self._status(self.village_status, exc.message, error=True)
             return False
-        return self._store_logo(str(target), _("Logo saved at {time}.").format(time=_now()))
+        return self._logo_stored(_("Logo saved at {time}.").format(time=_now()))
 
     def remove_logo(self) -> bool:
         if not self.can_edit or not self.services.settings.village().logo_path:
@@ -890,6 +852,9 @@ class SettingsPage(QWidget):
         except UserError as exc:
             self._status(self.village_status, exc.message, error=True)
             return False
+        return self._logo_stored(message)
+
+    def _logo_stored(self, message: str) -> bool:
         self._announce("setting")
         self._load_village(fields_too=not self._village_dirty)
         self._status(self.village_status, message)

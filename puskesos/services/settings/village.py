@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from ... import paths
 from ...core.codes import DEFAULT_PROGRAMS
+from ...core.contact import email_problem, nip_problem, postal_code_problem
 from ...core.permissions import Permission
 from ...core.regions import normalize_code, regions
 from ...db.engine import Database
-from ...errors import InvalidInput
+from ...db.migrate import sqlite_path
+from ...errors import InvalidInput, UserError
+from ...files import atomic_file
 from ...i18n import _
 from ...models import Program, Region, Setting
 from .. import audit
@@ -64,6 +71,49 @@ class VillageIdentity:
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
+def village_problem(changes: dict[str, Any]) -> str | None:
+    """What is wrong with the changed fields of the village identity, or None."""
+    checks = {"postal_code": postal_code_problem, "email": email_problem,
+              "kepala_desa_nip": lambda v: nip_problem(v, label=_("The NIP of the village "
+                                                                  "head")),
+              "ketua_puskesos_nip": lambda v: nip_problem(v, label=_("The NIP of the "
+                                                                     "Puskesos chair"))}
+    for key, check in checks.items():
+        value = changes.get(key)
+        if isinstance(value, str) and (problem := check(value)):
+            return problem
+    return None
+
+
+#: the pictures a logo may be (Pillow's format name -> the file's extension)
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+MAX_LOGO_BYTES = 10 * 1024 * 1024
+MAX_LOGO_PIXELS = 25_000_000
+
+
+def picture_kind(path: Path) -> str:
+    """The extension of the PNG or JPEG picture at ``path`` ("png" or "jpg"), read from
+    its content; refuses anything else (and pictures too large for a letterhead)."""
+    from PIL import Image
+    not_picture = InvalidInput(_("{name} is not a PNG or JPG picture. Choose the logo as a "
+                                 ".png or .jpg file.").format(name=path.name))
+    try:
+        if not path.is_file():
+            raise not_picture
+        if path.stat().st_size > MAX_LOGO_BYTES:
+            raise InvalidInput(_("{name} is larger than 10 MB. Choose a smaller picture for "
+                                 "the logo.").format(name=path.name))
+        with Image.open(path) as image:
+            kind = image.format
+            width, height = image.size
+            if kind not in LOGO_FORMATS or width * height > MAX_LOGO_PIXELS:
+                raise not_picture
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise not_picture from exc
+    return LOGO_FORMATS[kind]
+
+
 def _ensure_regions(s, path) -> None:
     """Store the village and its parents in the region table (once each)."""
     parent = None
@@ -114,9 +164,38 @@ class SettingsService:
                                .format(names=", ".join(sorted(unknown))))
         if "code" in changes and changes["code"] != current["code"]:
             raise InvalidInput(_("The village code is fixed when the database is created."))
-        current.update({k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()})
+        changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+        problem = village_problem(changes)
+        if problem:
+            raise InvalidInput(problem)
+        current.update(changes)
         self.set(actor=actor, key=VILLAGE_KEY, value=current)
         return VillageIdentity.from_dict(current)
+
+    def logo_folder(self) -> Path:
+        """Where an imported logo is kept: beside a SQLite database (so it travels with
+        the database folder), else in the program's data folder."""
+        database = sqlite_path(self._db.engine)
+        if database is None or str(database) == ":memory:":
+            return paths.data_dir()
+        return database.resolve().parent
+
+    def import_logo(self, *, actor: Actor, source: Path | str) -> VillageIdentity:
+        """Take the picture ``source`` as the village's logo: checked to be a PNG or JPEG
+        picture, copied (atomically) as logo.png or logo.jpg into :meth:`logo_folder`,
+        and its path stored.  Anything else is refused with a message."""
+        require(actor, Permission.MANAGE_SETTINGS)
+        source = Path(source)
+        extension = picture_kind(source)
+        target = self.logo_folder() / f"logo.{extension}"
+        if not (target.exists() and source.exists() and os.path.samefile(source, target)):
+            try:
+                with atomic_file(target) as part:
+                    shutil.copyfile(source, part)
+            except UserError as exc:
+                raise type(exc)(_("The logo could not be copied to {folder}: {problem}")
+                                .format(folder=target.parent, problem=exc.message)) from exc
+        return self.update_village(actor=actor, logo_path=str(target))
 
     def preferences(self) -> OfficePreferences:
         return OfficePreferences.from_dict(self.get(PREFERENCES_KEY))
