@@ -1,3 +1,3 @@
-from puskesos.cli import main
+from puskesos.app import main
 
 raise SystemExit(main())

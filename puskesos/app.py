@@ -41,3 +41,9 @@ def run_window(target: str) -> int:
     from .ui.launch import run_window as launch
     return launch(target, first_start=needs_first_start(target),
                   create_village=first_start_creator(target))
+
+
+def main(argv=None) -> int:
+    """The program's entry point: the command line, whose default verb opens the window."""
+    from .cli import main as cli_main
+    return cli_main(argv, window=run_window)

@@ -230,3 +230,27 @@ def test_demo_refuses_to_mix_into_a_real_village(tmp_path):
 def test_json_flag_before_the_subcommand():
     result = run("region", "--json", "search", "jlodro")
     assert json.loads(result.stdout)["regions"][0]["code"] == "35.23.01.2001"
+
+
+def test_the_village_identity_is_set_from_the_command_line_with_the_windows_rules(village,
+                                                                               tmp_path):
+    """`settings village` changes what letterheads print; a wrong postal code or NIP is
+    refused with the window's message (exit 2) and nothing changes; a logo is copied."""
+    from PIL import Image
+    bad = run("--db", str(village), "settings", "village", "--postal-code", "6236",
+              "--kepala-desa", "BARU")
+    assert bad.returncode == 2 and "Kode pos terdiri dari 5 digit" in bad.stderr
+    shown = json.loads(run("--db", str(village), "settings", "show", "--json").stdout)
+    assert shown["village"]["kepala_desa"] != "BARU"
+    nip = run("--db", str(village), "settings", "village", "--kepala-desa-nip", "12345")
+    assert nip.returncode == 2 and "18" in nip.stderr
+    logo = tmp_path / "usb" / "logo desa.png"
+    logo.parent.mkdir()
+    Image.new("RGB", (30, 30), "#1565c0").save(logo)
+    good = run("--db", str(village), "settings", "village", "--postal-code", "62361",
+               "--kepala-desa-nip", "19650101 199003 1 005", "--logo", str(logo), "--json")
+    assert good.returncode == 0, good.stderr
+    data = json.loads(good.stdout)["village"]
+    assert data["postal_code"] == "62361" and data["kepala_desa_nip"] == "19650101 199003 1 005"
+    assert data["logo_path"] == str(village.parent / "logo.png")
+    assert (village.parent / "logo.png").read_bytes() == logo.read_bytes()

@@ -1,0 +1,84 @@
+"""Command line: ``puskesos [--db PATH|URL] <verb> ...``; no verb opens the window.
+
+Every verb uses the same services as the window.  Verbs that report take
+``--json``.  Exit code 0 on success; otherwise a one-line message on stderr
+(Indonesian unless ``--lang en``) and 1 (the user's world: missing file,
+locked database, full disk …) or 2 (invalid input or usage); 3 for a bug,
+whose details go to the crash log.
+
+One module per group of verbs; each has a ``register(subparsers)`` that adds
+its verbs, each verb's handler set as ``func``.  :data:`VERB_GROUPS` is the
+table; a new capability adds its module there.  The window is not imported
+here: the composition root (:mod:`puskesos.app`) hands :func:`main` the
+function that opens it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from .. import __version__, i18n
+from ..errors import InvalidInput, UserError
+from ..i18n import _
+from ..logs import crash_log
+from . import database, printing, registry, settings, setup, verval
+from .common import EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, Parser, database_target, reporting
+
+__all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "VERB_GROUPS", "build_parser",
+           "main"]
+
+#: the verb groups, in the order ``--help`` lists them
+VERB_GROUPS = (setup, database, registry, printing, verval, settings)
+
+#: opens the window on a database target; returns the exit code
+Window = Callable[[str], int]
+
+
+def build_parser(window: Window | None = None) -> Parser:
+    p = Parser(prog="puskesos", description="Puskesos")
+    p.add_argument("--db", help="SQLite file or database URL (postgresql://...)")
+    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="id (default) or en")
+    p.add_argument("--version", action="version", version=f"puskesos {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    for group in VERB_GROUPS:
+        group.register(sub)
+    if window is not None:
+        reporting(sub.add_parser("gui", help="open the window (the default)")).set_defaults(
+            func=lambda args: window(database_target(args)))
+    return p
+
+
+def _no_window(_args) -> int:
+    print("puskesos: " + _("Name a command (see 'puskesos --help')."), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None, *, window: Window | None = None) -> int:
+    """Run one verb; without a verb, open the window (when ``window`` is given)."""
+    parser = build_parser(window)
+    args = parser.parse_args(argv)
+    if args.lang:
+        i18n.set_language(args.lang)
+    func = getattr(args, "func", None)
+    if func is None:
+        func = (lambda a: window(database_target(a))) if window is not None else _no_window
+    try:
+        return func(args)
+    except UserError as exc:
+        print(f"puskesos: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, InvalidInput) else EXIT_USER
+    except KeyboardInterrupt:
+        print("puskesos: " + _("Stopped; nothing was half-written."), file=sys.stderr)
+        return EXIT_USER
+    except Exception as exc:  # noqa: BLE001 - last line of defence
+        from ..db.engine import translate_db_error
+        known = translate_db_error(exc, args.db or "")
+        if known is not None:
+            print(f"puskesos: {known.message}", file=sys.stderr)
+            return EXIT_USER
+        log = crash_log(exc)
+        print("puskesos: " + _("An unexpected error happened (a bug). The details were saved "
+                               "to {path}; please send that file to support.").format(path=log),
+              file=sys.stderr)
+        return EXIT_BUG

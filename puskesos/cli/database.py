@@ -1,0 +1,135 @@
+"""The database itself: ``db upgrade|check|backup|restore``, and ``region search``
+in the Kemendagri list."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInput, UserError
+from ..i18n import _
+from .common import (EXIT_OK, EXIT_USER, Parser, current_actor, database_target, emit,
+                     open_for, reporting)
+
+def cmd_db(args) -> int:
+    from ..db.migrate import current_revision, head_revision
+    if args.db_command == "upgrade":
+        from ..db.engine import open_engine as _oe
+        engine = _oe(database_target(args))
+        before = current_revision(engine)
+        engine.dispose()
+        services = open_for(args)
+        services.close()
+        head = head_revision()
+        emit(args, {"before": before, "after": head},
+              _("The database is at schema {rev}.").format(rev=head) if before == head else
+              _("The database was backed up and upgraded from schema {old} to {new}.")
+              .format(old=before, new=head))
+        return EXIT_OK
+    if args.db_command == "check":
+        return _db_check(args)
+    if args.db_command == "backup":
+        services = open_for(args)
+        try:
+            info = services.backup.backup(actor=current_actor(args),
+                                          out=Path(args.out) if args.out else None)
+        finally:
+            services.close()
+        emit(args, dataclasses.asdict(info),
+              _("Backup saved to {path} ({h} households, checksum {sha}).").format(
+                  path=info.path, h=info.counts.get("household"), sha=info.sha256[:12]))
+        return EXIT_OK
+    if args.db_command == "restore":
+        from ..db.engine import is_url
+        from ..services.backup import restore
+        target = database_target(args)
+        if is_url(target):
+            raise UserError(_("Backups of a PostgreSQL database are made on the server with "
+                              "pg_dump; this command works on the village's SQLite file."))
+        manifest = restore(Path(args.file), Path(target))
+        services = open_for(args)  # upgrades an older backup to this program's schema
+        services.close()
+        emit(args, manifest, _("Restored the backup of {at} into {path}. The previous "
+                                "database was kept as {kept}.").format(
+            at=manifest["created_at"], path=target, kept=manifest.get("kept") or "-"))
+        return EXIT_OK
+    raise InvalidInput(_("Unknown command."))
+
+
+def _db_check(args) -> int:
+    from ..db.engine import Database, describe, open_engine
+    from ..db.migrate import current_revision, head_revision, sqlite_path
+    from ..services.audit import AuditTrail
+    from ..services.backup import check_sqlite
+    engine = open_engine(database_target(args))
+    try:
+        result: dict[str, Any] = {"database": describe(database_target(args))}
+        path = sqlite_path(engine)
+        problems = []
+        if path is not None:
+            result.update(check_sqlite(path))
+            if result["integrity"] != ["ok"]:
+                problems.append(_("The database file is damaged: {detail}").format(
+                    detail="; ".join(result["integrity"][:3])))
+            if result["foreign_key_problems"]:
+                problems.append(_("{n} records point to records that do not exist.").format(
+                    n=result["foreign_key_problems"]))
+        if result.get("integrity", ["ok"]) != ["ok"]:
+            revision = None  # the rest cannot be trusted on a damaged file
+        else:
+            revision = current_revision(engine)
+        result["schema_revision"], result["program_schema"] = revision, head_revision()
+        if problems:
+            pass
+        elif revision == head_revision():
+            chain = AuditTrail(Database(engine, result["database"])).verify()
+            result["audit"] = dataclasses.asdict(chain)
+            if not chain.ok:
+                problems.append(_("The audit trail was tampered with at entry {seq} ({problem}). "
+                                  "Keep this database as evidence and restore a backup.")
+                                .format(seq=chain.first_bad_seq, problem=chain.problem))
+        else:
+            problems.append(_("The database is at schema {old}; this program uses {new}. Run "
+                              "'puskesos db upgrade'.").format(old=revision, new=head_revision()))
+        result["ok"] = not problems
+        result["problems"] = problems
+    finally:
+        engine.dispose()
+    emit(args, result, "\n".join(problems) if problems else
+          _("The database is healthy: the file, the links between records and the audit "
+            "trail ({n} entries) are all in order.").format(n=result["audit"]["rows"]))
+    return EXIT_OK if not problems else EXIT_USER
+
+
+def cmd_region(args) -> int:
+    from ..core.regions import regions
+    level = None if args.level == "all" else args.level
+    found = regions().search(args.text, level=level, limit=args.limit)
+    rows = []
+    for r in found:
+        path = regions().path(r.code) if r.level == "desa" else None
+        rows.append({"code": r.code, "name": r.name, "kind": r.kind,
+                     "label": path.label if path else f"{r.kind} {r.name}"})
+    emit(args, {"regions": rows}, "\n".join(f"{r['code']}\t{r['label']}" for r in rows)
+          or _("No region matches '{text}'.").format(text=args.text))
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    dbp = sub.add_parser("db", help="upgrade, check, back up or restore the database")
+    dbsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=Parser)
+    reporting(dbsub.add_parser("upgrade"))
+    reporting(dbsub.add_parser("check"))
+    reporting(dbsub.add_parser("backup")).add_argument("--out")
+    reporting(dbsub.add_parser("restore")).add_argument("file")
+    dbp.set_defaults(func=cmd_db)
+
+    sp = reporting(sub.add_parser("region", help="search the Kemendagri region list"))
+    rsub = sp.add_subparsers(dest="region_command", required=True, parser_class=Parser)
+    rs = reporting(rsub.add_parser("search"))
+    rs.add_argument("text")
+    rs.add_argument("--level", default="desa",
+                    choices=["provinsi", "kabupaten", "kecamatan", "desa", "all"])
+    rs.add_argument("--limit", type=int, default=20)
+    sp.set_defaults(func=cmd_region)

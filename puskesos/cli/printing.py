@@ -1,0 +1,56 @@
+"""``print verval|berita-acara|sktm --out FILE.pdf``: the official printouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InvalidInput
+from ..i18n import _
+from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
+
+def cmd_print(args) -> int:
+    from ..files import write_bytes
+    from ..services.documents import check_target
+    check_target(Path(args.out))  # before any number is taken from the register
+    services = open_for(args)
+    try:
+        actor = current_actor(args)
+        docs = services.documents
+        if args.document == "verval":
+            doc = docs.verval_forms(actor=actor, cycle_id=args.cycle, rt=args.rt, rw=args.rw)
+        elif args.document == "berita-acara":
+            doc = docs.berita_acara(actor=actor, cycle_id=args.cycle)
+        else:
+            if not args.member:
+                raise InvalidInput(_("Name the resident with --member ID (or NIK)."))
+            member_id = services.verval.resolve_member(args.member)
+            doc = docs.sktm(actor=actor, member_id=member_id,
+                            purpose=args.purpose or "")
+        out = Path(args.out)
+        write_bytes(out, doc.pdf)
+        emit(args, {"path": str(out), "pages": doc.pages, "letter_number": doc.letter_number,
+                     "title": doc.title},
+              _("{title}: {pages} pages written to {path}.").format(
+                  title=doc.title, pages=doc.pages, path=out)
+              + (" " + _("Number {number}.").format(number=doc.letter_number)
+                 if doc.letter_number else ""))
+        return EXIT_OK
+    finally:
+        services.close()
+
+
+def register(sub) -> None:
+    pp = sub.add_parser("print", help="print verval forms, a berita acara or an SKTM to PDF")
+    psub = pp.add_subparsers(dest="document", required=True, parser_class=Parser)
+    for name in ("verval", "berita-acara", "sktm"):
+        sp = reporting(psub.add_parser(name))
+        sp.add_argument("--out", required=True, help="the PDF file to write")
+        if name != "sktm":
+            sp.add_argument("--cycle", help="cycle id (default: the latest cycle)")
+        if name == "verval":
+            sp.add_argument("--rt")
+            sp.add_argument("--rw")
+        if name == "sktm":
+            sp.add_argument("--member", help="member id or NIK")
+            sp.add_argument("--purpose", help="what the letter is for (keperluan)")
+        sp.set_defaults(func=cmd_print, cycle=None, rt=None, rw=None)

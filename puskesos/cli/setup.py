@@ -1,0 +1,155 @@
+"""Setting up: ``init`` (a new village database), ``demo`` (a synthetic demo
+village) and ``user`` (add and list users)."""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import secrets
+import sys
+
+from ..errors import InvalidInput
+from ..i18n import _
+from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
+
+DEFAULT_DEMO_VILLAGE = "35.23.01.2001"
+
+
+def cmd_init(args) -> int:
+    from ..core.regions import normalize_code, regions
+    from ..services.auth import AuthService
+    if regions().path(normalize_code(args.village)) is None:
+        raise InvalidInput(
+            _("Village code {code} is not on the Kemendagri list. Use the form "
+              "35.23.01.2001 (search with 'puskesos region search NAME').")
+            .format(code=args.village))
+    password, generated = args.password or os.environ.get("PUSKESOS_ADMIN_PASSWORD"), False
+    if not password and sys.stdin.isatty():
+        password = getpass.getpass(_("Password for the administrator: "))
+    if not password:
+        password, generated = secrets.token_urlsafe(9), True
+    # Refuse a bad name or password before anything is written, so a failed
+    # init can simply be run again.
+    AuthService.check_new_credentials(args.admin, password)
+    services = open_for(args, create=True)
+    try:
+        identity = services.settings.init_village(actor=current_actor(args),
+                                                  village_code=args.village)
+        if not services.auth.has_users():
+            services.auth.create_first_admin(username=args.admin, password=password,
+                                             full_name=args.admin_name or "Administrator")
+        else:
+            generated = False
+        data = {"village": dataclasses.asdict(identity), "database": services.db.location,
+                "admin": args.admin}
+        text = _("Village {desa} ({code}) is set up in {path}.").format(
+            desa=identity.desa, code=identity.code, path=services.db.location)
+        if generated:
+            data["admin_password"] = password
+            text += "\n" + _("Administrator '{user}' has the password {password}: change it "
+                             "after the first login.").format(user=args.admin, password=password)
+        emit(args, data, text)
+        return EXIT_OK
+    finally:
+        services.close()
+
+
+DEMO_USERS = (("admin", "admin", "Administrator Desa"),
+              ("operator", "operator", "Bagus Prasetyo"),
+              ("koordinator", "koordinator", "Suhartini"),
+              ("kades", "kepala_desa", "Kepala Desa"))
+DEMO_PASSWORD = "demo123"
+
+
+def cmd_demo(args) -> int:
+    from ..services import demo
+    services = open_for(args, create=True)
+    try:
+        actor = current_actor(args)
+        if not services.settings.is_initialised():
+            services.settings.init_village(actor=actor, village_code=args.village)
+            services.settings.update_village(
+                actor=actor, kepala_desa="H. MUHAMMAD SHOLEH", ketua_puskesos="SUHARTINI",
+                address="Jl. Raya Desa No. 1", postal_code="62362")
+        users = []
+        if not services.auth.has_users():
+            for username, role, name in DEMO_USERS:
+                if role == "admin":
+                    services.auth.create_first_admin(username=username, password=DEMO_PASSWORD,
+                                                     full_name=name)
+                else:
+                    services.auth.create_user(actor=actor, username=username,
+                                              password=DEMO_PASSWORD, full_name=name, role=role)
+                users.append(username)
+        real = services.households.counts(actor=actor).households and not \
+            services.settings.get("demo", False)
+        if real and not args.force:
+            raise InvalidInput(_("This database holds a real village's data; invented demo "
+                                 "households would mix with it. Use a new file with --db, or "
+                                 "add --force if you really mean it."))
+        services.settings.set(actor=actor, key="demo", value=True)
+        report = demo.generate(services, actor=actor, households=args.households, seed=args.seed)
+        data = dataclasses.asdict(report) | {"database": services.db.location,
+                                             "demo_users": users,
+                                             "demo_password": DEMO_PASSWORD if users else None}
+        text = _("Demo village: {h} households, {m} members added to {path}.").format(
+            h=report.households, m=report.members, path=services.db.location)
+        if users:
+            text += "\n" + _("Demo users {users} all have the password {password}.").format(
+                users=", ".join(users), password=DEMO_PASSWORD)
+        emit(args, data, text)
+        return EXIT_OK
+    finally:
+        services.close()
+
+
+
+def cmd_user(args) -> int:
+    services = open_for(args)
+    try:
+        actor = current_actor(args)
+        if args.user_command == "add":
+            password = args.password or (getpass.getpass(_("Password: "))
+                                          if sys.stdin.isatty() else None)
+            if not password:
+                raise InvalidInput(_("Give the password with --password."))
+            info = services.auth.create_user(actor=actor, username=args.username,
+                                             password=password, full_name=args.name or "",
+                                             role=args.role)
+            emit(args, dataclasses.asdict(info), _("User {name} added.").format(name=info.username))
+        else:
+            users = services.auth.users(actor=actor)
+            emit(args, {"users": users}, "\n".join(f"{u.username}\t{u.role}\t{u.full_name}"
+                                                    for u in users))
+        return EXIT_OK
+    finally:
+        services.close()
+
+
+def register(sub) -> None:
+    sp = reporting(sub.add_parser("init", help="create a new village database"))
+    sp.add_argument("--village", required=True, help="Kemendagri code, e.g. 35.23.01.2001")
+    sp.add_argument("--admin", default="admin")
+    sp.add_argument("--admin-name")
+    sp.add_argument("--password")
+    sp.set_defaults(func=cmd_init)
+
+    sp = reporting(sub.add_parser("demo", help="add a synthetic demo village"))
+    sp.add_argument("--households", type=int, default=500)
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--village", default=DEFAULT_DEMO_VILLAGE)
+    sp.add_argument("--force", action="store_true",
+                    help="add demo households even to a database with real data")
+    sp.set_defaults(func=cmd_demo)
+
+    up = sub.add_parser("user", help="manage users")
+    usub = up.add_subparsers(dest="user_command", required=True, parser_class=Parser)
+    ua = reporting(usub.add_parser("add"))
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=["operator", "koordinator",
+                                                       "kepala_desa", "admin"])
+    ua.add_argument("--name")
+    ua.add_argument("--password")
+    reporting(usub.add_parser("list"))
+    up.set_defaults(func=cmd_user)
