@@ -587,7 +587,7 @@ class HouseholdDialog(QDialog):
             fn()
             return True
         except UserError as exc:
-            QMessageBox.warning(self, _("Puskesos"), exc.message)
+            show_error(self, exc)
             return False
 
     def print_sktm(self, purpose: str | None = None) -> None:
@@ -716,13 +716,13 @@ class HouseholdDialog(QDialog):
                 accept_warnings = reason.strip()
                 continue
             except Conflict as exc:
-                QMessageBox.warning(self, _("Puskesos"), exc.message)
+                show_error(self, exc)
                 return False
             except InvalidInput as exc:
                 show_message(self.problems_label, exc.message)
                 return False
             except UserError as exc:
-                QMessageBox.warning(self, _("Puskesos"), exc.message)
+                show_error(self, exc)
                 return False
             break
         self.household_id = dto.id

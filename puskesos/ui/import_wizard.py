@@ -322,10 +322,7 @@ class ImportWizard(QDialog):
             return
         try:
             undo_last_import(self.services, actor=self.actor)
-        except UserError as exc:
-            QMessageBox.warning(self, _("Import"), exc.message)
-            return
-        except Exception as exc:  # noqa: BLE001 - a bug: logged and shown, never silent
+        except Exception as exc:  # noqa: BLE001 - the user's world or a bug: one path
             show_error(self, exc)
             return
         self.bus.changed("household", [])

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
 
+from .. import logs
 from ..errors import UserError
-from ..i18n import _
 from ..threads import freeze_startup_objects
+
+
+def install_qt_message_handler():
+    """Route Qt's own messages (warnings about widgets, fonts, plugins) into the
+    program's log instead of the console nobody sees; returns the handler before."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+    log = logging.getLogger("puskesos.qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind, context, message) -> None:
+        where = f" ({context.file}:{context.line})" if context.file else ""
+        log.log(levels.get(kind, logging.WARNING), "%s%s", message, where)
+
+    return qInstallMessageHandler(handler)
 
 
 def install_error_hook() -> None:
@@ -34,16 +51,19 @@ def run_window(target: str, *, first_start: bool,
     ``create_village`` is the composition root's function that creates the
     village database for the first-start dialog.
     """
-    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+    from PySide6.QtWidgets import QApplication, QDialog
 
     from .. import i18n
     from ..services import open_services
     from .first_start import FirstStartDialog
+    from .jobs import show_error
     from .login import LoginDialog
     from .main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Puskesos")
+    logs.setup()
+    install_qt_message_handler()
     install_error_hook()
     freeze_startup_objects()
     if first_start:
@@ -53,7 +73,7 @@ def run_window(target: str, *, first_start: bool,
     try:
         services = open_services(target)
     except UserError as exc:
-        QMessageBox.critical(None, _("Puskesos"), exc.message)
+        show_error(None, exc)
         return 1
     try:
         if "PUSKESOS_LANG" not in os.environ:
