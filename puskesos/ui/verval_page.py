@@ -23,6 +23,7 @@ from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..services.registry import HouseholdFilter
 from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attendee,
+                               CycleHouseholds,
                                Correction, MemberFinding)
 from .jobs import run_job, show_error
 from .pdf_preview import PdfPreview
@@ -672,27 +673,20 @@ class VervalPage(QWidget):
         dialog.deleteLater()  # deleted once back in the event loop; used below until then
         if not accepted:
             return dialog
-        verval = self.services.verval
+        kind, ids = dialog.selection()
+        households = CycleHouseholds(kind="filter", filter=dialog.list_filter) \
+            if kind == "shown" else CycleHouseholds(kind=kind, identifiers=tuple(ids))
         try:
-            cycle = verval.create_cycle(actor=self.actor, name=dialog.name.text(),
-                                        period=dialog.period.text(),
-                                        deadline=parse_date(dialog.deadline.text()))
-            kind, ids = dialog.selection()
-            missing: list[str] = []
-            if kind == "prelist":
-                added, missing = verval.add_prelist(actor=self.actor, cycle_id=cycle.id,
-                                                    identifiers=ids)
-            else:
-                chosen = {"target": HouseholdFilter(desil=(1, 2, 3, 4)),
-                          "shown": dialog.list_filter}.get(kind) or HouseholdFilter()
-                added = verval.add_households(actor=self.actor, cycle_id=cycle.id,
-                                              filter=chosen)
+            started = self.services.verval.start_cycle(
+                actor=self.actor, name=dialog.name.text(), period=dialog.period.text(),
+                deadline=parse_date(dialog.deadline.text()), households=households)
         except ValueError:
             show_error(self, InvalidInput(_("Write the deadline as dd-mm-yyyy.")))
             return dialog
         except UserError as exc:
             show_error(self, exc)
             return dialog
+        cycle, added, missing = started.cycle, started.added, started.missing
         self.refresh_cycles(select=cycle.id)
         message = _("{n} households are in the cycle.").format(n=added)
         if missing:

@@ -67,6 +67,42 @@ def test_cycle_takes_households_by_filter_ids_and_prelist(village):
     assert verval.cycle(cycle.id).households == 3
 
 
+def test_a_new_cycle_takes_the_aid_target_households_desil_1_to_4(village):
+    """The default choice for a new cycle: the households in desil 1–4 only."""
+    from puskesos.services.verval import CycleHouseholds
+    services, homes, _cycle = village
+    for home, desil in zip(homes, (4, 5)):          # the third has no desil
+        services.households.set_desil(actor=ADMIN, household_id=home.id, desil=desil,
+                                      period="2026-Q2", reason="musdes")
+    started = services.verval.start_cycle(actor=OPERATOR, name="Verval 2027", period="2027-S1",
+                                          households=CycleHouseholds("target"))
+    assert started.added == 1 and started.missing == ()
+    rows = services.verval.entries(actor=OPERATOR, cycle_id=started.cycle.id)
+    assert [r.head_name for r in rows] == ["CAHYO"]
+    prelist = services.verval.start_cycle(
+        actor=OPERATOR, name="Prelist", period="2027-S1", households=CycleHouseholds(
+            "prelist", identifiers=(homes[1].data.no_kk, "3523019999999999")))
+    assert (prelist.added, prelist.missing) == (1, ("3523019999999999",))
+
+
+def test_a_cycle_whose_households_cannot_be_added_is_not_left_behind_empty(sqlite_services):
+    """Creating a cycle and adding its households is one step: when adding fails (here
+    the disk is full), there is no new, empty cycle afterwards."""
+    from sqlalchemy import text
+
+    from puskesos.errors import DiskFull
+    from puskesos.services.verval import CycleHouseholds
+    services = sqlite_services
+    add_family(services, kk_serial=10, rt="3")
+    with services.db.write() as s:
+        s.execute(text("CREATE TRIGGER full BEFORE INSERT ON verval_entry BEGIN "
+                       "SELECT RAISE(ABORT, 'database or disk is full'); END"))
+    with pytest.raises(DiskFull):
+        services.verval.start_cycle(actor=OPERATOR, name="Verval 2027", period="2027-S1",
+                                    households=CycleHouseholds("all"))
+    assert services.verval.cycles() == []
+
+
 def test_a_closed_cycle_takes_no_new_households(village):
     """Once the koordinator closes a cycle, its list of households is final: adding
     households by filter, by choice or from a prelist is refused with a message saying

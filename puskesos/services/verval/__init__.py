@@ -24,6 +24,8 @@ from .dto import (
     Attendee,
     Correction,
     CycleDTO,
+    CycleHouseholds,
+    CycleStart,
     EntryRow,
     MemberFinding,
     MusdesDTO,
@@ -45,5 +47,5 @@ class VervalService(CycleOps, VisitOps, ProposalOps, MusdesOps):
 
 __all__ = ["CORRECTABLE_HOUSEHOLD", "CORRECTABLE_MEMBER", "MEMBER_PRESENCE", "NEW_MEMBER",
            "SUGGESTED_DECISION", "AreaProgress", "Attendee", "Correction", "CycleDTO",
-           "EntryRow", "MemberFinding", "MusdesDTO", "ProposalDTO", "VervalService",
-           "decision_counts", "new_member_text"]
+           "CycleHouseholds", "CycleStart", "EntryRow", "MemberFinding", "MusdesDTO",
+           "ProposalDTO", "VervalService", "decision_counts", "new_member_text"]

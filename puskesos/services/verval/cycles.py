@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from ...core import codes
 from ...core.permissions import Permission
+from ...core.targeting import AID_TARGET_DESILS
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
 from ...models import Household, Member, Musdes, VervalCycle, VervalEntry, utcnow
@@ -17,7 +18,7 @@ from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..registry import HouseholdFilter, household_conditions
-from .dto import AreaProgress, CycleDTO, EntryRow
+from .dto import AreaProgress, CycleDTO, CycleHouseholds, CycleStart, EntryRow
 
 
 class CycleOps:
@@ -27,20 +28,49 @@ class CycleOps:
 
     def create_cycle(self, *, actor: Actor, name: str, period: str,
                      deadline: date | None = None, note: str | None = None) -> CycleDTO:
+        """A new, empty cycle (households are added with :meth:`add_households`; to
+        create a cycle with its households at once, :meth:`start_cycle`)."""
         require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            row = self._new_cycle(s, actor, name, period, deadline, note)
+            return self._cycle_dto(s, row)
+
+    def start_cycle(self, *, actor: Actor, name: str, period: str,
+                    households: CycleHouseholds, deadline: date | None = None,
+                    note: str | None = None) -> CycleStart:
+        """Create a cycle and add its households in one transaction: when anything
+        fails, no cycle is left behind (an empty one would confuse the count)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            row = self._new_cycle(s, actor, name, period, deadline, note)
+            missing: list[str] = []
+            if households.kind == "prelist":
+                found, missing = self._prelist_ids(s, households.identifiers)
+                added = self._add_entries(s, actor, row, household_ids=found)
+            else:
+                chosen = {"all": HouseholdFilter(),
+                          "target": HouseholdFilter(desil=AID_TARGET_DESILS),
+                          "filter": households.filter or HouseholdFilter()}.get(households.kind)
+                if chosen is None:
+                    raise InvalidInput(_("Unknown choice of households: {kind}.").format(
+                        kind=households.kind))
+                added = self._add_entries(s, actor, row, filter=chosen)
+            return CycleStart(self._cycle_dto(s, row), added, tuple(missing))
+
+    @staticmethod
+    def _new_cycle(s, actor: Actor, name: str, period: str, deadline: date | None,
+                   note: str | None) -> VervalCycle:
         name, period = (name or "").strip(), (period or "").strip()
         if not name:
             raise InvalidInput(_("Give the cycle a name, e.g. Verval DTSEN Semester II 2026."))
         if not period:
             raise InvalidInput(_("Give the cycle a period, e.g. 2026-S2."))
-        with self._db.write() as s:
-            row = VervalCycle(name=name, period=period, deadline=deadline,
-                              note=(note or "").strip() or None, created_by=actor.username)
-            s.add(row)
-            s.flush()
-            audit.append(s, actor, "create", [Change("verval_cycle", row.id, "name", None,
-                                                     name)])
-            return self._cycle_dto(s, row)
+        row = VervalCycle(name=name, period=period, deadline=deadline,
+                          note=(note or "").strip() or None, created_by=actor.username)
+        s.add(row)
+        s.flush()
+        audit.append(s, actor, "create", [Change("verval_cycle", row.id, "name", None, name)])
+        return row
 
     @staticmethod
     def _cycle_dto(s, row: VervalCycle) -> CycleDTO:
@@ -99,58 +129,71 @@ class CycleOps:
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
             cycle = self._get_cycle(s, cycle_id)
-            self._require_open(cycle)
-            if household_ids is not None:
-                chosen = list(dict.fromkeys(household_ids))
-                present = set(s.scalars(select(Household.id).where(
-                    Household.id.in_(chosen), Household.deleted_at.is_(None))))
-                chosen = [h for h in chosen if h in present]
-            else:
-                chosen = list(s.scalars(select(Household.id).where(
-                    *household_conditions(filter or HouseholdFilter()))
-                    .order_by(*(func.coalesce(c, "") for c in (
-                        Household.dusun, Household.rw, Household.rt)), Household.id)))
-            existing = set(s.scalars(select(VervalEntry.household_id).where(
-                VervalEntry.cycle_id == cycle.id)))
-            seq = s.scalar(select(func.max(VervalEntry.seq)).where(
-                VervalEntry.cycle_id == cycle.id)) or 0
-            added = []
-            for household_id in chosen:
-                if household_id in existing:
-                    continue
-                seq += 1
-                added.append(VervalEntry(cycle_id=cycle.id, household_id=household_id, seq=seq))
-            s.add_all(added)
-            if added:
-                s.flush()
-                audit.append(s, actor, "update", [Change("verval_cycle", cycle.id, "households",
-                                                         len(existing),
-                                                         len(existing) + len(added))])
-            return len(added)
+            return self._add_entries(s, actor, cycle, filter=filter,
+                                     household_ids=household_ids)
+
+    def _add_entries(self, s, actor: Actor, cycle: VervalCycle, *,
+                     filter: HouseholdFilter | None = None,
+                     household_ids: list[str] | None = None) -> int:
+        self._require_open(cycle)
+        if household_ids is not None:
+            chosen = list(dict.fromkeys(household_ids))
+            present = set(s.scalars(select(Household.id).where(
+                Household.id.in_(chosen), Household.deleted_at.is_(None))))
+            chosen = [h for h in chosen if h in present]
+        else:
+            chosen = list(s.scalars(select(Household.id).where(
+                *household_conditions(filter or HouseholdFilter()))
+                .order_by(*(func.coalesce(c, "") for c in (
+                    Household.dusun, Household.rw, Household.rt)), Household.id)))
+        existing = set(s.scalars(select(VervalEntry.household_id).where(
+            VervalEntry.cycle_id == cycle.id)))
+        seq = s.scalar(select(func.max(VervalEntry.seq)).where(
+            VervalEntry.cycle_id == cycle.id)) or 0
+        added = []
+        for household_id in chosen:
+            if household_id in existing:
+                continue
+            seq += 1
+            added.append(VervalEntry(cycle_id=cycle.id, household_id=household_id, seq=seq))
+        s.add_all(added)
+        if added:
+            s.flush()
+            audit.append(s, actor, "update", [Change("verval_cycle", cycle.id, "households",
+                                                     len(existing),
+                                                     len(existing) + len(added))])
+        return len(added)
 
     def add_prelist(self, *, actor: Actor, cycle_id: str, identifiers: list[str]
                     ) -> tuple[int, list[str]]:
         """Add the households named in a prelist by No KK, NIK (of any member) or ID
         DTSEN; returns (added, identifiers not found)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            cycle = self._get_cycle(s, cycle_id)
+            found, missing = self._prelist_ids(s, identifiers)
+            return self._add_entries(s, actor, cycle, household_ids=found), missing
+
+    @staticmethod
+    def _prelist_ids(s, identifiers: list[str]) -> tuple[list[str], list[str]]:
+        """(the households a prelist names by No KK, NIK or ID DTSEN, in its order;
+        the identifiers not found)."""
         wanted = [i.strip() for i in identifiers if i and i.strip()]
-        with self._db.read() as s:
-            found: dict[str, str] = {}
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                for hid, kk, dtsen in s.execute(select(
-                        Household.id, Household.no_kk, Household.dtsen_id).where(
-                        Household.deleted_at.is_(None),
-                        (Household.no_kk.in_(chunk)) | (Household.dtsen_id.in_(chunk)))):
-                    for key in (kk, dtsen):
-                        if key in chunk:
-                            found[key] = hid
-                for hid, nik in s.execute(select(Member.household_id, Member.nik).where(
-                        Member.nik.in_(chunk), Member.deleted_at.is_(None))):
-                    found.setdefault(nik, hid)
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for hid, kk, dtsen in s.execute(select(
+                    Household.id, Household.no_kk, Household.dtsen_id).where(
+                    Household.deleted_at.is_(None),
+                    (Household.no_kk.in_(chunk)) | (Household.dtsen_id.in_(chunk)))):
+                for key in (kk, dtsen):
+                    if key in chunk:
+                        found[key] = hid
+            for hid, nik in s.execute(select(Member.household_id, Member.nik).where(
+                    Member.nik.in_(chunk), Member.deleted_at.is_(None))):
+                found.setdefault(nik, hid)
         missing = [i for i in wanted if i not in found]
-        added = self.add_households(actor=actor, cycle_id=cycle_id,
-                                    household_ids=[found[i] for i in wanted if i in found])
-        return added, missing
+        return [found[i] for i in wanted if i in found], missing
 
     @staticmethod
     def identifiers_from_file(path) -> list[str]:

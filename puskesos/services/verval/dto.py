@@ -14,6 +14,7 @@ from typing import Any
 from ...core import codes
 from ...core.codes import MusdesDecision, VervalMemberResult, VervalResult
 from ...core.validation import HOUSEHOLD_FIELDS, MEMBER_FIELDS
+from ..registry import HouseholdFilter
 
 #: the musdes decision a result suggests (the operator may choose another)
 SUGGESTED_DECISION = {
@@ -49,6 +50,28 @@ class CycleDTO:
     households: int
     done: int
     version: int
+
+
+@dataclass(frozen=True)
+class CycleHouseholds:
+    """Which households a new cycle takes: ``kind`` is "all", "target" (desil 1–4, see
+    :data:`puskesos.core.targeting.AID_TARGET_DESILS`), "filter" (the households
+    ``filter`` selects, e.g. the list as shown) or "prelist" (the households named in
+    ``identifiers`` by No KK, NIK or ID DTSEN)."""
+
+    kind: str = "target"
+    filter: HouseholdFilter | None = None
+    identifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CycleStart:
+    """A cycle just started: the cycle, how many households it took, and the prelist
+    identifiers that named nobody in the registry."""
+
+    cycle: CycleDTO
+    added: int
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
