@@ -57,19 +57,31 @@ def read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
 
 
-def snapshot_sqlite(source: Path, dest: Path) -> Path:
+#: pages copied per step of a snapshot (between progress reports and cancel checks)
+SNAPSHOT_PAGES = 1024
+
+
+def snapshot_sqlite(source: Path, dest: Path, *, progress=None, cancel=None) -> Path:
     """Consistent copy of a live SQLite database (the online backup API).
 
     Written to ``dest.part`` and renamed when complete; on failure nothing
-    is left behind.
+    is left behind.  ``progress.report(done, total)`` hears the pages copied;
+    ``cancel.raise_if_cancelled()`` may stop the copy between steps.
     """
+
+    def step(_status: int, remaining: int, total: int) -> None:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if progress is not None:
+            progress.report(total - remaining, total)
+
     target = PartFile(dest, sqlite=True)
     try:
         src = read_only(source)
         try:
             out = sqlite3.connect(target.part)
             try:
-                src.backup(out)
+                src.backup(out, pages=SNAPSHOT_PAGES, progress=step)
                 # A copy is one self-contained file, not a WAL database.
                 out.execute("PRAGMA journal_mode = DELETE")
             finally:

@@ -31,6 +31,7 @@ from ..errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInpu
                       UserError)
 from ..files import is_no_space, part_path, remove_quietly, sync_file
 from ..i18n import _
+from ..jobs import CancelToken, Progress
 from ..models import Setting, utcnow
 from . import audit
 from .audit import Change
@@ -68,6 +69,23 @@ def _disk_error(exc: OSError) -> UserError:
                           "space or choose another drive; the database was not changed."))
     return UserError(_("The backup could not be written ({error}). Choose another folder; "
                        "the database was not changed.").format(error=exc.strerror or exc))
+
+
+def _zip_file(zf: zipfile.ZipFile, path: Path, name: str, progress: Progress | None,
+              cancel: CancelToken | None, chunk: int = 4 << 20) -> None:
+    """Add the file ``path`` to ``zf`` as ``name`` a chunk at a time (progress, cancel)."""
+    total = path.stat().st_size
+    done = 0
+    info = zipfile.ZipInfo.from_file(path, name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with path.open("rb") as source, zf.open(info, "w") as target:
+        while data := source.read(chunk):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            target.write(data)
+            done += len(data)
+            if progress is not None:
+                progress.report(done, total, _("Compressing the backup…"))
 
 
 def _sqlite_counts(path: Path) -> dict:
@@ -120,7 +138,13 @@ class BackupService:
                               "pg_dump; this command works on the village's SQLite file."))
         return path
 
-    def backup(self, *, actor: Actor, out: Path | None = None) -> BackupInfo:
+    def backup(self, *, actor: Actor, out: Path | None = None,
+               progress: Progress | None = None, cancel: CancelToken | None = None
+               ) -> BackupInfo:
+        """Write a backup file (a zip of a consistent copy of the database and its
+        manifest) to ``out`` (a file or a folder; default: backup/ beside the
+        database).  Cancelled or failed, it leaves nothing behind and the database
+        as it was."""
         from ..core.permissions import Permission
         from .context import require
         require(actor, Permission.BACKUP)
@@ -138,7 +162,7 @@ class BackupService:
         snapshot = out.with_name(out.name + ".db.part")
         part = part_path(out)
         try:
-            snapshot_sqlite(source, snapshot)
+            snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel)
             if _integrity(snapshot) != "ok":
                 raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
                                             "Run 'puskesos db check' and contact support."))
@@ -151,7 +175,9 @@ class BackupService:
             }
             with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-                zf.write(snapshot, DB_NAME)
+                _zip_file(zf, snapshot, DB_NAME, progress, cancel)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             sync_file(part)
             part.replace(out)
         except OSError as exc:

@@ -268,7 +268,6 @@ class HouseholdsPage(QWidget):
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
         from ..services.excel_export import export_registry
-        from .jobs import run_job
         if path is None:
             path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), "keluarga.xlsx",
                                                    _("Excel (*.xlsx)"))
@@ -284,5 +283,5 @@ class HouseholdsPage(QWidget):
             QMessageBox.information(self, _("Export"), _("{n} rows written to {path}.")
                                     .format(n=count, path=path))
 
-        self.export_job = run_job(self, _("Exporting…"), work, on_done=done)
+        self.export_job = self.bus.ops.run(self, _("Exporting…"), work, on_done=done)
         return self.export_job

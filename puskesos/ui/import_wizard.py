@@ -18,7 +18,6 @@ from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import _
 from ..services.imports import ImportReport, last_batch, run_import, undo_last_import
-from .jobs import run_job, show_error
 from .widgets import message_label, show_message
 
 MAPPINGS_KEY = "import_mappings"
@@ -242,8 +241,8 @@ class ImportWizard(QDialog):
         title = _("Checking the file…") if dry_run else _("Importing…")
         self.next_button.setEnabled(False)
         self.back_button.setEnabled(False)
-        self.job = run_job(self, title, work, on_done=on_done,
-                           on_error=lambda exc: show_error(self, exc))
+        self.job = self.bus.ops.run(self, title, work, on_done=on_done,
+                                    changes=None if dry_run else "household")
         self.job.finished.connect(self._update_buttons)
 
     def start_preview(self) -> None:
@@ -286,7 +285,6 @@ class ImportWizard(QDialog):
     def _imported(self, report: ImportReport) -> None:
         self.result_report = report
         self._fill(report)
-        self.bus.changed("household", [])
         self._update_buttons()
         QMessageBox.information(self, _("Import"), _(
             "Imported: {created} new, {updated} updated. You can undo this import from this "
@@ -320,11 +318,13 @@ class ImportWizard(QDialog):
               "goes back to how it was.").format(name=batch.source_name, actor=batch.actor))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            undo_last_import(self.services, actor=self.actor)
-        except Exception as exc:  # noqa: BLE001 - the user's world or a bug: one path
-            show_error(self, exc)
-            return
-        self.bus.changed("household", [])
-        QMessageBox.information(self, _("Import"), _("The import of {name} was undone.")
-                                .format(name=batch.source_name))
+        def work(_progress, _cancel):
+            return undo_last_import(self.services, actor=self.actor, batch_id=batch.id)
+
+        def done(_undone) -> None:
+            QMessageBox.information(self, _("Import"), _("The import of {name} was undone.")
+                                    .format(name=batch.source_name))
+
+        self.job = self.bus.ops.run(self, _("Undoing the import…"), work, changes="household",
+                                    on_done=done)
+        self.job.finished.connect(self._update_buttons)

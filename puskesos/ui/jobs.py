@@ -1,11 +1,12 @@
-"""Run long work off the main thread with a progress dialog and Cancel.
+"""A job on a worker thread with a progress dialog and Cancel, and the one function
+that shows an error to the user.
 
 A job is a plain function ``fn(progress: Progress, cancel: CancelToken) ->
-result`` with no Qt in it (see puskesos.jobs).  :func:`run_job` runs it on the
+result`` with no Qt in it (see puskesos.jobs).  :class:`Job` runs it on the
 global QThreadPool, shows a QProgressDialog after a short delay, and calls
-``on_done(result)`` or shows the error on the main thread.  Writes from jobs
-queue on the database's single-writer lock, so two jobs never interleave a
-half-written change.
+``on_done(result)`` or shows the error on the main thread.  The window starts
+jobs only through :class:`~puskesos.ui.operations.Operations` (``bus.ops.run``),
+which keeps the list of running ones.
 """
 
 from __future__ import annotations
@@ -111,12 +112,6 @@ class Job(QObject):
 
     def _cancelled(self) -> None:
         self._finish()
-
-
-def run_job(parent: QWidget | None, title: str, fn: Callable[[Progress, CancelToken], Any],
-            on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> Job:
-    return Job(parent, title, fn, on_done, on_error)
 
 
 def show_error(parent, exc: BaseException, trace: str = "") -> None:

@@ -18,7 +18,6 @@ from ..services import Services
 from ..services.context import Actor
 from .bus import ChangeBus
 from .households_page import HouseholdsPage
-from .jobs import run_job
 from .login import ChangePasswordDialog, IdleWatcher, LoginDialog
 
 
@@ -188,7 +187,8 @@ class MainWindow(QMainWindow):
 
         def work(progress, cancel):
             progress.report(0, 0, _("Making a backup…"))
-            return self.services.backup.backup(actor=self.actor, out=target)
+            return self.services.backup.backup(actor=self.actor, out=target,
+                                               progress=progress, cancel=cancel)
 
         def done(info):
             self._update_status()
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.information(self, _("Backup"),
                                         _("Backup saved to {path}.").format(path=info.path))
 
-        self.backup_job = run_job(self, _("Backup"), work, on_done=done)
+        self.backup_job = self.bus.ops.run(self, _("Backup"), work, on_done=done)
         return self.backup_job
 
     def backup_if_due(self):
@@ -250,14 +250,9 @@ class MainWindow(QMainWindow):
         self.idle.reset()
 
     def running_jobs(self) -> list:
-        jobs = [self.backup_job, getattr(self.households, "export_job", None)]
-        wizard = getattr(self.households, "import_wizard", None)
-        if wizard is not None:
-            jobs.append(wizard.job)
-        verval = self.pages.get("verval")
-        if verval is not None:
-            jobs.append(getattr(verval, "job", None))
-        return [j for j in jobs if j is not None and j.running]
+        """The operations still running in this window (backup, import, export,
+        printing): closing waits for them."""
+        return self.bus.ops.active()
 
     #: how long closing waits for stopped work to end (ms)
     STOP_WAIT_MS = 30_000

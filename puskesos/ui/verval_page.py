@@ -25,7 +25,7 @@ from ..services.registry import HouseholdFilter
 from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attendee,
                                CycleHouseholds,
                                Correction, MemberFinding)
-from .jobs import run_job, show_error
+from .jobs import show_error
 from .pdf_preview import PdfPreview
 from .table_model import DtoTableModel
 from .widgets import CodeCombo, DateEdit, dialog_buttons, format_date, parse_date
@@ -751,17 +751,17 @@ class VervalPage(QWidget):
                 actor=self.actor, cycle_id=cycle_id, area=area, entry_ids=entry_ids,
                 progress=progress, cancel=cancel)
 
-        self.job = run_job(self, _("Printing the verval forms"), work, self._preview)
+        self.job = self.bus.ops.run(self, _("Printing the verval forms"), work,
+                                    on_done=self._preview)
 
     def print_berita_acara(self) -> None:
         cycle_id = self.cycle_id()
-        try:
-            document = self.services.documents.berita_acara(actor=self.actor,
-                                                            cycle_id=cycle_id)
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self._preview(document)
+
+        def work(_progress, _cancel):
+            return self.services.documents.berita_acara(actor=self.actor, cycle_id=cycle_id)
+
+        self.job = self.bus.ops.run(self, _("Printing the berita acara"), work,
+                                    on_done=self._preview)
 
     def export_results(self, path: str | None = None) -> None:
         from ..services.verval.export import export_results
@@ -773,11 +773,12 @@ class VervalPage(QWidget):
                 _("Excel workbooks (*.xlsx)"))
         if not path:
             return
-        try:
-            count = export_results(self.services, actor=self.actor, cycle_id=cycle.id,
-                                   path=Path(path))
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        QMessageBox.information(self, _("Export results"), _(
-            "{n} households written to {path}.").format(n=count, path=path))
+        def work(_progress, _cancel):
+            return export_results(self.services, actor=self.actor, cycle_id=cycle.id,
+                                  path=Path(path))
+
+        def done(count: int) -> None:
+            QMessageBox.information(self, _("Export results"), _(
+                "{n} households written to {path}.").format(n=count, path=path))
+
+        self.job = self.bus.ops.run(self, _("Export results"), work, on_done=done)

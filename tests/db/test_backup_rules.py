@@ -312,7 +312,7 @@ def test_another_write_error_names_its_cause(village, tmp_path, monkeypatch):
 
 
 def _fail_snapshot(monkeypatch, exc):
-    def snapshot(_source, _dest):
+    def snapshot(_source, _dest, **_kwargs):
         raise exc
     monkeypatch.setattr(backup_module, "snapshot_sqlite", snapshot)
 

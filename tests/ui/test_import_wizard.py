@@ -35,8 +35,10 @@ def test_preview_then_import_then_undo(qtbot, village, tmp_path):
     assert after.members == before.members + 4
     answer_modals(lambda box: box.button(QMessageBox.StandardButton.Yes).click(),
                   lambda box: box.accept())
-    wizard.undo_last()
-    assert village.households.counts(actor=OPERATOR) == before
+    wizard.undo_last()       # runs in the background too
+    qtbot.waitUntil(lambda: village.households.counts(actor=OPERATOR) == before,
+                    timeout=15000)
+    qtbot.waitUntil(lambda: not wizard.job.running, timeout=15000)
 
 
 def test_a_broken_file_gives_a_message_not_a_crash(qtbot, village, tmp_path):

@@ -316,6 +316,7 @@ def test_undo_button_undoes_the_last_import(qtbot, wizard, xlsx, village, known)
     asked, told = [], []
     with dialogs(read_box(asked, QMessageBox.StandardButton.Yes), read_box(told)):
         click(qtbot, wizard.undo_button)
+        qtbot.waitUntil(lambda: bool(told), timeout=15000)     # undone in the background
     assert "dtsen desa.xlsx" in asked[0]
     assert told == ["Impor dtsen desa.xlsx sudah dibatalkan."]
     assert registry(village) == before

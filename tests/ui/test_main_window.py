@@ -106,6 +106,54 @@ def test_backup_now_runs_in_the_background_and_updates_status(window, qtbot):
     assert window.backup_label.text().startswith("Cadangan terakhir")
 
 
+def test_cancel_stops_a_backup_and_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
+    """The backup's Cancel button stops it: no backup file, nothing noted as backed up."""
+    from PySide6.QtWidgets import QPushButton
+
+    from puskesos.db import migrate
+    monkeypatch.setattr(migrate, "SNAPSHOT_PAGES", 1)     # many small steps to stop between
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    monkeypatch.setattr(window, "backup_target", lambda: folder)
+    job = window.backup_now(quiet=True)
+    cancel = job.dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "Batal"
+    cancel.click()
+    qtbot.waitUntil(lambda: not job.running, timeout=15000)
+    assert job.cancel.cancelled and job.result is None and job.error is None
+    assert list(folder.iterdir()) == []
+    assert window.services.backup.last_backup() is None
+    assert window.backup_label.text() == "Belum ada cadangan"
+    assert window.running_jobs() == []
+
+
+def test_slow_work_runs_off_the_gui_thread(window, qtbot, monkeypatch, tmp_path):
+    """The berita acara, the verval results export and undoing an import are made on a
+    worker thread: the window keeps answering meanwhile."""
+    import threading
+
+    from puskesos.services import documents
+    from puskesos.services.verval import export as verval_export
+    threads = []
+
+    def watched(function):
+        def wrapper(*args, **kwargs):
+            threads.append(threading.current_thread() is threading.main_thread())
+            return function(*args, **kwargs)
+        return wrapper
+    monkeypatch.setattr(documents.DocumentService, "berita_acara",
+                        watched(documents.DocumentService.berita_acara))
+    monkeypatch.setattr(verval_export, "export_results", watched(verval_export.export_results))
+    window.show_module("verval")
+    page = window.pages["verval"]
+    answer_modals(lambda box: box.accept())
+    page.export_results(str(tmp_path / "hasil.xlsx"))
+    qtbot.waitUntil(lambda: not window.running_jobs(), timeout=15000)
+    page.print_berita_acara()
+    qtbot.waitUntil(lambda: not window.running_jobs(), timeout=15000)
+    assert threads == [False, False]
+
+
 def test_household_model_passes_qt_model_tester(qtmodeltester, village):
     rows, _ = village.households.search(actor=OPERATOR, limit=50)
     model = HouseholdTableModel()
@@ -118,7 +166,6 @@ def _long_job(window):
     import time
 
     from puskesos.jobs import JobCancelled
-    from puskesos.ui.jobs import run_job
     seen = {}
 
     def work(progress, cancel):
@@ -127,7 +174,7 @@ def _long_job(window):
             if cancel.cancelled:
                 seen["cancelled"] = True
                 raise JobCancelled()
-    window.backup_job = run_job(window, "Kerja panjang", work)
+    window.backup_job = window.bus.ops.run(window, "Kerja panjang", work)
     return seen
 
 

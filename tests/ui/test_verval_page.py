@@ -109,6 +109,7 @@ def test_from_new_cycle_to_berita_acara(qtbot, window, village):
     assert any(a.name == "KASMIRAN" for a in musdes.attendees)
 
     page.print_berita_acara()
+    qtbot.waitUntil(lambda: bool(page.previews), timeout=15000)   # made in the background
     preview = page.previews[0]
     number = preview.document.letter_number
     assert re.match(r"460/\d{3}/35\.23\.01\.2001/", number)

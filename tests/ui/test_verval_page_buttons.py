@@ -459,7 +459,7 @@ def test_ctrl_p_prints_the_forms(qtbot, page, window):
 
 def test_berita_acara_button_shows_the_numbered_letter(qtbot, page):
     click(qtbot, page.buttons["berita_acara"])
-    assert page.previews
+    qtbot.waitUntil(lambda: bool(page.previews), timeout=15000)   # made in the background
     preview = page.previews[-1]
     number = preview.document.letter_number
     assert re.match(r"460/\d{3}/35\.23\.01\.2001/", number)
@@ -469,6 +469,7 @@ def test_berita_acara_button_shows_the_numbered_letter(qtbot, page):
 
 def test_preview_print_button_opens_the_print_dialog(qtbot, page):
     click(qtbot, page.buttons["berita_acara"])
+    qtbot.waitUntil(lambda: bool(page.previews), timeout=15000)
     preview = page.previews[-1]
     titles = []
     with qtbot.captureExceptions() as crashed:      # reported here, not at teardown
@@ -487,6 +488,7 @@ def test_export_button_writes_the_results_where_the_user_chose(qtbot, page, vill
     told = []
     with dialogs(read_box(told)):
         click(qtbot, page.buttons["export"])
+        qtbot.waitUntil(lambda: bool(told), timeout=15000)     # written in the background
     entries = page.model.rowCount()
     assert asked[0][0] == "save" and asked[0][2].endswith("hasil-verval-2026-S2.xlsx")
     assert told == [f"{entries} keluarga disimpan ke {path}."]
