@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,18 +23,49 @@ from .households_page import HouseholdsPage
 from .login import ChangePasswordDialog, IdleWatcher, LoginDialog
 
 
+def _households_page(window: "MainWindow") -> QWidget:
+    return HouseholdsPage(window.services, window.actor, window.bus)
+
+
+def _verval_page(window: "MainWindow") -> QWidget:
+    from .verval_page import VervalPage
+    return VervalPage(window.services, window.actor, window.bus,
+                      list_filter=window.households.current_filter)
+
+
+def _settings_page(window: "MainWindow") -> QWidget:
+    from .settings_page import SettingsPage
+    return SettingsPage(window.services, window.actor, window.bus)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One module of the navigation: its key, its title, and the function that makes
+    its page for a window (None: not built yet, shown disabled)."""
+
+    key: str
+    title: str
+    make: Callable[["MainWindow"], QWidget] | None = None
+
+
+def page_registry() -> tuple[PageSpec, ...]:
+    """The window's modules in navigation order; a new capability adds its page here.
+    A page is made the first time it is shown (the households page at once)."""
+    return (
+        PageSpec("households", _("Households"), _households_page),
+        PageSpec("verval", _("Verval"), _verval_page),
+        PageSpec("referrals", _("Referrals")),
+        PageSpec("stickers", _("Stickers")),
+        PageSpec("programs", _("Programs & targets")),
+        PageSpec("exchange", _("Data exchange")),
+        PageSpec("reports", _("Reports")),
+        PageSpec("settings", _("Settings"), _settings_page),
+    )
+
+
 def modules():
     """(key, title, available) for the navigation; unbuilt modules are shown disabled."""
-    return (
-        ("households", _("Households"), True),
-        ("verval", _("Verval"), True),
-        ("referrals", _("Referrals"), False),
-        ("stickers", _("Stickers"), False),
-        ("programs", _("Programs & targets"), False),
-        ("exchange", _("Data exchange"), False),
-        ("reports", _("Reports"), False),
-        ("settings", _("Settings"), True),
-    )
+    return tuple((p.key, p.title, p.make is not None) for p in page_registry())
 
 
 class MainWindow(QMainWindow):
@@ -64,8 +97,8 @@ class MainWindow(QMainWindow):
                 item.setToolTip(_("Not available yet"))
                 item.setText(f"{name} (" + _("not available yet") + ")")
             self.nav.addItem(item)
-        self.households = HouseholdsPage(services, actor, self.bus)
-        self._add_page("households", self.households)
+        self._registry = {spec.key: spec for spec in page_registry()}
+        self.households = self._page("households")
         self.nav.currentItemChanged.connect(self._navigate)
         self.nav.setCurrentRow(0)
 
@@ -100,19 +133,21 @@ class MainWindow(QMainWindow):
         self.pages[key] = page
         self.stack.addWidget(page)
 
+    def _page(self, key: str) -> QWidget | None:
+        """The page of module ``key``, made the first time (None: not built yet)."""
+        if key not in self.pages:
+            spec = self._registry.get(key)
+            if spec is None or spec.make is None:
+                return None
+            self._add_page(key, spec.make(self))
+        return self.pages[key]
+
     def _navigate(self, item, _previous=None) -> None:
         if item is None:
             return
-        key = item.data(Qt.ItemDataRole.UserRole)
-        if key == "verval" and key not in self.pages:
-            from .verval_page import VervalPage
-            self._add_page(key, VervalPage(self.services, self.actor, self.bus,
-                                           list_filter=self.households.current_filter))
-        if key == "settings" and key not in self.pages:
-            from .settings_page import SettingsPage
-            self._add_page(key, SettingsPage(self.services, self.actor, self.bus))
-        if key in self.pages:
-            self.stack.setCurrentWidget(self.pages[key])
+        page = self._page(item.data(Qt.ItemDataRole.UserRole))
+        if page is not None:
+            self.stack.setCurrentWidget(page)
 
     def show_module(self, key: str) -> None:
         for i in range(self.nav.count()):

@@ -197,3 +197,19 @@ def test_closing_while_work_runs_can_stop_it_and_close(qtbot, window):
     answer_modals(lambda box: box.button(box.StandardButton.Yes).click())
     assert window.close()
     assert seen.get("cancelled") and not window.backup_job.running
+
+
+def test_every_built_module_of_the_registry_opens_its_page_once(window):
+    """The navigation comes from the page registry: each built module shows its own
+    page (made the first time only), an unbuilt one cannot be chosen."""
+    from puskesos.ui.main_window import page_registry
+    for spec in page_registry():
+        window.show_module(spec.key)
+        if spec.make is None:
+            assert spec.key not in window.pages
+            continue
+        page = window.stack.currentWidget()
+        assert window.pages[spec.key] is page
+        window.show_module("households")
+        window.show_module(spec.key)
+        assert window.stack.currentWidget() is page
