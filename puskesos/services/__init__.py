@@ -43,12 +43,18 @@ class Services:
 
 
 def build_services(db: Database) -> Services:
-    return Services(db=db, audit=AuditTrail(db), auth=AuthService(db), backup=BackupService(db),
-                    documents=DocumentService(db),
-                    households=HouseholdService(db), letters=LetterRegister(db),
-                    officers=OfficerService(db),
-                    programs=ProgramService(db), settings=SettingsService(db),
-                    verval=VervalService(db))
+    """The composition root: every service built once, each handed the services it
+    uses (no service constructs another)."""
+    settings = SettingsService(db)
+    letters = LetterRegister(db, settings=settings)
+    households = HouseholdService(db, settings=settings)
+    verval = VervalService(db, households=households)
+    return Services(db=db, audit=AuditTrail(db), auth=AuthService(db),
+                    backup=BackupService(db, settings=settings),
+                    documents=DocumentService(db, settings=settings, letters=letters,
+                                              verval=verval),
+                    households=households, letters=letters, officers=OfficerService(db),
+                    programs=ProgramService(db), settings=settings, verval=verval)
 
 
 def open_services(target: str, *, create: bool = False,

@@ -36,6 +36,7 @@ from ..models import Setting, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor
+from .settings import SettingsService
 
 FORMAT = "puskesos-backup"
 FORMAT_VERSION = 1
@@ -128,8 +129,9 @@ def default_backup_name(village_code: str = "") -> str:
 
 
 class BackupService:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, settings: SettingsService):
         self._db = db
+        self._settings = settings
 
     def _db_file(self) -> Path:
         path = sqlite_path(self._db.engine)
@@ -149,8 +151,7 @@ class BackupService:
         from .context import require
         require(actor, Permission.BACKUP)
         source = self._db_file()
-        from .settings import SettingsService
-        village = SettingsService(self._db).village().code
+        village = self._settings.village().code
         if out is None:
             out = local_backup_dir(source) / default_backup_name(village)
         out = Path(out)

@@ -139,9 +139,12 @@ def _label(code_list, code) -> str:
 
 
 class DocumentService:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, settings: SettingsService, letters: LetterRegister,
+                 verval: VervalService):
         self._db = db
-        self.letters = LetterRegister(db)
+        self._settings = settings
+        self.letters = letters
+        self._verval = verval
 
     # -- shared steps ----------------------------------------------------------
 
@@ -186,7 +189,7 @@ class DocumentService:
                                        .limit(limit))]
 
     def village(self) -> dict[str, Any]:
-        return village_context(SettingsService(self._db).village())
+        return village_context(self._settings.village())
 
     # -- verval forms ----------------------------------------------------------
 
@@ -196,7 +199,7 @@ class DocumentService:
                        progress: Progress | None = None, cancel: CancelToken | None = None,
                        area: tuple[str, str, str] | None = None) -> dict[str, Any]:
         require(actor, Permission.VIEW_FULL_NIK)
-        verval = VervalService(self._db)
+        verval = self._verval
         cycle = verval.cycle(cycle_id)
         rows = verval.entries(actor=actor, cycle_id=cycle.id, rt=rt, rw=rw, dusun=dusun,
                               area=area)
@@ -311,7 +314,7 @@ class DocumentService:
     def berita_acara_context(self, *, actor: Actor, cycle_id: str | None = None
                              ) -> dict[str, Any]:
         require(actor, Permission.VIEW_REGISTRY)
-        verval = VervalService(self._db)
+        verval = self._verval
         cycle = verval.cycle(cycle_id)
         musdes = verval.musdes(cycle.id)
         if musdes is None:
@@ -363,7 +366,7 @@ class DocumentService:
         require(actor, Permission.EDIT_REGISTRY)
         template = self._template("berita_acara")
         context = self.berita_acara_context(actor=actor, cycle_id=cycle_id)
-        verval = VervalService(self._db)
+        verval = self._verval
         cycle = verval.cycle(cycle_id)
         musdes = verval.musdes(cycle.id)
         context["surat.nomor"] = "…"

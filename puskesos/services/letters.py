@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -24,6 +25,9 @@ from ..models import Letter, LetterCounter, Setting, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
+
+if TYPE_CHECKING:
+    from .settings import SettingsService
 
 LETTER_TYPES_KEY = "letter_types"
 DEFAULT_PATTERN = "{kode}/{nomor:03d}/{kode_desa}/{bulan_romawi}/{tahun}"
@@ -70,8 +74,9 @@ def _dto(row: Letter) -> LetterNumber:
 
 
 class LetterRegister:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, settings: SettingsService):
         self._db = db
+        self._settings = settings
 
     def letter_types(self) -> dict[str, dict]:
         with self._db.read() as s:
@@ -108,8 +113,7 @@ class LetterRegister:
         require(actor, Permission.EDIT_REGISTRY)
         config = self._type(letter_type)
         when = when or datetime.now()
-        from .settings import SettingsService
-        village = SettingsService(self._db).village().code
+        village = self._settings.village().code
         # the pattern is checked before a number is taken
         format_number(config.get("pattern", DEFAULT_PATTERN), kode=config.get("kode", ""),
                       nomor=1, kode_desa=village, when=when)

@@ -356,7 +356,9 @@ def test_postgresql_databases_are_backed_up_elsewhere():
 
     from puskesos.db.engine import Database
     engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    service = BackupService(Database(engine, "postgresql://127.0.0.1/none"))
+    from puskesos.services.settings import SettingsService
+    database = Database(engine, "postgresql://127.0.0.1/none")
+    service = BackupService(database, settings=SettingsService(database))
     with pytest.raises(UserError) as err:
         service.backup(actor=ADMIN, out=Path(tempfile.gettempdir()))
     assert err.value.message == _(

@@ -144,6 +144,23 @@ def test_process_wide_switches_live_in_one_place_and_only_the_command_line_uses_
     assert offenders == [] and all(_layer(m) == "cli" for m in users) and users
 
 
+def test_only_the_composition_root_builds_services():
+    """A service is handed the services it uses (services/__init__.build_services);
+    none constructs another on the spot."""
+    services = ("AuditTrail", "LetterRegister") + tuple(
+        n for n in ("AuthService", "BackupService", "DocumentService", "HouseholdService",
+                    "OfficerService", "ProgramService", "SettingsService", "VervalService"))
+    offenders = []
+    for module, path in _modules().items():
+        if module == "puskesos.services" or not module.startswith("puskesos.services"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in services:
+                offenders.append(f"{module}: {node.func.id}()")
+    assert offenders == []
+
+
 def test_there_is_no_import_cycle():
     graph = {m: _ours(d) for m, d in _graph().items()}
     index: dict[str, int] = {}

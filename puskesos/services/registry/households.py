@@ -26,6 +26,7 @@ from ...models import Household, Member, Participation, utcnow
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
+from ..settings import SettingsService
 from .family import FamilyOps
 from .queries import household_conditions, refresh_search_text
 from .records import (HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO, NeedsConfirmation,
@@ -98,8 +99,9 @@ def raise_for_problems(problems: list[Problem], accept_warnings: str | None) -> 
 class HouseholdService(FamilyOps):
     """Households and members of one village database: read, save, remove, restore."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, settings: SettingsService):
         self._db = db
+        self._settings = settings
 
     # ------------------------------------------------------------ reading
     def get(self, *, actor: Actor, household_id: str) -> HouseholdDTO:
@@ -225,8 +227,7 @@ class HouseholdService(FamilyOps):
         with self._db.write() as s:
             if household_id is None:
                 raise_for_problems(problems, accept_warnings)
-                from ..settings import SettingsService  # late: avoids an import cycle
-                region = region_code or SettingsService(self._db).village().code
+                region = region_code or self._settings.village().code
                 if not region:
                     raise InvalidInput(_("Set up the village first (puskesos init)."))
                 row = Household(region_code=region,

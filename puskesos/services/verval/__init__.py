@@ -14,6 +14,7 @@ cycles, visits, proposals, musdes.  The DTOs live in :mod:`.dto`.
 from __future__ import annotations
 
 from ...db.engine import Database
+from ..registry import HouseholdService
 from .cycles import CycleOps
 from .dto import (
     CORRECTABLE_HOUSEHOLD,
@@ -41,8 +42,9 @@ from .visits import VisitOps
 class VervalService(CycleOps, VisitOps, ProposalOps, MusdesOps):
     """Verval cycles, visits, proposals and the musdes of one village database."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, households: HouseholdService):
         self._db = db
+        self._households = households
 
 
 __all__ = ["CORRECTABLE_HOUSEHOLD", "CORRECTABLE_MEMBER", "MEMBER_PRESENCE", "NEW_MEMBER",

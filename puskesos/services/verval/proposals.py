@@ -17,7 +17,6 @@ from ...models import Member, VervalEntry, VervalMember, VervalProposal, utcnow
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
-from ..registry import HouseholdService
 from .dto import ProposalDTO
 from .values import (
     NEW_MEMBER,
@@ -91,7 +90,7 @@ class ProposalOps:
                         note: str | None = None) -> ProposalDTO:
         """Approve (apply to the registry) or reject a proposed correction."""
         require(actor, Permission.APPROVE)
-        households = HouseholdService(self._db)
+        households = self._households
         with self._db.read() as s:
             p = s.get(VervalProposal, proposal_id)
             if p is None:
