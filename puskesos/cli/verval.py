@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.codes import CycleStatus
 from ..i18n import _
 from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
 
@@ -14,7 +15,8 @@ def cmd_verval(args) -> int:
         if args.verval_command in ("close", "reopen"):
             cycle = services.verval.set_status(
                 actor=actor, cycle_id=args.cycle or services.verval.cycle(None).id,
-                status="closed" if args.verval_command == "close" else "open")
+                status=CycleStatus.CLOSED.value if args.verval_command == "close"
+                else CycleStatus.OPEN.value)
             emit(args, {"cycle": cycle}, f"{cycle.name}: {cycle.status}")
         elif args.verval_command == "list":
             cycles = services.verval.cycles()

@@ -458,6 +458,37 @@ class ProposalStatus(CodeList):
     DITOLAK = ("tolak", "Ditolak")
 
 
+class CycleStatus(CodeList):
+    """A verval cycle takes visits while open; closed once its results were sent."""
+
+    OPEN = ("open", "Terbuka")
+    CLOSED = ("closed", "Ditutup")
+
+
+class VervalState(CodeList):
+    """Where a household stands in the most recent verval cycle (the list's filter)."""
+
+    PENDING = ("pending", "Belum dikunjungi")
+    VISITED = ("visited", "Sudah dikunjungi")
+    PROPOSAL = ("proposal", "Perbaikan menunggu persetujuan")
+    NOT_IN_CYCLE = ("not_in_cycle", "Tidak ada di siklus terakhir")
+
+
+# ---------------------------------------------------------------- records of the office
+class ImportStatus(CodeList):
+    """An import batch stays applied until it is undone."""
+
+    APPLIED = ("applied", "Diterapkan")
+    UNDONE = ("undone", "Dibatalkan")
+
+
+class LetterStatus(CodeList):
+    """A numbered letter stays issued unless it is voided (its number is never reused)."""
+
+    ISSUED = ("issued", "Terbit")
+    VOID = ("void", "Dibatalkan")
+
+
 # ---------------------------------------------------------------- people of the office
 class Role(CodeList):
     """Roles of program users; enforced in the services."""

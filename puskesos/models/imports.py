@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.codes import ImportStatus
 from .base import Base, UTCDateTime, utcnow, uuid_pk
 
 
@@ -24,7 +25,7 @@ class ImportBatch(Base):
     period: Mapped[str | None] = mapped_column(String(20))
     counts: Mapped[dict] = mapped_column(JSON)
     #: "applied" or "undone"
-    status: Mapped[str] = mapped_column(String(10), default="applied")
+    status: Mapped[str] = mapped_column(String(10), default=ImportStatus.APPLIED.value)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.codes import LetterStatus
 from .base import Base, UTCDateTime, utcnow, uuid_pk
 
 
@@ -38,7 +39,7 @@ class Letter(Base):
     #: True for a letter typed outside the program whose number is recorded here
     external: Mapped[bool] = mapped_column(Boolean, default=False)
     #: "issued" or "void" (a void letter keeps its number, with the reason)
-    status: Mapped[str] = mapped_column(String(10), default="issued")
+    status: Mapped[str] = mapped_column(String(10), default=LetterStatus.ISSUED.value)
     void_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("letter_type", "year", "number",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.codes import ParticipationStatus
 from .base import Base, Tracked, uuid_pk
 
 
@@ -30,7 +31,7 @@ class Participation(Tracked, Base):
     #: "2025", "2025-Q3" or "2025-09": whatever the source list states
     period: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10), default="aktif")
+    status: Mapped[str] = mapped_column(String(10), default=ParticipationStatus.AKTIF.value)
     note: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (Index("ix_participation_program", "program_code", "period"),)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.codes import CycleStatus, ProposalStatus
 from .base import Base, Tracked, UTCDateTime, utcnow, uuid_pk
 
 
@@ -20,7 +21,7 @@ class VervalCycle(Tracked, Base):
     period: Mapped[str] = mapped_column(String(20))
     deadline: Mapped[date | None] = mapped_column(Date)
     #: "open" while visits are recorded, "closed" after the results were sent
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=CycleStatus.OPEN.value)
     created_by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -78,7 +79,7 @@ class VervalProposal(Base):
     field: Mapped[str] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="usulan")
+    status: Mapped[str] = mapped_column(String(10), default=ProposalStatus.DIUSULKAN.value)
     proposed_by: Mapped[str] = mapped_column(String(64))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(64))

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.codes import ImportStatus
 from ..core.permissions import Permission
 from ..db.bulk import BulkWriter
 from ..errors import InvalidInput, NotFound, UserError
@@ -71,7 +72,7 @@ class BatchInfo:
 
 def last_batch(services) -> BatchInfo | None:
     with services.db.read() as s:
-        b = s.scalar(select(ImportBatch).where(ImportBatch.status == "applied")
+        b = s.scalar(select(ImportBatch).where(ImportBatch.status == ImportStatus.APPLIED.value)
                      .order_by(ImportBatch.created_at.desc()).limit(1))
         if b is None:
             return None
@@ -89,7 +90,7 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
     """
     require(actor, Permission.EDIT_REGISTRY)
     with services.db.write() as s:
-        batch = s.scalar(select(ImportBatch).where(ImportBatch.status == "applied")
+        batch = s.scalar(select(ImportBatch).where(ImportBatch.status == ImportStatus.APPLIED.value)
                          .order_by(ImportBatch.created_at.desc()).limit(1)
                          .with_for_update())
         if batch is None:
@@ -126,11 +127,13 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
         from .registry import refresh_search_text
         existing = set(s.scalars(select(Household.id).where(Household.id.in_(touched))))
         refresh_search_text(s, existing)
-        batch.status = "undone"
+        batch.status = ImportStatus.UNDONE.value
         batch.undone_at = utcnow()
         batch.undone_by = actor.username
         audit.append(s, actor, "undo_import", [Change("import_batch", batch.id, "status",
-                                                      "applied", "undone")], batch.source_name)
+                                                      ImportStatus.APPLIED.value,
+                                                      ImportStatus.UNDONE.value)],
+                     batch.source_name)
         return BatchInfo(batch.id, batch.created_at, batch.actor, batch.source_name, batch.kind,
                          batch.counts, batch.status)
 

@@ -246,12 +246,12 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             wanted.append("SUBSIDI_LISTRIK")
         for program in wanted:
             p_rows.append(dict(id=new_id(), program_code=program, household_id=hid,
-                               member_id=None, period=period, source="import", status="aktif"))
+                               member_id=None, period=period, source="import", status=codes.ParticipationStatus.AKTIF.value))
         if desil is not None and desil <= 3:
             for m in members:
                 p_rows.append(dict(id=new_id(), program_code="PBI", household_id=hid,
                                    member_id=m["id"], period=period, source="import",
-                                   status="aktif"))
+                                   status=codes.ParticipationStatus.AKTIF.value))
         if progress is not None and i % 500 == 0:
             progress.report(i, households)
 
@@ -404,7 +404,7 @@ def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
     rich = [h for h in hh_rows if h["desil"] is not None and h["desil"] >= 9]
     for h in rng.sample(rich, min(n, len(rich))):  # inclusion error: well-off on PKH
         p_rows.append(dict(id=new_id(), program_code="PKH", household_id=h["id"],
-                           member_id=None, period=period, source="import", status="aktif"))
+                           member_id=None, period=period, source="import", status=codes.ParticipationStatus.AKTIF.value))
         report.plant("well_off_receiving_pkh", h["id"])
 
 

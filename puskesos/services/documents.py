@@ -230,7 +230,7 @@ class DocumentService:
                                                   Participation.program_code).where(
                         Participation.household_id.in_(chunk),
                         Participation.deleted_at.is_(None),
-                        Participation.status == "aktif")):
+                        Participation.status == codes.ParticipationStatus.AKTIF.value)):
                     programs.setdefault(hid, [])
                     if code not in programs[hid]:
                         programs[hid].append(code)
@@ -377,7 +377,7 @@ class DocumentService:
         if musdes.letter_id:
             with self._db.read() as s:
                 letter = s.get(Letter, musdes.letter_id)
-                if letter is not None and letter.status == "void":
+                if letter is not None and letter.status == codes.LetterStatus.VOID.value:
                     letter = None  # voided: the berita acara is numbered again
                 number = letter.number_text if letter is not None else None
         if letter is not None:

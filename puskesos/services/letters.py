@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from ..core.codes import LetterStatus
 from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import InvalidInput, NotFound
@@ -166,9 +167,9 @@ class LetterRegister:
             row = s.get(Letter, letter_id, with_for_update=True)
             if row is None:
                 raise NotFound(_("That letter is not in the register."))
-            if row.status == "void":
+            if row.status == LetterStatus.VOID.value:
                 raise InvalidInput(_("That letter is already void."))
-            row.status, row.void_reason = "void", reason.strip()
+            row.status, row.void_reason = LetterStatus.VOID.value, reason.strip()
             audit.append(s, actor, "update", [Change("letter", row.id, "status", "issued",
                                                      "void")], reason)
             return _dto(row)

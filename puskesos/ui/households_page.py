@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
                                QMenu, QPushButton, QTableView, QVBoxLayout, QWidget)
 
+from ..core.codes import VervalState
 from ..core.permissions import Permission
 from ..i18n import _
 from ..services.registry import HouseholdFilter
@@ -50,10 +51,12 @@ class HouseholdsPage(QWidget):
         self.verval = QComboBox()
         self.verval.addItem(_("All verval statuses"), None)
         self.verval.addItem(_("Verval: in the latest cycle"), "in_cycle")
-        self.verval.addItem(_("Verval: not visited yet"), "pending")
-        self.verval.addItem(_("Verval: visited"), "visited")
-        self.verval.addItem(_("Verval: correction waiting for approval"), "proposal")
-        self.verval.addItem(_("Verval: not in the latest cycle"), "not_in_cycle")
+        self.verval.addItem(_("Verval: not visited yet"), VervalState.PENDING.value)
+        self.verval.addItem(_("Verval: visited"), VervalState.VISITED.value)
+        self.verval.addItem(_("Verval: correction waiting for approval"),
+                            VervalState.PROPOSAL.value)
+        self.verval.addItem(_("Verval: not in the latest cycle"),
+                            VervalState.NOT_IN_CYCLE.value)
         self.verval.setToolTip(_("Status in the most recent verval cycle"))
         self.count_label = QLabel()
         self.new_button = QPushButton(_("New household"))

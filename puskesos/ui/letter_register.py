@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QPushButton, QSpinBox, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from ..core.codes import LetterStatus
 from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import _
@@ -60,7 +61,7 @@ class LetterRegisterDialog(QDialog):
             (_("No."), lambda r: r.number), (_("Letter number"), lambda r: r.text),
             (_("Date"), lambda r: _local(r.issued_at)),
             (_("Status"), lambda r: _("void: {reason}").format(reason=r.void_reason)
-             if r.status == "void" else (_("outside the program") if r.external
+             if r.status == LetterStatus.VOID.value else (_("outside the program") if r.external
                                          else _("issued")))])
         self.table = QTableView()
         self.table.setModel(self.model)

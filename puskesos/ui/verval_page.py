@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QRadioButton, QTableView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core.codes import MusdesDecision, Relationship, VervalMemberResult, VervalResult
+from ..core.codes import (CycleStatus, MusdesDecision, Relationship, VervalMemberResult,
+                          VervalResult)
 from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
 from ..core.normalize import sex_cell
 from ..core.permissions import Permission
@@ -605,7 +606,7 @@ class VervalPage(QWidget):
         if not has_cycle:
             self.model.set_rows([])
             return
-        closed = self.services.verval.cycle(cycle_id).status == "closed"
+        closed = self.services.verval.cycle(cycle_id).status == CycleStatus.CLOSED.value
         self.close_button.setText(_("Reopen cycle") if closed else _("Close cycle"))
         for key in ("record", "musdes"):
             self.buttons[key].setEnabled(not closed)
@@ -700,8 +701,9 @@ class VervalPage(QWidget):
         cycle = self.services.verval.cycle(self.cycle_id())
         try:
             self.services.verval.set_status(actor=self.actor, cycle_id=cycle.id,
-                                            status="open" if cycle.status == "closed"
-                                            else "closed")
+                                            status=CycleStatus.OPEN.value
+                                            if cycle.status == CycleStatus.CLOSED.value
+                                            else CycleStatus.CLOSED.value)
         except UserError as exc:
             show_error(self, exc)
         self.refresh_entries(keep_areas=True)

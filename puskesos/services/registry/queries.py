@@ -47,14 +47,14 @@ def _verval_condition(status: str):
               .order_by(VervalCycle.created_at.desc()).limit(1).scalar_subquery())
     entries = select(VervalEntry.household_id).where(VervalEntry.cycle_id == latest,
                                                      VervalEntry.deleted_at.is_(None))
-    if status == "pending":
+    if status == codes.VervalState.PENDING.value:
         entries = entries.where(VervalEntry.result.is_(None))
-    elif status == "visited":
+    elif status == codes.VervalState.VISITED.value:
         entries = entries.where(VervalEntry.result.is_not(None))
-    elif status == "proposal":
+    elif status == codes.VervalState.PROPOSAL.value:
         entries = entries.where(VervalEntry.id.in_(select(VervalProposal.entry_id).where(
-            VervalProposal.status == "usulan")))
-    if status == "not_in_cycle":
+            VervalProposal.status == codes.ProposalStatus.DIUSULKAN.value)))
+    if status == codes.VervalState.NOT_IN_CYCLE.value:
         return Household.id.not_in(entries)
     return Household.id.in_(entries)
 

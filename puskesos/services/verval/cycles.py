@@ -108,7 +108,7 @@ class CycleOps:
 
     def set_status(self, *, actor: Actor, cycle_id: str, status: str) -> CycleDTO:
         require(actor, Permission.APPROVE)
-        if status not in ("open", "closed"):
+        if status not in (codes.CycleStatus.OPEN.value, codes.CycleStatus.CLOSED.value):
             raise InvalidInput(_("Unknown cycle status {status}.").format(status=status))
         with self._db.write() as s:
             row = self._get_cycle(s, cycle_id)
@@ -249,7 +249,7 @@ class CycleOps:
         if row is None or row.letter_id is None:
             return
         letter = s.get(Letter, row.letter_id)
-        if letter is not None and letter.status != "void":
+        if letter is not None and letter.status != codes.LetterStatus.VOID.value:
             raise InvalidInput(_("The berita acara {number} of this musdes is already issued; "
                                  "what it records can no longer change. To change it, void "
                                  "that number in the letter register (File → Letter register) "
@@ -258,7 +258,7 @@ class CycleOps:
 
     @staticmethod
     def _require_open(cycle: VervalCycle) -> None:
-        if cycle.status != "open":
+        if cycle.status != codes.CycleStatus.OPEN.value:
             raise InvalidInput(_("The cycle {name} is closed. Reopen it first.").format(
                 name=cycle.name))
 

@@ -10,7 +10,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
-from ...core.codes import MusdesDecision, VervalMemberResult, VervalResult
+from ...core.codes import MusdesDecision, ProposalStatus, VervalMemberResult, VervalResult
 from ...core.permissions import Permission
 from ...files import write_bytes
 from ...models import Member, VervalMember
@@ -48,6 +48,12 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows) -> int:
     return count
 
 
+#: how the results workbook words a proposal's status
+_PROPOSAL_WORDS = {ProposalStatus.DIUSULKAN.value: "Menunggu",
+                   ProposalStatus.DISETUJUI.value: "Disetujui",
+                   ProposalStatus.DITOLAK.value: "Ditolak"}
+
+
 def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) -> int:
     """Write the results of a cycle; returns the number of households written."""
     require(actor, Permission.EXPORT)
@@ -79,7 +85,7 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
     _sheet(wb, "Perbaikan data", ["Nama kepala keluarga", "Untuk", "Isian", "Nilai lama",
                                   "Nilai baru", "Status", "Diusulkan oleh", "Diputuskan oleh"],
            ([p.head_name, p.target_name, p.field_label, p.old_value, p.new_value,
-             {"usulan": "Menunggu", "setuju": "Disetujui", "tolak": "Ditolak"}[p.status],
+             _PROPOSAL_WORDS[p.status],
              p.proposed_by, p.decided_by] for p in proposals))
     musdes = verval.musdes(cycle.id)
     info = [["Siklus", cycle.name], ["Periode", cycle.period],

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ...core.codes import MusdesDecision, VervalResult
+from ...core.codes import LetterStatus, MusdesDecision, VervalResult
 from ...core.permissions import Permission
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
@@ -144,7 +144,7 @@ class MusdesOps:
                         .with_for_update()).one()
         if row.letter_id and row.letter_id != letter_id:
             current = s.get(Letter, row.letter_id)
-            if current is not None and current.status != "void":
+            if current is not None and current.status != LetterStatus.VOID.value:
                 return current.id
         row.letter_id = letter_id
         return letter_id

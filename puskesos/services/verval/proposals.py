@@ -34,7 +34,7 @@ class ProposalOps:
 
     # -- proposals ---------------------------------------------------------------
 
-    def proposals(self, *, cycle_id: str, status: str | None = "usulan",
+    def proposals(self, *, cycle_id: str, status: str | None = codes.ProposalStatus.DIUSULKAN.value,
                   actor: Actor | None = None, entry_id: str | None = None
                   ) -> list[ProposalDTO]:
         """Proposed corrections; NIK and No KK values are masked for a reader without
@@ -95,7 +95,7 @@ class ProposalOps:
             p = s.get(VervalProposal, proposal_id)
             if p is None:
                 raise NotFound(_("That proposal no longer exists. Refresh the list."))
-            if p.status != "usulan":
+            if p.status != codes.ProposalStatus.DIUSULKAN.value:
                 raise InvalidInput(_("That proposal was already decided."))
             entry = s.get(VervalEntry, p.entry_id)
             cycle_id, household_id = entry.cycle_id, entry.household_id
@@ -152,7 +152,7 @@ class ProposalOps:
                 json.loads(new_text or "{}"))
         with self._db.write() as s:
             p = s.get(VervalProposal, proposal_id, with_for_update=True)
-            if p.status != "usulan":
+            if p.status != codes.ProposalStatus.DIUSULKAN.value:
                 raise InvalidInput(_("That proposal was already decided."))
             if person is not None:
                 # the visit's finding now names the registered person (shown once)
@@ -161,10 +161,12 @@ class ProposalOps:
                         VervalMember.proposal_key == p.field,
                         VervalMember.member_id.is_(None))):
                     finding.member_id = person.id
-            p.status = "setuju" if approve else "tolak"
+            p.status = (codes.ProposalStatus.DISETUJUI if approve
+                        else codes.ProposalStatus.DITOLAK).value
             p.decided_by, p.decided_at = actor.username, utcnow()
             p.decision_note = (note or "").strip() or None
-            audit.append(s, actor, "update", [Change("verval_proposal", p.id, "status",
-                                                     "usulan", p.status)], note)
+            audit.append(s, actor, "update", [Change(
+                "verval_proposal", p.id, "status", codes.ProposalStatus.DIUSULKAN.value,
+                p.status)], note)
         return next(x for x in self.proposals(cycle_id=cycle_id, status=None)
                     if x.id == proposal_id)

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ...core.codes import VervalMemberResult, VervalResult
+from ...core.codes import ProposalStatus, VervalMemberResult, VervalResult
 from ...core.permissions import Permission
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _
@@ -52,7 +52,8 @@ class VisitOps:
             # the waiting proposal of a key wins over decided ones, the newest otherwise
             for p in s.scalars(select(VervalProposal).where(
                     VervalProposal.entry_id == entry_id, VervalProposal.target == NEW_MEMBER)
-                    .order_by(VervalProposal.status == "usulan", VervalProposal.proposed_at)):
+                    .order_by(VervalProposal.status == ProposalStatus.DIUSULKAN.value,
+                              VervalProposal.proposed_at)):
                 details[p.field] = json.loads(p.new_value or "{}")
             out = []
             for r in s.scalars(select(VervalMember).where(
@@ -100,7 +101,7 @@ class VisitOps:
                 entry.decision = None  # decided in the musdes, not here
             pending = {(p.target, p.target_id, p.field): p for p in s.scalars(
                 select(VervalProposal).where(VervalProposal.entry_id == entry.id,
-                                             VervalProposal.status == "usulan"))}
+                                             VervalProposal.status == ProposalStatus.DIUSULKAN.value))}
             new_proposals: list[VervalProposal] = []
 
             def propose(target, target_id, field, old, new) -> None:
@@ -127,7 +128,7 @@ class VisitOps:
                 # new members whose proposal was decided are not proposed again
                 decided = set(s.scalars(select(VervalProposal.field).where(
                     VervalProposal.entry_id == entry.id, VervalProposal.target == NEW_MEMBER,
-                    VervalProposal.status != "usulan")))
+                    VervalProposal.status != ProposalStatus.DIUSULKAN.value)))
                 keys: set[str] = set()
                 for finding in members:
                     try:
@@ -214,7 +215,7 @@ class VisitOps:
     def _proposal(entry, target, target_id, field, old, new, actor) -> VervalProposal:
         return VervalProposal(entry_id=entry.id, target=target, target_id=target_id,
                               field=field, old_value=_text(old), new_value=_text(new),
-                              proposed_by=actor.username, status="usulan")
+                              proposed_by=actor.username, status=ProposalStatus.DIUSULKAN.value)
 
     def _entry_row(self, actor: Actor, entry_id: str) -> EntryRow:
         with self._db.read() as s:
