@@ -23,7 +23,7 @@ def cmd_print(args) -> int:
         else:
             if not args.member:
                 raise InvalidInput(_("Name the resident with --member ID (or NIK)."))
-            member_id = services.verval.resolve_member(args.member)
+            member_id = services.verval.resolve_member(args.member, actor=actor)
             doc = docs.sktm(actor=actor, member_id=member_id,
                             purpose=args.purpose or "")
         out = Path(args.out)

@@ -14,12 +14,12 @@ def cmd_verval(args) -> int:
         actor = current_actor(args)
         if args.verval_command in ("close", "reopen"):
             cycle = services.verval.set_status(
-                actor=actor, cycle_id=args.cycle or services.verval.cycle(None).id,
+                actor=actor, cycle_id=args.cycle or services.verval.cycle(None, actor=actor).id,
                 status=CycleStatus.CLOSED.value if args.verval_command == "close"
                 else CycleStatus.OPEN.value)
             emit(args, {"cycle": cycle}, f"{cycle.name}: {cycle.status}")
         elif args.verval_command == "list":
-            cycles = services.verval.cycles()
+            cycles = services.verval.cycles(actor=actor)
             emit(args, {"cycles": cycles}, "\n".join(
                 f"{c.id[:8]}  {c.name} ({c.period})  {c.done}/{c.households}" for c in cycles)
                 or _("No verval cycle yet."))

@@ -291,7 +291,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         audit.append(s, actor, "create", changes, f"demo data (seed {seed})")
     report.households, report.members, report.participations = (
         len(hh_rows), len(m_rows), len(p_rows))
-    if not services.verval.cycles():
+    if not services.verval.cycles(actor=actor):
         report.verval_results = demo_verval(services, actor=actor, rng=rng, today=today)
     if progress is not None:
         progress.report(households, households)
@@ -313,7 +313,7 @@ def demo_verval(services, *, actor: Actor, rng: random.Random, today: date) -> i
     verval.add_households(actor=actor, cycle_id=cycle.id,
                           filter=HouseholdFilter(desil=(1, 2, 3, 4)))
     entries = verval.entries(actor=actor, cycle_id=cycle.id)
-    roster = [o for o in services.officers.roster() if o.role != "koordinator"]
+    roster = [o for o in services.officers.roster(actor=actor) if o.role != "koordinator"]
     weights = [(VervalResult.TETAP, 60), (VervalResult.PERBAIKAN_DATA, 12),
                (VervalResult.TIDAK_DITEMUKAN, 5), (VervalResult.PINDAH, 5),
                (VervalResult.MENINGGAL, 3), (VervalResult.GANDA, 2),
@@ -345,7 +345,7 @@ def demo_verval(services, *, actor: Actor, rng: random.Random, today: date) -> i
               Attendee("SLAMET RIYADI", "Ketua BPD"), Attendee("RINA KUSUMA", "Sekretaris Desa")]
     from ..core.codes import OfficerRole
     people += [Attendee(o.name, OfficerRole.label_of(o.role), o.id)
-               for o in services.officers.roster()]
+               for o in services.officers.roster(actor=actor)]
     people += [Attendee("KASMIRAN", "Ketua RT 001"), Attendee("SUPARMI", "Ketua PKK")]
     verval.save_musdes(actor=actor, cycle_id=cycle.id, held_on=today - timedelta(days=1),
                        place=f"Balai Desa {village.desa}", attendees=people,

@@ -181,7 +181,9 @@ class DocumentService:
                          f"{title} {reference or ''} sha256={hashlib.sha256(pdf).hexdigest()[:16]}")
             return row.id
 
-    def print_log(self, limit: int = 200) -> list[PrintLogRow]:
+    def print_log(self, limit: int = 200, *, actor: Actor) -> list[PrintLogRow]:
+        """The most recent printouts, newest first."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             return [PrintLogRow(r.id, r.kind, r.title, r.reference, r.pages, r.actor,
                                 r.printed_at)
@@ -200,7 +202,7 @@ class DocumentService:
                        area: tuple[str, str, str] | None = None) -> dict[str, Any]:
         require(actor, Permission.VIEW_FULL_NIK)
         verval = self._verval
-        cycle = verval.cycle(cycle_id)
+        cycle = verval.cycle(cycle_id, actor=actor)
         rows = verval.entries(actor=actor, cycle_id=cycle.id, rt=rt, rw=rw, dusun=dusun,
                               area=area)
         if entry_ids is not None:
@@ -315,8 +317,8 @@ class DocumentService:
                              ) -> dict[str, Any]:
         require(actor, Permission.VIEW_REGISTRY)
         verval = self._verval
-        cycle = verval.cycle(cycle_id)
-        musdes = verval.musdes(cycle.id)
+        cycle = verval.cycle(cycle_id, actor=actor)
+        musdes = verval.musdes(cycle.id, actor=actor)
         if musdes is None:
             raise PrintBlocked([PrintProblem(_("musdes"), _(
                 "No musdes is recorded for {cycle}. Record the date, place and attendees "
@@ -367,8 +369,8 @@ class DocumentService:
         template = self._template("berita_acara")
         context = self.berita_acara_context(actor=actor, cycle_id=cycle_id)
         verval = self._verval
-        cycle = verval.cycle(cycle_id)
-        musdes = verval.musdes(cycle.id)
+        cycle = verval.cycle(cycle_id, actor=actor)
+        musdes = verval.musdes(cycle.id, actor=actor)
         context["surat.nomor"] = "…"
         self._check(template, context)
         from ..models import Letter

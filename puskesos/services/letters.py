@@ -174,14 +174,17 @@ class LetterRegister:
                                                      "void")], reason)
             return _dto(row)
 
-    def register(self, *, letter_type: str, year: int) -> list[LetterNumber]:
+    def register(self, *, letter_type: str, year: int, actor: Actor) -> list[LetterNumber]:
+        """The letters of one type and year, by number (voided ones included)."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             return [_dto(r) for r in s.scalars(select(Letter).where(
                 Letter.letter_type == letter_type, Letter.year == year)
                 .order_by(Letter.number))]
 
-    def gaps(self, *, letter_type: str, year: int) -> list[int]:
+    def gaps(self, *, letter_type: str, year: int, actor: Actor) -> list[int]:
         """Numbers missing between 1 and the counter (there should never be any)."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             numbers = set(s.scalars(select(Letter.number).where(
                 Letter.letter_type == letter_type, Letter.year == year)))

@@ -112,12 +112,13 @@ class LetterRegisterDialog(QDialog):
 
     def refresh(self) -> None:
         kind, year = self.kind.currentData(), self.year.value()
-        self.model.set_rows(self.services.letters.register(letter_type=kind, year=year))
-        gaps = self.services.letters.gaps(letter_type=kind, year=year)
+        self.model.set_rows(self.services.letters.register(letter_type=kind, year=year,
+                                                           actor=self.actor))
+        gaps = self.services.letters.gaps(letter_type=kind, year=year, actor=self.actor)
         self.gaps.setText(_("No gaps in the numbering.") if not gaps else
                           _("Missing numbers: {numbers}").format(
                               numbers=", ".join(map(str, gaps))))
-        self.log_model.set_rows(self.services.documents.print_log())
+        self.log_model.set_rows(self.services.documents.print_log(actor=self.actor))
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()

@@ -691,7 +691,8 @@ class SettingsPage(QWidget):
 
     def _load_officers(self) -> None:
         selected = self.selected_officer()
-        self.officer_model.set_rows(self.services.officers.roster(include_inactive=True))
+        self.officer_model.set_rows(self.services.officers.roster(include_inactive=True,
+                                                                  actor=self.actor))
         self._size_officer_columns()
         if selected is not None:
             self.select_officer(selected.id)

@@ -36,8 +36,8 @@ def _area(row) -> str:
     return f"{row.dusun or '-'} · RW {row.rw or '-'} · RT {row.rt or '-'}"
 
 
-def entry_cycle(services, entry) -> str:
-    return services.verval.cycle_of_entry(entry.id)
+def entry_cycle(services, entry, actor) -> str:
+    return services.verval.cycle_of_entry(entry.id, actor=actor)
 
 
 class NewCycleDialog(QDialog):
@@ -121,7 +121,7 @@ class ResultDialog(QDialog):
         self.result.set_code(entry.result)
         self.officer = QComboBox()
         self.officer.addItem(_("(not filled in)"), None)
-        for o in services.officers.roster():
+        for o in services.officers.roster(actor=actor):
             self.officer.addItem(o.name, o.id)
         if entry.officer_id:
             self.officer.setCurrentIndex(max(self.officer.findData(entry.officer_id), 0))
@@ -136,7 +136,7 @@ class ResultDialog(QDialog):
         form.addRow(_("Visit date (dd-mm-yyyy)"), self.visited)
         form.addRow(_("Note"), self.note)
 
-        findings = services.verval.member_findings(entry.id, actor)
+        findings = services.verval.member_findings(entry.id, actor=actor)
         found = {f.member_id: f for f in findings}
         # residents, and anyone this visit already has a finding for (e.g. marked moved)
         self.members = [m for m in self.household.members if not m.removed
@@ -177,8 +177,8 @@ class ResultDialog(QDialog):
         add_correction = QPushButton(_("Add a correction"))
         add_correction.clicked.connect(lambda: self.add_correction())
         # corrections still waiting for the coordinator are shown, so saving again keeps them
-        for p in services.verval.proposals(cycle_id=entry_cycle(services, entry), actor=actor,
-                                           entry_id=entry.id):
+        for p in services.verval.proposals(cycle_id=entry_cycle(services, entry, actor),
+                                           actor=actor, entry_id=entry.id):
             if p.target in ("household", "member") and p.field != "presence":
                 self.add_correction(p.target_id, p.field, p.new_value or "")
         buttons = dialog_buttons(QDialogButtonBox.StandardButton.Save,
@@ -379,7 +379,7 @@ class MusdesDialog(QDialog):
         super().__init__(parent)
         self.services, self.actor, self.cycle_id = services, actor, cycle_id
         self.setWindowTitle(_("Musdes (village deliberation)"))
-        existing = services.verval.musdes(cycle_id)
+        existing = services.verval.musdes(cycle_id, actor=self.actor)
         village = services.settings.village()
         self.held_on = DateEdit()
         self.held_on.setText(format_date(existing.held_on if existing else date.today()))
@@ -398,7 +398,7 @@ class MusdesDialog(QDialog):
         from ..core.codes import OfficerRole
         people = [(village.kepala_desa, "Kepala Desa", None)] if village.kepala_desa else []
         people += [(o.name, OfficerRole.label_of(o.role), o.id)
-                   for o in services.officers.roster()]
+                   for o in services.officers.roster(actor=actor)]
         for name, position, officer_id in people:
             item = QListWidgetItem(f"{name} — {position}")
             item.setData(Qt.ItemDataRole.UserRole, Attendee(name, position, officer_id))
@@ -589,7 +589,7 @@ class VervalPage(QWidget):
         current = select or self.cycle_id()
         self.cycle_box.blockSignals(True)
         self.cycle_box.clear()
-        for c in self.services.verval.cycles():
+        for c in self.services.verval.cycles(actor=self.actor):
             self.cycle_box.addItem(f"{c.name} ({c.period})", c.id)
         if current:
             self.cycle_box.setCurrentIndex(max(self.cycle_box.findData(current), 0))
@@ -606,7 +606,8 @@ class VervalPage(QWidget):
         if not has_cycle:
             self.model.set_rows([])
             return
-        closed = self.services.verval.cycle(cycle_id).status == CycleStatus.CLOSED.value
+        cycle = self.services.verval.cycle(cycle_id, actor=self.actor)
+        closed = cycle.status == CycleStatus.CLOSED.value
         self.close_button.setText(_("Reopen cycle") if closed else _("Close cycle"))
         for key in ("record", "musdes"):
             self.buttons[key].setEnabled(not closed)
@@ -620,7 +621,7 @@ class VervalPage(QWidget):
         """The progress bar, the done/total of each area and the number of corrections
         waiting (cheap: the list itself is left as it is)."""
         cycle_id = self.cycle_id()
-        areas = self.services.verval.progress(cycle_id=cycle_id)
+        areas = self.services.verval.progress(cycle_id=cycle_id, actor=self.actor)
         if rebuild_areas:
             self.rt.blockSignals(True)
             self.rt.clear()
@@ -640,7 +641,7 @@ class VervalPage(QWidget):
         total = sum(a.total for a in areas)
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(sum(a.done for a in areas))
-        count = len(self.services.verval.proposals(cycle_id=cycle_id))
+        count = len(self.services.verval.proposals(cycle_id=cycle_id, actor=self.actor))
         self.buttons["proposals"].setText(_("&Corrections ({n})…").format(n=count))
         return areas
 
@@ -698,7 +699,7 @@ class VervalPage(QWidget):
         return dialog
 
     def toggle_closed(self) -> None:
-        cycle = self.services.verval.cycle(self.cycle_id())
+        cycle = self.services.verval.cycle(self.cycle_id(), actor=self.actor)
         try:
             self.services.verval.set_status(actor=self.actor, cycle_id=cycle.id,
                                             status=CycleStatus.OPEN.value
@@ -767,7 +768,7 @@ class VervalPage(QWidget):
 
     def export_results(self, path: str | None = None) -> None:
         from ..services.verval.export import export_results
-        cycle = self.services.verval.cycle(self.cycle_id())
+        cycle = self.services.verval.cycle(self.cycle_id(), actor=self.actor)
         if not path:
             path, _f = QFileDialog.getSaveFileName(
                 self, _("Export results"),

@@ -38,10 +38,10 @@ def test_a_voided_number_stays_in_the_register_with_its_reason_and_is_not_reused
                                                                  "salah NIK pemohon")
     third = _issue(services)
     assert third.number == 3
-    register = services.letters.register(letter_type="sktm", year=2026)
+    register = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
     assert [(r.number, r.status, r.void_reason) for r in register] == [
         (1, "void", "salah NIK pemohon"), (2, "issued", None), (3, "issued", None)]
-    assert services.letters.gaps(letter_type="sktm", year=2026) == []
+    assert services.letters.gaps(letter_type="sktm", year=2026, actor=OPERATOR) == []
 
 
 def test_a_letter_can_be_voided_only_once_and_keeps_the_first_reason(services):
@@ -50,7 +50,7 @@ def test_a_letter_can_be_voided_only_once_and_keeps_the_first_reason(services):
     with pytest.raises(InvalidInput) as err:
         services.letters.void(actor=OPERATOR, letter_id=letter.id, reason="dobel")
     assert err.value.message == "Surat itu sudah dibatalkan."
-    [listed] = services.letters.register(letter_type="sktm", year=2026)
+    [listed] = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
     assert (listed.status, listed.void_reason) == ("void", "salah nama")
     # the audit trail holds the one voiding only
     history = services.audit.history(actor=ADMIN, entity_ids=[letter.id])
@@ -63,7 +63,7 @@ def test_voiding_without_a_reason_is_refused_and_the_letter_stays_issued(service
     with pytest.raises(InvalidInput) as err:
         services.letters.void(actor=OPERATOR, letter_id=letter.id, reason=reason)
     assert err.value.message == "Tuliskan alasan perubahan ini."
-    [listed] = services.letters.register(letter_type="sktm", year=2026)
+    [listed] = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
     assert (listed.status, listed.void_reason) == ("issued", None)
 
 
@@ -94,7 +94,7 @@ def test_the_first_letter_of_the_year_typed_by_hand_can_be_recorded_as_number_1(
         number_text="460/001/35.23.01.2001/I/2026")
     assert (external.number, external.external, external.status) == (1, True, "issued")
     assert _issue(services).number == 2
-    assert services.letters.gaps(letter_type="sktm", year=2026) == []
+    assert services.letters.gaps(letter_type="sktm", year=2026, actor=OPERATOR) == []
 
 
 @pytest.mark.parametrize("number", [0, -3])
@@ -103,7 +103,7 @@ def test_a_hand_typed_number_below_1_is_refused(services, number):
         services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026,
                                          number=number, number_text="460/000/2026")
     assert err.value.message == "Nomor surat dimulai dari 1."
-    assert services.letters.register(letter_type="sktm", year=2026) == []
+    assert services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR) == []
 
 
 def test_a_hand_typed_number_collides_only_with_the_same_type_and_year(services):
@@ -116,7 +116,7 @@ def test_a_hand_typed_number_collides_only_with_the_same_type_and_year(services)
         actor=OPERATOR, letter_type="sktm", year=2026, number=2,
         number_text="460/002/35.23.01.2001/IV/2026")
     assert recorded.number == 2
-    assert [r.number for r in services.letters.register(letter_type="sktm", year=2026)] == [1, 2]
+    assert [r.number for r in services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)] == [1, 2]
 
 
 def test_a_number_already_in_the_register_is_refused_naming_the_letter_that_has_it(services):
@@ -128,7 +128,7 @@ def test_a_number_already_in_the_register_is_refused_naming_the_letter_that_has_
     assert err.value.message == (
         "Nomor 2 tahun 2026 sudah ada dalam buku register (460/002/35.23.01.2001/IV/2026).")
     assert second.text == "460/002/35.23.01.2001/IV/2026"
-    assert len(services.letters.register(letter_type="sktm", year=2026)) == 2
+    assert len(services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)) == 2
 
 
 def test_a_hand_typed_letter_keeps_its_subject_and_is_audited_as_external(services):
@@ -159,14 +159,14 @@ def test_the_register_of_a_type_and_year_lists_only_its_letters_by_number(servic
     fourth = _issue(services)
     services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026,
                                      number=2, number_text="460/002/2026")
-    register = services.letters.register(letter_type="sktm", year=2026)
+    register = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
     assert [(r.letter_type, r.year, r.number) for r in register] == [
         ("sktm", 2026, 1), ("sktm", 2026, 2), ("sktm", 2026, 3), ("sktm", 2026, 4)]
     assert register[-1] == fourth
     assert [r.number for r in services.letters.register(letter_type="rujukan",
-                                                        year=2026)] == [1]
+                                                        year=2026, actor=OPERATOR)] == [1]
     assert [r.year for r in services.letters.register(letter_type="sktm",
-                                                      year=2027)] == [2027]
+                                                      year=2027, actor=OPERATOR)] == [2027]
 
 
 # --- letter types and number patterns from the settings ------------------------------
@@ -199,7 +199,7 @@ def test_the_configured_pattern_shapes_the_number_text(services):
                                               "{tahun}"}})
     letter = _issue(services)
     assert letter.text == "460/001/35.23.01.2001/04/2026"
-    assert services.letters.register(letter_type="sktm", year=2026)[0].text == letter.text
+    assert services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)[0].text == letter.text
 
 
 def test_format_options_apply_to_the_code_and_the_village_code(services):
@@ -233,8 +233,8 @@ def test_after_a_refused_pattern_is_corrected_the_first_letter_is_still_number_1
     _configure(services, {"sktm": {"pattern": "{kode}/{nomor:03d}/{bulan_rom}/{tahun}"}})
     with pytest.raises(InvalidInput):
         _issue(services)
-    assert services.letters.gaps(letter_type="sktm", year=2026) == []
+    assert services.letters.gaps(letter_type="sktm", year=2026, actor=OPERATOR) == []
     _configure(services, {"sktm": {"pattern": "{kode}/{nomor:03d}/{bulan_romawi}/{tahun}"}})
     letter = _issue(services)
     assert (letter.number, letter.text) == (1, "460/001/IV/2026")
-    assert services.letters.gaps(letter_type="sktm", year=2026) == []
+    assert services.letters.gaps(letter_type="sktm", year=2026, actor=OPERATOR) == []

@@ -64,7 +64,7 @@ def test_cycle_takes_households_by_filter_ids_and_prelist(village):
     rows = verval.entries(actor=OPERATOR, cycle_id=cycle.id)
     # ordered by dusun, RW, RT
     assert [r.head_name for r in rows] == ["AGUS", "BUDI", "CAHYO"]
-    assert verval.cycle(cycle.id).households == 3
+    assert verval.cycle(cycle.id, actor=OPERATOR).households == 3
 
 
 def test_a_new_cycle_takes_the_aid_target_households_desil_1_to_4(village):
@@ -100,7 +100,7 @@ def test_a_cycle_whose_households_cannot_be_added_is_not_left_behind_empty(sqlit
     with pytest.raises(DiskFull):
         services.verval.start_cycle(actor=OPERATOR, name="Verval 2027", period="2027-S1",
                                     households=CycleHouseholds("all"))
-    assert services.verval.cycles() == []
+    assert services.verval.cycles(actor=OPERATOR) == []
 
 
 def test_a_closed_cycle_takes_no_new_households(village):
@@ -122,7 +122,7 @@ def test_a_closed_cycle_takes_no_new_households(village):
         with pytest.raises(InvalidInput, match="ditutup") as refused:
             attempt()
         assert cycle.name in refused.value.message
-    assert verval.cycle(cycle.id).households == 1
+    assert verval.cycle(cycle.id, actor=OPERATOR).households == 1
     assert [r.head_name for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)] == ["CAHYO"]
     verval.set_status(actor=KOORDINATOR, cycle_id=cycle.id, status="open")
     added, missing = verval.add_prelist(actor=OPERATOR, cycle_id=cycle.id,
@@ -145,7 +145,7 @@ def test_results_become_proposals_that_only_the_koordinator_applies(village):
                  MemberFinding("5", None, name="bayi  baru")],
         corrections=[Correction("household", home.id, "address", "JL. MAWAR 5"),
                      Correction("household", home.id, "rt", home.data.rt)])  # unchanged: no proposal
-    proposals = verval.proposals(cycle_id=cycle.id)
+    proposals = verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
     assert {(p.field_label, p.old_value, p.new_value) for p in proposals} == {
         ("Keberadaan", "1", "3"), ("Alamat", "JL. MELATI 3", "JL. MAWAR 5"),
         ("Anggota baru", None, "BAYI BARU")}       # a new member, to be added by hand
@@ -161,14 +161,14 @@ def test_results_become_proposals_that_only_the_koordinator_applies(village):
     assert stored.data.address == "JL. MAWAR 5"
     assert next(m for m in stored.members if m.id == child.id).presence == "1"  # rejected
     decided = {p.field_label: p.status
-               for p in verval.proposals(cycle_id=cycle.id, status=None)}
+               for p in verval.proposals(cycle_id=cycle.id, status=None, actor=OPERATOR)}
     assert decided == {"Alamat": "setuju", "Keberadaan": "tolak", "Anggota baru": "tolak"}
     with pytest.raises(InvalidInput):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposals[0].id, approve=True)
-    found = verval.member_findings(entry.id)
+    found = verval.member_findings(entry.id, actor=OPERATOR)
     assert any(f.member_id is None and f.name == "BAYI BARU" for f in found)
-    assert verval.progress(cycle_id=cycle.id) and \
-        sum(a.done for a in verval.progress(cycle_id=cycle.id)) == 1
+    assert verval.progress(cycle_id=cycle.id, actor=OPERATOR) and \
+        sum(a.done for a in verval.progress(cycle_id=cycle.id, actor=OPERATOR)) == 1
 
 
 def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(village):
@@ -195,9 +195,9 @@ def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(
     masked = verval.proposals(cycle_id=cycle.id, actor=Actor("kades", "kepala_desa", "K"))
     assert all(baby_nik not in (p.new_value or "") for p in masked)
     # the visit form shows the details again when it is opened again
-    again = {f.name: f for f in verval.member_findings(entry.id) if f.member_id is None}
+    again = {f.name: f for f in verval.member_findings(entry.id, actor=OPERATOR) if f.member_id is None}
     kades = Actor("kades", "kepala_desa", "K")
-    assert all(f.nik != baby_nik for f in verval.member_findings(entry.id, kades))
+    assert all(f.nik != baby_nik for f in verval.member_findings(entry.id, actor=kades))
     assert again["MBAH KARTO"].birth_date == date(1940, 1, 1) and \
         again["MBAH KARTO"].relationship_code == "6" and again["PUTRI AYU"].sex == "P"
     for p in waiting.values():
@@ -210,13 +210,13 @@ def test_a_new_member_found_at_the_visit_is_added_when_the_koordinator_approves(
     assert people["MBAH KARTO"].nik is None and people["MBAH KARTO"].relationship_code == "6"
     assert len(stored.members) == len(home.members) + 2
     # the visit now names the registered people; saving it again proposes nobody again
-    found = verval.member_findings(entry.id)
+    found = verval.member_findings(entry.id, actor=OPERATOR)
     assert all(f.member_id for f in found)
     assert {f.member_id for f in found if f.result == "5"} == {
         people["PUTRI AYU"].id, people["MBAH KARTO"].id}
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", visited_on=TODAY,
                          note="dicek ulang", members=found)
-    assert not verval.proposals(cycle_id=cycle.id)
+    assert not verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
     assert len(services.households.get(actor=ADMIN, household_id=home.id).members) == \
         len(home.members) + 2
 
@@ -232,17 +232,17 @@ def test_two_new_members_of_one_name_stay_two_and_a_rejected_one_stays_rejected(
         verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                              members=[twins[0], twins[0]])
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=twins)
-    waiting = verval.proposals(cycle_id=cycle.id)
+    waiting = verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
     assert sorted(p.new_value for p in waiting) == ["SRI · P · 01-01-2001",
                                                     "SRI · P · 05-05-1970"]
-    shown = sorted(f.birth_date for f in verval.member_findings(entry.id))
+    shown = sorted(f.birth_date for f in verval.member_findings(entry.id, actor=OPERATOR))
     assert shown == [date(1970, 5, 5), date(2001, 1, 1)]
     older = next(p for p in waiting if "1970" in p.new_value)
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=older.id, approve=False)
     # saved again as the form shows it: the rejected one is not proposed again
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
-                         members=verval.member_findings(entry.id))
-    assert [p.new_value for p in verval.proposals(cycle_id=cycle.id)] == \
+                         members=verval.member_findings(entry.id, actor=OPERATOR))
+    assert [p.new_value for p in verval.proposals(cycle_id=cycle.id, actor=OPERATOR)] == \
         ["SRI · P · 01-01-2001"]
 
 
@@ -254,11 +254,11 @@ def test_a_new_member_taken_off_the_visit_form_takes_its_proposal_along(village)
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                          members=[MemberFinding("5", None, name="tono", sex="L"),
                                   MemberFinding("5", None, name="tini", sex="P")])
-    assert {p.target_name for p in verval.proposals(cycle_id=cycle.id)} == {"TONO", "TINI"}
+    assert {p.target_name for p in verval.proposals(cycle_id=cycle.id, actor=OPERATOR)} == {"TONO", "TINI"}
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                          members=[MemberFinding("5", None, name="tini", sex="P",
                                                 birth_date=date(2020, 2, 2))])
-    left = verval.proposals(cycle_id=cycle.id)
+    left = verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
     assert [p.target_name for p in left] == ["TINI"] and "02-02-2020" in left[0].new_value
 
 
@@ -272,12 +272,12 @@ def test_a_new_member_without_sex_or_nik_is_added_by_hand(village):
                              members=[MemberFinding("5", None, name="bayi", nik="12345")])
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                          members=[MemberFinding("5", None, name="bayi")])
-    proposal = verval.proposals(cycle_id=cycle.id)[0]
+    proposal = verval.proposals(cycle_id=cycle.id, actor=OPERATOR)[0]
     with pytest.raises(InvalidInput, match="formulir keluarga"):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
-    assert verval.proposals(cycle_id=cycle.id)[0].status == "usulan"
+    assert verval.proposals(cycle_id=cycle.id, actor=OPERATOR)[0].status == "usulan"
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=False)
-    assert not verval.proposals(cycle_id=cycle.id)
+    assert not verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
 
 
 def test_a_proposal_is_refused_when_the_field_changed_after_the_visit(village):
@@ -292,7 +292,7 @@ def test_a_proposal_is_refused_when_the_field_changed_after_the_visit(village):
     services.households.save(actor=ADMIN, household=dataclasses.replace(
         current.data, phone="085600000000"), members=[m.as_input() for m in current.members],
         household_id=current.id, expected_version=current.version)
-    [proposal] = verval.proposals(cycle_id=cycle.id)
+    [proposal] = verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
     with pytest.raises(Conflict, match="085600000000"):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
 
@@ -309,13 +309,13 @@ def test_progress_per_rt_and_bad_results(village):
         verval.record_result(actor=OPERATOR, entry_id=rows[1].id, result="1",
                              visited_on=TODAY + timedelta(days=3))
     progress = {(a.dusun, a.rt): (a.done, a.remaining) for a in
-                verval.progress(cycle_id=cycle.id)}
+                verval.progress(cycle_id=cycle.id, actor=OPERATOR)}
     assert progress == {("BARAT", "002"): (1, 0), ("KRAJAN", "001"): (0, 1),
                         ("KRAJAN", "003"): (0, 1)}
     with pytest.raises(InvalidInput):  # a visited household stays in the cycle
         verval.remove_entry(actor=OPERATOR, entry_id=rows[0].id)
     verval.remove_entry(actor=OPERATOR, entry_id=rows[1].id)
-    assert verval.cycle(cycle.id).households == 2
+    assert verval.cycle(cycle.id, actor=OPERATOR).households == 2
 
 
 def record_musdes(services, cycle):
@@ -352,8 +352,8 @@ def test_berita_acara_numbered_once_with_bnba_and_attendance(village):
     again = services.documents.berita_acara(actor=OPERATOR, cycle_id=cycle.id)
     assert again.letter_number == doc.letter_number
     assert "SALINAN" in pages_text(again.pdf)[0]
-    assert len(services.letters.register(letter_type="berita_acara", year=TODAY.year)) == 1
-    log = services.documents.print_log()
+    assert len(services.letters.register(letter_type="berita_acara", year=TODAY.year, actor=OPERATOR)) == 1
+    log = services.documents.print_log(actor=OPERATOR)
     assert [r.kind for r in log[:2]] == ["berita_acara", "berita_acara"]
     assert log[0].actor == "operator" and log[0].reference == doc.letter_number
 
@@ -377,8 +377,8 @@ def test_nothing_is_numbered_when_the_preflight_fails(village):
         services.documents.sktm(actor=OPERATOR, member_id=homes[0].members[0].id,
                                 purpose="beasiswa")
     for kind in ("berita_acara", "sktm"):
-        assert services.letters.register(letter_type=kind, year=TODAY.year) == []
-    assert services.documents.print_log() == []
+        assert services.letters.register(letter_type=kind, year=TODAY.year, actor=OPERATOR) == []
+    assert services.documents.print_log(actor=OPERATOR) == []
 
 
 def test_verval_forms_prefilled_in_area_order(village, tmp_path):
@@ -401,7 +401,7 @@ def test_verval_forms_prefilled_in_area_order(village, tmp_path):
     assert all("CAHYO" not in t for t in pages_text(only_rt1.pdf))
     with pytest.raises(PrintBlocked, match="kosong"):
         services.documents.verval_forms(actor=OPERATOR, cycle_id=cycle.id, rt="9")
-    assert services.documents.print_log()[0].kind == "verval"
+    assert services.documents.print_log(actor=OPERATOR)[0].kind == "verval"
 
 
 def test_sktm_numbered_per_year(village):
@@ -415,7 +415,7 @@ def test_sktm_numbered_per_year(village):
     assert "SURAT KETERANGAN TIDAK MAMPU" in text and "SITI AMINAH" in text
     assert homes[0].members[1].nik in text and second.letter_number in text
     assert "berobat" in text
-    assert services.letters.gaps(letter_type="sktm", year=TODAY.year) == []
+    assert services.letters.gaps(letter_type="sktm", year=TODAY.year, actor=OPERATOR) == []
 
 
 def test_results_workbook_for_the_kabupaten(village, tmp_path):
@@ -496,7 +496,7 @@ def test_saving_a_result_again_keeps_pending_corrections_and_findings(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=findings,
                          corrections=[Correction("household", homes[0].id, "floor",
                                                  "keramik")])
-    [floor] = [p for p in verval.proposals(cycle_id=cycle.id) if p.field == "floor"]
+    [floor] = [p for p in verval.proposals(cycle_id=cycle.id, actor=OPERATOR) if p.field == "floor"]
     assert floor.new_value == "2"  # the label typed (Keramik) was turned into its code
     with pytest.raises(InvalidInput, match="pilihan"):
         verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2",
@@ -504,13 +504,13 @@ def test_saving_a_result_again_keeps_pending_corrections_and_findings(village):
                                                      "emas")])
     # saved again with only a new note: nothing pending is lost, nothing is duplicated
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", note="dicek ulang")
-    pending = {(p.field, p.new_value) for p in verval.proposals(cycle_id=cycle.id)}
+    pending = {(p.field, p.new_value) for p in verval.proposals(cycle_id=cycle.id, actor=OPERATOR)}
     assert pending == {("floor", "2"), ("presence", "2")}
-    notes = {f.member_id: f.note for f in verval.member_findings(entry.id)}
+    notes = {f.member_id: f.note for f in verval.member_findings(entry.id, actor=OPERATOR)}
     assert notes[child.id] == "meninggal Mei"
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=findings,
                          corrections=[Correction("household", homes[0].id, "floor", "6")])
-    pending = {(p.field, p.new_value) for p in verval.proposals(cycle_id=cycle.id)}
+    pending = {(p.field, p.new_value) for p in verval.proposals(cycle_id=cycle.id, actor=OPERATOR)}
     assert pending == {("floor", "6"), ("presence", "2")}
     # the kepala desa reads the proposals with NIKs masked
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
@@ -537,7 +537,7 @@ def test_issued_berita_acara_freezes_the_decisions_until_its_number_is_void(vill
     # the copy shows what the original showed (the BNBA page body, after the footer)
     assert pages_text(copy.pdf)[1].split("LAMPIRAN I")[1] == \
         pages_text(first.pdf)[1].split("LAMPIRAN I")[1]
-    [letter] = services.letters.register(letter_type="berita_acara", year=TODAY.year)
+    [letter] = services.letters.register(letter_type="berita_acara", year=TODAY.year, actor=OPERATOR)
     services.letters.void(actor=OPERATOR, letter_id=letter.id, reason="keputusan diubah")
     services.verval.decide(actor=OPERATOR, entry_id=rows[0].id, decision="hapus",
                            note="pindah ke kota")
@@ -545,7 +545,7 @@ def test_issued_berita_acara_freezes_the_decisions_until_its_number_is_void(vill
     assert second.letter_number != first.letter_number
     assert "SALINAN" not in pages_text(second.pdf)[0]
     assert "pindah ke kota" in pages_text(second.pdf)[1]
-    assert services.letters.gaps(letter_type="berita_acara", year=TODAY.year) == []
+    assert services.letters.gaps(letter_type="berita_acara", year=TODAY.year, actor=OPERATOR) == []
 
 
 def test_a_closed_cycle_takes_no_more_changes(village):

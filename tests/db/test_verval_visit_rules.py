@@ -98,7 +98,7 @@ def test_a_visit_result_records_who_visited_when_and_is_counted_as_visited(villa
     # the list of the cycle shows the same row; the other cycle's CAHYO is not visited
     assert entry_of(services, older, homes["CAHYO"]) == row
     assert entry_of(services, newer, homes["CAHYO"]).result is None
-    assert verval.cycle(older.id).done == 1 and verval.cycle(newer.id).done == 0
+    assert verval.cycle(older.id, actor=OPERATOR).done == 1 and verval.cycle(newer.id, actor=OPERATOR).done == 0
     # recorded again without a note: the note is gone, not invented
     row = verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2")
     assert row.note is None and row.officer_id is None and row.visited_on is None
@@ -167,7 +167,7 @@ def test_the_result_row_returned_is_that_households_in_its_own_cycle(village):
     row = services.verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1")
     assert (row.id, row.head_name, row.head_nik) == (
         entry.id, "DEDI", homes["DEDI"].members[0].nik)
-    assert services.verval.cycle_of_entry(entry.id) == older.id
+    assert services.verval.cycle_of_entry(entry.id, actor=OPERATOR) == older.id
 
 
 # -- findings per member ---------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_findings_per_member_are_audited_once_per_change(village):
             for e in events(services, entry.id, "members")] == [("verval_entry", None, first)]
     # the same findings again: nothing changed, nothing is audited
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2",
-                         members=verval.member_findings(entry.id))
+                         members=verval.member_findings(entry.id, actor=OPERATOR))
     assert len(events(services, entry.id, "members")) == 1
     findings[1] = MemberFinding("1", wife.id)
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=findings)
@@ -207,7 +207,7 @@ def test_a_finding_on_a_member_names_that_member_and_keeps_the_note(village):
     head, wife, _child = home.members
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=[
         MemberFinding("1", head.id), MemberFinding("3", wife.id, note="  ke Surabaya ")])
-    found = {f.member_id: f for f in verval.member_findings(entry.id)}
+    found = {f.member_id: f for f in verval.member_findings(entry.id, actor=OPERATOR)}
     assert found[head.id] == MemberFinding("1", head.id)       # no name, NIK or note invented
     assert found[wife.id] == MemberFinding("3", wife.id, note="ke Surabaya")
 
@@ -219,12 +219,12 @@ def test_new_members_found_are_listed_by_name_with_their_nik(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=[
         MemberFinding("5", None, name="zainal", sex="L", birth_date=date(1990, 1, 1)),
         MemberFinding("5", None, name="ayu", nik=f" {BABY_NIK} ", relationship_code="3")])
-    found = verval.member_findings(entry.id)
+    found = verval.member_findings(entry.id, actor=OPERATOR)
     assert [f.name for f in found] == ["AYU", "ZAINAL"]
     assert found[0] == MemberFinding("5", None, "AYU", BABY_NIK, None, "P", date(2024, 3, 9),
                                      "3")
-    assert [f.nik for f in verval.member_findings(entry.id, OPERATOR)] == [BABY_NIK, None]
-    assert [f.nik for f in verval.member_findings(entry.id, KADES)] == [
+    assert [f.nik for f in verval.member_findings(entry.id, actor=OPERATOR)] == [BABY_NIK, None]
+    assert [f.nik for f in verval.member_findings(entry.id, actor=KADES)] == [
         mask_nik(BABY_NIK), None]
 
 
@@ -250,7 +250,7 @@ def test_findings_name_only_people_of_the_household_still_registered(village):
         with pytest.raises(InvalidInput, match="Anggota baru perlu nama"):
             verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                                  members=[finding])
-    assert verval.member_findings(entry.id) == []
+    assert verval.member_findings(entry.id, actor=OPERATOR) == []
 
 
 def test_findings_of_one_household_leave_the_others_alone(village):
@@ -263,7 +263,7 @@ def test_findings_of_one_household_leave_the_others_alone(village):
     for _ in range(2):
         verval.record_result(actor=OPERATOR, entry_id=cahyo.id, result="1",
                              members=[MemberFinding("1", homes["CAHYO"].members[0].id)])
-    assert [f.member_id for f in verval.member_findings(budi.id)] == [
+    assert [f.member_id for f in verval.member_findings(budi.id, actor=OPERATOR)] == [
         homes["BUDI"].members[0].id]
     assert len(events(services, cahyo.id, "members")) == 1
 
@@ -292,7 +292,7 @@ def test_a_new_member_is_checked_before_it_is_proposed(village):
         record(MemberFinding("5", None, name="bayi", sex="P", relationship_code="99"))
     assert refused.value.message == "Anggota baru BAYI: pilih hubungan dengan kepala keluarga."
     record(MemberFinding("5", None, name="B" * 120, sex="L"))
-    assert [p.target_name for p in verval.proposals(cycle_id=older.id)] == ["B" * 120]
+    assert [p.target_name for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)] == ["B" * 120]
 
 
 # -- proposals -------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def test_a_new_members_proposal_is_keyed_by_nik_or_by_name_and_birth_date(villag
         MemberFinding("5", None, name="ayu", nik=BABY_NIK),
         MemberFinding("5", None, name="tono", sex="L", birth_date=date(2001, 2, 3)),
         MemberFinding("5", None, name="tini", sex="P")])
-    keys = {p.target_name: p.field for p in verval.proposals(cycle_id=older.id)}
+    keys = {p.target_name: p.field for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)}
 
     def digest(text):
         return "nama:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:32]
@@ -316,7 +316,7 @@ def test_a_new_members_proposal_is_keyed_by_nik_or_by_name_and_birth_date(villag
     assert keys == {"AYU": "nik:" + BABY_NIK, "TONO": digest("TONO|2001-02-03"),
                     "TINI": digest("TINI|")}
     # the name written better at a second look: still the same proposal (same NIK)
-    [ayu] = [p for p in verval.proposals(cycle_id=older.id) if p.target_name == "AYU"]
+    [ayu] = [p for p in verval.proposals(cycle_id=older.id, actor=OPERATOR) if p.target_name == "AYU"]
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=[
         MemberFinding("5", None, name="ayu lestari", nik=BABY_NIK, relationship_code="3"),
         MemberFinding("5", None, name="tono", sex="L", birth_date=date(2001, 2, 3)),
@@ -334,7 +334,7 @@ def test_a_new_members_details_are_audited_as_written(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=[
         MemberFinding("5", None, name="josé", sex="L", birth_date=date(2020, 2, 2),
                       relationship_code="5")])
-    [p] = verval.proposals(cycle_id=older.id)
+    [p] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     [created] = events(services, p.id)
     assert (created.entity, created.action, created.field, created.old_value) == (
         "verval_proposal", "update", p.field, None)
@@ -349,7 +349,7 @@ def test_a_new_member_taken_off_the_form_is_audited_with_its_proposal(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=[
         MemberFinding("5", None, name="tono", sex="L"),
         MemberFinding("5", None, name="tini", sex="P")])
-    [tono] = [p for p in verval.proposals(cycle_id=older.id) if p.target_name == "TONO"]
+    [tono] = [p for p in verval.proposals(cycle_id=older.id, actor=OPERATOR) if p.target_name == "TONO"]
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                          members=[MemberFinding("5", None, name="tini", sex="P")])
     gone = events(services, tono.id)
@@ -357,7 +357,7 @@ def test_a_new_member_taken_off_the_form_is_audited_with_its_proposal(village):
     assert (gone[1].entity, gone[1].field, gone[1].new_value) == (
         "verval_proposal", tono.field, None)
     assert json.loads(gone[1].old_value)["name"] == "TONO"
-    assert [p.target_name for p in verval.proposals(cycle_id=older.id, status=None)] == ["TINI"]
+    assert [p.target_name for p in verval.proposals(cycle_id=older.id, status=None, actor=OPERATOR)] == ["TINI"]
 
 
 def test_a_rejected_new_member_is_proposed_again_in_another_cycle(village):
@@ -367,19 +367,19 @@ def test_a_rejected_new_member_is_proposed_again_in_another_cycle(village):
     baby = MemberFinding("5", None, name="ayu", nik=BABY_NIK, relationship_code="3")
     first = entry_of(services, older, home)
     verval.record_result(actor=OPERATOR, entry_id=first.id, result="1", members=[baby])
-    [p] = verval.proposals(cycle_id=older.id)
+    [p] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=False, note="ragu")
     second = entry_of(services, newer, home)
     verval.record_result(actor=OPERATOR, entry_id=second.id, result="1", members=[baby])
-    assert [q.target_name for q in verval.proposals(cycle_id=newer.id)] == ["AYU"]
+    assert [q.target_name for q in verval.proposals(cycle_id=newer.id, actor=OPERATOR)] == ["AYU"]
     # a waiting new member changed at a second look is updated, not frozen
     verval.record_result(actor=OPERATOR, entry_id=second.id, result="1", members=[
         dataclasses.replace(baby, relationship_code="5")])
-    [q] = verval.proposals(cycle_id=newer.id)
+    [q] = verval.proposals(cycle_id=newer.id, actor=OPERATOR)
     assert q.new_value.endswith("· Cucu")
     # each visit shows its own details of the person
-    assert verval.member_findings(first.id)[0].relationship_code == "3"
-    assert verval.member_findings(second.id)[0].relationship_code == "5"
+    assert verval.member_findings(first.id, actor=OPERATOR)[0].relationship_code == "3"
+    assert verval.member_findings(second.id, actor=OPERATOR)[0].relationship_code == "5"
 
 
 def test_a_new_member_approved_is_then_the_registered_person_on_the_visit(village):
@@ -389,12 +389,12 @@ def test_a_new_member_approved_is_then_the_registered_person_on_the_visit(villag
     entry = entry_of(services, older, home)
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=[
         MemberFinding("5", None, name="tono", sex="L")])
-    [p] = verval.proposals(cycle_id=older.id)
+    [p] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
     stored = services.households.get(actor=ADMIN, household_id=home.id)
     tono = next(m for m in stored.members if m.name == "TONO")
     assert tono.birth_date is None and tono.sex == "L" and tono.relationship_code == "8"
-    [finding] = verval.member_findings(entry.id)
+    [finding] = verval.member_findings(entry.id, actor=OPERATOR)
     assert finding == MemberFinding("5", tono.id, "TONO")
 
 
@@ -406,7 +406,7 @@ def test_two_people_without_nik_or_birth_date_are_both_added(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1", members=[
         MemberFinding("5", None, name="tono", sex="L"),
         MemberFinding("5", None, name="tini", sex="P")])
-    for p in verval.proposals(cycle_id=older.id):
+    for p in verval.proposals(cycle_id=older.id, actor=OPERATOR):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
     stored = services.households.get(actor=ADMIN, household_id=home.id)
     assert sorted(m.name for m in stored.members) == ["AGUS", "BAGUS", "SITI AMINAH", "TINI",
@@ -419,7 +419,7 @@ def test_a_new_member_without_sex_names_the_person_in_the_refusal(village):
     entry = entry_of(services, older, homes["AGUS"])
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1",
                          members=[MemberFinding("5", None, name="bayi")])
-    [p] = verval.proposals(cycle_id=older.id)
+    [p] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     with pytest.raises(InvalidInput) as refused:
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
     assert refused.value.message.startswith("Jenis kelamin BAYI tidak diketahui")
@@ -439,7 +439,7 @@ def test_a_new_member_already_added_by_hand_is_not_saved_again(village):
         actor=ADMIN, household=current.data,
         members=[m.as_input() for m in current.members] + [person],
         household_id=home.id, expected_version=current.version)
-    [p] = verval.proposals(cycle_id=older.id)
+    [p] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
     after = services.households.get(actor=ADMIN, household_id=home.id)
     assert after.version == saved.version and len(after.members) == 4
@@ -456,7 +456,7 @@ def test_corrections_become_proposals_audited_with_old_and_new_value(village):
         Correction("household", home.id, "address", "JL. MAWAR 5"),
         Correction("member", wife.id, "birth_date", date(1980, 8, 17)),
         Correction("member", child.id, "relationship_code", "cucu")])
-    proposals = {p.field: p for p in verval.proposals(cycle_id=older.id)}
+    proposals = {p.field: p for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)}
     assert set(proposals) == {"address", "birth_date", "relationship_code"}
     assert (proposals["birth_date"].old_value, proposals["birth_date"].new_value) == (
         "21-08-1979", "17-08-1980")
@@ -470,7 +470,7 @@ def test_corrections_become_proposals_audited_with_old_and_new_value(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", note="cek lagi",
                          corrections=[Correction("household", home.id, "address",
                                                  "JL. KENANGA 1")])
-    [address] = [p for p in verval.proposals(cycle_id=older.id) if p.field == "address"]
+    [address] = [p for p in verval.proposals(cycle_id=older.id, actor=OPERATOR) if p.field == "address"]
     assert address.id == proposals["address"].id and address.new_value == "JL. KENANGA 1"
     assert [(e.entity, e.field, e.old_value, e.new_value)
             for e in events(services, address.id)] == [
@@ -491,7 +491,7 @@ def test_one_field_corrected_twice_on_one_form_is_one_proposal(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
         Correction("household", home.id, "phone", "081234567890"),
         Correction("household", home.id, "phone", "081299999999")])
-    assert [(p.field, p.new_value) for p in verval.proposals(cycle_id=older.id)] == [
+    assert [(p.field, p.new_value) for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)] == [
         ("phone", "081299999999")]
 
 
@@ -502,18 +502,18 @@ def test_a_correction_decided_before_is_proposed_again_as_a_new_proposal(village
     fix = [Correction("household", home.id, "address", "JL. MAWAR 5")]
     entry = entry_of(services, older, home)
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=fix)
-    [first] = verval.proposals(cycle_id=older.id)
+    [first] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=first.id, approve=False,
                            note="belum pasti")
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=fix)
-    [second] = verval.proposals(cycle_id=older.id)
+    [second] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     assert second.id != first.id and second.status == "usulan"
     # the same household in the other cycle has its own proposal
     verval.record_result(actor=OPERATOR, entry_id=entry_of(services, newer, home).id,
                          result="2", corrections=fix)
-    [other] = verval.proposals(cycle_id=newer.id)
+    [other] = verval.proposals(cycle_id=newer.id, actor=OPERATOR)
     assert other.id not in (first.id, second.id)
-    assert [p.id for p in verval.proposals(cycle_id=older.id)] == [second.id]
+    assert [p.id for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)] == [second.id]
 
 
 def test_what_a_visit_cannot_correct_is_refused_by_name(village):
@@ -534,7 +534,7 @@ def test_what_a_visit_cannot_correct_is_refused_by_name(village):
     refused(Correction("member", other.members[0].id, "name", "BUDIMAN"), "name")
     refused(Correction("member", home.members[1].id, "pregnant", True), "pregnant")
     refused(Correction("kendaraan", home.id, "motor", "2"), "kendaraan")
-    assert verval.proposals(cycle_id=older.id) == []
+    assert verval.proposals(cycle_id=older.id, actor=OPERATOR) == []
 
 
 def test_a_correction_is_checked_when_recorded(village):
@@ -563,7 +563,7 @@ def test_a_correction_is_checked_when_recorded(village):
     # a label may be shortened: "kera" is Keramik
     record(Correction("household", home.id, "floor", "kera"),
            Correction("household", home.id, "floor_area", "36,5"))
-    assert {p.field: p.new_value for p in verval.proposals(cycle_id=older.id)} == {
+    assert {p.field: p.new_value for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)} == {
         "floor": "2", "floor_area": "36,5"}
 
 
@@ -576,7 +576,7 @@ def test_approved_corrections_are_stored_as_numbers_and_dates(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
         Correction("household", home.id, "floor_area", "42,5"),
         Correction("member", wife.id, "birth_date", "17-08-1980")])
-    for p in verval.proposals(cycle_id=older.id):
+    for p in verval.proposals(cycle_id=older.id, actor=OPERATOR):
         verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
     stored = services.households.get(actor=ADMIN, household_id=home.id)
     assert stored.data.floor_area == 42.5
@@ -591,7 +591,7 @@ def test_a_field_left_empty_is_proposed_as_cleared_only_when_it_was_filled(villa
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
         Correction("household", home.id, "phone", ""),            # was empty: nothing
         Correction("household", home.id, "floor_area", "  ")])    # was 36: cleared
-    [p] = verval.proposals(cycle_id=older.id)
+    [p] = verval.proposals(cycle_id=older.id, actor=OPERATOR)
     assert (p.field, p.old_value) == ("floor_area", "36")
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
     assert services.households.get(actor=ADMIN, household_id=home.id).data.floor_area is None
@@ -605,7 +605,7 @@ def test_an_unchanged_correction_does_not_hide_the_next_one(village):
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
         Correction("household", home.id, "rt", "001"),
         Correction("household", home.id, "address", "JL. MAWAR 5")])
-    assert [p.field for p in verval.proposals(cycle_id=older.id)] == ["address"]
+    assert [p.field for p in verval.proposals(cycle_id=older.id, actor=OPERATOR)] == ["address"]
 
 
 def test_the_proposal_list_names_household_head_and_target(village):
@@ -636,14 +636,14 @@ def test_the_proposal_list_names_household_head_and_target(village):
             address.field_label, address.old_value, address.new_value) == (
         c_entry.id, cahyo.id, "household", cahyo.id, "Alamat", "JL. MELATI 3", "JL. MAWAR 5")
     # one household's proposals
-    assert [p.id for p in verval.proposals(cycle_id=older.id, entry_id=c_entry.id)] == [
+    assert [p.id for p in verval.proposals(cycle_id=older.id, entry_id=c_entry.id, actor=OPERATOR)] == [
         address.id]
     # decided: who decided and why is shown
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=address.id, approve=False,
                            note="alamat lama benar")
     verval.decide_proposal(actor=KOORDINATOR, proposal_id=ayu.id, approve=False,
                            note="belum lahir")
-    decided = {p.id: p for p in verval.proposals(cycle_id=older.id, status="tolak")}
+    decided = {p.id: p for p in verval.proposals(cycle_id=older.id, status="tolak", actor=OPERATOR)}
     assert (decided[address.id].decided_by, decided[address.id].decision_note) == (
         "koordinator", "alamat lama benar")
     assert (decided[ayu.id].decided_by, decided[ayu.id].decision_note,
@@ -677,7 +677,7 @@ def test_a_head_removed_from_the_registry_is_no_longer_shown_as_head(village):
     services.households.remove_member(actor=ADMIN, member_id=home.members[0].id,
                                       reason="salah input")
     assert entry_of(services, older, home).head_name is None
-    assert verval.proposals(cycle_id=older.id)[0].head_name is None
+    assert verval.proposals(cycle_id=older.id, actor=OPERATOR)[0].head_name is None
 
 
 # -- the list of households and the progress ---------------------------------------------
@@ -758,12 +758,12 @@ def test_removing_a_household_from_the_cycle_is_audited(village):
                                    homes["BUDI"].id, None)
     assert "BUDI" not in [r.head_name for r in verval.entries(actor=OPERATOR,
                                                               cycle_id=older.id)]
-    assert verval.cycle(older.id).households == 3
-    assert sum(a.total for a in verval.progress(cycle_id=older.id)) == 3
+    assert verval.cycle(older.id, actor=OPERATOR).households == 3
+    assert sum(a.total for a in verval.progress(cycle_id=older.id, actor=OPERATOR)) == 3
     with pytest.raises(NotFound, match="sudah tidak ada dalam siklus"):
         verval.record_result(actor=OPERATOR, entry_id=entry.id, result="1")
     with pytest.raises(NotFound, match="sudah tidak ada dalam siklus"):
-        verval.cycle_of_entry(entry.id)
+        verval.cycle_of_entry(entry.id, actor=OPERATOR)
     visited = entry_of(services, older, homes["AGUS"])
     verval.record_result(actor=OPERATOR, entry_id=visited.id, result="1")
     with pytest.raises(InvalidInput) as refused:
@@ -781,12 +781,12 @@ def test_progress_per_area_counts_households_and_visits(village):
     extra = add_home(services, 7, head="EKO", dusun=None, rw=None, rt=None)
     verval.add_households(actor=OPERATOR, cycle_id=older.id, household_ids=[extra.id])
     progress = [(a.dusun, a.rw, a.rt, a.total, a.done, a.remaining)
-                for a in verval.progress(cycle_id=older.id)]
+                for a in verval.progress(cycle_id=older.id, actor=OPERATOR)]
     assert progress == [("", "", "", 1, 0, 1),
                         ("BARAT", "001", "001", 1, 1, 0),
                         ("KRAJAN", "001", "001", 1, 1, 0),
                         ("KRAJAN", "002", "001", 1, 0, 1)]
-    assert [(a.dusun, a.total, a.done) for a in verval.progress(cycle_id=newer.id)] == [
+    assert [(a.dusun, a.total, a.done) for a in verval.progress(cycle_id=newer.id, actor=OPERATOR)] == [
         ("KRAJAN", 1, 0)]
 
 
@@ -797,17 +797,17 @@ def test_cycles_are_listed_newest_first_and_found_by_id_or_prefix(village):
     services, _homes, older, newer = village
     verval = services.verval
     third = verval.create_cycle(actor=OPERATOR, name="Verval 2027 S1", period="2027-S1")
-    assert [c.id for c in verval.cycles()] == [third.id, newer.id, older.id]
-    assert verval.cycle().id == third.id
-    found = verval.cycle(older.id)
+    assert [c.id for c in verval.cycles(actor=OPERATOR)] == [third.id, newer.id, older.id]
+    assert verval.cycle(actor=OPERATOR).id == third.id
+    found = verval.cycle(older.id, actor=OPERATOR)
     assert (found.name, found.period, found.deadline, found.status, found.note,
             found.households, found.done) == ("Verval 2026 S1", "2026-S1", TODAY, "open",
                                                "prelist", 4, 0)
     assert found.version == older.version
-    assert verval.cycle(older.id[:4]).id == older.id
+    assert verval.cycle(older.id[:4], actor=OPERATOR).id == older.id
     for wrong in (older.id[:3], "tidak-ada"):
         with pytest.raises(NotFound) as missing:
-            verval.cycle(wrong)
+            verval.cycle(wrong, actor=OPERATOR)
         assert missing.value.message == \
             "Siklus verval tidak ditemukan. Buat dulu (Verval → Siklus baru)."
 
@@ -820,7 +820,7 @@ def test_closing_a_cycle_is_audited_once_and_unknown_status_is_refused(village):
     assert refused.value.message == "Status siklus selesai tidak dikenal."
     closed = verval.set_status(actor=KOORDINATOR, cycle_id=older.id, status="closed")
     assert (closed.id, closed.status, closed.households) == (older.id, "closed", 4)
-    assert verval.cycle(newer.id).status == "open"
+    assert verval.cycle(newer.id, actor=OPERATOR).status == "open"
     verval.set_status(actor=KOORDINATOR, cycle_id=older.id, status="closed")
     assert [(e.entity, e.action, e.actor, e.field, e.old_value, e.new_value)
             for e in events(services, older.id, "status")] == [

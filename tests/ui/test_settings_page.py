@@ -234,7 +234,7 @@ def test_add_edit_deactivate_and_reactivate_an_officer(page, sqlite_services, bu
     with qtbot.waitSignal(bus.data_changed) as signal:
         officer = _add_officer(page, qtbot, "Siti Aminah", "tksk", "081234567890")
     assert signal.args == ["officer", [officer.id]]
-    (stored,) = sqlite_services.officers.roster(include_inactive=True)
+    (stored,) = sqlite_services.officers.roster(include_inactive=True, actor=ADMIN)
     assert (stored.name, stored.role, stored.phone) == ("Siti Aminah", "tksk", "081234567890")
     model = page.officer_model
     assert model.rowCount() == 1
@@ -251,7 +251,7 @@ def test_add_edit_deactivate_and_reactivate_an_officer(page, sqlite_services, bu
     qtbot.keyClicks(dialog.nip, "3523014101800001")
     qtbot.keyClicks(dialog.reason, "gelar baru")
     dialog.ok_button.click()
-    stored = sqlite_services.officers.get(officer_id=officer.id)
+    stored = sqlite_services.officers.get(officer_id=officer.id, actor=ADMIN)
     assert (stored.name, stored.role, stored.phone, stored.nip) == \
         ("Siti Aminah, S.Sos", "psm", "081234567890", "3523014101800001")
     history = sqlite_services.audit.history(actor=ADMIN, entity_ids=[officer.id])
@@ -266,8 +266,8 @@ def test_add_edit_deactivate_and_reactivate_an_officer(page, sqlite_services, bu
     qtbot.keyClicks(dialog.reason, "pindah ke kecamatan lain")
     with qtbot.waitSignal(bus.data_changed):
         dialog.ok_button.click()
-    assert sqlite_services.officers.roster() == []
-    assert sqlite_services.officers.get(officer_id=officer.id).active is False
+    assert sqlite_services.officers.roster(actor=ADMIN) == []
+    assert sqlite_services.officers.get(officer_id=officer.id, actor=ADMIN).active is False
     assert page.officer_model.rowCount() == 1  # inactive officers stay listed
     assert page.officer_model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
     history = sqlite_services.audit.history(actor=ADMIN, entity_ids=[officer.id])
@@ -277,7 +277,7 @@ def test_add_edit_deactivate_and_reactivate_an_officer(page, sqlite_services, bu
     assert page.reactivate_officer_button.isEnabled()
     assert not page.deactivate_officer_button.isEnabled()
     page.reactivate_officer_button.click()
-    assert sqlite_services.officers.get(officer_id=officer.id).active is True
+    assert sqlite_services.officers.get(officer_id=officer.id, actor=ADMIN).active is True
     assert page.deactivate_officer_button.isEnabled()
     assert not _is_error(page.officers_status)
 
@@ -309,7 +309,7 @@ def test_officer_model_passes_qt_model_tester(qtmodeltester, sqlite_services):
     sqlite_services.officers.add(actor=ADMIN, name="Budi", role="tksk", nip="123")
     sqlite_services.officers.deactivate(actor=ADMIN, officer_id=a.id, reason="keluar")
     model = OfficerTableModel()
-    model.set_rows(sqlite_services.officers.roster(include_inactive=True))
+    model.set_rows(sqlite_services.officers.roster(include_inactive=True, actor=ADMIN))
     assert model.rowCount() == 2 and model.columnCount() == 5
     qtmodeltester.check(model)
     model.set_rows([])

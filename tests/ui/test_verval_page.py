@@ -104,7 +104,7 @@ def test_from_new_cycle_to_berita_acara(qtbot, window, village):
 
     answer_modals(hold_musdes)
     page.edit_musdes()
-    musdes = village.verval.musdes(page.cycle_id())
+    musdes = village.verval.musdes(page.cycle_id(), actor=OPERATOR)
     assert musdes.place == "Balai Desa Jlodro"
     assert any(a.name == "KASMIRAN" for a in musdes.attendees)
 
@@ -169,7 +169,7 @@ def test_a_new_member_written_at_the_visit_becomes_a_proposal(qtbot, window, vil
     page = window.pages["verval"]
     page.table.selectRow(0)
     entry = page.selected()
-    before = len(village.verval.proposals(cycle_id=page.cycle_id()))
+    before = len(village.verval.proposals(cycle_id=page.cycle_id(), actor=OPERATOR))
 
     def fill_result(dialog: ResultDialog):
         dialog.result.set_code("1")
@@ -333,5 +333,5 @@ def test_letter_register_void_and_outside_letters(qtbot, village):
     dialog.record_external((2, f"460/002/35.23.01.2001/I/{year}", "surat manual"))
     assert dialog.gaps.text() == "Tidak ada celah dalam penomoran."
     assert dialog.log_model.rowCount() >= 1  # the SKTM print
-    assert village.letters.gaps(letter_type="sktm", year=year) == []
+    assert village.letters.gaps(letter_type="sktm", year=year, actor=OPERATOR) == []
     dialog.reject()

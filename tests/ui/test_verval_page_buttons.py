@@ -151,7 +151,7 @@ def test_new_cycle_cancelled_creates_nothing(qtbot, page, village):
     with dialogs(lambda d: box_button(d, QDialogButtonBox.StandardButton.Cancel).click()):
         click(qtbot, find_button(page, "Siklus baru"))
     assert page.cycle_box.count() == 1 and page.cycle_box.currentText() == shown
-    assert len(village.verval.cycles()) == 1
+    assert len(village.verval.cycles(actor=OPERATOR)) == 1
 
 
 def test_new_cycle_with_a_bad_deadline_says_so(qtbot, page, village):
@@ -159,7 +159,7 @@ def test_new_cycle_with_a_bad_deadline_says_so(qtbot, page, village):
     with dialogs(fill_cycle(deadline="31-02-2026"), read_box(told)):
         click(qtbot, find_button(page, "Siklus baru"))
     assert told == ["Tulis batas waktu sebagai hh-bb-tttt."]
-    assert page.cycle_box.count() == 1 and len(village.verval.cycles()) == 1
+    assert page.cycle_box.count() == 1 and len(village.verval.cycles(actor=OPERATOR)) == 1
 
 
 def test_new_cycle_from_a_prelist_read_from_a_spreadsheet(qtbot, page, village, tmp_path,
@@ -201,12 +201,12 @@ def test_close_cycle_button_freezes_and_reopens(qtbot, page, village):
     assert button.text() == "Tutup siklus"
     click(qtbot, button)
     assert button.text() == "Buka kembali siklus"
-    assert village.verval.cycle(page.cycle_id()).status == "closed"
+    assert village.verval.cycle(page.cycle_id(), actor=OPERATOR).status == "closed"
     assert not page.buttons["record"].isEnabled() and not page.buttons["musdes"].isEnabled()
     assert page.buttons["forms"].isEnabled()           # printing stays possible
     click(qtbot, button)
     assert button.text() == "Tutup siklus"
-    assert village.verval.cycle(page.cycle_id()).status == "open"
+    assert village.verval.cycle(page.cycle_id(), actor=OPERATOR).status == "open"
     assert page.buttons["record"].isEnabled() and page.buttons["musdes"].isEnabled()
 
 
@@ -222,7 +222,7 @@ def test_record_button_without_a_household_says_to_choose_one(qtbot, page):
 def test_record_button_saves_the_visit_with_a_correction(qtbot, page, village):
     entry = not_visited_first_row(qtbot, page)
     rows_before, done_before = page.model.rowCount(), page.progress.value()
-    waiting_before = len(village.verval.proposals(cycle_id=page.cycle_id()))
+    waiting_before = len(village.verval.proposals(cycle_id=page.cycle_id(), actor=OPERATOR))
     stored_before = village.households.get(actor=OPERATOR, household_id=entry.household_id)
 
     def fill(dialog: ResultDialog):
@@ -404,7 +404,7 @@ def test_musdes_button_fill_suggested_and_save(qtbot, page, village):
     with dialogs(hold):
         click(qtbot, page.buttons["musdes"])
     assert seen["filled"] >= 1
-    musdes = village.verval.musdes(page.cycle_id())
+    musdes = village.verval.musdes(page.cycle_id(), actor=OPERATOR)
     assert musdes.place == "Balai Desa Jlodro"
     assert any(a.name == "KASMIRAN" for a in musdes.attendees)
     decisions = [d for d in column(page, DECISION) if d != "—"]
@@ -415,7 +415,7 @@ def test_musdes_button_fill_suggested_and_save(qtbot, page, village):
 
 
 def test_musdes_cancel_stores_nothing(qtbot, page, village):
-    before = village.verval.musdes(page.cycle_id())
+    before = village.verval.musdes(page.cycle_id(), actor=OPERATOR)
 
     def cancel(dialog: MusdesDialog):
         dialog.place.setText("Tempat Lain")
@@ -423,7 +423,7 @@ def test_musdes_cancel_stores_nothing(qtbot, page, village):
 
     with dialogs(cancel):
         click(qtbot, page.buttons["musdes"])
-    assert village.verval.musdes(page.cycle_id()) == before
+    assert village.verval.musdes(page.cycle_id(), actor=OPERATOR) == before
 
 
 # ------------------------------------------------------------------ printing and export

@@ -85,5 +85,5 @@ def describe(entries: list[AuditEntry], names: dict[str, str],
 def household_history(services, *, actor: Actor, household_id: str) -> list[HistoryLine]:
     ids = services.households.history_ids(actor=actor, household_id=household_id)
     entries = services.audit.history(actor=actor, entity_ids=ids, limit=2000)
-    names = services.households.member_names([i for i in ids if i != household_id])
+    names = services.households.member_names([i for i in ids if i != household_id], actor=actor)
     return describe(entries, names, household_id)

@@ -397,7 +397,9 @@ class HouseholdService(FamilyOps):
                 Participation.household_id == household_id)))
             return ids
 
-    def member_names(self, member_ids: list[str]) -> dict[str, str]:
+    def member_names(self, member_ids: list[str], *, actor: Actor) -> dict[str, str]:
+        """The names of the given members (removed ones too: a history names them)."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             return dict(s.execute(select(Member.id, Member.name).where(
                 Member.id.in_(member_ids))).all())

@@ -41,14 +41,18 @@ class OfficerService:
     def __init__(self, db: Database):
         self._db = db
 
-    def roster(self, *, include_inactive: bool = False) -> list[OfficerDTO]:
+    def roster(self, *, actor: Actor, include_inactive: bool = False) -> list[OfficerDTO]:
+        """The officers, by name (the inactive ones only when asked)."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             stmt = select(Officer).where(Officer.deleted_at.is_(None)).order_by(Officer.name)
             if not include_inactive:
                 stmt = stmt.where(Officer.active.is_(True))
             return [_dto(o) for o in s.scalars(stmt)]
 
-    def get(self, *, officer_id: str) -> OfficerDTO:
+    def get(self, *, officer_id: str, actor: Actor) -> OfficerDTO:
+        """One officer of the roster."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             row = s.get(Officer, officer_id)
             if row is None or row.deleted_at is not None:

@@ -81,14 +81,17 @@ class CycleOps:
         return CycleDTO(row.id, row.name, row.period, row.deadline, row.status, row.note,
                         total, done, row.version)
 
-    def cycles(self) -> list[CycleDTO]:
+    def cycles(self, *, actor: Actor) -> list[CycleDTO]:
+        """Every cycle, the most recent first, with its progress."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             rows = s.scalars(select(VervalCycle).where(VervalCycle.deleted_at.is_(None))
                              .order_by(VervalCycle.created_at.desc()))
             return [self._cycle_dto(s, r) for r in rows]
 
-    def cycle(self, cycle_id: str | None = None) -> CycleDTO:
+    def cycle(self, cycle_id: str | None = None, *, actor: Actor) -> CycleDTO:
         """A cycle by id; without an id, the most recent one."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             return self._cycle_dto(s, self._get_cycle(s, cycle_id))
 
@@ -323,8 +326,9 @@ class CycleOps:
                              nik if show_nik or not nik else mask_nik(nik), *rest)
                     for entry, seq, household, no_kk, name, nik, *rest in s.execute(query)]
 
-    def progress(self, *, cycle_id: str) -> list[AreaProgress]:
+    def progress(self, *, cycle_id: str, actor: Actor) -> list[AreaProgress]:
         """Done and remaining per dusun/RW/RT."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             cycle = self._get_cycle(s, cycle_id)
             rows = s.execute(select(Household.dusun, Household.rw, Household.rt,
@@ -338,6 +342,8 @@ class CycleOps:
             return [AreaProgress(d or "", rw or "", rt or "", total, done)
                     for d, rw, rt, total, done in rows]
 
-    def cycle_of_entry(self, entry_id: str) -> str:
+    def cycle_of_entry(self, entry_id: str, *, actor: Actor) -> str:
+        """The cycle a household entry belongs to."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             return self._get_entry(s, entry_id).cycle_id

@@ -58,9 +58,9 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
     """Write the results of a cycle; returns the number of households written."""
     require(actor, Permission.EXPORT)
     verval = services.verval
-    cycle = verval.cycle(cycle_id)
+    cycle = verval.cycle(cycle_id, actor=actor)
     entries = verval.entries(actor=actor, cycle_id=cycle.id)
-    officers = {o.id: o.name for o in services.officers.roster(include_inactive=True)}
+    officers = {o.id: o.name for o in services.officers.roster(include_inactive=True, actor=actor)}
     wb = Workbook(write_only=True)
     count = _sheet(wb, "Hasil keluarga", [
         "No urut", "ID keluarga", "No KK", "NIK kepala keluarga", "Nama kepala keluarga",
@@ -81,13 +81,13 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
                        .where(VervalMember.entry_id.in_(list(seq)))).all()] if seq else []
     _sheet(wb, "Anggota", ["No urut", "No KK", "NIK", "Nama", "Kode keberadaan", "Keberadaan",
                            "Catatan"], sorted(members, key=lambda r: (r[0], r[3] or "")))
-    proposals = verval.proposals(cycle_id=cycle.id, status=None)
+    proposals = verval.proposals(cycle_id=cycle.id, status=None, actor=actor)
     _sheet(wb, "Perbaikan data", ["Nama kepala keluarga", "Untuk", "Isian", "Nilai lama",
                                   "Nilai baru", "Status", "Diusulkan oleh", "Diputuskan oleh"],
            ([p.head_name, p.target_name, p.field_label, p.old_value, p.new_value,
              _PROPOSAL_WORDS[p.status],
              p.proposed_by, p.decided_by] for p in proposals))
-    musdes = verval.musdes(cycle.id)
+    musdes = verval.musdes(cycle.id, actor=actor)
     info = [["Siklus", cycle.name], ["Periode", cycle.period],
             ["Jumlah keluarga", cycle.households], ["Sudah dikunjungi", cycle.done]]
     if musdes:

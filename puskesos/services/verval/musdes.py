@@ -63,9 +63,11 @@ class MusdesOps:
             s.flush()
             audit.append(s, actor, action, [Change("musdes", row.id, "held_on", None,
                                                    held_on)], place)
-        return self.musdes(cycle_id)
+        return self.musdes(cycle_id, actor=actor)
 
-    def musdes(self, cycle_id: str | None) -> MusdesDTO | None:
+    def musdes(self, cycle_id: str | None, *, actor: Actor) -> MusdesDTO | None:
+        """The musdes of a cycle (None before it was recorded)."""
+        require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             cycle = self._get_cycle(s, cycle_id)
             row = s.scalar(select(Musdes).where(Musdes.cycle_id == cycle.id))
@@ -123,8 +125,9 @@ class MusdesOps:
                              "suggested decisions")
         return count
 
-    def resolve_member(self, key: str) -> str:
+    def resolve_member(self, key: str, *, actor: Actor) -> str:
         """A member id from an id, an id prefix or a NIK (for the command line)."""
+        require(actor, Permission.VIEW_REGISTRY)
         key = (key or "").strip()
         with self._db.read() as s:
             found = s.scalars(select(Member.id).where(

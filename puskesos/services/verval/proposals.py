@@ -34,13 +34,14 @@ class ProposalOps:
 
     # -- proposals ---------------------------------------------------------------
 
-    def proposals(self, *, cycle_id: str, status: str | None = codes.ProposalStatus.DIUSULKAN.value,
-                  actor: Actor | None = None, entry_id: str | None = None
-                  ) -> list[ProposalDTO]:
+    def proposals(self, *, cycle_id: str, actor: Actor,
+                  status: str | None = codes.ProposalStatus.DIUSULKAN.value,
+                  entry_id: str | None = None) -> list[ProposalDTO]:
         """Proposed corrections; NIK and No KK values are masked for a reader without
-        the right to see them (and when no actor is given)."""
+        the right to see them."""
         from ...core.identifiers import mask_nik
-        show = actor is not None and actor.can(Permission.VIEW_FULL_NIK)
+        require(actor, Permission.VIEW_REGISTRY)
+        show = actor.can(Permission.VIEW_FULL_NIK)
 
         def shown(field: str, value: str | None) -> str | None:
             return value if show or field not in ("nik", "no_kk") or not value \
@@ -168,5 +169,5 @@ class ProposalOps:
             audit.append(s, actor, "update", [Change(
                 "verval_proposal", p.id, "status", codes.ProposalStatus.DIUSULKAN.value,
                 p.status)], note)
-        return next(x for x in self.proposals(cycle_id=cycle_id, status=None)
+        return next(x for x in self.proposals(cycle_id=cycle_id, status=None, actor=actor)
                     if x.id == proposal_id)

@@ -38,15 +38,15 @@ from .values import (
 class VisitOps:
     """The visit half of :class:`~puskesos.services.verval.VervalService`."""
 
-    def member_findings(self, entry_id: str, actor: Actor | None = None
-                        ) -> list[MemberFinding]:
+    def member_findings(self, entry_id: str, *, actor: Actor) -> list[MemberFinding]:
         """What the visit found per member; a new member with the details of its
         proposal (sex, date of birth, relationship).  A new member's NIK is masked
         for an ``actor`` without the right to see NIKs."""
+        require(actor, Permission.VIEW_REGISTRY)
         import json
 
         from ...core.identifiers import mask_nik
-        show = actor is None or actor.can(Permission.VIEW_FULL_NIK)
+        show = actor.can(Permission.VIEW_FULL_NIK)
         with self._db.read() as s:
             details: dict[str, dict] = {}
             # the waiting proposal of a key wins over decided ones, the newest otherwise
@@ -100,8 +100,9 @@ class VisitOps:
             if entry.decision is None:
                 entry.decision = None  # decided in the musdes, not here
             pending = {(p.target, p.target_id, p.field): p for p in s.scalars(
-                select(VervalProposal).where(VervalProposal.entry_id == entry.id,
-                                             VervalProposal.status == ProposalStatus.DIUSULKAN.value))}
+                select(VervalProposal).where(
+                    VervalProposal.entry_id == entry.id,
+                    VervalProposal.status == ProposalStatus.DIUSULKAN.value))}
             new_proposals: list[VervalProposal] = []
 
             def propose(target, target_id, field, old, new) -> None:

@@ -1,0 +1,62 @@
+"""The service API: every call that reads or changes personal data says who asks
+(``actor``), so what it shows follows that person's role; and every public service
+function says what it does."""
+
+import ast
+from pathlib import Path
+
+SERVICES = Path(__file__).resolve().parents[2] / "puskesos" / "services"
+
+#: public methods that need no actor, and why
+NO_ACTOR = {
+    "AuthService.login": "who the person is, before there is an actor",
+    "AuthService.has_users": "whether the first administrator must be created",
+    "AuthService.create_first_admin": "the first start, before there is an actor",
+    "SettingsService.get": "office settings (no personal data)",
+    "SettingsService.village": "the letterhead (public)",
+    "SettingsService.preferences": "office preferences (language, lock) read at login",
+    "SettingsService.is_initialised": "whether the database is set up",
+    "SettingsService.logo_folder": "a folder name",
+    "DocumentService.village": "the letterhead (public)",
+    "LetterRegister.letter_types": "the letter types of forms/ (no personal data)",
+    "BackupService.last_backup": "when the last backup was made",
+    "AuditTrail.verify": "whether the chain is whole (no content shown)",
+    "HouseholdService.areas": "dusun/RW/RT names for the filters",
+    "HouseholdService.dusun_names": "dusun names for the filters",
+    "ProgramService.programs": "the program catalogue (no personal data)",
+    "MusdesOps.link_letter": "a step inside a caller's transaction (takes the session)",
+}
+SKIP_CLASSES = {"Services", "Actor", "ChangeRecorder", "Normaliser", "Memo", "RegistryRows",
+                "BnbaRows", "ImportState", "Index", "DemoReport", "_StreamSheet"}
+
+
+def _methods():
+    for path in SERVICES.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for cls in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
+            dto = any("dataclass" in ast.unparse(d) for d in cls.decorator_list)
+            if dto or cls.name in SKIP_CLASSES or cls.name.startswith("_"):
+                continue
+            for fn in cls.body:
+                if isinstance(fn, ast.FunctionDef) and not fn.name.startswith("_") and not any(
+                        isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod",
+                                                             "property")
+                        for d in fn.decorator_list):
+                    yield path, cls, fn
+
+
+def test_every_service_call_that_touches_personal_data_takes_the_actor():
+    missing = []
+    for path, cls, fn in _methods():
+        arguments = [a.arg for a in fn.args.args + fn.args.kwonlyargs]
+        if "self" not in arguments or fn.name in ("close",):
+            continue
+        key = f"{cls.name}.{fn.name}"
+        if "actor" not in arguments and key not in NO_ACTOR:
+            missing.append(f"{path.relative_to(SERVICES)}: {key}")
+        default = None
+        if "actor" in fn.args.kwonlyargs and fn.args.kw_defaults:
+            default = fn.args.kw_defaults[fn.args.kwonlyargs.index("actor")]
+        if default is not None:
+            missing.append(f"{key}: actor has a default (a default must never show more)")
+    assert missing == []
