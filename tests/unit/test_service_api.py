@@ -54,9 +54,14 @@ def test_every_service_call_that_touches_personal_data_takes_the_actor():
         key = f"{cls.name}.{fn.name}"
         if "actor" not in arguments and key not in NO_ACTOR:
             missing.append(f"{path.relative_to(SERVICES)}: {key}")
+        keyword_only = [a.arg for a in fn.args.kwonlyargs]
+        positional = [a.arg for a in fn.args.args]
         default = None
-        if "actor" in fn.args.kwonlyargs and fn.args.kw_defaults:
-            default = fn.args.kw_defaults[fn.args.kwonlyargs.index("actor")]
+        if "actor" in keyword_only:
+            default = fn.args.kw_defaults[keyword_only.index("actor")]
+        elif "actor" in positional:
+            at = positional.index("actor") - (len(positional) - len(fn.args.defaults))
+            default = fn.args.defaults[at] if at >= 0 else None
         if default is not None:
             missing.append(f"{key}: actor has a default (a default must never show more)")
     assert missing == []
