@@ -59,6 +59,8 @@ def build_services(db: Database) -> Services:
 
 def open_services(target: str, *, create: bool = False,
                   backup_dir: Path | None = None) -> Services:
+    """Open (or with ``create`` make) the database at ``target`` and build the
+    services over it; an older schema is backed up into ``backup_dir`` and upgraded."""
     return build_services(open_database(target, create=create, backup_dir=backup_dir))
 
 

@@ -42,6 +42,8 @@ def to_text(value: Any) -> str | None:
 def row_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, entity: str,
              entity_id: str | None, field: str | None, old: str | None, new: str | None,
              reason: str | None) -> str:
+    """The SHA-256 that links an audit event to the one before it: every field,
+    the reason included, and the previous event's hash."""
     payload = json.dumps(
         [prev_hash, seq, at.isoformat(timespec="microseconds"), actor, action, entity,
          entity_id, field, old, new, reason],
@@ -142,6 +144,7 @@ class AuditTrail:
             return [_entry(r) for r in rows]
 
     def recent(self, *, actor: Actor, limit: int = 100) -> list[AuditEntry]:
+        """The newest ``limit`` audit events, newest first."""
         require(actor, Permission.VIEW_AUDIT)
         with self._db.read() as s:
             rows = s.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())

@@ -66,6 +66,7 @@ class AuthService:
         self._db = db
 
     def has_users(self) -> bool:
+        """Whether any user exists (none: the first start creates the administrator)."""
         with self._db.read() as s:
             return bool(s.scalar(select(func.count()).select_from(User)))
 
@@ -82,6 +83,7 @@ class AuthService:
 
     def create_user(self, *, actor: Actor, username: str, password: str, full_name: str,
                     role: str) -> UserInfo:
+        """Add a user with a role; the name and password rules are checked first."""
         require(actor, Permission.MANAGE_USERS)
         return self._create(actor, username, password, full_name, role)
 
@@ -153,6 +155,7 @@ class AuthService:
         return info
 
     def change_password(self, *, actor: Actor, old_password: str, new_password: str) -> None:
+        """Change the actor's own password after checking the old one."""
         _check_password(new_password)
         with self._db.write() as s:
             user = s.scalar(select(User).where(User.username == actor.username))
@@ -180,6 +183,7 @@ class AuthService:
                          "reset by administrator")
 
     def users(self, *, actor: Actor) -> list[UserInfo]:
+        """Every user of the program, by user name."""
         require(actor, Permission.MANAGE_USERS)
         with self._db.read() as s:
             return [_info(u) for u in s.scalars(select(User).order_by(User.username))]

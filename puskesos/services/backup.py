@@ -123,6 +123,7 @@ def _revision(path: Path) -> str | None:
 
 
 def default_backup_name(village_code: str = "") -> str:
+    """The file name of a new backup: village code and time, no personal data."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     code = village_code.replace(".", "") or "desa"
     return f"puskesos-{code}-{stamp}.backup.zip"
@@ -214,6 +215,7 @@ class BackupService:
         return info
 
     def last_backup(self) -> dict | None:
+        """When and where the last backup was made (None: never)."""
         with self._db.read() as s:
             row = s.get(Setting, LAST_BACKUP_KEY)
             return row.value if row else None
@@ -348,6 +350,7 @@ def check_sqlite(path: Path) -> dict:
 
 
 def schema_status(db: Database) -> dict:
+    """The database's schema revision and the one this program uses."""
     with db.read() as s:
         current = s.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return {"schema_revision": current, "program_schema": head_revision()}

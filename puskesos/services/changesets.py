@@ -71,6 +71,7 @@ class BatchInfo:
 
 
 def last_batch(services) -> BatchInfo | None:
+    """The most recent import that is still applied (None: nothing to undo)."""
     with services.db.read() as s:
         b = s.scalar(select(ImportBatch).where(ImportBatch.status == ImportStatus.APPLIED.value)
                      .order_by(ImportBatch.created_at.desc()).limit(1))

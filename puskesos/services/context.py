@@ -28,6 +28,8 @@ class Actor:
 
 
 def require(actor: Actor, permission: Permission) -> None:
+    """Refuse (:class:`PermissionDenied`, saying whom to ask) unless the actor's role
+    has ``permission``."""
     if not actor.can(permission):
         raise PermissionDenied(
             _("Your role ({role}) may not do this. Ask the administrator or the "

@@ -106,8 +106,10 @@ def _housing(rng: random.Random, desil: int | None) -> dict:
         sewage_disposal=pick(("4", "3", "5")) if poor else "1",
         assets={
             "kulkas": not poor or rng.random() < 0.1, "tv": rng.random() < (0.4 if poor else 0.95),
-            "motor": rng.random() < (0.35 if poor else 0.9), "mobil": not poor and rng.random() < 0.3,
-            "smartphone": rng.random() < (0.5 if poor else 0.98), "emas": not poor and rng.random() < 0.4,
+            "motor": rng.random() < (0.35 if poor else 0.9),
+            "mobil": not poor and rng.random() < 0.3,
+            "smartphone": rng.random() < (0.5 if poor else 0.98),
+            "emas": not poor and rng.random() < 0.4,
             "kambing": rng.randint(0, 3) if poor else 0, "sapi": 0 if poor else rng.randint(0, 2),
         },
         family_status="0",
@@ -246,7 +248,8 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             wanted.append("SUBSIDI_LISTRIK")
         for program in wanted:
             p_rows.append(dict(id=new_id(), program_code=program, household_id=hid,
-                               member_id=None, period=period, source="import", status=codes.ParticipationStatus.AKTIF.value))
+                               member_id=None, period=period, source="import",
+                               status=codes.ParticipationStatus.AKTIF.value))
         if desil is not None and desil <= 3:
             for m in members:
                 p_rows.append(dict(id=new_id(), program_code="PBI", household_id=hid,
@@ -404,7 +407,8 @@ def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
     rich = [h for h in hh_rows if h["desil"] is not None and h["desil"] >= 9]
     for h in rng.sample(rich, min(n, len(rich))):  # inclusion error: well-off on PKH
         p_rows.append(dict(id=new_id(), program_code="PKH", household_id=h["id"],
-                           member_id=None, period=period, source="import", status=codes.ParticipationStatus.AKTIF.value))
+                           member_id=None, period=period, source="import",
+                           status=codes.ParticipationStatus.AKTIF.value))
         report.plant("well_off_receiving_pkh", h["id"])
 
 

@@ -98,6 +98,7 @@ def _kop(text: str) -> str:
 
 
 def village_context(village: VillageIdentity) -> dict[str, Any]:
+    """The letterhead fields of a template (``desa.*``) from the village identity."""
     kind = village.desa_kind or "Desa"
     address = ", ".join(p for p in (village.address, f"Kode Pos {village.postal_code}"
                                     if village.postal_code else "") if p)
@@ -191,6 +192,7 @@ class DocumentService:
                                        .limit(limit))]
 
     def village(self) -> dict[str, Any]:
+        """The letterhead fields of the village, as templates use them."""
         return village_context(self._settings.village())
 
     # -- verval forms ----------------------------------------------------------
@@ -200,6 +202,8 @@ class DocumentService:
                        dusun: str | None = None, entry_ids: list[str] | None = None,
                        progress: Progress | None = None, cancel: CancelToken | None = None,
                        area: tuple[str, str, str] | None = None) -> dict[str, Any]:
+        """The fields of the verval forms of a cycle (optionally one area or the
+        given entries), one form per household."""
         require(actor, Permission.VIEW_FULL_NIK)
         verval = self._verval
         cycle = verval.cycle(cycle_id, actor=actor)
@@ -315,6 +319,8 @@ class DocumentService:
 
     def berita_acara_context(self, *, actor: Actor, cycle_id: str | None = None
                              ) -> dict[str, Any]:
+        """The fields of the musdes berita acara of a cycle; refused with what to fix
+        when the musdes is not recorded yet."""
         require(actor, Permission.VIEW_REGISTRY)
         verval = self._verval
         cycle = verval.cycle(cycle_id, actor=actor)
@@ -414,6 +420,7 @@ class DocumentService:
     # -- SKTM ------------------------------------------------------------------------
 
     def sktm_context(self, *, actor: Actor, member_id: str, purpose: str) -> dict[str, Any]:
+        """The fields of an SKTM (surat keterangan tidak mampu) for one resident."""
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.read() as s:
             m = s.get(Member, member_id)

@@ -80,6 +80,7 @@ class LetterRegister:
         self._settings = settings
 
     def letter_types(self) -> dict[str, dict]:
+        """The letter types (code, pattern, title), the defaults with the office's changes."""
         with self._db.read() as s:
             row = s.get(Setting, LETTER_TYPES_KEY)
             configured = dict(row.value) if row and row.value else {}
@@ -160,6 +161,7 @@ class LetterRegister:
             return _dto(row)
 
     def void(self, *, actor: Actor, letter_id: str, reason: str) -> LetterNumber:
+        """Void a numbered letter with a reason; its number is never given again."""
         require(actor, Permission.EDIT_REGISTRY)
         if not (reason or "").strip():
             raise InvalidInput(_("Give a reason for this change."))

@@ -65,3 +65,23 @@ def test_every_service_call_that_touches_personal_data_takes_the_actor():
         if default is not None:
             missing.append(f"{key}: actor has a default (a default must never show more)")
     assert missing == []
+
+
+def test_every_public_service_function_says_what_it_does():
+    """Each public function and method of a service has a docstring: the next
+    capability reads them to find what exists before writing it again."""
+    missing = []
+    for path in SERVICES.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+
+        def visit(body, cls=None):
+            for node in body:
+                if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                    if not ast.get_docstring(node):
+                        owner = f"{cls.name}." if cls else ""
+                        missing.append(f"{path.relative_to(SERVICES)}: {owner}{node.name}")
+                elif isinstance(node, ast.ClassDef) and not node.name.startswith("_") \
+                        and not any("dataclass" in ast.unparse(d) for d in node.decorator_list):
+                    visit(node.body, node)
+        visit(tree.body)
+    assert missing == []

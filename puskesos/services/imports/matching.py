@@ -69,6 +69,8 @@ class Index:
                 self.by_dtsen.setdefault(h["dtsen_id"], h["id"])
 
     def match_member(self, row: Row) -> dict | None:
+        """The stored member the row is: by NIK, else in the family of its No KK by
+        name and date of birth (:meth:`match_in_family`); None for a new person."""
         if not row.placeholder:
             found = self.members_by_nik.get(row.nik)
             if found:

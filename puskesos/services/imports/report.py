@@ -68,11 +68,14 @@ _FILLS = {"rejected": "F8D7DA", "duplicate": "FCE5CD", "conflict": "FFF2CC",
 
 
 def kind_label(kind: str) -> str:
+    """The word the window and the report use for an issue's kind."""
     return {"rejected": _("Rejected"), "duplicate": _("Duplicate"),
             "conflict": _("Conflict"), "warning": _("Warning")}.get(kind, kind)
 
 
 def write_report(report: ImportReport, path: Path | str, columns: list[str] | None = None) -> Path:
+    """Write the import report workbook to ``path`` (summary, rows to check with
+    their original ``columns``, changes); atomically, see :mod:`puskesos.files`."""
     path = Path(path)
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(_("Summary"))

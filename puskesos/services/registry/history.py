@@ -83,6 +83,8 @@ def describe(entries: list[AuditEntry], names: dict[str, str],
 
 
 def household_history(services, *, actor: Actor, household_id: str) -> list[HistoryLine]:
+    """The household's history in plain words, newest first, from the audit trail
+    (its members' events included)."""
     ids = services.households.history_ids(actor=actor, household_id=household_id)
     entries = services.audit.history(actor=actor, entity_ids=ids, limit=2000)
     names = services.households.member_names([i for i in ids if i != household_id], actor=actor)

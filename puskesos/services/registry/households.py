@@ -105,6 +105,7 @@ class HouseholdService(FamilyOps):
 
     # ------------------------------------------------------------ reading
     def get(self, *, actor: Actor, household_id: str) -> HouseholdDTO:
+        """One household with its members; NIKs masked for a role that may not see them."""
         require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             return self._load(s, household_id, actor.can(Permission.VIEW_FULL_NIK))
@@ -180,6 +181,7 @@ class HouseholdService(FamilyOps):
         return out, int(total or 0)
 
     def counts(self, *, actor: Actor) -> RegistryCounts:
+        """How many households and members the registry holds, by dusun and desil."""
         require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
             households = s.scalar(select(func.count()).select_from(Household)
@@ -202,6 +204,7 @@ class HouseholdService(FamilyOps):
         return {k: sorted(v) for k, v in sorted(out.items())}
 
     def dusun_names(self) -> list[str]:
+        """The dusun names in use, for the filters."""
         with self._db.read() as s:
             return [d for d in s.scalars(select(Household.dusun).distinct()
                                          .where(Household.dusun.is_not(None))
@@ -356,6 +359,7 @@ class HouseholdService(FamilyOps):
                          reason)
 
     def restore(self, *, actor: Actor, household_id: str, reason: str) -> None:
+        """Bring back a removed household (with a reason, in the audit trail)."""
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
             h = s.get(Household, household_id, with_for_update=True)

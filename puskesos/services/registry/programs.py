@@ -30,6 +30,7 @@ class ProgramService:
         self._db = db
 
     def programs(self) -> list[ProgramDTO]:
+        """The program catalogue, by code."""
         with self._db.read() as s:
             return [ProgramDTO(p.code, p.name, p.target, p.active)
                     for p in s.scalars(select(Program).order_by(Program.code))]
@@ -37,6 +38,8 @@ class ProgramService:
     def add_participation(self, *, actor: Actor, household_id: str, program_code: str,
                           period: str, source: str = codes.ParticipationSource.MANUAL.value,
                           member_id: str | None = None, note: str | None = None) -> str:
+        """Record that a household (or one member) receives a program in a period;
+        returns the participation's id."""
         require(actor, Permission.EDIT_REGISTRY)
         if not period.strip():
             raise InvalidInput(_("Give the period of the program (e.g. 2025 or 2025-Q3)."))
@@ -72,6 +75,7 @@ class ProgramService:
             return row.id
 
     def end_participation(self, *, actor: Actor, participation_id: str, reason: str) -> None:
+        """End a program participation with a reason (kept in the audit trail)."""
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
             row = s.get(Participation, participation_id)

@@ -61,6 +61,7 @@ class OfficerService:
 
     def add(self, *, actor: Actor, name: str, role: str, phone: str | None = None,
             nip: str | None = None) -> OfficerDTO:
+        """Add an officer to the roster."""
         require(actor, Permission.MANAGE_SETTINGS)
         name, role, phone, nip = _clean(name, role, phone, nip)
         with self._db.write() as s:
@@ -92,6 +93,7 @@ class OfficerService:
             return _dto(row)
 
     def deactivate(self, *, actor: Actor, officer_id: str, reason: str) -> OfficerDTO:
+        """Take an officer off the active roster with a reason (the history keeps them)."""
         require(actor, Permission.MANAGE_SETTINGS)
         if not (reason or "").strip():
             raise InvalidInput(_("Give a reason for this change."))

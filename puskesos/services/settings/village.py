@@ -130,11 +130,13 @@ class SettingsService:
         self._db = db
 
     def get(self, key: str, default: Any = None) -> Any:
+        """A stored setting's value (``default`` when it was never set)."""
         with self._db.read() as s:
             row = s.get(Setting, key)
             return row.value if row else default
 
     def set(self, *, actor: Actor, key: str, value: Any, reason: str | None = None) -> None:
+        """Store a setting, recorded in the audit trail (the audit head is refused)."""
         require(actor, Permission.MANAGE_SETTINGS)
         if key in (audit.HEAD_KEY,):
             raise InvalidInput(_("This setting cannot be changed."))
@@ -150,12 +152,16 @@ class SettingsService:
             audit.append(s, actor, "update", [Change("setting", key, key, old, value)], reason)
 
     def village(self) -> VillageIdentity:
+        """What the letterheads and reports say about the village."""
         return VillageIdentity.from_dict(self.get(VILLAGE_KEY))
 
     def is_initialised(self) -> bool:
+        """Whether the database was set up for a village (``puskesos init``)."""
         return bool(self.village().code)
 
     def update_village(self, *, actor: Actor, **changes: Any) -> VillageIdentity:
+        """Change fields of the village identity; the contact details and NIPs are
+        checked (:func:`village_problem`) and nothing is stored when one is wrong."""
         require(actor, Permission.MANAGE_SETTINGS)
         current = asdict(self.village())
         unknown = set(changes) - set(current)
@@ -198,9 +204,11 @@ class SettingsService:
         return self.update_village(actor=actor, logo_path=str(target))
 
     def preferences(self) -> OfficePreferences:
+        """How this office wants the program to behave (backup, idle lock, language)."""
         return OfficePreferences.from_dict(self.get(PREFERENCES_KEY))
 
     def update_preferences(self, *, actor: Actor, **changes: Any) -> OfficePreferences:
+        """Change office preferences; each value is checked."""
         require(actor, Permission.MANAGE_SETTINGS)
         current = asdict(self.preferences())
         unknown = set(changes) - set(current)

@@ -110,6 +110,7 @@ class CycleOps:
         return row
 
     def set_status(self, *, actor: Actor, cycle_id: str, status: str) -> CycleDTO:
+        """Open or close a cycle (a closed cycle takes no visits and no households)."""
         require(actor, Permission.APPROVE)
         if status not in (codes.CycleStatus.OPEN.value, codes.CycleStatus.CLOSED.value):
             raise InvalidInput(_("Unknown cycle status {status}.").format(status=status))
@@ -233,6 +234,7 @@ class CycleOps:
         return found
 
     def remove_entry(self, *, actor: Actor, entry_id: str) -> None:
+        """Take a household out of an open cycle, unless it already has a visit result."""
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
             entry = self._get_entry(s, entry_id)

@@ -172,6 +172,7 @@ class MusdesDTO:
 
 
 def decision_counts(rows: list[EntryRow]) -> dict[str, int]:
+    """How many households got each musdes decision."""
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         if row.decision:

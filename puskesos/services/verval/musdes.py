@@ -28,6 +28,8 @@ class MusdesOps:
                     attendees: list[Attendee], agenda: str | None = None,
                     notulen: str | None = None, ketua_bpd: str | None = None,
                     note: str | None = None) -> MusdesDTO:
+        """Record (or correct) the musdes of a cycle: date, place, attendees and
+        minutes; refused once its berita acara is signed."""
         require(actor, Permission.EDIT_REGISTRY)
         if not (place or "").strip():
             raise InvalidInput(_("Where was the musdes held? Fill in the place."))
