@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+#: the day-month-year form the window and the printouts show a date in
+DATE_FORMAT = "%d-%m-%Y"
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -51,4 +54,14 @@ def date_in_words(d: date) -> str:
 
 
 def short_date(d: date | None) -> str:
-    return d.strftime("%d-%m-%Y") if d else ""
+    """17-08-2026: a date as the window and the forms show it ("" for none)."""
+    return d.strftime(DATE_FORMAT) if d else ""
+
+
+def short_datetime(moment: datetime | None) -> str:
+    """17-08-2026 14:05 in the computer's local time ("" for none)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime(DATE_FORMAT + " %H:%M")

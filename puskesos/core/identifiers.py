@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
+from puskesos.core.bahasa import short_date
 from puskesos.i18n import _
 
 
@@ -277,7 +278,7 @@ def check_nik(raw: str | None, *, birth_date: date | None = None,
             "The birth date in the NIK ({nik_date}) differs from the recorded birth date "
             "({birth_date}). Please check both; the NIK stays the same even when the date "
             "on it is wrong."
-        ).format(nik_date=born.strftime("%d-%m-%Y"), birth_date=birth_date.strftime("%d-%m-%Y"))))
+        ).format(nik_date=short_date(born), birth_date=short_date(birth_date))))
     if sex is not None and sex.strip().upper() in ("L", "P") and sex.strip().upper() != nik_sex:
         issues.append(Issue(Severity.WARNING, "nik.sex_mismatch", _(
             "The NIK indicates sex {nik_sex}, but the recorded sex is {sex}. Please check both "
@@ -316,7 +317,7 @@ def check_kk(raw: str | None, *, today: date | None = None) -> CheckResult:
             issues.append(Issue(Severity.WARNING, "kk.date_future", _(
                 "The recording date in the KK ({recorded}) is in the future. Please check "
                 "digits 7 to 12 against the card."
-            ).format(recorded=recorded.strftime("%d-%m-%Y"))))
+            ).format(recorded=short_date(recorded))))
     if any(i.severity is Severity.ERROR for i in issues):
         return CheckResult(value, tuple(issues), None)
     return CheckResult(value, tuple(issues), KkInfo(value, *_region(value), recorded, value[12:]))

@@ -19,6 +19,7 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 
+from puskesos.core.bahasa import DATE_FORMAT, short_date
 from puskesos.core.identifiers import INVISIBLE, TEXT_MARKERS
 from puskesos.i18n import _
 
@@ -99,10 +100,10 @@ def display_text(value: object) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
         if value.time() == time(0, 0):
-            return value.strftime("%d-%m-%Y")
-        return value.strftime("%d-%m-%Y %H:%M:%S" if value.second else "%d-%m-%Y %H:%M")
+            return short_date(value)
+        return value.strftime(DATE_FORMAT + (" %H:%M:%S" if value.second else " %H:%M"))
     if isinstance(value, date):
-        return value.strftime("%d-%m-%Y")
+        return short_date(value)
     return str(value)
 
 

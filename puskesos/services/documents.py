@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..core import codes
-from ..core.bahasa import date_in_words, day_name, long_date, short_date
+from ..core.bahasa import date_in_words, day_name, long_date, short_date, short_datetime
 from ..core.codes import MusdesDecision, VervalResult
 from ..core.permissions import Permission
 from ..db.engine import Database
@@ -167,7 +167,7 @@ class DocumentService:
         who = actor.full_name or actor.username
         if actor.full_name and actor.full_name != actor.username:
             who = f"{actor.full_name} ({actor.username})"
-        text = (f"Dicetak oleh {who} pada {datetime.now():%d-%m-%Y %H:%M} · {title}"
+        text = (f"Dicetak oleh {who} pada {short_datetime(datetime.now())} · {title}"
                 + (f" · {reference}" if reference else ""))
         return ("RAHASIA – " + text) if secret else text
 

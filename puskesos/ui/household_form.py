@@ -30,7 +30,8 @@ from ..services.registry import HouseholdFilter, NeedsConfirmation
 from ..services.registry.history import household_history
 from .jobs import show_error
 from .member_dialog import MemberDialog
-from .widgets import CodeCombo, format_date, message_label, show_message
+from ..core.bahasa import short_date, short_datetime
+from .widgets import CodeCombo, message_label, show_message
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
@@ -65,7 +66,7 @@ class MembersModel(QAbstractTableModel):
         m = self.members[index.row()]
         problems = self.problems.get(index.row(), [])
         if role == Qt.ItemDataRole.DisplayRole:
-            return (m.name, m.nik or "", m.sex, format_date(m.birth_date),
+            return (m.name, m.nik or "", m.sex, short_date(m.birth_date),
                     codes.Relationship.label_of(m.relationship_code),
                     codes.Presence.label_of(m.presence))[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -388,7 +389,7 @@ class HouseholdDialog(QDialog):
             return
         for line in household_history(self.services, actor=self.actor,
                                       household_id=self.household_id):
-            when = line.at.astimezone().strftime("%d-%m-%Y %H:%M")
+            when = short_datetime(line.at)
             text = f"{when} · {line.actor} · {line.text}"
             if line.reason:
                 text += " — " + _("reason: {reason}").format(reason=line.reason)
@@ -537,7 +538,7 @@ class HouseholdDialog(QDialog):
         when = None
         if presence is not codes.Presence.TINGGAL:
             text, ok = QInputDialog.getText(self, _("Date"), _("Date (dd-mm-yyyy):"),
-                                            text=date.today().strftime("%d-%m-%Y"))
+                                            text=short_date(date.today()))
             if not ok:
                 return
             from .widgets import parse_date

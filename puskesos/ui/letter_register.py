@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QPushButton, QSpinBox, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from ..core.bahasa import short_datetime
 from ..core.codes import LetterStatus
 from ..core.permissions import Permission
 from ..errors import UserError
@@ -19,7 +20,7 @@ from .widgets import dialog_buttons
 
 
 def _local(when) -> str:
-    return when.astimezone().strftime("%d-%m-%Y %H:%M") if when else ""
+    return short_datetime(when)
 
 
 class ExternalLetterDialog(QDialog):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QHBoxLayout, QLabel, QList
                                QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
                                QWidget)
 
+from ..core.bahasa import short_datetime
 from ..core.codes import Role
 from ..core.permissions import Permission
 from ..i18n import LANGUAGES, _
@@ -204,9 +205,8 @@ class MainWindow(QMainWindow):
             name=self.actor.full_name or self.actor.username, role=Role.label_of(self.actor.role)))
         last = self.services.backup.last_backup() if self.services.db.dialect == "sqlite" else None
         if last:
-            at = datetime.fromisoformat(last["at"]).astimezone()
             self.backup_label.setText(_("Last backup: {when}").format(
-                when=at.strftime("%d-%m-%Y %H:%M")))
+                when=short_datetime(datetime.fromisoformat(last["at"]))))
         else:
             self.backup_label.setText(_("No backup yet"))
 

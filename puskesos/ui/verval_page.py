@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from ..core.codes import (CycleStatus, MusdesDecision, Relationship, VervalMemberResult,
                           VervalResult)
+from ..core.bahasa import short_date
 from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
 from ..core.normalize import sex_cell
 from ..core.permissions import Permission
@@ -29,7 +30,7 @@ from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attend
 from .jobs import show_error
 from .pdf_preview import PdfPreview
 from .table_model import DtoTableModel
-from .widgets import CodeCombo, DateEdit, dialog_buttons, format_date, parse_date
+from .widgets import CodeCombo, DateEdit, dialog_buttons, parse_date
 
 
 def _area(row) -> str:
@@ -126,7 +127,7 @@ class ResultDialog(QDialog):
         if entry.officer_id:
             self.officer.setCurrentIndex(max(self.officer.findData(entry.officer_id), 0))
         self.visited = DateEdit()
-        self.visited.setText(format_date(entry.visited_on or date.today()))
+        self.visited.setText(short_date(entry.visited_on or date.today()))
         self.note = QLineEdit(entry.note or "")
         form = QFormLayout()
         form.addRow(_("Household"), QLabel(f"{entry.head_name or '-'} · {entry.no_kk or '-'} · "
@@ -209,7 +210,7 @@ class ResultDialog(QDialog):
         name_item.setData(Qt.ItemDataRole.UserRole + 1, note)  # kept when saved again
         nik_item = QTableWidgetItem(nik)
         sex_item = QTableWidgetItem(sex or "")
-        born_item = QTableWidgetItem(format_date(born) if born else "")
+        born_item = QTableWidgetItem(short_date(born) if born else "")
         for column, item in enumerate((name_item, nik_item, sex_item, born_item)):
             if member_id is not None:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -382,7 +383,7 @@ class MusdesDialog(QDialog):
         existing = services.verval.musdes(cycle_id, actor=self.actor)
         village = services.settings.village()
         self.held_on = DateEdit()
-        self.held_on.setText(format_date(existing.held_on if existing else date.today()))
+        self.held_on.setText(short_date(existing.held_on if existing else date.today()))
         self.place = QLineEdit(existing.place if existing else f"Balai Desa {village.desa}")
         self.agenda = QLineEdit(existing.agenda or "" if existing else "")
         self.notulen = QLineEdit(existing.notulen or "" if existing else "")

@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit
 
+from ..core.bahasa import short_date
 from ..core.codes import CodeList
+from ..core.normalize import date_cell
 from ..i18n import _
 
-_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a5a00;"
 
 
 def parse_date(text: str) -> date | None:
-    """``dd-mm-yyyy`` (also with / or .) → date; empty → None; else ValueError."""
-    if not text.strip():
-        return None
-    match = _DATE.match(text)
-    if not match:
-        raise ValueError(text)
-    d, m, y = (int(g) for g in match.groups())
-    return date(y, m, d)
+    """A typed date → date; empty → None; else ValueError (with the reason).
 
-
-def format_date(value: date | None) -> str:
-    return value.strftime("%d-%m-%Y") if value else ""
+    The one date reader of the program (:func:`puskesos.core.normalize.date_cell`):
+    a date field takes what an import takes (17-08-1980, 17/08/1980, 1980-08-17,
+    17 Agustus 1980, …)."""
+    value, problem = date_cell(text)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 class CodeCombo(QComboBox):
@@ -55,14 +52,14 @@ class CodeCombo(QComboBox):
 
 
 class DateEdit(QLineEdit):
-    """A date typed as dd-mm-yyyy, or left empty."""
+    """A date typed as dd-mm-yyyy (or as an import reads it: 17 Agustus 1980), or empty."""
 
     valid_changed = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setPlaceholderText(_("dd-mm-yyyy"))
-        self.setMaxLength(10)
+        self.setMaxLength(20)           # 17 Agustus 1980 fits
 
     def value(self) -> date | None:
         """The date, or None when empty; raises ValueError when not a real date."""
@@ -76,7 +73,7 @@ class DateEdit(QLineEdit):
             return False
 
     def set_value(self, value: date | None) -> None:
-        self.setText(format_date(value))
+        self.setText(short_date(value))
 
 
 def message_label() -> QLabel:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from ...core import codes
+from ...core.bahasa import short_date
 from ...core.normalize import date_cell
 from ...errors import InvalidInput
 from ...i18n import _
@@ -18,7 +19,7 @@ def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, date):
-        return value.strftime("%d-%m-%Y")
+        return short_date(value)
     if isinstance(value, float):
         return f"{value:g}"
     return str(value).strip()
@@ -129,7 +130,7 @@ def new_member_text(value: str | None, show_nik: bool = True) -> str:
     if d.get("sex"):
         parts.append(d["sex"])
     if d.get("birth_date"):
-        parts.append(date.fromisoformat(d["birth_date"]).strftime("%d-%m-%Y"))
+        parts.append(short_date(date.fromisoformat(d["birth_date"])))
     if d.get("relationship_code"):
         parts.append(codes.Relationship.label_of(d["relationship_code"]))
     return " · ".join(parts)
