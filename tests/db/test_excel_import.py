@@ -454,7 +454,7 @@ def _mixed_rows():
     """Clean families mixed with rows the general path handles."""
     import random
 
-    from tests.test_import_normaliser import _cells
+    from tests.unit.test_import_normaliser import _cells
     rng = random.Random(11)
     rows, used = [], []
     for family in range(260):

@@ -219,3 +219,12 @@ def test_the_graph_knows_todays_real_arrows():
     graph = _graph()
     assert "puskesos.core.identifiers" in graph["puskesos.core.normalize"]
     assert "PySide6" in graph["puskesos.ui.main_window"]
+
+
+def test_tests_are_sorted_by_what_they_need():
+    """tests/unit (no database), tests/db (SQLite and PostgreSQL), tests/ui (the real
+    window), tests/printing (PDFs read back): none waits at the top level."""
+    top = Path(__file__).resolve().parents[1]
+    assert sorted(p.name for p in top.glob("test_*.py")) == []
+    assert {p.name for p in top.iterdir() if p.is_dir() and p.name != "__pycache__"} >= {
+        "unit", "db", "ui", "printing"}

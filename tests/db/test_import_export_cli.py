@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tests.db.test_excel_import import PEOPLE, write_xlsx
-from tests.test_cli import run
+from tests.db.test_cli import run
 
 
 @pytest.fixture

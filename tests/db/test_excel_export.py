@@ -37,7 +37,7 @@ from puskesos.services.registry import HouseholdFilter
 from tests.conftest import ADMIN, KADES, OPERATOR
 from tests.helpers import KEC, family, member
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEADERS = [c.header for c in COLUMNS]
 TEXT_HEADERS = {c.header for c in COLUMNS if c.text}
 PRESENT = codes.Presence.TINGGAL.value

@@ -165,7 +165,7 @@ def test_the_installed_calamine_is_in_the_tested_range_the_project_pins():
     from importlib import metadata
 
     from packaging.specifiers import SpecifierSet
-    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     pin = next(d for d in pyproject["project"]["dependencies"] if d.startswith("python-calamine"))
     low, high = xlsx_parts.TESTED_CALAMINE
     spec = SpecifierSet(pin.removeprefix("python-calamine"))
