@@ -1,8 +1,9 @@
 """Translation of shown strings (gettext style, English source strings).
 
-The catalogs are plain gettext ``.po`` files in ``puskesos/locale``.  They are
-parsed at first use instead of being compiled to ``.mo``: no build step can be
+The catalogs are plain gettext ``.po`` files in ``puskesos/locale``, read with
+Babel at first use instead of being compiled to ``.mo``: no build step can be
 forgotten, and a kabupaten translator can edit them with any PO editor.
+``tools/i18n_extract.py`` (Babel's extractor) keeps them up to date.
 
 Indonesian (``id``) is the default language; English (``en``) shows the source
 strings.  ``PUSKESOS_LANG`` in the environment or :func:`set_language` changes
@@ -11,7 +12,6 @@ it.
 
 from __future__ import annotations
 
-import ast
 import os
 from pathlib import Path
 
@@ -26,62 +26,25 @@ _catalogs: dict[str, dict[str, str]] = {}
 _plural_catalogs: dict[str, dict[str, list[str]]] = {}
 
 
-def _unquote(token: str) -> str:
-    return ast.literal_eval(token)
+def read_catalog(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(singular, plural) translations of a ``.po`` file, read with Babel.
 
-
-def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Return (singular, plural) message maps from a ``.po`` file.
-
-    Only the subset of the format we write is supported: ``msgctxt`` is not
-    used, fuzzy entries are skipped, empty translations are left out so that
-    the source string shows instead.
-    """
+    Fuzzy entries are skipped and empty translations left out, so the source
+    string shows instead."""
+    from babel.messages.pofile import read_po
     singular: dict[str, str] = {}
     plural: dict[str, list[str]] = {}
-    entry: dict[str, list[str]] = {}
-    key = None
-    fuzzy = False
-
-    def flush() -> None:
-        nonlocal entry, fuzzy
-        if "msgid" in entry and not fuzzy:
-            msgid = "".join(entry["msgid"])
-            if "msgid_plural" in entry:
-                forms = [
-                    "".join(v) for k, v in sorted(entry.items()) if k.startswith("msgstr[")
-                ]
-                if msgid and all(forms):
-                    plural[msgid] = forms
-            else:
-                msgstr = "".join(entry.get("msgstr", []))
-                if msgid and msgstr:
-                    singular[msgid] = msgstr
-        entry = {}
-        fuzzy = False
-
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line:
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    for message in catalog:
+        if not message.id or message.fuzzy:
             continue
-        if line.startswith("#,") and "fuzzy" in line:
-            flush()
-            fuzzy = True
-            continue
-        if line.startswith("#"):
-            continue
-        if line.startswith('"'):
-            if key is not None:
-                entry[key].append(_unquote(line))
-            continue
-        word, _, rest = line.partition(" ")
-        if word == "msgid" and "msgid" in entry:
-            keep_fuzzy = fuzzy
-            flush()
-            fuzzy = keep_fuzzy
-        key = word
-        entry[key] = [_unquote(rest)]
-    flush()
+        if isinstance(message.id, tuple):
+            forms = list(message.string)
+            if all(forms):
+                plural[message.id[0]] = forms
+        elif message.string:
+            singular[message.id] = message.string
     return singular, plural
 
 
@@ -89,7 +52,7 @@ def _catalog(lang: str) -> tuple[dict[str, str], dict[str, list[str]]]:
     if lang not in _catalogs:
         po = LOCALE_DIR / f"{lang}.po"
         if po.exists():
-            _catalogs[lang], _plural_catalogs[lang] = parse_po(po)
+            _catalogs[lang], _plural_catalogs[lang] = read_catalog(po)
         else:
             _catalogs[lang], _plural_catalogs[lang] = {}, {}
     return _catalogs[lang], _plural_catalogs[lang]

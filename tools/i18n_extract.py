@@ -1,83 +1,84 @@
-"""Collect every translatable string of the package and update the catalogs.
+"""Collect every translatable string of the package and update the catalogs (Babel).
 
     python tools/i18n_extract.py          # add new strings to puskesos/locale/id.po
     python tools/i18n_extract.py --check  # exit 1 if any string lacks a translation
 
-Strings are found in the source (calls of ``_``, ``N_`` and ``ngettext``
-with literal arguments).  Existing translations are kept; strings no longer
-used are dropped; new ones get an empty ``msgstr`` for the translator.
+Strings are found in the source by Babel's Python extractor (calls of ``_``,
+``N_`` and ``ngettext`` with literal arguments).  Existing translations are
+kept; strings no longer used are dropped; new ones get an empty ``msgstr``
+for the translator.
 """
 
 from __future__ import annotations
 
-import ast
+import io
 import sys
 from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "puskesos"
 CATALOG = PACKAGE / "locale" / "id.po"
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
-def extract(package: Path = PACKAGE) -> dict[str, tuple[str | None, list[str]]]:
-    """msgid -> (msgid_plural or None, ["file:line", ...]) in source order."""
-    found: dict[str, tuple[str | None, list[str]]] = {}
-    for path in sorted(package.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-                continue
-            name = node.func.id
-            args = node.args
-            if name in ("_", "N_") and args and isinstance(args[0], ast.Constant) \
-                    and isinstance(args[0].value, str):
-                msgid, plural = args[0].value, None
-            elif name == "ngettext" and len(args) >= 2 and all(
-                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[:2]):
-                msgid, plural = args[0].value, args[1].value
-            else:
-                continue
-            where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            entry = found.setdefault(msgid, (plural, []))
-            entry[1].append(where)
-    return found
+def template(package: Path = PACKAGE) -> Catalog:
+    """Every translatable string of ``package``, with where it is used."""
+    catalog = Catalog(project="Puskesos", charset="utf-8")
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(package), method_map=[("**.py", "python")], keywords=KEYWORDS):
+        where = (f"{package.name}/{filename}", lineno)
+        catalog.add(message, None, [where])
+    return catalog
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+def _version() -> str:
+    sys.path.insert(0, str(ROOT))
+    from puskesos import __version__
+    return __version__
 
 
-def write_catalog(path: Path, strings, translations, plural_translations) -> None:
-    lines = ["# Indonesian catalog for Puskesos. Source strings are English.",
-             "# Updated by tools/i18n_extract.py; translate the empty msgstr lines.",
-             'msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
-             '"Language: id\\n"', '"Plural-Forms: nplurals=1; plural=0;\\n"', ""]
-    for msgid, (plural, where) in strings.items():
-        lines.append("#: " + " ".join(where[:3]))
-        lines.append("msgid " + _quote(msgid))
-        if plural is None:
-            lines.append("msgstr " + _quote(translations.get(msgid, "")))
-        else:
-            lines.append("msgid_plural " + _quote(plural))
-            forms = plural_translations.get(msgid, [""])
-            lines.append("msgstr[0] " + _quote(forms[0]))
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+def _untranslated(source: Catalog, catalog: Catalog) -> list[tuple[str, str]]:
+    missing = []
+    for message in source:
+        if not message.id:
+            continue
+        found = catalog.get(message.id)
+        strings = found.string if found is not None else None
+        done = all(strings) if isinstance(strings, tuple) else bool(strings)
+        if not done or (found is not None and found.fuzzy):
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            file, line = message.locations[0]
+            missing.append((key, f"{file}:{line}"))
+    return missing
 
 
 def main(argv: list[str]) -> int:
-    sys.path.insert(0, str(ROOT))
-    from puskesos.i18n import parse_po
-    strings = extract()
-    singular, plural = parse_po(CATALOG) if CATALOG.exists() else ({}, {})
-    missing = [m for m, (p, _w) in strings.items()
-               if (p is None and not singular.get(m)) or (p is not None and not plural.get(m))]
+    source = template()
+    if CATALOG.exists():
+        with CATALOG.open("rb") as fh:
+            catalog = read_po(fh, locale="id")
+    else:
+        catalog = Catalog(locale="id", project="Puskesos")
     if "--check" in argv:
-        for m in missing:
-            print(f"untranslated: {m!r} ({strings[m][1][0]})")
+        missing = _untranslated(source, catalog)
+        for key, where in missing:
+            print(f"untranslated: {key!r} ({where})")
         return 1 if missing else 0
-    write_catalog(CATALOG, strings, singular, plural)
-    print(f"{len(strings)} strings, {len(missing)} untranslated -> {CATALOG.relative_to(ROOT)}")
+    source.creation_date = catalog.creation_date      # a stable header: diffs show strings
+    catalog.update(source, no_fuzzy_matching=True)
+    catalog.project, catalog.version = "Puskesos", _version()
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = catalog.language_team = "Tim Puskesos"
+    catalog.revision_date = catalog.creation_date
+    out = io.BytesIO()
+    write_po(out, catalog, width=0, ignore_obsolete=True, include_previous=False)
+    CATALOG.write_bytes(out.getvalue())
+    missing = _untranslated(source, catalog)
+    print(f"{len(source)} strings, {len(missing)} untranslated -> {CATALOG.relative_to(ROOT)}")
     return 0
 
 

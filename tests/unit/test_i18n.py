@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from puskesos import i18n
-from puskesos.i18n import _, parse_po
+from puskesos.i18n import _, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,7 @@ def test_every_shown_string_is_translated():
 
 
 def test_translations_keep_their_placeholders():
-    singular, plural = parse_po(ROOT / "puskesos" / "locale" / "id.po")
+    singular, plural = read_catalog(ROOT / "puskesos" / "locale" / "id.po")
     field = re.compile(r"{\w*}")
     bad = [k for k, v in singular.items() if set(field.findall(k)) != set(field.findall(v))]
     assert bad == []
