@@ -363,7 +363,8 @@ def write_report(keys: list[str]) -> str:
     for s in scores:
         score = "–" if s.score is None else f"{s.score:.1%}"
         mark = "" if s.score is None or s.score >= TARGET else " ✗"
-        first = (history.get(s.key) or history.get(RENAMED.get(s.key, ""), [{}]))[0]
+        runs = history.get(RENAMED.get(s.key, ""), []) + history.get(s.key, [])
+        first = runs[0] if runs else {}
         first_text = (f"{float(first['score']):.1%} ({first['date'][:10]}, {first['commit']})"
                       if first else "–")
         label = s.source
