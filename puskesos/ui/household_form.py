@@ -3,177 +3,44 @@
 Edits are kept in the form until Save (Ctrl+S); the rules of
 ``core.validation`` are checked as you type and shown at the top.  Family
 changes that involve other households (move a member, split, merge) and the
-removal of a member are saved at once, after asking for a reason.
+removal of a member are saved at once, after asking for a reason; they are in
+:mod:`.household_family`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
-                               QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox,
+                               QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QScrollArea,
+                               QMessageBox, QPushButton, QScrollArea,
                                QSpinBox, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core import codes
+from ..core.bahasa import short_datetime
 from ..core.identifiers import Severity
 from ..core.labels import field_label
 from ..core.permissions import Permission
 from ..core.validation import HouseholdInput, MemberInput, Problem, check_household
 from ..errors import Conflict, InvalidInput, UserError
 from ..i18n import _
-from ..services.registry import HouseholdFilter, NeedsConfirmation
+from ..services.registry import NeedsConfirmation
 from ..services.registry.history import household_history
+from .household_family import FamilyActions, MembersModel
 from .jobs import show_error
 from .member_dialog import MemberDialog
-from ..core.bahasa import short_date, short_datetime
 from .widgets import CodeCombo, message_label, show_message
+
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
                   "cooking_fuel", "toilet_facility", "toilet_type", "sewage_disposal")
 
 
-class MembersModel(QAbstractTableModel):
-    """Members being edited: (MemberInput, problems) rows."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.members: list[MemberInput] = []
-        self.problems: dict[int, list[Problem]] = {}
-        self._headers = (_("Name"), _("NIK"), _("Sex"), _("Date of birth"),
-                         _("Relationship to head"), _("Presence"))
-
-    def set_members(self, members: list[MemberInput], problems: dict[int, list[Problem]]):
-        self.beginResetModel()
-        self.members = list(members)
-        self.problems = problems
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.members)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.members):
-            return None
-        m = self.members[index.row()]
-        problems = self.problems.get(index.row(), [])
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (m.name, m.nik or "", m.sex, short_date(m.birth_date),
-                    codes.Relationship.label_of(m.relationship_code),
-                    codes.Presence.label_of(m.presence))[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if any(p.is_error for p in problems):
-                return QBrush(QColor("#b00020"))
-            if problems:
-                return QBrush(QColor("#8a5a00"))
-            if m.presence != codes.Presence.TINGGAL.value:
-                return QBrush(QColor("#777777"))
-        if role == Qt.ItemDataRole.ToolTipRole and problems:
-            return "\n".join(p.message for p in problems)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
 
 
-class HouseholdPicker(QDialog):
-    """Find another household by name, NIK or No KK."""
-
-    def __init__(self, services, actor, exclude: str, title: str, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(560)
-        self._services, self._actor, self._exclude = services, actor, exclude
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search name, NIK, No KK or address…"))
-        self.results = QListWidget()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
-        layout.addWidget(self.results)
-        layout.addWidget(self.buttons)
-        self.search.textChanged.connect(self._find)
-
-    def _find(self, text: str) -> None:
-        self.results.clear()
-        if len(text.strip()) < 2:
-            return
-        rows, _total = self._services.households.search(
-            actor=self._actor, filter=HouseholdFilter(text=text), limit=50)
-        for r in rows:
-            if r.id == self._exclude:
-                continue
-            item = QListWidgetItem(f"{r.head_name or _('(no head)')} — {r.no_kk or '-'} — "
-                                   f"{r.dusun or ''} RT {r.rt or '-'}/RW {r.rw or '-'}")
-            item.setData(Qt.ItemDataRole.UserRole, r.id)
-            self.results.addItem(item)
-        if self.results.count():
-            self.results.setCurrentRow(0)
-
-    def chosen(self) -> str | None:
-        item = self.results.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
-
-
-class SplitDialog(QDialog):
-    """Pecah KK: tick the members who leave, give each a relationship to the new head."""
-
-    def __init__(self, members: list[MemberInput], parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(_("Split family (pecah KK)"))
-        self.setMinimumWidth(620)
-        grid = QGridLayout()
-        grid.addWidget(QLabel(_("Moves to the new family")), 0, 0)
-        grid.addWidget(QLabel(_("Relationship to the new head")), 0, 1)
-        self.rows: list[tuple[MemberInput, QCheckBox, CodeCombo]] = []
-        for i, m in enumerate(members, start=1):
-            check = QCheckBox(m.name)
-            combo = CodeCombo(codes.Relationship, required=True)
-            combo.set_code(m.relationship_code)
-            grid.addWidget(check, i, 0)
-            grid.addWidget(combo, i, 1)
-            self.rows.append((m, check, combo))
-        self.no_kk = QLineEdit()
-        self.no_kk.setPlaceholderText(_("16 digits, or leave empty until the new KK is issued"))
-        self.reason = QLineEdit()
-        self.message = message_label()
-        form = QFormLayout()
-        form.addRow(_("No KK of the new family"), self.no_kk)
-        form.addRow(_("Reason"), self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(grid)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
-
-    def selection(self) -> tuple[list[str], dict[str, str]]:
-        ids, rel = [], {}
-        for m, check, combo in self.rows:
-            if check.isChecked() and m.id:
-                ids.append(m.id)
-                rel[m.id] = combo.code()
-        return ids, rel
-
-
-class HouseholdDialog(QDialog):
+class HouseholdDialog(FamilyActions, QDialog):
     """Create (``household_id=None``) or edit one household."""
 
     def __init__(self, services, actor, bus, household_id: str | None = None, parent=None):
@@ -459,7 +326,8 @@ class HouseholdDialog(QDialog):
         return (self.household_input(), tuple(self.members))
 
     def is_dirty(self) -> bool:
-        return self.can_edit and self._saved_state is not None and self._state() != self._saved_state
+        return (self.can_edit and self._saved_state is not None
+                and self._state() != self._saved_state)
 
     def _changed(self, *_args) -> None:
         if not getattr(self, "_loading", False):
@@ -521,180 +389,6 @@ class HouseholdDialog(QDialog):
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
             self.members[row] = dialog.result_member
             self._validate()
-
-    def mark_gone(self) -> None:
-        row = self._selected_row()
-        if row is None:
-            return
-        choices = [codes.Presence.MENINGGAL, codes.Presence.PINDAH, codes.Presence.PINDAH_LN,
-                   codes.Presence.TIDAK_DITEMUKAN, codes.Presence.TINGGAL]
-        label, ok = QInputDialog.getItem(self, _("Died / moved"),
-                                         _("What happened to {name}?").format(
-                                             name=self.members[row].name),
-                                         [c.label for c in choices], 0, False)
-        if not ok:
-            return
-        presence = next(c for c in choices if c.label == label)
-        when = None
-        if presence is not codes.Presence.TINGGAL:
-            text, ok = QInputDialog.getText(self, _("Date"), _("Date (dd-mm-yyyy):"),
-                                            text=short_date(date.today()))
-            if not ok:
-                return
-            from .widgets import parse_date
-            try:
-                when = parse_date(text)
-            except ValueError:
-                QMessageBox.warning(self, _("Date"), _("'{text}' is not a date. Type it as "
-                                                       "dd-mm-yyyy, for example 17-08-1980.")
-                                    .format(text=text))
-                return
-        note = self.members[row].presence_note
-        if presence is not codes.Presence.TINGGAL:
-            note, ok = QInputDialog.getText(
-                self, _("Died / moved"),
-                _("Note (e.g. where to, or the death certificate number):"), text=note or "")
-            if not ok:
-                return
-        self.members[row] = replace(self.members[row], presence=presence.value,
-                                    presence_date=when,
-                                    presence_note=(note or "").strip() or None)
-        self._validate()
-
-    def _ask_reason(self, title: str, prompt: str) -> str | None:
-        reason, ok = QInputDialog.getText(self, title, prompt)
-        if not ok:
-            return None
-        if not reason.strip():
-            QMessageBox.warning(self, title, _("Give a reason for this change."))
-            return None
-        return reason.strip()
-
-    def _saved_first(self) -> bool:
-        """Family changes act on the stored household: unsaved edits are saved first."""
-        if self.household_id is None or self.is_dirty():
-            answer = QMessageBox.question(self, _("Save first"),
-                                          _("Save your changes to this household first?"))
-            if answer != QMessageBox.StandardButton.Yes or not self.save():
-                return False
-        return True
-
-    def _after_family_change(self, ids: list[str]) -> None:
-        self.bus.changed("household", ids)
-        self.load()
-
-    def _run(self, fn) -> bool:
-        try:
-            fn()
-            return True
-        except UserError as exc:
-            show_error(self, exc)
-            return False
-
-    def print_sktm(self, purpose: str | None = None) -> None:
-        """A numbered surat keterangan tidak mampu for the chosen member."""
-        row = self._selected_row()
-        if row is None:
-            QMessageBox.information(self, _("Print SKTM"), _("Choose a member in the list."))
-            return
-        if not self._saved_first():
-            return
-        member = self.members[row]
-        if purpose is None:
-            from PySide6.QtWidgets import QInputDialog
-            purpose, ok = QInputDialog.getText(
-                self, _("Print SKTM"), _("What is the letter for (keperluan)? e.g. "
-                                         "school fee relief, hospital treatment"))
-            if not ok:
-                return
-        try:
-            document = self.services.documents.sktm(actor=self.actor, member_id=member.id,
-                                                    purpose=purpose)
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        from .pdf_preview import PdfPreview
-        self.preview = PdfPreview(document, self)
-        self.preview.open()
-
-    def remove_member(self) -> None:
-        row = self._selected_row()
-        if row is None or not self._saved_first():
-            return
-        member = self.members[row]
-        reason = self._ask_reason(_("Remove member"),
-                                  _("Why is {name} removed? (Use 'Died / moved' for a death or "
-                                    "a move.)").format(name=member.name))
-        if reason and self._run(lambda: self.services.households.remove_member(
-                actor=self.actor, member_id=member.id, reason=reason)):
-            self._after_family_change([self.household_id])
-
-    def move_member(self) -> None:
-        row = self._selected_row()
-        if row is None or not self._saved_first():
-            return
-        member = self.members[row]
-        picker = HouseholdPicker(self.services, self.actor, self.household_id,
-                                 _("Move {name} to…").format(name=member.name), self)
-        if picker.exec() != QDialog.DialogCode.Accepted or not picker.chosen():
-            return
-        labels = [c.label for c in codes.Relationship]
-        rel, ok = QInputDialog.getItem(self, _("Relationship"),
-                                       _("Relationship to the head of the new household:"),
-                                       labels, labels.index(codes.Relationship.LAINNYA.label),
-                                       False)
-        if not ok:
-            return
-        code = next(c.value for c in codes.Relationship if c.label == rel)
-        reason = self._ask_reason(_("Move member"), _("Reason for the move:"))
-        target = picker.chosen()
-        if reason and self._run(lambda: self.services.households.move_member(
-                actor=self.actor, member_id=member.id, target_household_id=target,
-                relationship_code=code, reason=reason)):
-            self._after_family_change([self.household_id, target])
-
-    def split_family(self) -> None:
-        if not self._saved_first():
-            return
-        dialog = SplitDialog([m for m in self.members
-                              if m.presence == codes.Presence.TINGGAL.value], self)
-        while dialog.exec() == QDialog.DialogCode.Accepted:
-            ids, rel = dialog.selection()
-            result = {}
-
-            def act():
-                result["dto"] = self.services.households.split(
-                    actor=self.actor, household_id=self.household_id, member_ids=ids,
-                    relationships=rel, reason=dialog.reason.text(),
-                    no_kk=dialog.no_kk.text().strip() or None)
-            try:
-                act()
-            except UserError as exc:
-                show_message(dialog.message, exc.message)
-                continue
-            self._after_family_change([self.household_id, result["dto"].id])
-            QMessageBox.information(self, _("Split family (pecah KK)"),
-                                    _("The new household of {name} was created.").format(
-                                        name=result["dto"].head.name if result["dto"].head
-                                        else "?"))
-            return
-
-    def merge_in(self) -> None:
-        if not self._saved_first():
-            return
-        picker = HouseholdPicker(self.services, self.actor, self.household_id,
-                                 _("Merge which household into this one?"), self)
-        if picker.exec() != QDialog.DialogCode.Accepted or not picker.chosen():
-            return
-        source = self.services.households.get(actor=self.actor, household_id=picker.chosen())
-        relationships = {m.id: codes.Relationship.LAINNYA.value
-                         if m.relationship_code == codes.Relationship.KEPALA.value
-                         else m.relationship_code for m in source.members if not m.removed}
-        reason = self._ask_reason(_("Merge households"), _("Reason for the merge:"))
-        if reason and self._run(lambda: self.services.households.merge(
-                actor=self.actor, source_id=source.id, target_id=self.household_id,
-                relationships=relationships, reason=reason)):
-            self._after_family_change([self.household_id, source.id])
 
     # ---------------------------------------------------------------- saving
     def save(self) -> bool:

@@ -2,327 +2,39 @@
 
 Every write goes through the services (which check the role again); after a
 write the page announces it on the change bus.  Without the right to manage
-settings the page only shows them.
+settings the page only shows them.  The officers tab is :mod:`.settings_officers`;
+the dialogs and the table model are in :mod:`.settings_parts`.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QRegularExpression, Qt
-from PySide6.QtGui import (QColor, QImage, QKeySequence, QPixmap,
-                           QRegularExpressionValidator, QShortcut)
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSizePolicy, QSpinBox, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QRegularExpressionValidator, QShortcut
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from .. import paths
-from ..core.codes import OfficerRole
 from ..core.permissions import Permission
-from ..core.regions import regions
 from ..errors import UserError
 from ..i18n import LANGUAGES, _
 from ..services import Services
 from ..services.context import Actor
-from ..services.settings import OfficePreferences, OfficerDTO, VillageIdentity
+from ..services.settings import OfficePreferences, VillageIdentity
 from .bus import ChangeBus
-from .region_picker import RegionPicker
-from .table_model import DtoTableModel
-
-VILLAGE_TAB, OFFICERS_TAB, SECURITY_TAB = range(3)
-
-#: the editable village fields, in the order they are shown
-ADDRESS_FIELDS = ("address", "postal_code", "phone", "email")
-SIGNATORY_FIELDS = ("kepala_desa", "kepala_desa_nip", "ketua_puskesos", "ketua_puskesos_nip")
-VILLAGE_FIELDS = ADDRESS_FIELDS + SIGNATORY_FIELDS
-
-#: the logo's preview size (px)
-LOGO_PREVIEW = 112
-
-ERROR_STYLE = "color: #b00020;"
-OK_STYLE = "color: #1b5e20;"
-HINT_STYLE = "color: #555555;"
+from .settings_officers import OfficerActions
+from .settings_parts import (ADDRESS_FIELDS, ERROR_STYLE, HINT_STYLE, LOGO_PREVIEW, OK_STYLE,
+                             SECURITY_TAB, SIGNATORY_FIELDS, VILLAGE_FIELDS, VILLAGE_TAB,
+                             ChangeVillageDialog, _field_labels, _now, _with_hint,
+                             schedule_choices)
 
 
-def _field_labels() -> dict[str, str]:
-    return {
-        "address": _("Office address"),
-        "postal_code": _("Postal code"),
-        "phone": _("Office phone"),
-        "email": _("E-mail"),
-        "kepala_desa": _("Village head (Kepala Desa)"),
-        "kepala_desa_nip": _("NIP of the village head"),
-        "ketua_puskesos": _("Puskesos chair (Ketua)"),
-        "ketua_puskesos_nip": _("NIP of the Puskesos chair"),
-    }
-
-
-def schedule_choices() -> list[tuple[str, str]]:
-    """(stored value, shown label) of the automatic backup schedule."""
-    return [("off", _("Off (no automatic backup)")),
-            ("daily", _("Daily (when the program starts)")),
-            ("weekly", _("Weekly (when the program starts)"))]
-
-
-def _now() -> str:
-    return datetime.now().strftime("%H:%M")
-
-
-def _with_hint(field, hint: QLabel) -> QWidget:
-    """A form field with a grey explanation right under it."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    if isinstance(field, QWidget):
-        layout.addWidget(field, 0, Qt.AlignmentFlag.AlignLeft
-                         if field.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Fixed
-                         else Qt.AlignmentFlag(0))
-    else:
-        layout.addLayout(field)
-    layout.addWidget(hint)
-    return box
-
-
-# ---------------------------------------------------------------- officers model
-def _officer_columns() -> tuple[tuple[str, Callable[[OfficerDTO], str]], ...]:
-    return (
-        (_("Name"), lambda o: o.name),
-        (_("Role"), lambda o: OfficerRole.label_of(o.role)),
-        (_("Phone"), lambda o: o.phone or ""),
-        (_("NIP/NIK"), lambda o: o.nip or ""),
-        (_("Active"), lambda o: _("Yes") if o.active else _("No")),
-    )
-
-
-class OfficerTableModel(DtoTableModel):
-    """Rows are :class:`OfficerDTO`; replace them with :meth:`set_rows`."""
-
-    def __init__(self, parent=None):
-        super().__init__(_officer_columns(), parent)
-
-    def row_of(self, officer_id: str) -> int:
-        """Row number of an officer, or -1."""
-        return next((i for i, o in enumerate(self._rows) if o.id == officer_id), -1)
-
-    def extra(self, officer: OfficerDTO, column: int, role):
-        if role == Qt.ItemDataRole.ForegroundRole and not officer.active:
-            return QColor("#808080")
-        if role == Qt.ItemDataRole.ToolTipRole and not officer.active:
-            return _("No longer active. Select the row and press Reactivate to bring "
-                     "this officer back.")
-        return None
-
-
-# ---------------------------------------------------------------- dialogs
-class _FormDialog(QDialog):
-    """A dialog whose OK button calls :meth:`_apply`; a UserError keeps it open."""
-
-    def __init__(self, title: str, ok_text: str, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(ok_text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
-
-    def _show(self, text: str, error: bool = True) -> None:
-        self.message.setStyleSheet(ERROR_STYLE if error else HINT_STYLE)
-        self.message.setText(text)
-
-    def _apply(self) -> None:
-        raise NotImplementedError
-
-    def _submit(self) -> None:
-        if not self.ok_button.isEnabled():
-            return
-        try:
-            self._apply()
-        except UserError as exc:
-            self._show(exc.message)
-            return
-        self.accept()
-
-
-class ChangeVillageDialog(_FormDialog):
-    """Correct the village chosen at first start; a reason is required."""
-
-    def __init__(self, services: Services, actor: Actor, parent=None):
-        super().__init__(_("Change village"), _("Change village"), parent)
-        self._services, self._actor = services, actor
-        self.identity: VillageIdentity | None = None
-        self.setMinimumWidth(640)
-        current = services.settings.village()
-        path = regions().path(current.code) if current.code else None
-        intro = QLabel(_("Use this only to correct a wrong village. Households registered "
-                         "in the current village move with it, and the change is kept in "
-                         "the audit trail."))
-        intro.setWordWrap(True)
-        now = QLabel(_("Current village: {village}").format(
-            village=f"{path.label}  ({current.code})" if path else current.code or "-"))
-        now.setWordWrap(True)
-        self.picker = RegionPicker(level="desa")
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText(_("Why is the village changed? (required)"))
-        self.reason.setMaxLength(500)
-        self._current_code = current.code
-
-        form = QFormLayout()
-        form.addRow(_("New village"), self.picker)
-        form.addRow(_("Reason"), self.reason)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(now)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-
-        self.picker.searched.connect(self._searched)
-        self.picker.selection_changed.connect(lambda _c: self._update_ok())
-        self.reason.textChanged.connect(lambda _t: self._update_ok())
-        self._update_ok()
-        self.picker.search.setFocus()
-
-    def _searched(self, text: str, count: int) -> None:
-        if count == 0:
-            self._show(_("No village matches '{text}'.").format(text=text))
-
-    def _problem(self) -> str | None:
-        code = self.picker.selected_code()
-        if not code:
-            return _("Search for the village and choose it from the list.")
-        if code == self._current_code:
-            return _("This is already the village of this database.")
-        if not self.reason.text().strip():
-            return _("Give a reason for this change.")
-        return None
-
-    def _update_ok(self) -> None:
-        problem = self._problem()
-        self.ok_button.setEnabled(problem is None)
-        self._show(problem or "", error=False)
-
-    def _apply(self) -> None:
-        self.identity = self._services.settings.change_village(
-            actor=self._actor, village_code=self.picker.selected_code() or "",
-            reason=self.reason.text().strip())
-
-
-class OfficerDialog(_FormDialog):
-    """Add an officer, or correct one (``officer`` given)."""
-
-    def __init__(self, services: Services, actor: Actor, officer: OfficerDTO | None = None,
-                 parent=None):
-        editing = officer is not None
-        super().__init__(_("Edit officer") if editing else _("Add officer"),
-                         _("Save") if editing else _("Add"), parent)
-        self._services, self._actor, self._officer = services, actor, officer
-        self.result_officer: OfficerDTO | None = None
-        self.setMinimumWidth(460)
-
-        self.name = QLineEdit(officer.name if officer else "")
-        self.name.setMaxLength(120)
-        self.role = QComboBox()
-        for code, label in OfficerRole.choices():
-            self.role.addItem(label, code)
-        if officer is not None:
-            index = self.role.findData(officer.role)
-            if index >= 0:
-                self.role.setCurrentIndex(index)
-        else:
-            self.role.setCurrentIndex(-1)
-            self.role.setPlaceholderText(_("Choose a role"))
-        self.phone = QLineEdit((officer.phone or "") if officer else "")
-        self.phone.setMaxLength(20)
-        self.phone.setPlaceholderText(_("for example 081234567890"))
-        self.phone.setValidator(QRegularExpressionValidator(
-            QRegularExpression(r"^\+?[0-9 -]*$"), self.phone))
-        self.nip = QLineEdit((officer.nip or "") if officer else "")
-        self.nip.setMaxLength(30)
-        self.nip.setValidator(QRegularExpressionValidator(QRegularExpression(r"^[0-9 ]*$"),
-                                                          self.nip))
-        self.reason = QLineEdit()
-        self.reason.setMaxLength(500)
-        self.reason.setPlaceholderText(_("optional"))
-
-        form = QFormLayout()
-        form.addRow(_("Name"), self.name)
-        form.addRow(_("Role"), self.role)
-        form.addRow(_("Phone"), self.phone)
-        form.addRow(_("NIP/NIK"), self.nip)
-        if editing:
-            form.addRow(_("Reason for the change"), self.reason)
-        else:
-            self.reason.hide()
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-
-        self.name.textChanged.connect(lambda _t: self._update_ok())
-        self.role.currentIndexChanged.connect(lambda _i: self._update_ok())
-        self._update_ok()
-
-    def set_role(self, code: str) -> None:
-        self.role.setCurrentIndex(self.role.findData(code))
-
-    def _update_ok(self) -> None:
-        problem = None
-        if not self.name.text().strip():
-            problem = _("Type the officer's name.")
-        elif self.role.currentIndex() < 0:
-            problem = _("Choose the officer's role.")
-        self.ok_button.setEnabled(problem is None)
-        self._show(problem or "", error=False)
-
-    def _apply(self) -> None:
-        fields = dict(name=self.name.text(), role=self.role.currentData() or "",
-                      phone=self.phone.text(), nip=self.nip.text())
-        if self._officer is None:
-            self.result_officer = self._services.officers.add(actor=self._actor, **fields)
-        else:
-            self.result_officer = self._services.officers.update(
-                actor=self._actor, officer_id=self._officer.id,
-                reason=self.reason.text().strip() or None, **fields)
-
-
-class ReasonDialog(_FormDialog):
-    """Ask for a required reason, then call ``submit(reason)``."""
-
-    def __init__(self, title: str, prompt: str, ok_text: str,
-                 submit: Callable[[str], object], parent=None):
-        super().__init__(title, ok_text, parent)
-        self._submit_fn = submit
-        self.setMinimumWidth(460)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        self.reason = QLineEdit()
-        self.reason.setMaxLength(500)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-        self.reason.textChanged.connect(
-            lambda text: self.ok_button.setEnabled(bool(text.strip())))
-        self.ok_button.setEnabled(False)
-
-    def _apply(self) -> None:
-        self._submit_fn(self.reason.text().strip())
-
-
-# ---------------------------------------------------------------- the page
-class SettingsPage(QWidget):
+class SettingsPage(OfficerActions, QWidget):
     """Village identity, officers roster, and backup & security, in three tabs."""
 
     def __init__(self, services: Services, actor: Actor, bus: ChangeBus | None, parent=None):
@@ -494,49 +206,6 @@ class SettingsPage(QWidget):
         layout.addLayout(self._save_bar(self.save_village_button, self.village_status))
         return tab
 
-    def _build_officers_tab(self) -> QWidget:
-        self.officer_model = OfficerTableModel(self)
-        self.officer_table = QTableView()
-        self.officer_table.setModel(self.officer_model)
-        self.officer_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.officer_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.officer_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.officer_table.setAlternatingRowColors(True)
-        self.officer_table.verticalHeader().setVisible(False)
-        self.officer_table.horizontalHeader().setStretchLastSection(False)
-        self.officer_table.horizontalHeader().setHighlightSections(False)
-        self.officer_table.doubleClicked.connect(lambda _i: self.edit_officer())
-        self.officer_table.selectionModel().selectionChanged.connect(
-            lambda *_a: self._update_officer_buttons())
-
-        self.add_officer_button = QPushButton(_("Add…"))
-        self.add_officer_button.clicked.connect(self.add_officer)
-        self.edit_officer_button = QPushButton(_("Edit…"))
-        self.edit_officer_button.clicked.connect(self.edit_officer)
-        self.deactivate_officer_button = QPushButton(_("Deactivate…"))
-        self.deactivate_officer_button.clicked.connect(self.deactivate_officer)
-        self.reactivate_officer_button = QPushButton(_("Reactivate"))
-        self.reactivate_officer_button.clicked.connect(self.reactivate_officer)
-        buttons = QHBoxLayout()
-        for button in (self.add_officer_button, self.edit_officer_button,
-                       self.deactivate_officer_button, self.reactivate_officer_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-
-        hint = QLabel(_("TKSK, PSM, pendamping and kader who work with the Puskesos. A change "
-                        "is saved as soon as you confirm its dialog; officers who leave are "
-                        "deactivated, not deleted."))
-        hint.setWordWrap(True)
-        hint.setStyleSheet(HINT_STYLE)
-        self.officers_status = self._status_label()
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addWidget(hint)
-        layout.addWidget(self.officer_table, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.officers_status)
-        return tab
-
     def _build_security_tab(self) -> QWidget:
         self.backup_folder = QLineEdit()
         self.backup_folder.setPlaceholderText(_("Empty: the backup folder beside the database"))
@@ -688,23 +357,6 @@ class SettingsPage(QWidget):
                 LOGO_PREVIEW - 8, LOGO_PREVIEW - 8, Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation))
         self.logo_preview.setToolTip(path)
-
-    def _load_officers(self) -> None:
-        selected = self.selected_officer()
-        self.officer_model.set_rows(self.services.officers.roster(include_inactive=True,
-                                                                  actor=self.actor))
-        self._size_officer_columns()
-        if selected is not None:
-            self.select_officer(selected.id)
-        self._update_officer_buttons()
-
-    def _size_officer_columns(self) -> None:
-        """Fit the columns to their text, with room to breathe and sensible minimums."""
-        self.officer_table.resizeColumnsToContents()
-        em = self.fontMetrics().horizontalAdvance("M")
-        for column, minimum in enumerate((18 * em, 14 * em, 11 * em, 14 * em, 6 * em)):
-            width = self.officer_table.columnWidth(column) + 2 * em
-            self.officer_table.setColumnWidth(column, max(width, minimum))
 
     def _load_preferences(self) -> None:
         p = self._preferences = self.services.settings.preferences()
@@ -859,81 +511,4 @@ class SettingsPage(QWidget):
         self._announce("setting")
         self._load_village(fields_too=not self._village_dirty)
         self._status(self.village_status, message)
-        return True
-
-    # ------------------------------------------------------------ officers
-    def selected_officer(self) -> OfficerDTO | None:
-        rows = self.officer_table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        row = rows[0].row()
-        return self.officer_model.row_at(row) if row < self.officer_model.rowCount() else None
-
-    def select_officer(self, officer_id: str) -> bool:
-        row = self.officer_model.row_of(officer_id)
-        if row < 0:
-            return False
-        self.officer_table.selectRow(row)
-        return True
-
-    def _update_officer_buttons(self) -> None:
-        officer = self.selected_officer()
-        self.edit_officer_button.setEnabled(self.can_edit and officer is not None)
-        self.deactivate_officer_button.setEnabled(
-            self.can_edit and officer is not None and officer.active)
-        self.reactivate_officer_button.setEnabled(
-            self.can_edit and officer is not None and not officer.active)
-
-    def _officer_changed(self, officer: OfficerDTO | None, message: str) -> None:
-        if officer is None:
-            return
-        self._announce("officer", [officer.id])
-        self._load_officers()
-        self.select_officer(officer.id)
-        self._status(self.officers_status, message)
-
-    def add_officer(self) -> QDialog | None:
-        if not self.can_edit:
-            return None
-        dialog = OfficerDialog(self.services, self.actor, None, self)
-        return self._open(dialog, lambda: self._officer_changed(
-            dialog.result_officer, _("{name} is added.").format(
-                name=dialog.result_officer.name if dialog.result_officer else "")))
-
-    def edit_officer(self) -> QDialog | None:
-        officer = self.selected_officer()
-        if not self.can_edit or officer is None:
-            return None
-        dialog = OfficerDialog(self.services, self.actor, officer, self)
-        return self._open(dialog, lambda: self._officer_changed(
-            dialog.result_officer, _("Changes to {name} are saved.").format(
-                name=dialog.result_officer.name if dialog.result_officer else "")))
-
-    def deactivate_officer(self) -> QDialog | None:
-        officer = self.selected_officer()
-        if not self.can_edit or officer is None or not officer.active:
-            return None
-        done: list[OfficerDTO] = []
-
-        def submit(reason: str) -> None:
-            done.append(self.services.officers.deactivate(
-                actor=self.actor, officer_id=officer.id, reason=reason))
-
-        dialog = ReasonDialog(
-            _("Deactivate officer"),
-            _("{name} will no longer be offered as an officer; the history stays. Why?")
-            .format(name=officer.name), _("Deactivate"), submit, self)
-        return self._open(dialog, lambda: self._officer_changed(
-            done[0] if done else None, _("{name} is deactivated.").format(name=officer.name)))
-
-    def reactivate_officer(self) -> bool:
-        officer = self.selected_officer()
-        if not self.can_edit or officer is None or officer.active:
-            return False
-        try:
-            result = self.services.officers.reactivate(actor=self.actor, officer_id=officer.id)
-        except UserError as exc:
-            self._status(self.officers_status, exc.message, error=True)
-            return False
-        self._officer_changed(result, _("{name} is active again.").format(name=result.name))
         return True

@@ -10,7 +10,8 @@ from puskesos.core.identifiers import make_nik
 from puskesos.services import Actor
 from puskesos.services.registry import HouseholdFilter
 from puskesos.ui.bus import ChangeBus
-from puskesos.ui.household_form import HouseholdDialog, MembersModel, SplitDialog
+from puskesos.ui.household_family import MembersModel, SplitDialog
+from puskesos.ui.household_form import HouseholdDialog
 from puskesos.ui.member_dialog import MemberDialog
 
 from tests.ui.conftest import answer_modals

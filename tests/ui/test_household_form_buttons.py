@@ -20,7 +20,8 @@ from puskesos.core.identifiers import make_nik
 from puskesos.services import Actor
 from puskesos.services.registry import HouseholdFilter
 from puskesos.ui.bus import ChangeBus
-from puskesos.ui.household_form import HouseholdDialog, HouseholdPicker, SplitDialog
+from puskesos.ui.household_family import HouseholdPicker, SplitDialog
+from puskesos.ui.household_form import HouseholdDialog
 from puskesos.ui.member_dialog import MemberDialog
 from tests.printing.pdfcheck import pages_text
 from tests.ui.conftest import activate, click, dialogs

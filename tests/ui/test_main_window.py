@@ -2,7 +2,6 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog
 
 from puskesos.services import Actor
 from puskesos.ui.household_model import HouseholdTableModel

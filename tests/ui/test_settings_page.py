@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from puskesos.errors import InvalidInput, PermissionDenied
 from puskesos.ui.bus import ChangeBus
-from puskesos.ui.settings_page import (ERROR_STYLE, OFFICERS_TAB, SECURITY_TAB,
-                                       ChangeVillageDialog, OfficerDialog, OfficerTableModel,
-                                       ReasonDialog, SettingsPage)
+from puskesos.ui.settings_page import SettingsPage
+from puskesos.ui.settings_parts import (ERROR_STYLE, OFFICERS_TAB, SECURITY_TAB,
+                                        ChangeVillageDialog, OfficerDialog, OfficerTableModel,
+                                        ReasonDialog)
 
 from tests.conftest import ADMIN, KADES, OPERATOR
 

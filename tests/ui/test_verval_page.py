@@ -12,8 +12,8 @@ from puskesos.services.registry import HouseholdFilter
 from puskesos.ui.bus import ChangeBus
 from puskesos.ui.household_form import HouseholdDialog
 from puskesos.ui.main_window import MainWindow
-from puskesos.ui.verval_page import (MusdesDialog, NewCycleDialog, ProposalsDialog,
-                                     ResultDialog)
+from puskesos.ui.verval_dialogs import (MusdesDialog, NewCycleDialog, ProposalsDialog,
+                                        ResultDialog)
 from tests.printing.pdfcheck import pages_text
 from tests.ui.conftest import answer_modals
 

@@ -23,8 +23,8 @@ from puskesos.core.codes import MusdesDecision, VervalResult
 from puskesos.core.identifiers import make_kk
 from puskesos.services import Actor
 from puskesos.ui.main_window import MainWindow
-from puskesos.ui.verval_page import (MusdesDialog, NewCycleDialog, ProposalsDialog,
-                                     ResultDialog)
+from puskesos.ui.verval_dialogs import (MusdesDialog, NewCycleDialog, ProposalsDialog,
+                                        ResultDialog)
 from tests.printing.pdfcheck import pages_text
 from tests.ui.conftest import activate, answer_modals, click, dialogs
 

@@ -196,7 +196,6 @@ def test_there_is_no_import_cycle():
     assert cycles == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the house is being rebuilt")
 def test_no_module_is_over_600_lines():
     long = {m: n for m, p in _modules().items()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
