@@ -628,3 +628,29 @@ def test_only_the_last_import_can_be_undone_and_undo_is_recorded(services, tmp_p
         "admin", "undo_import", "import_batch", second.batch_id, "status", "applied",
         "undone", "kedua.xlsx")
     assert services.audit.verify().ok
+
+
+def test_undo_takes_what_the_import_brought_out_of_the_household_search(services, tmp_path):
+    """After an undo the household list finds the family by what it held before the
+    import, not by a corrected name, a new address or a member the import added (one
+    import and its undo for each, so that none hides another)."""
+    load(services, tmp_path, [SLAMET, BUDI], "a.xlsx")
+    corrected = list(BUDI)
+    corrected[3] = "BUDI SANTOSA"                       # the child's name corrected
+    load(services, tmp_path, [corrected], "b.xlsx")
+    assert found(services, "budi santosa") == 1 and found(services, "budi santoso") == 0
+    undo_last_import(services, actor=OPERATOR)
+    assert found(services, "budi santosa") == 0 and found(services, "budi santoso") == 1
+
+    moved = list(SLAMET)
+    moved[7] = "JL. DURIAN 9"                          # the family's address changed
+    load(services, tmp_path, [moved], "c.xlsx")
+    assert found(services, "durian") == 1
+    undo_last_import(services, actor=OPERATOR)
+    assert found(services, "durian") == 0 and found(services, "mangga") == 1
+
+    wife = person("SITI AMINAH", nik(date(1972, 3, 4), "P", 9), date(1972, 3, 4), "P", "ISTRI")
+    load(services, tmp_path, [wife], "d.xlsx")          # a member added to the family
+    assert found(services, "siti aminah") == 1
+    undo_last_import(services, actor=OPERATOR)
+    assert found(services, "siti aminah") == 0
