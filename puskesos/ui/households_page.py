@@ -69,7 +69,8 @@ class HouseholdsPage(QWidget):
         self.import_button.setVisible(actor.can(Permission.EDIT_REGISTRY))
         self.export_button = QPushButton(_("Export…"))
         self.export_button.setToolTip(_("Export the households shown (current filter) to Excel"))
-        self.export_button.clicked.connect(self.export_shown)
+        # clicked passes 'checked' (False): never a path
+        self.export_button.clicked.connect(lambda _checked=False: self.export_shown())
         self.export_button.setVisible(actor.can(Permission.EXPORT))
         self.more_button = QPushButton(_("Show more"))
         self.more_button.clicked.connect(self.show_more)

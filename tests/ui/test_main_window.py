@@ -212,3 +212,28 @@ def test_every_built_module_of_the_registry_opens_its_page_once(window):
         window.show_module("households")
         window.show_module(spec.key)
         assert window.stack.currentWidget() is page
+
+
+def test_the_household_list_export_button_writes_the_file_the_user_chose(window, qtbot,
+                                                                        tmp_path, monkeypatch):
+    """Pressing Ekspor… asks where, writes the workbook there in the background and
+    says so (it used to crash: the button's 'checked' flag was taken for the path)."""
+    import openpyxl
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from tests.ui.conftest import dialogs
+    target = tmp_path / "daftar keluarga.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    told = []
+
+    def read(box):
+        assert isinstance(box, QMessageBox)
+        told.append(box.text())
+        box.accept()
+    page = window.households
+    with dialogs(read):
+        qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(told), timeout=30000)
+    rows = sum(1 for _row in openpyxl.load_workbook(target, read_only=True).worksheets[0].rows)
+    assert rows > 300 and str(target) in told[0]
