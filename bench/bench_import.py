@@ -122,5 +122,5 @@ def run() -> list[Result]:
     what = "calamine parse + sqlite3 executemany of the same rows"
     return [Result("import-100k", f"import {MEMBERS:,}-member xlsx into a new village "
                    "(command line)", min(times), what, limit, budget=2.0),
-            Result("import-100k-window", f"the same import as the window's wizard runs it "
+            Result("import-100k-window", "the same import as the window's wizard runs it "
                    "(no process-wide switches)", min(window), what, limit, budget=2.0)]

@@ -12,7 +12,6 @@ import ast
 from functools import cache
 from pathlib import Path
 
-import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "puskesos"
 QT = ("PySide6", "shiboken6")
