@@ -11,6 +11,11 @@ from .. import logs
 from ..errors import UserError
 from ..threads import freeze_startup_objects
 
+#: the modules of the window's long jobs that it does not import to start: imported
+#: (and frozen with the rest) once the window is up, see freeze_startup_objects
+JOB_MODULES = ("puskesos.services.imports", "puskesos.formats.xlsx_parts",
+               "puskesos.formats.books")
+
 
 def install_qt_message_handler():
     """Route Qt's own messages (warnings about widgets, fonts, plugins) into the
@@ -51,6 +56,7 @@ def run_window(target: str, *, first_start: bool,
     ``create_village`` is the composition root's function that creates the
     village database for the first-start dialog.
     """
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QDialog
 
     from .. import i18n
@@ -65,7 +71,6 @@ def run_window(target: str, *, first_start: bool,
     logs.setup()
     install_qt_message_handler()
     install_error_hook()
-    freeze_startup_objects()
     if first_start:
         dialog = FirstStartDialog(create_village)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -83,6 +88,8 @@ def run_window(target: str, *, first_start: bool,
             return 0
         window = MainWindow(services, login.user.actor)
         window.show()
+        # once the window is painted: what it made lives as long as the program
+        QTimer.singleShot(200, lambda: freeze_startup_objects(JOB_MODULES))
         window.backup_if_due()
         return app.exec()
     finally:
