@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 
 from ..i18n import _
 from ..services.auth import MIN_PASSWORD_LENGTH
+from .operations import write
 from .region_picker import RegionPicker
 
 #: create(village_code, username, full_name, password) -> error message or None
@@ -96,8 +97,9 @@ class FirstStartDialog(QDialog):
     def _submit(self) -> None:
         if self._problem():
             return
-        error = self._create(self.selected_village() or "", self.username.text().strip(),
-                             self.full_name.text().strip(), self.password.text())
+        values = (self.selected_village() or "", self.username.text().strip(),
+                  self.full_name.text().strip(), self.password.text())
+        error = write(self, lambda: self._create(*values), _("Creating the village…"))
         if error:
             self._show(error, error=True)
             return

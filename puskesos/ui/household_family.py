@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -21,6 +22,7 @@ from ..i18n import _
 from ..services.registry import HouseholdFilter
 from .jobs import show_error
 from ..core.bahasa import short_date
+from .operations import write
 from .widgets import CodeCombo, message_label, show_message
 
 
@@ -227,7 +229,7 @@ class FamilyActions:
 
     def _run(self, fn) -> bool:
         try:
-            fn()
+            write(self, fn)
             return True
         except UserError as exc:
             show_error(self, exc)
@@ -250,8 +252,9 @@ class FamilyActions:
             if not ok:
                 return
         try:
-            document = self.services.documents.sktm(actor=self.actor, member_id=member.id,
-                                                    purpose=purpose)
+            document = write(self, lambda: self.services.documents.sktm(
+                actor=self.actor, member_id=member.id, purpose=purpose),
+                _("Preparing the letter…"))
         except UserError as exc:
             show_error(self, exc)
             return
@@ -302,23 +305,18 @@ class FamilyActions:
                               if m.presence == codes.Presence.TINGGAL.value], self)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             ids, rel = dialog.selection()
-            result = {}
-
-            def act():
-                result["dto"] = self.services.households.split(
-                    actor=self.actor, household_id=self.household_id, member_ids=ids,
-                    relationships=rel, reason=dialog.reason.text(),
-                    no_kk=dialog.no_kk.text().strip() or None)
             try:
-                act()
+                made = write(self, partial(
+                    self.services.households.split, actor=self.actor,
+                    household_id=self.household_id, member_ids=ids, relationships=rel,
+                    reason=dialog.reason.text(), no_kk=dialog.no_kk.text().strip() or None))
             except UserError as exc:
                 show_message(dialog.message, exc.message)
                 continue
-            self._after_family_change([self.household_id, result["dto"].id])
+            self._after_family_change([self.household_id, made.id])
             QMessageBox.information(self, _("Split family (pecah KK)"),
                                     _("The new household of {name} was created.").format(
-                                        name=result["dto"].head.name if result["dto"].head
-                                        else "?"))
+                                        name=made.head.name if made.head else "?"))
             return
 
     def merge_in(self) -> None:

@@ -9,6 +9,7 @@ removal of a member are saved at once, after asking for a reason; they are in
 
 from __future__ import annotations
 
+from functools import partial
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
@@ -30,8 +31,8 @@ from ..services.registry.history import household_history
 from .household_family import FamilyActions, MembersModel
 from .jobs import show_error
 from .member_dialog import MemberDialog
+from .operations import write
 from .widgets import CodeCombo, message_label, show_message
-
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
@@ -397,10 +398,11 @@ class HouseholdDialog(FamilyActions, QDialog):
         accept_warnings = None
         while True:
             try:
-                dto = self.services.households.save(
-                    actor=self.actor, household=self.household_input(), members=self.members,
+                dto = write(self, partial(
+                    self.services.households.save, actor=self.actor,
+                    household=self.household_input(), members=list(self.members),
                     household_id=self.household_id, expected_version=self.version,
-                    accept_warnings=accept_warnings)
+                    accept_warnings=accept_warnings))
             except NeedsConfirmation as exc:
                 lines = "\n".join(f"• {p.message}" for p in exc.issues[:6])
                 reason, ok = QInputDialog.getText(

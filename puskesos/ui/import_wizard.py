@@ -18,6 +18,7 @@ from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import _
 from ..services.imports import ImportReport, last_batch, run_import, undo_last_import
+from .operations import write
 from .widgets import message_label, show_message
 
 MAPPINGS_KEY = "import_mappings"
@@ -226,7 +227,8 @@ class ImportWizard(QDialog):
             return
         stored = dict(self.services.settings.get(MAPPINGS_KEY, {}) or {})
         stored[_signature(self.header.columns)] = {str(k): v for k, v in self.mapping().items()}
-        self.services.settings.set(actor=self.actor, key=MAPPINGS_KEY, value=stored)
+        write(self, lambda: self.services.settings.set(actor=self.actor, key=MAPPINGS_KEY,
+                                                       value=stored))
 
     def _run(self, dry_run: bool, on_done) -> None:
         path = Path(self.file_edit.text().strip())

@@ -21,6 +21,20 @@ from ..errors import UserError
 from ..i18n import _
 from ..jobs import CancelToken, JobCancelled, Progress
 
+_WRITER: QThreadPool | None = None
+
+
+def writer() -> QThreadPool:
+    """The window's one thread for work on the database: every operation and every
+    quick write runs there, one after the other, so two never interleave and the
+    main thread never waits for SQLite's write lock."""
+    global _WRITER
+    if _WRITER is None:
+        _WRITER = QThreadPool()
+        _WRITER.setMaxThreadCount(1)
+        _WRITER.setObjectName("puskesos-writer")
+    return _WRITER
+
 
 class _Signals(QObject):
     progress = Signal(int, int, str)
@@ -76,7 +90,7 @@ class Job(QObject):
         self.result: Any = None
         self.error: BaseException | None = None
         self.running = True
-        QThreadPool.globalInstance().start(_Runnable(fn, self.signals, self.cancel))
+        writer().start(_Runnable(fn, self.signals, self.cancel))
 
     def stop(self) -> None:
         """Cancel the work and drop what it would do when it ends (show a result or

@@ -15,6 +15,7 @@ from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import _
 from .jobs import show_error
+from .operations import write
 from .table_model import DtoTableModel
 from .widgets import dialog_buttons
 
@@ -137,7 +138,8 @@ class LetterRegisterDialog(QDialog):
             if not ok:
                 return
         try:
-            self.services.letters.void(actor=self.actor, letter_id=letter.id, reason=reason)
+            write(self, lambda: self.services.letters.void(actor=self.actor, letter_id=letter.id,
+                                                       reason=reason))
         except UserError as exc:
             show_error(self, exc)
         self.refresh()
@@ -151,9 +153,10 @@ class LetterRegisterDialog(QDialog):
             values = (dialog.number.value(), dialog.text.text(), dialog.subject.text())
         number, text, subject = values
         try:
-            self.services.letters.record_external(
-                actor=self.actor, letter_type=self.kind.currentData(), year=self.year.value(),
-                number=number, number_text=text, subject=subject or None)
+            kind, year = self.kind.currentData(), self.year.value()
+            write(self, lambda: self.services.letters.record_external(
+                actor=self.actor, letter_type=kind, year=year, number=number,
+                number_text=text, subject=subject or None))
         except UserError as exc:
             show_error(self, exc)
         self.refresh()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 
 from ..errors import UserError
 from ..i18n import _
+from .operations import write
 from .widgets import message_label, show_message
 
 
@@ -53,8 +54,10 @@ class LoginDialog(QDialog):
 
     def _login(self) -> None:
         try:
-            self.user = self.services.auth.login(username=self.username.text(),
-                                                 password=self.password.text())
+            username, password = self.username.text(), self.password.text()
+            self.user = write(self, lambda: self.services.auth.login(username=username,
+                                                                     password=password),
+                              _("Checking the password…"))
         except UserError as exc:
             show_message(self.message, exc.message)
             self.password.clear()
@@ -92,8 +95,9 @@ class ChangePasswordDialog(QDialog):
             show_message(self.message, _("The two passwords are not the same."))
             return
         try:
-            self.services.auth.change_password(actor=self.actor, old_password=self.old.text(),
-                                               new_password=self.new.text())
+            old, new = self.old.text(), self.new.text()
+            write(self, lambda: self.services.auth.change_password(
+                actor=self.actor, old_password=old, new_password=new))
         except UserError as exc:
             show_message(self.message, exc.message)
             return

@@ -16,16 +16,79 @@ A page reaches the registry through its change bus: ``self.bus.ops.run(...)``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from ..i18n import _
 from ..jobs import CancelToken, Progress
-from .jobs import Job, show_error
+from .jobs import Job, show_error, writer
 
 Work = Callable[[Progress, CancelToken], Any]
+T = TypeVar("T")
+
+_on_writer = threading.local()
+
+
+class _Ended(QObject):
+    ended = Signal()
+
+
+class _Call(QRunnable):
+    def __init__(self, work: Callable[[], Any], box: dict, ended: _Ended,
+                 event: threading.Event) -> None:
+        super().__init__()
+        self.work, self.box, self.signal, self.event = work, box, ended, event
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        _on_writer.active = True
+        try:
+            self.box["result"] = self.work()
+        except BaseException as exc:  # noqa: BLE001 - raised again on the main thread
+            self.box["error"] = exc
+        finally:
+            _on_writer.active = False
+            self.event.set()
+            self.signal.ended.emit()
+
+
+def write(parent: QWidget | None, work: Callable[[], T], title: str | None = None) -> T:
+    """Run the quick change ``work()`` (one service call) on the writer thread and
+    return what it returns, or raise what it raised, as a plain call would.
+
+    Meanwhile the window keeps painting; clicks and keys wait until the change
+    is done (as they did when changes ran on the main thread), and a notice
+    appears when it takes more than a moment (another operation is writing, a
+    slow disk).  Called on the writer thread itself it simply runs ``work``.
+    """
+    if getattr(_on_writer, "active", False):
+        return work()
+    box: dict[str, Any] = {}
+    event = threading.Event()
+    ended = _Ended()
+    loop = QEventLoop()
+    ended.ended.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+    notice = QProgressDialog(title or _("Saving…"), "", 0, 0, parent)
+    notice.setCancelButton(None)
+    notice.setWindowTitle(_("Puskesos"))
+    notice.setWindowModality(Qt.WindowModality.WindowModal)
+    notice.setMinimumDuration(400)
+    writer().start(_Call(work, box, ended, event))
+    if not event.is_set():
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    # the program may be quitting, which ends every event loop: the change still
+    # completes (or fails) before the caller goes on
+    event.wait()
+    notice.reset()
+    notice.hide()
+    notice.deleteLater()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 class Operations(QObject):
@@ -61,6 +124,11 @@ class Operations(QObject):
         job.finished.connect(lambda: self._running.remove(job) if job in self._running
                              else None)
         return job
+
+    def write(self, parent: QWidget | None, work: Callable[[], T],
+              title: str | None = None) -> T:
+        """:func:`write`: a quick change on the writer thread, waited for."""
+        return write(parent, work, title)
 
     def active(self) -> list[Job]:
         """The operations still running."""

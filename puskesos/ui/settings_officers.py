@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QLabel, 
 from ..errors import UserError
 from ..i18n import _
 from ..services.settings import OfficerDTO
+from .operations import write
 from .settings_parts import HINT_STYLE, OfficerDialog, OfficerTableModel, ReasonDialog
 
 
@@ -148,7 +149,8 @@ class OfficerActions:
         if not self.can_edit or officer is None or officer.active:
             return False
         try:
-            result = self.services.officers.reactivate(actor=self.actor, officer_id=officer.id)
+            result = write(self, lambda: self.services.officers.reactivate(
+                actor=self.actor, officer_id=officer.id))
         except UserError as exc:
             self._status(self.officers_status, exc.message, error=True)
             return False

@@ -27,6 +27,7 @@ from ..services import Services
 from ..services.context import Actor
 from ..services.settings import OfficePreferences, VillageIdentity
 from .bus import ChangeBus
+from .operations import write
 from .settings_officers import OfficerActions
 from .settings_parts import (ADDRESS_FIELDS, ERROR_STYLE, HINT_STYLE, LOGO_PREVIEW, OK_STYLE,
                              SECURITY_TAB, SIGNATORY_FIELDS, VILLAGE_FIELDS, VILLAGE_TAB,
@@ -414,7 +415,8 @@ class SettingsPage(OfficerActions, QWidget):
             self._status(self.village_status, _("Nothing to save: no field was changed."))
             return True
         try:
-            self.services.settings.update_village(actor=self.actor, **changes)
+            write(self, lambda: self.services.settings.update_village(actor=self.actor,
+                                                                      **changes))
         except UserError as exc:
             self._status(self.village_status, exc.message, error=True)
             return False
@@ -434,11 +436,11 @@ class SettingsPage(OfficerActions, QWidget):
                 "the field empty.").format(folder=folder), error=True)
             return False
         try:
-            self.services.settings.update_preferences(
-                actor=self.actor, backup_folder=folder,
-                backup_schedule=self.backup_schedule.currentData(),
-                idle_lock_minutes=self.idle_lock.value(),
-                language=self.language.currentData())
+            schedule, idle, language = (self.backup_schedule.currentData(),
+                                        self.idle_lock.value(), self.language.currentData())
+            write(self, lambda: self.services.settings.update_preferences(
+                actor=self.actor, backup_folder=folder, backup_schedule=schedule,
+                idle_lock_minutes=idle, language=language))
         except UserError as exc:
             self._status(self.preferences_status, exc.message, error=True)
             return False
@@ -488,7 +490,8 @@ class SettingsPage(OfficerActions, QWidget):
         if not self.can_edit:
             return False
         try:
-            self.services.settings.import_logo(actor=self.actor, source=path)
+            write(self, lambda: self.services.settings.import_logo(actor=self.actor,
+                                                                   source=path))
         except UserError as exc:
             self._status(self.village_status, exc.message, error=True)
             return False
@@ -501,7 +504,8 @@ class SettingsPage(OfficerActions, QWidget):
 
     def _store_logo(self, path: str, message: str) -> bool:
         try:
-            self.services.settings.update_village(actor=self.actor, logo_path=path)
+            write(self, lambda: self.services.settings.update_village(actor=self.actor,
+                                                                      logo_path=path))
         except UserError as exc:
             self._status(self.village_status, exc.message, error=True)
             return False

@@ -19,9 +19,9 @@ from ..i18n import _
 from ..services import Services
 from ..services.context import Actor
 from ..services.settings import OfficerDTO, VillageIdentity
+from .operations import write
 from .region_picker import RegionPicker
 from .table_model import DtoTableModel
-
 
 VILLAGE_TAB, OFFICERS_TAB, SECURITY_TAB = range(3)
 
@@ -202,9 +202,9 @@ class ChangeVillageDialog(_FormDialog):
         self._show(problem or "", error=False)
 
     def _apply(self) -> None:
-        self.identity = self._services.settings.change_village(
-            actor=self._actor, village_code=self.picker.selected_code() or "",
-            reason=self.reason.text().strip())
+        code, reason = self.picker.selected_code() or "", self.reason.text().strip()
+        self.identity = write(self, lambda: self._services.settings.change_village(
+            actor=self._actor, village_code=code, reason=reason))
 
 
 class OfficerDialog(_FormDialog):
@@ -278,11 +278,12 @@ class OfficerDialog(_FormDialog):
         fields = dict(name=self.name.text(), role=self.role.currentData() or "",
                       phone=self.phone.text(), nip=self.nip.text())
         if self._officer is None:
-            self.result_officer = self._services.officers.add(actor=self._actor, **fields)
+            self.result_officer = write(self, lambda: self._services.officers.add(
+                actor=self._actor, **fields))
         else:
-            self.result_officer = self._services.officers.update(
-                actor=self._actor, officer_id=self._officer.id,
-                reason=self.reason.text().strip() or None, **fields)
+            officer_id, reason = self._officer.id, self.reason.text().strip() or None
+            self.result_officer = write(self, lambda: self._services.officers.update(
+                actor=self._actor, officer_id=officer_id, reason=reason, **fields))
 
 
 class ReasonDialog(_FormDialog):
@@ -307,7 +308,8 @@ class ReasonDialog(_FormDialog):
         self.ok_button.setEnabled(False)
 
     def _apply(self) -> None:
-        self._submit_fn(self.reason.text().strip())
+        reason = self.reason.text().strip()
+        write(self, lambda: self._submit_fn(reason))
 
 
 # ---------------------------------------------------------------- the page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -28,6 +29,7 @@ from ..services.registry import HouseholdFilter
 from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attendee,
                                Correction, MemberFinding)
 from .jobs import show_error
+from .operations import write
 from .table_model import DtoTableModel
 from .widgets import CodeCombo, DateEdit, dialog_buttons, parse_date
 
@@ -304,12 +306,13 @@ class ResultDialog(QDialog):
             show_error(self, InvalidInput(_("Write the visit date as dd-mm-yyyy.")))
             return
         try:
-            findings = self.findings()
-            self.services.verval.record_result(
-                actor=self.actor, entry_id=self.entry.id, result=self.result.code() or "",
-                officer_id=self.officer.currentData(), visited_on=visited,
-                note=self.note.text(), members=findings,
-                corrections=self.correction_list(), expected_version=self.entry.version)
+            findings, corrections = self.findings(), self.correction_list()
+            result, officer, note = (self.result.code() or "", self.officer.currentData(),
+                                     self.note.text())
+            write(self, lambda: self.services.verval.record_result(
+                actor=self.actor, entry_id=self.entry.id, result=result,
+                officer_id=officer, visited_on=visited, note=note, members=findings,
+                corrections=corrections, expected_version=self.entry.version))
         except UserError as exc:
             show_error(self, exc)
             return
@@ -364,8 +367,8 @@ class ProposalsDialog(QDialog):
         for row in rows:
             proposal = self.model.row_at(row)
             try:
-                self.services.verval.decide_proposal(actor=self.actor, proposal_id=proposal.id,
-                                                     approve=approve)
+                write(self, partial(self.services.verval.decide_proposal, actor=self.actor,
+                                    proposal_id=proposal.id, approve=approve))
             except UserError as exc:
                 show_error(self, exc)
                 break
@@ -486,17 +489,23 @@ class MusdesDialog(QDialog):
             show_error(self, InvalidInput(_("Write the date as dd-mm-yyyy.")))
             return
         verval = self.services.verval
+        musdes = dict(held_on=held_on, place=self.place.text(), attendees=self.attendees(),
+                      agenda=self.agenda.text(), notulen=self.notulen.text(),
+                      ketua_bpd=self.ketua_bpd.text())
+        decided = []
+        for row, entry in enumerate(self.entries):
+            decision = self.decisions.cellWidget(row, 2).code()
+            note = self.decisions.item(row, 3).text().strip()
+            if decision != entry.decision or note != (entry.decision_note or ""):
+                decided.append((entry.id, decision, note))
+
+        def store() -> None:
+            verval.save_musdes(actor=self.actor, cycle_id=self.cycle_id, **musdes)
+            for entry_id, decision, note in decided:
+                verval.decide(actor=self.actor, entry_id=entry_id, decision=decision,
+                              note=note)
         try:
-            verval.save_musdes(actor=self.actor, cycle_id=self.cycle_id, held_on=held_on,
-                               place=self.place.text(), attendees=self.attendees(),
-                               agenda=self.agenda.text(), notulen=self.notulen.text(),
-                               ketua_bpd=self.ketua_bpd.text())
-            for row, entry in enumerate(self.entries):
-                decision = self.decisions.cellWidget(row, 2).code()
-                note = self.decisions.item(row, 3).text().strip()
-                if decision != entry.decision or note != (entry.decision_note or ""):
-                    verval.decide(actor=self.actor, entry_id=entry.id, decision=decision,
-                                  note=note)
+            write(self, store)
         except UserError as exc:
             show_error(self, exc)
             return

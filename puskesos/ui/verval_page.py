@@ -20,6 +20,7 @@ from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..services.verval import (CycleHouseholds)
 from .jobs import show_error
+from .operations import write
 from .pdf_preview import PdfPreview
 from .table_model import DtoTableModel
 from .widgets import parse_date
@@ -202,9 +203,11 @@ class VervalPage(QWidget):
         households = CycleHouseholds(kind="filter", filter=dialog.list_filter) \
             if kind == "shown" else CycleHouseholds(kind=kind, identifiers=tuple(ids))
         try:
-            started = self.services.verval.start_cycle(
-                actor=self.actor, name=dialog.name.text(), period=dialog.period.text(),
-                deadline=parse_date(dialog.deadline.text()), households=households)
+            name, period = dialog.name.text(), dialog.period.text()
+            deadline = parse_date(dialog.deadline.text())
+            started = write(self, lambda: self.services.verval.start_cycle(
+                actor=self.actor, name=name, period=period, deadline=deadline,
+                households=households))
         except ValueError:
             show_error(self, InvalidInput(_("Write the deadline as dd-mm-yyyy.")))
             return dialog
@@ -224,10 +227,10 @@ class VervalPage(QWidget):
     def toggle_closed(self) -> None:
         cycle = self.services.verval.cycle(self.cycle_id(), actor=self.actor)
         try:
-            self.services.verval.set_status(actor=self.actor, cycle_id=cycle.id,
-                                            status=CycleStatus.OPEN.value
-                                            if cycle.status == CycleStatus.CLOSED.value
-                                            else CycleStatus.CLOSED.value)
+            status = CycleStatus.OPEN.value if cycle.status == CycleStatus.CLOSED.value \
+                else CycleStatus.CLOSED.value
+            write(self, lambda: self.services.verval.set_status(
+                actor=self.actor, cycle_id=cycle.id, status=status))
         except UserError as exc:
             show_error(self, exc)
         self.refresh_entries(keep_areas=True)

@@ -151,3 +151,34 @@ def activate(qtbot, widget) -> None:
     with qtbot.waitActive(widget):
         widget.show()
         widget.activateWindow()
+
+
+@pytest.fixture(autouse=True)
+def no_write_on_the_main_thread(monkeypatch):
+    """Every change the window makes goes through the writer thread
+    (ui/operations.py): a write transaction that the window's code opens on the
+    main thread, where the window would freeze while SQLite waits for its write
+    lock, fails the test.  (A test's own arranging of data is not the window's.)"""
+    import threading
+    import traceback
+
+    from puskesos.db.engine import Database
+    real = Database.write
+    seen: list[str] = []
+
+    def write(self):
+        if threading.current_thread() is threading.main_thread():
+            stack = traceback.extract_stack()[:-1]
+            window = [f for f in stack if "/puskesos/ui/" in f.filename.replace("\\", "/")]
+            if window:
+                seen.append(f"{window[-1].filename}:{window[-1].lineno} "
+                            f"({window[-1].name}) -> {stack[-1].name}")
+        return real(self)
+
+    monkeypatch.setattr(Database, "write", write)
+    yield
+    import os
+    if os.environ.get("PUSKESOS_WRITES_LOG"):
+        with open(os.environ["PUSKESOS_WRITES_LOG"], "a") as fh:
+            fh.write("\n".join(seen) + "\n")
+    assert not seen, "the window wrote on the main thread: " + "; ".join(seen)
