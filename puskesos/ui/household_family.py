@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
 
 from ..core import codes
 from ..core.validation import MemberInput, Problem
-from ..errors import UserError
+from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..services.registry import HouseholdFilter
 from .jobs import show_error
@@ -189,9 +189,9 @@ class FamilyActions:
             try:
                 when = parse_date(text)
             except ValueError:
-                QMessageBox.warning(self, _("Date"), _("'{text}' is not a date. Type it as "
-                                                       "dd-mm-yyyy, for example 17-08-1980.")
-                                    .format(text=text))
+                show_error(self, InvalidInput(_("'{text}' is not a date. Type it as "
+                                                "dd-mm-yyyy, for example 17-08-1980.")
+                                              .format(text=text)))
                 return
         note = self.members[row].presence_note
         if presence is not codes.Presence.TINGGAL:
@@ -210,7 +210,7 @@ class FamilyActions:
         if not ok:
             return None
         if not reason.strip():
-            QMessageBox.warning(self, title, _("Give a reason for this change."))
+            show_error(self, InvalidInput(_("Give a reason for this change.")))
             return None
         return reason.strip()
 
