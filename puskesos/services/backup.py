@@ -187,7 +187,9 @@ class BackupService:
         except sqlite3.Error as exc:
             from ..db.engine import translate_db_error
             known = translate_db_error(exc, str(source))
-            if known is not None and not isinstance(known, DiskFull):
+            if known is None:
+                raise    # not the user's world: a bug, logged with its details
+            if not isinstance(known, DiskFull):
                 raise known from exc  # damaged or locked database, said as such
             # SQLite reports a full disk as "database or disk is full" and a
             # drive that refuses to grow the file as "disk I/O error".

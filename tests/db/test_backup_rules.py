@@ -329,6 +329,19 @@ def test_sqlite_reporting_a_full_or_failing_drive_gives_the_backup_message(
     assert list(folder.iterdir()) == []
 
 
+def test_an_unknown_sqlite_error_is_not_called_a_full_disk(village, tmp_path, monkeypatch):
+    """The window once said "the disk is full" with 75 GB free: only SQLite's own
+    words for a full or failing drive give that message; anything else is a bug
+    with its details in the log, and no file is left."""
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    _fail_snapshot(monkeypatch, sqlite3.ProgrammingError(
+        "SQLite objects created in a thread can only be used in that same thread"))
+    with pytest.raises(sqlite3.ProgrammingError):
+        village.backup.backup(actor=OPERATOR, out=folder / "b.zip")
+    assert list(folder.iterdir()) == []
+
+
 def test_a_locked_database_is_reported_as_in_use(village, tmp_path, monkeypatch):
     folder = tmp_path / "usb"
     folder.mkdir()

@@ -1,5 +1,7 @@
 """The main window on a demo village, offscreen, as the operator uses it."""
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -103,6 +105,22 @@ def test_backup_now_runs_in_the_background_and_updates_status(window, qtbot):
     qtbot.waitUntil(lambda: not job.running, timeout=15000)
     assert job.error is None and job.result.counts["household"] == 300
     assert window.backup_label.text().startswith("Cadangan terakhir")
+
+
+def test_back_up_now_in_the_menu_says_where_and_updates_the_status_bar(window, qtbot):
+    """Pressing "Cadangkan sekarang": a message names the file, which exists, and the
+    status bar shows the new backup time."""
+    from tests.ui.conftest import dialogs
+    before = window.backup_label.text()
+    told = []
+    with dialogs(lambda box: (told.append(box.text()), box.accept())):
+        window.backup_action.trigger()
+        qtbot.waitUntil(lambda: bool(told), timeout=20000)
+    assert told[0].startswith("Cadangan disimpan di ")
+    path = told[0].removeprefix("Cadangan disimpan di ").rstrip(".")
+    assert Path(path).is_file() and path.endswith(".backup.zip")
+    assert window.backup_label.text().startswith("Cadangan terakhir") and \
+        window.backup_label.text() != before
 
 
 def test_cancel_stops_a_backup_and_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
