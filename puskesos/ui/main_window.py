@@ -22,6 +22,7 @@ from ..services.context import Actor
 from .bus import ChangeBus
 from .households_page import HouseholdsPage
 from .login import ChangePasswordDialog, IdleWatcher, LoginDialog
+from .operations import write
 
 
 def _households_page(window: "MainWindow") -> QWidget:
@@ -252,7 +253,8 @@ class MainWindow(QMainWindow):
 
     def set_language(self, code: str) -> None:
         if self.actor.can(Permission.MANAGE_SETTINGS):
-            self.services.settings.update_preferences(actor=self.actor, language=code)
+            write(self, lambda: self.services.settings.update_preferences(actor=self.actor,
+                                                                          language=code))
         QMessageBox.information(self, _("Language"),
                                 _("The language changes the next time the program starts."))
 
