@@ -45,6 +45,9 @@ EXCEL_MAX_SERIAL = 80000
 
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
 _INTEGER_TEXT = re.compile(r"[0-9]+(?:[.,]0+)?")      # "3523011708900001.0", "12", "3,0"
+#: digits in groups parted by dots, dashes or slashes (a NIK or No KK written as on
+#: the card or a letter)
+_GROUPED = re.compile(r"[0-9]+(?:[.\-/][0-9]+)+")
 _FLOAT_SAFE = 2 ** 53                                 # above this a float skips integers
 _EXCEL_DIGITS = 15                                    # Excel keeps 15 significant digits
 
@@ -202,6 +205,10 @@ def identifier_cell(value: object, kind: str = "NIK") -> tuple[str | None, str |
         if _INTEGER_TEXT.fullmatch(text) and not text.isdigit():
             # "3523011708900001.0": a number written out as text by another program
             return _identifier_number(int(re.split(r"[.,]", text)[0]), kind)
+        if _GROUPED.fullmatch(text):
+            digits = re.sub(r"[^0-9]", "", text)
+            if len(digits) == 16:
+                return digits, None     # "32.11.07.211217.6035": as printed on the card
         return text, None
     except Exception:  # pragma: no cover - a cell must never stop an import
         return None, _("The {kind} cell could not be read. Please type the {kind} again "

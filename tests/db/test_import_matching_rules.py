@@ -654,3 +654,16 @@ def test_undo_takes_what_the_import_brought_out_of_the_household_search(services
     assert found(services, "siti aminah") == 1
     undo_last_import(services, actor=OPERATOR)
     assert found(services, "siti aminah") == 0
+
+
+def test_a_nik_and_no_kk_written_with_dots_or_dashes_are_imported_as_their_digits(
+        services, tmp_path):
+    def grouped(number: str, mark: str) -> str:
+        return mark.join([number[:2], number[2:4], number[4:6], number[6:12], number[12:]])
+
+    row = list(SLAMET)
+    row[1], row[2] = grouped(KK1, "-"), grouped(SLAMET[2], ".")
+    report = load(services, tmp_path, [tuple(row)])
+    assert (report.created, report.rejected) == (1, 0), report.issues
+    found = household(services, SLAMET[2])
+    assert found.data.no_kk == KK1 and found.members[0].nik == SLAMET[2]

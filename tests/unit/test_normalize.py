@@ -338,3 +338,17 @@ def test_nan_is_never_a_value():
     assert identifier_cell(math.nan)[0] is None
     assert date_cell(math.nan)[0] is None
     assert sex_cell(math.nan)[0] is None
+
+
+@pytest.mark.parametrize("written", ["32.11.07.211217.6035", "3211-0721-1217-6035",
+                                     "3211 0721 1217 6035", "32/11/07/211217/6035",
+                                     " 32.11.07.211217.6035 "])
+def test_a_nik_written_in_groups_as_on_the_card_is_its_16_digits(written):
+    assert identifier_cell(written) == ("3211072112176035", None)
+    assert identifier_cell(written, "No KK") == ("3211072112176035", None)
+
+
+@pytest.mark.parametrize("written", ["12.34", "3523.0123", "32.11.07.211217.603",
+                                     "32.11.07.211217.60351", "32..11"])
+def test_grouped_digits_that_are_not_16_stay_as_written_for_the_check_to_refuse(written):
+    assert identifier_cell(written) == (written, None)
