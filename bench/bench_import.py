@@ -49,6 +49,7 @@ def make_extract(path: Path, members: int = MEMBERS, seed: int = 3) -> Path:
                 used_kk.add(kk)
                 break
         size = min(rng.randint(1, 6), members - n)
+        desil = rng.randint(1, 10)          # a family's values are the same on its rows
         for k in range(size):
             sex = "L" if k != 1 else "P"
             born = date(1950, 1, 1) + timedelta(days=rng.randint(0, 25000))
@@ -61,7 +62,7 @@ def make_extract(path: Path, members: int = MEMBERS, seed: int = 3) -> Path:
             ws.append([f"D{family:07d}", kk, nik, f"WARGA {family} {k}", sex,
                        born.strftime("%d-%m-%Y"), "KEPALA KELUARGA" if k == 0 else "ANAK",
                        f"JL. DESA {family}", "KRAJAN", (family % 9) + 1, (family % 4) + 1,
-                       rng.randint(1, 10)])
+                       desil])
             n += 1
     wb.save(path)
     return path

@@ -91,7 +91,8 @@ def test_preview_writes_nothing_and_matches_the_real_import(services, tmp_path):
 def test_changes_are_listed_field_by_field_and_blanks_never_overwrite(services, tmp_path):
     run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
     changed = [list(p) for p in PEOPLE]
-    changed[0][7] = "JL. MANGGA 2"   # new address
+    for row in changed[:3]:          # the family's new address, on each of its rows
+        row[7] = "JL. MANGGA 2"
     changed[1][3] = "SITI ROMLAH S"  # name corrected
     changed[2][4] = None             # sex left blank: keeps the stored L
     changed[3][11] = 4               # new desil
@@ -103,8 +104,8 @@ def test_changes_are_listed_field_by_field_and_blanks_never_overwrite(services, 
     assert ("name", "SITI ROMLAH", "SITI ROMLAH S") in fields
     assert ("desil", 1, 4) in fields
     rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter(text="salim"))
-    agus = services.households.get(actor=OPERATOR, household_id=rows[0].id).members[2]
-    assert agus.sex == "L"
+    family = services.households.get(actor=OPERATOR, household_id=rows[0].id)
+    assert family.members[2].sex == "L" and family.data.address == "JL. MANGGA 2"
 
 
 def test_bad_rows_are_rejected_with_reasons_and_duplicates_reported(services, tmp_path):

@@ -469,6 +469,7 @@ def test_undo_removes_what_the_import_created_and_restores_what_it_changed(
     renamed[11] = 5
     budi = list(BUDI)
     budi[2] = BUDI_NIK
+    budi[7], budi[11] = renamed[7], renamed[11]     # the family's new address and desil
     poniyem = list(PONIYEM)
     poniyem[5] = date(1960, 7, 18)
     cucu = person("CUCU PONIYEM", PLACEHOLDER, date(2019, 9, 9), "P", "CUCU", kk=KK2,
@@ -493,15 +494,16 @@ def test_undo_removes_what_the_import_created_and_restores_what_it_changed(
 
 def test_undo_restores_a_family_changed_twice_by_one_long_file(services, tmp_path,
                                                               monkeypatch):
-    """A long file is written in parts; a family whose rows give two new addresses in
-    two parts goes back to its address before the import, not the one in between."""
+    """A long file is written in parts; a family whose rows, in two parts, give a new
+    address and desil goes back to its address and desil before the import."""
     monkeypatch.setattr(import_run, "CHUNK", 1)
     load(services, tmp_path, [SLAMET, BUDI], "a.xlsx")
     first, second = list(SLAMET), list(BUDI)
-    first[7], second[7] = "JL. MANGGA 2", "JL. MANGGA 3"
-    first[11], second[11] = 4, 6
+    first[7], second[7] = "JL. MANGGA 2", "JL. MANGGA 2"
+    first[11], second[11] = 4, 4
     load(services, tmp_path, [first, second], "b.xlsx")
-    assert household(services, "slamet").data.address == "JL. MANGGA 3"
+    h = household(services, "slamet")
+    assert (h.data.address, h.desil) == ("JL. MANGGA 2", 4)
     undo_last_import(services, actor=OPERATOR)
     h = household(services, "slamet")
     assert (h.data.address, h.desil) == ("JL. MANGGA 1", 2)
@@ -667,3 +669,70 @@ def test_a_nik_and_no_kk_written_with_dots_or_dashes_are_imported_as_their_digit
     assert (report.created, report.rejected) == (1, 0), report.issues
     found = household(services, SLAMET[2])
     assert found.data.no_kk == KK1 and found.members[0].nik == SLAMET[2]
+
+
+# -- one family, many rows: the file's values for the household (issue 12) ---------------
+
+def _snapshot_registry(services):
+    rows, _ = services.households.search(actor=OPERATOR, filter=HouseholdFilter())
+    return sorted(((h.id, repr(h.data), tuple((m.nik, m.name, m.version) for m in h.members),
+                    h.version, h.desil)
+                   for h in (services.households.get(actor=OPERATOR, household_id=r.id)
+                             for r in rows)), key=lambda t: t[0])
+
+
+def test_importing_the_same_file_again_changes_nothing(services, tmp_path):
+    """Even a file whose rows of one family disagree about its desil."""
+    agus = person("AGUS SALIM", nik(date(2008, 5, 6), "L", 3), date(2008, 5, 6), desil=7)
+    rows = [SLAMET, BUDI, agus, PONIYEM, SARI]
+    path = write_xlsx(tmp_path / "dtsen.xlsx", rows)
+    run_import(services, actor=OPERATOR, path=path)
+    before = _snapshot_registry(services)
+    again = run_import(services, actor=OPERATOR, path=path)
+    assert (again.created, again.created_households, again.updated) == (0, 0, 0)
+    assert again.unchanged == 5 and _snapshot_registry(services) == before
+
+
+def test_rows_of_one_new_family_that_disagree_leave_the_field_empty_and_say_so(
+        services, tmp_path):
+    """Neither the first nor the last row decides: the desil stays empty, the member of
+    the disagreeing row is imported, and the row is reported with both values."""
+    agus = person("AGUS SALIM", nik(date(2008, 5, 6), "L", 3), date(2008, 5, 6), desil=7,
+                  rt=4)
+    report = load(services, tmp_path, [SLAMET, agus, BUDI])
+    assert report.created == 3
+    family = household(services, "slamet")
+    assert family.desil is None and family.data.rt is None
+    assert family.data.address == "JL. MANGGA 1"          # agreed by every row
+    [told] = [i for i in report.issues if "disagree" in i.reason or "tidak sama" in i.reason
+              or "berbeda" in i.reason]
+    assert told.line == FIRST_LINE + 1 and told.kind == "warning"
+    assert "2" in told.reason and "7" in told.reason and KK1 in told.reason
+
+
+def test_rows_that_disagree_leave_a_registered_family_as_it_was(services, tmp_path):
+    load(services, tmp_path, [SLAMET, BUDI], "a.xlsx")
+    first, second = list(SLAMET), list(BUDI)
+    first[7], second[7] = "JL. MANGGA 2", "JL. MANGGA 3"
+    report = load(services, tmp_path, [first, second], "b.xlsx")
+    assert household(services, "slamet").data.address == "JL. MANGGA 1"
+    assert report.updated == 0 and report.warnings == 1
+
+
+def test_a_row_empty_in_a_family_field_takes_the_value_of_the_other_rows(services, tmp_path):
+    """Whichever row comes first: an empty cell disputes nothing."""
+    slamet = list(SLAMET)
+    slamet[11] = None
+    report = load(services, tmp_path, [slamet, BUDI])
+    assert household(services, "slamet").desil == 2 and report.warnings == 0
+
+
+def test_a_rejected_or_duplicate_row_gives_its_family_nothing(services, tmp_path):
+    wrong_nik = person("AGUS SALIM", "3523011234", date(2008, 5, 6), desil=9,
+                       address="JL. SALAH 1")
+    twice = list(BUDI)
+    twice[2], twice[7], twice[11] = SLAMET[2], "JL. SALAH 2", 9     # SLAMET's NIK again
+    report = load(services, tmp_path, [SLAMET, wrong_nik, tuple(twice), BUDI])
+    assert (report.rejected, report.duplicates, report.warnings) == (1, 1, 0)
+    family = household(services, "slamet")
+    assert (family.data.address, family.desil) == ("JL. MANGGA 1", 2)

@@ -25,6 +25,9 @@ class BnbaRows:
         self.program, self.period = program, period
         self.target = state.s.get(Program, program).target
 
+    def finish(self) -> None:
+        """Once every row is read: nothing is left to do (each row stands alone)."""
+
     def process(self, rows: list[Row]) -> None:
         """Add a participation for each row's person, unless it is there already."""
         if not rows:

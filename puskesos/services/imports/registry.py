@@ -20,6 +20,7 @@ from ...core import codes
 from ...core.identifiers import PROVINCE_CODES
 from ...i18n import _
 from ...models import Household, Member
+from .families import FileHouseholds
 from .matching import NAME_CONFLICT, real_nik, similar
 from .rows import HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, Normaliser, Row
 from .state import ImportState
@@ -55,6 +56,8 @@ class RegistryRows:
         # households made in this chunk: (id, values in _HOUSEHOLD_INSERT order)
         self.pending_households: list[tuple[str, list]] = []
         self.pending_ids: set[str] = set()
+        #: what the file says about each household, applied at the end (finish)
+        self.families = FileHouseholds(state)
 
     def _household_for(self, row: Row, stamp) -> str:
         """Existing household for the row's KK/DTSEN id, else a new one (created once)."""
@@ -78,6 +81,7 @@ class RegistryRows:
         self.pending_households.append((hid, [hid, self.village, stamp, stamp, 1, desil_period,
                                               self.batch_id, *values, None]))
         self.pending_ids.add(hid)
+        self.families.create(hid, values)
         entry = {"id": hid, "desil_period": desil_period}
         entry.update(zip(HOUSEHOLD_FIELDS, values))
         index.households[hid] = entry
@@ -130,7 +134,6 @@ class RegistryRows:
             return
         self.bulk.sync()      # the general way reads and writes on this thread
         member_updates: list[dict] = []
-        household_updates: dict[str, dict] = {}
         inserts: list[tuple] = []
         now, stamp = self.bulk.stamp()
         iso_dates = self.bulk.sqlite
@@ -183,6 +186,7 @@ class RegistryRows:
                         new=row.household[identity[0]], name=existing["name"],
                         old=h[identity[0]]))
                     continue
+                self.families.see(hid, row)
                 changed = False
                 diff = {f: row.member[f] for f in MEMBER_FIELDS
                         if row.member[f] not in (None, "") and row.member[f] != existing[f]}
@@ -198,32 +202,19 @@ class RegistryRows:
                     member_updates.append({"id": existing["id"], **diff})
                     self.state.changes.record("member", existing["id"], "update", before, diff)
                     changed = True
-                if h is not None:
-                    hdiff = {f: row.household[f] for f in HOUSEHOLD_FIELDS
-                             if row.household[f] not in (None, "") and row.household[f] != h[f]}
-                    if hdiff:
-                        before = {f: h[f] for f in hdiff}
-                        for f, new in hdiff.items():
-                            self.state.example(row.line, "household", h.get("no_kk") or hid,
-                                               f, h[f], new)
-                        if "desil" in hdiff:
-                            before["desil_period"] = h.get("desil_period")
-                            hdiff["desil_period"] = self.desil_period
-                        h.update(hdiff)
-                        pending = household_updates.setdefault(hid, {"_before": {}})
-                        for k, val in before.items():
-                            pending["_before"].setdefault(k, val)
-                        pending.update(hdiff)
-                        changed = True
+                # the household's values are the file's, applied at the end (finish)
                 if changed:
                     self.report.updated += 1
                     self.touched_households.add(hid)
                 else:
                     self.report.unchanged += 1
+                    if self.families.first_line.get(hid) == row.line:
+                        self.families.unchanged_first.add(hid)
                 continue
             # A new member: the undo record is the batch id on the row itself.
             if not hid:                     # else the household of its No KK
                 hid = self._household_for(row, stamp)
+            self.families.see(hid, row)
             family = members_by_household[hid]
             record = row.member            # becomes the registry's record of the person
             record["relationship_code"] = relationship = record["relationship_code"] or (
@@ -255,13 +246,10 @@ class RegistryRows:
             self.bulk.execute(update(member_table).where(member_table.c.id == mid)
                               .values(**upd, updated_at=now,
                                       version=member_table.c.version + 1))
-        household_table = Household.__table__
-        for hid, upd in household_updates.items():
-            before = upd.pop("_before")
-            self.bulk.execute(update(household_table).where(household_table.c.id == hid)
-                              .values(**upd, updated_at=now,
-                                      version=household_table.c.version + 1))
-            self.state.changes.record("household", hid, "update", before, upd)
+
+    def finish(self) -> None:
+        """Once every row is read: apply what the file says about each household."""
+        self.families.finish()
 
     def take_new(self, normaliser: Normaliser, block: list[tuple[int, list, tuple]],
                  seen: set[str]) -> int:
@@ -316,9 +304,12 @@ class RegistryRows:
         inserts: list[tuple] = []
         append = inserts.append
         taken = 0
-        for (nik, sex, born, name, relationship, presence, birth_place, (kk, raw_kk, _e5),
-             dtsen, rt, rw, desil, address, dusun) in zip(
-                nik_c, map(first, sex_r), map(first, born_r), names, map(first, rel_r),
+        families = self.families
+        file_values, created_here, first_line = (families.values, families.created,
+                                                 families.first_line)
+        for (line, nik, sex, born, name, relationship, presence, birth_place,
+             (kk, raw_kk, _e5), dtsen, rt, rw, desil, address, dusun) in zip(
+                map(first, block), nik_c, map(first, sex_r), map(first, born_r), names, map(first, rel_r),
                 map(first, pres_r), place_r, kk_r, dtsen_r, map(first, rt_r),
                 map(first, rw_r), map(first, desil_r), address_r, dusun_r):
             # Normaliser.block: a well-formed NIK agreeing with the row, a plain name
@@ -361,6 +352,9 @@ class RegistryRows:
                         values = [hid, village, stamp, stamp, 1, hperiod, batch_id, dtsen, kk,
                                   address, dusun, rt, rw, desil, None]
                         pending_households.append((hid, values))
+                        file_values[hid] = [dtsen, kk, address, dusun, rt, rw, desil]
+                        created_here.add(hid)
+                        first_line[hid] = line
                         # its search text, member by member (see _write_households)
                         texts[hid] = (values, [p.strip() for p in (kk, dtsen, address, dusun)
                                                if p])
@@ -376,6 +370,15 @@ class RegistryRows:
                     break
             else:
                 hid = household_of((dtsen, kk, address, dusun, rt, rw, desil), raw_kk, stamp)
+            # the family's values agree with its earlier rows in the file (else the
+            # general way words the disagreement: FileHouseholds.see)
+            known = file_values.get(hid)
+            if known is None:
+                file_values[hid] = [dtsen, kk, address, dusun, rt, rw, desil]
+                first_line[hid] = line
+            elif (known[4] != rt or known[5] != rw or known[6] != desil
+                  or known[2] != address or known[3] != dusun or known[0] != dtsen):
+                break
             # a new member (as process stores it)
             seen.add(nik)
             family = members_by_household[hid]

@@ -165,6 +165,7 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                         process(chunk)
                         chunk = []
             process(chunk)
+            handler.finish()
             # by line (a conflict is found when its chunk is written, after the rows read
             # since): the same list whichever way, and however often, rows were written
             issues.sort(key=_line_of)
