@@ -11,7 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QMessageBox, QPushButton, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QDialog)
+                               QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+                               QDialog)
 
 from ..core.columns import COLUMNS, fold
 from ..core.permissions import Permission
@@ -44,6 +45,9 @@ class ImportWizard(QDialog):
         self.pages.addWidget(self._columns_page())
         self.pages.addWidget(self._preview_page())
         self.message = message_label()
+        # on every page, so that an import just made can be taken back from here
+        self.undo_button = QPushButton(_("Undo the last import…"))
+        self.undo_button.clicked.connect(self.undo_last)
         self.back_button = QPushButton(_("Back"))
         self.next_button = QPushButton(_("Next"))
         self.close_button = QPushButton(_("Close"))
@@ -51,12 +55,14 @@ class ImportWizard(QDialog):
         self.next_button.clicked.connect(self.next)
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.undo_button)
+        buttons.addStretch(1)
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.message)          # wraps: a long message is read whole
         layout.addLayout(buttons)
         self._update_buttons()
 
@@ -83,14 +89,11 @@ class ImportWizard(QDialog):
                         "header, data on another sheet and a total row at the bottom are "
                         "handled; nothing is written until you confirm the preview."))
         note.setWordWrap(True)
-        self.undo_button = QPushButton(_("Undo the last import…"))
-        self.undo_button.clicked.connect(self.undo_last)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addStretch(1)
-        layout.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignLeft)
         return page
 
     def _columns_page(self) -> QWidget:
@@ -119,16 +122,22 @@ class ImportWizard(QDialog):
                                                       _("Before"), _("After")])
         self.changes_table.horizontalHeader().setStretchLastSection(True)
         self.changes_table.verticalHeader().setVisible(False)
+        self.new_table = QTableWidget(0, 3)
+        self.new_table.setHorizontalHeaderLabels([_("Row"), _("Name"), _("No KK")])
+        self.new_table.horizontalHeader().setStretchLastSection(True)
+        self.new_table.verticalHeader().setVisible(False)
         self.issues_list = QListWidget()
+        self.issues_list.setWordWrap(True)      # a long reason is read whole
         self.report_button = QPushButton(_("Save the report of rows to check…"))
         self.report_button.clicked.connect(self.save_report)
+        self.result_tabs = QTabWidget()
+        self.result_tabs.addTab(self.changes_table, "")
+        self.result_tabs.addTab(self.new_table, "")
+        self.result_tabs.addTab(self.issues_list, "")
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(self.counts_label)
-        layout.addWidget(QLabel(_("Changes to stored data")))
-        layout.addWidget(self.changes_table, 2)
-        layout.addWidget(QLabel(_("Rows to check")))
-        layout.addWidget(self.issues_list, 1)
+        layout.addWidget(self.result_tabs, 1)
         layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
         return page
 
@@ -274,11 +283,25 @@ class ImportWizard(QDialog):
             for j, value in enumerate((c.line, c.name, c.field, c.old, c.new)):
                 self.changes_table.setItem(i, j, QTableWidgetItem("" if value is None
                                                                   else str(value)))
+        self.new_table.setRowCount(len(report.new_rows))
+        for i, new in enumerate(report.new_rows):
+            for j, value in enumerate((new.line, new.name, new.no_kk)):
+                self.new_table.setItem(i, j, QTableWidgetItem("" if value is None
+                                                              else str(value)))
         self.issues_list.clear()
         from ..services.imports import kind_label
         for issue in report.issues[:2000]:
             self.issues_list.addItem(_("Row {line}: {kind} — {reason}").format(
                 line=issue.line, kind=kind_label(issue.kind), reason=issue.reason))
+        def title(text: str, listed: int, total: int) -> str:
+            # the preview keeps the first EXAMPLES of each list; the counts are whole
+            return text.format(n=total) + ("" if listed >= total else " — " + _(
+                "the first {n} listed").format(n=listed))
+        self.result_tabs.setTabText(0, title(_("Changes to stored data ({n})"),
+                                             len(report.changes), len(report.changes)))
+        self.result_tabs.setTabText(1, title(_("New ({n})"), len(report.new_rows),
+                                             report.created))
+        self.result_tabs.setTabText(2, _("Rows to check ({n})").format(n=len(report.issues)))
         self.report_button.setEnabled(bool(report.issues or report.changes))
 
     def start_import(self) -> None:
@@ -289,8 +312,8 @@ class ImportWizard(QDialog):
         self._fill(report)
         self._update_buttons()
         QMessageBox.information(self, _("Import"), _(
-            "Imported: {created} new, {updated} updated. You can undo this import from this "
-            "window.").format(created=report.created, updated=report.updated))
+            "Imported: {created} new, {updated} updated. 'Undo the last import…' at the bottom "
+            "of this window takes it back.").format(created=report.created, updated=report.updated))
 
     def save_report(self) -> None:
         report = self.result_report or self.preview

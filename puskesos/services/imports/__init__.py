@@ -30,9 +30,9 @@ end of a large import).
 """
 
 from ..changesets import BatchInfo, last_batch, undo_last_import
-from .report import FieldChange, ImportReport, RowIssue, kind_label, write_report
+from .report import FieldChange, ImportReport, NewRow, RowIssue, kind_label, write_report
 from .run import check_header, open_header, run_import
 
-__all__ = ["BatchInfo", "FieldChange", "ImportReport", "RowIssue", "check_header",
+__all__ = ["BatchInfo", "FieldChange", "ImportReport", "NewRow", "RowIssue", "check_header",
            "kind_label", "last_batch", "open_header", "run_import", "undo_last_import",
            "write_report"]

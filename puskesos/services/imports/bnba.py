@@ -56,6 +56,7 @@ class BnbaRows:
                 self.report.unchanged += 1
                 continue
             existing.add((hid, mid))
+            self.state.new_row(row.line, member["name"], row.household["no_kk"])
             pid = new_id()
             now = utcnow()
             inserts.append(dict(id=pid, program_code=program, household_id=hid, member_id=mid,

@@ -23,7 +23,7 @@ from ...models import Household, Member
 from .families import FileHouseholds
 from .matching import NAME_CONFLICT, real_nik, similar
 from .rows import HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, Normaliser, Row
-from .state import ImportState
+from .state import EXAMPLES, ImportState
 
 #: the columns an import fills when it creates a record (the others stay empty)
 _MEMBER_INSERT = ("id", "household_id", "sort_order", "nik", "name", "sex", "birth_place",
@@ -237,6 +237,7 @@ class RegistryRows:
             if hid not in pending_ids:
                 touched.add(hid)            # written before: its search text changes
             created += 1
+            self.state.new_row(row.line, record["name"], row.household["no_kk"])
         self.report.created += created
         self._write_households()            # before their members (foreign key)
         self._insert_members(inserts, stamp)
@@ -414,6 +415,12 @@ class RegistryRows:
             text = "|".join(parts)
             values[-1] = text.lower() if text.isascii() else "|".join([p.lower() for p in parts])
         self.report.created += taken
+        if taken and len(self.report.new_rows) < EXAMPLES:
+            new_row = self.state.new_row
+            for (line, _raw, _cells), name, (kk, raw_kk, _e) in zip(block[:taken], names,
+                                                                    kk_r):
+                if not new_row(line, name, kk or raw_kk):
+                    break
         self._write_households()            # before their members (foreign key)
         self._insert_members(inserts, stamp)
         return taken

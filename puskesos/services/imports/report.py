@@ -35,6 +35,15 @@ class FieldChange:
 
 
 @dataclass
+class NewRow:
+    """A row that becomes a new member (or a new recipient), for the preview."""
+
+    line: int
+    name: str
+    no_kk: str | None
+
+
+@dataclass
 class ImportReport:
     """What an import did (or, for a dry run, would do)."""
 
@@ -54,11 +63,14 @@ class ImportReport:
     header: dict = field(default_factory=dict)
     changes: list[FieldChange] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
+    #: the first rows that become new members or recipients (all are counted in created)
+    new_rows: list[NewRow] = field(default_factory=list)
 
     def summary(self) -> dict:
         data = asdict(self)
         data.pop("changes")
         data.pop("issues")
+        data.pop("new_rows")
         return data
 
 

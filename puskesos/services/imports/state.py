@@ -16,7 +16,7 @@ from ..changesets import ChangeRecorder, json_value
 from ..context import Actor
 from ..registry import compose_search_text
 from .matching import Index
-from .report import FieldChange, ImportReport, RowIssue
+from .report import FieldChange, ImportReport, NewRow, RowIssue
 from .rows import Row
 
 EXAMPLES = 300           # field-level examples kept for the preview
@@ -51,6 +51,15 @@ class ImportState:
         if len(self.report.changes) < EXAMPLES:
             self.report.changes.append(FieldChange(line, entity, name, fld, json_value(old),
                                                    json_value(new)))
+
+    def new_row(self, line: int, name: str, no_kk: str | None) -> bool:
+        """Keep a new row for the preview (the first :data:`EXAMPLES`); False when
+        enough are kept."""
+        rows = self.report.new_rows
+        if len(rows) >= EXAMPLES:
+            return False
+        rows.append(NewRow(line, name, no_kk))
+        return True
 
     def conflict(self, row: Row, reason: str) -> None:
         """Report ``row`` as a conflict a person must settle (it changes nothing)."""
