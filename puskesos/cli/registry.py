@@ -67,6 +67,9 @@ def cmd_import(args) -> int:
                      "conflicts", "duplicates")})
         if args.dry_run:
             text = _("Preview only, nothing was written.") + " " + text
+        if report.known_note():
+            text += " " + report.known_note()
+        data["known"] = report.known
         emit(args, data, text)
         return EXIT_OK
     finally:

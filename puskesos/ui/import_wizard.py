@@ -277,6 +277,8 @@ class ImportWizard(QDialog):
             conflicts=report.conflicts, duplicates=report.duplicates)
         if report.dry_run:
             text = _("Preview only, nothing was written.") + " " + text
+        if report.known_note():
+            text += " " + report.known_note()
         self.counts_label.setText(text)
         self.changes_table.setRowCount(len(report.changes))
         for i, c in enumerate(report.changes):
@@ -290,9 +292,13 @@ class ImportWizard(QDialog):
                                                               else str(value)))
         self.issues_list.clear()
         from ..services.imports import kind_label
-        for issue in report.issues[:2000]:
+        # the file's new problems first, then those the stored data had before
+        for issue in sorted(report.issues, key=lambda i: i.known)[:2000]:
+            kind = kind_label(issue.kind)
+            if issue.known:
+                kind += " (" + _("known before") + ")"
             self.issues_list.addItem(_("Row {line}: {kind} — {reason}").format(
-                line=issue.line, kind=kind_label(issue.kind), reason=issue.reason))
+                line=issue.line, kind=kind, reason=issue.reason))
         def title(text: str, listed: int, total: int) -> str:
             # the preview keeps the first EXAMPLES of each list; the counts are whole
             return text.format(n=total) + ("" if listed >= total else " — " + _(
@@ -301,7 +307,10 @@ class ImportWizard(QDialog):
                                              len(report.changes), len(report.changes)))
         self.result_tabs.setTabText(1, title(_("New ({n})"), len(report.new_rows),
                                              report.created))
-        self.result_tabs.setTabText(2, _("Rows to check ({n})").format(n=len(report.issues)))
+        self.result_tabs.setTabText(2, _("Rows to check ({n})").format(
+            n=len(report.issues) - report.known) + (
+                "" if not report.known else " + " + _("{n} known before").format(
+                    n=report.known)))
         self.report_button.setEnabled(bool(report.issues or report.changes))
 
     def start_import(self) -> None:

@@ -27,7 +27,8 @@ NO_ACTOR = {
     "MusdesOps.link_letter": "a step inside a caller's transaction (takes the session)",
 }
 SKIP_CLASSES = {"Services", "Actor", "ChangeRecorder", "Normaliser", "Memo", "RegistryRows",
-                "BnbaRows", "ImportState", "Index", "DemoReport", "_StreamSheet"}
+                "BnbaRows", "ImportState", "Index", "DemoReport", "_StreamSheet",
+                "FileHouseholds"}
 
 
 def _methods():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from ...core.labels import field_label
 from ...i18n import _
 from ...models import Household
 from .report import RowIssue
@@ -27,8 +28,7 @@ DTSEN, DESIL = 0, 6
 
 
 def _label(position: int) -> str:
-    return {0: "ID DTSEN", 2: _("address"), 3: "Dusun", 4: "RT", 5: "RW",
-            6: "Desil"}[position]
+    return field_label("household", HOUSEHOLD_FIELDS[position])
 
 
 def _empty(value) -> bool:

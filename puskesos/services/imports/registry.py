@@ -208,6 +208,8 @@ class RegistryRows:
                     self.touched_households.add(hid)
                 else:
                     self.report.unchanged += 1
+                    if row.issue is not None:
+                        row.issue.known = True   # the stored record is the same
                     if self.families.first_line.get(hid) == row.line:
                         self.families.unchanged_first.add(hid)
                 continue

@@ -22,6 +22,9 @@ class RowIssue:
     kind: str                # "rejected", "warning", "conflict", "duplicate"
     reason: str
     cells: tuple[str, ...]
+    #: the stored data already has it so (a registered person without NIK, the same
+    #: NIK twice, a warned row that matches its stored record): not new from this file
+    known: bool = False
 
 
 @dataclass
@@ -65,6 +68,19 @@ class ImportReport:
     issues: list[RowIssue] = field(default_factory=list)
     #: the first rows that become new members or recipients (all are counted in created)
     new_rows: list[NewRow] = field(default_factory=list)
+
+    @property
+    def known(self) -> int:
+        """Rows to check that the stored data already had so (not new from this file)."""
+        return sum(1 for issue in self.issues if issue.known)
+
+    def known_note(self) -> str:
+        """The sentence that tells those apart, or "" when there are none."""
+        if not self.known:
+            return ""
+        return _("{n} of the rows to check were so in the stored data before this file "
+                 "(e.g. a person registered without NIK); they are marked as known."
+                 ).format(n=self.known)
 
     def summary(self) -> dict:
         data = asdict(self)
@@ -114,7 +130,8 @@ def write_report(report: ImportReport, path: Path | str, columns: list[str] | No
     for issue in sorted(report.issues, key=lambda i: i.line):
         fill = PatternFill("solid", fgColor=_FILLS.get(issue.kind, "FFFFFF"))
         out = []
-        for value in [issue.line, kind_label(issue.kind), issue.reason, *issue.cells]:
+        kind = kind_label(issue.kind) + (" — " + _("known before") if issue.known else "")
+        for value in [issue.line, kind, issue.reason, *issue.cells]:
             cell = WriteOnlyCell(sheet, value=value)
             cell.fill = fill
             if isinstance(value, str):

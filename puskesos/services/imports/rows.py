@@ -73,7 +73,7 @@ class Row:
     """One usable row of the file: its stored values and the warnings about it."""
 
     __slots__ = ("line", "nik", "placeholder", "member", "hvalues", "warnings", "raw_kk",
-                 "_source", "_raw", "_pad", "_household")
+                 "issue", "_source", "_raw", "_pad", "_household")
 
     def __init__(self, line: int, source: SourceRow | None, raw: list | None, pad: int,
                  nik: str | None, placeholder: bool, member: dict, hvalues: tuple,
@@ -85,6 +85,7 @@ class Row:
         self.hvalues = hvalues      # the household's values in HOUSEHOLD_FIELDS order
         self.warnings = warnings
         self.raw_kk = raw_kk
+        self.issue = None           # the RowIssue of its warnings, if it has some
         self._source, self._raw, self._pad = source, raw, pad
         self._household = None
 

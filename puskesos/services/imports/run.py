@@ -17,13 +17,14 @@ from datetime import date
 from operator import attrgetter
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ...core.normalize import identifier_cell, name_cell
 from ...core.permissions import Permission
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
 from ...jobs import CancelToken, Progress
-from ...models import ImportBatch, Program
+from ...models import ImportBatch, Member, Program
 from .. import audit
 from ..audit import Change
 from ..backup import _sha256
@@ -31,15 +32,38 @@ from ..context import Actor, require
 from ...formats import (Header, SheetReader, SpreadsheetError, detect_header, display_cells,
                         open_sheet)
 from .bnba import BnbaRows
-from .matching import Index
+from .matching import Index, real_nik
 from .registry import RegistryRows
 from .report import ImportReport, RowIssue
-from .rows import Normaliser, Row
+from .rows import Normaliser, Row, _no_nik_reason
 from .state import ImportState
 
 CHUNK = 2000             # rows handled (and their changes written) at a time
 
 _line_of = attrgetter("line")
+
+
+def _mark_known(state: ImportState, keys: list[str], unnumbered: list, twice: list) -> None:
+    """Mark the issues the stored data already has so (RowIssue.known): a row without
+    NIK for a person registered without NIK in that KK, and a NIK the file repeats
+    that the registry also holds for more than one person."""
+    index = state.index
+    where = {key: i for i, key in enumerate(keys)}
+    if unnumbered and "no_kk" in where and "name" in where:
+        for issue, cells in unnumbered:
+            kk, _error = identifier_cell(cells[where["no_kk"]], "No KK")
+            name = name_cell(cells[where["name"]])
+            hid = index.by_kk.get(kk) if kk else None
+            issue.known = bool(hid and name and any(
+                m["name"] == name and not real_nik(m.get("nik"))
+                for m in index.members_by_household.get(hid, ())))
+    if twice:
+        niks = {nik for _issue, nik in twice}
+        shared = set(state.s.scalars(
+            select(Member.nik).where(Member.nik.in_(niks), Member.deleted_at.is_(None))
+            .group_by(Member.nik).having(func.count() > 1)))
+        for issue, nik in twice:
+            issue.known = nik in shared
 
 
 def open_header(path: Path, sheet: str | None, mapping: dict[int, str] | None) -> Header:
@@ -120,6 +144,11 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
         try:
             seen: set[str] = set()
             chunk: list[Row] = []
+            # rows without NIK and repeated NIKs, to tell whether the registry has them
+            # so already (_mark_known)
+            unnumbered: list[tuple[RowIssue, tuple]] = []
+            twice: list[tuple[RowIssue, str]] = []
+            no_nik = _no_nik_reason()
             keys, blocks = reader.blocks(header.mapping, progress=progress, cancel=cancel)
             normaliser = Normaliser(keys, today)
             if batch is not None and not program:
@@ -146,6 +175,8 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                     if row is None:
                         report.rejected += 1
                         issues.append(RowIssue(line, "rejected", reason, display_cells(raw, pad)))
+                        if reason == no_nik:
+                            unnumbered.append((issues[-1], _cells))
                         continue
                     if not row.placeholder:
                         if row.nik in seen:
@@ -154,18 +185,21 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                                 row.line, "duplicate",
                                 _("NIK {nik} appears earlier in this file; this row was not "
                                   "imported.").format(nik=row.nik), row.cells))
+                            twice.append((issues[-1], row.nik))
                             continue
                         seen.add(row.nik)
                     if row.warnings:
                         report.warnings += 1
-                        issues.append(RowIssue(row.line, "warning", " ".join(row.warnings),
-                                               row.cells))
+                        row.issue = RowIssue(row.line, "warning", " ".join(row.warnings),
+                                             row.cells)
+                        issues.append(row.issue)
                     chunk.append(row)
                     if len(chunk) >= CHUNK:
                         process(chunk)
                         chunk = []
             process(chunk)
             handler.finish()
+            _mark_known(state, keys, unnumbered, twice)
             # by line (a conflict is found when its chunk is written, after the rows read
             # since): the same list whichever way, and however often, rows were written
             issues.sort(key=_line_of)
