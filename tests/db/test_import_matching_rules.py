@@ -736,3 +736,22 @@ def test_a_rejected_or_duplicate_row_gives_its_family_nothing(services, tmp_path
     assert (report.rejected, report.duplicates, report.warnings) == (1, 1, 0)
     family = household(services, "slamet")
     assert (family.data.address, family.desil) == ("JL. MANGGA 1", 2)
+
+
+def test_a_warning_says_what_happens_to_its_row(services, tmp_path):
+    """'31-02-1990' is no date: the warning says the cell is not imported and the stored
+    date stays, and it does stay; a NIK whose date disagrees is imported as written."""
+    load(services, tmp_path, [SLAMET], "a.xlsx")
+    wrong_date = list(SLAMET)
+    wrong_date[5] = "31-02-1990"
+    report = load(services, tmp_path, [tuple(wrong_date)], "b.xlsx")
+    [issue] = report.issues
+    assert issue.kind == "warning" and "31-02-1990" in issue.reason
+    assert issue.reason.endswith(_("This cell is not imported; what was stored before stays."))
+    assert member(services, "slamet", "SLAMET RIYADI").birth_date == SLAMET[5]
+    other = person("SITI AMINAH", nik(date(1975, 6, 7), "P", 9), date(1976, 6, 7), "P",
+                   "ISTRI")
+    report = load(services, tmp_path, [other], "c.xlsx")
+    [issue] = report.issues
+    assert issue.reason.endswith(_("The row is imported as written."))
+    assert member(services, "slamet", "SITI AMINAH").birth_date == date(1976, 6, 7)

@@ -121,15 +121,17 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
                        "person without one.")
     sex, error = sex_cell(v.get("sex"))
     if error:
-        out.warnings.append(error)
+        out.warnings.append(f"{error} {_dropped()}")
     born, error = date_cell(v.get("birth_date"))
     if error:
-        out.warnings.append(error)
+        out.warnings.append(f"{error} {_dropped()}")
     result = check_nik(nik, birth_date=born, sex=sex, today=today)
     errors = [i for i in result.issues if i.severity is Severity.ERROR]
     if errors:
         return None, errors[0].message
-    out.warnings += [i.message for i in result.issues if i.severity is Severity.WARNING]
+    said = [i.message for i in result.issues if i.severity is Severity.WARNING]
+    if said:
+        out.warnings += [*said, _as_written()]
     out.nik = result.value
     out.placeholder = bool(result.info and result.info.placeholder)
     if sex is None and result.info and result.info.sex:
@@ -139,22 +141,22 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
         return None, _("The row has no name. Type the name as on the KTP/KK.")
     relationship, error = _relationship(v.get("relationship"))
     if error:
-        out.warnings.append(error)
+        out.warnings.append(f"{error} {_dropped()}")
     presence, error = _presence(v.get("presence"))
     if error:
-        out.warnings.append(error)
+        out.warnings.append(f"{error} {_dropped()}")
     out.member = {"name": name, "sex": sex, "birth_date": born,
                   "birth_place": name_cell(v.get("birth_place")),
                   "relationship_code": relationship, "presence": presence}
     kk, error = identifier_cell(v.get("no_kk"), "KK")
     raw_kk = text_cell(v.get("no_kk"))
     if error:
-        out.warnings.append(error)
+        out.warnings.append(f"{error} {_dropped()}")
         kk = None
     if kk:
         kk_result = check_kk(kk, today=today)
         if not kk_result.ok:
-            out.warnings.append(kk_result.errors[0].message)
+            out.warnings.append(f"{kk_result.errors[0].message} {_dropped()}")
             kk = None
         else:
             kk = kk_result.value
@@ -164,17 +166,27 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     for key in ("rt", "rw"):
         number, error = int_cell(v.get(key), 0, 999)
         if error:
-            out.warnings.append(error)
+            out.warnings.append(f"{error} {_dropped()}")
         area[key] = f"{number:03d}" if number is not None else None
     desil, error = int_cell(v.get("desil"), 1, 10)
     if error:
-        out.warnings.append(error)
+        out.warnings.append(f"{error} {_dropped()}")
     dusun = name_cell(v.get("dusun"))
     household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
                  "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
     out.hvalues = tuple(household[f] for f in HOUSEHOLD_FIELDS)
     out.raw_kk = raw_kk  # an unusable KK still keeps a family's rows together
     return out, None
+
+
+def _dropped() -> str:
+    """Said after a warning about a cell that could not be read."""
+    return _("This cell is not imported; what was stored before stays.")
+
+
+def _as_written() -> str:
+    """Said after the warnings about a NIK that is kept as the file gives it."""
+    return _("The row is imported as written.")
 
 
 def _no_nik_reason() -> str:
@@ -323,6 +335,8 @@ class Normaliser:
             return []
         out: list[tuple[Row | None, str | None]] = []
         append = out.append
+        # what happens to a row with a warning, said after it
+        dropped, as_written = _dropped(), _as_written()
         nik_date = self.nik_dates.get
         today = self.today
         provinces = PROVINCE_CODES
@@ -340,9 +354,9 @@ class Normaliser:
                     continue
             warnings = []
             if sex_error:
-                warnings.append(sex_error)
+                warnings.append(f"{sex_error} {dropped}")
             if born_error:
-                warnings.append(born_error)
+                warnings.append(f"{born_error} {dropped}")
             placeholder = False
             known = None
             if (len(nik) == 16 and nik[:2] in provinces and nik[2:4] != "00"
@@ -368,7 +382,10 @@ class Normaliser:
                 if rejected is not None:
                     append((None, rejected))
                     continue
-                warnings += [i.message for i in issues if i.severity is Severity.WARNING]
+                said = [i.message for i in issues if i.severity is Severity.WARNING]
+                if said:
+                    warnings += said
+                    warnings.append(as_written)
                 nik = result.value
                 info = result.info
                 placeholder = bool(info and info.placeholder)
@@ -381,18 +398,9 @@ class Normaliser:
             if not name:
                 append((None, _no_name_reason()))
                 continue
-            if rel_error:
-                warnings.append(rel_error)
-            if pres_error:
-                warnings.append(pres_error)
-            if kk_error:
-                warnings.append(kk_error)
-            if rt_error:
-                warnings.append(rt_error)
-            if rw_error:
-                warnings.append(rw_error)
-            if desil_error:
-                warnings.append(desil_error)
+            for error in (rel_error, pres_error, kk_error, rt_error, rw_error, desil_error):
+                if error:
+                    warnings.append(f"{error} {dropped}")
             append((Row(line, None, raw, pad, nik, placeholder,
                          {"name": name, "sex": sex, "birth_date": born,
                           "birth_place": birth_place, "relationship_code": relationship,
