@@ -30,15 +30,12 @@ HEADER = ["ID DTSEN", "NO KK", "NIK", "NAMA", "JK", "TGL LAHIR", "HUBUNGAN", "AL
 
 
 def make_extract(path: Path, members: int = MEMBERS, seed: int = 3) -> Path:
-    from openpyxl import Workbook
-
+    """A DTSEN extract of ``members`` people as Excel saves it (shared strings table,
+    dates as date cells; bench/excel_like.py), with a title above the header."""
+    from bench.excel_like import write_excel_like
     from puskesos.core.identifiers import make_kk, make_nik
     rng = random.Random(seed)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("DTSEN")
-    ws.append(["EKSTRAK DTSEN KABUPATEN TUBAN"])
-    ws.append([])
-    ws.append(HEADER)
+    rows: list[list] = [["EKSTRAK DTSEN KABUPATEN TUBAN"], [], HEADER]
     used, used_kk, n, family = set(), set(), 0, 0
     while n < members:
         family += 1
@@ -59,13 +56,11 @@ def make_extract(path: Path, members: int = MEMBERS, seed: int = 3) -> Path:
                 if nik not in used:
                     used.add(nik)
                     break
-            ws.append([f"D{family:07d}", kk, nik, f"WARGA {family} {k}", sex,
-                       born.strftime("%d-%m-%Y"), "KEPALA KELUARGA" if k == 0 else "ANAK",
-                       f"JL. DESA {family}", "KRAJAN", (family % 9) + 1, (family % 4) + 1,
-                       desil])
+            rows.append([f"D{family:07d}", kk, nik, f"WARGA {family} {k}", sex, born,
+                         "KEPALA KELUARGA" if k == 0 else "ANAK", f"JL. DESA {family}",
+                         "KRAJAN", (family % 9) + 1, (family % 4) + 1, desil])
             n += 1
-    wb.save(path)
-    return path
+    return write_excel_like(path, "DTSEN", rows)
 
 
 def _limit(path: Path, db: Path) -> float:

@@ -56,9 +56,8 @@ def cmd_import(args) -> int:
             print("", file=sys.stderr)
         data = report.summary()
         if args.report:
-            from ..services.imports import open_header, write_report
-            header = open_header(Path(args.file), args.sheet, None)
-            data["report"] = str(write_report(report, args.report, list(header.columns)))
+            from ..services.imports import write_report
+            data["report"] = str(write_report(report, args.report))
         data["issues"] = [dataclasses.asdict(i) for i in report.issues[:200]]
         text = _("{rows} rows: {created} new, {updated} updated, {unchanged} unchanged, "
                  "{rejected} rejected, {warnings} with warnings, {conflicts} conflicts, "

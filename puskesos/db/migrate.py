@@ -6,10 +6,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,14 +18,24 @@ from ..files import PartFile
 from ..i18n import _
 from .engine import Database, describe, open_engine, translate_db_error
 
+if TYPE_CHECKING:       # alembic is imported only when a schema must be checked or changed
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+#: the newest schema revision in migrations/versions: a database at it opens without
+#: loading alembic (tests/db/test_migrations.py holds it to alembic's head)
+SCHEMA_HEAD = "0007"
+
 
 def alembic_config() -> Config:
+    from alembic.config import Config
     cfg = Config()
     cfg.set_main_option("script_location", str(paths.migrations_dir()))
     return cfg
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -38,8 +46,11 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None: no Puskesos schema yet)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def known_revisions() -> set[str]:
@@ -102,6 +113,7 @@ def local_backup_dir(db_file: Path) -> Path:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
     cfg = alembic_config()
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.execution_options(puskesos_write=True).connect() as conn:
@@ -134,6 +146,8 @@ def open_database(target: str, *, create: bool = False,
     engine = open_engine(target, must_exist=not create)
     try:
         current = current_revision(engine)
+        if current == SCHEMA_HEAD:
+            return Database(engine, location)    # the common case: nothing to check
         tables = set(inspect(engine).get_table_names())
     except SQLAlchemyError as exc:
         engine.dispose()

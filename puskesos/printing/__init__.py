@@ -7,7 +7,13 @@ preflight (:func:`.template.preflight`) names every unknown placeholder,
 missing value, logo or font before anything is printed or numbered.
 """
 
-from .engine import render
 from .template import PrintProblem, Template, load_template, preflight
 
 __all__ = ["PrintProblem", "Template", "load_template", "preflight", "render"]
+
+
+def render(*args, **kwargs):
+    """:func:`.engine.render` (reportlab is loaded when the first document is drawn,
+    not when the program starts)."""
+    from .engine import render as draw
+    return draw(*args, **kwargs)

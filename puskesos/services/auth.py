@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -24,7 +25,14 @@ LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 6
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("no such user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so that a wrong name
+    takes as long as a wrong password (made once, when first needed: hashing takes
+    a fifth of a second, which every command would otherwise pay at start)."""
+    return _hasher.hash("no such user")
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class AuthService:
                 # Same message and about the same time as a wrong password: do not
                 # reveal which names exist.
                 try:
-                    _hasher.verify(_DUMMY_HASH, password)
+                    _hasher.verify(_dummy_hash(), password)
                 except (VerificationError, InvalidHashError):
                     pass
                 raise AuthenticationFailed(_("Wrong user name or password."))

@@ -93,6 +93,7 @@ def test_older_database_is_backed_up_then_upgraded_keeping_data(tmp_path, monkey
     (scripts / "versions" / "9000_extra.py").write_text(
         EXTRA_REVISION.format(down=head_revision()))
     monkeypatch.setattr(migrate.paths, "migrations_dir", lambda: scripts)
+    monkeypatch.setattr(migrate, "SCHEMA_HEAD", "9000")
     # When the newer program opens it
     db = open_database(str(db_file))
     db.dispose()
@@ -117,3 +118,10 @@ def test_sqlite_pragmas_are_set(sqlite_services):
 def test_forms_and_migrations_resolve_from_checkout():
     assert (paths.migrations_dir() / "env.py").is_file()
     assert paths.forms_dir().is_dir()
+
+
+def test_the_schema_head_named_in_the_code_is_alembics_head():
+    """A database at SCHEMA_HEAD opens without loading alembic: adding a migration means
+    naming it there too."""
+    from puskesos.db.migrate import SCHEMA_HEAD, head_revision
+    assert SCHEMA_HEAD == head_revision()

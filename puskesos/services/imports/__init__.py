@@ -31,8 +31,8 @@ end of a large import).
 
 from ..changesets import BatchInfo, last_batch, undo_last_import
 from .report import FieldChange, ImportReport, NewRow, RowIssue, kind_label, write_report
-from .run import check_header, open_header, run_import
+from .run import check_header, run_import
 
 __all__ = ["BatchInfo", "FieldChange", "ImportReport", "NewRow", "RowIssue", "check_header",
-           "kind_label", "last_batch", "open_header", "run_import", "undo_last_import",
+           "kind_label", "last_batch", "run_import", "undo_last_import",
            "write_report"]

@@ -8,10 +8,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-
 from ...files import atomic_file
 from ...i18n import _
 
@@ -103,7 +99,13 @@ def kind_label(kind: str) -> str:
 
 def write_report(report: ImportReport, path: Path | str, columns: list[str] | None = None) -> Path:
     """Write the import report workbook to ``path`` (summary, rows to check with
-    their original ``columns``, changes); atomically, see :mod:`puskesos.files`."""
+    their original ``columns``, by default the file's as the import read them,
+    changes); atomically, see :mod:`puskesos.files`."""
+    if columns is None:
+        columns = report.header.get("columns")
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
     path = Path(path)
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(_("Summary"))

@@ -29,7 +29,7 @@ from .. import audit
 from ..audit import Change
 from ..backup import _sha256
 from ..context import Actor, require
-from ...formats import (Header, SheetReader, SpreadsheetError, detect_header, display_cells,
+from ...formats import (Header, SheetReader, SpreadsheetError, display_cells,
                         open_sheet)
 from .bnba import BnbaRows
 from .matching import Index, real_nik
@@ -64,11 +64,6 @@ def _mark_known(state: ImportState, keys: list[str], unnumbered: list, twice: li
             .group_by(Member.nik).having(func.count() > 1)))
         for issue, nik in twice:
             issue.known = nik in shared
-
-
-def open_header(path: Path, sheet: str | None, mapping: dict[int, str] | None) -> Header:
-    """The header of the file as an import reads it (the command line's report uses it)."""
-    return check_header(detect_header(path, sheet), mapping)
 
 
 def check_header(header: Header, mapping: dict[int, str] | None) -> Header:
@@ -112,6 +107,7 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
     kind = "bnba" if program else "registry"
     report = ImportReport(source=path.name, kind=kind, dry_run=dry_run,
                           header={"sheet": header.sheet, "row": header.row + 1,
+                                  "columns": list(header.columns),
                                   "mapping": {header.columns[i]: k
                                               for i, k in header.mapping.items()},
                                   "unmapped": list(header.unmapped)})
