@@ -20,6 +20,7 @@ class Result:
     limit_name: str
     limit_seconds: float
     budget: float  # the largest acceptable ratio
+    unit: str = "s"  # what seconds and limit_seconds measure ("s", or "MB" of memory)
 
     @property
     def ratio(self) -> float:
@@ -65,12 +66,13 @@ def write_results(results: list[Result]) -> str:
              f"Run {datetime.now():%Y-%m-%d %H:%M} on: {machine_line()}", "",
              "Each benchmark is timed against a limit measured in the same run on the same "
              "machine; the ratio is what counts, not the seconds.", "",
-             "| benchmark | what | seconds | limit (same run) | limit s | ratio | budget | ok |",
+             "| benchmark | what | measured | limit (same run) | limit | ratio | budget | ok |",
              "|---|---|---:|---|---:|---:|---:|---|"]
     for r in results:
-        lines.append(f"| {r.name} | {r.what} | {r.seconds:.3f} | {r.limit_name} | "
-                     f"{r.limit_seconds:.3f} | {r.ratio:.2f} | {r.budget:.1f} | "
-                     f"{'yes' if r.ok else 'NO'} |")
+        digits = 3 if r.unit == "s" else 0
+        lines.append(f"| {r.name} | {r.what} | {r.seconds:.{digits}f} {r.unit} | "
+                     f"{r.limit_name} | {r.limit_seconds:.{digits}f} {r.unit} | {r.ratio:.2f} | "
+                     f"{r.budget:.1f} | {'yes' if r.ok else 'NO'} |")
     text = "\n".join(lines) + "\n"
     RESULTS.write_text(text, encoding="utf-8")
     return text

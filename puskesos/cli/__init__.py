@@ -15,6 +15,7 @@ function that opens it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -49,6 +50,16 @@ def build_parser(window: Window | None = None) -> Parser:
     return p
 
 
+def one_line(message: str) -> str:
+    """A message as one line of stderr: a list of problems joined with '; '."""
+    lines = [line.strip().lstrip("•").strip() for line in message.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    head = lines[0] if lines[0].endswith(":") else lines[0] + ":"
+    return head + " " + "; ".join(lines[1:])
+
+
 def _no_window(_args) -> int:
     print("puskesos: " + _("Name a command (see 'puskesos --help')."), file=sys.stderr)
     return EXIT_USAGE
@@ -66,8 +77,13 @@ def main(argv: Sequence[str] | None = None, *, window: Window | None = None) -> 
     try:
         return func(args)
     except UserError as exc:
-        print(f"puskesos: {exc.message}", file=sys.stderr)
+        print(f"puskesos: {one_line(exc.message)}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, InvalidInput) else EXIT_USER
+    except BrokenPipeError:
+        # the reader stopped reading (``… --json | head``): nothing more to say; what
+        # is left unwritten goes nowhere instead of failing again at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("puskesos: " + _("Stopped; nothing was half-written."), file=sys.stderr)
         return EXIT_USER

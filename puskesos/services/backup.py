@@ -156,7 +156,15 @@ class BackupService:
         if out is None:
             out = local_backup_dir(source) / default_backup_name(village)
         out = Path(out)
-        if out.is_dir():
+        if out.is_dir() or out.suffix.lower() != ".zip":
+            # a folder (only a name ending in .zip is taken as the file): made when
+            # missing, never a file named like it
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise NotFound(_("Folder {path} cannot be made ({error}). Check that the "
+                                 "drive is connected, or choose another location.").format(
+                                     path=out, error=exc.strerror or exc)) from exc
             out = out / default_backup_name(village)
         if not out.parent.is_dir():
             raise NotFound(_("Folder {path} does not exist. Create it first or choose "

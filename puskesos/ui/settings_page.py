@@ -430,11 +430,6 @@ class SettingsPage(OfficerActions, QWidget):
         if not self.can_edit:
             return False
         folder = self.backup_folder.text().strip()
-        if folder and not Path(folder).is_dir():
-            self._status(self.preferences_status, _(
-                "The folder {folder} does not exist. Choose an existing folder, or leave "
-                "the field empty.").format(folder=folder), error=True)
-            return False
         try:
             schedule, idle, language = (self.backup_schedule.currentData(),
                                         self.idle_lock.value(), self.language.currentData())

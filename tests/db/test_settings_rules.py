@@ -84,3 +84,38 @@ def test_a_logo_that_cannot_be_copied_says_where_and_stores_nothing(sqlite_servi
     assert str(folder) in refused.value.message
     assert sqlite_services.settings.village().logo_path == ""
     assert not list(folder.glob("*.part"))
+
+
+def test_a_backup_folder_that_does_not_exist_is_refused_from_any_door(services, tmp_path):
+    """The rule is the service's, so the window and the command line both keep it."""
+    before = services.settings.preferences()
+    with pytest.raises(InvalidInput) as err:
+        services.settings.update_preferences(actor=ADMIN,
+                                             backup_folder=str(tmp_path / "tidak-ada"))
+    assert "tidak-ada" in err.value.message
+    assert services.settings.preferences() == before
+    done = services.settings.update_preferences(actor=ADMIN,
+                                                backup_folder=f"  {tmp_path}  ",
+                                                idle_lock_minutes=15)
+    assert (done.backup_folder, done.idle_lock_minutes) == (str(tmp_path), 15)
+
+
+def test_preferences_are_set_from_the_command_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    run = [sys.executable, "-m", "puskesos", "--db", str(tmp_path / "d.sqlite")]
+    env = {**os.environ, "PUSKESOS_PASSWORD": "rahasia-uji-1"}
+    subprocess.run([*run, "init", "--village", "35.23.01.2001"], env=env, check=True,
+                   capture_output=True)
+    bad = subprocess.run([*run, "settings", "preferences", "--backup-folder",
+                          str(tmp_path / "tidak-ada")], env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "tidak-ada" in bad.stderr
+    good = subprocess.run([*run, "settings", "preferences", "--idle-lock", "0",
+                           "--backup-schedule", "off", "--language", "en", "--json"], env=env,
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    import json
+    prefs = json.loads(good.stdout)["preferences"]
+    assert (prefs["idle_lock_minutes"], prefs["backup_schedule"], prefs["language"]) == \
+        (0, "off", "en")

@@ -222,6 +222,12 @@ class SettingsService:
             raise InvalidInput(_("The idle lock must be between 0 (never) and 240 minutes."))
         if changes.get("language", "id") not in ("id", "en"):
             raise InvalidInput(_("Unknown language."))
+        folder = (changes.get("backup_folder") or "").strip()
+        if "backup_folder" in changes:
+            if folder and not Path(folder).is_dir():
+                raise InvalidInput(_("The folder {folder} does not exist. Choose an existing "
+                                     "folder, or leave the field empty.").format(folder=folder))
+            changes["backup_folder"] = folder
         current.update(changes)
         self.set(actor=actor, key=PREFERENCES_KEY, value=current)
         return OfficePreferences.from_dict(current)
