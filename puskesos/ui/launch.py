@@ -63,6 +63,7 @@ def run_window(target: str, *, first_start: bool,
     from ..services import open_services
     from .first_start import FirstStartDialog
     from .jobs import show_error
+    from . import qt_catalog
     from .login import LoginDialog
     from .main_window import MainWindow
 
@@ -71,6 +72,7 @@ def run_window(target: str, *, first_start: bool,
     logs.setup()
     install_qt_message_handler()
     install_error_hook()
+    qt_catalog.install(app)
     if first_start:
         dialog = FirstStartDialog(create_village)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -83,6 +85,7 @@ def run_window(target: str, *, first_start: bool,
     try:
         if "PUSKESOS_LANG" not in os.environ:
             i18n.set_language(services.settings.preferences().language)
+        qt_catalog.install(app)
         login = LoginDialog(services)
         if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
             return 0

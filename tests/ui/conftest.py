@@ -182,3 +182,10 @@ def no_write_on_the_main_thread(monkeypatch):
         with open(os.environ["PUSKESOS_WRITES_LOG"], "a") as fh:
             fh.write("\n".join(seen) + "\n")
     assert not seen, "the window wrote on the main thread: " + "; ".join(seen)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def qt_speaks_indonesian(qapp):
+    """Qt's own texts in Indonesian, as the program installs them (ui/qt_catalog.py)."""
+    from puskesos.ui import qt_catalog
+    qt_catalog.install(qapp)
