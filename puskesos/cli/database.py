@@ -12,6 +12,17 @@ from ..i18n import _
 from .common import (EXIT_OK, EXIT_USER, Parser, current_actor, database_target, emit,
                      open_for, reporting)
 
+
+def _when(stamp: str | None) -> str:
+    """A stored ISO time as people read it (dd-mm-yyyy hh:mm, local time)."""
+    from datetime import datetime
+
+    from ..core.bahasa import short_datetime
+    try:
+        return short_datetime(datetime.fromisoformat(stamp or ""))
+    except ValueError:
+        return stamp or "?"
+
 def cmd_db(args) -> int:
     from ..db.migrate import current_revision, head_revision
     if args.db_command == "upgrade":
@@ -52,7 +63,8 @@ def cmd_db(args) -> int:
         services.close()
         emit(args, manifest, _("Restored the backup of {at} into {path}. The previous "
                                 "database was kept as {kept}.").format(
-            at=manifest["created_at"], path=target, kept=manifest.get("kept") or "-"))
+            at=_when(manifest.get("created_at")), path=target,
+            kept=manifest.get("kept") or "-"))
         return EXIT_OK
     raise InvalidInput(_("Unknown command."))
 

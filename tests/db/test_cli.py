@@ -2,6 +2,7 @@
 process, real files, exit codes and one-line Indonesian messages."""
 
 import json
+import re
 import os
 import shutil
 import sqlite3
@@ -125,6 +126,10 @@ def test_backup_and_restore_round_trip(village, tmp_path):
     con = sqlite3.connect(village)
     assert con.execute("SELECT count(*) FROM member").fetchone()[0] == before
     assert run("--db", str(village), "db", "check").returncode == 0
+    # the message gives the backup's time as people read it, not as stored
+    said = run("--db", str(village), "db", "restore", str(out)).stdout
+    assert re.search(r"Cadangan tanggal \d\d-\d\d-\d{4} \d\d:\d\d ", said), said
+    assert "T" not in said.split("Cadangan tanggal ")[1][:17] and "+00:00" not in said
 
 
 def test_region_search():
