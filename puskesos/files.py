@@ -48,6 +48,22 @@ def file_error(exc: OSError, path: Path | str) -> UserError:
                            path=path, error=exc.strerror or exc))
 
 
+def safe_name(*parts: str | None) -> str:
+    """A file name made of ``parts`` (empty ones left out) joined with '-', holding only
+    letters, digits, '.', '_' and '-' so that every file system and e-mail takes it:
+    ``safe_name("verval", "2026/S2", "Krajan Lor")`` is ``verval-2026-S2-Krajan-Lor``."""
+    words = []
+    for part in parts:
+        if not part:
+            continue
+        word = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._") else "-"
+                       for ch in str(part).strip())
+        word = "-".join(w for w in word.split("-") if w)
+        if word:
+            words.append(word)
+    return "-".join(words)
+
+
 def part_path(path: Path | str) -> Path:
     """Where ``path`` is written before it is complete."""
     path = Path(path)

@@ -24,6 +24,7 @@ from ..core.codes import MusdesDecision, VervalResult
 from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import InvalidInput, NotFound
+from ..files import safe_name
 from ..i18n import N_, _
 from ..jobs import CancelToken, Progress
 from ..models import Household, Member, Participation, PrintLog, Program, utcnow
@@ -310,10 +311,12 @@ class DocumentService:
                           footer=self._footer(actor, template.title, reference, True))
         log_id = self._log(actor, "verval", template.title, reference, rendered.pages,
                            rendered.pdf)
-        suffix = f"-rt{rt}" if rt else ""
-        return Document(rendered.pdf, rendered.pages, template.title,
-                        f"verval-{context['siklus.periode']}{suffix}.pdf".replace("/", "-"),
-                        None, log_id)
+        # named by what it holds: the cycle's period and the area chosen
+        where_dusun, where_rw, where_rt = area if area else (dusun, rw, rt)
+        filename = safe_name("verval", context["siklus.periode"], where_dusun,
+                             f"RW{where_rw}" if where_rw else None,
+                             f"RT{where_rt}" if where_rt else None) + ".pdf"
+        return Document(rendered.pdf, rendered.pages, template.title, filename, None, log_id)
 
     # -- berita acara ------------------------------------------------------------
 
@@ -415,7 +418,7 @@ class DocumentService:
         log_id = self._log(actor, "berita_acara", template.title, number, rendered.pages,
                            rendered.pdf)
         return Document(rendered.pdf, rendered.pages, template.title,
-                        f"berita-acara-{cycle.period}.pdf".replace("/", "-"), number, log_id)
+                        safe_name("berita-acara", cycle.period) + ".pdf", number, log_id)
 
     # -- SKTM ------------------------------------------------------------------------
 

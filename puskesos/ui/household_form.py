@@ -32,7 +32,7 @@ from .household_family import FamilyActions, MembersModel
 from .jobs import show_error
 from .member_dialog import MemberDialog
 from .operations import write
-from .widgets import CodeCombo, message_label, show_message
+from .widgets import CodeCombo, fit_size, message_label, show_message
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
@@ -52,7 +52,7 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.can_edit = actor.can(Permission.EDIT_REGISTRY)
         self._saved_state: tuple | None = None
         self.setMinimumSize(900, 600)
-        self.resize(1100, 700)
+        fit_size(self, 1100, 700)
 
         self.problems_label = message_label()
         self.tabs = QTabWidget()

@@ -15,6 +15,7 @@ from ..i18n import _
 from ..services.registry import HouseholdFilter
 from .household_form import HouseholdDialog
 from .household_model import HouseholdTableModel
+from .widgets import save_path
 
 PAGE_SIZE = 500
 #: table column -> the service's order key (None: not sortable)
@@ -273,7 +274,8 @@ class HouseholdsPage(QWidget):
 
         from ..services.excel_export import export_registry
         if path is None:
-            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"), "keluarga.xlsx",
+            path, _f = QFileDialog.getSaveFileName(self, _("Export to Excel"),
+                                                   save_path("keluarga.xlsx"),
                                                    _("Excel (*.xlsx)"))
             if not path:
                 return None

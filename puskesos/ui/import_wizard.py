@@ -20,7 +20,7 @@ from ..errors import UserError
 from ..i18n import _
 from ..services.imports import ImportReport, last_batch, run_import, undo_last_import
 from .operations import write
-from .widgets import message_label, show_message
+from .widgets import fit_size, message_label, save_path, show_message
 
 MAPPINGS_KEY = "import_mappings"
 
@@ -34,7 +34,7 @@ class ImportWizard(QDialog):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
         self.setWindowTitle(_("Import a spreadsheet"))
-        self.resize(1000, 640)
+        fit_size(self, 1000, 640)
         self.header = None
         self.preview: ImportReport | None = None
         self.result_report: ImportReport | None = None
@@ -329,7 +329,7 @@ class ImportWizard(QDialog):
         if report is None:
             return
         path, _filter = QFileDialog.getSaveFileName(
-            self, _("Save the report"), "laporan-impor.xlsx", _("Excel (*.xlsx)"))
+            self, _("Save the report"), save_path("laporan-impor.xlsx"), _("Excel (*.xlsx)"))
         if not path:
             return
         from ..services.imports import write_report

@@ -17,7 +17,7 @@ from ..i18n import _
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
-from .widgets import dialog_buttons
+from .widgets import dialog_buttons, fit_size
 
 
 def _local(when) -> str:
@@ -109,7 +109,7 @@ class LetterRegisterDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs, 1)
         layout.addWidget(close)
-        self.resize(900, 560)
+        fit_size(self, 900, 560)
         self.refresh()
 
     def refresh(self) -> None:

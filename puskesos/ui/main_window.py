@@ -23,6 +23,7 @@ from .bus import ChangeBus
 from .households_page import HouseholdsPage
 from .login import ChangePasswordDialog, IdleWatcher, LoginDialog
 from .operations import write
+from .widgets import fit_size
 
 
 def _households_page(window: "MainWindow") -> QWidget:
@@ -83,7 +84,7 @@ class MainWindow(QMainWindow):
         if village.desa:
             title += f" — {village.desa_kind} {village.desa}, {village.kabupaten}"
         self.setWindowTitle(title)
-        self.resize(1280, 720)
+        fit_size(self, 1280, 720)
 
         self.nav = QListWidget()
         self.nav.setFixedWidth(230)

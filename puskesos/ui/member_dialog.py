@@ -13,7 +13,7 @@ from ..core.identifiers import Severity, normalize_number
 from ..core.labels import field_label
 from ..core.validation import MemberInput, check_member
 from ..i18n import _
-from .widgets import CodeCombo, DateEdit, message_label, show_message
+from .widgets import CodeCombo, DateEdit, fit_size, message_label, show_message
 
 
 class MemberDialog(QDialog):
@@ -90,7 +90,7 @@ class MemberDialog(QDialog):
             for child in inner.findChildren(QWidget):
                 child.setEnabled(False)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).hide()
-        self.resize(560, 640)
+        fit_size(self, 560, 640)
 
     def _load(self, m: MemberInput) -> None:
         self.name.setText(m.name or "")

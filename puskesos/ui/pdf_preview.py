@@ -17,7 +17,7 @@ from ..files import write_bytes
 from ..i18n import _
 from ..services.documents import Document
 from .jobs import show_error
-from .widgets import dialog_buttons
+from .widgets import dialog_buttons, documents_folder, fit_size
 
 #: the printer resolution: a fixed DPI so a page looks the same on every printer
 PRINT_DPI = 300
@@ -27,14 +27,14 @@ class PdfPreview(QDialog):
     def __init__(self, document: Document, parent=None, *, folder: str | None = None):
         super().__init__(parent)
         self.document = document
-        self.folder = folder or str(Path.home())
+        self.folder = folder or str(documents_folder())
         self.saved_to: Path | None = None
         self.printed = False
         self.print_progress: QProgressDialog | None = None   # while printing
         title = document.title + (f" — {document.letter_number}" if document.letter_number
                                   else "")
         self.setWindowTitle(title)
-        self.resize(900, 1000)
+        fit_size(self, 900, 1000)
         self._bytes = QByteArray(document.pdf)
         self._buffer = QBuffer(self._bytes, self)
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -47,6 +47,10 @@ class PdfPreview(QDialog):
         info = QLabel(_("{pages} pages · {title}").format(pages=document.pages,
                                                           title=title))
         info.setObjectName("previewInfo")
+        # where the PDF was saved, said in the dialog (no second window to close)
+        self.saved_label = QLabel()
+        self.saved_label.setWordWrap(True)
+        self.saved_label.hide()
         self.print_button = QPushButton(_("&Print…"))
         self.save_button = QPushButton(_("&Save PDF…"))
         self.print_button.clicked.connect(lambda: self.print_document())  # not clicked's bool
@@ -60,6 +64,7 @@ class PdfPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.saved_label)
         layout.addWidget(buttons)
         QShortcut(QKeySequence.StandardKey.Print, self, self.print_document)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save_pdf)
@@ -82,6 +87,8 @@ class PdfPreview(QDialog):
             show_error(self, exc)
             return None
         self.saved_to = Path(path)
+        self.saved_label.setText(_("Saved to {path}.").format(path=self.saved_to))
+        self.saved_label.show()
         return self.saved_to
 
     def make_printer(self) -> QPrinter:

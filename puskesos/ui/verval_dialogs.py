@@ -31,7 +31,7 @@ from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attend
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
-from .widgets import CodeCombo, DateEdit, dialog_buttons, parse_date
+from .widgets import CodeCombo, DateEdit, dialog_buttons, fit_size, parse_date
 
 
 def _area(row) -> str:
@@ -87,7 +87,7 @@ class NewCycleDialog(QDialog):
                        self.from_file):
             layout.addWidget(widget)
         layout.addWidget(buttons)
-        self.resize(560, 480)
+        fit_size(self, 560, 480)
 
     def _read_file(self) -> None:
         path, _f = QFileDialog.getOpenFileName(self, _("Prelist"), str(Path.home()),
@@ -197,7 +197,7 @@ class ResultDialog(QDialog):
         layout.addWidget(self.corrections)
         layout.addWidget(add_correction, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(buttons)
-        self.resize(1040, 700)
+        fit_size(self, 1040, 700)
 
     def _member_row(self, name: str, nik: str, result: str, member_id: str | None,
                     note: str | None = None, *, sex: str | None = None,
@@ -355,7 +355,7 @@ class ProposalsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addLayout(row)
         layout.addWidget(close)
-        self.resize(900, 480)
+        fit_size(self, 900, 480)
         self.refresh()
 
     def refresh(self) -> None:
@@ -460,7 +460,7 @@ class MusdesDialog(QDialog):
         layout.addLayout(head)
         layout.addWidget(self.decisions, 1)
         layout.addWidget(buttons)
-        self.resize(940, 760)
+        fit_size(self, 940, 760)
 
     def fill_suggested(self) -> None:
         from ..services.verval import SUGGESTED_DECISION

@@ -17,13 +17,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from ..core.codes import (CycleStatus, MusdesDecision, VervalResult)
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
+from ..files import safe_name
 from ..i18n import _
 from ..services.verval import (CycleHouseholds)
 from .jobs import show_error
 from .operations import write
 from .pdf_preview import PdfPreview
 from .table_model import DtoTableModel
-from .widgets import parse_date
+from .widgets import parse_date, save_path
 from .verval_dialogs import MusdesDialog, NewCycleDialog, ProposalsDialog, ResultDialog
 
 
@@ -298,7 +299,7 @@ class VervalPage(QWidget):
         if not path:
             path, _f = QFileDialog.getSaveFileName(
                 self, _("Export results"),
-                str(Path.home() / f"hasil-verval-{cycle.period}.xlsx"),
+                save_path(safe_name("hasil-verval", cycle.period) + ".xlsx"),
                 _("Excel workbooks (*.xlsx)"))
         if not path:
             return

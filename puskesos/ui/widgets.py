@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from ..core.bahasa import short_date
 from ..core.codes import CodeList
@@ -100,3 +102,30 @@ def dialog_buttons(*buttons) -> QDialogButtonBox:
     for button in buttons:
         box.addButton(button).setText(texts.get(button, ""))
     return box
+
+
+def fit_size(widget: QWidget, width: int, height: int) -> None:
+    """Open ``widget`` at ``width`` x ``height``, or smaller where the screen is
+    smaller (a 1366x768 or 1024x768 screen, less the task bar): never taller or
+    wider than what can be seen."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width = min(width, int(room.width() * 0.96))
+        height = min(height, int(room.height() * 0.92))
+    widget.resize(width, height)
+
+
+def documents_folder() -> Path:
+    """Where files the user saves are offered first: their Documents folder (the home
+    folder when the system has none)."""
+    from PySide6.QtCore import QStandardPaths
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(found) if found else Path.home()
+    return folder if folder.is_dir() else Path.home()
+
+
+def save_path(name: str) -> str:
+    """The path a save dialog offers for a file called ``name``."""
+    return str(documents_folder() / name)
+

@@ -69,3 +69,31 @@ def test_verval_list_and_results_export(demo, tmp_path, capsys):
     assert main(["--db", demo, "verval", "export", str(out), "--cycle", cycle["id"][:8]]) == 0
     from openpyxl import load_workbook
     assert load_workbook(out)["Hasil keluarga"].max_row == cycle["households"] + 1
+
+
+def test_a_printout_is_named_by_what_it_holds_and_its_area(demo):
+    """verval-2026-S2-KRAJAN-RW001-RT002.pdf, not verval-2026-S2.pdf for every area."""
+    from puskesos.files import safe_name
+    from puskesos.services import Actor, open_services
+    services = open_services(demo)
+    try:
+        actor = Actor("operator", "operator", "Operator")
+        cycle = services.verval.cycles(actor=actor)[0]
+        entry = services.verval.entries(actor=actor, cycle_id=cycle.id)[0]
+        area = (entry.dusun, entry.rw, entry.rt)
+        doc = services.documents.verval_forms(actor=actor, cycle_id=cycle.id, area=area)
+        expected = safe_name("verval", cycle.period, entry.dusun, f"RW{entry.rw}",
+                             f"RT{entry.rt}") + ".pdf"
+        assert doc.filename == expected
+        assert f"RW{entry.rw}-RT{entry.rt}.pdf" in doc.filename
+        whole = services.documents.verval_forms(actor=actor, cycle_id=cycle.id)
+        assert whole.filename == safe_name("verval", cycle.period) + ".pdf"
+    finally:
+        services.close()
+
+
+def test_a_file_name_holds_only_what_every_disk_and_mail_takes():
+    from puskesos.files import safe_name
+    assert safe_name("verval", "2026/S2", " Krajan Lor ", None, "RW005") == \
+        "verval-2026-S2-Krajan-Lor-RW005"
+    assert safe_name("berita-acara", 'Dusun: "Ngasinan"*') == "berita-acara-Dusun-Ngasinan"
