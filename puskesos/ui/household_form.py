@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QFormLayout, QGridLayout, QGroupBox,
@@ -32,7 +33,7 @@ from .household_family import FamilyActions, MembersModel
 from .jobs import show_error
 from .member_dialog import MemberDialog
 from .operations import write
-from .widgets import CodeCombo, fit_size, message_label, show_message
+from .widgets import CodeCombo, fit_size, message_label, saved_now, show_message
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
@@ -65,13 +66,20 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.tabs.addTab(self.history_list, _("History"))
 
         self.save_button = QPushButton(_("Save"))
+        self.save_button.setAutoDefault(False)
         self.save_button.setToolTip("Ctrl+S")
         self.save_button.clicked.connect(self.save)
         self.close_button = QPushButton(_("Close"))
+        self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.close)
         buttons = QHBoxLayout()
         self.readonly_note = QLabel(_("View only: your role may not change the registry."))
         buttons.addWidget(self.readonly_note)
+        # "Disimpan pukul 14:05." after Save, until the next change
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("savedLabel")
+        self.saved_label.hide()
+        buttons.addWidget(self.saved_label)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
@@ -204,6 +212,9 @@ class HouseholdDialog(FamilyActions, QDialog):
         column = QVBoxLayout()
         for text, slot, key in actions:
             button = QPushButton(text)
+            # Return in a field or the table must not press the first button of the
+            # form ("Add member"): no button of the form is a default button
+            button.setAutoDefault(False)
             # clicked(bool) would hand its checked flag to the slot's first parameter
             button.clicked.connect(lambda _checked=False, slot=slot: slot())
             if key:
@@ -212,6 +223,9 @@ class HouseholdDialog(FamilyActions, QDialog):
             self.member_buttons.append(button)
         column.addStretch(1)
         QShortcut(QKeySequence("Insert"), self, activated=self.add_member)
+        for key in ("Return", "Enter"):          # in the members table: edit the chosen one
+            QShortcut(QKeySequence(key), self.members_view, activated=self.edit_member,
+                      context=Qt.ShortcutContext.WidgetShortcut)
         box = QHBoxLayout()
         box.addWidget(self.members_view, 1)
         box.addLayout(column)
@@ -345,6 +359,8 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.members_view.resizeColumnsToContents() if hasattr(self, "members_model") else None
 
     def _validate(self) -> list[Problem]:
+        if self.saved_label.isVisible() and self.is_dirty():
+            self.saved_label.hide()          # changed again since it was saved
         problems = check_household(self.household_input(), self.members)
         self._refresh_members()
         errors = [p for p in problems if p.severity is Severity.ERROR]
@@ -425,6 +441,8 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.household_id = dto.id
         self.bus.changed("household", [dto.id])
         self.load()
+        self.saved_label.setText(saved_now())
+        self.saved_label.show()
         return True
 
     def closeEvent(self, event) -> None:

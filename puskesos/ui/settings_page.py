@@ -31,8 +31,9 @@ from .operations import write
 from .settings_officers import OfficerActions
 from .settings_parts import (ADDRESS_FIELDS, ERROR_STYLE, HINT_STYLE, LOGO_PREVIEW, OK_STYLE,
                              SECURITY_TAB, SIGNATORY_FIELDS, VILLAGE_FIELDS, VILLAGE_TAB,
-                             ChangeVillageDialog, _field_labels, _now, _with_hint,
+                             ChangeVillageDialog, _field_labels, _with_hint,
                              schedule_choices)
+from .widgets import clock_time, saved_now
 
 
 class SettingsPage(OfficerActions, QWidget):
@@ -423,7 +424,7 @@ class SettingsPage(OfficerActions, QWidget):
         self._village_dirty = False
         self._announce("setting")
         self._load_village(fields_too=True)
-        self._status(self.village_status, _("Saved at {time}.").format(time=_now()))
+        self._status(self.village_status, saved_now())
         return True
 
     def save_preferences(self) -> bool:
@@ -442,7 +443,7 @@ class SettingsPage(OfficerActions, QWidget):
         self._preferences_dirty = False
         self._announce("setting")
         self._load_preferences()
-        self._status(self.preferences_status, _("Saved at {time}.").format(time=_now()))
+        self._status(self.preferences_status, saved_now())
         return True
 
     def browse_backup_folder(self) -> None:
@@ -490,7 +491,7 @@ class SettingsPage(OfficerActions, QWidget):
         except UserError as exc:
             self._status(self.village_status, exc.message, error=True)
             return False
-        return self._logo_stored(_("Logo saved at {time}.").format(time=_now()))
+        return self._logo_stored(_("Logo saved at {time}.").format(time=clock_time()))
 
     def remove_logo(self) -> bool:
         if not self.can_edit or not self.services.settings.village().logo_path:

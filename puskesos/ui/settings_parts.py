@@ -4,7 +4,6 @@ officers' table model, and its dialogs (change the village, an officer, a reason
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QRegularExpression, Qt
@@ -56,10 +55,6 @@ def schedule_choices() -> list[tuple[str, str]]:
     return [("off", _("Off (no automatic backup)")),
             ("daily", _("Daily (when the program starts)")),
             ("weekly", _("Weekly (when the program starts)"))]
-
-
-def _now() -> str:
-    return datetime.now().strftime("%H:%M")
 
 
 def _with_hint(field, hint: QLabel) -> QWidget:

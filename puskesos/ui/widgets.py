@@ -129,3 +129,14 @@ def save_path(name: str) -> str:
     """The path a save dialog offers for a file called ``name``."""
     return str(documents_folder() / name)
 
+
+def clock_time() -> str:
+    """The time now as a message gives it (14:05)."""
+    from datetime import datetime
+    return datetime.now().strftime("%H:%M")
+
+
+def saved_now() -> str:
+    """'Disimpan pukul 14:05.': said where a change was just saved."""
+    return _("Saved at {time}.").format(time=clock_time())
+

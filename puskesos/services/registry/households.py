@@ -49,6 +49,12 @@ def _clean_member(m: MemberInput) -> MemberInput:
     return MemberInput(**values)
 
 
+def owned(assets: dict | None) -> dict | None:
+    """The assets a household has (ticked, or a count above 0); None when none."""
+    kept = {code: value for code, value in (assets or {}).items() if value}
+    return kept or None
+
+
 def _clean_household(h: HouseholdInput) -> HouseholdInput:
     values = {f.name: _clean(getattr(h, f.name)) for f in fields(HouseholdInput)}
     if values["no_kk"]:
@@ -56,6 +62,7 @@ def _clean_household(h: HouseholdInput) -> HouseholdInput:
     for name in ("rt", "rw"):
         if values[name] and values[name].isascii() and values[name].isdigit():
             values[name] = f"{int(values[name]):03d}"
+    values["assets"] = owned(values["assets"])
     return HouseholdInput(**values)
 
 
@@ -95,6 +102,7 @@ def raise_for_problems(problems: list[Problem], accept_warnings: str | None) -> 
                      "{n} warnings need a reason before saving: {first}",
                      len(warnings)).format(n=len(warnings), first=warnings[0].message),
             tuple(warnings))
+
 
 class HouseholdService(FamilyOps):
     """Households and members of one village database: read, save, remove, restore."""
@@ -269,6 +277,10 @@ class HouseholdService(FamilyOps):
                 changes, created = [], []
                 for f in HOUSEHOLD_FIELDS:
                     old, new = getattr(row, f), getattr(h_in, f)
+                    if f == "assets":
+                        # a form sends every asset, ticked or not: only what is owned
+                        # counts, so an untouched list is no change
+                        old, new = owned(old), owned(new)
                     if old != new:
                         setattr(row, f, new)
                         changes.append(Change("household", row.id, f, old, new))
