@@ -545,3 +545,15 @@ def test_return_in_a_field_of_the_form_opens_no_dialog(qtbot, form):
     qtbot.keyClick(form.address, Qt.Key.Key_Return)
     qtbot.wait(100)
     assert QApplication.activeModalWidget() in (None, form) and form.isVisible()
+
+
+def test_an_asset_change_is_told_in_words_in_the_history(qtbot, form, village):
+    """'Aset: Emas … ditambahkan; Sapi 0 → 2', never the stored JSON."""
+    gold = next(c for c in codes.Asset if not form.asset_boxes[c.value].isChecked())
+    cow = next(iter(codes.Livestock))
+    form.asset_boxes[gold.value].setChecked(True)
+    form.livestock[cow.value].setValue(form.livestock[cow.value].value() + 2)
+    click(qtbot, form.save_button)
+    line = next(t for t in history(form) if "Aset" in t)
+    assert f"{gold.label} ditambahkan" in line and cow.label in line
+    assert "{" not in line and "true" not in line.lower()

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from ...core import codes
 from ...core.labels import field_label, value_label
 from ...i18n import _
 from ..audit import AuditEntry
@@ -24,6 +25,39 @@ def _who(entry: AuditEntry, names: dict[str, str]) -> str:
     if entry.entity == "member":
         return names.get(entry.entity_id or "", "?")
     return ""
+
+
+def _owned(value: str | None) -> dict:
+    try:
+        data = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return {code: amount for code, amount in data.items() if amount} \
+        if isinstance(data, dict) else {}
+
+
+def _asset_change(old: str | None, new: str | None) -> str:
+    """'Aset: emas ditambahkan; sepeda motor dihapus; sapi 2 → 3' (never JSON)."""
+    before, after = _owned(old), _owned(new)
+
+    def name(code: str) -> str:
+        for kind in (codes.Asset, codes.Livestock):
+            if code in {c.value for c in kind}:
+                return kind.label_of(code)
+        return code
+
+    parts = []
+    for code in after.keys() - before.keys():
+        parts.append(_("{asset} added").format(asset=name(code)) if after[code] is True
+                     else f"{name(code)} {after[code]}")
+    for code in before.keys() - after.keys():
+        parts.append(_("{asset} removed").format(asset=name(code)))
+    for code in before.keys() & after.keys():
+        if before[code] != after[code] and before[code] is not True:
+            parts.append(f"{name(code)} {before[code]} → {after[code]}")
+    if not parts:
+        return ""
+    return _("Assets: {changes}").format(changes="; ".join(sorted(parts)))
 
 
 def describe(entries: list[AuditEntry], names: dict[str, str],
@@ -68,6 +102,10 @@ def describe(entries: list[AuditEntry], names: dict[str, str],
                 text = _("{name} moved to another household").format(name=who)
         elif e.field in (None, "password"):
             continue
+        elif e.entity == "household" and e.field == "assets":
+            text = _asset_change(e.old_value, e.new_value)
+            if not text:
+                continue
         else:
             label = field_label(e.entity, e.field)
             old = value_label(e.entity, e.field, e.old_value)
