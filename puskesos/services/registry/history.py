@@ -124,6 +124,10 @@ def household_history(services, *, actor: Actor, household_id: str) -> list[Hist
     """The household's history in plain words, newest first, from the audit trail
     (its members' events included)."""
     ids = services.households.history_ids(actor=actor, household_id=household_id)
-    entries = services.audit.history(actor=actor, entity_ids=ids, limit=2000)
+    # a member who moved away keeps their lines here up to the move
+    left = services.households.moved_out(actor=actor, household_id=household_id)
+    ids += list(left)
+    entries = [e for e in services.audit.history(actor=actor, entity_ids=ids, limit=2000)
+               if e.entity_id not in left or e.at <= left[e.entity_id]]
     names = services.households.member_names([i for i in ids if i != household_id], actor=actor)
     return describe(entries, names, household_id)

@@ -22,7 +22,7 @@ from ...core.validation import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, HouseholdInput,
 from ...db.engine import Database
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _, ngettext
-from ...models import Household, Member, Participation, utcnow
+from ...models import AuditEvent, Household, Member, Participation, utcnow
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -412,6 +412,20 @@ class HouseholdService(FamilyOps):
             ids += list(s.scalars(select(Participation.id).where(
                 Participation.household_id == household_id)))
             return ids
+
+    def moved_out(self, *, actor: Actor, household_id: str) -> dict[str, Any]:
+        """Members who moved from this household to another and are not back: member id
+        -> when they left (their history here ends then)."""
+        require(actor, Permission.VIEW_AUDIT)
+        with self._db.read() as s:
+            left = dict(s.execute(
+                select(AuditEvent.entity_id, func.max(AuditEvent.at)).where(
+                    AuditEvent.entity == "member", AuditEvent.field == "household_id",
+                    AuditEvent.old_value == household_id)
+                .group_by(AuditEvent.entity_id)).all())
+            back = set(s.scalars(select(Member.id).where(Member.household_id == household_id,
+                                                          Member.id.in_(list(left)))))
+            return {mid: at for mid, at in left.items() if mid not in back}
 
     def member_names(self, member_ids: list[str], *, actor: Actor) -> dict[str, str]:
         """The names of the given members (removed ones too: a history names them)."""
