@@ -250,10 +250,11 @@ class HouseholdDialog(FamilyActions, QDialog):
             self.setWindowTitle(_("Household of {name}").format(
                 name=head.name if head else _("(no head)")))
             self.programs_list.clear()
+            names = {p.code: p.name for p in self.services.programs.programs()}
             for p in dto.programs:
                 member = next((m.name for m in dto.members if m.id == p.member_id), "")
                 self.programs_list.addItem(
-                    f"{p.program_code} · {p.period} · "
+                    f"{names.get(p.program_code, p.program_code)} · {p.period} · "
                     f"{codes.ParticipationStatus.label_of(p.status)}"
                     + (f" · {member}" if member else ""))
             self._load_history()

@@ -9,7 +9,7 @@ from ..services.registry import HouseholdRow
 from .table_model import DtoTableModel
 
 
-def _columns():
+def _columns(program_names: dict[str, str]):
     return (
         (_("No KK"), lambda r: r.no_kk or ""),
         (_("Head of family"), lambda r: r.head_name or _("(no head)")),
@@ -18,15 +18,17 @@ def _columns():
         (_("RT/RW"), lambda r: f"{r.rt or '-'}/{r.rw or '-'}"),
         (_("Members"), lambda r: r.member_count),
         (_("Desil"), lambda r: r.desil if r.desil is not None else ""),
-        (_("Programs"), lambda r: ", ".join(r.programs)),
+        (_("Programs"), lambda r: ", ".join(program_names.get(c, c) for c in r.programs)),
     )
 
 
 class HouseholdTableModel(DtoTableModel):
     """Rows are :class:`HouseholdRow` DTOs; replace them with :meth:`set_rows`."""
 
-    def __init__(self, parent=None):
-        super().__init__(_columns(), parent)
+    def __init__(self, parent=None, program_names: dict[str, str] | None = None):
+        """``program_names``: program code -> the name shown (a code without one is
+        shown as it is)."""
+        super().__init__(_columns(program_names or {}), parent)
 
     def extra(self, row: HouseholdRow, column: int, role):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (5, 6):

@@ -76,7 +76,8 @@ class HouseholdsPage(QWidget):
         self.more_button = QPushButton(_("Show more"))
         self.more_button.clicked.connect(self.show_more)
 
-        self.model = HouseholdTableModel(self)
+        self.model = HouseholdTableModel(
+            self, {p.code: p.name for p in services.programs.programs()})
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -255,3 +255,13 @@ def test_the_household_list_export_button_writes_the_file_the_user_chose(window,
         qtbot.waitUntil(lambda: bool(told), timeout=30000)
     rows = sum(1 for _row in openpyxl.load_workbook(target, read_only=True).worksheets[0].rows)
     assert rows > 300 and str(target) in told[0]
+
+
+def test_the_household_list_names_programs_by_their_names(window, qtbot):
+    """'Subsidi listrik', not SUBSIDI_LISTRIK."""
+    model = window.households.model
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == "Program")
+    shown = " ".join(str(model.index(r, column).data()) for r in range(model.rowCount()))
+    assert "Subsidi listrik" in shown or "Program Keluarga Harapan" in shown
+    assert "SUBSIDI_LISTRIK" not in shown and "BLT_DD" not in shown
