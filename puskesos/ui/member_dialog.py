@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+                               QLineEdit, QMessageBox, QScrollArea, QVBoxLayout, QWidget)
 
 from ..core import codes
-from ..core.identifiers import Severity, normalize_number
+from ..core.identifiers import Severity, nik_birth, normalize_number, well_formed
 from ..core.labels import field_label
 from ..core.validation import MemberInput, check_member
 from ..i18n import _
@@ -69,13 +69,20 @@ class MemberDialog(QDialog):
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
+        # one rule, said on the button and under it: the member goes into the form, and
+        # the household form's Save stores it with the rest
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            _("Put in the form") if member is None else _("Apply to the form"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
+        self.rule_note = QLabel(_("Nothing is stored yet: press Save in the household form "
+                                  "to store the member with the rest."))
+        self.rule_note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
+        layout.addWidget(self.rule_note)
         layout.addWidget(self.buttons)
 
         if member:
@@ -85,12 +92,14 @@ class MemberDialog(QDialog):
             self.relationship.set_code(codes.Relationship.ANAK.value)
         for edit in (self.nik, self.birth_date):
             edit.textChanged.connect(self._live_check)
+        self.nik.textChanged.connect(self._propose_from_nik)
         self.sex.currentIndexChanged.connect(self._live_check)
         if read_only:
             for child in inner.findChildren(QWidget):
                 child.setEnabled(False)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).hide()
         fit_size(self, 560, 640)
+        self._typed_at_start = self._typed()
 
     def _load(self, m: MemberInput) -> None:
         self.name.setText(m.name or "")
@@ -134,8 +143,42 @@ class MemberDialog(QDialog):
                          "17-08-1980.").format(text=widget.text())
         return None
 
+    def _typed(self) -> tuple:
+        """Everything the fields hold, to tell whether anything was typed."""
+        return tuple(w.text() for w in self.findChildren(QLineEdit)) + tuple(
+            w.currentIndex() for w in self.findChildren(CodeCombo)) + (
+            self.pregnant.isChecked(),)
+
+    def reject(self) -> None:
+        """Cancel or Escape: what was typed is not thrown away without asking."""
+        if self.result_member is None and self._typed() != self._typed_at_start \
+                and self.buttons.button(QDialogButtonBox.StandardButton.Ok).isVisible():
+            answer = QMessageBox.question(
+                self, self.windowTitle(), _("Discard what you typed for this member?"),
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+
+    def _propose_from_nik(self, text: str) -> None:
+        """A valid NIK tells the birth date and sex: proposed where they are empty."""
+        nik = "".join(text.split())
+        if self.birth_date.text().strip() or not well_formed(nik):
+            return
+        found = nik_birth(nik, date.today())
+        if found is None:
+            return
+        born, sex = found
+        self.birth_date.set_value(born)
+        if not self.sex.code() or self._original is None:
+            self.sex.set_code(sex)
+
     def _live_check(self) -> None:
-        if self._date_problem():
+        problem = self._date_problem()
+        # a date typed wrong is named at once, under the form
+        show_message(self.message, problem or "")
+        if problem:
             show_message(self.nik_message, "")
             return
         problems = [p for p in check_member(self.current()) if p.field == "nik"]
