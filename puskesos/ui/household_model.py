@@ -12,7 +12,8 @@ from .table_model import DtoTableModel
 def _columns(program_names: dict[str, str]):
     return (
         (_("No KK"), lambda r: r.no_kk or ""),
-        (_("Head of family"), lambda r: r.head_name or _("(no head)")),
+        (_("Head of family"), lambda r: (r.head_name or _("(no head)")) + (
+            "  ↳ " + _("found: {name}").format(name=r.matched) if r.matched else "")),
         (_("NIK of head"), lambda r: r.head_nik or ""),
         (_("Dusun"), lambda r: r.dusun or ""),
         (_("RT/RW"), lambda r: f"{r.rt or '-'}/{r.rw or '-'}"),

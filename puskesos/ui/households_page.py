@@ -27,7 +27,6 @@ class HouseholdsPage(QWidget):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
         self.order_by = "area"
-        self.limit = PAGE_SIZE
         self.open_dialogs: list[HouseholdDialog] = []
 
         self.search = QLineEdit()
@@ -73,9 +72,6 @@ class HouseholdsPage(QWidget):
         # clicked passes 'checked' (False): never a path
         self.export_button.clicked.connect(lambda _checked=False: self.export_shown())
         self.export_button.setVisible(actor.can(Permission.EXPORT))
-        self.more_button = QPushButton(_("Show more"))
-        self.more_button.clicked.connect(self.show_more)
-
         self.model = HouseholdTableModel(
             self, {p.code: p.name for p in services.programs.programs()})
         self.table = QTableView()
@@ -90,6 +86,8 @@ class HouseholdsPage(QWidget):
         header.setStretchLastSection(True)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
+        # the arrow says the order the rows are in: by area (dusun, RW, RT) at first
+        header.setSortIndicator(SORT_KEYS.index("area"), Qt.SortOrder.AscendingOrder)
         header.sectionClicked.connect(self._sort)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
@@ -111,7 +109,8 @@ class HouseholdsPage(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label)
         bottom.addStretch(1)
-        bottom.addWidget(self.more_button)
+        # more rows are fetched as the list is scrolled to its end
+        self.model.rowsInserted.connect(lambda *_a: self._count_shown())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -131,8 +130,13 @@ class HouseholdsPage(QWidget):
                   activated=lambda: (self.search.setFocus(), self.search.selectAll()))
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_household)
         QShortcut(QKeySequence("Ctrl+I"), self, activated=self.open_import)
-        for key in ("Return", "Enter"):
-            QShortcut(QKeySequence(key), self.table, activated=self.open_selected)
+        for key in ("Return", "Enter"):          # in the list only (not in the search box)
+            QShortcut(QKeySequence(key), self.table, activated=self.open_selected,
+                      context=Qt.ShortcutContext.WidgetShortcut)
+        # from the search box, Down goes into the results and Enter opens the first one
+        QShortcut(QKeySequence("Down"), self.search, activated=self._into_results,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.search.returnPressed.connect(self._open_first)
         bus.data_changed.connect(self._data_changed)
         self._load_areas()
         self.refresh()
@@ -173,7 +177,6 @@ class HouseholdsPage(QWidget):
         self._filters_changed()
 
     def _filters_changed(self, *_args) -> None:
-        self.limit = PAGE_SIZE
         self._debounce.start()
 
     def current_filter(self) -> HouseholdFilter:
@@ -188,32 +191,54 @@ class HouseholdsPage(QWidget):
     # ---------------------------------------------------------------- list
     def refresh(self) -> None:
         selected = self.selected_id()
+        filter_, order_by = self.current_filter(), self.order_by
+
+        def more(offset: int):
+            return self.services.households.search(
+                actor=self.actor, filter=filter_, limit=PAGE_SIZE, offset=offset,
+                order_by=order_by)[0]
+
         rows, total = self.services.households.search(
-            actor=self.actor, filter=self.current_filter(), limit=self.limit,
-            order_by=self.order_by)
-        self.model.set_rows(rows)
+            actor=self.actor, filter=filter_, limit=PAGE_SIZE, order_by=order_by)
+        self.model.set_rows(rows, total=total, more=more)
         if not getattr(self, "_sized", False) and rows:
             self.table.resizeColumnsToContents()
             self._sized = True
-        if len(rows) < total:
-            self.count_label.setText(_("{shown} of {total} households").format(
-                shown=len(rows), total=total))
-        else:
-            self.count_label.setText(_("{total} households").format(total=total))
-        self.more_button.setVisible(len(rows) < total)
+        self._count_shown()
         if selected:
             for i in range(self.model.rowCount()):
                 if self.model.row_at(i).id == selected:
                     self.table.selectRow(i)
                     break
 
-    def show_more(self) -> None:
-        self.limit += PAGE_SIZE
-        self.refresh()
+    def _count_shown(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        if shown < total:
+            self.count_label.setText(_("{shown} of {total} households (more as you "
+                                       "scroll)").format(shown=shown, total=total))
+        else:
+            self.count_label.setText(_("{total} households").format(total=total))
+
+    def _into_results(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
+
+    def _open_first(self) -> None:
+        if self.model.rowCount():
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
+            self.open_selected()
 
     def _sort(self, column: int) -> None:
         key = SORT_KEYS[column] if column < len(SORT_KEYS) else None
         if key is None:
+            # not a column the list can be ordered by: the arrow stays where it was
+            current = self.order_by.lstrip("-")
+            self.table.horizontalHeader().setSortIndicator(
+                SORT_KEYS.index(current), Qt.SortOrder.DescendingOrder
+                if self.order_by.startswith("-") else Qt.SortOrder.AscendingOrder)
             return
         self.order_by = f"-{key}" if self.order_by == key else key
         order = (Qt.SortOrder.DescendingOrder if self.order_by.startswith("-")

@@ -19,11 +19,39 @@ class DtoTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Any] = []
         self._columns = tuple(columns)
+        self._total = 0
+        self._more: Callable[[int], Sequence[Any]] | None = None
 
-    def set_rows(self, rows) -> None:
+    def set_rows(self, rows, *, total: int | None = None,
+                 more: Callable[[int], Sequence[Any]] | None = None) -> None:
+        """Show ``rows``; with ``total`` and ``more(offset)`` (the rows from ``offset``
+        on, a page at a time) the view asks for the next rows as it scrolls to the end
+        (Qt's fetchMore), so every row is reachable without a button."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._total = len(self._rows) if total is None else total
+        self._more = more
         self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        """How many rows there are in all (shown or still to fetch)."""
+        return max(self._total, len(self._rows))
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 - Qt's name
+        return (not parent.isValid() and self._more is not None
+                and len(self._rows) < self._total)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 - Qt's name
+        if not self.canFetchMore(parent):
+            return
+        rows = list(self._more(len(self._rows)))
+        if not rows:
+            self._total = len(self._rows)        # the list shrank meanwhile
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
 
     def row_at(self, row: int):
         return self._rows[row]

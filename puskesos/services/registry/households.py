@@ -28,7 +28,7 @@ from ..audit import Change
 from ..context import Actor, require
 from ..settings import SettingsService
 from .family import FamilyOps
-from .queries import household_conditions, refresh_search_text
+from .queries import household_conditions, refresh_search_text, search_words
 from .records import (HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO, NeedsConfirmation,
                       ParticipationDTO, RegistryCounts)
 
@@ -176,6 +176,7 @@ class HouseholdService(FamilyOps):
                         Participation.deleted_at.is_(None),
                         Participation.status == codes.ParticipationStatus.AKTIF.value)):
                     programs.setdefault(hid, set()).add(code)
+            matched = self._matched_members(s, ids, filter.text)
         out = []
         seen = set()
         for r in rows:
@@ -185,8 +186,30 @@ class HouseholdService(FamilyOps):
             nik = r.head_nik if show_nik or not r.head_nik else mask_nik(r.head_nik)
             out.append(HouseholdRow(r.id, r.no_kk, r.head_name, nik, r.dusun, r.rw, r.rt,
                                     r.address, r.desil, r.n,
-                                    tuple(sorted(programs.get(r.id, ())))))
+                                    tuple(sorted(programs.get(r.id, ()))),
+                                    matched.get(r.id)))
         return out, int(total or 0)
+
+    @staticmethod
+    def _matched_members(s: Session, ids: list[str], text: str) -> dict[str, str]:
+        """Household id -> the name of the member the search ``text`` found there, for
+        the households where that is not the head (the list shows it under the head)."""
+        words = search_words(text)
+        if not words or not ids:
+            return {}
+        found: dict[str, str] = {}
+        heads: set[str] = set()
+        for hid, name, nik, relationship in s.execute(
+                select(Member.household_id, Member.name, Member.nik, Member.relationship_code)
+                .where(Member.household_id.in_(ids), Member.deleted_at.is_(None))
+                .order_by(Member.sort_order)):
+            own = f"{name} {nik or ''}".lower()
+            if all(word in own for word in words):
+                if relationship == codes.Relationship.KEPALA.value:
+                    heads.add(hid)
+                else:
+                    found.setdefault(hid, name)
+        return {hid: name for hid, name in found.items() if hid not in heads}
 
     def counts(self, *, actor: Actor) -> RegistryCounts:
         """How many households and members the registry holds, by dusun and desil."""

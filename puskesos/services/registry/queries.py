@@ -92,7 +92,12 @@ def household_conditions(filter: HouseholdFilter) -> list:
             Member.presence == codes.Presence.TINGGAL.value)))
     if filter.verval:
         conditions.append(_verval_condition(filter.verval))
-    for word in filter.text.lower().split():
-        digits = normalize_number(word)
-        conditions.append(Household.search_text.like(f"%{digits or word}%"))
+    for word in search_words(filter.text):
+        conditions.append(Household.search_text.like(f"%{word}%"))
     return conditions
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search as the search text holds them (lower case; a number
+    written with separators as its digits)."""
+    return [normalize_number(word) or word for word in (text or "").lower().split()]

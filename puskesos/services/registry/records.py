@@ -95,6 +95,8 @@ class HouseholdRow:
     desil: int | None
     member_count: int
     programs: tuple[str, ...]
+    #: the member a search found, when it is not the head (None otherwise)
+    matched: str | None = None
 
 
 @dataclass(frozen=True)
