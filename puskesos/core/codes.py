@@ -138,10 +138,10 @@ class WorkStatus(CodeList):
 
     TIDAK_BEKERJA = ("0", "Tidak bekerja")
     BERUSAHA_SENDIRI = ("1", "Berusaha sendiri")
-    DIBANTU_TIDAK_TETAP = ("2", "Berusaha dibantu buruh tidak tetap")
-    DIBANTU_TETAP = ("3", "Berusaha dibantu buruh tetap")
+    DIBANTU_TIDAK_TETAP = ("2", "Berusaha dibantu buruh tidak tetap/tidak dibayar")
+    DIBANTU_TETAP = ("3", "Berusaha dibantu buruh tetap/dibayar")
     BURUH = ("4", "Buruh/karyawan/pegawai swasta")
-    PNS = ("5", "PNS/TNI/Polri/BUMN/BUMD")
+    PNS = ("5", "ASN/TNI/Polri/BUMN/BUMD/pejabat negara")
     BEBAS_PERTANIAN = ("6", "Pekerja bebas pertanian")
     BEBAS_NON_PERTANIAN = ("7", "Pekerja bebas non-pertanian")
     PEKERJA_KELUARGA = ("8", "Pekerja keluarga/tidak dibayar")
@@ -177,7 +177,7 @@ class ChronicIllness(CodeList):
     KOLESTEROL = ("13", "Kolesterol")
     SIROSIS = ("14", "Sirosis hati")
     THALASEMIA = ("15", "Thalasemia")
-    LEUKIMIA = ("16", "Leukimia")
+    LEUKEMIA = ("16", "Leukemia")
     ALZHEIMER = ("17", "Alzheimer")
     LAINNYA = ("18", "Lainnya")
 
@@ -438,7 +438,8 @@ class VervalMemberResult(CodeList):
 
     TINGGAL = ("1", "Tinggal bersama keluarga")
     MENINGGAL = ("2", "Meninggal")
-    PINDAH = ("3", "Pindah")
+    PINDAH = ("3", "Pindah dalam negeri")
+    PINDAH_LN = ("4", "Pindah ke luar negeri")
     ANGGOTA_BARU = ("5", "Anggota keluarga baru")
     TIDAK_DITEMUKAN = ("6", "Tidak ditemukan")
 

@@ -41,6 +41,12 @@ class Region:
             return "Kecamatan"
         return "Kelurahan" if self.code[9] == "1" else "Desa"
 
+    @property
+    def title(self) -> str:
+        """'Desa Jlodro'; a name that already says its kind stays as it is
+        ('Desa Baru', not 'Desa Desa Baru')."""
+        return titled(self.kind, self.name)
+
 
 @dataclass(frozen=True)
 class RegionPath:
@@ -54,7 +60,7 @@ class RegionPath:
     @property
     def label(self) -> str:
         kab = self.kabupaten.name
-        return (f"{self.desa.kind} {self.desa.name}, Kec. {self.kecamatan.name}, "
+        return (f"{self.desa.title}, Kec. {self.kecamatan.name}, "
                 f"{kab}, {self.provinsi.name}")
 
 
@@ -126,6 +132,16 @@ class RegionSource:
         if len(prefix6) != 6 or not prefix6.isdigit():
             return False
         return f"{prefix6[:2]}.{prefix6[2:4]}.{prefix6[4:6]}" in self._names
+
+
+def titled(kind: str | None, name: str | None) -> str:
+    """A village named with its kind ('Desa Jlodro', 'Kelurahan Sidorejo'), unless the
+    name already begins with a kind of village ('Desa Baru', 'Kelurahan Baru')."""
+    name = (name or "").strip()
+    kind = (kind or "").strip()
+    if not kind or name.lower().startswith((kind.lower() + " ", "desa ", "kelurahan ")):
+        return name
+    return f"{kind} {name}".strip()
 
 
 def normalize_code(code: str) -> str:

@@ -108,6 +108,8 @@ def village_context(village: VillageIdentity) -> dict[str, Any]:
     return {
         "desa.nama": village.desa, "desa.nama_kop": _kop(village.desa),
         "desa.jenis": kind, "desa.jenis_kop": _kop(kind), "desa.kode": village.code,
+        # the kind and the name together, never "Desa Desa Baru"
+        "desa.judul": village.title, "desa.judul_kop": _kop(village.title),
         "desa.kecamatan": village.kecamatan, "desa.kecamatan_kop": _kop(village.kecamatan),
         "desa.kabupaten": village.kabupaten, "desa.kabupaten_kop": _kop(village.kabupaten),
         "desa.provinsi": village.provinsi, "desa.alamat": village.address,

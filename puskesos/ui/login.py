@@ -28,7 +28,7 @@ class LoginDialog(QDialog):
         village = services.settings.village()
         self.setWindowTitle(title or _("Puskesos — log in"))
         self.setMinimumWidth(420)
-        heading = QLabel(f"<b>{village.desa_kind} {village.desa}</b><br>{village.kabupaten}"
+        heading = QLabel(f"<b>{village.title}</b><br>{village.kabupaten}"
                          if village.desa else "Puskesos")
         self.username = QLineEdit(username or "")
         self.username.setEnabled(username is None)

@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         village = services.settings.village()
         title = _("Puskesos")
         if village.desa:
-            title += f" — {village.desa_kind} {village.desa}, {village.kabupaten}"
+            title += f" — {village.title}, {village.kabupaten}"
         self.setWindowTitle(title)
         fit_size(self, 1280, 720)
 

@@ -329,7 +329,7 @@ class SettingsPage(OfficerActions, QWidget):
 
     def _load_village(self, fields_too: bool) -> None:
         v = self._village = self.services.settings.village()
-        self.village_labels["desa"].setText(f"{v.desa_kind} {v.desa}".strip())
+        self.village_labels["desa"].setText(v.title)
         self.village_labels["kecamatan"].setText(v.kecamatan)
         self.village_labels["kabupaten"].setText(v.kabupaten)
         self.village_labels["provinsi"].setText(v.provinsi)
@@ -465,7 +465,7 @@ class SettingsPage(OfficerActions, QWidget):
             self._load_village(fields_too=not self._village_dirty)
             v = dialog.identity or self.services.settings.village()
             self._status(self.village_status, _("The village is now {village}.").format(
-                village=f"{v.desa_kind} {v.desa} ({v.code})"))
+                village=f"{v.title} ({v.code})"))
 
         return self._open(dialog, done)
 

@@ -567,3 +567,23 @@ def test_a_closed_cycle_takes_no_more_changes(village):
             attempt()
     services.verval.set_status(actor=KOORDINATOR, cycle_id=cycle.id, status="open")
     services.verval.decide(actor=OPERATOR, entry_id=rows[0].id, decision="tetap")
+
+
+def test_a_member_gone_abroad_is_told_apart_from_one_who_moved_within_indonesia(village):
+    """Member result 4 'pindah ke luar negeri' becomes presence 4 when approved."""
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    home = homes[1]
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == home.id)
+    abroad, moved = home.members[2], home.members[1]
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="2", visited_on=TODAY,
+        members=[MemberFinding("1", home.members[0].id), MemberFinding("3", moved.id),
+                 MemberFinding("4", abroad.id, note="TKI di Malaysia")])
+    for p in verval.proposals(cycle_id=cycle.id, actor=OPERATOR):
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
+    stored = {m.id: m.presence for m in
+              services.households.get(actor=ADMIN, household_id=home.id).members}
+    assert (stored[moved.id], stored[abroad.id]) == ("3", "4")

@@ -14,7 +14,7 @@ from ... import paths
 from ...core.codes import DEFAULT_PROGRAMS
 from ...core.contact import email_problem, nip_problem, postal_code_problem
 from ...core.permissions import Permission
-from ...core.regions import normalize_code, regions
+from ...core.regions import normalize_code, regions, titled
 from ...db.engine import Database
 from ...db.migrate import sqlite_path
 from ...errors import InvalidInput, UserError
@@ -64,6 +64,11 @@ class VillageIdentity:
     kepala_desa_nip: str = ""
     ketua_puskesos: str = ""
     ketua_puskesos_nip: str = ""
+
+    @property
+    def title(self) -> str:
+        """'Desa Jlodro' (core.regions.titled: never 'Desa Desa Baru')."""
+        return titled(self.desa_kind, self.desa)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "VillageIdentity":

@@ -31,6 +31,7 @@ SUGGESTED_DECISION = {
 MEMBER_PRESENCE = {
     VervalMemberResult.MENINGGAL.value: codes.Presence.MENINGGAL.value,
     VervalMemberResult.PINDAH.value: codes.Presence.PINDAH.value,
+    VervalMemberResult.PINDAH_LN.value: codes.Presence.PINDAH_LN.value,
     VervalMemberResult.TIDAK_DITEMUKAN.value: codes.Presence.TIDAK_DITEMUKAN.value,
 }
 #: fields a visit may propose to correct
