@@ -1,9 +1,11 @@
 """Render the main screens of a demo village into docs/screenshots/ (offscreen).
 
-    .venv/bin/python tools/screenshots.py            # 100 % scaling
+    .venv/bin/python tools/screenshots.py            # 100 % scaling, 1366x768
     QT_SCALE_FACTOR=1.5 .venv/bin/python tools/screenshots.py --suffix -150
+    .venv/bin/python tools/screenshots.py --size 1024x768 --suffix -1024
 
-The window is 1366×768, the smallest screen the program is made for.
+The window is 1366×768, the common office screen; 1024×768 is the smallest the
+program is made to stay usable on.
 """
 
 from __future__ import annotations
@@ -51,12 +53,18 @@ def _pdf_pages(services, actor) -> None:
 
 def main(argv: list[str]) -> None:
     suffix = argv[argv.index("--suffix") + 1] if "--suffix" in argv else ""
+    global SIZE
+    if "--size" in argv:
+        width, height = argv[argv.index("--size") + 1].lower().split("x")
+        SIZE = (int(width), int(height))
     app = QApplication.instance() or QApplication([])
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.sqlite"
         assert cli(["--db", str(db), "demo", "--households", "800", "--seed", "1"]) == 0
         services = open_services(str(db))
+        # the status bar names the database: a neutral path, not this machine's temp folder
+        services.db.location = r"C:\Users\Operator\Documents\Puskesos\desa.sqlite"
         from puskesos.ui.login import LoginDialog
         from puskesos.ui.main_window import MainWindow
         login = LoginDialog(services)

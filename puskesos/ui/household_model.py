@@ -16,7 +16,8 @@ def _columns(program_names: dict[str, str]):
             "  ↳ " + _("found: {name}").format(name=r.matched) if r.matched else "")),
         (_("NIK of head"), lambda r: r.head_nik or ""),
         (_("Dusun"), lambda r: r.dusun or ""),
-        (_("RT/RW"), lambda r: f"{r.rt or '-'}/{r.rw or '-'}"),
+        # RW before RT, as the rows are ordered and as the verval form prints it
+        (_("RW/RT"), lambda r: f"{r.rw or '-'}/{r.rt or '-'}"),
         (_("Members"), lambda r: r.member_count),
         (_("Desil"), lambda r: r.desil if r.desil is not None else ""),
         (_("Programs"), lambda r: ", ".join(program_names.get(c, c) for c in r.programs)),

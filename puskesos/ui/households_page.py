@@ -98,7 +98,9 @@ class HouseholdsPage(QWidget):
                   self.verval):
             # long program names must not push the window past a 1366-pixel screen
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(10)
+            # wide enough for its "all" entry, which is what it shows most of the time
+            w.setMinimumContentsLength(max(8, len(w.itemText(0))))
+            w.setToolTip(w.toolTip() or w.itemText(0))
             filters.addWidget(w)
         filters.addStretch(1)
         top = QHBoxLayout()

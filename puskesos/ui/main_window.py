@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         fit_size(self, 1280, 720)
 
         self.nav = QListWidget()
-        self.nav.setFixedWidth(230)
+        self.nav.setFixedWidth(200)       # leaves room for the filters on a 1024-pixel screen
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stack = QStackedWidget()

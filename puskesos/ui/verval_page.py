@@ -44,8 +44,12 @@ class VervalPage(QWidget):
         self.close_button.setToolTip(_("A closed cycle is frozen: no more results, decisions "
                                        "or musdes changes (the coordinator may reopen it)."))
         self.close_button.clicked.connect(self.toggle_closed)
+        # the bar without text (its edge would cut the numbers), the numbers beside it,
+        # for the area chosen
         self.progress = QProgressBar()
-        self.progress.setFormat(_("%v of %m households visited"))
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(self.fontMetrics().height())
+        self.progress_label = QLabel()
         self.rt = QComboBox()
         self.rt.currentIndexChanged.connect(lambda _i: self.refresh_entries(keep_areas=True))
         self.pending = QCheckBox(_("Not visited yet only"))
@@ -95,6 +99,7 @@ class VervalPage(QWidget):
         filters.addWidget(self.rt)
         filters.addWidget(self.pending)
         filters.addWidget(self.progress, 1)
+        filters.addWidget(self.progress_label)
         self.empty = QLabel(_("No verval cycle yet. Press \"New cycle…\" to choose the "
                               "households to verify."))
         layout = QVBoxLayout(self)
@@ -163,9 +168,13 @@ class VervalPage(QWidget):
                                              "done").format(dusun=a.dusun or "-",
                                                             rw=a.rw or "-", rt=a.rt or "-",
                                                             done=a.done, total=a.total))
-        total = sum(a.total for a in areas)
+        chosen = self.rt.currentData()
+        shown = [a for a in areas if chosen is None or (a.dusun, a.rw, a.rt) == tuple(chosen)]
+        total, done = sum(a.total for a in shown), sum(a.done for a in shown)
         self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(sum(a.done for a in areas))
+        self.progress.setValue(done)
+        self.progress_label.setText(_("{done} of {total} households visited").format(
+            done=done, total=total))
         count = len(self.services.verval.proposals(cycle_id=cycle_id, actor=self.actor))
         self.buttons["proposals"].setText(_("&Corrections ({n})…").format(n=count))
         return areas

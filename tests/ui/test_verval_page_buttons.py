@@ -503,3 +503,20 @@ def test_export_cancelled_in_the_file_dialog_writes_nothing(qtbot, page, tmp_pat
     assert asked
     assert QApplication.activeModalWidget() is None
     assert list(tmp_path.glob("*.xlsx")) == []
+
+
+def test_the_progress_follows_the_area_chosen_and_its_numbers_are_whole(qtbot, page, village):
+    """'120 dari 318' was cut by the bar's edge and counted the whole village whatever
+    the area: the numbers stand beside the bar and follow the Wilayah filter."""
+    everyone = page.progress_label.text()
+    assert not page.progress.isTextVisible() and "keluarga sudah dikunjungi" in everyone
+    areas = village.verval.progress(cycle_id=page.cycle_id(), actor=KOORDINATOR)
+    area = next(a for a in areas if 0 < a.total)
+    index = next(i for i in range(1, page.rt.count())
+                 if tuple(page.rt.itemData(i)) == (area.dusun, area.rw, area.rt))
+    page.rt.setCurrentIndex(index)
+    assert page.progress_label.text() == f"{area.done} dari {area.total} keluarga sudah " \
+                                         "dikunjungi"
+    assert (page.progress.value(), page.progress.maximum()) == (area.done, max(area.total, 1))
+    page.rt.setCurrentIndex(0)
+    assert page.progress_label.text() == everyone
