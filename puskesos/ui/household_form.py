@@ -131,12 +131,12 @@ class HouseholdDialog(FamilyActions, QDialog):
         identity.addRow(field_label("household", "dtsen_id"), self.dtsen_id)
         identity.addRow(_("Desil (from DTSEN, read-only)"), self.desil)
         identity.addRow(field_label("household", "dusun"), self.dusun)
-        area = QHBoxLayout()
-        area.addWidget(QLabel(_("RT")))
-        area.addWidget(self.rt)
+        area = QHBoxLayout()           # RW before RT, as the list and the verval form
         area.addWidget(QLabel(_("RW")))
         area.addWidget(self.rw)
-        identity.addRow(_("RT / RW"), area)
+        area.addWidget(QLabel(_("RT")))
+        area.addWidget(self.rt)
+        identity.addRow(_("RW / RT"), area)
         identity.addRow(field_label("household", "address"), self.address)
         identity.addRow(field_label("household", "phone"), self.phone)
         identity.addRow(field_label("household", "family_status"), self.family_status)
@@ -178,6 +178,7 @@ class HouseholdDialog(FamilyActions, QDialog):
         self._household_inputs = inner
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         for w in [self.no_kk, self.rw, self.rt, self.address, self.phone, self.floor_area,
                   self.note, self.latitude, self.longitude]:

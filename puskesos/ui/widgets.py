@@ -40,6 +40,12 @@ class CodeCombo(QComboBox):
             self.addItem(_("(not filled in)"), None)
         for code, label in code_list.choices():
             self.addItem(f"{code} · {label}" if code.isdigit() else label, code)
+        # long official labels must not make a form wider than a 1024-pixel screen: the
+        # box may be narrower than its longest entry, whose whole text the list and
+        # the tooltip show
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(14)
+        self.currentTextChanged.connect(self.setToolTip)
 
     def code(self) -> str | None:
         return self.currentData()
