@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..i18n import _
@@ -33,15 +33,13 @@ T = TypeVar("T")
 _on_writer = threading.local()
 
 
-class _Ended(QObject):
-    ended = Signal()
-
-
 class _Call(QRunnable):
-    def __init__(self, work: Callable[[], Any], box: dict, ended: _Ended,
-                 event: threading.Event) -> None:
+    """Runs ``work`` on the writer thread; touches nothing of Qt's (the main thread
+    watches ``event``), so nothing Qt owns is used from two threads."""
+
+    def __init__(self, work: Callable[[], Any], box: dict, event: threading.Event) -> None:
         super().__init__()
-        self.work, self.box, self.signal, self.event = work, box, ended, event
+        self.work, self.box, self.event = work, box, event
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -53,7 +51,6 @@ class _Call(QRunnable):
         finally:
             _on_writer.active = False
             self.event.set()
-            self.signal.ended.emit()
 
 
 def write(parent: QWidget | None, work: Callable[[], T], title: str | None = None) -> T:
@@ -69,17 +66,20 @@ def write(parent: QWidget | None, work: Callable[[], T], title: str | None = Non
         return work()
     box: dict[str, Any] = {}
     event = threading.Event()
-    ended = _Ended()
     loop = QEventLoop()
-    ended.ended.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+    watch = QTimer()
+    watch.setInterval(5)
+    watch.timeout.connect(lambda: loop.quit() if event.is_set() else None)
     notice = QProgressDialog(title or _("Saving…"), "", 0, 0, parent)
     notice.setCancelButton(None)
     notice.setWindowTitle(_("Puskesos"))
     notice.setWindowModality(Qt.WindowModality.WindowModal)
     notice.setMinimumDuration(400)
-    writer().start(_Call(work, box, ended, event))
-    if not event.is_set():
+    writer().start(_Call(work, box, event))
+    if not event.wait(0.002):            # a quick change is done before any loop
+        watch.start()
         loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        watch.stop()
     # the program may be quitting, which ends every event loop: the change still
     # completes (or fails) before the caller goes on
     event.wait()
