@@ -77,7 +77,7 @@ def test_the_results_workbook_holds_every_household_member_and_correction(desa, 
     assert len(corrections) == len(proposals) + 1
     assert {r[5] for r in corrections[1:]} <= {"Menunggu", "Disetujui", "Ditolak"}
 
-    summary = dict((r[0], r[1]) for r in _rows(book["Ringkasan"])[1:])
+    summary = {r[0]: r[1] for r in _rows(book["Ringkasan"])[1:]}
     assert summary["Siklus"] == cycle.name and summary["Periode"] == cycle.period
     assert summary["Jumlah keluarga"] == cycle.households
     assert summary["Sudah dikunjungi"] == cycle.done == len(visited)
