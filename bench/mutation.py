@@ -75,6 +75,7 @@ MODULES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
     # its reading and its bulk writing are checked by the round-trip tests instead
     "services.imports": ("puskesos/services/imports/ + changesets.py (matching, undo)", [
         ("puskesos/services/imports/matching.py", [_IMPORTS + "matching.*"]),
+        ("puskesos/services/imports/families.py", [_IMPORTS + "families.*"]),
         ("puskesos/services/imports/registry.py", [
             _IMPORTS + "registry.xǁRegistryRowsǁprocess__*",
             _IMPORTS + "registry.xǁRegistryRowsǁtake_new__*"]),
