@@ -24,7 +24,8 @@ from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..logs import crash_log
 from . import database, printing, registry, settings, setup, verval
-from .common import EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, Parser, database_target, reporting
+from .common import (EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, Parser, database_target,
+                     reporting, speak_argparse)
 
 __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "VERB_GROUPS", "build_parser",
            "main"]
@@ -38,14 +39,14 @@ Window = Callable[[str], int]
 
 def build_parser(window: Window | None = None) -> Parser:
     p = Parser(prog="puskesos", description="Puskesos")
-    p.add_argument("--db", help="SQLite file or database URL (postgresql://...)")
-    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="id (default) or en")
+    p.add_argument("--db", help=_("SQLite file or database URL (postgresql://...)"))
+    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help=_("id (default) or en"))
     p.add_argument("--version", action="version", version=f"puskesos {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
     for group in VERB_GROUPS:
         group.register(sub)
     if window is not None:
-        reporting(sub.add_parser("gui", help="open the window (the default)")).set_defaults(
+        reporting(sub.add_parser("gui", help=_("open the window (the default)"))).set_defaults(
             func=lambda args: window(database_target(args)))
     return p
 
@@ -67,9 +68,17 @@ def _no_window(_args) -> int:
 
 def main(argv: Sequence[str] | None = None, *, window: Window | None = None) -> int:
     """Run one verb; without a verb, open the window (when ``window`` is given)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    # the language first: the help and argparse's own messages are in it too
+    for i, word in enumerate(words):
+        lang = word.split("=", 1)[1] if word.startswith("--lang=") else (
+            words[i + 1] if word == "--lang" and i + 1 < len(words) else None)
+        if lang in i18n.LANGUAGES:
+            i18n.set_language(lang)
+    speak_argparse()
     parser = build_parser(window)
     args = parser.parse_args(argv)
-    if args.lang:
+    if getattr(args, "lang", None):
         i18n.set_language(args.lang)
     func = getattr(args, "func", None)
     if func is None:

@@ -11,8 +11,28 @@ from datetime import date, datetime
 from typing import Any
 
 from .. import i18n, paths
+from ..i18n import N_, _
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+#: argparse's own words (headings, the help option, its errors), in the catalogue so
+#: that `puskesos --help` speaks the program's language (see speak_argparse)
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("show program's version number and exit"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"), N_("%(prog)s: error: %(message)s\n"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"), N_("one of the arguments %s is required"),
+)
+
+
+def speak_argparse() -> None:
+    """Let argparse say its words through the program's catalogue (it looks them up
+    through its module's ``_`` each time it needs one)."""
+    argparse._ = i18n._  # type: ignore[attr-defined]
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,7 +43,7 @@ class Parser(argparse.ArgumentParser):
 def reporting(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """A verb that reports: ``--json``, and ``--db``/``--lang`` after the verb too."""
     sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                    help="machine-readable output")
+                    help=_("machine-readable output"))
     sp.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sp.add_argument("--lang", choices=sorted(i18n.LANGUAGES), default=argparse.SUPPRESS,
                     help=argparse.SUPPRESS)

@@ -129,7 +129,7 @@ def cmd_region(args) -> int:
 
 
 def register(sub) -> None:
-    dbp = sub.add_parser("db", help="upgrade, check, back up or restore the database")
+    dbp = sub.add_parser("db", help=_("upgrade, check, back up or restore the database"))
     dbsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     reporting(dbsub.add_parser("upgrade"))
     reporting(dbsub.add_parser("check"))
@@ -137,7 +137,7 @@ def register(sub) -> None:
     reporting(dbsub.add_parser("restore")).add_argument("file")
     dbp.set_defaults(func=cmd_db)
 
-    sp = reporting(sub.add_parser("region", help="search the Kemendagri region list"))
+    sp = reporting(sub.add_parser("region", help=_("search the Kemendagri region list")))
     rsub = sp.add_subparsers(dest="region_command", required=True, parser_class=Parser)
     rs = reporting(rsub.add_parser("search"))
     rs.add_argument("text")

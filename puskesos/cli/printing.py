@@ -40,17 +40,17 @@ def cmd_print(args) -> int:
 
 
 def register(sub) -> None:
-    pp = sub.add_parser("print", help="print verval forms, a berita acara or an SKTM to PDF")
+    pp = sub.add_parser("print", help=_("print verval forms, a berita acara or an SKTM to PDF"))
     psub = pp.add_subparsers(dest="document", required=True, parser_class=Parser)
     for name in ("verval", "berita-acara", "sktm"):
         sp = reporting(psub.add_parser(name))
-        sp.add_argument("--out", required=True, help="the PDF file to write")
+        sp.add_argument("--out", required=True, help=_("the PDF file to write"))
         if name != "sktm":
-            sp.add_argument("--cycle", help="cycle id (default: the latest cycle)")
+            sp.add_argument("--cycle", help=_("cycle id (default: the latest cycle)"))
         if name == "verval":
             sp.add_argument("--rt")
             sp.add_argument("--rw")
         if name == "sktm":
-            sp.add_argument("--member", help="member id or NIK")
-            sp.add_argument("--purpose", help="what the letter is for (keperluan)")
+            sp.add_argument("--member", help=_("member id or NIK"))
+            sp.add_argument("--purpose", help=_("what the letter is for (keperluan)"))
         sp.set_defaults(func=cmd_print, cycle=None, rt=None, rw=None)

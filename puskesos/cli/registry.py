@@ -97,24 +97,24 @@ def cmd_export(args) -> int:
 
 
 def register(sub) -> None:
-    sp = reporting(sub.add_parser("households", help="list households"))
+    sp = reporting(sub.add_parser("households", help=_("list households")))
     sp.add_argument("--search")
     sp.add_argument("--limit", type=int, default=50)
     sp.set_defaults(func=cmd_households)
 
-    sp = reporting(sub.add_parser("import", help="import a DTSEN extract or a BNBA list"))
+    sp = reporting(sub.add_parser("import", help=_("import a DTSEN extract or a BNBA list")))
     sp.add_argument("file", nargs="?")
     sp.add_argument("--sheet")
-    sp.add_argument("--program", help="program code: the file is a recipient list (BNBA)")
-    sp.add_argument("--period", help="period of the program or of the desil, e.g. 2025-Q3")
-    sp.add_argument("--dry-run", action="store_true", help="preview only, write nothing")
-    sp.add_argument("--report", help="write rejected and warned rows to this .xlsx")
-    sp.add_argument("--undo", action="store_true", help="undo the last import")
+    sp.add_argument("--program", help=_("program code: the file is a recipient list (BNBA)"))
+    sp.add_argument("--period", help=_("period of the program or of the desil, e.g. 2025-Q3"))
+    sp.add_argument("--dry-run", action="store_true", help=_("preview only, write nothing"))
+    sp.add_argument("--report", help=_("write rejected and warned rows to this .xlsx"))
+    sp.add_argument("--undo", action="store_true", help=_("undo the last import"))
     sp.set_defaults(func=cmd_import)
 
-    sp = reporting(sub.add_parser("export", help="export the registry or a BNBA list"))
+    sp = reporting(sub.add_parser("export", help=_("export the registry or a BNBA list")))
     sp.add_argument("out")
     sp.add_argument("--program")
     sp.add_argument("--period")
-    sp.add_argument("--template", action="store_true", help="a blank entry template")
+    sp.add_argument("--template", action="store_true", help=_("a blank entry template"))
     sp.set_defaults(func=cmd_export)

@@ -58,22 +58,22 @@ def cmd_settings(args) -> int:
 
 
 def register(sub) -> None:
-    sp = sub.add_parser("settings", help="the village's identity on letterheads and the "
-                                         "office preferences")
+    sp = sub.add_parser("settings", help=_("the village's identity on letterheads and the "
+                                         "office preferences"))
     ssub = sp.add_subparsers(dest="settings_command", required=True, parser_class=Parser)
     reporting(ssub.add_parser("show"))
-    vp = reporting(ssub.add_parser("village", help="change the address, contact, signatories "
-                                                   "or logo"))
+    vp = reporting(ssub.add_parser("village", help=_("change the address, contact, signatories "
+                                                   "or logo")))
     for option in VILLAGE_OPTIONS:
         vp.add_argument("--" + option.replace("_", "-"), dest=option)
-    vp.add_argument("--logo", help="a PNG or JPG picture; it is copied beside the database")
-    pp = reporting(ssub.add_parser("preferences", help="change the backup folder and "
-                                                       "schedule, the idle lock or the language"))
+    vp.add_argument("--logo", help=_("a PNG or JPG picture; it is copied beside the database"))
+    pp = reporting(ssub.add_parser("preferences", help=_("change the backup folder and "
+                                                       "schedule, the idle lock or the language")))
     pp.add_argument("--backup-folder", dest="backup_folder",
-                    help="an existing folder; empty: beside the database")
+                    help=_("an existing folder; empty: beside the database"))
     pp.add_argument("--backup-schedule", dest="backup_schedule",
                     choices=["off", "daily", "weekly"])
     pp.add_argument("--idle-lock", dest="idle_lock", type=int, metavar="MINUTES",
-                    help="lock the window after this many idle minutes (0: never)")
+                    help=_("lock the window after this many idle minutes (0: never)"))
     pp.add_argument("--language", choices=["id", "en"])
     sp.set_defaults(func=cmd_settings)

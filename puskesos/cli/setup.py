@@ -128,22 +128,22 @@ def cmd_user(args) -> int:
 
 
 def register(sub) -> None:
-    sp = reporting(sub.add_parser("init", help="create a new village database"))
-    sp.add_argument("--village", required=True, help="Kemendagri code, e.g. 35.23.01.2001")
+    sp = reporting(sub.add_parser("init", help=_("create a new village database")))
+    sp.add_argument("--village", required=True, help=_("Kemendagri code, e.g. 35.23.01.2001"))
     sp.add_argument("--admin", default="admin")
     sp.add_argument("--admin-name")
     sp.add_argument("--password")
     sp.set_defaults(func=cmd_init)
 
-    sp = reporting(sub.add_parser("demo", help="add a synthetic demo village"))
+    sp = reporting(sub.add_parser("demo", help=_("add a synthetic demo village")))
     sp.add_argument("--households", type=int, default=500)
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--village", default=DEFAULT_DEMO_VILLAGE)
     sp.add_argument("--force", action="store_true",
-                    help="add demo households even to a database with real data")
+                    help=_("add demo households even to a database with real data"))
     sp.set_defaults(func=cmd_demo)
 
-    up = sub.add_parser("user", help="manage users")
+    up = sub.add_parser("user", help=_("manage users"))
     usub = up.add_subparsers(dest="user_command", required=True, parser_class=Parser)
     ua = reporting(usub.add_parser("add"))
     ua.add_argument("username")

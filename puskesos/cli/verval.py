@@ -35,7 +35,7 @@ def cmd_verval(args) -> int:
 
 
 def register(sub) -> None:
-    vp = sub.add_parser("verval", help="verval cycles: list, close, reopen, export results")
+    vp = sub.add_parser("verval", help=_("verval cycles: list, close, reopen, export results"))
     vsub = vp.add_subparsers(dest="verval_command", required=True, parser_class=Parser)
     reporting(vsub.add_parser("list"))
     for name in ("close", "reopen"):

@@ -124,3 +124,16 @@ def test_a_message_with_a_list_of_problems_is_one_line_on_stderr(tmp_path):
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("puskesos: ")
     assert "Kepala Desa" in done.stderr and "; " in done.stderr
+
+
+def test_help_and_usage_errors_speak_indonesian_by_default():
+    run = [sys.executable, "-m", "puskesos"]
+    help_text = subprocess.run([*run, "--help"], capture_output=True, text=True).stdout
+    assert help_text.startswith("cara pakai: puskesos")
+    assert "tampilkan bantuan ini lalu keluar" in help_text
+    assert "buat basis data desa baru" in help_text and "usage:" not in help_text
+    wrong = subprocess.run([*run, "import", "--bogus"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and wrong.stderr == "puskesos: argumen tidak dikenal: --bogus\n"
+    english = subprocess.run([*run, "--lang", "en", "--help"], capture_output=True,
+                             text=True).stdout
+    assert english.startswith("usage: puskesos") and "create a new village" in english
