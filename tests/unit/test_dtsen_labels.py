@@ -32,3 +32,13 @@ def test_the_letterhead_of_such_a_village_says_it_once():
     village = VillageIdentity(code="13.12.07.2002", desa="Desa Baru", desa_kind="Desa")
     context = village_context(village)
     assert (context["desa.judul"], context["desa.judul_kop"]) == ("Desa Baru", "DESA BARU")
+
+
+def test_the_verval_form_legend_lists_every_member_result():
+    """The printed legend of the 'Keberadaan' column gives each code the visit records."""
+    from puskesos.printing import load_template
+    template = load_template("verval")
+    legend = next(b["text"] for b in [*template.blocks, *template.each]
+                  if str(b.get("text", "")).startswith("*Keberadaan"))
+    for code, label in codes.VervalMemberResult.choices():
+        assert f"{code} {label}" in legend, (code, label)
