@@ -189,7 +189,13 @@ class Presence(CodeList):
     MENINGGAL = ("2", "Meninggal")
     PINDAH = ("3", "Pindah dalam negeri")
     PINDAH_LN = ("4", "Pindah ke luar negeri")
+    BARU = ("5", "Anggota keluarga baru")
     TIDAK_DITEMUKAN = ("6", "Tidak ditemukan")
+
+
+#: the presence codes of a member who lives in the household (one there before, or one
+#: new to it): these are counted, may head it and appear on its forms
+LIVING = (Presence.TINGGAL.value, Presence.BARU.value)
 
 
 # ---------------------------------------------------------------- household

@@ -232,10 +232,10 @@ def check_household(h: HouseholdInput, members: list[MemberInput], *,
     if not members:
         out.append(Problem("members", Severity.ERROR, "members.empty",
                            _("A household needs at least one member.")))
-    present = [m for m in members if m.presence == codes.Presence.TINGGAL.value]
+    present = [m for m in members if m.presence in codes.LIVING]
     heads = [i for i, m in enumerate(members)
              if m.relationship_code == codes.Relationship.KEPALA.value
-             and m.presence == codes.Presence.TINGGAL.value]
+             and m.presence in codes.LIVING]
     if members and present and not heads:
         out.append(Problem("members", Severity.ERROR, "head.missing",
                            _("The household has no head of family. Mark one member as "

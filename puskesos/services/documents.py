@@ -232,7 +232,7 @@ class DocumentService:
                     households[h.id] = h
                 for m in s.scalars(select(Member).where(
                         Member.household_id.in_(chunk), Member.deleted_at.is_(None),
-                        Member.presence == codes.Presence.TINGGAL.value)
+                        Member.presence.in_(codes.LIVING))
                         .order_by(Member.household_id, Member.sort_order)):
                     members.setdefault(m.household_id, []).append(m)
                 for hid, code in s.execute(select(Participation.household_id,
@@ -432,7 +432,7 @@ class DocumentService:
             if m is None or m.deleted_at is not None:
                 raise NotFound(_("That resident is not in the registry (removed?)."))
             h = s.get(Household, m.household_id)
-            if m.presence != codes.Presence.TINGGAL.value:
+            if m.presence not in codes.LIVING:
                 raise InvalidInput(_("{name} is recorded as {presence}; an SKTM is only "
                                      "given to a resident who lives here.").format(
                     name=m.name, presence=codes.Presence.label_of(m.presence).lower()))

@@ -318,7 +318,7 @@ def export_registry(services, *, actor: Actor, path: Path | str,
     if cancel is not None:
         cancel.raise_if_cancelled()
     conditions = [*household_conditions(filter), Household.deleted_at.is_(None),
-                  Member.deleted_at.is_(None), Member.presence == codes.Presence.TINGGAL.value]
+                  Member.deleted_at.is_(None), Member.presence.in_(codes.LIVING)]
     count_stmt = (select(func.count()).select_from(Member)
                   .join(Household, Household.id == Member.household_id).where(*conditions))
     rows_stmt = (select(Household.dtsen_id, Household.no_kk, Member.nik, Member.name,
@@ -392,7 +392,7 @@ def export_bnba(services, *, actor: Actor, path: Path | str, program: str,
                .where(Member.household_id == Participation.household_id,
                       Member.relationship_code == codes.Relationship.KEPALA.value,
                       Member.deleted_at.is_(None),
-                      Member.presence == codes.Presence.TINGGAL.value)
+                      Member.presence.in_(codes.LIVING))
                .order_by(Member.sort_order, Member.id).limit(1)
                .correlate(Participation).scalar_subquery())
     person = aliased(Member)
@@ -402,7 +402,7 @@ def export_bnba(services, *, actor: Actor, path: Path | str, program: str,
                   Participation.deleted_at.is_(None),
                   or_(Participation.member_id.is_(None),
                       and_(person.deleted_at.is_(None),
-                           person.presence == codes.Presence.TINGGAL.value))]
+                           person.presence.in_(codes.LIVING)))]
     if period is not None:
         conditions.append(Participation.period == period)
 

@@ -62,7 +62,7 @@ class MembersModel(QAbstractTableModel):
                 return QBrush(QColor("#b00020"))
             if problems:
                 return QBrush(QColor("#8a5a00"))
-            if m.presence != codes.Presence.TINGGAL.value:
+            if m.presence not in codes.LIVING:
                 return QBrush(QColor("#777777"))
         if role == Qt.ItemDataRole.ToolTipRole and problems:
             return "\n".join(p.message for p in problems)
@@ -302,7 +302,7 @@ class FamilyActions:
         if not self._saved_first():
             return
         dialog = SplitDialog([m for m in self.members
-                              if m.presence == codes.Presence.TINGGAL.value], self)
+                              if m.presence in codes.LIVING], self)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             ids, rel = dialog.selection()
             try:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog,
                                QRadioButton, QTableView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
-from ..core.codes import (MusdesDecision, Relationship, VervalMemberResult,
+from ..core.codes import (LIVING, MusdesDecision, Relationship, VervalMemberResult,
                           VervalResult)
 from ..core.bahasa import short_date
 from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
@@ -142,7 +142,7 @@ class ResultDialog(QDialog):
         found = {f.member_id: f for f in findings}
         # residents, and anyone this visit already has a finding for (e.g. marked moved)
         self.members = [m for m in self.household.members if not m.removed
-                        and (m.presence == "1" or m.id in found)]
+                        and (m.presence in LIVING or m.id in found)]
         self.member_table = QTableWidget(0, 6)
         self.member_table.setHorizontalHeaderLabels([
             _("Name"), _("NIK"), _("Sex (L/P)"), _("Born (dd-mm-yyyy)"), _("Relationship"),

@@ -134,3 +134,20 @@ def test_kepala_desa_sees_masked_nik_and_cannot_edit(services):
         services.households.save(actor=KADES, household=house, members=people)
     with pytest.raises(PermissionDenied):
         services.households.remove(actor=KADES, household_id=dto.id, reason="x")
+
+
+def test_a_new_family_member_code_5_lives_in_the_household(services):
+    """Presence 5 'anggota keluarga baru' (DTSEN 404) is someone who lives there: counted,
+    may be the head, shown in the list, not among those who died or moved."""
+    house, people = family()
+    people = [replace(people[0], presence="5"), *people[1:]]
+    dto = services.households.save(actor=OPERATOR, household=house, members=people)
+    stored = services.households.get(actor=OPERATOR, household_id=dto.id)
+    assert stored.head is not None and stored.head.name == "SUPARMAN"
+    [row] = services.households.search(actor=OPERATOR, filter=HouseholdFilter(
+        text="suparman"))[0]
+    assert row.head_name == "SUPARMAN" and row.member_count == 3
+    gone = services.households.search(actor=OPERATOR,
+                                      filter=HouseholdFilter(presence="gone"))[0]
+    assert dto.id not in {r.id for r in gone}
+    assert services.households.counts(actor=ADMIN).members == 3

@@ -140,11 +140,11 @@ class HouseholdService(FamilyOps):
                        Member.nik.label("head_nik"))
                 .where(Member.relationship_code == codes.Relationship.KEPALA.value,
                        Member.deleted_at.is_(None),
-                       Member.presence == codes.Presence.TINGGAL.value)
+                       Member.presence.in_(codes.LIVING))
                 .subquery())
         count_members = (select(func.count()).where(
             Member.household_id == Household.id, Member.deleted_at.is_(None),
-            Member.presence == codes.Presence.TINGGAL.value)
+            Member.presence.in_(codes.LIVING))
             .correlate(Household).scalar_subquery())
         conditions = household_conditions(filter)
         where = and_(*conditions) if conditions else True
@@ -219,7 +219,7 @@ class HouseholdService(FamilyOps):
                                   .where(Household.deleted_at.is_(None)))
             members = s.scalar(select(func.count()).select_from(Member).join(Household).where(
                 Member.deleted_at.is_(None), Household.deleted_at.is_(None),
-                Member.presence == codes.Presence.TINGGAL.value))
+                Member.presence.in_(codes.LIVING)))
             by_desil = dict(s.execute(select(Household.desil, func.count())
                                       .where(Household.deleted_at.is_(None))
                                       .group_by(Household.desil)).all())

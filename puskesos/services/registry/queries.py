@@ -84,12 +84,12 @@ def household_conditions(filter: HouseholdFilter) -> list:
     if filter.presence == "gone":
         conditions.append(Household.id.in_(select(Member.household_id).where(
             Member.deleted_at.is_(None),
-            Member.presence != codes.Presence.TINGGAL.value)))
+            Member.presence.not_in(codes.LIVING))))
     elif filter.presence == "no_head":
         conditions.append(Household.id.not_in(select(Member.household_id).where(
             Member.relationship_code == codes.Relationship.KEPALA.value,
             Member.deleted_at.is_(None),
-            Member.presence == codes.Presence.TINGGAL.value)))
+            Member.presence.in_(codes.LIVING))))
     if filter.verval:
         conditions.append(_verval_condition(filter.verval))
     for word in search_words(filter.text):

@@ -75,7 +75,7 @@ class HouseholdDTO:
     def head(self) -> MemberDTO | None:
         for m in self.members:
             if (m.relationship_code == codes.Relationship.KEPALA.value and not m.removed
-                    and m.presence == codes.Presence.TINGGAL.value):
+                    and m.presence in codes.LIVING):
                 return m
         return None
 
