@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...core import codes
@@ -176,7 +176,7 @@ class HouseholdService(FamilyOps):
                         Participation.deleted_at.is_(None),
                         Participation.status == codes.ParticipationStatus.AKTIF.value)):
                     programs.setdefault(hid, set()).add(code)
-            matched = self._matched_members(s, ids, filter.text)
+            matched = self._matched_members(s, rows, filter.text)
         out = []
         seen = set()
         for r in rows:
@@ -191,25 +191,27 @@ class HouseholdService(FamilyOps):
         return out, int(total or 0)
 
     @staticmethod
-    def _matched_members(s: Session, ids: list[str], text: str) -> dict[str, str]:
+    def _matched_members(s: Session, rows, text: str) -> dict[str, str]:
         """Household id -> the name of the member the search ``text`` found there, for
         the households where that is not the head (the list shows it under the head)."""
         words = search_words(text)
-        if not words or not ids:
+        if not words or not rows:
+            return {}
+        # households whose head the words already find need nothing more
+        others = [r.id for r in rows
+                  if not all(w in f"{r.head_name or ''} {r.head_nik or ''}".lower()
+                             for w in words)]
+        if not others:
             return {}
         found: dict[str, str] = {}
-        heads: set[str] = set()
-        for hid, name, nik, relationship in s.execute(
-                select(Member.household_id, Member.name, Member.nik, Member.relationship_code)
-                .where(Member.household_id.in_(ids), Member.deleted_at.is_(None))
+        for hid, name in s.execute(
+                select(Member.household_id, Member.name)
+                .where(Member.household_id.in_(others), Member.deleted_at.is_(None),
+                       *[or_(func.lower(Member.name).like(f"%{w}%"),
+                             Member.nik.like(f"%{w}%")) for w in words])
                 .order_by(Member.sort_order)):
-            own = f"{name} {nik or ''}".lower()
-            if all(word in own for word in words):
-                if relationship == codes.Relationship.KEPALA.value:
-                    heads.add(hid)
-                else:
-                    found.setdefault(hid, name)
-        return {hid: name for hid, name in found.items() if hid not in heads}
+            found.setdefault(hid, name)
+        return found
 
     def counts(self, *, actor: Actor) -> RegistryCounts:
         """How many households and members the registry holds, by dusun and desil."""
