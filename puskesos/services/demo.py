@@ -351,7 +351,7 @@ def demo_verval(services, *, actor: Actor, rng: random.Random, today: date) -> i
                for o in services.officers.roster(actor=actor)]
     people += [Attendee("KASMIRAN", "Ketua RT 001"), Attendee("SUPARMI", "Ketua PKK")]
     verval.save_musdes(actor=actor, cycle_id=cycle.id, held_on=today - timedelta(days=1),
-                       place=f"Balai Desa {village.desa}", attendees=people,
+                       place=f"Balai {village.title}", attendees=people,
                        notulen="RINA KUSUMA", ketua_bpd="SLAMET RIYADI")
     verval.decide_suggested(actor=actor, cycle_id=cycle.id)
     return recorded

@@ -119,6 +119,9 @@ def village_context(village: VillageIdentity) -> dict[str, Any]:
         "desa.kepala_desa": village.kepala_desa, "desa.kepala_desa_nip":
             f"NIP. {village.kepala_desa_nip}" if village.kepala_desa_nip else "",
         "desa.jabatan_kepala": "Lurah" if kind.lower() == "kelurahan" else "Kepala Desa",
+        # the head's title with the village, never "Kepala Desa Desa Baru"
+        "desa.jabatan_lengkap": (f"Lurah {village.desa}" if kind.lower() == "kelurahan"
+                                 else f"Kepala {village.title}"),
         "desa.ketua_puskesos": village.ketua_puskesos,
         "desa.ketua_puskesos_nip":
             f"NIP. {village.ketua_puskesos_nip}" if village.ketua_puskesos_nip else "",

@@ -386,7 +386,7 @@ class MusdesDialog(QDialog):
         village = services.settings.village()
         self.held_on = DateEdit()
         self.held_on.setText(short_date(existing.held_on if existing else date.today()))
-        self.place = QLineEdit(existing.place if existing else f"Balai Desa {village.desa}")
+        self.place = QLineEdit(existing.place if existing else f"Balai {village.title}")
         self.agenda = QLineEdit(existing.agenda or "" if existing else "")
         self.notulen = QLineEdit(existing.notulen or "" if existing else "")
         self.ketua_bpd = QLineEdit(existing.ketua_bpd or "" if existing else "")

@@ -20,6 +20,7 @@ CONTEXT = {
     "desa.jenis_kop": "DESA", "desa.nama_kop": "JLODRO", "desa.alamat_lengkap": "Jl. Raya 1",
     "desa.kontak": "", "desa.nama": "Jlodro", "desa.jenis": "Desa", "desa.kecamatan": "Kenduruan",
     "desa.judul": "Desa Jlodro", "desa.judul_kop": "DESA JLODRO",
+    "desa.jabatan_lengkap": "Kepala Desa Jlodro",
     "desa.kabupaten": "Kabupaten Tuban", "desa.jabatan_kepala": "Kepala Desa",
     "desa.kepala_desa": "H. MUHAMMAD SHOLEH", "desa.kepala_desa_nip": "", "desa.logo": "",
     "surat.nomor": "460/007/35.23.01.2001/XI/2026", "surat.keperluan": "beasiswa",

@@ -32,6 +32,7 @@ def test_the_letterhead_of_such_a_village_says_it_once():
     village = VillageIdentity(code="13.12.07.2002", desa="Desa Baru", desa_kind="Desa")
     context = village_context(village)
     assert (context["desa.judul"], context["desa.judul_kop"]) == ("Desa Baru", "DESA BARU")
+    assert context["desa.jabatan_lengkap"] == "Kepala Desa Baru"
 
 
 def test_the_verval_form_legend_lists_every_member_result():
