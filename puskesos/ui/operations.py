@@ -66,26 +66,27 @@ def write(parent: QWidget | None, work: Callable[[], T], title: str | None = Non
         return work()
     box: dict[str, Any] = {}
     event = threading.Event()
-    loop = QEventLoop()
-    watch = QTimer()
-    watch.setInterval(5)
-    watch.timeout.connect(lambda: loop.quit() if event.is_set() else None)
-    notice = QProgressDialog(title or _("Saving…"), "", 0, 0, parent)
-    notice.setCancelButton(None)
-    notice.setWindowTitle(_("Puskesos"))
-    notice.setWindowModality(Qt.WindowModality.WindowModal)
-    notice.setMinimumDuration(400)
     writer().start(_Call(work, box, event))
     if not event.wait(0.002):            # a quick change is done before any loop
+        # (the notice and the loop are made only for a change that takes a while)
+        loop = QEventLoop()
+        watch = QTimer()
+        watch.setInterval(5)
+        watch.timeout.connect(lambda: loop.quit() if event.is_set() else None)
+        notice = QProgressDialog(title or _("Saving…"), "", 0, 0, parent)
+        notice.setCancelButton(None)
+        notice.setWindowTitle(_("Puskesos"))
+        notice.setWindowModality(Qt.WindowModality.WindowModal)
+        notice.setMinimumDuration(400)
         watch.start()
         loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         watch.stop()
+        notice.reset()
+        notice.hide()
+        notice.deleteLater()
     # the program may be quitting, which ends every event loop: the change still
     # completes (or fails) before the caller goes on
     event.wait()
-    notice.reset()
-    notice.hide()
-    notice.deleteLater()
     if "error" in box:
         raise box["error"]
     return box["result"]
