@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..i18n import N_, _
 from . import codes
+from .questions import question
 from .validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
 
 HOUSEHOLD_LABELS = {
@@ -64,6 +65,9 @@ MEMBER_LABELS = {
 
 
 def field_label(entity: str, field: str) -> str:
+    q = question(entity, field)
+    if q is not None:
+        return _(q.label)
     table = MEMBER_LABELS if entity == "member" else HOUSEHOLD_LABELS
     return _(table.get(field, field))
 
@@ -75,6 +79,9 @@ def value_label(entity: str, field: str | None, value: str | None) -> str:
     code_fields = MEMBER_CODE_FIELDS if entity == "member" else HOUSEHOLD_CODE_FIELDS
     if field in code_fields:
         return code_fields[field].label_of(value)
+    q = question(entity, field) if field else None
+    if q is not None:
+        return q.label_of(value)
     if field == "pregnant":
         return _("yes") if value == "1" else _("no")
     if field in ("birth_date", "presence_date") and len(value) == 10:

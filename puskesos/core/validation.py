@@ -11,6 +11,7 @@ from datetime import date
 from ..i18n import _
 from . import codes
 from .identifiers import Severity, check_kk, check_nik
+from .questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, FlagSet, Question, with_answers
 from .regions import regions
 
 MAX_AGE_YEARS = 120
@@ -45,7 +46,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class MemberInput:
+class _MemberBase:
     """Editable fields of a member; ``id`` is None for a new one."""
 
     name: str
@@ -70,7 +71,7 @@ class MemberInput:
 
 
 @dataclass(frozen=True)
-class HouseholdInput:
+class _HouseholdBase:
     """Editable fields of a household (the imported desil is not among them)."""
 
     no_kk: str | None = None
@@ -101,6 +102,16 @@ class HouseholdInput:
     note: str | None = None
 
 
+MemberInput = with_answers(
+    "MemberInput", _MemberBase, MEMBER_QUESTIONS, module=__name__,
+    doc="Editable fields of a member (the DTSEN questions of core.questions included); "
+        "``id`` is None for a new one.")
+HouseholdInput = with_answers(
+    "HouseholdInput", _HouseholdBase, HOUSEHOLD_QUESTIONS, module=__name__,
+    doc="Editable fields of a household (the DTSEN questions of core.questions "
+        "included; the imported desil is not among them).")
+
+
 #: field name -> code list, for drop-downs and validation
 MEMBER_CODE_FIELDS: dict[str, type[codes.CodeList]] = {
     "sex": codes.Sex,
@@ -113,6 +124,7 @@ MEMBER_CODE_FIELDS: dict[str, type[codes.CodeList]] = {
     "disability": codes.Disability,
     "chronic_illness": codes.ChronicIllness,
     "presence": codes.Presence,
+    **{q.field: q.choices for q in MEMBER_QUESTIONS if q.kind == "code"},
 }
 
 HOUSEHOLD_CODE_FIELDS: dict[str, type[codes.CodeList]] = {
@@ -130,6 +142,7 @@ HOUSEHOLD_CODE_FIELDS: dict[str, type[codes.CodeList]] = {
     "toilet_facility": codes.ToiletFacility,
     "toilet_type": codes.ToiletType,
     "sewage_disposal": codes.SewageDisposal,
+    **{q.field: q.choices for q in HOUSEHOLD_QUESTIONS if q.kind == "code"},
 }
 
 HOUSEHOLD_FIELDS = tuple(f.name for f in fields(HouseholdInput))
@@ -149,6 +162,37 @@ def _code_problems(obj, code_fields, member: int | None) -> list[Problem]:
                                _("'{value}' is not a valid choice for this field.")
                                .format(value=value), member))
     return out
+
+
+def _answer_problems(obj, questions: tuple[Question, ...], member: int | None
+                     ) -> list[Problem]:
+    """Ticked answers, counts and areas that the question does not take (code answers
+    are checked with the other code fields)."""
+    out = []
+    for q in questions:
+        value = getattr(obj, q.field)
+        if value in (None, "") or q.kind == "code":
+            continue
+        if isinstance(q.choices, FlagSet):
+            ok = q.choices.valid(value)
+        elif q.kind == "count":
+            ok = isinstance(value, int) and not isinstance(value, bool) \
+                and 0 <= value <= q.maximum
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and 0 <= value < 100_000_000
+        if not ok:
+            out.append(Problem(q.field, Severity.ERROR, "answer.invalid",
+                               _answer_rule(q).format(value=value), member))
+    return out
+
+
+def _answer_rule(q: Question) -> str:
+    if q.kind == "flags":
+        return _("'{value}' is not an answer to this question: tick the items that apply.")
+    if q.kind == "count":
+        return _("'{value}' is not a number from 0 to {n}.").replace("{n}", str(q.maximum))
+    return _("The area must be a number of square metres, 0 or more.")
 
 
 def _area_number(value: str | None) -> bool:
@@ -202,6 +246,7 @@ def check_member(m: MemberInput, *, index: int | None = None,
                            _("No NIK. Ask for the KK/KTP, or use the DTSEN placeholder code "
                              "for a person without a NIK."), index))
     out.extend(_code_problems(m, MEMBER_CODE_FIELDS, index))
+    out.extend(_answer_problems(m, MEMBER_QUESTIONS, index))
     return out
 
 
@@ -229,6 +274,7 @@ def check_household(h: HouseholdInput, members: list[MemberInput], *,
                                _("The position must be decimal degrees, e.g. latitude -6.91 "
                                  "and longitude 111.95.")))
     out.extend(_code_problems(h, HOUSEHOLD_CODE_FIELDS, None))
+    out.extend(_answer_problems(h, HOUSEHOLD_QUESTIONS, None))
     if not members:
         out.append(Problem("members", Severity.ERROR, "members.empty",
                            _("A household needs at least one member.")))

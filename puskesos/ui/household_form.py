@@ -24,6 +24,7 @@ from ..core.bahasa import short_datetime
 from ..core.identifiers import Severity
 from ..core.labels import field_label
 from ..core.permissions import Permission
+from ..core.questions import HOUSEHOLD_QUESTIONS
 from ..core.validation import HouseholdInput, MemberInput, Problem, check_household
 from ..errors import Conflict, InvalidInput, UserError
 from ..i18n import _
@@ -33,6 +34,7 @@ from .household_family import FamilyActions, MembersModel
 from .jobs import show_error
 from .member_dialog import MemberDialog
 from .operations import write
+from .question_form import QuestionFields
 from .widgets import CodeCombo, fit_size, message_label, saved_now, show_message
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
@@ -154,6 +156,9 @@ class HouseholdDialog(FamilyActions, QDialog):
             house.addRow(field_label("household", f), combo)
         house_box = QGroupBox(_("Housing"))
         house_box.setLayout(house)
+        # 205, 206, 503, 505, 506 (core.questions)
+        self.questions = QuestionFields(HOUSEHOLD_QUESTIONS)
+        self.questions.changed.connect(self._changed)
 
         assets = QGridLayout()
         for i, box in enumerate(self.asset_boxes.values()):
@@ -172,7 +177,11 @@ class HouseholdDialog(FamilyActions, QDialog):
         left.addWidget(asset_box)
         left.addStretch(1)
         columns.addLayout(left, 1)
-        columns.addWidget(house_box, 1)
+        right = QVBoxLayout()
+        right.addWidget(house_box)
+        right.addWidget(self.questions)
+        right.addStretch(1)
+        columns.addLayout(right, 1)
         inner = QWidget()
         inner.setLayout(columns)
         self._household_inputs = inner
@@ -301,6 +310,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             box.setChecked(bool(assets.get(code)))
         for code, spin in self.livestock.items():
             spin.setValue(int(assets.get(code) or 0))
+        self.questions.load(data)
         self._loading = False
         self._refresh_members()
 
@@ -337,7 +347,8 @@ class HouseholdDialog(FamilyActions, QDialog):
             family_status=self.family_status.code(), floor_area=floor_area,
             note=self.note.text().strip() or None, assets=assets,
             latitude=coordinate(self.latitude), longitude=coordinate(self.longitude),
-            **{f: combo.code() for f, combo in self.housing.items()})
+            **{f: combo.code() for f, combo in self.housing.items()},
+            **self.questions.values())
 
     def _state(self) -> tuple:
         return (self.household_input(), tuple(self.members))

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QLineEdit, QMessageBox, QScrollArea, QVBoxLayout, QWidget)
+                               QLineEdit, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..core import codes
 from ..core.identifiers import Severity, nik_birth, normalize_number, well_formed
 from ..core.labels import field_label
+from ..core.questions import MEMBER_QUESTIONS
 from ..core.validation import MemberInput, check_member
 from ..i18n import _
+from .question_form import QuestionFields
 from .widgets import CodeCombo, DateEdit, fit_size, message_label, show_message
 
 
@@ -63,9 +67,16 @@ class MemberDialog(QDialog):
             form.addRow(field_label("member", field) if field else "", widget)
         inner = QWidget()
         inner.setLayout(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
+        # the DTSEN questions beyond identity (411-431f) on a second page
+        self.questions = QuestionFields(MEMBER_QUESTIONS)
+        self.tabs = QTabWidget()
+        for page, title in ((inner, _("Identity and status")),
+                            (self.questions, _("DTSEN details"))):
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(page)
+            self.tabs.addTab(scroll, title)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -80,7 +91,7 @@ class MemberDialog(QDialog):
                                   "to store the member with the rest."))
         self.rule_note.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.rule_note)
         layout.addWidget(self.buttons)
@@ -95,7 +106,7 @@ class MemberDialog(QDialog):
         self.nik.textChanged.connect(self._propose_from_nik)
         self.sex.currentIndexChanged.connect(self._live_check)
         if read_only:
-            for child in inner.findChildren(QWidget):
+            for child in [*inner.findChildren(QWidget), *self.questions.findChildren(QWidget)]:
                 child.setEnabled(False)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).hide()
         fit_size(self, 560, 640)
@@ -120,6 +131,7 @@ class MemberDialog(QDialog):
         self.presence.set_code(m.presence)
         self.presence_date.set_value(m.presence_date)
         self.presence_note.setText(m.presence_note or "")
+        self.questions.load(m)
 
     def current(self) -> MemberInput:
         """The member as typed (dates that are not real dates raise ValueError)."""
@@ -134,7 +146,7 @@ class MemberDialog(QDialog):
             disability=self.disability.code(), chronic_illness=self.illness.code(),
             pregnant=self.pregnant.isChecked() or None, presence=self.presence.code(),
             presence_date=self.presence_date.value(),
-            presence_note=self.presence_note.text() or None)
+            presence_note=self.presence_note.text() or None, **self.questions.values())
 
     def _date_problem(self) -> str | None:
         for widget in (self.birth_date, self.presence_date):
@@ -147,7 +159,7 @@ class MemberDialog(QDialog):
         """Everything the fields hold, to tell whether anything was typed."""
         return tuple(w.text() for w in self.findChildren(QLineEdit)) + tuple(
             w.currentIndex() for w in self.findChildren(CodeCombo)) + (
-            self.pregnant.isChecked(),)
+            self.pregnant.isChecked(),) + self.questions.typed()
 
     def reject(self) -> None:
         """Cancel or Escape: what was typed is not thrown away without asking."""

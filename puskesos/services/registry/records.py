@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 
 from ...core import codes
+from ...core.questions import MEMBER_QUESTIONS, with_answers
 from ...core.validation import (MEMBER_FIELDS, HouseholdInput, MemberInput)
 from ...errors import InvalidInput
 
@@ -18,7 +19,7 @@ class NeedsConfirmation(InvalidInput):
 
 
 @dataclass(frozen=True)
-class MemberDTO:
+class _MemberDTOBase:
     id: str
     household_id: str
     version: int
@@ -44,6 +45,11 @@ class MemberDTO:
 
     def as_input(self) -> MemberInput:
         return MemberInput(id=self.id, **{f: getattr(self, f) for f in MEMBER_FIELDS})
+
+
+#: a member as stored, with the answers to the DTSEN questions of core.questions
+MemberDTO = with_answers("MemberDTO", _MemberDTOBase, MEMBER_QUESTIONS, module=__name__,
+                         doc="A member as stored (the DTSEN answers included).")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,15 @@ def _text(value: Any) -> str | None:
 def _coded(target: str, field: str, text: str | None) -> str | None:
     """A coded field's value as its code: "Keramik" or "1" → "1"; unknown → InvalidInput."""
     from ...core.validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
+    from ...core.questions import FlagSet, question, read_answer
+    q = question(target, field)
+    if q is not None and isinstance(q.choices, FlagSet) and text:
+        try:
+            return read_answer(q, text)
+        except ValueError:
+            raise InvalidInput(_("{value} is not a choice for this field; use one of: "
+                                 "{choices}.").format(value=text, choices="; ".join(
+                                     label for _v, label in q.choices.items))) from None
     code_list = (HOUSEHOLD_CODE_FIELDS if target == "household" else MEMBER_CODE_FIELDS) \
         .get(field)
     if code_list is None or not text:
@@ -57,6 +66,13 @@ def _parse_value(field: str, text: str | None, example: Any) -> Any:
     if field in ("floor_area",):
         try:
             return float(str(text).replace(",", "."))
+        except ValueError:
+            raise InvalidInput(_("{value} is not a number.").format(value=text)) from None
+    from ...core.questions import question, read_answer
+    q = question("member", field) or question("household", field)
+    if q is not None and q.kind in ("count", "area"):
+        try:
+            return read_answer(q, text)
         except ValueError:
             raise InvalidInput(_("{value} is not a number.").format(value=text)) from None
     return str(text).strip()
