@@ -77,6 +77,14 @@ def _(message: str) -> str:
     return _catalog(_language)[0].get(message, message)
 
 
+def in_language(message: str, lang: str) -> str:
+    """``message`` in ``lang`` whatever the language of the window (for files that
+    are always Indonesian, such as the headers of an export)."""
+    if lang == "en":
+        return message
+    return _catalog(lang)[0].get(message, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a message with a count (Indonesian has one plural form)."""
     if _language != "en":

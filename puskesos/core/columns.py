@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..i18n import in_language
+from .questions import QUESTIONS
+
 
 @dataclass(frozen=True)
 class Column:
@@ -47,6 +50,42 @@ COLUMNS: tuple[Column, ...] = (
     Column("presence", "Status Keberadaan", ("Status Keberadaan", "KEBERADAAN",
                                              "STATUS KEBERADAAN ART", "KETERANGAN KEBERADAAN")),
 )
+#: the identity and area columns (a file needs some of these to be recognised)
+BASE_COLUMNS = COLUMNS
+
+#: the names DTSEN extracts give some questions' columns
+_VARIABLES = {
+    "work_field": ("ID PEKERJAAN UTAMA", "LAPANGAN USAHA PEKERJAAN UTAMA"),
+    "business_count": ("JUMLAH JENIS USAHA", "JUMLAH USAHA"),
+    "business_field": ("ID LAPANGAN USAHA DARI USAHA UTAMA", "LAPANGAN USAHA UTAMA"),
+    "paid_workers": ("JUMLAH PEKERJA DIBAYAR",),
+    "unpaid_workers": ("JUMLAH PEKERJA TIDAK DIBAYAR",),
+    "business_licence": ("ID KEPEMILIKAN IZIN USAHA", "IZIN USAHA"),
+    "business_turnover": ("ID OMSET USAHA UTAMA", "OMSET USAHA", "OMZET USAHA"),
+    "nutrition": ("ID KONDISI GIZI", "KONDISI GIZI"),
+    "difficulty_seeing": ("ID PENGLIHATAN", "PENGLIHATAN"),
+    "difficulty_hearing": ("ID PENDENGARAN", "PENDENGARAN"),
+    "difficulty_walking": ("ID BERJALAN ATAU NAIK TANGGA", "BERJALAN ATAU NAIK TANGGA"),
+    "difficulty_hands": ("ID MENGGUNAKAN TANGAN JARI", "MENGGUNAKAN TANGAN JARI"),
+    "difficulty_learning": ("ID BELAJAR KEMAMPUAN INTELEKTUAL",),
+    "difficulty_behaviour": ("ID PENGENDALIAN PERILAKU", "PENGENDALIAN PERILAKU"),
+    "difficulty_speaking": ("ID BERBICARA KOMUNIKASI", "BERBICARA KOMUNIKASI"),
+    "difficulty_self_care": ("ID MENGURUS DIRI", "MENGURUS DIRI"),
+    "difficulty_remembering": ("ID MENGINGAT BERKONSENTRASI", "MENGINGAT BERKONSENTRASI"),
+    "sadness": ("ID KESEDIHAN DEPRESI", "KESEDIHAN DEPRESI"),
+}
+
+
+def _question_column(q) -> Column:
+    """A DTSEN question's column: headed by its Indonesian label and number
+    ("Kesulitan melihat (428a)"), also found by "R428a" and a DTSEN variable name."""
+    name = in_language(q.label, "id")
+    return Column(q.field, f"{name} ({q.number})",
+                  (name, f"R{q.number}", f"R {q.number}", f"R.{q.number}",
+                   *_VARIABLES.get(q.field, ())))
+
+
+COLUMNS = BASE_COLUMNS + tuple(_question_column(q) for q in QUESTIONS)
 
 BY_KEY = {c.key: c for c in COLUMNS}
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from ..core.columns import BY_KEY, COLUMNS, match_header
+from ..core.columns import BASE_COLUMNS, BY_KEY, match_header
 from ..core.normalize import display_text
 from ..i18n import _
 
@@ -157,7 +157,7 @@ def _find_header(sheet: Sheet, scan_rows: int) -> Header | None:
 
 
 def _needed_columns() -> str:
-    return ", ".join(c.header for c in COLUMNS)
+    return ", ".join(c.header for c in BASE_COLUMNS)
 
 
 def detect_header(path: str | Path, sheet: str | None = None, *, scan_rows: int = 30) -> Header:

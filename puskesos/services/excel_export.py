@@ -33,7 +33,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..core import codes
-from ..core.columns import BY_KEY, COLUMNS
+from ..core.columns import BASE_COLUMNS, BY_KEY, COLUMNS
+from ..core.questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, question
 from ..core.identifiers import mask_nik
 from ..core.permissions import Permission
 from ..errors import InvalidInput, NotFound
@@ -109,9 +110,12 @@ def _canonical(keys: Iterable[str] | None = None) -> list[_Col]:
     for c in COLUMNS:
         if wanted is not None and c.key not in wanted:
             continue
+        q = question("member", c.key) or question("household", c.key)
         kind = ("text" if c.text else "date" if c.key == "birth_date"
-                else "int" if c.key == "desil" else "str")
-        out.append(_Col(c.header, kind, max(_WIDTHS.get(c.key, 14), len(c.header) + 2)))
+                else "int" if c.key == "desil" or (q is not None and q.kind == "count")
+                else "num" if q is not None and q.kind == "area" else "str")
+        width = _WIDTHS.get(c.key, 14) if q is None else min(len(c.header) + 2, 30)
+        out.append(_Col(c.header, kind, max(width, 10 if q else len(c.header) + 2)))
     return out
 
 
@@ -324,7 +328,9 @@ def export_registry(services, *, actor: Actor, path: Path | str,
     rows_stmt = (select(Household.dtsen_id, Household.no_kk, Member.nik, Member.name,
                         Member.sex, Member.birth_place, Member.birth_date,
                         Member.relationship_code, Household.address, Household.dusun,
-                        Household.rt, Household.rw, Household.desil, Member.presence)
+                        Household.rt, Household.rw, Household.desil, Member.presence,
+                        *[getattr(Member, q.field) for q in MEMBER_QUESTIONS],
+                        *[getattr(Household, q.field) for q in HOUSEHOLD_QUESTIONS])
                  .select_from(Member).join(Household, Household.id == Member.household_id)
                  .where(*conditions)
                  .order_by(*_order(Household.dusun, Household.rw, Household.rt,
@@ -334,11 +340,18 @@ def export_registry(services, *, actor: Actor, path: Path | str,
     relationship = _labels(codes.Relationship)
     presence = _labels(codes.Presence)
 
+    # the answers to the DTSEN questions as words ("Ya, banyak kesulitan"; ticked items
+    # joined by commas), counts and areas as numbers: an import reads them back
+    answers = [(i, q.label_of if q.choices is not None else None)
+               for i, q in enumerate(MEMBER_QUESTIONS + HOUSEHOLD_QUESTIONS, 14)]
+
     def convert(r) -> tuple:
         nik = r.nik if show_nik or not r.nik else mask_nik(r.nik)
         return (r.dtsen_id, r.no_kk, nik, r.name, r.sex, r.birth_place, r.birth_date,
                 relationship(r.relationship_code), r.address, r.dusun, r.rt, r.rw, r.desil,
-                presence(r.presence))
+                presence(r.presence),
+                *[r[i] if words is None or r[i] is None else words(r[i])
+                  for i, words in answers])
 
     return _export(services, actor, path, "Data", _canonical(), count_stmt, rows_stmt,
                    convert, progress, cancel, "registry",
@@ -498,7 +511,7 @@ def write_template(path: Path | str) -> None:
     wb = Workbook()
     data = wb.active
     data.title = "Data"
-    columns = _canonical()
+    columns = _canonical(c.key for c in BASE_COLUMNS)
     last_row = TEMPLATE_ROWS + 1
     for idx, col in enumerate(columns, 1):
         letter = get_column_letter(idx)

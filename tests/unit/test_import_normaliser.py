@@ -106,3 +106,35 @@ def test_quick_identifier_checks_agree_with_the_full_checks():
         else:
             assert not nik.issues and (nik.info.birth_date, nik.info.sex) == quick
         assert (well_formed(digits) and kk_date_ok(digits)) == check_kk(digits, today=TODAY).ok
+
+
+def test_block_reading_of_dtsen_answers_gives_the_reference_answer():
+    """Files with answer columns: the same answers and warnings either way."""
+    rng = random.Random(11)
+    answers = {
+        "difficulty_seeing": [1, 2.0, "3", "Tidak mengalami kesulitan", "5", "buta", None, "",
+                              True],
+        "documents": ["5", 5, "Akta kelahiran, KTP", "ktp+kia", "0", "Tidak punya", 8,
+                      "paspor", None],
+        "highest_grade": [6, 6.0, "6", "2.5", 9, -1, None, "enam"],
+        "internet": ["3", 0, "Ya, wifi", "4", None],
+        "land_area": [250, "250,5", 99.5, "luas", -3, None],
+    }
+    keys = tuple(FIELDS) + tuple(answers)
+    normaliser = Normaliser(keys, TODAY)
+    block = []
+    for i in range(400):
+        cells = _cells(rng)
+        cells.update({k: rng.choice(v) for k, v in answers.items()})
+        values = tuple(cells[k] for k in keys)
+        block.append((i + 2, [*values], values))
+    fast = normaliser.block(block, 0)
+    told = 0
+    for (line, raw, values), answer in zip(block, fast):
+        from puskesos.formats.sheet import SheetRow as _SheetRow
+        source = _SheetRow(line, values=_values(keys, values), raw=raw, pad=0)
+        slow = normalise_row(source, today=TODAY)
+        assert _same(answer, slow), (values, answer, slow)
+        if answer[0] is not None:
+            told += any("bukan jawaban" in w for w in answer[0].warnings)
+    assert told > 10

@@ -15,20 +15,26 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from ...core.labels import field_label
+from ...core.labels import field_label, value_label
 from ...i18n import _
 from ...models import Household
 from .report import RowIssue
 from .rows import HOUSEHOLD_FIELDS, Row
 
 #: positions in HOUSEHOLD_FIELDS the rows of one family must agree on (the No KK
-#: names the family, so it is not compared)
-COMPARED = (0, 2, 3, 4, 5, 6)
+#: names the family, so it is not compared; the answers to the household's DTSEN
+#: questions are compared like the address)
+COMPARED = (0, 2, 3, 4, 5, 6, *range(7, len(HOUSEHOLD_FIELDS)))
 DTSEN, DESIL = 0, 6
 
 
 def _label(position: int) -> str:
     return field_label("household", HOUSEHOLD_FIELDS[position])
+
+
+def _value(position: int, value) -> str:
+    """A value as the report says it: an answer's words, not its code."""
+    return value_label("household", HOUSEHOLD_FIELDS[position], value)
 
 
 def _empty(value) -> bool:
@@ -91,8 +97,9 @@ class FileHouseholds:
         kk = merged[1] or row.raw_kk or "?"
         what = ", ".join(
             _("{field} {first} (line {line}) and {this} (this row)").format(
-                field=_label(i), first=merged[i], line=self.first_line.get(hid, "?"),
-                this=row.hvalues[i]) for i in positions)
+                field=_label(i), first=_value(i, merged[i]),
+                line=self.first_line.get(hid, "?"), this=_value(i, row.hvalues[i]))
+            for i in positions)
         report = self.state.report
         report.warnings += 1
         report.issues.append(RowIssue(row.line, "warning", _(

@@ -15,7 +15,7 @@ import difflib
 from sqlalchemy import select
 
 from ...models import Household, Member
-from .rows import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Row
+from .rows import HOUSEHOLD_BASE, MEMBER_FIELDS, Row
 
 NAME_MATCH = 0.85        # similarity for matching a person without a usable NIK
 NAME_CONFLICT = 0.5      # same NIK but a name this different: a person must look
@@ -36,15 +36,21 @@ def similar(a: str | None, b: str | None) -> float:
 class Index:
     """The registry as the importer needs it, loaded once per import."""
 
-    def __init__(self, s):
+    def __init__(self, s, member_answers: tuple[str, ...] = (),
+                 household_answers: tuple[str, ...] = ()):
+        """``member_answers`` and ``household_answers``: the DTSEN questions the file
+        answers, whose stored answers an update is compared with (only those are
+        loaded: a file without them costs nothing more)."""
+        self.member_answers = tuple(member_answers)
+        self.household_answers = tuple(household_answers)
         self.members_by_nik: dict[str, dict] = {}
         self.members_by_household: dict[str, list[dict]] = {}
         # households with a member recorded without a real NIK (a superset: a member
         # given its NIK later stays counted); only such a member can be matched by
         # name and date of birth for a row with a real NIK (see Index.match_in_family)
         self.unnumbered: set[str] = set()
-        cols = [Member.id, Member.household_id, Member.nik, *[getattr(Member, f)
-                                                               for f in MEMBER_FIELDS]]
+        cols = [Member.id, Member.household_id, Member.nik,
+                *[getattr(Member, f) for f in MEMBER_FIELDS + tuple(member_answers)]]
         for row in s.execute(select(*cols).where(Member.deleted_at.is_(None))
                              .execution_options(yield_per=5000)):
             m = dict(row._mapping)
@@ -56,8 +62,8 @@ class Index:
         self.households: dict[str, dict] = {}
         self.by_kk: dict[str, str] = {}
         self.by_dtsen: dict[str, str] = {}
-        hcols = [Household.id, Household.desil_period, *[getattr(Household, f)
-                                                          for f in HOUSEHOLD_FIELDS]]
+        hcols = [Household.id, Household.desil_period,
+                 *[getattr(Household, f) for f in HOUSEHOLD_BASE + tuple(household_answers)]]
         for row in s.execute(select(*hcols).where(Household.deleted_at.is_(None))
                              .execution_options(yield_per=5000)):
             h = dict(row._mapping)

@@ -22,7 +22,8 @@ from ...i18n import _
 from ...models import Household, Member
 from .families import FileHouseholds
 from .matching import NAME_CONFLICT, real_nik, similar
-from .rows import HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, Normaliser, Row
+from .rows import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, NO_HOUSEHOLD_ANSWERS,
+                   Normaliser, Row)
 from .state import EXAMPLES, ImportState
 
 #: the columns an import fills when it creates a record (the others stay empty)
@@ -148,6 +149,9 @@ class RegistryRows:
         match_in_family = self.index.match_in_family
         unnumbered = self.index.unnumbered
         conflict = self.state.conflict
+        # the DTSEN questions the file answers are compared and stored with the rest
+        answers = self.state.index.member_answers
+        member_fields = MEMBER_FIELDS + answers
         for row in rows:
             # self.index.match_member(row), with the No KK's household kept for below
             existing = None if row.placeholder else members_by_nik.get(row.nik)
@@ -188,8 +192,9 @@ class RegistryRows:
                     continue
                 self.families.see(hid, row)
                 changed = False
-                diff = {f: row.member[f] for f in MEMBER_FIELDS
-                        if row.member[f] not in (None, "") and row.member[f] != existing[f]}
+                diff = {f: row.member[f] for f in member_fields
+                        if row.member.get(f) not in (None, "")
+                        and row.member[f] != existing.get(f)}
                 if not row.placeholder and not real_nik(existing.get("nik")):
                     diff["nik"] = row.nik  # the file brings the NIK the registry lacked
                     self.index.members_by_nik[row.nik] = existing
@@ -230,7 +235,8 @@ class RegistryRows:
             inserts.append((mid, hid, len(family), nik, record["name"], sex,
                             record["birth_place"],
                             born.isoformat() if iso_dates and born is not None else born,
-                            relationship, presence))    # and stamp, stamp, 1, batch_id
+                            relationship, presence,     # and stamp, stamp, 1, batch_id
+                            *[record.get(f) for f in answers]))
             family.append(record)
             if not row.placeholder:
                 members_by_nik[nik] = record
@@ -242,7 +248,7 @@ class RegistryRows:
             self.state.new_row(row.line, record["name"], row.household["no_kk"])
         self.report.created += created
         self._write_households()            # before their members (foreign key)
-        self._insert_members(inserts, stamp)
+        self._insert_members(inserts, stamp, answers)
         member_table = Member.__table__
         for upd in member_updates:
             mid = upd.pop("id")
@@ -269,8 +275,8 @@ class RegistryRows:
         birth).  It stores what those would store (same values, order and
         counts); tests/db/test_excel_import.py checks both ways agree.
         """
-        if not block:
-            return 0
+        if not block or normaliser.questions:
+            return 0    # a file with DTSEN answers goes the general way
         (nik_c, sex_r, born_r, name_c, rel_r, pres_r, place_r, kk_r, dtsen_r, rt_r, rw_r,
          desil_r, address_r, dusun_r) = normaliser.looked_up(block)
         second = itemgetter(1)
@@ -353,9 +359,10 @@ class RegistryRows:
                         made += 1
                         hperiod = desil_period if desil else None
                         values = [hid, village, stamp, stamp, 1, hperiod, batch_id, dtsen, kk,
-                                  address, dusun, rt, rw, desil, None]
+                                  address, dusun, rt, rw, desil, *NO_HOUSEHOLD_ANSWERS, None]
                         pending_households.append((hid, values))
-                        file_values[hid] = [dtsen, kk, address, dusun, rt, rw, desil]
+                        file_values[hid] = [dtsen, kk, address, dusun, rt, rw, desil,
+                                            *NO_HOUSEHOLD_ANSWERS]
                         created_here.add(hid)
                         first_line[hid] = line
                         # its search text, member by member (see _write_households)
@@ -372,12 +379,14 @@ class RegistryRows:
                 elif hid in unnumbered:
                     break
             else:
-                hid = household_of((dtsen, kk, address, dusun, rt, rw, desil), raw_kk, stamp)
+                hid = household_of((dtsen, kk, address, dusun, rt, rw, desil,
+                                    *NO_HOUSEHOLD_ANSWERS), raw_kk, stamp)
             # the family's values agree with its earlier rows in the file (else the
             # general way words the disagreement: FileHouseholds.see)
             known = file_values.get(hid)
             if known is None:
-                file_values[hid] = [dtsen, kk, address, dusun, rt, rw, desil]
+                file_values[hid] = [dtsen, kk, address, dusun, rt, rw, desil,
+                                    *NO_HOUSEHOLD_ANSWERS]
                 first_line[hid] = line
             elif (known[4] != rt or known[5] != rw or known[6] != desil
                   or known[2] != address or known[3] != dusun or known[0] != dtsen):
@@ -427,9 +436,10 @@ class RegistryRows:
         self._insert_members(inserts, stamp)
         return taken
 
-    def _insert_members(self, rows: list[tuple], stamp) -> None:
+    def _insert_members(self, rows: list[tuple], stamp, answers: tuple[str, ...] = ()
+                        ) -> None:
         """Insert new members given as tuples of the first ten :data:`_MEMBER_INSERT`
-        columns (the others are the same for all)."""
+        columns, then the ``answers`` fields (the others are the same for all)."""
         if rows:
-            self.bulk.insert_tuples(Member.__table__, _MEMBER_INSERT[:10], rows,
+            self.bulk.insert_tuples(Member.__table__, _MEMBER_INSERT[:10] + answers, rows,
                               tuple(zip(_MEMBER_INSERT[10:], (stamp, stamp, 1, self.batch_id))))

@@ -10,10 +10,12 @@ tests/unit/test_import_normaliser.py holds both to the same answers.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
 from ...core import codes
+from ...core.questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, Question, read_answer
 from ...core.identifiers import PROVINCE_CODES, Severity, check_kk, check_nik, nik_birth
 from ...core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
                                text_cell)
@@ -21,7 +23,13 @@ from ...i18n import _
 from ...formats import SourceRow, display_cells
 
 MEMBER_FIELDS = ("name", "sex", "birth_place", "birth_date", "relationship_code", "presence")
-HOUSEHOLD_FIELDS = ("dtsen_id", "no_kk", "address", "dusun", "rt", "rw", "desil")
+#: a household's values in a row: identity and area, then the answers to the household's
+#: DTSEN questions (core.questions; None where the file has no column for one)
+HOUSEHOLD_BASE = ("dtsen_id", "no_kk", "address", "dusun", "rt", "rw", "desil")
+HOUSEHOLD_ANSWERS = tuple(q.field for q in HOUSEHOLD_QUESTIONS)
+HOUSEHOLD_FIELDS = HOUSEHOLD_BASE + HOUSEHOLD_ANSWERS
+MEMBER_ANSWERS = tuple(q.field for q in MEMBER_QUESTIONS)
+NO_HOUSEHOLD_ANSWERS = (None,) * len(HOUSEHOLD_ANSWERS)
 
 _RELATIONSHIP_WORDS = {
     "KEPALA KELUARGA": "1", "KEPALA RUMAH TANGGA": "1", "KK": "1", "KRT": "1",
@@ -174,9 +182,30 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     dusun = name_cell(v.get("dusun"))
     household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
                  "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
-    out.hvalues = tuple(household[f] for f in HOUSEHOLD_FIELDS)
+    for q in QUESTIONS:
+        if q.field not in v:
+            continue
+        answer, error = read_cell_answer(q, v[q.field])
+        if error:
+            out.warnings.append(f"{error} {_dropped()}")
+        elif answer is not None:
+            (out.member if q.entity == "member" else household)[q.field] = answer
+    out.hvalues = tuple(household.get(f) for f in HOUSEHOLD_FIELDS)
     out.raw_kk = raw_kk  # an unusable KK still keeps a family's rows together
     return out, None
+
+
+QUESTIONS = MEMBER_QUESTIONS + HOUSEHOLD_QUESTIONS
+
+
+def read_cell_answer(q: Question, value: Any) -> tuple[Any, str | None]:
+    """(the stored answer, None) of a cell of a question's column, or (None, the
+    problem) for an answer the question does not take."""
+    try:
+        return read_answer(q, value), None
+    except ValueError:
+        return None, _("{question}: '{value}' is not an answer to this question.").format(
+            question=_(q.label), value=text_cell(value))
 
 
 def _dropped() -> str:
@@ -263,6 +292,13 @@ class Normaliser:
         self.desils = Memo(lambda value: int_cell(value, 1, 10))
         self.nik_dates: dict[str, tuple[date, str] | None] = {}
         self.iso_dates: dict[date, str] = {}     # a date's ISO text (SQLite stores it)
+        #: the DTSEN questions the file has a column for, with the column and a memo
+        self.questions = [(q, keys.index(q.field), Memo(partial(read_cell_answer, q)))
+                          for q in QUESTIONS if q.field in keys]
+        self.member_answers = tuple(q.field for q, _i, _m in self.questions
+                                    if q.entity == "member")
+        self.household_answers = tuple(q.field for q, _i, _m in self.questions
+                                       if q.entity == "household")
 
     def _kk(self, value: Any) -> tuple[str | None, str | None, str | None]:
         """(No KK, the unusable KK text, warning) of a No KK cell."""
@@ -337,6 +373,7 @@ class Normaliser:
         append = out.append
         # what happens to a row with a warning, said after it
         dropped, as_written = _dropped(), _as_written()
+        answers = self._answers(block) if self.questions else None
         nik_date = self.nik_dates.get
         today = self.today
         provinces = PROVINCE_CODES
@@ -401,11 +438,51 @@ class Normaliser:
             for error in (rel_error, pres_error, kk_error, rt_error, rw_error, desil_error):
                 if error:
                     warnings.append(f"{error} {dropped}")
-            append((Row(line, None, raw, pad, nik, placeholder,
-                         {"name": name, "sex": sex, "birth_date": born,
-                          "birth_place": birth_place, "relationship_code": relationship,
-                          "presence": presence},
-                         (dtsen, kk, address, dusun, rt, rw, desil),    # HOUSEHOLD_FIELDS
-                         warnings, raw_kk), None))
+            member = {"name": name, "sex": sex, "birth_date": born,
+                      "birth_place": birth_place, "relationship_code": relationship,
+                      "presence": presence}
+            household = (dtsen, kk, address, dusun, rt, rw, desil)    # HOUSEHOLD_BASE
+            if answers is None:
+                household += NO_HOUSEHOLD_ANSWERS
+            else:
+                given, household_given, errors = answers[len(out)]
+                member.update(given)
+                household += household_given
+                warnings += [f"{error} {dropped}" for error in errors]
+            append((Row(line, None, raw, pad, nik, placeholder, member, household,
+                        warnings, raw_kk), None))
         return out
+
+    def _answers(self, block: list[tuple[int, list, tuple]]) -> list[tuple]:
+        """For each row of ``block``: (the member's answers given, by field; the
+        household's answers in HOUSEHOLD_ANSWERS order; the problems)."""
+        member_qs = [(q.field, column, memo) for q, column, memo in self.questions
+                     if q.entity == "member"]
+        household_qs = {q.field: (column, memo) for q, column, memo in self.questions
+                        if q.entity == "household"}
+        out = []
+        for _line, _raw, cells in block:
+            given, errors = {}, []
+            for field, column, memo in member_qs:
+                answer, error = memo[_memo_key(cells[column])]
+                if error:
+                    errors.append(error)
+                elif answer is not None:
+                    given[field] = answer
+            household = []
+            for field in HOUSEHOLD_ANSWERS:
+                found = household_qs.get(field)
+                answer = None
+                if found is not None:
+                    answer, error = found[1][_memo_key(cells[found[0]])]
+                    if error:
+                        errors.append(error)
+                household.append(answer)
+            out.append((given, tuple(household), errors))
+        return out
+
+
+def _memo_key(value: Any):
+    """A cell as a :class:`Memo` key: 1, 1.0 and True are told apart."""
+    return value if type(value) is str else (type(value), value)
 

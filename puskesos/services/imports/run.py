@@ -35,7 +35,7 @@ from .bnba import BnbaRows
 from .matching import Index, real_nik
 from .registry import RegistryRows
 from .report import ImportReport, RowIssue
-from .rows import Normaliser, Row, _no_nik_reason
+from .rows import HOUSEHOLD_ANSWERS, MEMBER_ANSWERS, Normaliser, Row, _no_nik_reason
 from .state import ImportState
 
 CHUNK = 2000             # rows handled (and their changes written) at a time
@@ -121,7 +121,9 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
             known = ", ".join(s.scalars(select(Program.code).order_by(Program.code)))
             raise InvalidInput(_("Unknown program {code}. Known programs: {known}.")
                                .format(code=program, known=known))
-        index = Index(s)
+        given = set(header.mapping.values())
+        index = Index(s, tuple(f for f in MEMBER_ANSWERS if f in given),
+                      tuple(f for f in HOUSEHOLD_ANSWERS if f in given))
         batch = None
         if not dry_run:
             batch = ImportBatch(actor=actor.username, source_name=path.name,
