@@ -86,6 +86,36 @@ def _education(rng: random.Random, age: int, poor: bool) -> tuple[str | None, st
     return codes.SchoolAttendance.TIDAK_LAGI.value, rng.choice(levels)
 
 
+def _member_answers(rng: random.Random, age: int, poor: bool, disability: str) -> dict:
+    """Answers to the DTSEN questions of core.questions, as a village's might be."""
+    pick = rng.choice
+    out = dict(
+        documents="4" if age >= 17 and rng.random() < 0.9 else "1" if age < 17 and
+        rng.random() < 0.8 else "5" if age >= 17 else "0",
+        health_insurance=(pick(("1", "1", "0")) if poor else pick(("2", "4", "1"))),
+        pip=(pick(("1", "2")) if poor else "2") if 6 <= age <= 21 else None,
+    )
+    if age < 5:
+        out["nutrition"] = pick(("3", "3", "3", "2")) if poor else "3"
+    if age >= 2:
+        hard = disability not in ("7", None)
+        for field in ("difficulty_seeing", "difficulty_hearing", "difficulty_walking",
+                      "difficulty_hands", "difficulty_learning", "difficulty_behaviour",
+                      "difficulty_speaking", "difficulty_self_care", "difficulty_remembering"):
+            out[field] = pick(("1", "2", "3")) if hard and rng.random() < 0.3 else (
+                "3" if age > 70 and rng.random() < 0.2 else "4")
+        out["sadness"] = "4" if rng.random() < 0.85 else pick(("2", "3"))
+        out["has_caregiver"] = ("1" if hard and rng.random() < 0.5 else "2")
+    return out
+
+
+def _household_answers(rng: random.Random, poor: bool) -> dict:
+    pick = rng.choice
+    return dict(enumeration_result="1",
+                internet=pick(("3", "3", "0")) if poor else pick(("1", "2", "3")),
+                bank_account=pick(("4", "4", "2")) if poor else pick(("2", "3", "1")))
+
+
 def _housing(rng: random.Random, desil: int | None) -> dict:
     poor = desil is not None and desil <= 4
     pick = rng.choice
@@ -122,6 +152,9 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
     """Add ``households`` synthetic households to an initialised village database."""
     require(actor, Permission.EDIT_REGISTRY)
     rng = random.Random(seed)
+    # the DTSEN answers from a random stream of their own: the rest of a village made
+    # from one seed stays what it was before they were added
+    answer_rng = random.Random(seed * 7919 + 1)
     today = today or date.today()
     village = services.settings.village()
     if not village.code:
@@ -164,7 +197,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         name = rng.choice(MALE if sex == "L" else FEMALE)
         if rng.random() < 0.6:
             name += " " + rng.choice(MALE if sex == "L" else FEMALE)
-        return dict(
+        values = dict(
             id=new_id(), name=name, sex=sex, birth_date=born, relationship_code=rel,
             nik=nik_for(born, sex, home=age < 30 or rng.random() < 0.8),
             birth_place=home_place if rng.random() < 0.8 else rng.choice(OTHER_BIRTH_PLACES),
@@ -180,6 +213,8 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             else rng.choice(("02", "03", "05", "06", "08")),
             pregnant=(sex == "P" and 20 <= age <= 38 and married and rng.random() < 0.06),
             presence=codes.Presence.TINGGAL.value)
+        values.update(_member_answers(answer_rng, age, poor, values["disability"]))
+        return values
 
     hh_rows, m_rows, p_rows = [], [], []
     desil_values = list(DESIL_WEIGHTS)
@@ -227,6 +262,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
                 gone["presence_date"] = today - timedelta(days=rng.randint(30, 700))
                 gone["presence_note"] = "Dicatat pada pemutakhiran data"
         house = _housing(rng, desil)
+        house.update(_household_answers(answer_rng, poor))
         hh = dict(id=hid, no_kk=kk_for(), region_code=village.code, dusun=dusun, rw=rw, rt=rt,
                   address=f"DUSUN {dusun} RT {rt} RW {rw}", desil=desil,
                   dtsen_id=f"{village.code.replace('.', '')}{i + 1:06d}" if desil else None,

@@ -880,3 +880,27 @@ def test_a_new_members_details_read_as_a_person_reads_them():
         f"AYU · NIK {mask_nik(BABY_NIK)} · P · 09-03-2024 · Anak"
     assert new_member_text(None) == "-" and new_member_text("{}") == "-"
     assert new_member_text("bukan json") == "bukan json"
+
+
+def test_dtsen_answers_are_corrected_at_a_visit_by_words_and_stored_typed(village):
+    """Issue 12 point 10: a visit corrects the new DTSEN questions like any field."""
+    services, homes, older, _newer = village
+    verval = services.verval
+    home = homes["AGUS"]
+    entry = entry_of(services, older, home)
+    wife = home.members[1]
+    verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
+        Correction("household", home.id, "land_area", "120,5"),
+        Correction("household", home.id, "internet", "Ya, wifi"),
+        Correction("member", wife.id, "difficulty_walking", "ya, banyak"),
+        Correction("member", wife.id, "documents", "KTP, Akta kelahiran"),
+        Correction("member", wife.id, "highest_grade", "6")])
+    for p in verval.proposals(cycle_id=older.id, actor=OPERATOR):
+        verval.decide_proposal(actor=KOORDINATOR, proposal_id=p.id, approve=True)
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert (stored.data.land_area, stored.data.internet) == (120.5, "2")
+    her = next(m for m in stored.members if m.id == wife.id)
+    assert (her.difficulty_walking, her.documents, her.highest_grade) == ("2", "5", 6)
+    with pytest.raises(InvalidInput):
+        verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", corrections=[
+            Correction("member", wife.id, "documents", "paspor")])
