@@ -6,7 +6,7 @@ form both use it, so a question added to the table appears in both."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGridLayout, QGroupBox, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QLineEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.questions import FlagSet, Question, groups, read_answer
@@ -25,10 +25,11 @@ class FlagBoxes(QWidget):
         self.flags = flags
         self.none = QCheckBox(flags.none)
         self.boxes = {value: QCheckBox(label) for value, label in flags.items}
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for i, box in enumerate([*self.boxes.values(), self.none]):
-            grid.addWidget(box, i // 2, i % 2)
+        column = QVBoxLayout(self)      # one under another: long labels fit a narrow form
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        for box in [*self.boxes.values(), self.none]:
+            column.addWidget(box)
             box.toggled.connect(self._toggled)
 
     def _toggled(self, on: bool) -> None:
@@ -88,6 +89,8 @@ class QuestionFields(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for title, members in groups(questions):
             form = QFormLayout()
+            # a long question puts its answer under it rather than widen the form
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             for q in members:
                 widget = self._widget(q)
                 self.widgets[q.field] = widget
