@@ -12,14 +12,17 @@ import enum
 
 
 class CodeList(enum.Enum):
-    """An enum whose value is the stored code and which carries a label."""
+    """An enum whose value is the stored code and which carries a label, and a
+    shorter label where the official one is too long for a printed form's cell."""
 
     label: str
+    short: str
 
-    def __new__(cls, code: str, label: str):
+    def __new__(cls, code: str, label: str, short: str | None = None):
         obj = object.__new__(cls)
         obj._value_ = code
         obj.label = label
+        obj.short = short or label
         return obj
 
     @property
@@ -49,6 +52,15 @@ class CodeList(enum.Enum):
         except ValueError:
             return str(code)
         return member.label if member else ""
+
+    @classmethod
+    def short_of(cls, code: str | None) -> str:
+        """The short label (the label itself where it is short already)."""
+        try:
+            member = cls.from_code(code)
+        except ValueError:
+            return str(code)
+        return member.short if member else ""
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -138,13 +150,14 @@ class WorkStatus(CodeList):
 
     TIDAK_BEKERJA = ("0", "Tidak bekerja")
     BERUSAHA_SENDIRI = ("1", "Berusaha sendiri")
-    DIBANTU_TIDAK_TETAP = ("2", "Berusaha dibantu buruh tidak tetap/tidak dibayar")
-    DIBANTU_TETAP = ("3", "Berusaha dibantu buruh tetap/dibayar")
-    BURUH = ("4", "Buruh/karyawan/pegawai swasta")
-    PNS = ("5", "ASN/TNI/Polri/BUMN/BUMD/pejabat negara")
+    DIBANTU_TIDAK_TETAP = ("2", "Berusaha dibantu buruh tidak tetap/tidak dibayar",
+                           "Usaha dibantu buruh tidak tetap")
+    DIBANTU_TETAP = ("3", "Berusaha dibantu buruh tetap/dibayar", "Usaha dibantu buruh tetap")
+    BURUH = ("4", "Buruh/karyawan/pegawai swasta", "Buruh/karyawan")
+    PNS = ("5", "ASN/TNI/Polri/BUMN/BUMD/pejabat negara", "ASN/TNI/Polri/BUMN/BUMD")
     BEBAS_PERTANIAN = ("6", "Pekerja bebas pertanian")
     BEBAS_NON_PERTANIAN = ("7", "Pekerja bebas non-pertanian")
-    PEKERJA_KELUARGA = ("8", "Pekerja keluarga/tidak dibayar")
+    PEKERJA_KELUARGA = ("8", "Pekerja keluarga/tidak dibayar", "Pekerja keluarga")
 
 
 class Disability(CodeList):
@@ -215,17 +228,19 @@ class BuildingOwnership(CodeList):
     BEBAS_SEWA = ("3", "Bebas sewa")
     DINAS = ("4", "Dinas")
     LAINNYA = ("5", "Lainnya")
-    MENUMPANG = ("6", "Menumpang/kepemilikan bersama")
+    MENUMPANG = ("6", "Menumpang/kepemilikan bersama", "Menumpang/milik bersama")
 
 
 class LandProof(CodeList):
     """301b bukti kepemilikan lahan."""
 
-    SHM_AK = ("1", "SHM atas nama anggota keluarga")
-    SHM_BUKAN_AK_TERTULIS = ("2", "SHM bukan a.n. anggota keluarga dengan perjanjian tertulis")
-    SHM_BUKAN_AK = ("3", "SHM bukan a.n. anggota keluarga tanpa perjanjian tertulis")
-    SHGB = ("4", "Sertifikat selain SHM (SHGB, SHSRS)")
-    GIRIK = ("5", "Surat bukti lainnya (Girik, Letter C, dll.)")
+    SHM_AK = ("1", "SHM atas nama anggota keluarga", "SHM a.n. anggota keluarga")
+    SHM_BUKAN_AK_TERTULIS = ("2", "SHM bukan a.n. anggota keluarga dengan perjanjian tertulis",
+                             "SHM a.n. orang lain, perjanjian tertulis")
+    SHM_BUKAN_AK = ("3", "SHM bukan a.n. anggota keluarga tanpa perjanjian tertulis",
+                    "SHM a.n. orang lain, tanpa perjanjian")
+    SHGB = ("4", "Sertifikat selain SHM (SHGB, SHSRS)", "SHGB/SHSRS")
+    GIRIK = ("5", "Surat bukti lainnya (Girik, Letter C, dll.)", "Girik/Letter C/lainnya")
     TIDAK_PUNYA = ("6", "Tidak punya")
 
 
@@ -247,8 +262,8 @@ class Wall(CodeList):
     """304 jenis dinding terluas."""
 
     TEMBOK = ("1", "Tembok")
-    PLESTERAN = ("2", "Plesteran anyaman bambu/kawat")
-    KAYU = ("3", "Kayu/papan/gypsum/GRC/calciboard")
+    PLESTERAN = ("2", "Plesteran anyaman bambu/kawat", "Plesteran bambu/kawat")
+    KAYU = ("3", "Kayu/papan/gypsum/GRC/calciboard", "Kayu/papan/gypsum")
     ANYAMAN_BAMBU = ("4", "Anyaman bambu")
     BATANG_KAYU = ("5", "Batang kayu")
     BAMBU = ("6", "Bambu")
@@ -264,7 +279,7 @@ class Roof(CodeList):
     ASBES = ("4", "Asbes")
     KAYU = ("5", "Kayu/sirap")
     BAMBU = ("6", "Bambu")
-    JERAMI = ("7", "Jerami/ijuk/daun-daunan/rumbia")
+    JERAMI = ("7", "Jerami/ijuk/daun-daunan/rumbia", "Jerami/ijuk/daun/rumbia")
     LAINNYA = ("8", "Lainnya")
 
 
@@ -279,7 +294,7 @@ class DrinkingWater(CodeList):
     SUMUR_TAK_TERLINDUNG = ("6", "Sumur tak terlindung")
     MATA_AIR_TERLINDUNG = ("7", "Mata air terlindung")
     MATA_AIR_TAK_TERLINDUNG = ("8", "Mata air tak terlindung")
-    AIR_PERMUKAAN = ("9", "Air permukaan (sungai/danau/waduk/kolam/irigasi)")
+    AIR_PERMUKAAN = ("9", "Air permukaan (sungai/danau/waduk/kolam/irigasi)", "Air permukaan")
     AIR_HUJAN = ("10", "Air hujan")
     LAINNYA = ("11", "Lainnya")
     PDAM = ("12", "PDAM")
@@ -333,11 +348,11 @@ class CookingFuel(CodeList):
 class ToiletFacility(CodeList):
     """309a fasilitas tempat buang air besar."""
 
-    SENDIRI = ("1", "Ada, digunakan hanya anggota keluarga sendiri")
-    BERSAMA = ("2", "Ada, digunakan bersama anggota keluarga tertentu")
-    MCK_KOMUNAL = ("3", "Ada, di MCK komunal")
-    MCK_UMUM = ("4", "Ada, di MCK umum/siapapun menggunakan")
-    TIDAK_DIPAKAI = ("5", "Ada, anggota keluarga tidak menggunakan")
+    SENDIRI = ("1", "Ada, digunakan hanya anggota keluarga sendiri", "Ada, dipakai sendiri")
+    BERSAMA = ("2", "Ada, digunakan bersama anggota keluarga tertentu", "Ada, dipakai bersama")
+    MCK_KOMUNAL = ("3", "Ada, di MCK komunal", "MCK komunal")
+    MCK_UMUM = ("4", "Ada, di MCK umum/siapapun menggunakan", "MCK umum")
+    TIDAK_DIPAKAI = ("5", "Ada, anggota keluarga tidak menggunakan", "Ada, tidak dipakai")
     TIDAK_ADA = ("6", "Tidak ada fasilitas")
 
 
@@ -355,7 +370,7 @@ class SewageDisposal(CodeList):
 
     SEPTIK = ("1", "Tangki septik")
     IPAL = ("2", "IPAL")
-    KOLAM = ("3", "Kolam/sawah/sungai/danau/laut")
+    KOLAM = ("3", "Kolam/sawah/sungai/danau/laut", "Kolam/sawah/sungai")
     LUBANG = ("4", "Lubang tanah")
     PANTAI = ("5", "Pantai/tanah lapang/kebun")
     LAINNYA = ("6", "Lainnya")

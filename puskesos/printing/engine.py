@@ -45,6 +45,15 @@ def _compile(block: dict[str, Any]) -> dict[str, Any]:
         out["_titles"] = [Text(c.get("title", "")) for c in block["columns"]]
         out["_values"] = [Text(c.get("value", "")) for c in block["columns"]]
         out["_empty"] = Text(block.get("empty", ""))
+        detail = block.get("detail")
+        if isinstance(detail, dict) and detail.get("value"):
+            # a second line under each row across columns span = [first, last] (from 1)
+            count = len(block["columns"])
+            first, last = (list(detail.get("span", [1, count])) + [count])[:2]
+            first = min(max(int(first), 1), count)
+            last = min(max(int(last), first), count)
+            out["_detail"] = (Text(detail["value"]), first - 1, last - 1,
+                              detail.get("size"))
     elif kind == "choices":
         out["_title"] = Text(block.get("title", ""))
         out["_items"] = [Text(item) for item in block["items"]]
@@ -206,6 +215,19 @@ class Renderer:
                 lines.append(line)
         return lines
 
+    def _kept_lines(self, text: str, font_name: str, size: float, width: float,
+                    separator: str = " · ") -> list[str]:
+        """Lines of ``text`` broken between its parts (``separator``), so that a part
+        such as "Tidak disabilitas" is not cut in two; a part too long alone wraps."""
+        lines: list[str] = []
+        for part in text.split(separator):
+            joined = lines[-1] + separator + part if lines else part
+            if lines and stringWidth(joined, font_name, size) <= width:
+                lines[-1] = joined
+            else:
+                lines.extend(self._lines(part, font_name, size, width))
+        return lines
+
     def block_spacer(self, block, scopes) -> None:
         self.y -= float(block.get("height_mm", 4)) * mm
 
@@ -326,7 +348,7 @@ class Renderer:
         for row in rows:
             filled = [(label.fill(*scopes), value.fill(*scopes) if value else "")
                       for label, value, *_rest in row]
-            split = [self._lines(v, self.regular, size, value_w) for _l, v in filled]
+            split = [self._lines(v, self.bold, size, value_w) for _l, v in filled]  # drawn bold
             lines = max(len(s) for s in split)
             height = leading * lines
             self.need(height)
@@ -390,7 +412,14 @@ class Renderer:
             rows_iter = [None]
         else:
             rows_iter = rows + [{}] * blank
+        detail = block.get("_detail")
+        if detail is not None:
+            detail_text, first, last, detail_size = detail
+            detail_size = float(detail_size or size - 1)
+            detail_leading = detail_size * 1.2
+            detail_width = sum(widths[first:last + 1]) - 4
         for number, row in enumerate(rows_iter, 1):
+            notes: list[str] = []
             if row is None:
                 cells = [[block["_empty"].fill(*scopes)]] + [[""]] * (len(columns) - 1)
                 aligns_row = ["left"] * len(columns)
@@ -398,12 +427,18 @@ class Renderer:
                 if row:
                     row_scope = row if "no" in row else {**row, "no": number}
                     texts = [v.fill(row_scope, *scopes) for v in values]
+                    if detail is not None:
+                        note = detail_text.fill(row_scope, *scopes).strip()
+                        notes = self._kept_lines(note, self.regular, detail_size,
+                                                 detail_width) if note else []
                 else:
                     texts = [""] * len(values)
                 cells = [self._lines(t, self.regular, size, w - 4) if t else [""]
                          for t, w in zip(texts, widths)]
                 aligns_row = aligns
-            height = max(max(len(cell) for cell in cells) * leading + 4, min_height)
+            main = max(len(cell) for cell in cells) * leading + 4
+            extra = len(notes) * detail_leading + 1.5 if notes else 0
+            height = max(main + extra, min_height)
             if self.y - height < self.bottom:
                 self.new_page()
                 self._table_header(block, scopes, xs, widths, size)
@@ -411,8 +446,10 @@ class Renderer:
             c.setLineWidth(0.4)
             c.rect(xs[0], top - height, total_w, height)
             c.setFont(self.regular, size)
-            for x, w, cell, align in zip(xs, widths, cells, aligns_row):
-                c.line(x, top, x, top - height)
+            for index, (x, w, cell, align) in enumerate(zip(xs, widths, cells, aligns_row)):
+                # inside the detail's span the column lines stop above the detail line
+                inside = bool(notes) and first < index <= last
+                c.line(x, top, x, top - (main - 1 if inside else height))
                 for n, line in enumerate(cell):
                     yy = top - 2 - (n + 1) * leading + 2
                     if align == "center":
@@ -421,6 +458,16 @@ class Renderer:
                         c.drawRightString(x + w - 2, yy, line)
                     else:
                         c.drawString(x + 2, yy, line)
+            if notes:
+                c.saveState()
+                c.setStrokeGray(0.6)
+                c.setLineWidth(0.25)
+                c.line(xs[first], top - main + 1, xs[last] + widths[last], top - main + 1)
+                c.restoreState()
+                c.setFont(self.regular, detail_size)
+                for n, line in enumerate(notes):
+                    c.drawString(xs[first] + 2, top - main + 0.5 - detail_size
+                                 - n * detail_leading, line)
             self.y = top - height
         self.y -= float(block.get("space_after_mm", 3)) * mm
 

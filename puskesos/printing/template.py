@@ -123,6 +123,8 @@ def _block_texts(block: dict):
         for column in block["columns"]:
             yield Text(column.get("title", "")), "page"
             yield Text(column.get("value", "")), "row"
+        if isinstance(block.get("detail"), dict):
+            yield Text(block["detail"].get("value", "")), "row"
         if block.get("empty"):
             yield Text(block["empty"]), "page"
     elif kind == "choices":

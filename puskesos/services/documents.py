@@ -145,6 +145,42 @@ def _label(code_list, code) -> str:
     return code_list.label_of(code) if code else ""
 
 
+def _short(code_list, code) -> str:
+    """The label as a form's narrow cell prints it (see CodeList.short_of)."""
+    return code_list.short_of(code) if code else ""
+
+
+def _member_details(m: Member) -> str:
+    """A member's socio-economic details as one short line of the verval form:
+    marital status, schooling, work, disability, chronic illness (and pregnancy)."""
+    level = _label(codes.EducationLevel, m.education_level)
+    if m.school_attendance == codes.SchoolAttendance.MASIH.value:
+        school = f"Masih sekolah {level}".strip()
+    elif m.school_attendance == codes.SchoolAttendance.TIDAK_LAGI.value:
+        school = f"Pendidikan terakhir {level}" if level else "Tidak bersekolah lagi"
+    elif m.school_attendance:
+        school = _label(codes.SchoolAttendance, m.school_attendance)
+    else:
+        school = f"Pendidikan: {level or '-'}"
+    occupation = (m.occupation or "").strip()
+    if m.work_status == codes.WorkStatus.TIDAK_BEKERJA.value:
+        work = "Tidak bekerja"
+    elif m.work_status:
+        status = _short(codes.WorkStatus, m.work_status)
+        work = f"Bekerja: {occupation} ({status})" if occupation else f"Bekerja: {status}"
+    else:
+        work = f"Pekerjaan: {occupation or '-'}"
+    if m.chronic_illness == codes.ChronicIllness.TIDAK_ADA.value:
+        illness = "Tanpa penyakit kronis"
+    else:
+        illness = f"Penyakit kronis: {_label(codes.ChronicIllness, m.chronic_illness) or '-'}"
+    parts = [_label(codes.MaritalStatus, m.marital_status) or "Status kawin: -", school, work,
+             _label(codes.Disability, m.disability) or "Disabilitas: -", illness]
+    if m.pregnant:
+        parts.append("Sedang hamil")
+    return " · ".join(parts)
+
+
 class DocumentService:
     def __init__(self, db: Database, *, settings: SettingsService, letters: LetterRegister,
                  verval: VervalService):
@@ -266,15 +302,20 @@ class DocumentService:
                 "ruta.jumlah_anggota": str(len(people)),
                 "ruta.desil": str(h.desil) if h.desil else "",
                 "ruta.telepon": h.phone or "",
-                "ruta.status_bangunan": _label(codes.BuildingOwnership, h.building_ownership),
+                "ruta.status_bangunan": _short(codes.BuildingOwnership, h.building_ownership),
+                "ruta.bukti_lahan": _short(codes.LandProof, h.land_proof),
                 "ruta.luas_lantai": f"{h.floor_area:g}" if h.floor_area else "",
-                "ruta.lantai": _label(codes.Floor, h.floor),
-                "ruta.dinding": _label(codes.Wall, h.wall),
-                "ruta.atap": _label(codes.Roof, h.roof),
-                "ruta.air_minum": _label(codes.DrinkingWater, h.drinking_water),
-                "ruta.penerangan": _label(codes.Lighting, h.lighting),
-                "ruta.bahan_bakar": _label(codes.CookingFuel, h.cooking_fuel),
-                "ruta.jamban": _label(codes.ToiletFacility, h.toilet_facility),
+                "ruta.lantai": _short(codes.Floor, h.floor),
+                "ruta.dinding": _short(codes.Wall, h.wall),
+                "ruta.atap": _short(codes.Roof, h.roof),
+                "ruta.air_minum": _short(codes.DrinkingWater, h.drinking_water),
+                "ruta.jarak_tinja": _short(codes.SepticDistance, h.septic_distance),
+                "ruta.penerangan": _short(codes.Lighting, h.lighting),
+                "ruta.daya_listrik": _short(codes.PowerCapacity, h.power_capacity),
+                "ruta.bahan_bakar": _short(codes.CookingFuel, h.cooking_fuel),
+                "ruta.jamban": _short(codes.ToiletFacility, h.toilet_facility),
+                "ruta.kloset": _short(codes.ToiletType, h.toilet_type),
+                "ruta.pembuangan_tinja": _short(codes.SewageDisposal, h.sewage_disposal),
                 "ruta.aset": ", ".join(assets) or "-",
                 "ruta.program": ", ".join(names.get(c, c) for c in programs.get(h.id, []))
                 or "-",
@@ -283,6 +324,7 @@ class DocumentService:
                     "lahir": ", ".join(p for p in (m.birth_place or "",
                                                    short_date(m.birth_date)) if p),
                     "hubungan": _label(codes.Relationship, m.relationship_code),
+                    "rincian": _member_details(m),
                 } for m in people],
             })
             if progress and number % 100 == 0:

@@ -133,6 +133,20 @@ def test_long_words_never_run_into_the_next_column():
     assert "".join(lines).replace(" ", "") == "3523014507850003SITI"
 
 
+def test_a_detail_line_breaks_between_its_parts():
+    """A member's details wrap at the " · " between them, never inside "Tidak disabilitas"."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    renderer = Renderer(load_template("verval"))
+    text = "Belum kawin · Masih sekolah SMP · Tidak bekerja · Tidak disabilitas · Tanpa kronis"
+    width = stringWidth("Belum kawin · Masih sekolah SMP · Tidak bekerja · Tidak",
+                        renderer.regular, 7)
+    assert renderer._kept_lines(text, renderer.regular, 7, width) == [
+        "Belum kawin · Masih sekolah SMP · Tidak bekerja", "Tidak disabilitas · Tanpa kronis"]
+    narrow = renderer._kept_lines(text, renderer.regular, 7, 40)  # a part wider than the cell
+    assert all(stringWidth(line, renderer.regular, 7) <= 40 for line in narrow)
+    assert " ".join(narrow).split() == text.replace(" ·", "").split()  # nothing lost
+
+
 def test_every_page_carries_mark_footer_and_page_count():
     template = load_template("verval")
     context = {k: "" for k in ("desa.provinsi", "desa.kabupaten", "desa.kecamatan",
@@ -144,10 +158,13 @@ def test_every_page_carries_mark_footer_and_page_count():
                              "ruta.jumlah_anggota", "ruta.desil", "ruta.telepon",
                              "ruta.status_bangunan", "ruta.luas_lantai", "ruta.lantai",
                              "ruta.dinding", "ruta.atap", "ruta.air_minum", "ruta.penerangan",
-                             "ruta.bahan_bakar", "ruta.jamban", "ruta.aset", "ruta.program")}
+                             "ruta.bahan_bakar", "ruta.jamban", "ruta.aset", "ruta.program",
+                             "ruta.bukti_lahan", "ruta.jarak_tinja", "ruta.daya_listrik",
+                             "ruta.kloset", "ruta.pembuangan_tinja")}
     item["ruta.qr"] = "PSKS/V1/A/B"
     item["anggota"] = [{"nik": "3523010101800001", "nama": f"ORANG {i}", "jk": "L",
-                        "lahir": "TUBAN", "hubungan": "Anak"} for i in range(30)]
+                        "lahir": "TUBAN", "hubungan": "Anak", "rincian": "Kawin · Tidak bekerja"}
+                       for i in range(30)]
     context["rumah_tangga"] = [item, dict(item, **{"ruta.kepala": "KEDUA"})]
     assert preflight(template, context) == []
     doc = render(template, context, footer="Dicetak oleh tester " + "sangat panjang " * 20)
