@@ -33,6 +33,7 @@ HOUSEHOLD_LABELS = {
     "toilet_type": N_("Toilet type"),
     "sewage_disposal": N_("Sewage disposal"),
     "assets": N_("Assets"),
+    "members": N_("Members"),
     "note": N_("Note"),
     "desil": N_("Desil"),
     "desil_period": N_("Desil period"),

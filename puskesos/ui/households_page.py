@@ -15,7 +15,7 @@ from ..i18n import _
 from ..services.registry import HouseholdFilter
 from .household_form import HouseholdDialog
 from .household_model import HouseholdTableModel
-from .widgets import save_path
+from .widgets import FlowLayout, save_path
 
 PAGE_SIZE = 500
 #: table column -> the service's order key (None: not sortable)
@@ -93,7 +93,8 @@ class HouseholdsPage(QWidget):
         header.customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
 
-        filters = QHBoxLayout()
+        # in one row on a 1366-pixel screen, in two on a 1024-pixel one
+        filters = FlowLayout()
         for w in (self.dusun, self.rw, self.rt, self.desil, self.program, self.presence,
                   self.verval):
             # long program names must not push the window past a 1366-pixel screen
@@ -102,7 +103,6 @@ class HouseholdsPage(QWidget):
             w.setMinimumContentsLength(max(8, len(w.itemText(0))))
             w.setToolTip(w.toolTip() or w.itemText(0))
             filters.addWidget(w)
-        filters.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.new_button)

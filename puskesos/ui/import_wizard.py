@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QDialog)
 
 from ..core.columns import COLUMNS, fold
+from ..core.labels import field_label, value_label
 from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import _
@@ -23,6 +24,15 @@ from .operations import write
 from .widgets import fit_size, message_label, save_path, show_message
 
 MAPPINGS_KEY = "import_mappings"
+
+
+def _shown(entity: str, field: str, value) -> str:
+    """A value of the preview as a person reads it ("" for none)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):          # pregnant: stored as a yes/no
+        value = "1" if value else "0"
+    return value_label(entity, field, str(value))
 
 
 def _signature(columns) -> str:
@@ -282,7 +292,10 @@ class ImportWizard(QDialog):
         self.counts_label.setText(text)
         self.changes_table.setRowCount(len(report.changes))
         for i, c in enumerate(report.changes):
-            for j, value in enumerate((c.line, c.name, c.field, c.old, c.new)):
+            # the field's name and a code's label as the form shows them, not birth_place
+            for j, value in enumerate((c.line, c.name, field_label(c.entity, c.field),
+                                       _shown(c.entity, c.field, c.old),
+                                       _shown(c.entity, c.field, c.new))):
                 self.changes_table.setItem(i, j, QTableWidgetItem("" if value is None
                                                                   else str(value)))
         self.new_table.setRowCount(len(report.new_rows))

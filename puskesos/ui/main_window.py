@@ -98,7 +98,8 @@ class MainWindow(QMainWindow):
             if not available:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
                 item.setToolTip(_("Not available yet"))
-                item.setText(f"{name} (" + _("not available yet") + ")")
+                # on a line of its own: "(belum tersedia)" after a long name would be cut
+                item.setText(f"{name}\n(" + _("not available yet") + ")")
             self.nav.addItem(item)
         self._registry = {spec.key: spec for spec in page_registry()}
         self.households = self._page("households")

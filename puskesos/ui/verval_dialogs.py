@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog,
 from ..core.codes import (LIVING, MusdesDecision, Relationship, VervalMemberResult,
                           VervalResult)
 from ..core.bahasa import short_date
-from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS
+from ..core.labels import HOUSEHOLD_LABELS, MEMBER_LABELS, value_label
 from ..core.normalize import sex_cell
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
@@ -36,6 +36,11 @@ from .widgets import CodeCombo, DateEdit, dialog_buttons, fit_size, parse_date
 
 def _area(row) -> str:
     return f"{row.dusun or '-'} · RW {row.rw or '-'} · RT {row.rt or '-'}"
+
+
+def _value(proposal, value: str | None) -> str:
+    """A proposal's stored or proposed value as a person reads it."""
+    return value_label(proposal.target, proposal.field, value) if value else "-"
 
 
 def entry_cycle(services, entry, actor) -> str:
@@ -329,13 +334,15 @@ class ProposalsDialog(QDialog):
         self.model = DtoTableModel([
             (_("Head of family"), lambda p: p.head_name or ""),
             (_("For"), lambda p: p.target_name), (_("Field"), lambda p: p.field_label),
-            (_("Stored value"), lambda p: p.old_value or "-"),
-            (_("Proposed value"), lambda p: p.new_value or "-"),
+            # a code as its label: "Tinggal bersama keluarga", not "1"
+            (_("Stored value"), lambda p: _value(p, p.old_value)),
+            (_("Proposed value"), lambda p: _value(p, p.new_value)),
             (_("Proposed by"), lambda p: p.proposed_by)])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)        # a value is read on one line, not cut in two
         self.approve = QPushButton(_("&Approve"))
         self.reject_button = QPushButton(_("&Reject"))
         self.approve.clicked.connect(lambda: self.decide(True))
@@ -361,6 +368,7 @@ class ProposalsDialog(QDialog):
     def refresh(self) -> None:
         self.model.set_rows(self.services.verval.proposals(cycle_id=self.cycle_id,
                                                            actor=self.actor))
+        self.table.resizeColumnsToContents()
 
     def decide(self, approve: bool) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -421,7 +429,9 @@ class MusdesDialog(QDialog):
         self.decisions.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
         self.decisions.setWordWrap(False)
-        for column, width in ((1, 150), (2, 220), (3, 200)):
+        # the household's name and area stay whole on a 1024-pixel screen; a long note
+        # is read in its cell
+        for column, width in ((1, 150), (2, 220), (3, 160)):
             self.decisions.setColumnWidth(column, width)
         # households are decided on what the visit found: the visited ones (and any
         # decided before); this also keeps the table small in a village-wide cycle
@@ -430,8 +440,9 @@ class MusdesDialog(QDialog):
         for entry in self.entries:
             row = self.decisions.rowCount()
             self.decisions.insertRow(row)
-            self.decisions.setItem(row, 0, QTableWidgetItem(
-                f"{entry.head_name or '-'} ({_area(entry)})"))
+            household = f"{entry.head_name or '-'} ({_area(entry)})"
+            self.decisions.setItem(row, 0, QTableWidgetItem(household))
+            self.decisions.item(row, 0).setToolTip(household)
             self.decisions.setItem(row, 1, QTableWidgetItem(
                 VervalResult.label_of(entry.result) if entry.result else _("not visited")))
             for col in (0, 1):
@@ -460,7 +471,7 @@ class MusdesDialog(QDialog):
         layout.addLayout(head)
         layout.addWidget(self.decisions, 1)
         layout.addWidget(buttons)
-        fit_size(self, 940, 760)
+        fit_size(self, 1100, 760)
 
     def fill_suggested(self) -> None:
         from ..services.verval import SUGGESTED_DECISION

@@ -37,6 +37,9 @@ class VervalPage(QWidget):
         self.previews: list[PdfPreview] = []
         self.job = None
         self.cycle_box = QComboBox()
+        self.cycle_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.cycle_box.setMinimumContentsLength(24)   # a long cycle name: in the list whole
         self.cycle_box.currentIndexChanged.connect(lambda _i: self.refresh_entries())
         new_cycle = QPushButton(_("&New cycle…"))
         new_cycle.clicked.connect(self.new_cycle)
@@ -49,8 +52,14 @@ class VervalPage(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(self.fontMetrics().height())
+        self.progress.setMinimumWidth(40)      # the numbers beside it say it all
         self.progress_label = QLabel()
         self.rt = QComboBox()
+        # a long dusun name must not make the page wider than a 1024-pixel screen: the
+        # list shows every area whole, and the tooltip the one chosen
+        self.rt.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.rt.setMinimumContentsLength(12)
+        self.rt.currentTextChanged.connect(self.rt.setToolTip)
         self.rt.currentIndexChanged.connect(lambda _i: self.refresh_entries(keep_areas=True))
         self.pending = QCheckBox(_("Not visited yet only"))
         self.pending.toggled.connect(lambda _c: self.refresh_entries(keep_areas=True))
@@ -68,8 +77,9 @@ class VervalPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        # every column as wide as what it holds, the name too: on a 1024-pixel screen
+        # the list scrolls sideways rather than cut the head of family's name
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.record_result())
@@ -102,6 +112,7 @@ class VervalPage(QWidget):
         filters.addWidget(self.progress_label)
         self.empty = QLabel(_("No verval cycle yet. Press \"New cycle…\" to choose the "
                               "households to verify."))
+        self.empty.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
