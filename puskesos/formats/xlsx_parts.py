@@ -1,13 +1,20 @@
 """Reading a large .xlsx sheet in parts, parsed ahead on a second thread.
 
-python-calamine parses a whole sheet before the first row can be read, and
-for a 100,000-row extract that parse is a third of an import.  calamine lets
-go of the interpreter lock while it parses, so the work can run beside the
-import's own: the sheet's XML is cut at row boundaries into parts of a few
-megabytes; each part becomes a small workbook (the same workbook, styles and
-shared strings, the sheet holding only that part's rows) which calamine
-parses on a helper thread while the import reads the rows of the part before.
-Memory stays bounded too: at most a few parts are parsed at once.
+python-calamine parses a whole sheet before the first row can be read and
+keeps every cell (about twice the sheet's XML) until the sheet is let go;
+for a sheet of a million rows that alone is more memory than the import may
+use.  A large sheet (more than :data:`WHOLE_SHEET_BYTES` of XML) is therefore
+read in parts: its XML is decompressed from the zip as it is needed, never
+whole, and cut at row boundaries into parts of a few megabytes; each part
+becomes a small workbook (the same workbook and styles, the sheet holding
+only that part's rows) which calamine parses on a helper thread while the
+import reads the rows of the part before.  calamine lets go of the
+interpreter lock while it parses.  At most a few parts are in memory at once.
+
+A workbook as Excel writes it keeps its texts in a shared strings table
+about as large as the sheet's texts; each part gets a table with only the
+entries its cells use (:mod:`.xlsx_strings`), so no part parses the whole
+table again.
 
 The rows come out as one parse of the whole sheet gives them (rows from row
 0, empty rows between parts kept), with one difference no import reads: the
@@ -17,7 +24,9 @@ rows are narrower is padded with empty cells.
 
 Each part's workbook holds only what calamine reads (the workbook, its
 relations, styles, shared strings, the sheet; other sheets as empty stubs),
-so pictures or macros in the file are not copied part after part.
+so pictures or macros in the file are not copied part after part.  The first
+part also carries the XML after the rows (merged cells, read for the header),
+found by one streaming pass over the sheet.
 
 Only a standard .xlsx zip with an XML sheet whose rows carry their numbers
 (``<row r="...">``, as every spreadsheet program writes them) is split;
@@ -75,6 +84,12 @@ PART_BYTES = 4 << 20
 FIRST_PART_BYTES = 2 << 20
 #: sheets smaller than this many parts are parsed whole
 MIN_PARTS = 3
+#: a sheet whose XML is at most this large is parsed whole too: that is the fastest
+#: way (one parse, no parts to cut nor shared strings to hand each part; on two cores
+#: the parts' own work cost more than it saved), and its parsed cells take about
+#: twice its size (the 100,000-member bench's sheet is 42 MB).  A larger sheet is
+#: read in parts, so the memory it takes stays the same whatever its size.
+WHOLE_SHEET_BYTES = 64 << 20
 #: parts parsed ahead of the one being read
 AHEAD = 1
 #: a part whose shared strings table cannot be given only the entries it uses
@@ -82,7 +97,7 @@ AHEAD = 1
 #: many times the table's size, so that stays a small share of its work
 SHARED_STRINGS_SHARE = 2
 #: the sheet's XML is read from the zip in pieces of this size, never whole
-READ_BYTES = 1 << 20
+READ_BYTES = 4 << 20
 #: the XML before the rows or after them larger than this: the sheet is parsed whole
 MAX_EDGE_BYTES = 16 << 20
 #: the last row of a sheet is looked for this far before its end (a longer one: whole)
@@ -138,12 +153,15 @@ class SheetParts:
         an iterator of (start (row, column), rows from there); close it to stop."""
         return _PartStream(self)
 
-    def _parse(self, rows: bytes) -> tuple[tuple[int, int], list[list[Any]]]:
+    def _parse(self, rows: bytes) -> tuple[tuple[int, int], CalamineSheet | None]:
+        """(start (row, column), the parsed part) of a later part; its cells become
+        Python values on the reading thread (:func:`rows_in_order`), so this thread
+        needs the interpreter lock as little as possible."""
         sheet = _parse_part(self, rows, self._tail)
         start = sheet.start
         if start is None:
-            return (0, 0), []
-        return start, sheet.to_python(skip_empty_area=True)
+            return (0, 0), None
+        return start, sheet
 
 
 _END = object()
@@ -412,7 +430,8 @@ def split_sheet(path, name: str, sheet_part: str | None) -> SheetParts | None:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
             info = next((i for i in infos if i.filename == sheet_part), None)
-            if info is None or info.file_size < MIN_PARTS * part_bytes:
+            if (info is None or info.file_size <= WHOLE_SHEET_BYTES
+                    or info.file_size < MIN_PARTS * part_bytes):
                 return None
             if any(i.flag_bits & 0x1 for i in infos):
                 return None                                   # encrypted members
@@ -498,7 +517,8 @@ def rows_in_order(parts: SheetParts) -> Iterator[list[Any]]:
             yield row
         if later is None:
             later = parts.later()
-        for (row0, column0), part_rows in later:
+        for (row0, column0), part in later:
+            part_rows = part.to_python(skip_empty_area=True) if part is not None else None
             if not part_rows:
                 continue
             if row0 > done:

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 from array import array
-from itertools import accumulate, islice
+from collections.abc import Iterator
+from itertools import accumulate, compress, islice
+from operator import sub
 
 _ROOT = re.compile(rb"<((?:[\w.-]+:)?)sst\b([^>]*)>")
 _UNIQUE = re.compile(rb"\buniqueCount\s*=\s*[\"']([0-9]+)[\"']")
@@ -61,6 +63,16 @@ def _entry_starts(xml: bytes, prefix: bytes, start: int, end: int) -> array:
     return starts
 
 
+def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers in the ascending ``numbers``;
+    the breaks are found without a Python step per number."""
+    breaks = list(compress(range(1, len(numbers)),
+                           map((1).__ne__, map(sub, numbers[1:], numbers[:-1]))))
+    starts = [0, *breaks]
+    ends = [*breaks, len(numbers)]
+    return ((numbers[a], numbers[b - 1]) for a, b in zip(starts, ends))
+
+
 class SharedStrings:
     """A shared strings table whose entries can be copied one by one."""
 
@@ -72,7 +84,7 @@ class SharedStrings:
         self._empty = b"<" + prefix + b"si/>"
         self.count = len(starts) - 1
         # the patterns of a text cell's index, for the cell prefix last asked for
-        self._value = self._exact = None
+        self._index = self._value = self._exact = None
         self._exact_mark = b""
         self._value_prefix: bytes | None = None
 
@@ -105,11 +117,12 @@ class SharedStrings:
         when the cells cannot all be read."""
         if self._value_prefix != cell_prefix:
             p = re.escape(cell_prefix)
+            self._index = re.compile(rb't="s"[^>]*><' + p + rb"v>([0-9]+)</" + p + b"v>")
             self._value = re.compile(rb'(t="s"[^>]*><' + p + rb"v>)([0-9]+)(</" + p + b"v>)")
             self._exact = re.compile(rb'(?<=t="s"><' + p + rb"v>)[0-9]+(?=</" + p + b"v>)")
             self._exact_mark = b't="s"><' + cell_prefix + b"v>"
             self._value_prefix = cell_prefix
-        found = [value for _open, value, _close in self._value.findall(rows)]
+        found = self._index.findall(rows)
         if rows.count(_SHARED_MARK) != len(found) or b"t='s'" in rows:
             return self.xml, rows
         if not found:
@@ -118,18 +131,19 @@ class SharedStrings:
         used = sorted(set(map(int, values)))
         if used[-1] >= self.count:
             return self.xml, rows         # the parse says what is wrong
-        xml, starts = self.xml, self._starts
         if used[-1] + 1 - len(used) > max(MOST_EMPTY, 4 * len(used)):
             return self._renumbered(rows, used, values, len(found))
-        empty = self._empty
+        xml, starts, empty = self.xml, self._starts, self._empty
         pieces = [self._head]
         append = pieces.append
         at = 0
-        for i in used:
-            if i > at:
-                append(empty * (i - at))
-            append(xml[starts[i]:starts[i + 1]])
-            at = i + 1
+        # runs of consecutive indexes are copied as one piece (a part's new texts
+        # mostly follow each other in the table)
+        for first, last in _runs(used):
+            if first > at:
+                append(empty * (first - at))
+            append(xml[starts[first]:starts[last + 1]])
+            at = last + 1
         append(self._tail)
         return b"".join(pieces), rows
 

@@ -20,6 +20,7 @@ def small_parts(monkeypatch):
     """Parts of a few kilobytes, so a file of a few thousand rows is cut in many."""
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", 24_000)
     monkeypatch.setattr(xlsx_parts, "FIRST_PART_BYTES", 6_000)
+    monkeypatch.setattr(xlsx_parts, "WHOLE_SHEET_BYTES", 0)
 
 
 def _write(path: Path, *, start_column: int = 0, rows: int = 3000) -> Path:
