@@ -28,10 +28,11 @@ from operator import sub
 _ROOT = re.compile(rb"<((?:[\w.-]+:)?)sst\b([^>]*)>")
 _UNIQUE = re.compile(rb"\buniqueCount\s*=\s*[\"']([0-9]+)[\"']")
 _SHARED_MARK = b't="s"'
-#: a part's table with more empty entries than this (and than four times the entries
-#: used) holds only the entries used, and the part's cells are given their new
+#: a part's table with more empty entries than this (and than :data:`EMPTY_SHARE`
+#: times the entries used) holds only the entries used, and the part's cells are given their new
 #: indexes (slower to make, but the parse then reads no million empty entries)
 MOST_EMPTY = 1 << 20
+EMPTY_SHARE = 4
 #: the table is split at its entries this many bytes at a time
 _WINDOW = 4 << 20
 
@@ -131,7 +132,7 @@ class SharedStrings:
         used = sorted(set(map(int, values)))
         if used[-1] >= self.count:
             return self.xml, rows         # the parse says what is wrong
-        if used[-1] + 1 - len(used) > max(MOST_EMPTY, 4 * len(used)):
+        if used[-1] + 1 - len(used) > max(MOST_EMPTY, EMPTY_SHARE * len(used)):
             return self._renumbered(rows, used, values, len(found))
         xml, starts, empty = self.xml, self._starts, self._empty
         pieces = [self._head]
