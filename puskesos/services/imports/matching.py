@@ -33,76 +33,11 @@ def similar(a: str | None, b: str | None) -> float:
     return difflib.SequenceMatcher(None, a.upper(), b.upper()).ratio()
 
 
-class Record:
-    """A stored row as an import keeps it, read and changed like a dict of its fields
-    (``r["name"]``, ``r.get("nik")``, ``r.update(diff)``) in a fraction of a dict's
-    memory: an import keeps one for every person and family of the registry and
-    of its file (a dict of nine fields is three times the size)."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str):
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    def get(self, key: str, default=None):
-        return getattr(self, key, default)
-
-    def __setitem__(self, key: str, value) -> None:
-        setattr(self, key, value)
-
-    def update(self, values) -> None:
-        for key, value in (values.items() if hasattr(values, "items") else values):
-            setattr(self, key, value)
-
-    def __eq__(self, other) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(self.get(k) == other.get(k) for k in self.__slots__)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={self.get(k)!r}' for k in self.__slots__)})"
-
-    @classmethod
-    def of(cls, values) -> "Record":
-        """A record of the fields in the mapping ``values``."""
-        record = cls.__new__(cls)
-        record.update(values)
-        return record
-
-
-class MemberRecord(Record):
-    """A person: id, household_id, nik and :data:`MEMBER_FIELDS`."""
-
-    __slots__ = ("id", "household_id", "nik", *MEMBER_FIELDS)
-
-    def __init__(self, id: str, household_id: str, nik: str | None, name: str,  # noqa: A002
-                 sex: str | None, birth_place: str | None, birth_date,
-                 relationship_code: str | None, presence: str | None) -> None:
-        self.id, self.household_id, self.nik, self.name = id, household_id, nik, name
-        self.sex, self.birth_place, self.birth_date = sex, birth_place, birth_date
-        self.relationship_code, self.presence = relationship_code, presence
-
-
-class HouseholdRecord(Record):
-    """A family: id, desil_period and :data:`HOUSEHOLD_FIELDS`."""
-
-    __slots__ = ("id", "desil_period", *HOUSEHOLD_FIELDS)
-
-    def __init__(self, id: str, desil_period: str | None, values) -> None:  # noqa: A002
-        """``values`` in :data:`HOUSEHOLD_FIELDS` order."""
-        self.id, self.desil_period = id, desil_period
-        for key, value in zip(HOUSEHOLD_FIELDS, values):
-            setattr(self, key, value)
-
-
 class Family:
     """The members of a household an import made, once they are written: how many,
-    and the records only when someone asks for them (then read back from the
+    and their records (dicts, as every record of the index: a dict of values that
+    are not containers is not tracked by the cyclic garbage collector) only when
+    someone asks for them (then read back from the
     database, in their order): :meth:`Index.forget_written`.
 
     Few are asked for (a row without a NIK matched by name in a family made
@@ -115,7 +50,7 @@ class Family:
 
     def __init__(self, written: int, hid: str, index: "Index") -> None:
         self.written = written        # members in the database and not read back
-        self.tail: list[MemberRecord] | None = None
+        self.tail: list[dict] | None = None
         self.hid, self.index = hid, index
 
     def __len__(self) -> int:
@@ -124,7 +59,7 @@ class Family:
     def __bool__(self) -> bool:
         return bool(self.written or self.tail)
 
-    def append(self, record: MemberRecord) -> None:
+    def append(self, record: dict) -> None:
         if self.tail is None:
             self.tail = []
         self.tail.append(record)
@@ -150,8 +85,8 @@ class Index:
         self.before_read = lambda: None
         #: households made since :meth:`forget_written` (None: all are kept whole)
         self.fresh: list[str] | None = None
-        self.members_by_nik: dict[str, MemberRecord] = {}
-        self.members_by_household: dict[str, list[MemberRecord]] = {}
+        self.members_by_nik: dict[str, dict] = {}
+        self.members_by_household: dict[str, list[dict]] = {}
         # households with a member recorded without a real NIK (a superset: a member
         # given its NIK later stays counted); only such a member can be matched by
         # name and date of birth for a row with a real NIK (see Index.match_in_family)
@@ -160,20 +95,20 @@ class Index:
                                                                for f in MEMBER_FIELDS]]
         for row in s.execute(select(*cols).where(Member.deleted_at.is_(None))
                              .execution_options(yield_per=5000)):
-            m = MemberRecord.of(row._mapping)
+            m = dict(row._mapping)
             self.members_by_household.setdefault(m["household_id"], []).append(m)
             if m["nik"] and not m["nik"].startswith("9999999999999"):
                 self.members_by_nik.setdefault(m["nik"], m)
             if not real_nik(m["nik"]):
                 self.unnumbered.add(m["household_id"])
-        self.households: dict[str, HouseholdRecord] = {}
+        self.households: dict[str, dict] = {}
         self.by_kk: dict[str, str] = {}
         self.by_dtsen: dict[str, str] = {}
         hcols = [Household.id, Household.desil_period, *[getattr(Household, f)
                                                           for f in HOUSEHOLD_FIELDS]]
         for row in s.execute(select(*hcols).where(Household.deleted_at.is_(None))
                              .execution_options(yield_per=5000)):
-            h = HouseholdRecord.of(row._mapping)
+            h = dict(row._mapping)
             self.households[h["id"]] = h
             self.members_by_household.setdefault(h["id"], [])
             if h["no_kk"]:
@@ -210,7 +145,7 @@ class Index:
         if not wanted:
             return
         self.before_read()
-        loaded: dict[str, list[MemberRecord]] = {hid: [] for hid in wanted}
+        loaded: dict[str, list[dict]] = {hid: [] for hid in wanted}
         cols = [Member.id, Member.household_id, Member.nik, *[getattr(Member, f)
                                                                for f in MEMBER_FIELDS]]
         keys = list(wanted)
@@ -219,13 +154,13 @@ class Index:
                     select(*cols).where(Member.household_id.in_(keys[start:start + 500]),
                                         Member.deleted_at.is_(None))
                     .order_by(Member.household_id, Member.sort_order)):
-                loaded[row.household_id].append(MemberRecord.of(row._mapping))
+                loaded[row.household_id].append(dict(row._mapping))
         for hid, family in wanted.items():
             # the first `written` by their order; the later ones are in the tail
             family.tail = loaded[hid][:family.written] + (family.tail or [])
             family.written = 0
 
-    def match_member(self, row: Row) -> MemberRecord | None:
+    def match_member(self, row: Row) -> dict | None:
         """The stored member the row is: by NIK, else in the family of its No KK by
         name and date of birth (:meth:`match_in_family`); None for a new person."""
         if not row.placeholder:
@@ -238,7 +173,7 @@ class Index:
             return None
         return self.match_in_family(row, hid)
 
-    def match_in_family(self, row: Row, hid: str) -> MemberRecord | None:
+    def match_in_family(self, row: Row, hid: str) -> dict | None:
         """The member of household ``hid`` (found by the row's No KK) the row is, by name
         and date of birth, or None (the second step of :meth:`match_member`)."""
         placeholder = row.placeholder

@@ -21,7 +21,7 @@ from ...core.identifiers import PROVINCE_CODES
 from ...i18n import _
 from ...models import Household, Member
 from .families import FileHouseholds
-from .matching import NAME_CONFLICT, HouseholdRecord, MemberRecord, real_nik, similar
+from .matching import NAME_CONFLICT, real_nik, similar
 from .rows import HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, Normaliser, Row
 from .state import EXAMPLES, ImportState
 
@@ -82,7 +82,9 @@ class RegistryRows:
                                               self.batch_id, *values, None]))
         self.pending_ids.add(hid)
         self.families.create(hid, values)
-        index.households[hid] = HouseholdRecord(hid, desil_period, values)
+        entry = {"id": hid, "desil_period": desil_period}
+        entry.update(zip(HOUSEHOLD_FIELDS, values))
+        index.households[hid] = entry
         if kk:
             index.by_kk[kk] = hid
         if dtsen:
@@ -229,7 +231,7 @@ class RegistryRows:
                             record["birth_place"],
                             born.isoformat() if iso_dates and born is not None else born,
                             relationship, presence))    # and stamp, stamp, 1, batch_id
-            family.append(MemberRecord.of(record))   # not by NIK: it is in the NIKs seen
+            family.append(record)           # not by NIK: it is in the NIKs seen
             if not nik or nik.startswith("99999999999999"):     # not real_nik(nik)
                 unnumbered.add(hid)
             if hid not in pending_ids:
@@ -358,8 +360,9 @@ class RegistryRows:
                         texts[hid] = (values, [p.strip() for p in (kk, dtsen, address, dusun)
                                                if p])
                         pending_ids.add(hid)
-                        households[hid] = HouseholdRecord(hid, hperiod, (dtsen, kk, address,
-                                                                         dusun, rt, rw, desil))
+                        households[hid] = {"id": hid, "desil_period": hperiod,
+                                           "dtsen_id": dtsen, "no_kk": kk, "address": address,
+                                           "dusun": dusun, "rt": rt, "rw": rw, "desil": desil}
                         by_kk[kk] = hid
                         if dtsen:
                             by_dtsen[dtsen] = hid
@@ -384,6 +387,9 @@ class RegistryRows:
             presence = presence or tinggal
             sex = sex or "L"
             mid = member_ids[taken]
+            record = {"name": name, "sex": sex, "birth_date": born, "birth_place": birth_place,
+                      "relationship_code": relationship, "presence": presence, "id": mid,
+                      "household_id": hid, "nik": nik}
             if iso_dates and born is not None:
                 iso = iso_of.get(born)
                 if iso is None:
@@ -394,9 +400,7 @@ class RegistryRows:
                 iso = born
             append((mid, hid, len(family), nik, name, sex, birth_place, iso,
                     relationship, presence))       # and stamp, stamp, 1, batch_id
-            # not by NIK (a well-formed NIK is a real one): it is in the NIKs seen
-            family.append(MemberRecord(mid, hid, nik, name, sex, birth_place, born,
-                                       relationship, presence))
+            family.append(record)       # not by NIK (it is in the NIKs seen), see Index
             text = texts.get(hid)
             if text is not None:
                 text[1].append(name)        # stripped already, as the NIK's digits
