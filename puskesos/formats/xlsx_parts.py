@@ -150,7 +150,8 @@ class SheetParts:
 
     def later(self) -> "_PartStream":
         """The parts after the first, read and parsed ahead on a thread started now:
-        an iterator of (start (row, column), rows from there); close it to stop."""
+        an iterator of (start (row, column), the parsed part or None when it holds
+        no cell); close it to stop."""
         return _PartStream(self)
 
     def _parse(self, rows: bytes) -> tuple[tuple[int, int], CalamineSheet | None]:

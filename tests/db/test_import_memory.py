@@ -1,6 +1,6 @@
 """What an import keeps in memory does not change what it does: the families it made
 keep only their size once written and are read back when a later row needs them
-(services/imports/matching.py, Family), and the same file gives the same report
+(services/imports/matching.py, _Family), and the same file gives the same report
 and registry as when every record is kept."""
 
 from datetime import date
@@ -61,7 +61,7 @@ def _import_both_ways(tmp_path, monkeypatch, rows, name):
 
             def counted(self, hids):
                 read_back.append(len([h for h in hids if type(
-                    self.members_by_household.get(h)).__name__ == "Family"]))
+                    self.members_by_household.get(h)).__name__ == "_Family"]))
                 read_families(self, hids)
             monkeypatch.setattr(Index, "read_families", counted)
         svc = open_services(str(tmp_path / f"{name}-{keep_all}.sqlite"), create=True)

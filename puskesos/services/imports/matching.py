@@ -33,12 +33,12 @@ def similar(a: str | None, b: str | None) -> float:
     return difflib.SequenceMatcher(None, a.upper(), b.upper()).ratio()
 
 
-class Family:
+class _Family:
     """The members of a household an import made, once they are written: how many,
-    and their records (dicts, as every record of the index: a dict of values that
-    are not containers is not tracked by the cyclic garbage collector) only when
-    someone asks for them (then read back from the
-    database, in their order): :meth:`Index.forget_written`.
+    and their records only when someone asks for them (then read back from the
+    database, in their order): :meth:`Index.forget_written`.  The records are
+    dicts, as every record of the index (a dict of plain values is not tracked by
+    the cyclic garbage collector, which the window's import runs with).
 
     Few are asked for (a row without a NIK matched by name in a family made
     earlier in the file, the search text of a family whose rows came in two
@@ -60,6 +60,7 @@ class Family:
         return bool(self.written or self.tail)
 
     def append(self, record: dict) -> None:
+        """Add a member made after the others were written (kept here)."""
         if self.tail is None:
             self.tail = []
         self.tail.append(record)
@@ -76,7 +77,7 @@ class Index:
     The people of the file that an import adds are kept in their family's list
     (:attr:`members_by_household`) but not by NIK: a NIK of the file is in the
     import's set of NIKs seen, so no later row looks it up here.  Once written,
-    the families an import made keep only their size (:class:`Family`).
+    the families an import made keep only their size (:class:`_Family`).
     """
 
     def __init__(self, s):
@@ -125,7 +126,7 @@ class Index:
     def forget_written(self) -> None:
         """The households made since the last call are written with their members
         (and the changes to them): keep only how many members each has
-        (:class:`Family`); a preview, which writes nothing, never calls this."""
+        (:class:`_Family`); a preview, which writes nothing, never calls this."""
         fresh = self.fresh
         if not fresh:
             return
@@ -134,14 +135,14 @@ class Index:
         for hid in fresh:
             family = families.get(hid)
             if type(family) is list:
-                families[hid] = Family(len(family), hid, self)
+                families[hid] = _Family(len(family), hid, self)
 
     def read_families(self, hids) -> None:
         """Read back the written members of those of the households ``hids`` that
         :meth:`forget_written` left with only their size."""
         families = self.members_by_household
         wanted = {hid: family for hid in hids
-                  if type(family := families.get(hid)) is Family and family.written}
+                  if type(family := families.get(hid)) is _Family and family.written}
         if not wanted:
             return
         self.before_read()
