@@ -589,6 +589,7 @@ def test_a_sheet_read_in_parts_imports_as_the_whole_sheet(tmp_path, monkeypatch)
         if part_bytes:
             monkeypatch.setattr(xlsx_parts, "PART_BYTES", part_bytes)
             monkeypatch.setattr(xlsx_parts, "FIRST_PART_BYTES", 3_000)
+            monkeypatch.setattr(xlsx_parts, "WHOLE_SHEET_BYTES", 0)
         svc = open_services(str(tmp_path / f"{part_bytes}.sqlite"), create=True)
         svc.settings.init_village(actor=ADMIN, village_code="35.23.01.2001")
         try:

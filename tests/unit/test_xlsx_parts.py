@@ -20,6 +20,7 @@ def small_parts(monkeypatch):
     """Parts of a few kilobytes, so a file of a few thousand rows is cut in many."""
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", 24_000)
     monkeypatch.setattr(xlsx_parts, "FIRST_PART_BYTES", 6_000)
+    monkeypatch.setattr(xlsx_parts, "WHOLE_SHEET_BYTES", 0)
 
 
 def _write(path: Path, *, start_column: int = 0, rows: int = 3000) -> Path:
@@ -135,6 +136,35 @@ def test_shared_strings_files_are_read_the_same(tmp_path, small_parts, monkeypat
     assert _parts_of(path) is not None
     _loaded, rows = _split_rows(path)
     assert _trimmed(rows) == _trimmed(_whole(path))
+
+
+@pytest.mark.parametrize("table", ["entries used", "renumbered", "whole"])
+def test_each_part_gets_the_shared_strings_it_uses(tmp_path, small_parts, monkeypatch, table):
+    """A part's table holds the file's entries at the indexes its cells use (empty
+    ones between), or only those entries with the cells' indexes changed (forced
+    here), or, when the table cannot be read with certainty (an entry tag with an
+    attribute), the whole table: the rows are those of one parse either way."""
+    from puskesos.formats import xlsx_strings
+    if table == "renumbered":
+        monkeypatch.setattr(xlsx_strings, "MOST_EMPTY", -1)
+        monkeypatch.setattr(xlsx_strings, "EMPTY_SHARE", -1)
+    path = _shared_strings(_write(tmp_path / "t.xlsx", rows=2500))
+    if table == "whole":
+        monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)   # parts smaller than it
+        path = _rewrite_member(path, "xl/sharedStrings.xml",
+                               lambda xml: xml.replace(b"<si>", b'<si x="1">', 1))
+    parts = _parts_of(path)
+    assert parts is not None and (parts._strings is None) == (table == "whole")
+    used = []
+    for_rows = xlsx_strings.SharedStrings.for_rows
+    monkeypatch.setattr(xlsx_strings.SharedStrings, "for_rows", lambda self, rows, prefix: (
+        used.append(len(rows)) or for_rows(self, rows, prefix)))
+    _loaded, rows = _split_rows(path)
+    assert _trimmed(rows) == _trimmed(_whole(path))
+    assert bool(used) == (table != "whole")
+    if table == "renumbered":
+        renumbered = [for_rows(parts._strings, rows, parts._prefix) for rows in _part_xml(parts)]
+        assert all(b"<si/>" not in table for table, _rows in renumbered)
 
 
 def test_a_sheet_whose_rows_carry_no_numbers_is_read_whole(tmp_path, small_parts):
@@ -263,6 +293,24 @@ def _rewrite_sheet(path: Path, change) -> Path:
             if info.filename == "xl/worksheets/sheet1.xml":
                 data = change(data)
             dst.writestr(info.filename, data)
+    return out
+
+
+def _part_xml(parts):
+    """The rows XML of each later part of ``parts``."""
+    with zipfile.ZipFile(parts._path) as z, z.open(parts._sheet_part) as stream:
+        xlsx_parts._skip(stream, parts._first_end)
+        cutter = xlsx_parts._RowCutter(stream, parts._prefix)
+        while (rows := cutter.next(parts._part_bytes)) is not None:
+            yield rows
+
+
+def _rewrite_member(path: Path, member: str, change) -> Path:
+    out = path.with_name("m-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info.filename, change(data) if info.filename == member else data)
     return out
 
 

@@ -33,8 +33,52 @@ def similar(a: str | None, b: str | None) -> float:
     return difflib.SequenceMatcher(None, a.upper(), b.upper()).ratio()
 
 
+class _Family:
+    """The members of a household an import made, once they are written: how many,
+    and their records only when someone asks for them (then read back from the
+    database, in their order): :meth:`Index.forget_written`.  The records are
+    dicts, as every record of the index (a dict of plain values is not tracked by
+    the cyclic garbage collector, which the window's import runs with).
+
+    Few are asked for (a row without a NIK matched by name in a family made
+    earlier in the file, the search text of a family whose rows came in two
+    chunks); keeping a record of every person of a file of a million rows was
+    most of an import's memory.  Members added later are kept in :attr:`tail`.
+    """
+
+    __slots__ = ("written", "tail", "hid", "index")
+
+    def __init__(self, written: int, hid: str, index: "Index") -> None:
+        self.written = written        # members in the database and not read back
+        self.tail: list[dict] | None = None
+        self.hid, self.index = hid, index
+
+    def __len__(self) -> int:
+        return self.written + (len(self.tail) if self.tail else 0)
+
+    def __bool__(self) -> bool:
+        return bool(self.written or self.tail)
+
+    def append(self, record: dict) -> None:
+        """Add a member made after the others were written (kept here)."""
+        if self.tail is None:
+            self.tail = []
+        self.tail.append(record)
+
+    def __iter__(self):
+        if self.written:
+            self.index.read_families([self.hid])
+        return iter(self.tail or ())
+
+
 class Index:
-    """The registry as the importer needs it, loaded once per import."""
+    """The registry as the importer needs it, loaded once per import.
+
+    The people of the file that an import adds are kept in their family's list
+    (:attr:`members_by_household`) but not by NIK: a NIK of the file is in the
+    import's set of NIKs seen, so no later row looks it up here.  Once written,
+    the families an import made keep only their size (:class:`_Family`).
+    """
 
     def __init__(self, s, member_answers: tuple[str, ...] = (),
                  household_answers: tuple[str, ...] = ()):
@@ -43,6 +87,11 @@ class Index:
         loaded: a file without them costs nothing more)."""
         self.member_answers = tuple(member_answers)
         self.household_answers = tuple(household_answers)
+        self.s = s
+        #: called before the database is read back (the import's writes are finished)
+        self.before_read = lambda: None
+        #: households made since :meth:`forget_written` (None: all are kept whole)
+        self.fresh: list[str] | None = None
         self.members_by_nik: dict[str, dict] = {}
         self.members_by_household: dict[str, list[dict]] = {}
         # households with a member recorded without a real NIK (a superset: a member
@@ -73,6 +122,50 @@ class Index:
                 self.by_kk.setdefault(h["no_kk"], h["id"])
             if h["dtsen_id"]:
                 self.by_dtsen.setdefault(h["dtsen_id"], h["id"])
+
+    def new_family(self, hid: str) -> None:
+        """Household ``hid`` is made by this import (its members are added to it)."""
+        self.members_by_household[hid] = []
+        if self.fresh is not None:
+            self.fresh.append(hid)
+
+    def forget_written(self) -> None:
+        """The households made since the last call are written with their members
+        (and the changes to them): keep only how many members each has
+        (:class:`_Family`); a preview, which writes nothing, never calls this."""
+        fresh = self.fresh
+        if not fresh:
+            return
+        self.fresh = []
+        families = self.members_by_household
+        for hid in fresh:
+            family = families.get(hid)
+            if type(family) is list:
+                families[hid] = _Family(len(family), hid, self)
+
+    def read_families(self, hids) -> None:
+        """Read back the written members of those of the households ``hids`` that
+        :meth:`forget_written` left with only their size."""
+        families = self.members_by_household
+        wanted = {hid: family for hid in hids
+                  if type(family := families.get(hid)) is _Family and family.written}
+        if not wanted:
+            return
+        self.before_read()
+        loaded: dict[str, list[dict]] = {hid: [] for hid in wanted}
+        cols = [Member.id, Member.household_id, Member.nik,
+                *[getattr(Member, f) for f in MEMBER_FIELDS + self.member_answers]]
+        keys = list(wanted)
+        for start in range(0, len(keys), 500):
+            for row in self.s.execute(
+                    select(*cols).where(Member.household_id.in_(keys[start:start + 500]),
+                                        Member.deleted_at.is_(None))
+                    .order_by(Member.household_id, Member.sort_order)):
+                loaded[row.household_id].append(dict(row._mapping))
+        for hid, family in wanted.items():
+            # the first `written` by their order; the later ones are in the tail
+            family.tail = loaded[hid][:family.written] + (family.tail or [])
+            family.written = 0
 
     def match_member(self, row: Row) -> dict | None:
         """The stored member the row is: by NIK, else in the family of its No KK by

@@ -90,7 +90,7 @@ class RegistryRows:
             index.by_kk[kk] = hid
         if dtsen:
             index.by_dtsen[dtsen] = hid
-        index.members_by_household[hid] = []
+        index.new_family(hid)
         self.report.created_households += 1
         return hid
 
@@ -237,9 +237,7 @@ class RegistryRows:
                             born.isoformat() if iso_dates and born is not None else born,
                             relationship, presence,     # and stamp, stamp, 1, batch_id
                             *[record.get(f) for f in answers]))
-            family.append(record)
-            if not row.placeholder:
-                members_by_nik[nik] = record
+            family.append(record)           # not by NIK: it is in the NIKs seen
             if not nik or nik.startswith("99999999999999"):     # not real_nik(nik)
                 unnumbered.add(hid)
             if hid not in pending_ids:
@@ -375,7 +373,7 @@ class RegistryRows:
                         by_kk[kk] = hid
                         if dtsen:
                             by_dtsen[dtsen] = hid
-                        members_by_household[hid] = []
+                        index.new_family(hid)
                 elif hid in unnumbered:
                     break
             else:
@@ -411,8 +409,7 @@ class RegistryRows:
                 iso = born
             append((mid, hid, len(family), nik, name, sex, birth_place, iso,
                     relationship, presence))       # and stamp, stamp, 1, batch_id
-            family.append(record)
-            members_by_nik[nik] = record     # a well-formed NIK is a real one
+            family.append(record)       # not by NIK (it is in the NIKs seen), see Index
             text = texts.get(hid)
             if text is not None:
                 text[1].append(name)        # stripped already, as the NIK's digits

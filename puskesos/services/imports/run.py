@@ -138,6 +138,7 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
         def process(chunk: list[Row]) -> None:
             handler.process(chunk)
             state.changes.flush()
+            index.forget_written()
 
         try:
             seen: set[str] = set()
@@ -163,6 +164,7 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                         process(chunk)
                         chunk = []
                     taken = take_new(normaliser, block, seen)
+                    index.forget_written()
                     if taken:
                         block = block[taken:]
                         if not block:

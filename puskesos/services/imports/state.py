@@ -28,7 +28,10 @@ class ImportState:
     #: an import this large, and larger than what the member table holds, writes the
     #: members without :data:`DEFERRED_INDEXES` and builds them once at the end
     DEFER_INDEXES = 5000
-    IMPORT_CACHE_KIB = 65536   # SQLite page cache while a large import writes (64 MiB)
+    #: SQLite page cache while a large import writes (16 MiB): the new rows are appended
+    #: in key order and the NIK index is built at the end, so a larger cache saved no
+    #: time on the 100,000-member bench and cost its size in memory (bench/RESULTS.md)
+    IMPORT_CACHE_KIB = 16384
     #: the indexes a large import builds once at the end (keys in random order:
     #: scattered inserts into them cost more than building them over the table)
     DEFERRED_INDEXES = ("ix_member_nik",)
@@ -41,6 +44,11 @@ class ImportState:
         self.actor = actor
         #: writes new rows (on SQLite on a second thread); a preview writes nothing
         self.bulk = BulkWriter(s.connection(), dry_run=dry_run)
+        # what is written can be read back: the families the import made keep only
+        # their size once written (Index.forget_written); a preview keeps them whole
+        index.before_read = self.bulk.sync
+        if not dry_run:
+            index.fresh = []
         self.changes = ChangeRecorder(self.bulk, batch_id)
         # households whose search text is written at the end (the ones written before
         # they got all their members, and the ones already stored)
@@ -67,8 +75,8 @@ class ImportState:
         self.report.issues.append(RowIssue(row.line, "conflict", reason, row.cells))
 
     def defer_indexes(self, expected_rows: int) -> None:
-        """Prepare for ``expected_rows`` rows: a large import gets a page cache the size
-        of what it writes, and when the file brings more rows than the member table
+        """Prepare for ``expected_rows`` rows: a large import gets a larger page cache
+        (:attr:`IMPORT_CACHE_KIB`), and when the file brings more rows than the member table
         holds, the member NIK index is built once at the end.
 
         New rows carry time-ordered keys, so the member index on household_id and
@@ -98,6 +106,7 @@ class ImportState:
         table = Household.__table__
         for start in range(0, len(ids), 1000):
             params = []
+            index.read_families(ids[start:start + 1000])
             for hid in ids[start:start + 1000]:
                 h = index.households.get(hid)
                 if h is None:
