@@ -301,6 +301,8 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.family_status.set_code(data.family_status)
         self.floor_area.setText(_number_text(data.floor_area))
         self.note.setText(data.note or "")
+        for edit in (self.address, self.note):
+            edit.setCursorPosition(0)       # a long text is shown from its start
         self.latitude.setText(_number_text(data.latitude))
         self.longitude.setText(_number_text(data.longitude))
         for f, combo in self.housing.items():

@@ -159,3 +159,9 @@ def test_the_dtsen_page_fits_the_member_dialog_without_side_scrolling(qtbot):
     qtbot.waitExposed(dialog)
     scroll = dialog.tabs.currentWidget()
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+
+
+def test_a_long_address_is_shown_from_its_start(qtbot, form):
+    """Seen on the 1024 screenshot: 'UN KARANGASEM RT 001 RW 003' (the end shown)."""
+    form.load()
+    assert form.address.cursorPosition() == 0
