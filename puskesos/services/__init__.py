@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import paths
 from ..db.engine import Database
 from ..db.migrate import open_database
 from .audit import AuditTrail
@@ -18,6 +19,7 @@ from .context import Actor
 from .documents import DocumentService
 from .registry import HouseholdService
 from .letters import LetterRegister
+from .lockout import FILE_NAME as LOCKOUT_FILE, LockoutFile
 from .settings import OfficerService
 from .registry.programs import ProgramService
 from .settings import SettingsService
@@ -49,7 +51,8 @@ def build_services(db: Database) -> Services:
     letters = LetterRegister(db, settings=settings)
     households = HouseholdService(db, settings=settings)
     verval = VervalService(db, households=households)
-    return Services(db=db, audit=AuditTrail(db), auth=AuthService(db),
+    lockout = LockoutFile(paths.data_dir() / LOCKOUT_FILE)
+    return Services(db=db, audit=AuditTrail(db), auth=AuthService(db, lockout=lockout),
                     backup=BackupService(db, settings=settings),
                     documents=DocumentService(db, settings=settings, letters=letters,
                                               verval=verval),

@@ -1,10 +1,17 @@
-"""Users, passwords (argon2) and roles. Five wrong passwords lock an account."""
+"""Users, passwords (argon2) and roles. Five wrong passwords lock an account.
+
+The count and the lock are kept in the ``app_user`` row and, so that editing the
+database cannot lift them, in the :class:`~puskesos.services.lockout.LockoutFile`
+of this computer; the later lock and the higher count of the two apply.  The
+window and the command line both log in with :meth:`AuthService.login`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,10 +22,12 @@ from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
 from ..i18n import _
-from ..models import User, utcnow
+from ..models import Setting, User, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
+from .lockout import LockoutFile, LockState
+from .settings.village import VILLAGE_KEY
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
@@ -70,8 +79,22 @@ def _check_username(username: str) -> str:
 
 
 class AuthService:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, lockout: LockoutFile):
         self._db = db
+        self._lockout = lockout
+
+    def _identities(self, s) -> list[str]:
+        """The database's identities for the lockout file: where it is and, once set
+        up, the village it holds (see :mod:`.lockout`)."""
+        url = self._db.engine.url
+        where = (str(Path(url.database).resolve()) if url.get_backend_name() == "sqlite"
+                 and url.database else self._db.location)
+        found = [f"location {where}"]
+        village = s.get(Setting, VILLAGE_KEY)
+        code = village.value.get("code") if village and isinstance(village.value, dict) else None
+        if code:
+            found.append(f"village {code}")
+        return found
 
     def has_users(self) -> bool:
         """Whether any user exists (none: the first start creates the administrator)."""
@@ -132,26 +155,34 @@ class AuthService:
                 except (VerificationError, InvalidHashError):
                     pass
                 raise AuthenticationFailed(_("Wrong user name or password."))
-            if user.locked_until and user.locked_until > now:
-                minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+            identities = self._identities(s)
+            kept = self._lockout.state(identities, name)
+            locked_until = max((t for t in (user.locked_until, kept.locked_until) if t),
+                               default=None)
+            if locked_until and locked_until > now:
+                minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
                 raise AccountLocked(
                     _("This account is locked after too many wrong passwords. Try again "
                       "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
             try:
                 _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
-                user.failed_attempts += 1
+                user.failed_attempts = max(user.failed_attempts or 0, kept.failed) + 1
                 reason = None
                 if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
                     user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                     user.failed_attempts = 0
                     reason = "locked"
+                # outside the database first: a failed commit must not forget it
+                self._lockout.record(identities, name,
+                                     LockState(user.failed_attempts, user.locked_until))
                 audit.append(s, name, "login_failed", [Change("user", user.id, None)], reason)
                 failed = True
             else:
                 failed = False
                 user.failed_attempts = 0
                 user.locked_until = None
+                self._lockout.record(identities, name, LockState())
                 user.last_login_at = now
                 if _hasher.check_needs_rehash(user.password_hash):
                     user.password_hash = _hasher.hash(password)
@@ -187,6 +218,7 @@ class AuthService:
             user.password_hash = _hasher.hash(new_password)
             user.failed_attempts = 0
             user.locked_until = None
+            self._lockout.record(self._identities(s), user.username, LockState())
             audit.append(s, actor, "update", [Change("user", user.id, "password", "***", "***")],
                          "reset by administrator")
 
