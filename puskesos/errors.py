@@ -46,6 +46,10 @@ class AccountLocked(AuthenticationFailed):
     pass
 
 
+class LoginRequired(AuthenticationFailed):
+    """A command that reads or writes personal data was given no user or password."""
+
+
 class InvalidInput(UserError):
     """Input refused by a rule; ``issues`` holds the detailed problems."""
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..errors import InvalidInput, UserError
 from ..i18n import _
-from .common import (EXIT_OK, EXIT_USER, Parser, current_actor, database_target, emit,
-                     open_for, reporting)
+from .common import (EXIT_OK, EXIT_USER, LOGIN_IF_USERS, NO_LOGIN, Parser, current_actor,
+                     database_target, emit, open_for, reporting)
 
 
 def _when(stamp: str | None) -> str:
@@ -28,7 +28,8 @@ def cmd_db(args) -> int:
     if args.db_command == "upgrade":
         from ..db.engine import open_engine as _oe
         engine = _oe(database_target(args))
-        before = current_revision(engine)
+        # the login opened the database first, which upgraded it
+        before = getattr(args, "upgraded_from", None) or current_revision(engine)
         engine.dispose()
         services = open_for(args)
         services.close()
@@ -52,9 +53,13 @@ def cmd_db(args) -> int:
                   path=info.path, h=info.counts.get("household"), sha=info.sha256[:12]))
         return EXIT_OK
     if args.db_command == "restore":
+        from ..core.permissions import Permission
         from ..db.engine import is_url
         from ..services.backup import restore
+        from ..services.context import require
         target = database_target(args)
+        if getattr(args, "actor", None) is not None:  # over a village that has users
+            require(current_actor(args), Permission.RESTORE)
         if is_url(target):
             raise UserError(_("Backups of a PostgreSQL database are made on the server with "
                               "pg_dump; this command works on the village's SQLite file."))
@@ -70,10 +75,13 @@ def cmd_db(args) -> int:
 
 
 def _db_check(args) -> int:
+    from ..core.permissions import Permission
     from ..db.engine import Database, describe, open_engine
     from ..db.migrate import current_revision, head_revision, sqlite_path
     from ..services.audit import AuditTrail
     from ..services.backup import check_sqlite
+    from ..services.context import require
+    require(current_actor(args), Permission.VIEW_AUDIT)
     engine = open_engine(database_target(args))
     try:
         result: dict[str, Any] = {"database": describe(database_target(args))}
@@ -134,7 +142,11 @@ def register(sub) -> None:
     reporting(dbsub.add_parser("upgrade"))
     reporting(dbsub.add_parser("check"))
     reporting(dbsub.add_parser("backup")).add_argument("--out")
-    reporting(dbsub.add_parser("restore")).add_argument("file")
+    rp = reporting(dbsub.add_parser("restore"))
+    rp.add_argument("file")
+    # over a village with users, an administrator logs in; into a new file, the
+    # backup in hand is the data already
+    rp.set_defaults(login=LOGIN_IF_USERS)
     dbp.set_defaults(func=cmd_db)
 
     sp = reporting(sub.add_parser("region", help=_("search the Kemendagri region list")))
@@ -144,4 +156,4 @@ def register(sub) -> None:
     rs.add_argument("--level", default="desa",
                     choices=["provinsi", "kabupaten", "kecamatan", "desa", "all"])
     rs.add_argument("--limit", type=int, default=20)
-    sp.set_defaults(func=cmd_region)
+    sp.set_defaults(func=cmd_region, login=NO_LOGIN)

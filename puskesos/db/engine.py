@@ -152,6 +152,8 @@ class Database:
     def __init__(self, engine: Engine, location: str):
         self.engine = engine
         self.location = location
+        #: the schema this opening upgraded the database from (None: no upgrade)
+        self.upgraded_from: str | None = None
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(puskesos_write=True),
                                    expire_on_commit=False)
