@@ -31,10 +31,18 @@ KADES = Actor("kades", Role.KEPALA_DESA.value, "Kepala Desa")
 VILLAGE = "35.23.01.2001"
 
 
+#: the command line's login as the demo village's administrator (users admin, operator,
+#: koordinator, kades all have the password demo123)
+DEMO_LOGIN = {"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "demo123"}
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
-    """The user data folder of each test is its own temporary folder."""
+    """The user data folder of each test is its own temporary folder; no login is
+    inherited from the shell that runs the tests."""
     monkeypatch.setenv("PUSKESOS_HOME", str(tmp_path_factory.mktemp("home")))
+    for name in DEMO_LOGIN:
+        monkeypatch.delenv(name, raising=False)
     i18n.set_language("id")
     yield
     i18n.set_language("id")
@@ -92,6 +100,13 @@ def sqlite_services(tmp_path):
     svc.settings.init_village(actor=ADMIN, village_code=VILLAGE)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def demo_login(monkeypatch):
+    """Commands run in this process log in as the demo administrator."""
+    for name, value in DEMO_LOGIN.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

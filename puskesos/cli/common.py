@@ -151,7 +151,9 @@ def log_in(args):
                 return None
             username = _username(args)
             password = _password(username)
-        return services.auth.login(username=username, password=password).actor
+        # each command is no session of its own: its writes are recorded under the user
+        return services.auth.login(username=username, password=password,
+                                   session=False).actor
     finally:
         services.close()
 

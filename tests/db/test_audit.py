@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from sqlalchemy import select, text
 
 from puskesos.services.registry import HouseholdService
@@ -56,10 +57,23 @@ def test_deleted_last_row_is_detected(services):
 
 
 def _db_check(db_target, capsys) -> tuple[int, dict]:
-    """``puskesos db check --json`` as the operator runs it: exit code and report."""
+    """``puskesos db check --json`` as the administrator runs it (logged in; the
+    village gets its administrator first): exit code and report."""
     from puskesos.cli import main
+    from puskesos.services import open_services
+    from tests.conftest import DEMO_LOGIN
+    made = open_services(db_target)
+    try:
+        if not made.auth.has_users():
+            made.auth.create_first_admin(username="admin", password="demo123",
+                                         full_name="Admin")
+    finally:
+        made.close()
     capsys.readouterr()
-    code = main(["--db", db_target, "db", "check", "--json"])
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in DEMO_LOGIN.items():
+            env.setenv(name, value)
+        code = main(["--db", db_target, "db", "check", "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
