@@ -155,7 +155,10 @@ class AuthService:
         with self._db.read() as s:
             user = s.scalar(select(User).where(User.username == name))
             identities = self._identities(s)
-        if user is None or not user.active:
+            # read now: the read unit ends with a rollback, which expires the row
+            info = _info(user) if user is not None else None
+            stored = (user.password_hash, user.failed_attempts) if user is not None else None
+        if info is None or stored is None or not info.active:
             # Same message and about the same time as a wrong password: do not
             # reveal which names exist.
             try:
@@ -164,7 +167,8 @@ class AuthService:
                 pass
             raise AuthenticationFailed(_("Wrong user name or password."))
         kept = self._lockout.state(identities, name)
-        locked_until = max((t for t in (user.locked_until, kept.locked_until) if t),
+        password_hash, failed_attempts = stored
+        locked_until = max((t for t in (info.locked_until, kept.locked_until) if t),
                            default=None)
         if locked_until and locked_until > now:
             minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
@@ -172,13 +176,13 @@ class AuthService:
                 _("This account is locked after too many wrong passwords. Try again "
                   "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
         try:
-            _hasher.verify(user.password_hash, password)
+            _hasher.verify(password_hash, password)
             right = True
         except (VerificationError, InvalidHashError):
             right = False
         if not right:
             with self._db.write() as s:
-                row = s.scalar(select(User).where(User.id == user.id).with_for_update())
+                row = s.scalar(select(User).where(User.id == info.id).with_for_update())
                 row.failed_attempts = max(row.failed_attempts or 0, kept.failed) + 1
                 reason = None
                 if row.failed_attempts >= MAX_FAILED_ATTEMPTS:
@@ -191,12 +195,12 @@ class AuthService:
                 audit.append(s, name, "login_failed", [Change("user", row.id, None)], reason)
             # the failed attempt is committed before we answer
             raise AuthenticationFailed(_("Wrong user name or password."))
-        rehash = _hasher.check_needs_rehash(user.password_hash)
-        to_clear = bool(user.failed_attempts or user.locked_until or kept.failed
+        rehash = _hasher.check_needs_rehash(password_hash)
+        to_clear = bool(failed_attempts or info.locked_until or kept.failed
                         or kept.locked_until)
         if session or rehash or to_clear:
             with self._db.write() as s:
-                user = s.scalar(select(User).where(User.id == user.id).with_for_update())
+                user = s.scalar(select(User).where(User.id == info.id).with_for_update())
                 user.failed_attempts = 0
                 user.locked_until = None
                 if rehash:
@@ -205,7 +209,8 @@ class AuthService:
                     user.last_login_at = now
                     audit.append(s, name, "login", [Change("user", user.id, None)])
                 self._lockout.record(identities, name, LockState())
-        return _info(user)
+                info = _info(user)
+        return info
 
     def change_password(self, *, actor: Actor, old_password: str, new_password: str) -> None:
         """Change the actor's own password after checking the old one."""
