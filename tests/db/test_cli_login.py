@@ -1,0 +1,210 @@
+"""The command line logs in (issue 13, point 2): every command that reads or writes
+the village's data runs as a user of the program, with that user's role and the
+window's lockout; real processes of ``python -m puskesos`` on real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from puskesos.errors import AccountLocked
+from puskesos.services import open_services
+from puskesos.services.auth import MAX_FAILED_ATTEMPTS
+from tests.db.test_cli import run
+
+LOGIN_NEEDED = "Perlu masuk (login): --user NAMA"
+NOT_ALLOWED = "tidak diizinkan"
+
+
+def as_user(name: str, password: str = "demo123") -> dict:
+    return {"PUSKESOS_USER": name, "PUSKESOS_PASSWORD": password}
+
+
+@pytest.fixture
+def village(tmp_path, demo_db) -> Path:
+    path = tmp_path / "desa.sqlite"
+    shutil.copy(demo_db, path)
+    return path
+
+
+def _query(db: Path, sql: str, *params):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_without_a_login_nothing_is_read_or_written(village, tmp_path):
+    before = village.read_bytes()
+    listed = run("--db", str(village), "households", "--json", login=None)
+    exported = run("--db", str(village), "export", str(tmp_path / "semua.xlsx"), login=None)
+    added = run("--db", str(village), "user", "add", "budi", "--role", "admin", "--password",
+                "rahasia1", login=None)
+    for done in (listed, exported, added):
+        assert done.returncode == 1, done.stderr
+        assert LOGIN_NEEDED in done.stderr and done.stderr.count("\n") == 1
+        assert done.stdout == ""
+    assert not (tmp_path / "semua.xlsx").exists()
+    assert village.read_bytes() == before
+
+
+def test_a_user_name_without_a_password_and_no_terminal_says_how_to_give_one(village):
+    done = run("--db", str(village), "--user", "admin", "households", login=None)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "PUSKESOS_PASSWORD" in done.stderr and "terminal" in done.stderr
+
+
+def test_user_from_the_option_or_the_environment(village):
+    by_option = run("--db", str(village), "--user", "operator", "households", "--limit", "1",
+                    login=None, env={"PUSKESOS_PASSWORD": "demo123"})
+    after_verb = run("--db", str(village), "households", "--user", "operator", "--limit", "1",
+                     login=None, env={"PUSKESOS_PASSWORD": "demo123"})
+    by_variable = run("--db", str(village), "households", "--limit", "1",
+                      login=as_user("operator"))
+    for done in (by_option, after_verb, by_variable):
+        assert done.returncode == 0, done.stderr
+
+
+def test_a_wrong_password_is_refused_and_counted(village):
+    done = run("--db", str(village), "households", login=as_user("operator", "salah-salah"))
+    assert done.returncode == 1 and done.stdout == ""
+    assert "salah" in done.stderr
+    [(count,)] = _query(village, "SELECT failed_attempts FROM app_user WHERE username = ?",
+                        "operator")
+    assert count == 1
+    [(event,)] = _query(village, "SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1")
+    assert event == "login_failed"
+
+
+def test_five_wrong_passwords_lock_the_account_for_the_window_too_and_sql_does_not_unlock(
+        village):
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        assert run("--db", str(village), "households",
+                   login=as_user("operator", "salah-salah")).returncode == 1
+    # locked on the command line, even with the right password
+    locked = run("--db", str(village), "households", login=as_user("operator"))
+    assert locked.returncode == 1 and "dikunci" in locked.stderr
+    # and in the window's login (the same service)
+    services = open_services(str(village))
+    try:
+        with pytest.raises(AccountLocked):
+            services.auth.login(username="operator", password="demo123")
+    finally:
+        services.close()
+    # clearing the columns with SQL does not lift the lock
+    con = sqlite3.connect(village)
+    con.execute("UPDATE app_user SET locked_until = NULL, failed_attempts = 0")
+    con.commit()
+    con.close()
+    still = run("--db", str(village), "households", login=as_user("operator"))
+    assert still.returncode == 1 and "dikunci" in still.stderr
+    services = open_services(str(village))
+    try:
+        with pytest.raises(AccountLocked):
+            services.auth.login(username="operator", password="demo123")
+    finally:
+        services.close()
+    # other users are not locked
+    assert run("--db", str(village), "households", login=as_user("admin")).returncode == 0
+
+
+def test_the_kepala_desa_cannot_export_and_no_file_is_written(village, tmp_path):
+    out = tmp_path / "nik.xlsx"
+    done = run("--db", str(village), "export", str(out), login=as_user("kades"))
+    assert done.returncode == 1 and NOT_ALLOWED in done.stderr and "Kepala Desa" in done.stderr
+    assert not out.exists() and not list(tmp_path.glob("nik.xlsx*"))
+    # an operator may
+    assert run("--db", str(village), "export", str(out),
+               login=as_user("operator")).returncode == 0
+    assert out.exists()
+
+
+def test_an_operator_cannot_add_a_user(village):
+    done = run("--db", str(village), "user", "add", "budi", "--role", "admin", "--password",
+               "rahasia1", login=as_user("operator"))
+    assert done.returncode == 1 and NOT_ALLOWED in done.stderr
+    assert _query(village, "SELECT count(*) FROM app_user WHERE username = 'budi'") == [(0,)]
+
+
+def test_the_audit_actor_is_the_logged_in_user_not_the_shell_user(village, tmp_path):
+    seq = _query(village, "SELECT max(seq) FROM audit_event")[0][0]
+    done = run("--db", str(village), "db", "backup", "--out", str(tmp_path / "b.zip"),
+               login=as_user("operator"), env={"USER": "kades", "USERNAME": "kades"})
+    assert done.returncode == 0, done.stderr
+    actors = _query(village, "SELECT DISTINCT actor FROM audit_event WHERE seq > ?", seq)
+    assert actors == [("operator",)]
+
+
+def test_init_takes_the_administrators_password_from_the_environment(tmp_path):
+    db = tmp_path / "baru.sqlite"
+    made = run("--db", str(db), "init", "--village", "35.23.01.2001", "--json", login=None,
+               env={"PUSKESOS_PASSWORD": "sandi-kantor-7"})
+    assert made.returncode == 0, made.stderr
+    assert "admin_password" not in json.loads(made.stdout)  # not shown: the user gave it
+    assert "sandi-kantor-7" not in made.stdout
+    assert run("--db", str(db), "settings", "show",
+               login=as_user("admin", "sandi-kantor-7")).returncode == 0
+    assert run("--db", str(db), "settings", "show",
+               login=as_user("admin", "demo123")).returncode == 1
+
+
+def test_init_without_a_password_generates_one_shown_once_that_works(tmp_path):
+    db = tmp_path / "baru.sqlite"
+    made = run("--db", str(db), "init", "--village", "35.23.01.2001", login=None)
+    assert made.returncode == 0, made.stderr
+    line = next(x for x in made.stdout.splitlines() if "kata sandi" in x)
+    assert "sekali" in line and "Catat" in line
+    password = line.split("kata sandi ", 1)[1].split(".", 1)[0].strip()
+    assert len(password) >= 12
+    assert run("--db", str(db), "settings", "show",
+               login=as_user("admin", password)).returncode == 0
+
+
+def test_help_version_region_search_and_the_blank_template_need_no_login(tmp_path):
+    assert run("--help", login=None).returncode == 0
+    assert run("--version", login=None).returncode == 0
+    found = run("region", "search", "jlodro", "--json", login=None)
+    assert json.loads(found.stdout)["regions"][0]["code"] == "35.23.01.2001"
+    template = tmp_path / "templat.xlsx"
+    assert run("export", str(template), "--template", login=None).returncode == 0
+    assert template.exists()
+
+
+def test_demo_on_a_new_file_needs_no_login_but_on_a_village_needs_the_administrator(tmp_path):
+    db = tmp_path / "contoh.sqlite"
+    made = run("--db", str(db), "demo", "--households", "3", login=None)
+    assert made.returncode == 0, made.stderr
+    assert "demo123" in made.stdout
+    before = db.read_bytes()
+    again = run("--db", str(db), "demo", "--households", "3", login=None)
+    assert again.returncode == 1 and LOGIN_NEEDED in again.stderr
+    assert db.read_bytes() == before
+    operator = run("--db", str(db), "demo", "--households", "3", login=as_user("operator"))
+    assert operator.returncode == 1 and NOT_ALLOWED in operator.stderr
+    admin = run("--db", str(db), "demo", "--households", "3", "--json",
+                login=as_user("admin"))
+    assert admin.returncode == 0, admin.stderr
+    assert _query(db, "SELECT count(*) FROM household")[0][0] == 6
+
+
+def test_a_restore_over_a_village_needs_the_administrator_but_not_into_a_new_file(village,
+                                                                                 tmp_path):
+    backup = tmp_path / "b.zip"
+    assert run("--db", str(village), "db", "backup", "--out", str(backup)).returncode == 0
+    before = village.read_bytes()
+    anonymous = run("--db", str(village), "db", "restore", str(backup), login=None)
+    assert anonymous.returncode == 1 and LOGIN_NEEDED in anonymous.stderr
+    operator = run("--db", str(village), "db", "restore", str(backup),
+                   login=as_user("operator"))
+    assert operator.returncode == 1 and NOT_ALLOWED in operator.stderr
+    assert village.read_bytes() == before
+    fresh = tmp_path / "salinan.sqlite"
+    assert run("--db", str(fresh), "db", "restore", str(backup),
+               login=None).returncode == 0
+    assert run("--db", str(village), "db", "restore", str(backup),
+               login=as_user("admin")).returncode == 0
