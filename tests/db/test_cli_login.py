@@ -208,3 +208,46 @@ def test_a_restore_over_a_village_needs_the_administrator_but_not_into_a_new_fil
                login=None).returncode == 0
     assert run("--db", str(village), "db", "restore", str(backup),
                login=as_user("admin")).returncode == 0
+
+
+def _on_a_terminal(args: list[str], answers: list[str], env: dict) -> tuple[int, str]:
+    """Run ``python -m puskesos ARGS`` on a new terminal (a pty), typing each answer
+    when the program asks; its exit code and everything it showed."""
+    import os
+    import pty
+    import sys
+    import time
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the terminal is its stdin, stdout and stderr
+        os.execve(sys.executable, [sys.executable, "-m", "puskesos", *args], env)
+    shown, typed, deadline = b"", 0, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if typed < len(answers) and shown.rstrip().endswith(b":"):
+            os.write(fd, answers[typed].encode() + b"\n")
+            typed += 1
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_on_a_terminal_the_password_is_asked_and_not_shown(village):
+    import os
+    from tests.db.test_cli import ROOT
+    env = {k: v for k, v in os.environ.items() if k not in ("PUSKESOS_USER",
+                                                            "PUSKESOS_PASSWORD")}
+    env.update(PUSKESOS_LANG="id", PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])))
+    code, shown = _on_a_terminal(["--db", str(village), "--user", "operator", "households",
+                                  "--limit", "1"], ["demo123"], env)
+    assert code == 0, shown
+    assert "Kata sandi operator:" in shown and "demo123" not in shown
+    assert "1 dari 300 keluarga" in shown
+    code, shown = _on_a_terminal(["--db", str(village), "--user", "operator", "households"],
+                                 ["keliru-99"], env)
+    assert code == 1 and "salah" in shown
