@@ -215,13 +215,16 @@ def _on_a_terminal(args: list[str], answers: list[str], env: dict) -> tuple[int,
     when the program asks; its exit code and everything it showed."""
     import os
     import pty
+    import select
     import sys
     import time
     pid, fd = pty.fork()
     if pid == 0:  # the child: the terminal is its stdin, stdout and stderr
         os.execve(sys.executable, [sys.executable, "-m", "puskesos", *args], env)
-    shown, typed, deadline = b"", 0, time.monotonic() + 60
+    shown, typed, mark, deadline = b"", 0, 0, time.monotonic() + 120
     while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 1)[0]:
+            continue
         try:
             chunk = os.read(fd, 4096)
         except OSError:  # the child closed the terminal
@@ -229,9 +232,12 @@ def _on_a_terminal(args: list[str], answers: list[str], env: dict) -> tuple[int,
         if not chunk:
             break
         shown += chunk
-        if typed < len(answers) and shown.rstrip().endswith(b":"):
+        # answer a new prompt only (what was typed ahead would be flushed by getpass)
+        if typed < len(answers) and shown[mark:].endswith(b": "):
             os.write(fd, answers[typed].encode() + b"\n")
-            typed += 1
+            typed, mark = typed + 1, len(shown)
+    else:
+        os.kill(pid, 9)  # it waited for more than the answers given
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
@@ -251,3 +257,23 @@ def test_on_a_terminal_the_password_is_asked_and_not_shown(village):
     code, shown = _on_a_terminal(["--db", str(village), "--user", "operator", "households"],
                                  ["keliru-99"], env)
     assert code == 1 and "salah" in shown
+
+
+def test_init_on_a_terminal_asks_the_administrators_password_twice(tmp_path):
+    import os
+    from tests.db.test_cli import ROOT
+    env = {k: v for k, v in os.environ.items() if k not in ("PUSKESOS_USER",
+                                                            "PUSKESOS_PASSWORD")}
+    env.update(PUSKESOS_LANG="id", PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])))
+    differ = tmp_path / "beda.sqlite"
+    code, shown = _on_a_terminal(["--db", str(differ), "init", "--village", "35.23.01.2001"],
+                                 ["sandi-satu-1", "sandi-dua-2"], env)
+    assert code == 2 and "berbeda" in shown and not differ.exists()
+    db = tmp_path / "baru.sqlite"
+    code, shown = _on_a_terminal(["--db", str(db), "init", "--village", "35.23.01.2001"],
+                                 ["sandi-kantor-7", "sandi-kantor-7"], env)
+    assert code == 0, shown
+    assert "sandi-kantor-7" not in shown
+    assert run("--db", str(db), "settings", "show",
+               login=as_user("admin", "sandi-kantor-7")).returncode == 0
