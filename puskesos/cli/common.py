@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import i18n, paths
-from ..errors import LoginRequired
+from ..errors import DatabaseDamaged, LoginRequired
 from ..i18n import N_, _
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -94,7 +94,7 @@ def open_for(args, *, create: bool = False):
 #: what a verb needs before it runs, set with ``set_defaults(login=...)``
 LOGIN = "login"                 # a user logs in (the default)
 NO_LOGIN = "none"               # reads and writes no personal data (region search, init)
-LOGIN_IF_USERS = "if_users"     # only when the database exists and has users (demo, restore)
+LOGIN_IF_USERS = "if_users"     # only when the database opens and has users (demo, restore)
 
 #: the environment variables of a script's login (as PGUSER/PGPASSWORD)
 USER_VARIABLE, PASSWORD_VARIABLE = "PUSKESOS_USER", "PUSKESOS_PASSWORD"
@@ -142,7 +142,14 @@ def log_in(args):
     if need == LOGIN:
         username = _username(args)
         password = _password(username)
-    services = open_for(args, create=need == LOGIN_IF_USERS)
+    try:
+        services = open_for(args, create=need == LOGIN_IF_USERS)
+    except DatabaseDamaged:
+        if need == LOGIN_IF_USERS:
+            # a damaged file holds no users to log in as: a restore puts a backup in
+            # its place (the way out its message gives), as into a new file
+            return None
+        raise
     # opening upgrades an older schema; `db upgrade` reports what it was
     args.upgraded_from = services.db.upgraded_from
     try:

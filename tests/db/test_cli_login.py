@@ -277,3 +277,16 @@ def test_init_on_a_terminal_asks_the_administrators_password_twice(tmp_path):
     assert "sandi-kantor-7" not in shown
     assert run("--db", str(db), "settings", "show",
                login=as_user("admin", "sandi-kantor-7")).returncode == 0
+
+
+def test_a_database_that_no_longer_opens_can_be_restored_without_a_login(village, tmp_path):
+    """Its message says to restore a backup; with no readable users there is nobody to
+    log in as, so the restore works as into a new file."""
+    backup = tmp_path / "b.zip"
+    assert run("--db", str(village), "db", "backup", "--out", str(backup)).returncode == 0
+    village.write_bytes(b"this is not a database" * 100)
+    broken = run("--db", str(village), "households")
+    assert broken.returncode == 1 and "cadangan" in broken.stderr
+    done = run("--db", str(village), "db", "restore", str(backup), login=None)
+    assert done.returncode == 0, done.stderr
+    assert run("--db", str(village), "households", "--limit", "1").returncode == 0
