@@ -46,7 +46,7 @@ def build_parser(window: Window | None = None) -> Parser:
     p = Parser(prog="puskesos", description="Puskesos")
     p.add_argument("--db", help=_("SQLite file or database URL (postgresql://...)"))
     p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help=_("id (default) or en"))
-    p.add_argument("--user", help=_("log in as this user (or PUSKESOS_USER); the password "
+    p.add_argument("--user", metavar="NAME", help=_("log in as this user (or PUSKESOS_USER); the password "
                                     "comes from PUSKESOS_PASSWORD or is asked"))
     p.add_argument("--version", action="version", version=f"puskesos {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
