@@ -290,3 +290,23 @@ def test_a_database_that_no_longer_opens_can_be_restored_without_a_login(village
     done = run("--db", str(village), "db", "restore", str(backup), login=None)
     assert done.returncode == 0, done.stderr
     assert run("--db", str(village), "households", "--limit", "1").returncode == 0
+
+
+def test_db_upgrade_reports_the_schema_it_upgraded_from_though_the_login_opened_first(
+        village, tmp_path, monkeypatch, demo_login, capsys):
+    """The login opens the database (which upgrades an older schema, as the window
+    does); `db upgrade` still says from which schema it went."""
+    from puskesos import paths
+    from puskesos.cli import main
+    from puskesos.db import migrate
+    from puskesos.db.migrate import head_revision
+    from tests.db.test_migrations import EXTRA_REVISION
+    old = head_revision()
+    scripts = tmp_path / "migrations"
+    shutil.copytree(paths.migrations_dir(), scripts)
+    (scripts / "versions" / "9000_extra.py").write_text(EXTRA_REVISION.format(down=old))
+    monkeypatch.setattr(migrate.paths, "migrations_dir", lambda: scripts)
+    monkeypatch.setattr(migrate, "SCHEMA_HEAD", "9000")
+    capsys.readouterr()
+    assert main(["--db", str(village), "db", "upgrade", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"before": old, "after": "9000"}
