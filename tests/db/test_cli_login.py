@@ -310,3 +310,21 @@ def test_db_upgrade_reports_the_schema_it_upgraded_from_though_the_login_opened_
     capsys.readouterr()
     assert main(["--db", str(village), "db", "upgrade", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"before": old, "after": "9000"}
+
+
+def test_guesses_made_in_parallel_cannot_outrun_the_lockout(village):
+    """Eight wrong passwords at once: the attempts are taken one at a time, so five
+    are checked (and recorded) and the other three find the account locked."""
+    import os
+    import subprocess
+    import sys
+    from tests.db.test_cli import ROOT
+    env = dict(os.environ, PUSKESOS_LANG="id", **as_user("operator", "tebakan-salah"))
+    guesses = [subprocess.Popen([sys.executable, "-m", "puskesos", "--db", str(village),
+                                 "households"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    said = [guess.communicate(timeout=120)[1] for guess in guesses]
+    assert all(guess.returncode == 1 for guess in guesses)
+    assert sum("dikunci" in line for line in said) == 8 - MAX_FAILED_ATTEMPTS, said
+    assert _query(village, "SELECT count(*) FROM audit_event WHERE action = 'login_failed'"
+                  ) == [(MAX_FAILED_ATTEMPTS,)]
