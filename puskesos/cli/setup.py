@@ -136,11 +136,18 @@ def cmd_user(args) -> int:
     services = open_for(args)
     try:
         actor = current_actor(args)
-        if args.user_command == "add":
+        if args.user_command in ("add", "reset-password"):
             password = args.password or (getpass.getpass(_("Password: "))
                                           if sys.stdin.isatty() else None)
             if not password:
                 raise InvalidInput(_("Give the password with --password."))
+        if args.user_command == "reset-password":
+            services.auth.reset_password(actor=actor, username=args.username,
+                                         new_password=password)
+            emit(args, {"username": args.username, "unlocked": True},
+                 _("User {name} has a new password and is unlocked.").format(
+                     name=args.username))
+        elif args.user_command == "add":
             info = services.auth.create_user(actor=actor, username=args.username,
                                              password=password, full_name=args.name or "",
                                              role=args.role)
@@ -180,4 +187,8 @@ def register(sub) -> None:
     ua.add_argument("--name")
     ua.add_argument("--password")
     reporting(usub.add_parser("list"))
+    ur = reporting(usub.add_parser("reset-password", help=_(
+        "an administrator gives a user a new password, which also lifts a lock")))
+    ur.add_argument("username")
+    ur.add_argument("--password")
     up.set_defaults(func=cmd_user)

@@ -328,3 +328,17 @@ def test_guesses_made_in_parallel_cannot_outrun_the_lockout(village):
     assert sum("dikunci" in line for line in said) == 8 - MAX_FAILED_ATTEMPTS, said
     assert _query(village, "SELECT count(*) FROM audit_event WHERE action = 'login_failed'"
                   ) == [(MAX_FAILED_ATTEMPTS,)]
+
+
+def test_the_administrator_lifts_a_lock_by_giving_a_new_password(village):
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        run("--db", str(village), "households", login=as_user("operator", "salah-salah"))
+    assert run("--db", str(village), "households", login=as_user("operator")).returncode == 1
+    refused = run("--db", str(village), "user", "reset-password", "operator", "--password",
+                  "sandi-baru-9", login=as_user("koordinator"))
+    assert refused.returncode == 1 and NOT_ALLOWED in refused.stderr
+    done = run("--db", str(village), "user", "reset-password", "operator", "--password",
+               "sandi-baru-9", login=as_user("admin"))
+    assert done.returncode == 0, done.stderr
+    assert run("--db", str(village), "households",
+               login=as_user("operator", "sandi-baru-9")).returncode == 0
