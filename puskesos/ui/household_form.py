@@ -35,7 +35,7 @@ from .jobs import show_error
 from .member_dialog import MemberDialog
 from .operations import write
 from .question_form import QuestionFields
-from .widgets import CodeCombo, fit_size, message_label, saved_now, show_message
+from .widgets import CodeCombo, FitColumns, fit_size, message_label, saved_now, show_message
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
@@ -94,6 +94,9 @@ class HouseholdDialog(FamilyActions, QDialog):
 
         self.members_model = MembersModel(self)
         self.members_view.setModel(self.members_model)
+        # beside the buttons on a 1024-pixel screen without scrolling sideways: the
+        # presence, then a long name, then the relationship give way
+        self.members_columns = FitColumns(self.members_view, elastic=(5, 0, 4))
         self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
         self.readonly_note.setVisible(not self.can_edit)
         self.save_button.setVisible(self.can_edit)
@@ -205,7 +208,6 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.members_view = QTableView()
         self.members_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.members_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.members_view.horizontalHeader().setStretchLastSection(True)
         self.members_view.verticalHeader().setVisible(False)
         self.members_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         actions = [
@@ -371,7 +373,6 @@ class HouseholdDialog(FamilyActions, QDialog):
                 by_member.setdefault(p.member, []).append(p)
         self.members_model.set_members(self.members, by_member) if hasattr(
             self, "members_model") else None
-        self.members_view.resizeColumnsToContents() if hasattr(self, "members_model") else None
 
     def _validate(self) -> list[Problem]:
         if self.saved_label.isVisible() and self.is_dirty():
