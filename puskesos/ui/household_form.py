@@ -54,6 +54,9 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.version: int | None = None
         self.can_edit = actor.can(Permission.EDIT_REGISTRY)
         self._saved_state: tuple | None = None
+        #: a new form says nothing of what is missing until the user edits it or
+        #: presses Save (an empty new form is not a mistake)
+        self._quiet = household_id is None
         self.setMinimumSize(900, 600)
         fit_size(self, 1100, 700)
 
@@ -363,6 +366,7 @@ class HouseholdDialog(FamilyActions, QDialog):
 
     def _changed(self, *_args) -> None:
         if not getattr(self, "_loading", False):
+            self._quiet = False
             self._validate()
 
     def _refresh_members(self) -> None:
@@ -389,12 +393,14 @@ class HouseholdDialog(FamilyActions, QDialog):
             lines.append(f"• {who + ' — ' if who else ''}{where}: {p.message}")
         if len(shown) > 4:
             lines.append(_("… and {n} more").format(n=len(shown) - 4))
-        show_message(self.problems_label, "\n".join(lines) if self.can_edit else "",
+        shown_now = self.can_edit and not self._quiet
+        show_message(self.problems_label, "\n".join(lines) if shown_now else "",
                      warning=not errors)
         for w, field in ((self.no_kk, "no_kk"), (self.rt, "rt"), (self.rw, "rw"),
                          (self.floor_area, "floor_area"), (self.latitude, "latitude"),
                          (self.longitude, "longitude")):
-            bad = any(p.field == field and p.member is None and p.is_error for p in problems)
+            bad = shown_now and any(p.field == field and p.member is None and p.is_error
+                                    for p in problems)
             w.setStyleSheet("border: 1px solid #b00020;" if bad else "")
         return problems
 
@@ -411,6 +417,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             dialog.relationship.set_code(codes.Relationship.KEPALA.value)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
             self.members.append(dialog.result_member)
+            self._quiet = False
             self._validate()
             self.members_view.selectRow(len(self.members) - 1)
 
@@ -421,12 +428,16 @@ class HouseholdDialog(FamilyActions, QDialog):
         dialog = MemberDialog(self.members[row], read_only=not self.can_edit, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
             self.members[row] = dialog.result_member
+            self._quiet = False
             self._validate()
 
     # ---------------------------------------------------------------- saving
     def save(self) -> bool:
         if not self.can_edit:
             return False
+        if self._quiet:                  # Save on an untouched new form: say what is missing
+            self._quiet = False
+            self._validate()
         accept_warnings = None
         while True:
             try:

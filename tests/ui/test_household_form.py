@@ -192,3 +192,43 @@ def test_untouched_numbers_keep_their_exact_value_and_bad_positions_are_refused(
     assert not form.save()
     assert village.households.get(actor=OPERATOR,
                                   household_id=form.household_id).data.latitude == -6.91234567
+
+
+# ------------------------------------------------- a new form is not a mistake yet
+def _red_fields(dialog) -> list[str]:
+    return [w.objectName() or type(w).__name__ for w in
+            (dialog.no_kk, dialog.rt, dialog.rw, dialog.floor_area, dialog.latitude,
+             dialog.longitude) if "b00020" in w.styleSheet()]
+
+
+def test_a_new_household_form_shows_no_error_before_the_user_types(qtbot, village):
+    """Opening "Keluarga baru" shows an empty form, not a red list of what is missing;
+    the problems appear once a field is edited."""
+    from PySide6.QtCore import Qt
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.problems_label.isVisible(), dialog.problems_label.text()
+    assert not _red_fields(dialog)
+    qtbot.keyClicks(dialog.rt, "1x")
+    qtbot.keyClick(dialog.rt, Qt.Key.Key_Tab)
+    assert dialog.problems_label.isVisible()
+    assert "Anggota" in dialog.problems_label.text(), dialog.problems_label.text()
+    assert _red_fields(dialog)
+    dialog._saved_state = dialog._state()
+    dialog.close()
+
+
+def test_save_on_an_untouched_new_form_says_what_is_missing(qtbot, village):
+    from PySide6.QtCore import Qt
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.problems_label.isVisible()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.problems_label.isVisible() and dialog.problems_label.text()
+    assert dialog.household_id is None
+    dialog._saved_state = dialog._state()
+    dialog.close()
