@@ -64,8 +64,7 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_household_tab(), _("Family"))
         self.tabs.addTab(self._build_members_tab(), _("Members"))
-        self.programs_list = QListWidget()
-        self.tabs.addTab(self.programs_list, _("Programs"))
+        self.tabs.addTab(self._build_programs_tab(), _("Programs"))
         self.history_list = QListWidget()
         self.history_list.setWordWrap(True)
         self.tabs.addTab(self.history_list, _("History"))
@@ -207,6 +206,29 @@ class HouseholdDialog(FamilyActions, QDialog):
             spin.valueChanged.connect(self._changed)
         return scroll
 
+    def _build_programs_tab(self) -> QWidget:
+        self.programs_list = QListWidget()
+        # said instead of a blank list: none yet, and how one is recorded
+        self.programs_empty = QLabel(_(
+            "This household takes part in no aid program yet. A program is recorded by "
+            "importing its recipient list (BNBA): press Import… on the household list and "
+            "choose the program's recipient list under \"What the file holds\"."))
+        self.programs_empty.setWordWrap(True)
+        self.programs_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.programs_empty.setContentsMargins(8, 8, 8, 8)
+        box = QVBoxLayout()
+        box.addWidget(self.programs_empty)
+        box.addWidget(self.programs_list, 1)
+        widget = QWidget()
+        widget.setLayout(box)
+        return widget
+
+    def _show_programs(self, lines: list[str]) -> None:
+        self.programs_list.clear()
+        self.programs_list.addItems(lines)
+        self.programs_list.setVisible(bool(lines))
+        self.programs_empty.setVisible(not lines)
+
     def _build_members_tab(self) -> QWidget:
         self.members_view = QTableView()
         self.members_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -254,7 +276,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             self.setWindowTitle(_("New household"))
             self.members: list[MemberInput] = []
             self._fill(HouseholdInput(), None, None, None)
-            self.programs_list.clear()
+            self._show_programs([])
             self.history_list.clear()
         else:
             dto = self.services.households.get(actor=self.actor, household_id=self.household_id)
@@ -264,14 +286,14 @@ class HouseholdDialog(FamilyActions, QDialog):
             head = dto.head
             self.setWindowTitle(_("Household of {name}").format(
                 name=head.name if head else _("(no head)")))
-            self.programs_list.clear()
             names = {p.code: p.name for p in self.services.programs.programs()}
+            lines = []
             for p in dto.programs:
                 member = next((m.name for m in dto.members if m.id == p.member_id), "")
-                self.programs_list.addItem(
-                    f"{names.get(p.program_code, p.program_code)} · {p.period} · "
-                    f"{codes.ParticipationStatus.label_of(p.status)}"
-                    + (f" · {member}" if member else ""))
+                lines.append(f"{names.get(p.program_code, p.program_code)} · {p.period} · "
+                             f"{codes.ParticipationStatus.label_of(p.status)}"
+                             + (f" · {member}" if member else ""))
+            self._show_programs(lines)
             self._load_history()
             if dto.removed:
                 self.can_edit = False

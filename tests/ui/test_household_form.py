@@ -232,3 +232,38 @@ def test_save_on_an_untouched_new_form_says_what_is_missing(qtbot, village):
     assert dialog.household_id is None
     dialog._saved_state = dialog._state()
     dialog.close()
+
+
+# ------------------------------------------------------------------ programs tab
+def test_an_empty_programs_tab_says_there_are_none_and_how_to_add_one(qtbot, village):
+    from PySide6.QtCore import Qt
+    rows, _ = village.households.search(actor=OPERATOR, limit=300)
+    row = next(r for r in rows if not r.programs)
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), row.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
+    assert dialog.tabs.currentIndex() == 2
+    from PySide6.QtWidgets import QLabel, QListWidget
+    page = dialog.tabs.currentWidget()
+    said = [label.text() for label in page.findChildren(QLabel) if label.isVisible()]
+    assert any("belum" in t and "Impor" in t and "BNBA" in t for t in said), said
+    # no blank list under the message
+    assert not [w for w in [page, *page.findChildren(QListWidget)]
+                if isinstance(w, QListWidget) and w.isVisible()]
+    dialog.close()
+
+
+def test_a_programs_tab_with_programs_lists_them(qtbot, village):
+    from PySide6.QtCore import Qt
+    rows, _ = village.households.search(actor=OPERATOR, limit=300)
+    row = next(r for r in rows if r.programs)
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), row.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
+    assert dialog.programs_list.isVisible() and dialog.programs_list.count()
+    assert not dialog.programs_empty.isVisible()
+    dialog.close()
