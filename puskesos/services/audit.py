@@ -19,11 +19,65 @@ from sqlalchemy.orm import Session
 
 from ..core.permissions import Permission
 from ..db.engine import Database
+from ..i18n import N_, _
 from ..models import AuditEvent, Setting, utcnow
 from .context import Actor, require
 
 HEAD_KEY = "audit_head"
 GENESIS = "0" * 64
+
+
+# ---------------------------------------------------------------- reasons
+#: the reasons the program gives itself, by code: stored as the code and its values
+#: (``@demo {"seed": 1}``) and told in the reader's language when shown, so a change
+#: of language neither leaves them in the language of the day they were written nor
+#: makes them unknown to the code that looks for them
+REASONS = {
+    "demo": N_("demo data (seed {seed})"),
+    "verval_approved": N_("verval correction approved"),
+    "warnings_accepted": N_("warnings accepted: {accepted}"),
+    "reason_warnings_accepted": N_("{reason} (warnings accepted: {accepted})"),
+}
+_MARK = "@"
+
+
+def coded_reason(code: str, **values: Any) -> str:
+    """The stored form of the program's own reason ``code`` (a key of :data:`REASONS`)
+    with the ``values`` its words need."""
+    if code not in REASONS:
+        raise ValueError(f"unknown reason code {code!r}")
+    return _MARK + code + (" " + json.dumps(values, sort_keys=True, ensure_ascii=False)
+                           if values else "")
+
+
+def reason_code(stored: str | None) -> tuple[str, dict] | None:
+    """(code, values) of a reason stored by :func:`coded_reason`; None for a reason
+    someone typed (or none)."""
+    if not stored or not stored.startswith(_MARK):
+        return None
+    code, _sep, rest = stored[1:].partition(" ")
+    if code not in REASONS:
+        return None
+    try:
+        values = json.loads(rest) if rest else {}
+    except ValueError:
+        return None
+    return (code, values) if isinstance(values, dict) else None
+
+
+def reason_text(stored: str | None) -> str | None:
+    """A stored reason as the reader reads it: the program's own reasons in the
+    window's language, a typed reason as it was typed."""
+    coded = reason_code(stored)
+    if coded is None:
+        return stored
+    code, values = coded
+    shown = {key: reason_text(value) if isinstance(value, str) else value
+             for key, value in values.items()}
+    try:
+        return _(REASONS[code]).format(**shown)
+    except (KeyError, IndexError):
+        return stored
 
 
 def to_text(value: Any) -> str | None:

@@ -267,3 +267,22 @@ def test_a_programs_tab_with_programs_lists_them(qtbot, village):
     assert dialog.programs_list.isVisible() and dialog.programs_list.count()
     assert not dialog.programs_empty.isVisible()
     dialog.close()
+
+
+def test_the_history_of_a_demo_household_reads_in_indonesian(qtbot, village):
+    """The demo data's reason is shown in the window's language ("data contoh"), not
+    as the English words it was once stored in."""
+    from PySide6.QtCore import Qt
+    rows, _ = village.households.search(actor=OPERATOR, limit=5)
+    admin = Actor("admin", "admin", "Administrator Desa")
+    dialog = HouseholdDialog(village, admin, ChangeBus(), rows[0].id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(3).center())
+    history = dialog.history_list
+    assert history.isVisible() and history.count()
+    lines = [history.item(i).text() for i in range(history.count())]
+    assert any("alasan: data contoh (seri 7)" in line for line in lines), lines
+    assert not any("demo data" in line or "seed" in line for line in lines), lines
+    dialog.close()

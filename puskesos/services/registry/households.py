@@ -275,7 +275,7 @@ class HouseholdService(FamilyOps):
                 for order, m in enumerate(m_in):
                     changes += self._add_member(s, row.id, m, order)
                 audit.append(s, actor, "create", changes,
-                             reason or (accept_warnings and f"warnings accepted: {accept_warnings}"))
+                             _saved_because(reason, accept_warnings))
                 household_id = row.id
                 refresh_search_text(s, [household_id])
             else:
@@ -322,9 +322,7 @@ class HouseholdService(FamilyOps):
                     existing.sort_order = order
                 if changes or created:
                     row.updated_at = utcnow()  # bumps the household version too
-                    note = reason
-                    if accept_warnings:
-                        note = f"{reason or ''} (warnings accepted: {accept_warnings})".strip()
+                    note = _saved_because(reason, accept_warnings)
                     s.flush()
                     if created:
                         audit.append(s, actor, "create", created, note)
@@ -458,3 +456,14 @@ class HouseholdService(FamilyOps):
         with self._db.read() as s:
             return dict(s.execute(select(Member.id, Member.name).where(
                 Member.id.in_(member_ids))).all())
+
+
+def _saved_because(reason: str | None, accept_warnings: str | None) -> str | None:
+    """The audit reason of a save: the caller's reason, and the warnings accepted (a
+    reason code, told in the reader's language)."""
+    if not accept_warnings:
+        return reason
+    if reason:
+        return audit.coded_reason("reason_warnings_accepted", reason=reason,
+                                  accepted=accept_warnings)
+    return audit.coded_reason("warnings_accepted", accepted=accept_warnings)

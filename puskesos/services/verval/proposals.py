@@ -143,7 +143,7 @@ class ProposalOps:
             if not already:
                 households.save(actor=actor, household=data, members=member_inputs,
                                 household_id=household_id, expected_version=current.version,
-                                reason=_("verval correction approved"),
+                                reason=audit.coded_reason("verval_approved"),
                                 accept_warnings="verval")
         person = None
         if approve and target == NEW_MEMBER:
