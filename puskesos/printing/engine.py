@@ -404,6 +404,8 @@ class Renderer:
         rows = list(rows or [])
         blank = int(block.get("blank_rows", 0))
         min_height = float(block.get("row_mm", 0)) * mm
+        # the blank rows are filled in by hand: room for handwriting
+        blank_height = float(block.get("blank_row_mm", block.get("row_mm", 0))) * mm
         c = self.canvas
         self._table_header(block, scopes, xs, widths, size)
         aligns = [col.get("align", "left") for col in columns]
@@ -438,7 +440,7 @@ class Renderer:
                 aligns_row = aligns
             main = max(len(cell) for cell in cells) * leading + 4
             extra = len(notes) * detail_leading + 1.5 if notes else 0
-            height = max(main + extra, min_height)
+            height = max(main + extra, blank_height if row == {} else min_height)
             if self.y - height < self.bottom:
                 self.new_page()
                 self._table_header(block, scopes, xs, widths, size)
