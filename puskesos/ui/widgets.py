@@ -123,6 +123,10 @@ def fit_size(widget: QWidget, width: int, height: int) -> None:
     widget.resize(width, height)
 
 
+#: how many rows of a table FitColumns reads to find a column's width
+MEASURED_ROWS = 60
+
+
 class FitColumns(QObject):
     """Keeps a table's columns inside its width, so that it never scrolls sideways
     (a 1024-pixel screen included).
@@ -145,6 +149,10 @@ class FitColumns(QObject):
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = table.horizontalHeader()
         header.setStretchLastSection(False)
+        # measured on the rows in view and those around them, not on every row: a
+        # search typed in the household list refits at once (a longer text further
+        # down is cut, whole in its tooltip)
+        header.setResizeContentsPrecision(MEASURED_ROWS)
         header.sectionResized.connect(self._resized_by_hand)
         table.viewport().installEventFilter(self)
         self._later = QTimer(self)
