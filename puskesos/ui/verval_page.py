@@ -69,7 +69,7 @@ class VervalPage(QWidget):
             (_("No KK"), lambda r: r.no_kk or ""), (_("Dusun"), lambda r: r.dusun or ""),
             (_("RW"), lambda r: r.rw or ""), (_("RT"), lambda r: r.rt or ""),
             (_("Result"), lambda r: VervalResult.label_of(r.result) if r.result else "—"),
-            (_("Decision"), lambda r: MusdesDecision.label_of(r.decision)
+            (_("Decision"), lambda r: MusdesDecision.short_of(r.decision)
              if r.decision else "—")])
         self.table = QTableView()
         self.table.setModel(self.model)

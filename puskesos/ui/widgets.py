@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetricsF, QGuiApplication
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialogButtonBox, QLabel,
                                QLayout, QLineEdit, QStyle, QTableView, QToolTip, QWidget)
 
@@ -123,36 +124,29 @@ def fit_size(widget: QWidget, width: int, height: int) -> None:
     widget.resize(width, height)
 
 
-#: how many rows of a table FitColumns reads to find a column's width
-MEASURED_ROWS = 60
-
-
 class FitColumns(QObject):
     """Keeps a table's columns inside its width, so that it never scrolls sideways
     (a 1024-pixel screen included).
 
-    Each column is as wide as what it holds and its header; spare room goes to the
-    last column.  When the width runs out, the ``elastic`` columns give way, the first
-    named first, down to the width of their header: their text is cut with "…" and
-    shown whole as the tooltip.  A column the user widened by hand keeps its width.
-    The columns are fitted again when the table changes size or its rows are
-    replaced.
+    Each column is as wide as the longest text it holds (every row loaded, read as
+    text: quicker than asking the view, so a search refits at once) and its header;
+    spare room goes to the last column.  When the width runs out, the ``elastic``
+    columns give way, the first named first, down to the width of their header:
+    their text is cut with "…" and shown whole as the tooltip.  A column the user
+    widened by hand keeps its width.  The columns are fitted again when the table
+    changes size or its rows change.
     """
 
     def __init__(self, table: QTableView, elastic: tuple[int, ...]):
         super().__init__(table)
         self.table, self.elastic = table, tuple(elastic)
         self._user: dict[int, int] = {}
-        self._natural: dict[int, int] | None = None     # measured once per set of rows
+        self._natural: dict[int, int] = {}          # the widest text of each column
         self._fitting = False
         table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = table.horizontalHeader()
         header.setStretchLastSection(False)
-        # measured on the rows in view and those around them, not on every row: a
-        # search typed in the household list refits at once (a longer text further
-        # down is cut, whole in its tooltip)
-        header.setResizeContentsPrecision(MEASURED_ROWS)
         header.sectionResized.connect(self._resized_by_hand)
         table.viewport().installEventFilter(self)
         self._later = QTimer(self)
@@ -160,15 +154,34 @@ class FitColumns(QObject):
         self._later.setInterval(0)
         self._later.timeout.connect(self.fit)
         model = table.model()
-        model.modelReset.connect(self._remeasure)
-        model.layoutChanged.connect(self._remeasure)
-        model.dataChanged.connect(self._remeasure)
-        # the first rows of an empty list (later pages keep the widths: no jumping)
-        model.rowsInserted.connect(
-            lambda _p, first, _last: self._remeasure() if first == 0 else None)
+        for signal in (model.modelReset, model.layoutChanged, model.dataChanged):
+            signal.connect(self._remeasure)
+        # a further page of rows (fetched as the list scrolls) only widens
+        model.rowsInserted.connect(lambda _parent, first, last: self._measure(first, last))
+        # what the view adds to a text: its margins either side and the grid line
+        margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                           table) + 1
+        self._pad = 2 * margin + (1 if table.showGrid() else 0)
+        self._remeasure()
 
     def _remeasure(self, *_args) -> None:
-        self._natural = None
+        self._natural = {}
+        self._measure(0, self.table.model().rowCount() - 1)
+
+    def _measure(self, first: int, last: int) -> None:
+        model, pad = self.table.model(), self._pad
+        metrics = QFontMetricsF(self.table.font())      # as the view lays a text out
+        texts = getattr(model, "texts", None)
+        for column in range(model.columnCount()):
+            if texts is not None:
+                seen = set(texts(column, first, last))
+            else:
+                seen = {str(model.index(row, column).data() or "")
+                        for row in range(first, last + 1)}
+            widest = math.ceil(max((metrics.horizontalAdvance(t) for t in seen if t),
+                                   default=0))
+            if widest:
+                self._natural[column] = max(self._natural.get(column, 0), widest + pad)
         self._later.start()
 
     def _columns(self) -> list[int]:
@@ -182,10 +195,8 @@ class FitColumns(QObject):
         if not columns:
             return
         floor = {c: header.sectionSizeHint(c) for c in columns}
-        if self._natural is None:
-            self._natural = {c: max(table.sizeHintForColumn(c), floor[c])
-                             for c in range(table.model().columnCount())}
-        width = {c: self._user.get(c) or self._natural.get(c, floor[c]) for c in columns}
+        width = {c: self._user.get(c) or max(self._natural.get(c, 0), floor[c])
+                 for c in columns}
         excess = sum(width.values()) - table.viewport().width()
         for c in self.elastic:
             if excess <= 0:
@@ -214,7 +225,7 @@ class FitColumns(QObject):
             index = self.table.indexAt(event.pos())
             if index.isValid() and index.data(Qt.ItemDataRole.ToolTipRole) is None:
                 text = str(index.data() or "")
-                room = self.table.columnWidth(index.column()) - 8
+                room = self.table.columnWidth(index.column()) - self._pad
                 if self.table.fontMetrics().horizontalAdvance(text) > room:
                     QToolTip.showText(event.globalPos(), text, self.table.viewport())
                     return True

@@ -205,8 +205,15 @@ def test_the_verval_list_does_not_scroll_sideways_at_1024(window):
     table = window.pages["verval"].table
     assert table.model().rowCount()
     _fits_its_width(table)
-    for column in (0, 1, 2, 4, 5):      # prelist no., head of family, No KK, RW, RT
+    for column in range(table.model().columnCount()):      # the decision too
         _whole(table, column)
+    # every row's name and decision, not only those in view
+    model, metrics = table.model(), table.fontMetrics()
+    for column in (1, 7):
+        room = table.columnWidth(column) - 8
+        for row in range(model.rowCount()):
+            text = model.index(row, column).data()
+            assert metrics.horizontalAdvance(text) <= room, (text, room)
 
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
