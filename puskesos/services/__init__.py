@@ -40,56 +40,67 @@ class Services:
 
     @cached_property
     def audit(self) -> AuditTrail:
+        """The audit trail: history of records and the check of its chain."""
         from .audit import AuditTrail
         return AuditTrail(self.db)
 
     @cached_property
     def auth(self) -> AuthService:
+        """Users, passwords, roles and the lockout."""
         from .auth import AuthService
         return AuthService(self.db)
 
     @cached_property
     def backup(self) -> BackupService:
+        """Backups of the village database and their restore."""
         from .backup import BackupService
         return BackupService(self.db, settings=self.settings)
 
     @cached_property
     def documents(self) -> DocumentService:
+        """Printed forms and letters (verval form, berita acara, SKTM)."""
         from .documents import DocumentService
         return DocumentService(self.db, settings=self.settings, letters=self.letters,
                                verval=self.verval)
 
     @cached_property
     def households(self) -> HouseholdService:
+        """Households and their members: search, forms and history."""
         from .registry import HouseholdService
         return HouseholdService(self.db, settings=self.settings)
 
     @cached_property
     def letters(self) -> LetterRegister:
+        """The letter register: numbers, voided letters and gaps."""
         from .letters import LetterRegister
         return LetterRegister(self.db, settings=self.settings)
 
     @cached_property
     def officers(self) -> OfficerService:
+        """The officers who sign letters and forms."""
         from .settings import OfficerService
         return OfficerService(self.db)
 
     @cached_property
     def programs(self) -> ProgramService:
+        """Aid programs and who receives them."""
         from .registry.programs import ProgramService
         return ProgramService(self.db)
 
     @cached_property
     def settings(self) -> SettingsService:
+        """The village identity and the program's settings."""
         from .settings import SettingsService
         return SettingsService(self.db)
 
     @cached_property
     def verval(self) -> VervalService:
+        """Verification and validation cycles, visits, proposals and the musdes."""
         from .verval import VervalService
         return VervalService(self.db, households=self.households)
 
     def close(self) -> None:
+        """Let go of the database's connections."""
         self.db.dispose()
 
 
