@@ -26,7 +26,11 @@ def _text(value: Any) -> str | None:
 
 
 def _coded(target: str, field: str, text: str | None) -> str | None:
-    """A coded field's value as its code: "Keramik" or "1" → "1"; unknown → InvalidInput."""
+    """A coded field's value as its code: "Keramik" or "1" → "1"; unknown → InvalidInput.
+    An RT or RW is written as the registry keeps it ("1" → "001")."""
+    if field in ("rt", "rw") and text:
+        from ...core.normalize import area_number
+        return area_number(text.strip())
     from ...core.validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
     from ...core.questions import FlagSet, question, read_answer
     q = question(target, field)
