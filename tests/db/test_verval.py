@@ -650,3 +650,26 @@ def test_a_visit_writing_rt_without_leading_zeros_proposes_no_change(village):
         corrections=[Correction("household", home.id, "rt", "1"),
                      Correction("household", home.id, "rt", " 01 ")])
     assert verval.proposals(cycle_id=cycle.id, actor=OPERATOR) == []
+
+
+def test_a_new_member_whose_nik_disagrees_with_the_birth_date_shows_the_warning(village):
+    """The enumerator writes a date of birth that is not the one in the NIK: the
+    koordinator deciding the proposal sees that warning beside the person."""
+    from puskesos.core.identifiers import make_nik
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    home = homes[0]
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == home.id)
+    nik = make_nik(kecamatan_code="35.23.01", birth_date=date(2025, 3, 9), sex="P", serial=78)
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="1", visited_on=TODAY,
+        members=[MemberFinding("1", m.id) for m in home.members] + [
+            MemberFinding("5", None, name="putri ayu", nik=nik, sex="P",
+                          birth_date=date(2024, 3, 9), relationship_code="3")])
+    [proposal] = verval.proposals(cycle_id=cycle.id, actor=ADMIN)
+    assert "peringatan: Tanggal lahir pada NIK (09-03-2025)" in proposal.new_value
+    verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert any(m.nik == nik and m.birth_date == date(2024, 3, 9) for m in stored.members)
