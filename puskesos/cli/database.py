@@ -60,7 +60,11 @@ def cmd_db(args) -> int:
                               "pg_dump; this command works on the village's SQLite file."))
         manifest = restore(Path(args.file), Path(target))
         services = open_for(args)  # upgrades an older backup to this program's schema
-        services.close()
+        try:
+            services.backup.record_restore(actor=current_actor(args), manifest=manifest,
+                                           source=args.file)
+        finally:
+            services.close()
         emit(args, manifest, _("Restored the backup of {at} into {path}. The previous "
                                 "database was kept as {kept}.").format(
             at=_when(manifest.get("created_at")), path=target,

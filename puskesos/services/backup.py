@@ -225,6 +225,20 @@ class BackupService:
             pass  # the backup file itself is complete; only the note of it failed
         return info
 
+    def record_restore(self, *, actor: Actor, manifest: dict, source: str) -> None:
+        """Write into the restored database's audit trail that it was restored: from
+        which file, of which moment, by whom (a restore replaces the whole history
+        after the backup, so the trail says so)."""
+        from ..core.permissions import Permission
+        from .context import require
+        require(actor, Permission.BACKUP)
+        with self._db.write() as s:
+            audit.append(s, actor, "restore", [Change(
+                "database", None, "restored_from", None,
+                f"{Path(source).name} ({manifest.get('created_at') or '-'}, sha256 "
+                f"{str(manifest.get('sha256') or '-')[:16]})")],
+                manifest.get("kept") and f"previous database kept as {Path(manifest['kept']).name}")
+
     def last_backup(self) -> dict | None:
         """When and where the last backup was made (None: never)."""
         with self._db.read() as s:

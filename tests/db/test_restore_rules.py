@@ -1,6 +1,6 @@
-"""A restore while another program is writing to the database gives up with a clear
-message after the usual wait, instead of waiting for ever (SQLite's backup retries a
-locked database without end)."""
+"""Restoring a backup: it gives up with a clear message after the usual wait while
+another program is writing (SQLite's backup retries a locked database without end),
+and the restored database's audit trail says it was restored."""
 
 from __future__ import annotations
 
@@ -49,3 +49,26 @@ def test_a_restore_while_another_program_writes_stops_with_a_message(sqlite_serv
     # the other program gone, the same restore goes through
     restore(Path(made.path), live, keep_dir=tmp_path)
     assert services.households.counts(actor=OPERATOR).households == 1
+
+
+def test_a_restore_is_written_into_the_restored_trail(sqlite_services, tmp_path, capsys):
+    """After 'db restore' the audit trail of the restored database says that it was
+    restored, from which file and by whom, and still verifies."""
+    from puskesos.cli import main
+    from puskesos.services import open_services
+    from tests.conftest import ADMIN
+    services = sqlite_services
+    house, people = family()
+    services.households.save(actor=OPERATOR, household=house, members=people)
+    live = Path(services.db.engine.url.database)
+    made = services.backup.backup(actor=OPERATOR, out=tmp_path / "cadangan-juni.zip")
+    services.close()
+    assert main(["--db", str(live), "db", "restore", made.path]) == 0
+    again = open_services(str(live))
+    try:
+        [event] = [e for e in again.audit.recent(actor=ADMIN) if e.action == "restore"]
+        assert "cadangan-juni.zip" in event.new_value and made.sha256[:16] in event.new_value
+        assert event.reason and "before-restore-" in event.reason
+        assert again.audit.verify().ok
+    finally:
+        again.close()
