@@ -67,7 +67,7 @@ def _compile(block: dict[str, Any]) -> dict[str, Any]:
 
 class Renderer:
     def __init__(self, template: Template, *, footer: str = "", watermark: str | None = None,
-                 logo: str | None = None):
+                 logo: str | None = None, anchor: str = ""):
         doc = template.document
         width_mm, height_mm = PAGE_SIZES_MM[str(doc.get("page", "A4")).upper()]
         if str(doc.get("orientation", "portrait")).lower() == "landscape":
@@ -87,6 +87,8 @@ class Renderer:
         self.running = Text(doc.get("running", ""))
         self.item_pages = 0
         self.footer = footer
+        #: a second footer line in small type (the audit anchor of a berita acara)
+        self.anchor = anchor
         self.watermark = watermark
         self.template = template
         self.blocks = [_compile(b) for b in template.blocks]
@@ -149,6 +151,11 @@ class Renderer:
         if self.footer:
             room = self.right - self.left - stringWidth(label, self.small, 6.5) - 30
             c.drawString(self.left, fy, self._fit(self.footer, self.small, 6.5, room))
+        if self.anchor:
+            c.setFont(self.small, 5.5)
+            c.drawString(self.left, fy - 7, self._fit(self.anchor, self.small, 5.5,
+                                                      self.right - self.left))
+            c.setFont(self.small, 6.5)
         c.drawRightString(self.right - 13, fy, label)
         c.saveState()
         c.translate(self.right - 12, fy)
@@ -565,14 +572,15 @@ class Renderer:
 
 
 def render(template: Template, context: dict[str, Any], *, footer: str = "",
-           watermark: str | None = None, step=None) -> Rendered:
+           watermark: str | None = None, step=None, anchor: str = "") -> Rendered:
     """The PDF of ``template`` filled from ``context`` (see template.preflight).
 
     ``step(n)`` is called after the n-th item of a repeating template (for
-    progress and cancel: it may raise to stop).
+    progress and cancel: it may raise to stop).  ``anchor`` is printed in small
+    type under the footer of every page.
     """
     renderer = Renderer(template, footer=footer, watermark=watermark,
-                        logo=context.get("desa.logo") or None)
+                        logo=context.get("desa.logo") or None, anchor=anchor)
     if template.each:
         for number, item in enumerate(context.get(template.each) or [], 1):
             renderer.run((item, context))
