@@ -208,6 +208,10 @@ def test_a_restore_over_a_village_needs_the_administrator_but_not_into_a_new_fil
                login=None).returncode == 0
     assert run("--db", str(village), "db", "restore", str(backup),
                login=as_user("admin")).returncode == 0
+    # the restored trails say who restored: the administrator, or nobody logged in
+    restored_by = "SELECT actor FROM audit_event WHERE action = 'restore'"
+    assert _query(village, restored_by) == [("admin",)]
+    assert _query(fresh, restored_by) == [("no-login",)]
 
 
 def _on_a_terminal(args: list[str], answers: list[str], env: dict) -> tuple[int, str]:
