@@ -3,6 +3,7 @@ in the Kemendagri list."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ def _db_check(args) -> int:
     from ..services.backup import check_sqlite
     from ..services.context import require
     require(current_actor(args), Permission.VIEW_AUDIT)
-    anchors = [Anchor.parse(text) for text in args.anchor or ()]
+    anchors = list(args.anchor or ())  # read by the parser (_anchor)
     engine = open_engine(database_target(args))
     try:
         result: dict[str, Any] = {"database": describe(database_target(args))}
@@ -128,6 +129,16 @@ def _db_check(args) -> int:
     return EXIT_OK if not problems else EXIT_USER
 
 
+def _anchor(text: str):
+    """An --anchor as the parser reads it: a mistyped one is a usage error, said
+    before any login."""
+    from ..services.audit import Anchor
+    try:
+        return Anchor.parse(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def cmd_region(args) -> int:
     from ..core.regions import regions
     level = None if args.level == "all" else args.level
@@ -147,7 +158,7 @@ def register(sub) -> None:
     dbsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     reporting(dbsub.add_parser("upgrade"))
     reporting(dbsub.add_parser("check")).add_argument(
-        "--anchor", action="append", metavar="SEQ:HASH",
+        "--anchor", action="append", metavar="SEQ:HASH", type=_anchor,
         help=_("an audit anchor printed on a berita acara; the check fails if the history "
                "up to it was rewritten (may be given more than once)"))
     reporting(dbsub.add_parser("backup")).add_argument("--out")
