@@ -17,8 +17,10 @@ from typing import Any
 from ...core import codes
 from ...core.questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, Question, read_answer
 from ...core.identifiers import PROVINCE_CODES, Severity, check_kk, check_nik, nik_birth
-from ...core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
-                               text_cell)
+from ...core.labels import field_label
+from ...core.normalize import (TEXT_LIMITS, date_cell, hostile_message, identifier_cell,
+                               int_cell, name_cell, sex_cell, strip_hostile, text_cell,
+                               too_long_message)
 from ...i18n import _
 from ...formats import SourceRow, display_cells
 
@@ -75,6 +77,63 @@ def _presence(value: Any) -> tuple[str | None, str | None]:
         if folded.startswith(word):
             return code, None
     return None, _("'{value}' is not a known presence status.").format(value=text)
+
+
+NAME_LIMIT = TEXT_LIMITS["name"]
+
+
+def _hostile(value: Any) -> bool:
+    """Whether a cell holds control or text-direction characters (removed on reading)."""
+    return type(value) is str and not value.isprintable() and strip_hostile(value)[1] > 0
+
+
+def text_field(entity: str, field: str, value: Any) -> tuple[str | None, str | None]:
+    """A text cell of ``field`` as stored (trimmed, upper case) and what to say about
+    it: control or text-direction characters removed, or a value over the field's
+    limit, which is not imported (never cut)."""
+    text = name_cell(value)
+    if text is None:
+        return None, None
+    limit = TEXT_LIMITS[field]
+    if len(text) > limit:
+        return None, (f"{too_long_message(field_label(entity, field), len(text), limit)} "
+                      f"{_dropped()}")
+    if _hostile(value):
+        return text, hostile_message(field_label(entity, field))
+    return text, None
+
+
+def name_field(value: Any) -> tuple[str | None, str | None, str | None]:
+    """(the name as stored, why the row is refused, what to say about it) of a name
+    cell: a name over its limit refuses the row (never cut), control or
+    text-direction characters are removed with a warning."""
+    if type(value) is str and value.isascii() and value.isprintable():
+        name = " ".join(value.split()).upper()
+    else:
+        name = name_cell(value)
+    if not name:
+        return None, _no_name_reason(), None
+    if len(name) > NAME_LIMIT:
+        return None, (too_long_message(field_label("member", "name"), len(name), NAME_LIMIT)
+                      + " " + _("The row is not imported; correct the name in the file.")), None
+    if _hostile(value):
+        return name, None, hostile_message(field_label("member", "name"))
+    return name, None, None
+
+
+def dtsen_field(value: Any) -> tuple[str | None, str | None]:
+    """The ID DTSEN of a cell and what to say about it (as :func:`text_field`)."""
+    if _hostile(value):
+        cleaned, _n = strip_hostile(value)
+        dtsen = identifier_cell(cleaned, "ID DTSEN")[0]
+        warning = hostile_message(field_label("household", "dtsen_id"))
+    else:
+        dtsen, warning = identifier_cell(value, "ID DTSEN")[0], None
+    limit = TEXT_LIMITS["dtsen_id"]
+    if dtsen is not None and len(dtsen) > limit:
+        return None, (f"{too_long_message(field_label('household', 'dtsen_id'), len(dtsen), limit)}"
+                      f" {_dropped()}")
+    return dtsen, warning
 
 
 class Row:
@@ -144,17 +203,22 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     out.placeholder = bool(result.info and result.info.placeholder)
     if sex is None and result.info and result.info.sex:
         sex = result.info.sex  # the NIK tells the sex when the file does not
-    name = name_cell(v.get("name"))
-    if not name:
-        return None, _("The row has no name. Type the name as on the KTP/KK.")
+    name, refused, said = name_field(v.get("name"))
+    if refused:
+        return None, refused
+    if said:
+        out.warnings.append(said)
     relationship, error = _relationship(v.get("relationship"))
     if error:
         out.warnings.append(f"{error} {_dropped()}")
     presence, error = _presence(v.get("presence"))
     if error:
         out.warnings.append(f"{error} {_dropped()}")
+    birth_place, error = text_field("member", "birth_place", v.get("birth_place"))
+    if error:
+        out.warnings.append(error)
     out.member = {"name": name, "sex": sex, "birth_date": born,
-                  "birth_place": name_cell(v.get("birth_place")),
+                  "birth_place": birth_place,
                   "relationship_code": relationship, "presence": presence}
     kk, error = identifier_cell(v.get("no_kk"), "KK")
     raw_kk = text_cell(v.get("no_kk"))
@@ -169,7 +233,9 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
         else:
             kk = kk_result.value
             raw_kk = None
-    dtsen, _e = identifier_cell(v.get("dtsen_id"), "ID DTSEN")
+    dtsen, error = dtsen_field(v.get("dtsen_id"))
+    if error:
+        out.warnings.append(error)
     area = {}
     for key in ("rt", "rw"):
         number, error = int_cell(v.get(key), 0, 999)
@@ -179,9 +245,13 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     desil, error = int_cell(v.get("desil"), 1, 10)
     if error:
         out.warnings.append(f"{error} {_dropped()}")
-    dusun = name_cell(v.get("dusun"))
-    household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
-                 "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
+    texts = {}
+    for key in ("address", "dusun"):
+        texts[key], error = text_field("household", key, v.get(key))
+        if error:
+            out.warnings.append(error)
+    household = {"no_kk": kk, "dtsen_id": dtsen, "address": texts["address"],
+                 "dusun": texts["dusun"], "rt": area["rt"], "rw": area["rw"], "desil": desil}
     for q in QUESTIONS:
         if q.field not in v:
             continue
@@ -283,11 +353,13 @@ class Normaliser:
         self.today = today or date.today()
         self.sex = Memo(sex_cell)
         self.dates = Memo(date_cell)
-        self.names = Memo(name_cell)
+        self.places = Memo(partial(text_field, "member", "birth_place"))
+        self.addresses = Memo(partial(text_field, "household", "address"))
+        self.dusuns = Memo(partial(text_field, "household", "dusun"))
         self.relationships = Memo(_relationship)
         self.presences = Memo(_presence)
         self.kks = Memo(self._kk)
-        self.dtsen = Memo(lambda value: identifier_cell(value, "ID DTSEN")[0])
+        self.dtsen = Memo(dtsen_field)
         self.areas = Memo(self._area)
         self.desils = Memo(lambda value: int_cell(value, 1, 10))
         self.nik_dates: dict[str, tuple[date, str] | None] = {}
@@ -347,18 +419,18 @@ class Normaliser:
 
     def looked_up(self, block: list[tuple[int, list, tuple]]) -> list[list]:
         """The columns of ``block`` in :data:`FIELDS` order, each cell read by its
-        cell reader (remembered answers), except NIK and name: their raw cells."""
+        cell reader (remembered answers: ``(value, problem)`` pairs, a No KK's
+        triple), except NIK and name: their raw cells."""
         n = len(block)
         (nik_c, sex_c, born_c, name_c, rel_c, pres_c, place_c, kk_c, dtsen_c, rt_c, rw_c,
          desil_c, address_c, dusun_c) = self.pick(
             tuple(zip(*[cells for _line, _raw, cells in block])) + ((None,) * n,))
         look = self._column
-        names = self.names
         return [nik_c, look(self.sex, sex_c), look(self.dates, born_c), name_c,
                 look(self.relationships, rel_c), look(self.presences, pres_c),
-                look(names, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
+                look(self.places, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
                 look(self.areas, rt_c), look(self.areas, rw_c), look(self.desils, desil_c),
-                look(names, address_c), look(names, dusun_c)]
+                look(self.addresses, address_c), look(self.dusuns, dusun_c)]
 
     def block(self, block: list[tuple[int, list, tuple]], pad: int
               ) -> list[tuple[Row | None, str | None]]:
@@ -378,9 +450,10 @@ class Normaliser:
         today = self.today
         provinces = PROVINCE_CODES
         for ((line, raw, _cells), nik, (sex, sex_error), (born, born_error), name,
-             (relationship, rel_error), (presence, pres_error), birth_place,
-             (kk, raw_kk, kk_error), dtsen, (rt, rt_error), (rw, rw_error),
-             (desil, desil_error), address, dusun) in zip(block, *self.looked_up(block)):
+             (relationship, rel_error), (presence, pres_error), (birth_place, place_error),
+             (kk, raw_kk, kk_error), (dtsen, dtsen_error), (rt, rt_error), (rw, rw_error),
+             (desil, desil_error), (address, address_error), (dusun, dusun_error)
+             ) in zip(block, *self.looked_up(block)):
             if not (type(nik) is str and nik.isdigit() and nik.isascii()):
                 nik, error = identifier_cell(nik, "NIK")
                 if error:
@@ -428,16 +501,33 @@ class Normaliser:
                 placeholder = bool(info and info.placeholder)
                 if sex is None and info and info.sex:
                     sex = info.sex
-            if type(name) is str and name.isascii():
+            if (type(name) is str and name.isascii() and name.isprintable()
+                    and len(name) <= NAME_LIMIT):
                 name = " ".join(name.split()).upper()
+                if not name:
+                    append((None, _no_name_reason()))
+                    continue
             else:
-                name = name_cell(name)
-            if not name:
-                append((None, _no_name_reason()))
-                continue
-            for error in (rel_error, pres_error, kk_error, rt_error, rw_error, desil_error):
-                if error:
-                    warnings.append(f"{error} {dropped}")
+                name, refused, said = name_field(name)
+                if refused:
+                    append((None, refused))
+                    continue
+                if said:
+                    warnings.append(said)
+            if place_error or dtsen_error or address_error or dusun_error:
+                # (rare) in normalise_row's order; these come worded whole
+                for error, worded in ((rel_error, False), (pres_error, False),
+                                      (place_error, True), (kk_error, False),
+                                      (dtsen_error, True), (rt_error, False),
+                                      (rw_error, False), (desil_error, False),
+                                      (address_error, True), (dusun_error, True)):
+                    if error:
+                        warnings.append(error if worded else f"{error} {dropped}")
+            else:
+                for error in (rel_error, pres_error, kk_error, rt_error, rw_error,
+                              desil_error):
+                    if error:
+                        warnings.append(f"{error} {dropped}")
             member = {"name": name, "sex": sex, "birth_date": born,
                       "birth_place": birth_place, "relationship_code": relationship,
                       "presence": presence}
