@@ -175,45 +175,54 @@ class Sheet:
                styles: Style | Sequence[Style | None] | None = None) -> None:
         """Add a row after the last one.  ``styles``: one for every cell, or one per
         column (None: plain)."""
-        if styles is None or isinstance(styles, Style):
-            every = styles
-            per_column: Sequence[Style | None] = ()
-        else:
-            every, per_column = None, styles
-        out = []
-        n = len(per_column)
-        for i, value in enumerate(values):
-            style = every if n == 0 else per_column[i] if i < n else None
-            out.append(self._value(i, value, style))
-        self._ws.append(out)
-
-    def _value(self, column: int, value: Any, style: Style | None):
         if not self._streamed:
             raise TypeError("append on a sheet that is not streamed: use put()")
-        text = False
-        if value is None or value == "":
-            if style is None or not self._style_blanks:
-                return None
-            value = None                        # an empty cell that keeps its style
-        elif type(value) is str:
-            value, text = cell_text(value), True
-        elif isinstance(value, _PLAIN_VALUES):
-            if style is None:
-                return value                    # a number or a date is never a formula
+        if styles is None or isinstance(styles, Style):
+            every, per_column, n = styles, (), 0
         else:
-            value, text = cell_text(str(value)), True
-        quoted = text and _risky(value)
-        key = (column, id(style) if style is not None else 0, quoted)
-        cell = self._cells.get(key)
-        if cell is None:
-            cell = self._cells[key] = WriteOnlyCell(self._ws)
-            (style or _PLAIN).apply(cell)
-            if quoted:
-                cell.quotePrefix = True
-        cell.value = value
-        if text:
-            cell.data_type = "s"                # text, never a formula
-        return cell
+            every, per_column, n = None, styles, len(styles)
+        cells = self._cells
+        blanks = self._style_blanks
+        out: list[Any] = []
+        add = out.append
+        # one loop for every cell of an export of 100,000 rows: the common cases inline
+        for i, value in enumerate(values):
+            style = every if n == 0 else per_column[i] if i < n else None
+            kind = type(value)
+            if kind is str and value:
+                if len(value) > MAX_CELL_TEXT or not value.isprintable():
+                    value = cell_text(value)
+                text = True
+            elif value is None or value == "":
+                if style is None or not blanks:
+                    add(None)
+                    continue
+                value, text = None, False       # an empty cell that keeps its style
+            elif isinstance(value, _PLAIN_VALUES):
+                if style is None:
+                    add(value)                  # a number or a date is never a formula
+                    continue
+                text = False
+            else:
+                value, text = cell_text(str(value)), True
+            quoted = text and (value[0] in FORMULA_STARTS
+                               or (value[0].isspace() and _risky(value)))
+            key = (i, id(style), quoted)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = WriteOnlyCell(self._ws)
+                (style or _PLAIN).apply(cell)
+                if quoted:
+                    cell.quotePrefix = True
+            if text:
+                # set as text directly: openpyxl's setter would make a formula of "=…"
+                # (the text is already what a cell can hold, see cell_text)
+                cell._value = value
+                cell.data_type = "s"            # text, never a formula
+            else:
+                cell.value = value
+            add(cell)
+        self._ws.append(out)
 
     def put(self, row: int, column: int, value: Any, style: Style | None = None) -> None:
         """Set the cell at ``row``, ``column`` (1-based) of a sheet that is not
