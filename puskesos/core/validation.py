@@ -5,12 +5,14 @@ Errors block saving; warnings are shown and may be accepted with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 from ..i18n import _
 from . import codes
+from .field_names import HOUSEHOLD_LABELS, MEMBER_LABELS
 from .identifiers import Severity, check_kk, check_nik
+from .normalize import strip_hostile, text_limit, text_problem
 from .questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, FlagSet, Question, with_answers
 from .regions import regions
 
@@ -195,6 +197,43 @@ def _answer_rule(q: Question) -> str:
     return _("The area must be a number of square metres, 0 or more.")
 
 
+#: the free-text fields of a member and of a household: no control or text-direction
+#: characters, at most their limit (core.normalize.TEXT_LIMITS)
+MEMBER_TEXT_FIELDS = ("name", "birth_place", "occupation", "presence_note")
+HOUSEHOLD_TEXT_FIELDS = ("dtsen_id", "dusun", "address", "phone", "note")
+
+
+def _text_problems(obj, names: tuple[str, ...], labels: dict, member: int | None
+                   ) -> list[Problem]:
+    out = []
+    for name in names:
+        value = getattr(obj, name)
+        if type(value) is not str or not value:
+            continue
+        said = text_problem(_(labels[name]), value, text_limit(name))
+        if said:
+            code = "text.hostile" if strip_hostile(value)[1] else "text.too_long"
+            out.append(Problem(name, Severity.ERROR, code, said, member))
+    return out
+
+
+def strip_hostile_text(obj, kind: str) -> tuple[object, list[str]]:
+    """``obj`` (a :class:`MemberInput` or :class:`HouseholdInput`, ``kind``
+    "member" or "household") without control or text-direction characters in its
+    text fields, and the fields they were removed from (a form does this on saving
+    and says so; the services refuse what is left, :func:`check_member`)."""
+    names = MEMBER_TEXT_FIELDS if kind == "member" else HOUSEHOLD_TEXT_FIELDS
+    changed, cleaned = {}, []
+    for name in names:
+        value = getattr(obj, name)
+        if type(value) is str and value:
+            text, removed = strip_hostile(value)
+            if removed:
+                changed[name] = text
+                cleaned.append(name)
+    return (replace(obj, **changed) if changed else obj), cleaned
+
+
 def _area_number(value: str | None) -> bool:
     return value in (None, "") or (value.isascii() and value.isdigit() and len(value) <= 3)
 
@@ -245,6 +284,7 @@ def check_member(m: MemberInput, *, index: int | None = None,
         out.append(Problem("nik", Severity.WARNING, "nik.missing",
                            _("No NIK. Ask for the KK/KTP, or use the DTSEN placeholder code "
                              "for a person without a NIK."), index))
+    out.extend(_text_problems(m, MEMBER_TEXT_FIELDS, MEMBER_LABELS, index))
     out.extend(_code_problems(m, MEMBER_CODE_FIELDS, index))
     out.extend(_answer_problems(m, MEMBER_QUESTIONS, index))
     return out
@@ -273,6 +313,7 @@ def check_household(h: HouseholdInput, members: list[MemberInput], *,
             out.append(Problem(name, Severity.ERROR, "position.invalid",
                                _("The position must be decimal degrees, e.g. latitude -6.91 "
                                  "and longitude 111.95.")))
+    out.extend(_text_problems(h, HOUSEHOLD_TEXT_FIELDS, HOUSEHOLD_LABELS, None))
     out.extend(_code_problems(h, HOUSEHOLD_CODE_FIELDS, None))
     out.extend(_answer_problems(h, HOUSEHOLD_QUESTIONS, None))
     if not members:
