@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from ..errors import InvalidInput
 from ..i18n import _
 from . import codes
 from .field_names import HOUSEHOLD_LABELS, MEMBER_LABELS
@@ -232,6 +233,28 @@ def strip_hostile_text(obj, kind: str) -> tuple[object, list[str]]:
                 changed[name] = text
                 cleaned.append(name)
     return (replace(obj, **changed) if changed else obj), cleaned
+
+
+#: limits of free texts outside the registry (the database columns, models/)
+NAME_LIMIT = 120          # a person's or an officer's name, a position
+SHORT_NOTE_LIMIT = 300    # a finding's or a decision's note, an agenda
+PLACE_LIMIT = 200         # a place, a letter's subject, a village identity's text
+LONG_NOTE_LIMIT = 4000    # a note without a column limit
+
+
+def checked_text(label: str, value: str | None, limit: int | None, *,
+                 lines: bool = False) -> str | None:
+    """``value`` trimmed (None when empty) for a service to store, or
+    :class:`InvalidInput` naming the field ``label``: control or text-direction
+    characters (a field of several ``lines`` may hold tab and line breaks), or
+    more than ``limit`` characters (never cut; None: a rule of its own checks it)."""
+    if value is None:
+        return None
+    text = value.strip()
+    said = text_problem(label, text, limit, lines=lines)
+    if said:
+        raise InvalidInput(said)
+    return text or None
 
 
 def _area_number(value: str | None) -> bool:
