@@ -62,14 +62,14 @@ def _stored(services):
 
 
 def test_nul_and_bidi_are_removed_with_a_warning_in_the_preview_and_the_report(
-        sqlite_services, tmp_path):
+        services, tmp_path):
     path = _write(tmp_path / "dtsen.xlsx", [
         _row(1, "SRI\u2400WAHYUNI", rel="KEPALA KELUARGA",
              address=f"JL. {RLO}ANGGREK{PDI} 7", dtsen="D\u240101"),
         _row(2, f"BUDI {RLO}SANTOSO", dusun="KRA\u241bJAN"),
         _row(3, "TUTI\u2407 \u2408ASIH"),
     ])
-    preview = run_import(sqlite_services, actor=OPERATOR, path=path, dry_run=True)
+    preview = run_import(services, actor=OPERATOR, path=path, dry_run=True)
     assert (preview.created, preview.rejected, preview.warnings) == (3, 0, 3)
     reasons = {i.line: i.reason for i in preview.issues}
     first, second, third = (reasons[line] for line in sorted(reasons))
@@ -79,9 +79,9 @@ def test_nul_and_bidi_are_removed_with_a_warning_in_the_preview_and_the_report(
     assert "Nama: karakter kontrol" in second and "Dusun: karakter kontrol" in second
     assert "Nama: karakter kontrol" in third
     # the import stores the clean values, and says the same in its report
-    report = run_import(sqlite_services, actor=OPERATOR, path=path)
+    report = run_import(services, actor=OPERATOR, path=path)
     assert report.created == 3 and report.warnings == 3
-    names, households = _stored(sqlite_services)
+    names, households = _stored(services)
     assert names == {"SRIWAHYUNI", "BUDI SANTOSO", "TUTI ASIH"}
     assert households == {("JL. ANGGREK 7", "KRAJAN", "D01")}
     out = write_report(report, tmp_path / "laporan.xlsx")
@@ -90,24 +90,24 @@ def test_nul_and_bidi_are_removed_with_a_warning_in_the_preview_and_the_report(
 
 
 def test_a_one_megabyte_name_refuses_the_row_naming_the_field_and_its_limit(
-        sqlite_services, tmp_path):
+        services, tmp_path):
     path = _write(tmp_path / "dtsen.xlsx", [
         _row(1, "SLAMET", rel="KEPALA KELUARGA"), _row(2, "LONGNAME")],
         long_marker="LONGNAME")
-    report = run_import(sqlite_services, actor=OPERATOR, path=path)
+    report = run_import(services, actor=OPERATOR, path=path)
     assert (report.created, report.rejected) == (1, 1)
     issue = report.issues[0]
     assert issue.kind == "rejected"
     assert "Nama berisi 1.000.000 karakter; paling banyak 120" in issue.reason
-    names, _households = _stored(sqlite_services)
+    names, _households = _stored(services)
     assert names == {"SLAMET"}               # nothing cut to 120 or 32,767 was stored
 
 
-def test_an_over_long_address_is_not_imported_and_not_cut(sqlite_services, tmp_path):
+def test_an_over_long_address_is_not_imported_and_not_cut(services, tmp_path):
     path = _write(tmp_path / "dtsen.xlsx", [
         _row(1, "SLAMET", rel="KEPALA KELUARGA", address="JL. " + "PANJANG " * 40)])
-    report = run_import(sqlite_services, actor=OPERATOR, path=path)
+    report = run_import(services, actor=OPERATOR, path=path)
     assert (report.created, report.warnings) == (1, 1)
     assert "Alamat berisi 323 karakter; paling banyak 200" in report.issues[0].reason
-    _names, households = _stored(sqlite_services)
+    _names, households = _stored(services)
     assert households == {(None, "KRAJAN", None)}
