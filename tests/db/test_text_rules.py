@@ -94,3 +94,19 @@ def test_the_command_line_refuses_hostile_and_huge_names(tmp_path):
                   "K" * 300)
     assert village.returncode == 2
     assert "kepala_desa is 300 characters long; at most 200 are allowed" in village.stderr
+
+
+def test_a_verval_correction_with_hostile_or_huge_text_is_refused(services):
+    from puskesos.services.verval import Correction
+    saved = _saved(services)
+    cycle = services.verval.create_cycle(actor=OPERATOR, name="Verval", period="2026-S1")
+    services.verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    entry = services.verval.entries(actor=OPERATOR, cycle_id=cycle.id)[0]
+    for value, says in ((f"JL. {RLO}BARU", "Alamat berisi karakter kontrol"),
+                        ("JL. " + "B" * 300, "Alamat berisi 304 karakter; paling banyak 200")):
+        with pytest.raises(InvalidInput) as refused:
+            services.verval.record_result(
+                actor=OPERATOR, entry_id=entry.id, result=VervalResult.PERBAIKAN_DATA.value,
+                corrections=[Correction("household", saved.id, "address", value)])
+        assert says in refused.value.message
+    assert services.verval.proposals(cycle_id=cycle.id, actor=OPERATOR) == []
