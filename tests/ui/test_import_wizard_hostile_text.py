@@ -5,7 +5,6 @@ real wizard, its real buttons."""
 
 from __future__ import annotations
 
-
 from puskesos.ui.bus import ChangeBus
 from puskesos.ui.import_wizard import ImportWizard
 from tests.db.test_import_hostile_text import _row, _write
