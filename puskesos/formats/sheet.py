@@ -149,6 +149,16 @@ def error_csv_field(path: Path, line: int, limit: int) -> SpreadsheetError:
     ).format(line=line, name=file_name(path), limit=limit // 1024))
 
 
+def error_csv_encoding(path: Path, line: int) -> SpreadsheetError:
+    """A CSV that stops being text in its own encoding."""
+    return SpreadsheetError(_(
+        "The CSV file {name} is not valid text from line {line} on: it may be damaged, or "
+        "saved in another encoding than its start says. Open it in a spreadsheet program "
+        "and save it again as \"CSV UTF-8\" or as an Excel workbook (.xlsx). Nothing was "
+        "imported."
+    ).format(name=file_name(path), line=line))
+
+
 def error_csv(path: Path, line: int, detail: str) -> SpreadsheetError:
     """Any other line that the CSV reader cannot read."""
     return SpreadsheetError(_(
