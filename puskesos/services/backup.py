@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -225,6 +226,20 @@ class BackupService:
             pass  # the backup file itself is complete; only the note of it failed
         return info
 
+    def record_restore(self, *, actor: Actor, manifest: dict, source: str) -> None:
+        """Write into the restored database's audit trail that it was restored: from
+        which file, of which moment, by whom (a restore replaces the whole history
+        after the backup, so the trail says so)."""
+        from ..core.permissions import Permission
+        from .context import require
+        require(actor, Permission.BACKUP)
+        with self._db.write() as s:
+            audit.append(s, actor, "restore", [Change(
+                "database", None, "restored_from", None,
+                f"{Path(source).name} ({manifest.get('created_at') or '-'}, sha256 "
+                f"{str(manifest.get('sha256') or '-')[:16]})")],
+                manifest.get("kept") and f"previous database kept as {Path(manifest['kept']).name}")
+
     def last_backup(self) -> dict | None:
         """When and where the last backup was made (None: never)."""
         with self._db.read() as s:
@@ -363,13 +378,23 @@ def _copy_into(source: Path, database: Path) -> None:
     replaced file.  A file SQLite cannot read at all is simply replaced.
     """
     from ..db.engine import busy_timeout_ms
+    wait = busy_timeout_ms() / 1000
     try:
-        dst = sqlite3.connect(database, timeout=busy_timeout_ms() / 1000)
+        dst = sqlite3.connect(database, timeout=wait)
         try:
             dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
             src = read_only(source)
             try:
-                src.backup(dst)
+                # SQLite's backup retries for ever while another program holds the
+                # database's write lock: give up after the usual wait instead
+                started = time.monotonic()
+
+                def give_up_when_busy(status: int, _remaining: int, _total: int) -> None:
+                    if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and \
+                            time.monotonic() - started > wait:
+                        raise sqlite3.OperationalError("database is locked")
+
+                src.backup(dst, pages=1024, progress=give_up_when_busy, sleep=0.05)
             finally:
                 src.close()
             dst.execute("PRAGMA journal_mode = WAL")
