@@ -5,12 +5,13 @@ Exports write the canonical headers of :mod:`puskesos.core.columns`, so an
 exported file is recognised when it is imported again.  Identifiers (NIK,
 No KK, ID DTSEN, RT, RW) are *text* cells with the number format ``@``:
 Excel must never turn a 16-digit number into ``3.52301E+15`` or ``001`` into
-``1``.  Free text is always written as a string cell, so a value that starts
-with ``=`` stays text and never becomes a formula.
+``1``.  Every value goes in through :mod:`puskesos.formats.xlsx_write`, so
+free text is always a text cell: a value that starts with ``=`` stays text and
+never becomes a formula.
 
 Large exports stream: members are read in chunks (``yield_per``) and written
-through openpyxl's write-only mode, so memory does not grow with the size of
-the village.  A file is written beside its destination as ``.part`` and
+as streamed sheets (openpyxl's write-only mode), so memory does not grow with
+the size of the village.  A file is written beside its destination as ``.part`` and
 renamed when complete; a full disk leaves no half file behind.  Every export
 of personal data is one ``export`` event in the audit trail.
 """
