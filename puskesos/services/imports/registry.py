@@ -23,7 +23,7 @@ from ...models import Household, Member
 from .families import FileHouseholds
 from .matching import NAME_CONFLICT, real_nik, similar
 from .rows import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, NAME_LIMIT,
-                   NO_HOUSEHOLD_ANSWERS, Normaliser, Row)
+                   NO_HOUSEHOLD_ANSWERS, Flagged, Normaliser, Row)
 from .state import EXAMPLES, ImportState
 
 #: the columns an import fills when it creates a record (the others stay empty)
@@ -278,10 +278,12 @@ class RegistryRows:
         (nik_c, sex_r, born_r, name_c, rel_r, pres_r, place_r, kk_r, dtsen_r, rt_r, rw_r,
          desil_r, address_r, dusun_r) = normaliser.looked_up(block)
         second = itemgetter(1)
-        for column in (sex_r, born_r, rel_r, pres_r, rt_r, rw_r, desil_r, place_r, dtsen_r,
-                       address_r, dusun_r):
+        for column in (sex_r, born_r, rel_r, pres_r, rt_r, rw_r, desil_r):
             if any(map(second, column)):
                 return 0          # a warning in the block: the general way words it
+        for column in (place_r, dtsen_r, address_r, dusun_r):
+            if Flagged in set(map(type, column)):
+                return 0
         if any(map(itemgetter(2), kk_r)):
             return 0
         first = itemgetter(0)
@@ -318,9 +320,8 @@ class RegistryRows:
         for (line, nik, sex, born, name, relationship, presence, birth_place,
              (kk, raw_kk, _e5), dtsen, rt, rw, desil, address, dusun) in zip(
                 map(first, block), nik_c, map(first, sex_r), map(first, born_r), names,
-                map(first, rel_r), map(first, pres_r), map(first, place_r), kk_r,
-                map(first, dtsen_r), map(first, rt_r), map(first, rw_r), map(first, desil_r),
-                map(first, address_r), map(first, dusun_r)):
+                map(first, rel_r), map(first, pres_r), place_r, kk_r, dtsen_r,
+                map(first, rt_r), map(first, rw_r), map(first, desil_r), address_r, dusun_r):
             # Normaliser.block: a well-formed NIK agreeing with the row, a plain name
             if not (type(nik) is str and len(nik) == 16 and nik[:2] in provinces
                     and nik[2:4] != "00" and nik[4:6] != "00" and nik[12:] != "0000"

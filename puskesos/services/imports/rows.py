@@ -136,6 +136,26 @@ def dtsen_field(value: Any) -> tuple[str | None, str | None]:
     return dtsen, warning
 
 
+class Flagged:
+    """A text cell's answer that comes with something to say (see :func:`text_field`);
+    a clean cell's answer is its value alone, so the memos hold no pair for each of
+    the file's many addresses and IDs."""
+
+    __slots__ = ("value", "said")
+
+    def __init__(self, value: str | None, said: str) -> None:
+        self.value, self.said = value, said
+
+
+def _flagged(read):
+    """``read`` (a cell → (value, what to say)) as a memo's reader: the value, or a
+    :class:`Flagged` when there is something to say."""
+    def answer(value: Any):
+        value, said = read(value)
+        return value if said is None else Flagged(value, said)
+    return answer
+
+
 class Row:
     """One usable row of the file: its stored values and the warnings about it."""
 
@@ -368,13 +388,13 @@ class Normaliser:
         self.today = today or date.today()
         self.sex = Memo(sex_cell)
         self.dates = Memo(date_cell)
-        self.places = Memo(partial(text_field, "member", "birth_place"))
-        self.addresses = Memo(partial(text_field, "household", "address"))
-        self.dusuns = Memo(partial(text_field, "household", "dusun"))
+        self.places = Memo(_flagged(partial(text_field, "member", "birth_place")))
+        self.addresses = Memo(_flagged(partial(text_field, "household", "address")))
+        self.dusuns = Memo(_flagged(partial(text_field, "household", "dusun")))
         self.relationships = Memo(_relationship)
         self.presences = Memo(_presence)
         self.kks = Memo(self._kk)
-        self.dtsen = Memo(dtsen_field)
+        self.dtsen = Memo(_flagged(dtsen_field))
         self.areas = Memo(self._area)
         self.desils = Memo(lambda value: int_cell(value, 1, 10))
         self.nik_dates: dict[str, tuple[date, str] | None] = {}
@@ -435,7 +455,8 @@ class Normaliser:
     def looked_up(self, block: list[tuple[int, list, tuple]]) -> list[list]:
         """The columns of ``block`` in :data:`FIELDS` order, each cell read by its
         cell reader (remembered answers: ``(value, problem)`` pairs, a No KK's
-        triple), except NIK and name: their raw cells."""
+        triple, a text field's value or :class:`Flagged`), except NIK and name:
+        their raw cells."""
         n = len(block)
         (nik_c, sex_c, born_c, name_c, rel_c, pres_c, place_c, kk_c, dtsen_c, rt_c, rw_c,
          desil_c, address_c, dusun_c) = self.pick(
@@ -465,10 +486,9 @@ class Normaliser:
         today = self.today
         provinces = PROVINCE_CODES
         for ((line, raw, _cells), nik, (sex, sex_error), (born, born_error), name,
-             (relationship, rel_error), (presence, pres_error), (birth_place, place_error),
-             (kk, raw_kk, kk_error), (dtsen, dtsen_error), (rt, rt_error), (rw, rw_error),
-             (desil, desil_error), (address, address_error), (dusun, dusun_error)
-             ) in zip(block, *self.looked_up(block)):
+             (relationship, rel_error), (presence, pres_error), birth_place,
+             (kk, raw_kk, kk_error), dtsen, (rt, rt_error), (rw, rw_error),
+             (desil, desil_error), address, dusun) in zip(block, *self.looked_up(block)):
             if not (type(nik) is str and nik.isdigit() and nik.isascii()):
                 nik, error = identifier_cell(nik, "NIK")
                 if error:
@@ -529,8 +549,13 @@ class Normaliser:
                     continue
                 if said:
                     warnings.append(said)
-            if place_error or dtsen_error or address_error or dusun_error:
+            if (type(birth_place) is Flagged or type(dtsen) is Flagged
+                    or type(address) is Flagged or type(dusun) is Flagged):
                 # (rare) in normalise_row's order; these come worded whole
+                place_error, birth_place = _unflag(birth_place)
+                dtsen_error, dtsen = _unflag(dtsen)
+                address_error, address = _unflag(address)
+                dusun_error, dusun = _unflag(dusun)
                 for error, worded in ((rel_error, False), (pres_error, False),
                                       (place_error, True), (kk_error, False),
                                       (dtsen_error, True), (rt_error, False),
@@ -585,6 +610,13 @@ class Normaliser:
                 household.append(answer)
             out.append((given, tuple(household), errors))
         return out
+
+
+def _unflag(answer: Any) -> tuple[str | None, Any]:
+    """(what to say, the value) of a memo's answer."""
+    if type(answer) is Flagged:
+        return answer.said, answer.value
+    return None, answer
 
 
 def _memo_key(value: Any):
