@@ -5,17 +5,15 @@ imported -- each naming the field and the limit."""
 
 from __future__ import annotations
 
-import sqlite3
 import zipfile
 from datetime import date
 
 import openpyxl
-import pytest
 
 from puskesos.core.identifiers import make_kk
 from puskesos.services.imports import run_import, write_report
 
-from tests.conftest import ADMIN, OPERATOR
+from tests.conftest import OPERATOR
 from tests.db.test_excel_import import HEADER, KEC, nik
 from tests.helpers import control_pictures_to_controls
 

@@ -17,12 +17,12 @@ from typing import Any
 from ...core import codes
 from ...core.questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, Question, read_answer
 from ...core.identifiers import PROVINCE_CODES, Severity, check_kk, check_nik, nik_birth
-from ...core.labels import field_label
-from ...core.normalize import (TEXT_LIMITS, date_cell, hostile_message, identifier_cell,
-                               int_cell, name_cell, sex_cell, strip_hostile, text_cell,
-                               too_long_message)
+from ...core.normalize import date_cell, identifier_cell, int_cell, sex_cell, text_cell
 from ...i18n import _
 from ...formats import SourceRow, display_cells
+from .texts import (NAME_LIMIT, Flagged, dropped as _dropped, dtsen_field, flagged as _flagged,
+                    name_field, no_name_reason as _no_name_reason, text_field,
+                    unflag as _unflag)
 
 MEMBER_FIELDS = ("name", "sex", "birth_place", "birth_date", "relationship_code", "presence")
 #: a household's values in a row: identity and area, then the answers to the household's
@@ -77,83 +77,6 @@ def _presence(value: Any) -> tuple[str | None, str | None]:
         if folded.startswith(word):
             return code, None
     return None, _("'{value}' is not a known presence status.").format(value=text)
-
-
-NAME_LIMIT = TEXT_LIMITS["name"]
-
-
-def _hostile(value: Any) -> bool:
-    """Whether a cell holds control or text-direction characters (removed on reading)."""
-    return type(value) is str and not value.isprintable() and strip_hostile(value)[1] > 0
-
-
-def text_field(entity: str, field: str, value: Any) -> tuple[str | None, str | None]:
-    """A text cell of ``field`` as stored (trimmed, upper case) and what to say about
-    it: control or text-direction characters removed, or a value over the field's
-    limit, which is not imported (never cut)."""
-    text = name_cell(value)
-    if text is None:
-        return None, None
-    limit = TEXT_LIMITS[field]
-    if len(text) > limit:
-        return None, (f"{too_long_message(field_label(entity, field), len(text), limit)} "
-                      f"{_dropped()}")
-    if _hostile(value):
-        return text, hostile_message(field_label(entity, field))
-    return text, None
-
-
-def name_field(value: Any) -> tuple[str | None, str | None, str | None]:
-    """(the name as stored, why the row is refused, what to say about it) of a name
-    cell: a name over its limit refuses the row (never cut), control or
-    text-direction characters are removed with a warning."""
-    if type(value) is str and value.isascii() and value.isprintable():
-        name = " ".join(value.split()).upper()
-    else:
-        name = name_cell(value)
-    if not name:
-        return None, _no_name_reason(), None
-    if len(name) > NAME_LIMIT:
-        return None, (too_long_message(field_label("member", "name"), len(name), NAME_LIMIT)
-                      + " " + _("The row is not imported; correct the name in the file.")), None
-    if _hostile(value):
-        return name, None, hostile_message(field_label("member", "name"))
-    return name, None, None
-
-
-def dtsen_field(value: Any) -> tuple[str | None, str | None]:
-    """The ID DTSEN of a cell and what to say about it (as :func:`text_field`)."""
-    if _hostile(value):
-        cleaned, _n = strip_hostile(value)
-        dtsen = identifier_cell(cleaned, "ID DTSEN")[0]
-        warning = hostile_message(field_label("household", "dtsen_id"))
-    else:
-        dtsen, warning = identifier_cell(value, "ID DTSEN")[0], None
-    limit = TEXT_LIMITS["dtsen_id"]
-    if dtsen is not None and len(dtsen) > limit:
-        return None, (f"{too_long_message(field_label('household', 'dtsen_id'), len(dtsen), limit)}"
-                      f" {_dropped()}")
-    return dtsen, warning
-
-
-class Flagged:
-    """A text cell's answer that comes with something to say (see :func:`text_field`);
-    a clean cell's answer is its value alone, so the memos hold no pair for each of
-    the file's many addresses and IDs."""
-
-    __slots__ = ("value", "said")
-
-    def __init__(self, value: str | None, said: str) -> None:
-        self.value, self.said = value, said
-
-
-def _flagged(read):
-    """``read`` (a cell → (value, what to say)) as a memo's reader: the value, or a
-    :class:`Flagged` when there is something to say."""
-    def answer(value: Any):
-        value, said = read(value)
-        return value if said is None else Flagged(value, said)
-    return answer
 
 
 class Row:
@@ -297,11 +220,6 @@ def read_cell_answer(q: Question, value: Any) -> tuple[Any, str | None]:
             question=_(q.label), value=text_cell(value))
 
 
-def _dropped() -> str:
-    """Said after a warning about a cell that could not be read."""
-    return _("This cell is not imported; what was stored before stays.")
-
-
 def _as_written() -> str:
     """Said after the warnings about a NIK that is kept as the file gives it."""
     return _("The row is imported as written.")
@@ -326,10 +244,6 @@ NO_NIK = "no_nik"
 def _no_nik_reason() -> Reason:
     return Reason(_("The row has no NIK. Add the NIK, or the DTSEN placeholder code for a "
                     "person without one."), NO_NIK)
-
-
-def _no_name_reason() -> str:
-    return _("The row has no name. Type the name as on the KTP/KK.")
 
 
 #: the fields :class:`Normaliser` reads, in the order it unpacks them
@@ -610,13 +524,6 @@ class Normaliser:
                 household.append(answer)
             out.append((given, tuple(household), errors))
         return out
-
-
-def _unflag(answer: Any) -> tuple[str | None, Any]:
-    """(what to say, the value) of a memo's answer."""
-    if type(answer) is Flagged:
-        return answer.said, answer.value
-    return None, answer
 
 
 def _memo_key(value: Any):
