@@ -46,6 +46,10 @@ class AccountLocked(AuthenticationFailed):
     pass
 
 
+class ReportNotWritten(UserError):
+    """The import was done and committed, but its report file could not be written."""
+
+
 class InvalidInput(UserError):
     """Input refused by a rule; ``issues`` holds the detailed problems."""
 

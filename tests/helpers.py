@@ -43,3 +43,26 @@ def damage_index(path: Path) -> None:
                 "WHERE name = 'ix_member_nik'")
     con.commit()
     con.close()
+
+
+def control_pictures_to_controls(path: Path) -> Path:
+    """Rewrite an .xlsx written by openpyxl (which refuses control characters) so
+    that each control picture U+2400-U+241F in its text becomes the control
+    character itself, as Excel stores it (``_x0007_``): a file as a hostile or
+    damaged source would give it to the import."""
+    import zipfile
+    data = {}
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        for info in infos:
+            raw = zf.read(info.filename)
+            if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                text = raw.decode("utf-8")
+                for code in range(0x20):
+                    text = text.replace(chr(0x2400 + code), f"_x{code:04X}_")
+                raw = text.encode("utf-8")
+            data[info.filename] = raw
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in infos:
+            zf.writestr(info.filename, data[info.filename])
+    return path

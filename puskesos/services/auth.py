@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from ..core.codes import Role
+from ..core.validation import NAME_LIMIT, checked_text
 from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
@@ -98,6 +99,8 @@ class AuthService:
     def _create(self, actor: Actor, username: str, password: str, full_name: str,
                 role: str, first: bool = False) -> UserInfo:
         name = _check_username(username)
+        full_name = checked_text(_("Name"), " ".join((full_name or "").split()),
+                                 NAME_LIMIT) or ""
         try:
             Role.from_code(role)
         except ValueError:

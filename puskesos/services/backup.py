@@ -18,6 +18,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -246,23 +247,76 @@ class BackupService:
             return row.value if row else None
 
 
+def _not_a_backup(path: Path) -> InvalidInput:
+    return InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                        .format(path=path))
+
+
+def _damaged_backup(path: Path) -> InvalidInput:
+    """A zip file that cannot be read to its end: the backup file is damaged (a copy
+    cut off, a failing stick), not the database in use."""
+    return InvalidInput(_("The backup file {path} is damaged: it is incomplete or part of "
+                          "it cannot be read (for example a copy that was cut off). Use "
+                          "another backup; the database in use was not changed.")
+                        .format(path=path))
+
+
+def _damaged_inside(path: Path) -> InvalidInput:
+    return InvalidInput(_("The database inside the backup {path} is damaged. Use another "
+                          "backup.").format(path=path))
+
+
+def _looks_like_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _check_inside(path: Path, target: Path) -> None:
+    """Refuse an extracted database that SQLite cannot read, that fails its integrity
+    check or that holds no village: each is said to be the backup's fault (before,
+    SQLite's "file is not a database" here was taken for the database in use)."""
+    try:
+        if _integrity(target) != "ok":
+            raise _damaged_inside(path)
+        con = read_only(target)
+        try:
+            ours = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                               "name = 'household'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        raise _damaged_inside(path) from None
+    if ours is None:
+        raise _not_a_backup(path)
+
+
 def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
-    """Check a backup file and extract its database into ``workdir``."""
+    """Check a backup file and extract its database into ``workdir``.
+
+    Every way the file can be bad is said to be the backup's: not a backup, a
+    damaged zip, a checksum that does not match, a damaged database inside.
+    """
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise NotFound(_("Backup file {path} does not exist.").format(path=path)) from None
     except (zipfile.BadZipFile, OSError):
-        raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                           .format(path=path)) from None
+        if path.is_file() and _looks_like_zip(path):
+            raise _damaged_backup(path) from None
+        raise _not_a_backup(path) from None
     with zf:
         try:
             manifest = json.loads(zf.read("manifest.json"))
-            assert manifest.get("format") == FORMAT
-        except (KeyError, ValueError, AssertionError):
-            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                               .format(path=path)) from None
-        if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+            assert isinstance(manifest, dict) and manifest.get("format") == FORMAT
+            version = int(manifest.get("format_version", 0))
+        except (KeyError, ValueError, TypeError, AssertionError):
+            raise _not_a_backup(path) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise _damaged_backup(path) from None
+        if version > FORMAT_VERSION:
             raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
                                    "Install the newest version of the program to restore it."))
         target = workdir / DB_NAME
@@ -270,17 +324,18 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
             with zf.open(manifest["database"]) as src, target.open("wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     dst.write(block)
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            if isinstance(exc, OSError) and is_no_space(exc):
+        except OSError as exc:
+            if is_no_space(exc):
                 raise _disk_error(exc) from exc
-            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                               .format(path=path)) from None
+            raise _damaged_backup(path) from None
+        except (KeyError, TypeError):
+            raise _not_a_backup(path) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise _damaged_backup(path) from None
     if _sha256(target) != manifest.get("sha256"):
         raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
                              "another backup.").format(path=path))
-    if _integrity(target) != "ok":
-        raise InvalidInput(_("The database inside the backup {path} is damaged. Use another "
-                             "backup.").format(path=path))
+    _check_inside(path, target)
     revision = _revision(target)
     if revision is not None and revision not in known_revisions():
         raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
