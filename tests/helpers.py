@@ -43,3 +43,65 @@ def damage_index(path: Path) -> None:
                 "WHERE name = 'ix_member_nik'")
     con.commit()
     con.close()
+
+
+# --- the command line as a real process -------------------------------------------------
+
+#: who the command line logs in as once it asks (the demo village's administrator);
+#: harmless before then
+CLI_LOGIN = {"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "demo123"}
+
+
+def cli_env(env: dict | None = None) -> dict:
+    """The environment of a ``python -m puskesos`` process: Indonesian, logged in."""
+    import os
+    return dict(os.environ, PUSKESOS_LANG="id", **CLI_LOGIN, **(env or {}))
+
+
+def cli_command(*args: str) -> list[str]:
+    import sys
+    return [sys.executable, "-m", "puskesos", *map(str, args)]
+
+
+def start_cli(*args: str, env: dict | None = None, **popen):
+    """``python -m puskesos ARGS`` started (not waited for): a ``subprocess.Popen``."""
+    import subprocess
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(cli_command(*args), env=cli_env(env), text=True, **popen)
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120):
+    """``python -m puskesos ARGS`` run to its end: a ``subprocess.CompletedProcess``."""
+    import subprocess
+    return subprocess.run(cli_command(*args), env=cli_env(env), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def run_cli_measured(*args: str, env: dict | None = None, timeout: float = 120):
+    """Like :func:`run_cli`, with the process's own wall time and peak memory:
+    (completed process, seconds, peak resident MB)."""
+    import os
+    import subprocess
+    import threading
+    import time
+    start = time.monotonic()
+    proc = start_cli(*args, env=env)
+    out: dict[str, str] = {}
+    readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
+               for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+    for t in readers:
+        t.start()
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)     # this child's own rusage
+    finally:
+        timer.cancel()
+    seconds = time.monotonic() - start
+    for t in readers:
+        t.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out["stdout"],
+                                       out["stderr"])
+    return done, seconds, usage.ru_maxrss / 1024

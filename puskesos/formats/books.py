@@ -22,6 +22,7 @@ from .sheet import (CFB_MAGIC, ENCRYPTED_STREAMS, SUPPORTED_EXTENSIONS, ZIP_MAGI
                     SpreadsheetError, error_damaged, error_not_spreadsheet, error_password,
                     error_unreadable, file_name)
 from .xlsx_xml import sheet_member
+from .zipguard import SPREADSHEET, check_zip
 
 
 def check_file(path: Path) -> tuple[str, bytes]:
@@ -181,6 +182,11 @@ def open_workbook(path: Path) -> Iterator[tuple[CalamineWorkbook | None, list[st
         check_csv(path)
         yield None, [path.stem]
         return
+    if head.startswith(ZIP_MAGIC):
+        # before anything parses it: a zip bomb is refused in seconds, in little memory
+        check_zip(path, SPREADSHEET, error=SpreadsheetError, advice=_(
+            "If it came from someone else, ask them for the file again; otherwise open it "
+            "in Excel or LibreOffice, save it again and import the saved file."))
     book = _open_book(path, ext, head)
     try:
         yield book, _usable_sheets(book)

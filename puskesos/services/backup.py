@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -29,6 +30,7 @@ from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read
                           snapshot_sqlite, sqlite_path)
 from ..errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound,
                       UserError)
+from ..formats.zipguard import BACKUP, check_zip
 from ..files import is_no_space, part_path, remove_quietly, sync_file
 from ..i18n import _
 from ..jobs import CancelToken, Progress
@@ -232,11 +234,21 @@ class BackupService:
 
 
 def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
-    """Check a backup file and extract its database into ``workdir``."""
+    """Check a backup file and extract its database into ``workdir``.
+
+    The zip is checked against :data:`~puskesos.formats.zipguard.BACKUP` first
+    (a small file that unpacks to gigabytes is refused before a byte is written),
+    and the database is extracted only when the disk has room for it."""
+    if not Path(path).exists():
+        raise NotFound(_("Backup file {path} does not exist.").format(path=path))
+    if not Path(path).is_file() or not zipfile.is_zipfile(path):
+        raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                           .format(path=path))
+    check_zip(path, BACKUP, error=InvalidInput, advice=_(
+        "It is not a backup made by Puskesos, or it was damaged; nothing was changed. "
+        "Restore another backup."))
     try:
         zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise NotFound(_("Backup file {path} does not exist.").format(path=path)) from None
     except (zipfile.BadZipFile, OSError):
         raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
                            .format(path=path)) from None
@@ -252,7 +264,22 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
                                    "Install the newest version of the program to restore it."))
         target = workdir / DB_NAME
         try:
-            with zf.open(manifest["database"]) as src, target.open("wb") as dst:
+            member = zf.getinfo(manifest["database"])
+        except KeyError:
+            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                               .format(path=path)) from None
+        if member.file_size != manifest.get("size", member.file_size):
+            raise InvalidInput(_("The backup {path} is damaged: its database is not the size "
+                                 "its manifest says. Use another backup.").format(path=path))
+        free = shutil.disk_usage(workdir).free
+        if member.file_size * 2 + (64 << 20) > free:
+            # the extracted copy and the safety copy of the current database
+            raise DiskFull(_("There is not enough space on the disk to restore this backup "
+                             "({need} MB needed, {free} MB free). Free some space; nothing "
+                             "was changed.").format(need=(member.file_size * 2) >> 20,
+                                                    free=free >> 20))
+        try:
+            with zf.open(member) as src, target.open("wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     dst.write(block)
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
@@ -292,7 +319,6 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) 
             try:
                 snapshot_sqlite(database, kept)
             except sqlite3.Error:
-                import shutil
                 shutil.copy2(database, kept)
         _copy_into(extracted, database)
     manifest["kept"] = str(kept) if kept else None
