@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from .sheet import Sheet, error_not_spreadsheet
+from ..i18n import _
+from .sheet import Sheet, SpreadsheetError, error_not_spreadsheet
 
 
 _CSV_DELIMITERS = (";", ",", "\t", "|")
@@ -86,8 +87,34 @@ def open_csv(path: Path) -> Iterator[Sheet]:
         if fmt.skip_first_line:
             f.readline()
         reader = csv.reader(f, delimiter=fmt.delimiter)
-        yield Sheet(name=path.stem, rows=reader, col_offset=0,
+        yield Sheet(name=path.stem, rows=_rows(reader, path), col_offset=0,
                      height=max(fmt.lines - fmt.skip_first_line, 0), merged=[])
+
+
+def _rows(reader, path: Path) -> Iterator[list[str]]:
+    """The rows of ``reader``; a line Python's CSV reader refuses, or text that does not
+    decode, becomes a :class:`SpreadsheetError` naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise SpreadsheetError(_(
+                "Line {line} of {name} holds a cell of more than {limit} characters, which "
+                "no registry column needs (often a quote mark that is never closed, so that "
+                "the rest of the file reads as one cell). Correct that line in Excel or a "
+                "text editor, save the file and import it again.").format(
+                    line=reader.line_num, name=path.name,
+                    limit=csv.field_size_limit())) from None
+        raise SpreadsheetError(_(
+            "Line {line} of {name} cannot be read as CSV ({detail}). Open the file in Excel "
+            "or LibreOffice, save it again as CSV and import the saved file.").format(
+                line=reader.line_num, name=path.name, detail=exc)) from None
+    except UnicodeDecodeError:
+        raise SpreadsheetError(_(
+            "The text of {name} cannot be read from line {line} on: part of the file is not in "
+            "the encoding the rest is in. Open it in Excel or LibreOffice, save it as "
+            "\"CSV UTF-8\" and import the saved file.").format(
+                name=path.name, line=reader.line_num + 1)) from None
 
 
 def check_csv(path: Path) -> None:

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,6 +110,8 @@ def _integrity(path: Path) -> str:
     con = read_only(path)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:       # not a database at all
+        return str(exc)
     finally:
         con.close()
 
@@ -255,19 +258,19 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
     with zf:
         try:
             manifest = json.loads(zf.read("manifest.json"))
-            assert manifest.get("format") == FORMAT
-        except (KeyError, ValueError, AssertionError):
+            if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT
+                    and isinstance(manifest.get("database"), str)
+                    and isinstance(manifest.get("format_version", 0), int)
+                    and isinstance(manifest.get("size", 0), int)):
+                raise ValueError("not a manifest")
+            member = zf.getinfo(manifest["database"])
+        except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
             raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
                                .format(path=path)) from None
-        if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+        if manifest.get("format_version", 0) > FORMAT_VERSION:
             raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
                                    "Install the newest version of the program to restore it."))
         target = workdir / DB_NAME
-        try:
-            member = zf.getinfo(manifest["database"])
-        except KeyError:
-            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                               .format(path=path)) from None
         if member.file_size != manifest.get("size", member.file_size):
             raise InvalidInput(_("The backup {path} is damaged: its database is not the size "
                                  "its manifest says. Use another backup.").format(path=path))
@@ -282,7 +285,7 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
             with zf.open(member) as src, target.open("wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     dst.write(block)
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+        except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             if isinstance(exc, OSError) and is_no_space(exc):
                 raise _disk_error(exc) from exc
             raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
