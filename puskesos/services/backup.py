@@ -32,7 +32,8 @@ from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read
 from ..errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound,
                       UserError)
 from ..formats.zipguard import BACKUP, check_zip
-from ..files import is_no_space, part_path, remove_quietly, sync_file
+from ..files import (RESTORE_PREFIX, is_no_space, part_path, remove_quietly, sync_file,
+                     working_in)
 from ..i18n import _
 from ..jobs import CancelToken, Progress
 from ..models import Setting, utcnow
@@ -45,6 +46,12 @@ FORMAT = "puskesos-backup"
 FORMAT_VERSION = 1
 DB_NAME = "puskesos.sqlite"
 LAST_BACKUP_KEY = "last_backup"
+#: how many busy timeouts the note of a finished backup waits for another writer
+RECORD_WAIT = 6
+
+
+class BackupNotRecorded(UserError):
+    """The backup file is complete, but the database could not note it."""
 
 
 @dataclass(frozen=True)
@@ -176,58 +183,84 @@ class BackupService:
                              "another location.").format(path=out.parent))
         snapshot = out.with_name(out.name + ".db.part")
         part = part_path(out)
-        try:
-            snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel)
-            if _integrity(snapshot) != "ok":
-                raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
-                                            "Run 'puskesos db check' and contact support."))
-            manifest = {
-                "format": FORMAT, "format_version": FORMAT_VERSION,
-                "program_version": __version__, "schema_revision": _revision(snapshot),
-                "created_at": utcnow().isoformat(), "village_code": village,
-                "database": DB_NAME, "sha256": _sha256(snapshot),
-                "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot),
-            }
-            with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-                _zip_file(zf, snapshot, DB_NAME, progress, cancel)
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            sync_file(part)
-            part.replace(out)
-        except OSError as exc:
-            raise _disk_error(exc) from exc
-        except sqlite3.Error as exc:
-            from ..db.engine import translate_db_error
-            known = translate_db_error(exc, str(source))
-            if known is None:
-                raise    # not the user's world: a bug, logged with its details
-            if not isinstance(known, DiskFull):
-                raise known from exc  # damaged or locked database, said as such
-            # SQLite reports a full disk as "database or disk is full" and a
-            # drive that refuses to grow the file as "disk I/O error".
-            raise DiskFull(_("The backup could not be written: the disk is full or the drive "
-                             "failed. Free some space or choose another drive; the database "
-                             "was not changed.")) from exc
-        finally:
-            remove_quietly(snapshot, sqlite=True)
-            remove_quietly(part)
+        with working_in(out.parent):    # its parts are not leftovers to a new start
+            try:
+                snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel)
+                if _integrity(snapshot) != "ok":
+                    raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
+                                                "Run 'puskesos db check' and contact support."))
+                manifest = {
+                    "format": FORMAT, "format_version": FORMAT_VERSION,
+                    "program_version": __version__, "schema_revision": _revision(snapshot),
+                    "created_at": utcnow().isoformat(), "village_code": village,
+                    "database": DB_NAME, "sha256": _sha256(snapshot),
+                    "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot),
+                }
+                with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+                    _zip_file(zf, snapshot, DB_NAME, progress, cancel)
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                sync_file(part)
+                part.replace(out)
+            except OSError as exc:
+                raise _disk_error(exc) from exc
+            except sqlite3.Error as exc:
+                from ..db.engine import translate_db_error
+                known = translate_db_error(exc, str(source))
+                if known is None:
+                    raise    # not the user's world: a bug, logged with its details
+                if not isinstance(known, DiskFull):
+                    raise known from exc  # damaged or locked database, said as such
+                # SQLite reports a full disk as "database or disk is full" and a
+                # drive that refuses to grow the file as "disk I/O error".
+                raise DiskFull(_("The backup could not be written: the disk is full or the drive "
+                                 "failed. Free some space or choose another drive; the database "
+                                 "was not changed.")) from exc
+            finally:
+                remove_quietly(snapshot, sqlite=True)
+                remove_quietly(part)
         info = BackupInfo(str(out), manifest["created_at"], manifest["schema_revision"],
                           __version__, village, manifest["sha256"], manifest["size"],
                           manifest["counts"])
-        try:
-            with self._db.write() as s:
-                row = s.get(Setting, LAST_BACKUP_KEY)
-                value = {"at": info.created_at, "path": info.path}
-                if row is None:
-                    s.add(Setting(key=LAST_BACKUP_KEY, value=value))
-                else:
-                    row.value = value
-                audit.append(s, actor, "backup", [Change("database", None, None, None,
-                                                         out.name)])
-        except UserError:
-            pass  # the backup file itself is complete; only the note of it failed
+        self._record(actor, info, out.name)
         return info
+
+    def _record(self, actor: Actor, info: BackupInfo, name: str) -> None:
+        """Note the backup (the "last backup" setting and its audit event).  Another
+        program writing keeps the database busy: the note waits for it up to
+        :data:`RECORD_WAIT` times the busy timeout, then says that it could not be
+        made, never leaving "last backup" stale without a word."""
+        import time
+
+        from ..db.engine import busy_timeout_ms
+        start = time.monotonic()
+        deadline = start + RECORD_WAIT * busy_timeout_ms() / 1000
+        while True:
+            try:
+                with self._db.write() as s:
+                    row = s.get(Setting, LAST_BACKUP_KEY)
+                    value = {"at": info.created_at, "path": info.path}
+                    if row is None:
+                        s.add(Setting(key=LAST_BACKUP_KEY, value=value))
+                    else:
+                        row.value = value
+                    audit.append(s, actor, "backup", [Change("database", None, None, None,
+                                                             name)])
+                return
+            except DatabaseUnavailable as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)  # busy: each try waits the busy timeout again
+                    continue
+                busy = "locked" in str(exc.__cause__).lower()
+                reason = (_("another program or window kept it busy for {n} seconds").format(
+                    n=round(time.monotonic() - start)) if busy else exc.message.rstrip("."))
+                raise BackupNotRecorded(_(
+                    "The backup was saved to {path} and is complete, but it could not be "
+                    "noted in the database ({reason}), so the program still shows the "
+                    "previous backup as the last one. When the other program or window has "
+                    "finished, make the backup again.").format(
+                        path=info.path, reason=reason)) from exc
 
     def last_backup(self) -> dict | None:
         """When and where the last backup was made (None: never)."""
@@ -313,16 +346,19 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) 
     if not database.parent.is_dir():
         raise NotFound(_("Folder {path} does not exist. Create it first or choose "
                          "another location.").format(path=database.parent))
-    with tempfile.TemporaryDirectory(dir=database.parent, prefix=".restore-") as tmp:
+    # what it writes meanwhile is not a leftover to another start of the program
+    with working_in(database.parent), \
+            tempfile.TemporaryDirectory(dir=database.parent, prefix=RESTORE_PREFIX) as tmp:
         manifest, extracted = read_backup(Path(backup_file), Path(tmp))
         kept = None
         if database.exists():
             folder = keep_dir or local_backup_dir(database)
             kept = folder / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.sqlite"
-            try:
-                snapshot_sqlite(database, kept)
-            except sqlite3.Error:
-                shutil.copy2(database, kept)
+            with working_in(folder):
+                try:
+                    snapshot_sqlite(database, kept)
+                except sqlite3.Error:
+                    shutil.copy2(database, kept)
         _copy_into(extracted, database)
     manifest["kept"] = str(kept) if kept else None
     return manifest
