@@ -135,7 +135,7 @@ def test_db_check_names_niks_held_by_two_living_people(tmp_path, demo_db):
     _share_nik(db, living=True)
     result = run_cli("--db", db, "db", "check")
     assert result.returncode == 0, result.stderr
-    assert "sehat" not in result.stdout.lower()
+    assert "semuanya sesuai" not in result.stdout          # not called healthy
     assert f"{before + 1} NIK masing-masing dipakai" in result.stdout, result.stdout
     assert _check(db)["duplicate_niks"] == before + 1
 
