@@ -66,6 +66,7 @@ def _demo_summary(stdout: str) -> dict:
                                    "verval_results")}
 
 
+@pytest.mark.slow
 def test_demo_killed_half_way_and_run_again_makes_one_whole_village(tmp_path):
     reference = tmp_path / "utuh.sqlite"
     made = run_cli("--db", reference, "demo", "--households", HOUSEHOLDS, "--seed", "7",
@@ -125,6 +126,7 @@ def _placeholders_shared(db: Path) -> None:
         con.close()
 
 
+@pytest.mark.slow
 def test_db_check_names_niks_held_by_two_living_people(tmp_path, demo_db):
     db = tmp_path / "desa.sqlite"
     shutil.copy(demo_db, db)
@@ -226,6 +228,7 @@ def _parts(folder: Path) -> list[str]:
         if folder.exists() else []
 
 
+@pytest.mark.slow
 def test_what_a_killed_backup_or_restore_left_is_removed_at_the_next_start(tmp_path,
                                                                            demo_db):
     db = _large_village(tmp_path, demo_db)
@@ -255,6 +258,7 @@ def test_what_a_killed_backup_or_restore_left_is_removed_at_the_next_start(tmp_p
     assert _parts(folder) == [] and _parts(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_start_leaves_the_files_of_a_backup_still_running(tmp_path, demo_db):
     db = _large_village(tmp_path, demo_db)
     folder = tmp_path / "backup"

@@ -100,6 +100,7 @@ def few_variables(services):
 ROWS = 12_000            # 6,000 families: more than one statement may take values
 
 
+@pytest.mark.slow
 def test_undo_of_an_import_larger_than_the_variable_limit_restores_what_was_there(
         few_variables, tmp_path):
     services = few_variables
