@@ -78,30 +78,28 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120):
                           text=True, timeout=timeout)
 
 
+#: runs a command and prints its own peak memory (KiB) and exit status; started as a
+#: small fresh interpreter, because on Linux a child forked from a large process (the
+#: test run) reports that process's memory as its own peak
+_MEASURE = """import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
+
+
 def run_cli_measured(*args: str, env: dict | None = None, timeout: float = 120):
-    """Like :func:`run_cli`, with the process's own wall time and peak memory:
+    """Like :func:`run_cli`, with the process's wall time and its own peak memory:
     (completed process, seconds, peak resident MB)."""
-    import os
     import subprocess
-    import threading
+    import sys
     import time
     start = time.monotonic()
-    proc = start_cli(*args, env=env)
-    out: dict[str, str] = {}
-    readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
-               for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
-    for t in readers:
-        t.start()
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        _pid, status, usage = os.wait4(proc.pid, 0)     # this child's own rusage
-    finally:
-        timer.cancel()
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *cli_command(*args)],
+                          env=cli_env(env), capture_output=True, text=True, timeout=timeout)
     seconds = time.monotonic() - start
-    for t in readers:
-        t.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, out["stdout"],
-                                       out["stderr"])
-    return done, seconds, usage.ru_maxrss / 1024
+    lines = done.stderr.rstrip("\n").split("\n")
+    peak_kib, status = lines[-1].split()
+    done = subprocess.CompletedProcess(done.args[3:], int(status), done.stdout,
+                                       "".join(line + "\n" for line in lines[:-1]))
+    return done, seconds, int(peak_kib) / 1024

@@ -10,7 +10,7 @@ caller chooses (:class:`ZipLimits`):
   numbers alone, without decompressing a byte);
 * each member's *actual* size: the declared sizes can lie, and python-calamine
   (like any other reader) decompresses until the data ends, so every member
-  is decompressed once, a megabyte at a time and thrown away, and refused
+  is decompressed once, a few megabytes at a time and thrown away, and refused
   as soon as it gives more than it declared or more than the limit.
 
 Decompressing costs little (deflate gives gigabytes a second on the XML of a
@@ -23,6 +23,7 @@ caller's words (``advice``), what to do.
 from __future__ import annotations
 
 import copy
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ from ..i18n import _
 
 MB = 1 << 20
 GB = 1 << 30
-_READ = 1 << 20                      # bytes decompressed at a time
+_READ = 1 << 20                      # compressed bytes read at a time
+_OUT = 4 << 20                       # bytes decompressed at a time
 
 
 @dataclass(frozen=True)
@@ -95,23 +97,58 @@ def _check_declared(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
                                  packed=_size(info.compress_size)))
 
 
-def _check_actual(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits) -> None:
-    """Decompress ``info`` a megabyte at a time; refuse it once it gives more than it
-    declared (the probe's own cap sits just above the member limit).  A member whose
-    data is damaged is left to the reader: it fails there after no more bytes than
-    were counted here (a damaged thumbnail nobody reads stops nothing)."""
+def _lie(info: zipfile.ZipInfo) -> _Refused:
+    return _Refused(_("its part {member} says it holds {size} but unpacks to more: the file "
+                      "was made to mislead the programs that read it").format(
+                          member=info.filename, size=_size(info.file_size)))
+
+
+def _check_actual(z: zipfile.ZipFile, raw, info: zipfile.ZipInfo, limits: ZipLimits) -> None:
+    """Decompress ``info`` a few megabytes at a time and throw the bytes away; refuse it
+    once it gives more than it declared.  A member whose data is damaged is left to the
+    reader: it fails there after no more bytes than were counted here (a damaged
+    thumbnail nobody reads stops nothing)."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size > info.file_size:
+            raise _lie(info)
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        _check_other(z, info, limits)
+        return
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    inflate = zlib.decompressobj(-15)
+    left, done = info.compress_size, 0
+    try:
+        while left > 0 and not inflate.eof:
+            data = raw.read(min(left, _READ))
+            if not data:
+                return
+            left -= len(data)
+            while data:
+                done += len(inflate.decompress(data, _OUT))
+                if done > info.file_size:
+                    raise _lie(info)
+                data = inflate.unconsumed_tail
+    except zlib.error:
+        return
+
+
+def _check_other(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits) -> None:
+    """:func:`_check_actual` for the rarer methods (bzip2, lzma), through zipfile."""
     probe = copy.copy(info)
     probe.file_size = limits.member_bytes + 1
     done = 0
     try:
         with z.open(probe) as stream:
-            while chunk := stream.read(_READ):
+            while chunk := stream.read(_OUT):
                 done += len(chunk)
                 if done > info.file_size:
-                    raise _Refused(_("its part {member} says it holds {size} but unpacks to "
-                                     "more: the file was made to mislead the programs that "
-                                     "read it").format(member=info.filename,
-                                                       size=_size(info.file_size)))
+                    raise _lie(info)
     except NotImplementedError:
         raise _Refused(_("its part {member} is packed in a way this program cannot check")
                        .format(member=info.filename)) from None
@@ -127,13 +164,13 @@ def check_zip(path: Path | str, limits: ZipLimits, *, advice: str,
     readable zip at all is left to its reader, which says so in its own words."""
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(path) as z, path.open("rb") as raw:
             infos = [i for i in z.infolist() if not i.is_dir()]
             _check_declared(infos, limits)
             for info in infos:
                 if info.flag_bits & 0x1:
                     continue        # encrypted: nothing reads it, the reader says so
-                _check_actual(z, info, limits)
+                _check_actual(z, raw, info, limits)
     except _Refused as exc:
         raise error(_("The file {name} was not opened: {problem}. {advice}").format(
             name=path.name, problem=exc.problem, advice=advice)) from None

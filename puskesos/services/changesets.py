@@ -139,18 +139,19 @@ def _chunks(ids: list[str]):
 
 
 def _changed_afterwards(s, batch_id: str, import_seq: int) -> int:
-    """How many records of the batch have audit entries newer than the import: the
-    (usually few) records changed since are looked up among the batch's."""
-    later = list(s.scalars(select(AuditEvent.entity_id).distinct().where(
-        AuditEvent.seq > import_seq, AuditEvent.entity_id.is_not(None))))
-    found = 0
-    for ids in _chunks(later):
+    """How many audit entries newer than the import concern records of the batch: the
+    records changed since (usually few) are looked up among the batch's."""
+    later = dict(s.execute(select(AuditEvent.entity_id, func.count()).where(
+        AuditEvent.seq > import_seq, AuditEvent.entity_id.is_not(None))
+        .group_by(AuditEvent.entity_id)).all())
+    mine: set[str] = set()
+    for ids in _chunks(list(later)):
         for model in (Member, Household):
-            found += s.scalar(select(func.count()).select_from(model).where(
-                model.id.in_(ids), model.import_batch_id == batch_id)) or 0
-        found += s.scalar(select(func.count(ImportChange.entity_id.distinct())).where(
-            ImportChange.batch_id == batch_id, ImportChange.entity_id.in_(ids))) or 0
-    return found
+            mine.update(s.scalars(select(model.id).where(model.id.in_(ids),
+                                                         model.import_batch_id == batch_id)))
+        mine.update(s.scalars(select(ImportChange.entity_id).distinct().where(
+            ImportChange.batch_id == batch_id, ImportChange.entity_id.in_(ids))))
+    return sum(later[i] for i in mine)
 
 
 def _reverse(s, batch_id: str) -> set[str]:
