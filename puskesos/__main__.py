@@ -1,3 +1,3 @@
-from puskesos.app import main
+from puskesos.app import run
 
-raise SystemExit(main())
+run()

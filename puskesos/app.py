@@ -47,3 +47,36 @@ def main(argv=None) -> int:
     """The program's entry point: the command line, whose default verb opens the window."""
     from .cli import main as cli_main
     return cli_main(argv, window=run_window)
+
+
+def run() -> None:
+    """The process's entry point (``python -m puskesos``, the ``puskesos`` script, the
+    installed program): :func:`main`, then the end of the process.
+
+    Python's own shutdown takes apart every module and object one by one, a
+    tenth of a second or more after an import, which the user waits for with
+    nothing left to do.  Once the output is flushed, the exit handlers have run
+    (temporary folders, the log) and no thread of ours is still working, the
+    process ends at once instead.  A thread still running (which no command
+    leaves) gets the ordinary shutdown, which waits for it, and so does the
+    window, whose Qt objects are let go in their own order.
+    """
+    import atexit
+    import logging
+    import os
+    import sys
+    import threading
+
+    code = main()
+    busy = any(t is not threading.main_thread() and not t.daemon and t.is_alive()
+               for t in threading.enumerate())
+    if busy or "PySide6.QtCore" in sys.modules:
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):     # a closed pipe or stream: nothing more to tell
+        pass
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    os._exit(code if isinstance(code, int) else 1)

@@ -60,7 +60,11 @@ def cmd_db(args) -> int:
                               "pg_dump; this command works on the village's SQLite file."))
         manifest = restore(Path(args.file), Path(target))
         services = open_for(args)  # upgrades an older backup to this program's schema
-        services.close()
+        try:
+            services.backup.record_restore(actor=current_actor(args), manifest=manifest,
+                                           source=args.file)
+        finally:
+            services.close()
         emit(args, manifest, _("Restored the backup of {at} into {path}. The previous "
                                 "database was kept as {kept}.").format(
             at=_when(manifest.get("created_at")), path=target,
@@ -72,8 +76,9 @@ def cmd_db(args) -> int:
 def _db_check(args) -> int:
     from ..db.engine import Database, describe, open_engine
     from ..db.migrate import current_revision, head_revision, sqlite_path
-    from ..services.audit import AuditTrail
+    from ..services.audit import Anchor, AuditTrail
     from ..services.backup import check_sqlite
+    anchors = [Anchor.parse(text) for text in args.anchor or ()]
     engine = open_engine(database_target(args))
     try:
         result: dict[str, Any] = {"database": describe(database_target(args))}
@@ -96,12 +101,12 @@ def _db_check(args) -> int:
         if problems:
             pass
         elif revision == head_revision():
-            chain = AuditTrail(Database(engine, result["database"])).verify()
+            chain = AuditTrail(Database(engine, result["database"])).verify(anchors)
             result["audit"] = dataclasses.asdict(chain)
             if not chain.ok:
-                problems.append(_("The audit trail was tampered with at entry {seq} ({problem}). "
-                                  "Keep this database as evidence and restore a backup.")
-                                .format(seq=chain.first_bad_seq, problem=chain.problem))
+                problems.append(_("The audit trail was tampered with: {what}. Keep this "
+                                  "database as evidence and restore a backup.")
+                                .format(what=chain.describe()))
             warnings.extend(_registry_findings(Database(engine, result["database"]), result))
         else:
             problems.append(_("The database is at schema {old}; this program uses {new}. Run "
@@ -157,7 +162,10 @@ def register(sub) -> None:
     dbp = sub.add_parser("db", help=_("upgrade, check, back up or restore the database"))
     dbsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     reporting(dbsub.add_parser("upgrade"))
-    reporting(dbsub.add_parser("check"))
+    reporting(dbsub.add_parser("check")).add_argument(
+        "--anchor", action="append", metavar="SEQ:HASH",
+        help=_("an audit anchor printed on a berita acara; the check fails if the history "
+               "up to it was rewritten (may be given more than once)"))
     reporting(dbsub.add_parser("backup")).add_argument("--out")
     reporting(dbsub.add_parser("restore")).add_argument("file")
     dbp.set_defaults(func=cmd_db)

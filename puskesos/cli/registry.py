@@ -30,6 +30,9 @@ def cmd_households(args) -> int:
 
 
 def cmd_import(args) -> int:
+    if args.file and not args.undo:
+        from ..formats.books import read_ahead
+        read_ahead(args.file, args.sheet)   # parsed while the rest is loaded and opened
     from ..services.imports import run_import, undo_last_import
     services = open_for(args)
     try:

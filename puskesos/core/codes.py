@@ -13,7 +13,8 @@ import enum
 
 class CodeList(enum.Enum):
     """An enum whose value is the stored code and which carries a label, and a
-    shorter label where the official one is too long for a printed form's cell."""
+    shorter label where the official one is too long for a printed form's cell (or
+    a list's column)."""
 
     label: str
     short: str
@@ -471,7 +472,8 @@ class MusdesDecision(CodeList):
     TETAP = ("tetap", "Tetap")
     HAPUS = ("hapus", "Dikeluarkan")
     USULAN_BARU = ("usulan", "Diusulkan baru")
-    PERBAIKAN = ("perbaikan", "Tetap dengan perbaikan data")
+    # the short one in the verval list, whole on a 1024-pixel screen
+    PERBAIKAN = ("perbaikan", "Tetap dengan perbaikan data", "Tetap (perbaikan data)")
 
 
 class ProposalStatus(CodeList):

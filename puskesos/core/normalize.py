@@ -117,6 +117,12 @@ def _clean_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
+def area_number(text: str) -> str:
+    """An RT or RW as the registry keeps it: a number of three digits ("1" → "001");
+    anything else (a name some villages use) as it is."""
+    return f"{int(text):03d}" if text and text.isascii() and text.isdigit() else text
+
+
 def text_cell(value: object) -> str | None:
     """Generic trimmed text: inner whitespace collapsed, whole numbers without '.0'."""
     if isinstance(value, str):

@@ -149,11 +149,14 @@ HOUSEHOLD_FIELDS = tuple(f.name for f in fields(HouseholdInput))
 MEMBER_FIELDS = tuple(f.name for f in fields(MemberInput) if f.name != "id")
 
 
-def _code_problems(obj, code_fields, member: int | None) -> list[Problem]:
+def _code_problems(obj, code_fields, member: int | None,
+                   told: set[str] = frozenset()) -> list[Problem]:
+    """A problem for each coded field whose value is not on its list (``told``: fields
+    whose own rule already said what is wrong: one message per mistake)."""
     out = []
     for name, code_list in code_fields.items():
         value = getattr(obj, name)
-        if value in (None, ""):
+        if value in (None, "") or name in told:
             continue
         try:
             code_list.from_code(value)
@@ -245,7 +248,7 @@ def check_member(m: MemberInput, *, index: int | None = None,
         out.append(Problem("nik", Severity.WARNING, "nik.missing",
                            _("No NIK. Ask for the KK/KTP, or use the DTSEN placeholder code "
                              "for a person without a NIK."), index))
-    out.extend(_code_problems(m, MEMBER_CODE_FIELDS, index))
+    out.extend(_code_problems(m, MEMBER_CODE_FIELDS, index, {p.field for p in out}))
     out.extend(_answer_problems(m, MEMBER_QUESTIONS, index))
     return out
 
@@ -264,7 +267,7 @@ def check_household(h: HouseholdInput, members: list[MemberInput], *,
         if not _area_number(getattr(h, name)):
             out.append(Problem(name, Severity.ERROR, "area.invalid",
                                _("RT and RW are numbers of at most 3 digits.")))
-    if h.floor_area is not None and not (0 < h.floor_area < 10000):
+    if h.floor_area is not None and not (1 <= h.floor_area <= 9999):
         out.append(Problem("floor_area", Severity.ERROR, "floor_area.invalid",
                            _("The floor area must be between 1 and 9,999 m².")))
     for name, limit in (("latitude", 90.0), ("longitude", 180.0)):

@@ -5,6 +5,7 @@ parts (:mod:`.xlsx_parts`), and counting its rows for progress.
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,7 +154,90 @@ def _split_sheet(path: Path, name: str) -> Sheet | None:
                   merged=list(merged), reread=rows)
 
 
+class _Ahead:
+    """A sheet being parsed ahead (:func:`read_ahead`): its name and, once ``done`` is
+    set, the loaded sheet (None when anything went wrong)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.name: str | None = None
+        self.sheet: Sheet | None = None
+
+
+#: sheets parsed ahead, by file (its resolved path, size and time of change)
+_ahead: dict[tuple[str, int, int], _Ahead] = {}
+_ahead_lock = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        stat = path.stat()
+        return str(path.resolve()), stat.st_size, stat.st_mtime_ns
+    except OSError:
+        return None
+
+
+def read_ahead(path: str | Path, sheet: str | None = None) -> None:
+    """Start parsing the sheet of ``path`` that an import will read first (``sheet``, or
+    the first usable one) on a thread; :func:`load_sheet` takes the parsed sheet.
+
+    The command line calls this as soon as it knows the file, so that the parse
+    (most of a large file's reading, done by calamine without holding the
+    interpreter lock) runs on the second core while the rest of the program is
+    loaded and the password is checked.  Anything that goes wrong is left for the
+    import itself to find and tell: the thread then keeps nothing.  A sheet that
+    :func:`load_sheet` never asks for is let go when the process ends.
+    """
+    path = Path(path)
+    key = _file_key(path)
+    if key is None:
+        return
+    entry = _Ahead()
+    with _ahead_lock:
+        _ahead[key] = entry
+
+    def parse() -> None:
+        try:
+            ext, head = check_file(path)
+            if ext == ".csv" and not head.startswith((ZIP_MAGIC, CFB_MAGIC)):
+                return
+            book = _open_book(path, ext, head)
+            try:
+                names = _usable_sheets(book)
+                if not names:
+                    return
+                entry.name = names[0] if sheet is None else resolve_sheet(path, names, sheet)
+                entry.sheet = _load(path, book, entry.name)
+            finally:
+                book.close()
+        except Exception:  # noqa: BLE001 - the import reads the file again and tells
+            entry.sheet = None
+        finally:
+            entry.done.set()
+
+    threading.Thread(target=parse, name="read-ahead", daemon=True).start()
+
+
+def _take_ahead(path: Path, name: str) -> Sheet | None:
+    """The sheet ``name`` of ``path`` parsed ahead, waiting for its parse; None when
+    none was started for this file as it is now, or it failed."""
+    key = _file_key(path)
+    with _ahead_lock:
+        entry = _ahead.pop(key, None) if key is not None else None
+    if entry is None:
+        return None
+    entry.done.wait()
+    return entry.sheet if entry.name == name else None
+
+
 def load_sheet(path: Path, book: CalamineWorkbook, name: str) -> Sheet:
+    ahead = _take_ahead(path, name)
+    if ahead is not None:
+        return ahead
+    return _load(path, book, name)
+
+
+def _load(path: Path, book: CalamineWorkbook, name: str) -> Sheet:
     split = _split_sheet(path, name)
     if split is not None:
         return split

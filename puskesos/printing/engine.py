@@ -67,7 +67,7 @@ def _compile(block: dict[str, Any]) -> dict[str, Any]:
 
 class Renderer:
     def __init__(self, template: Template, *, footer: str = "", watermark: str | None = None,
-                 logo: str | None = None):
+                 logo: str | None = None, anchor: str = ""):
         doc = template.document
         width_mm, height_mm = PAGE_SIZES_MM[str(doc.get("page", "A4")).upper()]
         if str(doc.get("orientation", "portrait")).lower() == "landscape":
@@ -87,6 +87,8 @@ class Renderer:
         self.running = Text(doc.get("running", ""))
         self.item_pages = 0
         self.footer = footer
+        #: a second footer line in small type (the audit anchor of a berita acara)
+        self.anchor = anchor
         self.watermark = watermark
         self.template = template
         self.blocks = [_compile(b) for b in template.blocks]
@@ -149,6 +151,11 @@ class Renderer:
         if self.footer:
             room = self.right - self.left - stringWidth(label, self.small, 6.5) - 30
             c.drawString(self.left, fy, self._fit(self.footer, self.small, 6.5, room))
+        if self.anchor:
+            c.setFont(self.small, 5.5)
+            c.drawString(self.left, fy - 7, self._fit(self.anchor, self.small, 5.5,
+                                                      self.right - self.left))
+            c.setFont(self.small, 6.5)
         c.drawRightString(self.right - 13, fy, label)
         c.saveState()
         c.translate(self.right - 12, fy)
@@ -404,6 +411,8 @@ class Renderer:
         rows = list(rows or [])
         blank = int(block.get("blank_rows", 0))
         min_height = float(block.get("row_mm", 0)) * mm
+        # the blank rows are filled in by hand: room for handwriting
+        blank_height = float(block.get("blank_row_mm", block.get("row_mm", 0))) * mm
         c = self.canvas
         self._table_header(block, scopes, xs, widths, size)
         aligns = [col.get("align", "left") for col in columns]
@@ -438,7 +447,7 @@ class Renderer:
                 aligns_row = aligns
             main = max(len(cell) for cell in cells) * leading + 4
             extra = len(notes) * detail_leading + 1.5 if notes else 0
-            height = max(main + extra, min_height)
+            height = max(main + extra, blank_height if row == {} else min_height)
             if self.y - height < self.bottom:
                 self.new_page()
                 self._table_header(block, scopes, xs, widths, size)
@@ -563,14 +572,15 @@ class Renderer:
 
 
 def render(template: Template, context: dict[str, Any], *, footer: str = "",
-           watermark: str | None = None, step=None) -> Rendered:
+           watermark: str | None = None, step=None, anchor: str = "") -> Rendered:
     """The PDF of ``template`` filled from ``context`` (see template.preflight).
 
     ``step(n)`` is called after the n-th item of a repeating template (for
-    progress and cancel: it may raise to stop).
+    progress and cancel: it may raise to stop).  ``anchor`` is printed in small
+    type under the footer of every page.
     """
     renderer = Renderer(template, footer=footer, watermark=watermark,
-                        logo=context.get("desa.logo") or None)
+                        logo=context.get("desa.logo") or None, anchor=anchor)
     if template.each:
         for number, item in enumerate(context.get(template.each) or [], 1):
             renderer.run((item, context))

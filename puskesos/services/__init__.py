@@ -2,59 +2,111 @@
 
 :func:`open_services` is the composition root used by the command line and
 the window alike.
+
+The bag builds each service the first time it is used, importing its module
+then: a command that imports a file never loads the printing or verval code,
+which would cost a tenth of a second or more of every command's start.  A
+service is still built once per bag and handed the services it uses (no
+service constructs another).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..db.engine import Database
 from ..db.migrate import open_database
-from .audit import AuditTrail
-from .auth import AuthService
-from .backup import BackupService
 from .context import Actor
-from .documents import DocumentService
-from .registry import HouseholdService
-from .letters import LetterRegister
-from .settings import OfficerService
-from .registry.programs import ProgramService
-from .settings import SettingsService
-from .verval import VervalService
+
+if TYPE_CHECKING:                                  # the modules are imported when used
+    from .audit import AuditTrail
+    from .auth import AuthService
+    from .backup import BackupService
+    from .documents import DocumentService
+    from .letters import LetterRegister
+    from .registry import HouseholdService
+    from .registry.programs import ProgramService
+    from .settings import OfficerService, SettingsService
+    from .verval import VervalService
 
 
-@dataclass
 class Services:
-    db: Database
-    audit: AuditTrail
-    auth: AuthService
-    backup: BackupService
-    documents: DocumentService
-    households: HouseholdService
-    letters: LetterRegister
-    officers: OfficerService
-    programs: ProgramService
-    settings: SettingsService
-    verval: VervalService
+    """The services over one database, each built when first used."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """The audit trail: history of records and the check of its chain."""
+        from .audit import AuditTrail
+        return AuditTrail(self.db)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        """Users, passwords, roles and the lockout."""
+        from .auth import AuthService
+        return AuthService(self.db)
+
+    @cached_property
+    def backup(self) -> BackupService:
+        """Backups of the village database and their restore."""
+        from .backup import BackupService
+        return BackupService(self.db, settings=self.settings)
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        """Printed forms and letters (verval form, berita acara, SKTM)."""
+        from .documents import DocumentService
+        return DocumentService(self.db, settings=self.settings, letters=self.letters,
+                               verval=self.verval)
+
+    @cached_property
+    def households(self) -> HouseholdService:
+        """Households and their members: search, forms and history."""
+        from .registry import HouseholdService
+        return HouseholdService(self.db, settings=self.settings)
+
+    @cached_property
+    def letters(self) -> LetterRegister:
+        """The letter register: numbers, voided letters and gaps."""
+        from .letters import LetterRegister
+        return LetterRegister(self.db, settings=self.settings)
+
+    @cached_property
+    def officers(self) -> OfficerService:
+        """The officers who sign letters and forms."""
+        from .settings import OfficerService
+        return OfficerService(self.db)
+
+    @cached_property
+    def programs(self) -> ProgramService:
+        """Aid programs and who receives them."""
+        from .registry.programs import ProgramService
+        return ProgramService(self.db)
+
+    @cached_property
+    def settings(self) -> SettingsService:
+        """The village identity and the program's settings."""
+        from .settings import SettingsService
+        return SettingsService(self.db)
+
+    @cached_property
+    def verval(self) -> VervalService:
+        """Verification and validation cycles, visits, proposals and the musdes."""
+        from .verval import VervalService
+        return VervalService(self.db, households=self.households)
 
     def close(self) -> None:
+        """Let go of the database's connections."""
         self.db.dispose()
 
 
 def build_services(db: Database) -> Services:
-    """The composition root: every service built once, each handed the services it
-    uses (no service constructs another)."""
-    settings = SettingsService(db)
-    letters = LetterRegister(db, settings=settings)
-    households = HouseholdService(db, settings=settings)
-    verval = VervalService(db, households=households)
-    return Services(db=db, audit=AuditTrail(db), auth=AuthService(db),
-                    backup=BackupService(db, settings=settings),
-                    documents=DocumentService(db, settings=settings, letters=letters,
-                                              verval=verval),
-                    households=households, letters=letters, officers=OfficerService(db),
-                    programs=ProgramService(db), settings=settings, verval=verval)
+    """The composition root: the bag of services over ``db`` (see the module's note)."""
+    return Services(db)
 
 
 def open_services(target: str, *, create: bool = False,

@@ -4,12 +4,26 @@ Rows are only ever appended.  Each row's hash covers its content and the
 previous row's hash, and the chain head (last seq and hash) is kept in the
 ``setting`` table in the same transaction, so an edited, removed or
 appended-by-hand row is found by :meth:`AuditTrail.verify`.
+
+The hash is keyed (HMAC-SHA-256) with a secret made once per database and
+kept in it (``audit_key``): without the secret a rewritten history cannot be
+hashed again so that it fits.  Events written before the key existed (by an
+older version) keep their plain SHA-256; the key says from which event on it
+applies.  The key protects against a reader of the file once the database is
+encrypted at rest; until then, and against anyone who can run the program,
+the **anchor** does: the head (seq and the start of its hash) printed on the
+berita acara and carried out of the database, which
+:meth:`AuditTrail.verify` compares with the history as it is now.  A history
+rewritten, cut short or wiped behind an anchor no longer fits it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
@@ -19,11 +33,68 @@ from sqlalchemy.orm import Session
 
 from ..core.permissions import Permission
 from ..db.engine import Database
-from ..models import AuditEvent, Setting, utcnow
+from ..i18n import N_, _
+from ..models import AuditEvent, Household, Setting, utcnow
 from .context import Actor, require
 
 HEAD_KEY = "audit_head"
+KEY_KEY = "audit_key"
 GENESIS = "0" * 64
+#: an anchor names the head's hash by at least this many hex digits (64 bits)
+ANCHOR_DIGITS = 16
+
+
+# ---------------------------------------------------------------- reasons
+#: the reasons the program gives itself, by code: stored as the code and its values
+#: (``@demo {"seed": 1}``) and told in the reader's language when shown, so a change
+#: of language neither leaves them in the language of the day they were written nor
+#: makes them unknown to the code that looks for them
+REASONS = {
+    "demo": N_("demo data (seed {seed})"),
+    "verval_approved": N_("verval correction approved"),
+    "warnings_accepted": N_("warnings accepted: {accepted}"),
+    "reason_warnings_accepted": N_("{reason} (warnings accepted: {accepted})"),
+}
+_MARK = "@"
+
+
+def coded_reason(code: str, **values: Any) -> str:
+    """The stored form of the program's own reason ``code`` (a key of :data:`REASONS`)
+    with the ``values`` its words need."""
+    if code not in REASONS:
+        raise ValueError(f"unknown reason code {code!r}")
+    return _MARK + code + (" " + json.dumps(values, sort_keys=True, ensure_ascii=False)
+                           if values else "")
+
+
+def reason_code(stored: str | None) -> tuple[str, dict] | None:
+    """(code, values) of a reason stored by :func:`coded_reason`; None for a reason
+    someone typed (or none)."""
+    if not stored or not stored.startswith(_MARK):
+        return None
+    code, _sep, rest = stored[1:].partition(" ")
+    if code not in REASONS:
+        return None
+    try:
+        values = json.loads(rest) if rest else {}
+    except ValueError:
+        return None
+    return (code, values) if isinstance(values, dict) else None
+
+
+def reason_text(stored: str | None) -> str | None:
+    """A stored reason as the reader reads it: the program's own reasons in the
+    window's language, a typed reason as it was typed."""
+    coded = reason_code(stored)
+    if coded is None:
+        return stored
+    code, values = coded
+    shown = {key: reason_text(value) if isinstance(value, str) else value
+             for key, value in values.items()}
+    try:
+        return _(REASONS[code]).format(**shown)
+    except (KeyError, IndexError):
+        return stored
 
 
 def to_text(value: Any) -> str | None:
@@ -41,14 +112,60 @@ def to_text(value: Any) -> str | None:
 
 def row_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, entity: str,
              entity_id: str | None, field: str | None, old: str | None, new: str | None,
-             reason: str | None) -> str:
-    """The SHA-256 that links an audit event to the one before it: every field,
-    the reason included, and the previous event's hash."""
+             reason: str | None, key: bytes | None = None) -> str:
+    """The hash that links an audit event to the one before it: every field, the
+    reason included, and the previous event's hash; keyed with ``key`` (HMAC-SHA-256)
+    when the event is from after the database's key was made."""
     payload = json.dumps(
         [prev_hash, seq, at.isoformat(timespec="microseconds"), actor, action, entity,
          entity_id, field, old, new, reason],
-        ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The head of the trail at one moment: its last event and that event's hash."""
+
+    seq: int
+    hash: str
+
+    @property
+    def text(self) -> str:
+        """The form printed on paper and typed back (``1234:9f3a1c2b7d4e5f60``)."""
+        return f"{self.seq}:{self.hash[:ANCHOR_DIGITS]}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Anchor":
+        """An anchor as printed; refused with what it should look like."""
+        from ..errors import InvalidInput
+        from ..i18n import _
+        found = re.fullmatch(r"\s*#?(\d{1,12})\s*[:·]\s*([0-9a-fA-F]{%d,64})\s*" % ANCHOR_DIGITS,
+                             text or "")
+        if not found:
+            raise InvalidInput(_(
+                "\"{text}\" is not an audit anchor. Type it as printed at the foot of the berita "
+                "acara: the entry number, a colon and at least {digits} letters and digits of "
+                "its hash, e.g. 1234:9f3a1c2b7d4e5f60.").format(text=text, digits=ANCHOR_DIGITS))
+        return cls(int(found.group(1)), found.group(2).lower())
+
+
+def head(session: Session) -> Anchor:
+    """The trail's head as it is in ``session`` (seq 0 and the genesis hash when empty)."""
+    row = session.get(Setting, HEAD_KEY)
+    if row is None:
+        return Anchor(0, GENESIS)
+    return Anchor(int(row.value["seq"]), row.value["hash"])
+
+
+def _key(session: Session) -> tuple[bytes, int] | None:
+    """The database's audit key and the first event it applies to (None: not made yet)."""
+    row = session.get(Setting, KEY_KEY)
+    if row is None:
+        return None
+    return bytes.fromhex(row.value["key"]), int(row.value["from_seq"])
 
 
 @dataclass(frozen=True)
@@ -83,18 +200,46 @@ class ChainReport:
     first_bad_seq: int | None
     problem: str | None
 
+    def describe(self) -> str:
+        """What is wrong, in the user's words (empty when the trail is whole)."""
+        from ..i18n import _
+        if self.ok:
+            return ""
+        where = self.first_bad_seq
+        texts = {
+            "missing": _("entry {seq} is missing from the audit trail"),
+            "broken_link": _("entry {seq} of the audit trail is no longer linked to the "
+                             "entry before it"),
+            "altered": _("entry {seq} of the audit trail was changed after it was written"),
+            "head_mismatch": _("the end of the audit trail does not match its recorded "
+                               "last entry (near entry {seq})"),
+            "cut_short": _("the audit trail was cut short: it ends before entry {seq}, "
+                           "which it once held"),
+            "wiped": _("the audit trail was emptied although the village has households"),
+            "key_missing": _("the audit trail's key was removed from the database"),
+            "anchor_mismatch": _("the audit trail no longer holds entry {seq} as it was "
+                                 "anchored (printed): the history up to it was rewritten, "
+                                 "cut short or wiped"),
+        }
+        return texts.get(self.problem or "", _("the audit trail does not verify (near "
+                                               "entry {seq})")).format(seq=where)
 
-def _ensure_head(session: Session) -> None:
-    """Create the chain head once; two first writers at the same time both succeed."""
-    if session.get(Setting, HEAD_KEY) is not None:
-        return
+
+def _insert_once(session: Session, key: str, value: dict) -> None:
+    """Insert a setting unless it exists; two first writers at the same time both succeed."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(Setting).values(key=HEAD_KEY, value={"seq": 0, "hash": GENESIS})
+    session.execute(insert(Setting).values(key=key, value=value)
                     .on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _ensure_head(session: Session) -> None:
+    """Create the chain head and the key once."""
+    if session.get(Setting, HEAD_KEY) is None:
+        _insert_once(session, HEAD_KEY, {"seq": 0, "hash": GENESIS})
 
 
 def append(session: Session, actor: Actor | str, action: str, changes: Iterable[Change],
@@ -111,13 +256,18 @@ def append(session: Session, actor: Actor | str, action: str, changes: Iterable[
         select(Setting).where(Setting.key == HEAD_KEY).with_for_update()
     ).scalar_one()
     seq, prev = int(head.value["seq"]), head.value["hash"]
+    keyed = _key(session)
+    if keyed is None:                      # the first event since the key exists
+        _insert_once(session, KEY_KEY, {"key": secrets.token_hex(32), "from_seq": seq + 1})
+        keyed = _key(session)
+    key, from_seq = keyed
     at = utcnow()
     rows = []
     for change in changes:
         seq += 1
         old, new = to_text(change.old), to_text(change.new)
         digest = row_hash(prev, seq, at, name, action, change.entity, change.entity_id,
-                          change.field, old, new, reason)
+                          change.field, old, new, reason, key if seq >= from_seq else None)
         rows.append(dict(seq=seq, at=at, actor=name, action=action, entity=change.entity,
                          entity_id=change.entity_id, field=change.field, old_value=old,
                          new_value=new, reason=reason, prev_hash=prev, hash=digest))
@@ -151,10 +301,34 @@ class AuditTrail:
                              .limit(limit)).scalars().all()
             return [_entry(r) for r in rows]
 
-    def verify(self) -> ChainReport:
-        """Recompute the whole chain; report the first row that does not fit."""
+    def anchor(self) -> Anchor:
+        """The head of the trail now, to be kept outside the database (printed on the
+        berita acara) and given back to :meth:`verify`."""
+        with self._db.read() as s:
+            return head(s)
+
+    def verify(self, anchors: Sequence[Anchor] = ()) -> ChainReport:
+        """Recompute the whole chain; report the first row that does not fit, and any
+        anchor that the history as it is now does not hold."""
+        report = self._verify_chain()
+        if not report.ok:
+            return report
+        with self._db.read() as s:
+            for anchor in sorted(anchors, key=lambda a: a.seq):
+                if anchor.seq == 0:
+                    continue
+                row = s.get(AuditEvent, anchor.seq)
+                if row is None or not row.hash.startswith(anchor.hash.lower()):
+                    return ChainReport(False, report.rows, anchor.seq, "anchor_mismatch")
+        return report
+
+    def _verify_chain(self) -> ChainReport:
         with self._db.read() as s:
             head = s.get(Setting, HEAD_KEY)
+            keyed = _key(s)
+            if keyed is None:      # made by the schema upgrade (0009): removed since
+                return ChainReport(False, 0, None, "key_missing")
+            key, from_seq = keyed
             expected_prev, expected_seq, count = GENESIS, 0, 0
             result = s.execute(select(AuditEvent).order_by(AuditEvent.seq)
                                .execution_options(yield_per=5000))
@@ -167,7 +341,8 @@ class AuditTrail:
                     return ChainReport(False, count, row.seq, "broken_link")
                 digest = row_hash(row.prev_hash, row.seq, row.at, row.actor, row.action,
                                   row.entity, row.entity_id, row.field, row.old_value,
-                                  row.new_value, row.reason)
+                                  row.new_value, row.reason,
+                                  key if row.seq >= from_seq else None)
                 if digest != row.hash:
                     return ChainReport(False, count, row.seq, "altered")
                 expected_prev = row.hash
@@ -176,6 +351,13 @@ class AuditTrail:
             if head_seq != expected_seq or head_hash != expected_prev:
                 return ChainReport(False, count, expected_seq + 1 if head_seq > expected_seq
                                    else head_seq, "head_mismatch")
+            if expected_seq < from_seq - 1:
+                # the key was made when the trail had from_seq - 1 entries: it never
+                # gets shorter, so its end was cut off (and the head moved back)
+                return ChainReport(False, count, expected_seq + 1, "cut_short")
+            if count == 0 and s.execute(select(Household.id).limit(1)).first() is not None:
+                # every household was written with an entry: the trail was wiped
+                return ChainReport(False, 0, None, "wiped")
             return ChainReport(True, count, None, None)
 
 

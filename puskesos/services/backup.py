@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -231,8 +232,6 @@ class BackupService:
         program writing keeps the database busy: the note waits for it up to
         :data:`RECORD_WAIT` times the busy timeout, then says that it could not be
         made, never leaving "last backup" stale without a word."""
-        import time
-
         from ..db.engine import busy_timeout_ms
         start = time.monotonic()
         deadline = start + RECORD_WAIT * busy_timeout_ms() / 1000
@@ -261,6 +260,20 @@ class BackupService:
                     "previous backup as the last one. When the other program or window has "
                     "finished, make the backup again.").format(
                         path=info.path, reason=reason)) from exc
+
+    def record_restore(self, *, actor: Actor, manifest: dict, source: str) -> None:
+        """Write into the restored database's audit trail that it was restored: from
+        which file, of which moment, by whom (a restore replaces the whole history
+        after the backup, so the trail says so)."""
+        from ..core.permissions import Permission
+        from .context import require
+        require(actor, Permission.BACKUP)
+        with self._db.write() as s:
+            audit.append(s, actor, "restore", [Change(
+                "database", None, "restored_from", None,
+                f"{Path(source).name} ({manifest.get('created_at') or '-'}, sha256 "
+                f"{str(manifest.get('sha256') or '-')[:16]})")],
+                manifest.get("kept") and f"previous database kept as {Path(manifest['kept']).name}")
 
     def last_backup(self) -> dict | None:
         """When and where the last backup was made (None: never)."""
@@ -373,13 +386,23 @@ def _copy_into(source: Path, database: Path) -> None:
     replaced file.  A file SQLite cannot read at all is simply replaced.
     """
     from ..db.engine import busy_timeout_ms
+    wait = busy_timeout_ms() / 1000
     try:
-        dst = sqlite3.connect(database, timeout=busy_timeout_ms() / 1000)
+        dst = sqlite3.connect(database, timeout=wait)
         try:
             dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
             src = read_only(source)
             try:
-                src.backup(dst)
+                # SQLite's backup retries for ever while another program holds the
+                # database's write lock: give up after the usual wait instead
+                started = time.monotonic()
+
+                def give_up_when_busy(status: int, _remaining: int, _total: int) -> None:
+                    if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and \
+                            time.monotonic() - started > wait:
+                        raise sqlite3.OperationalError("database is locked")
+
+                src.backup(dst, pages=1024, progress=give_up_when_busy, sleep=0.05)
             finally:
                 src.close()
             dst.execute("PRAGMA journal_mode = WAL")

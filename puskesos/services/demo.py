@@ -331,7 +331,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
                    + [created("participation", r) for r in p_rows])
         if existing_officers is None:
             changes += [created("officer", r) for r in o_rows]
-        audit.append(s, actor, "create", changes, f"demo data (seed {seed})")
+        audit.append(s, actor, "create", changes, audit.coded_reason("demo", seed=seed))
     report.households, report.members, report.participations = (
         len(hh_rows), len(m_rows), len(p_rows))
     if not services.verval.cycles(actor=actor):

@@ -460,8 +460,11 @@ class DocumentService:
                     number = s.get(Letter, in_force).number_text
                     watermark = "SALINAN"
         context["surat.nomor"] = number
+        with self._db.read() as s:
+            anchor = audit.head(s)
         rendered = render(template, context, watermark=watermark,
-                          footer=self._footer(actor, template.title, number, False))
+                          footer=self._footer(actor, template.title, number, False),
+                          anchor=_anchor_line(anchor))
         log_id = self._log(actor, "berita_acara", template.title, number, rendered.pages,
                            rendered.pdf)
         return Document(rendered.pdf, rendered.pages, template.title,
@@ -516,3 +519,11 @@ class DocumentService:
                            rendered.pdf)
         return Document(rendered.pdf, rendered.pages, template.title,
                         f"sktm-{issued.year}-{issued.number:03d}.pdf", issued.text, log_id)
+
+
+def _anchor_line(anchor: audit.Anchor) -> str:
+    """The audit anchor as a berita acara prints it: the head of the trail when it
+    was printed, which ``puskesos db check --anchor`` compares with the history later
+    (printouts are always Indonesian)."""
+    return (f"Jangkar jejak audit {anchor.text} — bila riwayat data sebelum cetakan ini "
+            f"diubah, 'puskesos db check --anchor {anchor.text}' melaporkannya.")

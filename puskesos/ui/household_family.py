@@ -33,8 +33,11 @@ class MembersModel(QAbstractTableModel):
         super().__init__(parent)
         self.members: list[MemberInput] = []
         self.problems: dict[int, list[Problem]] = {}
-        self._headers = (_("Name"), _("NIK"), _("Sex"), _("Date of birth"),
-                         _("Relationship to head"), _("Presence"))
+        # short headers (the whole field names are the tooltips): the table fits a
+        # 1024-pixel screen beside the buttons
+        self._headers = (_("Name"), _("NIK"), _("M/F"), _("Date of birth"),
+                         _("Relation"), _("Presence"))
+        self._tips = ("", "", _("Sex"), "", _("Relationship to head"), "")
 
     def set_members(self, members: list[MemberInput], problems: dict[int, list[Problem]]):
         self.beginResetModel()
@@ -69,9 +72,11 @@ class MembersModel(QAbstractTableModel):
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._headers[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._tips[section] or None
         return None
 
 

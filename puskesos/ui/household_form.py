@@ -35,7 +35,7 @@ from .jobs import show_error
 from .member_dialog import MemberDialog
 from .operations import write
 from .question_form import QuestionFields
-from .widgets import CodeCombo, fit_size, message_label, saved_now, show_message
+from .widgets import CodeCombo, FitColumns, fit_size, message_label, saved_now, show_message
 
 HOUSING_FIELDS = ("building_ownership", "land_proof", "floor", "wall", "roof",
                   "drinking_water", "septic_distance", "lighting", "power_capacity",
@@ -54,6 +54,9 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.version: int | None = None
         self.can_edit = actor.can(Permission.EDIT_REGISTRY)
         self._saved_state: tuple | None = None
+        #: a new form says nothing of what is missing until the user edits it or
+        #: presses Save (an empty new form is not a mistake)
+        self._quiet = household_id is None
         self.setMinimumSize(900, 600)
         fit_size(self, 1100, 700)
 
@@ -61,8 +64,7 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_household_tab(), _("Family"))
         self.tabs.addTab(self._build_members_tab(), _("Members"))
-        self.programs_list = QListWidget()
-        self.tabs.addTab(self.programs_list, _("Programs"))
+        self.tabs.addTab(self._build_programs_tab(), _("Programs"))
         self.history_list = QListWidget()
         self.history_list.setWordWrap(True)
         self.tabs.addTab(self.history_list, _("History"))
@@ -94,6 +96,9 @@ class HouseholdDialog(FamilyActions, QDialog):
 
         self.members_model = MembersModel(self)
         self.members_view.setModel(self.members_model)
+        # beside the buttons on a 1024-pixel screen without scrolling sideways: the
+        # presence, then a long name, then the relationship give way
+        self.members_columns = FitColumns(self.members_view, elastic=(5, 0, 4))
         self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
         self.readonly_note.setVisible(not self.can_edit)
         self.save_button.setVisible(self.can_edit)
@@ -201,11 +206,33 @@ class HouseholdDialog(FamilyActions, QDialog):
             spin.valueChanged.connect(self._changed)
         return scroll
 
+    def _build_programs_tab(self) -> QWidget:
+        self.programs_list = QListWidget()
+        # said instead of a blank list: none yet, and how one is recorded
+        self.programs_empty = QLabel(_(
+            "This household takes part in no aid program yet. A program is recorded by "
+            "importing its recipient list (BNBA): press Import… on the household list and "
+            "choose the program's recipient list under \"What the file holds\"."))
+        self.programs_empty.setWordWrap(True)
+        self.programs_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.programs_empty.setContentsMargins(8, 8, 8, 8)
+        box = QVBoxLayout()
+        box.addWidget(self.programs_empty)
+        box.addWidget(self.programs_list, 1)
+        widget = QWidget()
+        widget.setLayout(box)
+        return widget
+
+    def _show_programs(self, lines: list[str]) -> None:
+        self.programs_list.clear()
+        self.programs_list.addItems(lines)
+        self.programs_list.setVisible(bool(lines))
+        self.programs_empty.setVisible(not lines)
+
     def _build_members_tab(self) -> QWidget:
         self.members_view = QTableView()
         self.members_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.members_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.members_view.horizontalHeader().setStretchLastSection(True)
         self.members_view.verticalHeader().setVisible(False)
         self.members_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         actions = [
@@ -249,7 +276,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             self.setWindowTitle(_("New household"))
             self.members: list[MemberInput] = []
             self._fill(HouseholdInput(), None, None, None)
-            self.programs_list.clear()
+            self._show_programs([])
             self.history_list.clear()
         else:
             dto = self.services.households.get(actor=self.actor, household_id=self.household_id)
@@ -259,14 +286,14 @@ class HouseholdDialog(FamilyActions, QDialog):
             head = dto.head
             self.setWindowTitle(_("Household of {name}").format(
                 name=head.name if head else _("(no head)")))
-            self.programs_list.clear()
             names = {p.code: p.name for p in self.services.programs.programs()}
+            lines = []
             for p in dto.programs:
                 member = next((m.name for m in dto.members if m.id == p.member_id), "")
-                self.programs_list.addItem(
-                    f"{names.get(p.program_code, p.program_code)} · {p.period} · "
-                    f"{codes.ParticipationStatus.label_of(p.status)}"
-                    + (f" · {member}" if member else ""))
+                lines.append(f"{names.get(p.program_code, p.program_code)} · {p.period} · "
+                             f"{codes.ParticipationStatus.label_of(p.status)}"
+                             + (f" · {member}" if member else ""))
+            self._show_programs(lines)
             self._load_history()
             if dto.removed:
                 self.can_edit = False
@@ -361,6 +388,7 @@ class HouseholdDialog(FamilyActions, QDialog):
 
     def _changed(self, *_args) -> None:
         if not getattr(self, "_loading", False):
+            self._quiet = False
             self._validate()
 
     def _refresh_members(self) -> None:
@@ -371,7 +399,6 @@ class HouseholdDialog(FamilyActions, QDialog):
                 by_member.setdefault(p.member, []).append(p)
         self.members_model.set_members(self.members, by_member) if hasattr(
             self, "members_model") else None
-        self.members_view.resizeColumnsToContents() if hasattr(self, "members_model") else None
 
     def _validate(self) -> list[Problem]:
         if self.saved_label.isVisible() and self.is_dirty():
@@ -388,12 +415,14 @@ class HouseholdDialog(FamilyActions, QDialog):
             lines.append(f"• {who + ' — ' if who else ''}{where}: {p.message}")
         if len(shown) > 4:
             lines.append(_("… and {n} more").format(n=len(shown) - 4))
-        show_message(self.problems_label, "\n".join(lines) if self.can_edit else "",
+        shown_now = self.can_edit and not self._quiet
+        show_message(self.problems_label, "\n".join(lines) if shown_now else "",
                      warning=not errors)
         for w, field in ((self.no_kk, "no_kk"), (self.rt, "rt"), (self.rw, "rw"),
                          (self.floor_area, "floor_area"), (self.latitude, "latitude"),
                          (self.longitude, "longitude")):
-            bad = any(p.field == field and p.member is None and p.is_error for p in problems)
+            bad = shown_now and any(p.field == field and p.member is None and p.is_error
+                                    for p in problems)
             w.setStyleSheet("border: 1px solid #b00020;" if bad else "")
         return problems
 
@@ -410,6 +439,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             dialog.relationship.set_code(codes.Relationship.KEPALA.value)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
             self.members.append(dialog.result_member)
+            self._quiet = False
             self._validate()
             self.members_view.selectRow(len(self.members) - 1)
 
@@ -420,12 +450,16 @@ class HouseholdDialog(FamilyActions, QDialog):
         dialog = MemberDialog(self.members[row], read_only=not self.can_edit, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_member:
             self.members[row] = dialog.result_member
+            self._quiet = False
             self._validate()
 
     # ---------------------------------------------------------------- saving
     def save(self) -> bool:
         if not self.can_edit:
             return False
+        if self._quiet:                  # Save on an untouched new form: say what is missing
+            self._quiet = False
+            self._validate()
         accept_warnings = None
         while True:
             try:

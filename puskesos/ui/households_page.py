@@ -15,7 +15,7 @@ from ..i18n import _
 from ..services.registry import HouseholdFilter
 from .household_form import HouseholdDialog
 from .household_model import HouseholdTableModel
-from .widgets import FlowLayout, save_path
+from .widgets import FitColumns, FlowLayout, save_path
 
 PAGE_SIZE = 500
 #: table column -> the service's order key (None: not sortable)
@@ -82,8 +82,10 @@ class HouseholdsPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # no sideways scrolling, a 1024-pixel screen included: the programs, then a
+        # search's "found:" and then the dusun give way (cut with "…", whole as tooltip)
+        self.columns = FitColumns(self.table, elastic=(7, 1, 3))
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         # the arrow says the order the rows are in: by area (dusun, RW, RT) at first
@@ -203,9 +205,6 @@ class HouseholdsPage(QWidget):
         rows, total = self.services.households.search(
             actor=self.actor, filter=filter_, limit=PAGE_SIZE, order_by=order_by)
         self.model.set_rows(rows, total=total, more=more)
-        if not getattr(self, "_sized", False) and rows:
-            self.table.resizeColumnsToContents()
-            self._sized = True
         self._count_shown()
         if selected:
             for i in range(self.model.rowCount()):
@@ -254,7 +253,8 @@ class HouseholdsPage(QWidget):
             action = QAction(self.model.headerData(column, Qt.Orientation.Horizontal), menu)
             action.setCheckable(True)
             action.setChecked(not self.table.isColumnHidden(column))
-            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+            action.toggled.connect(lambda on, c=column: (self.table.setColumnHidden(c, not on),
+                                                         self.columns.fit()))
             menu.addAction(action)
         menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
 

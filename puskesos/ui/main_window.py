@@ -87,7 +87,6 @@ class MainWindow(QMainWindow):
         fit_size(self, 1280, 720)
 
         self.nav = QListWidget()
-        self.nav.setFixedWidth(200)       # leaves room for the filters on a 1024-pixel screen
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stack = QStackedWidget()
@@ -101,6 +100,11 @@ class MainWindow(QMainWindow):
                 # on a line of its own: "(belum tersedia)" after a long name would be cut
                 item.setText(f"{name}\n(" + _("not available yet") + ")")
             self.nav.addItem(item)
+        # as wide as its longest name: the rest of a 1024-pixel screen is the page's
+        metrics = self.nav.fontMetrics()
+        widest = max(metrics.horizontalAdvance(line) for i in range(self.nav.count())
+                     for line in self.nav.item(i).text().split("\n"))
+        self.nav.setFixedWidth(widest + 2 * self.nav.frameWidth() + 24)
         self._registry = {spec.key: spec for spec in page_registry()}
         self.households = self._page("households")
         self.nav.currentItemChanged.connect(self._navigate)

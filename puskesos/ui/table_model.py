@@ -53,6 +53,12 @@ class DtoTableModel(QAbstractTableModel):
         self._rows.extend(rows)
         self.endInsertRows()
 
+    def texts(self, column: int, first: int, last: int) -> list[str]:
+        """The display texts of ``column`` in rows ``first`` to ``last`` (for sizing
+        the column without going through the view)."""
+        getter = self._columns[column][1]
+        return [str(getter(row)) for row in self._rows[first:last + 1]]
+
     def row_at(self, row: int):
         return self._rows[row]
 

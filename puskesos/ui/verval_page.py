@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
+                               QLabel, QMessageBox, QProgressBar, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
 from ..core.codes import (CycleStatus, MusdesDecision, VervalResult)
@@ -24,7 +24,7 @@ from .jobs import show_error
 from .operations import write
 from .pdf_preview import PdfPreview
 from .table_model import DtoTableModel
-from .widgets import parse_date, save_path
+from .widgets import FitColumns, parse_date, save_path
 from .verval_dialogs import MusdesDialog, NewCycleDialog, ProposalsDialog, ResultDialog
 
 
@@ -69,17 +69,17 @@ class VervalPage(QWidget):
             (_("No KK"), lambda r: r.no_kk or ""), (_("Dusun"), lambda r: r.dusun or ""),
             (_("RW"), lambda r: r.rw or ""), (_("RT"), lambda r: r.rt or ""),
             (_("Result"), lambda r: VervalResult.label_of(r.result) if r.result else "—"),
-            (_("Decision"), lambda r: MusdesDecision.label_of(r.decision)
+            (_("Decision"), lambda r: MusdesDecision.short_of(r.decision)
              if r.decision else "—")])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        # every column as wide as what it holds, the name too: on a 1024-pixel screen
-        # the list scrolls sideways rather than cut the head of family's name
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # every column as wide as what it holds and no sideways scrolling: on a
+        # 1024-pixel screen the decision, the result and the dusun give way (cut with
+        # "…", whole as the tooltip) before the head of family's name
+        self.columns = FitColumns(self.table, elastic=(7, 6, 3, 1))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.record_result())

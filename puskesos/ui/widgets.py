@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QDialogButtonBox, QLabel, QLayout, QLineEdit,
-                               QStyle, QWidget)
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF, QGuiApplication
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialogButtonBox, QLabel,
+                               QLayout, QLineEdit, QStyle, QTableView, QToolTip, QWidget)
 
 from ..core.bahasa import short_date
 from ..core.codes import CodeList
@@ -121,6 +122,114 @@ def fit_size(widget: QWidget, width: int, height: int) -> None:
         width = min(width, int(room.width() * 0.96))
         height = min(height, int(room.height() * 0.92))
     widget.resize(width, height)
+
+
+class FitColumns(QObject):
+    """Keeps a table's columns inside its width, so that it never scrolls sideways
+    (a 1024-pixel screen included).
+
+    Each column is as wide as the longest text it holds (every row loaded, read as
+    text: quicker than asking the view, so a search refits at once) and its header;
+    spare room goes to the last column.  When the width runs out, the ``elastic``
+    columns give way, the first named first, down to the width of their header:
+    their text is cut with "…" and shown whole as the tooltip.  A column the user
+    widened by hand keeps its width.  The columns are fitted again when the table
+    changes size or its rows change.
+    """
+
+    def __init__(self, table: QTableView, elastic: tuple[int, ...]):
+        super().__init__(table)
+        self.table, self.elastic = table, tuple(elastic)
+        self._user: dict[int, int] = {}
+        self._natural: dict[int, int] = {}          # the widest text of each column
+        self._fitting = False
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.sectionResized.connect(self._resized_by_hand)
+        table.viewport().installEventFilter(self)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(0)
+        self._later.timeout.connect(self.fit)
+        model = table.model()
+        for signal in (model.modelReset, model.layoutChanged, model.dataChanged):
+            signal.connect(self._remeasure)
+        # a further page of rows (fetched as the list scrolls) only widens
+        model.rowsInserted.connect(lambda _parent, first, last: self._measure(first, last))
+        # what the view adds to a text: its margins either side and the grid line
+        margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                           table) + 1
+        self._pad = 2 * margin + (1 if table.showGrid() else 0)
+        self._remeasure()
+
+    def _remeasure(self, *_args) -> None:
+        self._natural = {}
+        self._measure(0, self.table.model().rowCount() - 1)
+
+    def _measure(self, first: int, last: int) -> None:
+        model, pad = self.table.model(), self._pad
+        metrics = QFontMetricsF(self.table.font())      # as the view lays a text out
+        texts = getattr(model, "texts", None)
+        for column in range(model.columnCount()):
+            if texts is not None:
+                seen = set(texts(column, first, last))
+            else:
+                seen = {str(model.index(row, column).data() or "")
+                        for row in range(first, last + 1)}
+            widest = math.ceil(max((metrics.horizontalAdvance(t) for t in seen if t),
+                                   default=0))
+            if widest:
+                self._natural[column] = max(self._natural.get(column, 0), widest + pad)
+        self._later.start()
+
+    def _columns(self) -> list[int]:
+        return [c for c in range(self.table.model().columnCount())
+                if not self.table.isColumnHidden(c)]
+
+    def fit(self) -> None:
+        """Give every shown column its width (see the class)."""
+        table, header = self.table, self.table.horizontalHeader()
+        columns = self._columns()
+        if not columns:
+            return
+        floor = {c: header.sectionSizeHint(c) for c in columns}
+        width = {c: self._user.get(c) or max(self._natural.get(c, 0), floor[c])
+                 for c in columns}
+        excess = sum(width.values()) - table.viewport().width()
+        for c in self.elastic:
+            if excess <= 0:
+                break
+            if c in width and c not in self._user:
+                give = min(excess, max(width[c] - floor[c], 0))
+                width[c] -= give
+                excess -= give
+        if excess < 0:
+            width[columns[-1]] -= excess           # the spare room
+        self._fitting = True
+        try:
+            for c in columns:
+                table.setColumnWidth(c, width[c])
+        finally:
+            self._fitting = False
+
+    def _resized_by_hand(self, column: int, old: int, new: int) -> None:
+        if not self._fitting and old > 0 and new > 0:   # not a column hidden or shown
+            self._user[column] = new
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize:
+            self._later.start()
+        elif event.type() == QEvent.Type.ToolTip:
+            index = self.table.indexAt(event.pos())
+            if index.isValid() and index.data(Qt.ItemDataRole.ToolTipRole) is None:
+                text = str(index.data() or "")
+                room = self.table.columnWidth(index.column()) - self._pad
+                if self.table.fontMetrics().horizontalAdvance(text) > room:
+                    QToolTip.showText(event.globalPos(), text, self.table.viewport())
+                    return True
+        return False
 
 
 class FlowLayout(QLayout):

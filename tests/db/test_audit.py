@@ -191,3 +191,130 @@ def test_a_head_whose_hash_alone_was_changed_is_reported(services):
         head.value = {"seq": head.value["seq"], "hash": "0" * 64}
     report = services.audit.verify()
     assert (report.ok, report.first_bad_seq, report.problem) == (False, total, "head_mismatch")
+
+
+# --- the keyed chain and the anchor (issue 13 point 3) ------------------------------------------
+
+def _rehash(session, *, key: bytes | None, from_seq: int = 1, changes: dict | None = None,
+            upto: int | None = None) -> None:
+    """Rewrite the trail as someone with SQL access would: apply ``changes``
+    ({seq: {column: value}}), drop the entries after ``upto``, hash every entry again
+    (with ``key`` from ``from_seq`` on, as the program would) and move the head."""
+    from puskesos.models import AuditEvent, Setting
+    from puskesos.services.audit import GENESIS, HEAD_KEY, row_hash
+    if upto is not None:
+        session.execute(text("DELETE FROM audit_event WHERE seq > :n"), {"n": upto})
+    for seq, values in (changes or {}).items():
+        for column, value in values.items():
+            session.execute(text(f"UPDATE audit_event SET {column} = :v WHERE seq = :n"),
+                            {"v": value, "n": seq})
+    prev, seq = GENESIS, 0
+    for row in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all():
+        digest = row_hash(prev, row.seq, row.at, row.actor, row.action, row.entity,
+                          row.entity_id, row.field, row.old_value, row.new_value, row.reason,
+                          key if key is not None and row.seq >= from_seq else None)
+        session.execute(text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE seq = :n"),
+                        {"p": prev, "h": digest, "n": row.seq})
+        prev, seq = digest, row.seq
+    session.get(Setting, HEAD_KEY).value = {"seq": seq, "hash": prev}
+
+
+def _key_of(services) -> tuple[bytes, int]:
+    from puskesos.models import Setting
+    with services.db.read() as s:
+        value = s.get(Setting, "audit_key").value
+    return bytes.fromhex(value["key"]), int(value["from_seq"])
+
+
+def test_a_history_hashed_again_without_the_key_is_detected(services):
+    """Editing an entry and hashing the whole trail again, head included, as anyone
+    can with the published hash rule, no longer fits: the trail is keyed with a
+    secret of this database."""
+    _make_household(services)
+    with services.db.write() as s:
+        _rehash(s, key=None, changes={3: {"new_value": "PALSU"}})
+    report = services.audit.verify()
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, 1, "altered")
+
+
+def test_a_history_rewritten_behind_a_printed_anchor_is_found(services, db_target, capsys):
+    """Someone who can read the database's key rewrites an entry and hashes the trail
+    again so that it fits: the chain alone cannot tell, but the anchor printed before
+    (seq and hash of the head then) no longer matches, and 'db check --anchor' says so."""
+    _make_household(services)
+    anchor = services.audit.anchor()
+    assert anchor.seq > 3 and len(anchor.text.split(":")[1]) == 16
+    assert services.audit.verify([anchor]).ok
+    assert _db_check_with(db_target, capsys, anchor.text)[0] == 0
+    key, from_seq = _key_of(services)
+    with services.db.write() as s:
+        _rehash(s, key=key, from_seq=from_seq, changes={3: {"new_value": "PALSU"}})
+    assert services.audit.verify().ok                  # the chain alone fits again
+    report = services.audit.verify([anchor])
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, anchor.seq,
+                                                                  "anchor_mismatch")
+    code, checked = _db_check_with(db_target, capsys, anchor.text)
+    assert code == 1 and not checked["ok"]
+    assert any(f"entri {anchor.seq}" in p and "dicetak" in p for p in checked["problems"])
+
+
+def test_a_trail_cut_short_behind_an_anchor_or_wiped_is_found(services):
+    """Dropping the newest entries and moving the head back, or deleting every entry
+    and the head, leaves a chain that fits on its own; the anchor, and for a village
+    with households an empty trail, give it away."""
+    _make_household(services)
+    anchor = services.audit.anchor()
+    key, from_seq = _key_of(services)
+    with services.db.write() as s:
+        _rehash(s, key=key, from_seq=from_seq, upto=anchor.seq - 2)
+    assert services.audit.verify().ok
+    assert services.audit.verify([anchor]).problem == "anchor_mismatch"
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM audit_event"))
+        s.execute(text("DELETE FROM setting WHERE key = 'audit_head'"))
+    report = services.audit.verify()
+    assert (report.ok, report.problem) == (False, "wiped")
+
+
+def test_the_history_of_an_upgraded_database_cannot_be_cut_short_below_its_key(services):
+    """A database upgraded from a version without the key keeps its older entries
+    hashed as they were; the key remembers how long the trail was then, so a trail cut
+    below that length is reported even without an anchor."""
+    from puskesos.models import Setting
+    _make_household(services)
+    last = services.audit.anchor().seq
+    with services.db.write() as s:            # as the older version wrote them
+        _rehash(s, key=None)
+        key = bytes.fromhex(s.get(Setting, "audit_key").value["key"])
+        s.get(Setting, "audit_key").value = {"key": key.hex(), "from_seq": last + 1}
+    assert services.audit.verify().ok
+    _make_household(services)                 # entries after the upgrade are keyed
+    assert services.audit.verify().ok
+    with services.db.write() as s:
+        _rehash(s, key=key, from_seq=last + 1, upto=last - 3)
+    report = services.audit.verify()
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, last - 2, "cut_short")
+
+
+def test_a_removed_key_is_reported(services):
+    _make_household(services)
+    with services.db.write() as s:
+        s.execute(text("DELETE FROM setting WHERE key = 'audit_key'"))
+    report = services.audit.verify()
+    assert (report.ok, report.problem) == (False, "key_missing")
+    assert "kunci jejak audit dihapus" in report.describe()
+
+
+def test_an_anchor_typed_wrong_is_refused_with_its_form(db_target, capsys):
+    from puskesos.cli import main
+    capsys.readouterr()
+    assert main(["--db", db_target, "db", "check", "--anchor", "12-abc"]) == 2
+    assert "1234:9f3a1c2b7d4e5f60" in capsys.readouterr().err
+
+
+def _db_check_with(db_target, capsys, *anchors: str) -> tuple[int, dict]:
+    from puskesos.cli import main
+    capsys.readouterr()
+    words = [w for a in anchors for w in ("--anchor", a)]
+    code = main(["--db", db_target, "db", "check", "--json", *words])
+    return code, json.loads(capsys.readouterr().out)

@@ -655,7 +655,7 @@ class _FailingSource:
     def __init__(self, message: str):
         self.message = message
 
-    def backup(self, _target):
+    def backup(self, _target, **_options):
         raise sqlite3.OperationalError(self.message)
 
     def close(self):

@@ -59,3 +59,32 @@ def test_a_person_registered_without_nik_listed_again_without_it_is_known(
     report = load(services, tmp_path, [SLAMET, child], "b.xlsx")
     [issue] = report.issues
     assert issue.kind == "rejected" and issue.known
+
+
+def test_known_problems_are_found_by_their_code_whatever_the_language(
+        demo_db, tmp_path, monkeypatch):
+    """A row without NIK is recognised as known by the case's code, not by the words of
+    its message: the language changing while the file is read (the window's language
+    set meanwhile) leaves every known problem known."""
+    from puskesos import i18n
+    from puskesos.services.imports import rows as import_rows
+    shutil.copy(demo_db, tmp_path / "desa.sqlite")
+    services = open_services(str(tmp_path / "desa.sqlite"))
+    real_block = import_rows.Normaliser.block
+
+    def block_in_english(self, *args, **kwargs):
+        i18n.set_language("en")
+        return real_block(self, *args, **kwargs)
+
+    try:
+        out = tmp_path / "ekspor.xlsx"
+        export_registry(services, actor=ADMIN, path=out)
+        monkeypatch.setattr(import_rows.Normaliser, "block", block_in_english)
+        report = run_import(services, actor=OPERATOR, path=out, dry_run=True)
+    finally:
+        i18n.set_language("id")
+        services.close()
+    rejected = [i for i in report.issues if i.kind == "rejected"]
+    assert rejected and "has no NIK" in rejected[0].reason   # in the new language
+    assert all(i.known for i in report.issues), [i for i in report.issues if not i.known]
+    assert all(i.code == import_rows.NO_NIK for i in rejected)

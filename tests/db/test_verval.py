@@ -587,3 +587,89 @@ def test_a_member_gone_abroad_is_told_apart_from_one_who_moved_within_indonesia(
     stored = {m.id: m.presence for m in
               services.households.get(actor=ADMIN, household_id=home.id).members}
     assert (stored[moved.id], stored[abroad.id]) == ("3", "4")
+
+
+def _address_proposal(village):
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    home = homes[1]
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == home.id)
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="2", visited_on=TODAY,
+        members=[MemberFinding("1", m.id) for m in home.members],
+        corrections=[Correction("household", home.id, "address", "JL. MAWAR 5")])
+    return home, verval.proposals(cycle_id=cycle.id, actor=OPERATOR)[0]
+
+
+def test_an_approval_and_a_rejection_at_the_same_moment_leave_one_decision(village,
+                                                                           db_target):
+    """Two koordinators decide the same proposal at the same moment on two computers:
+    one approves, the other rejects first. The approval is refused as already decided
+    and leaves the registry as the rejection says it is: the address is not changed."""
+    from puskesos.services import open_services
+    services, homes, cycle = village
+    home, proposal = _address_proposal(village)
+    other = open_services(db_target)            # the second koordinator's program
+    real_save = services.households.save
+
+    def save_after_the_other_decided(**kwargs):
+        other.verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id,
+                                     approve=False, note="tidak sesuai")
+        return real_save(**kwargs)
+
+    services.households.save = save_after_the_other_decided
+    try:
+        with pytest.raises(InvalidInput, match="sudah diputuskan"):
+            services.verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id,
+                                            approve=True)
+    finally:
+        del services.households.save
+        other.close()
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert stored.data.address == "JL. MELATI 3"
+    [decided] = services.verval.proposals(cycle_id=cycle.id, status=None, actor=OPERATOR)
+    assert decided.status == "tolak"
+    assert services.audit.verify().ok
+
+
+def test_a_visit_writing_rt_without_leading_zeros_proposes_no_change(village):
+    """An enumerator writes RT "1" for a household stored as RT "001": the same RT,
+    so no proposal is made for the koordinator to wade through."""
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    home = homes[1]
+    assert home.data.rt == "001"
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == home.id)
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="2", visited_on=TODAY,
+        members=[MemberFinding("1", m.id) for m in home.members],
+        corrections=[Correction("household", home.id, "rt", "1"),
+                     Correction("household", home.id, "rt", " 01 ")])
+    assert verval.proposals(cycle_id=cycle.id, actor=OPERATOR) == []
+
+
+def test_a_new_member_whose_nik_disagrees_with_the_birth_date_shows_the_warning(village):
+    """The enumerator writes a date of birth that is not the one in the NIK: the
+    koordinator deciding the proposal sees that warning beside the person."""
+    from puskesos.core.identifiers import make_nik
+    services, homes, cycle = village
+    verval = services.verval
+    verval.add_households(actor=OPERATOR, cycle_id=cycle.id)
+    home = homes[0]
+    entry = next(r for r in verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+                 if r.household_id == home.id)
+    nik = make_nik(kecamatan_code="35.23.01", birth_date=date(2025, 3, 9), sex="P", serial=78)
+    verval.record_result(
+        actor=OPERATOR, entry_id=entry.id, result="1", visited_on=TODAY,
+        members=[MemberFinding("1", m.id) for m in home.members] + [
+            MemberFinding("5", None, name="putri ayu", nik=nik, sex="P",
+                          birth_date=date(2024, 3, 9), relationship_code="3")])
+    [proposal] = verval.proposals(cycle_id=cycle.id, actor=ADMIN)
+    assert "peringatan: Tanggal lahir pada NIK (09-03-2025)" in proposal.new_value
+    verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert any(m.nik == nik and m.birth_date == date(2024, 3, 9) for m in stored.members)

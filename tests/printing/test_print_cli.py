@@ -97,3 +97,45 @@ def test_a_file_name_holds_only_what_every_disk_and_mail_takes():
     assert safe_name("verval", "2026/S2", " Krajan Lor ", None, "RW005") == \
         "verval-2026-S2-Krajan-Lor-RW005"
     assert safe_name("berita-acara", 'Dusun: "Ngasinan"*') == "berita-acara-Dusun-Ngasinan"
+
+
+def test_the_berita_acara_carries_the_audit_anchor_that_db_check_holds_it_to(demo, tmp_path,
+                                                                             capsys):
+    """Every page of a berita acara prints the head of the audit trail in small type;
+    typed back into 'db check --anchor' it passes, and after the history before it was
+    rewritten outside the program (hashed again with the database's own key) it fails."""
+    import re
+    import sqlite3
+    from puskesos.services.audit import row_hash
+    ba = tmp_path / "ba.pdf"
+    assert main(["--db", demo, "print", "berita-acara", "--out", str(ba)]) == 0
+    texts = pages_text(ba.read_bytes())
+    anchors = {m for t in texts for m in re.findall(r"Jangkar jejak audit (\d+:[0-9a-f]{16})",
+                                                     " ".join(t.split()))}
+    assert len(anchors) == 1 and all("Jangkar jejak audit" in t for t in texts)
+    anchor = anchors.pop()
+    capsys.readouterr()
+    assert main(["--db", demo, "db", "check", "--anchor", anchor]) == 0
+    con = sqlite3.connect(demo)
+    key = json.loads(con.execute("select value from setting where key = 'audit_key'")
+                     .fetchone()[0])
+    with con:
+        con.execute("update audit_event set new_value = 'PALSU' where seq = 2")
+        prev = "0" * 64
+        for row in con.execute("select seq, at, actor, action, entity, entity_id, field, "
+                               "old_value, new_value, reason from audit_event order by seq"
+                               ).fetchall():
+            from datetime import datetime, timezone
+            at = datetime.fromisoformat(row[1]).replace(tzinfo=timezone.utc)
+            digest = row_hash(prev, row[0], at, *row[2:],
+                              key=bytes.fromhex(key["key"]) if row[0] >= key["from_seq"]
+                              else None)
+            con.execute("update audit_event set prev_hash = ?, hash = ? where seq = ?",
+                        (prev, digest, row[0]))
+            prev, last = digest, row[0]
+        con.execute("update setting set value = ? where key = 'audit_head'",
+                    (json.dumps({"seq": last, "hash": prev}),))
+    con.close()
+    assert main(["--db", demo, "db", "check"]) == 0          # the chain alone fits
+    assert main(["--db", demo, "db", "check", "--anchor", anchor]) == 1
+    assert "dicetak" in capsys.readouterr().out

@@ -212,3 +212,42 @@ def test_a_whole_village_prints_about_one_sheet_per_household(demo_db, tmp_path)
     assert all("kronis" in t and "Daya listrik terpasang" in t for t in firsts)
     # no form's member table runs on to a second sheet (the demo has at most 8 members)
     assert not any("Lanjutan" in t and "Tempat, tanggal lahir" in t for t in texts)
+
+
+def test_the_blank_rows_for_new_members_are_tall_enough_to_write_in(sqlite_services):
+    """Under the members the form leaves empty rows for a new member found at the
+    door, written in by hand: each at least 8 mm tall (a member's printed row is
+    about 5 mm)."""
+    from reportlab.lib.units import mm
+    services = sqlite_services
+    _home, cycle = _village_with_details(services)
+    context = services.documents.verval_context(actor=OPERATOR, cycle_id=cycle.id)
+    renderer = Renderer(load_template("verval"), footer="Dicetak oleh operator")
+    recorder = _Recorder(renderer)
+    rows: list[tuple[float, float]] = []          # (bottom, height) of each table row
+    canvas = renderer.canvas
+    drawn_rect = canvas.rect
+    width = renderer.right - renderer.left
+
+    def rect(x, y, w, h, stroke=1, fill=0, *args, **kwargs):
+        if stroke and not fill and abs(x - renderer.left) < 0.5 and abs(w - width) < 0.5:
+            rows.append((y, h))
+        return drawn_rect(x, y, w, h, stroke, fill, *args, **kwargs)
+
+    canvas.rect = rect
+    for entry in context["rumah_tangga"]:
+        renderer.run((entry, context))
+    renderer.finish()
+
+    def empty(bottom, height):
+        return not any(line.strip() and low >= bottom and high <= bottom + height
+                       for _page, _l, _r, low, high, line in recorder.texts)
+
+    members = [(b, h) for b, h in rows if not empty(b, h)]
+    blank = [(b, h) for b, h in rows if empty(b, h)]
+    assert len(members) >= 4
+    assert len(blank) == 2, rows
+    for _bottom, height in blank:
+        assert height >= 8 * mm, height / mm
+    # the blank rows come right under the last member
+    assert max(b for b, _h in blank) < min(b for b, _h in members)

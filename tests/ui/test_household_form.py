@@ -192,3 +192,97 @@ def test_untouched_numbers_keep_their_exact_value_and_bad_positions_are_refused(
     assert not form.save()
     assert village.households.get(actor=OPERATOR,
                                   household_id=form.household_id).data.latitude == -6.91234567
+
+
+# ------------------------------------------------- a new form is not a mistake yet
+def _red_fields(dialog) -> list[str]:
+    return [w.objectName() or type(w).__name__ for w in
+            (dialog.no_kk, dialog.rt, dialog.rw, dialog.floor_area, dialog.latitude,
+             dialog.longitude) if "b00020" in w.styleSheet()]
+
+
+def test_a_new_household_form_shows_no_error_before_the_user_types(qtbot, village):
+    """Opening "Keluarga baru" shows an empty form, not a red list of what is missing;
+    the problems appear once a field is edited."""
+    from PySide6.QtCore import Qt
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.problems_label.isVisible(), dialog.problems_label.text()
+    assert not _red_fields(dialog)
+    qtbot.keyClicks(dialog.rt, "1x")
+    qtbot.keyClick(dialog.rt, Qt.Key.Key_Tab)
+    assert dialog.problems_label.isVisible()
+    assert "Anggota" in dialog.problems_label.text(), dialog.problems_label.text()
+    assert _red_fields(dialog)
+    dialog._saved_state = dialog._state()
+    dialog.close()
+
+
+def test_save_on_an_untouched_new_form_says_what_is_missing(qtbot, village):
+    from PySide6.QtCore import Qt
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.problems_label.isVisible()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.problems_label.isVisible() and dialog.problems_label.text()
+    assert dialog.household_id is None
+    dialog._saved_state = dialog._state()
+    dialog.close()
+
+
+# ------------------------------------------------------------------ programs tab
+def test_an_empty_programs_tab_says_there_are_none_and_how_to_add_one(qtbot, village):
+    from PySide6.QtCore import Qt
+    rows, _ = village.households.search(actor=OPERATOR, limit=300)
+    row = next(r for r in rows if not r.programs)
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), row.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
+    assert dialog.tabs.currentIndex() == 2
+    from PySide6.QtWidgets import QLabel, QListWidget
+    page = dialog.tabs.currentWidget()
+    said = [label.text() for label in page.findChildren(QLabel) if label.isVisible()]
+    assert any("belum" in t and "Impor" in t and "BNBA" in t for t in said), said
+    # no blank list under the message
+    assert not [w for w in [page, *page.findChildren(QListWidget)]
+                if isinstance(w, QListWidget) and w.isVisible()]
+    dialog.close()
+
+
+def test_a_programs_tab_with_programs_lists_them(qtbot, village):
+    from PySide6.QtCore import Qt
+    rows, _ = village.households.search(actor=OPERATOR, limit=300)
+    row = next(r for r in rows if r.programs)
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), row.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
+    assert dialog.programs_list.isVisible() and dialog.programs_list.count()
+    assert not dialog.programs_empty.isVisible()
+    dialog.close()
+
+
+def test_the_history_of_a_demo_household_reads_in_indonesian(qtbot, village):
+    """The demo data's reason is shown in the window's language ("data contoh"), not
+    as the English words it was once stored in."""
+    from PySide6.QtCore import Qt
+    rows, _ = village.households.search(actor=OPERATOR, limit=5)
+    admin = Actor("admin", "admin", "Administrator Desa")
+    dialog = HouseholdDialog(village, admin, ChangeBus(), rows[0].id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(3).center())
+    history = dialog.history_list
+    assert history.isVisible() and history.count()
+    lines = [history.item(i).text() for i in range(history.count())]
+    assert any("alasan: data contoh (seri 7)" in line for line in lines), lines
+    assert not any("demo data" in line or "seed" in line for line in lines), lines
+    dialog.close()

@@ -409,7 +409,7 @@ def test_musdes_button_fill_suggested_and_save(qtbot, page, village):
     assert any(a.name == "KASMIRAN" for a in musdes.attendees)
     decisions = [d for d in column(page, DECISION) if d != "—"]
     assert len(decisions) == decided_before + seen["filled"]
-    assert set(decisions) <= {m.label for m in MusdesDecision}
+    assert set(decisions) <= {m.short for m in MusdesDecision}   # the list shows the short
     row = next(i for i in range(page.model.rowCount()) if page.model.row_at(i).id == entry.id)
     assert column(page, DECISION)[row] == MusdesDecision.TETAP.label
 

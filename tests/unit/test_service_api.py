@@ -21,6 +21,7 @@ NO_ACTOR = {
     "LetterRegister.letter_types": "the letter types of forms/ (no personal data)",
     "BackupService.last_backup": "when the last backup was made",
     "AuditTrail.verify": "whether the chain is whole (no content shown)",
+    "AuditTrail.anchor": "the head of the trail: a number and a hash, no content",
     "HouseholdService.areas": "dusun/RW/RT names for the filters",
     "HouseholdService.dusun_names": "dusun names for the filters",
     "ProgramService.programs": "the program catalogue (no personal data)",

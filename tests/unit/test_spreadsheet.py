@@ -570,3 +570,72 @@ def test_iter_rows_is_lazy(tmp_path):
     first = next(rows)
     assert first == SourceRow(line=2, cells=(NIK_1, "Budi"), values={"nik": NIK_1, "name": "Budi"})
     rows.close()
+
+
+# --- the sheet parsed ahead (the command line's import) -----------------------------------------
+
+def _names_read(path: Path) -> list[str]:
+    """The names the import reads (header and rows from one opening of the file)."""
+    from puskesos.formats.rows import open_sheet
+    with open_sheet(path) as reader:
+        keys, rows = reader.data()
+        return [cells[keys.index("name")] for _line, _raw, cells in rows]
+
+
+def test_a_sheet_parsed_ahead_is_the_one_the_import_reads(tmp_path, monkeypatch):
+    """The import takes the sheet parsed ahead instead of parsing the file again."""
+    from puskesos.formats import books
+    path = write_xlsx(tmp_path / "data.xlsx",
+                      {"Data": [["NIK", "Nama"], [NIK_1, "BUDI"], [NIK_2, "SITI"]]})
+    books.read_ahead(path)
+    for entry in list(books._ahead.values()):
+        entry.done.wait()                     # parsed on its thread before counting
+    parsed = []
+    real_load = books._load
+    monkeypatch.setattr(books, "_load", lambda *a: parsed.append(a[2]) or real_load(*a))
+    assert _names_read(path) == ["BUDI", "SITI"]
+    assert parsed == []                       # not parsed a second time
+    assert _names_read(path) == ["BUDI", "SITI"]
+    assert parsed == ["Data"]                 # without a read-ahead it is parsed as before
+
+
+def test_a_file_changed_after_the_read_ahead_is_read_as_it_is_now(tmp_path):
+    """A file saved again between the read-ahead and the import is read anew: rows of
+    the older file never reach the village."""
+    from puskesos.formats import books
+    path = write_xlsx(tmp_path / "data.xlsx", {"Data": [["NIK", "Nama"], [NIK_1, "LAMA"]]})
+    books.read_ahead(path)
+    for entry in list(books._ahead.values()):
+        entry.done.wait()                     # the older file parsed ahead
+    write_xlsx(tmp_path / "new.xlsx", {"Data": [["NIK", "Nama"], [NIK_1, "BARU"],
+                                                 [NIK_2, "KEDUA"]]})
+    shutil.move(tmp_path / "new.xlsx", path)
+    assert _names_read(path) == ["BARU", "KEDUA"]
+
+
+def test_a_damaged_file_read_ahead_gets_the_ordinary_message(tmp_path):
+    """What the read-ahead could not parse the import reads itself and explains."""
+    from puskesos.formats import books
+    path = tmp_path / "rusak.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    books.read_ahead(path)
+    with pytest.raises(SpreadsheetError) as caught:
+        detect_header(path)
+    assert "rusak.xlsx" in caught.value.message
+
+
+def test_the_read_ahead_of_a_named_sheet_is_used_only_for_that_sheet(tmp_path):
+    """Asking for another sheet than the one parsed ahead reads that sheet."""
+    from puskesos.formats import books
+    path = write_xlsx(tmp_path / "dua.xlsx", {"Sampul": [["Ekstrak DTSEN"]],
+                                              "Data": [["NIK", "Nama"], [NIK_1, "BUDI"]]})
+    books.read_ahead(path, "Data")
+    from puskesos.formats.rows import open_sheet
+    with open_sheet(path) as reader:          # every sheet tried in order: the cover first
+        assert reader.header.sheet == "Data"
+    books.read_ahead(path)                    # the cover sheet parsed ahead: not it
+    assert _names_read(path) == ["BUDI"]
+    books.read_ahead(path, "Data")            # the user then names the cover sheet
+    with pytest.raises(SpreadsheetError) as caught:
+        detect_header(path, "Sampul")
+    assert "Sampul" in caught.value.message

@@ -166,6 +166,7 @@ def test_each_member_problem_marks_its_field_on_that_members_row(change, expecte
     problems = _member_problem(change)
     assert expected in problems
     assert not {p for p in problems if p[1] is E and p[0] != expected[0]}
+    assert len([p for p in problems if p[0] == expected[0] and p[1] is E]) <= 1  # told once
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -180,7 +181,8 @@ def test_each_member_problem_marks_its_field_on_that_members_row(change, expecte
     (dict(longitude=180.5), ("longitude", E, "position.invalid", None)),
     (dict(longitude=-111.95), None),
     (dict(latitude=-90.0, longitude=180.0), None),
-    (dict(floor_area=0.5), None),
+    (dict(floor_area=0.5), ("floor_area", E, "floor_area.invalid", None)),
+    (dict(floor_area=1.0), None),
     (dict(floor="99"), ("floor", E, "code.unknown", None)),
 ])
 def test_each_household_problem_marks_its_field(change, expected):

@@ -278,8 +278,9 @@ def test_rt_and_rw_are_empty_or_numbers_of_at_most_three_digits(name, value, ok)
 
 
 @pytest.mark.parametrize("area, ok", [
-    (1.0, True), (36.0, True), (9999.0, True),
-    (0.0, False), (-5.0, False), (10000.0, False), (10000.5, False), (25000.0, False),
+    (1.0, True), (36.0, True), (9999.0, True), (36.5, True),
+    (0.0, False), (0.5, False), (-5.0, False), (9999.5, False), (10000.0, False),
+    (10000.5, False), (25000.0, False),
 ])
 def test_the_floor_area_is_between_1_and_9999_square_metres(area, ok):
     problems = household_problems(dict(floor_area=area))

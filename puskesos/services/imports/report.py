@@ -21,6 +21,8 @@ class RowIssue:
     #: the stored data already has it so (a registered person without NIK, the same
     #: NIK twice, a warned row that matches its stored record): not new from this file
     known: bool = False
+    #: the case, whatever the language of ``reason`` (rows.NO_NIK, …), where known
+    code: str | None = None
 
 
 @dataclass

@@ -125,8 +125,7 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     if error:
         return None, error
     if not nik:
-        return None, _("The row has no NIK. Add the NIK, or the DTSEN placeholder code for a "
-                       "person without one.")
+        return None, _no_nik_reason()
     sex, error = sex_cell(v.get("sex"))
     if error:
         out.warnings.append(f"{error} {_dropped()}")
@@ -218,9 +217,25 @@ def _as_written() -> str:
     return _("The row is imported as written.")
 
 
-def _no_nik_reason() -> str:
-    return _("The row has no NIK. Add the NIK, or the DTSEN placeholder code for a "
-             "person without one.")
+class Reason(str):
+    """Why a row was refused, in the user's language, with the code that names the
+    case whatever the language (``code``; None where nothing looks for the case)."""
+
+    code: str | None
+
+    def __new__(cls, text: str, code: str | None = None):
+        obj = super().__new__(cls, text)
+        obj.code = code
+        return obj
+
+
+#: the code of a row refused for having no NIK (what the import looks for afterwards)
+NO_NIK = "no_nik"
+
+
+def _no_nik_reason() -> Reason:
+    return Reason(_("The row has no NIK. Add the NIK, or the DTSEN placeholder code for a "
+                    "person without one."), NO_NIK)
 
 
 def _no_name_reason() -> str:

@@ -35,7 +35,7 @@ from .bnba import BnbaRows
 from .matching import Index, real_nik
 from .registry import RegistryRows
 from .report import ImportReport, RowIssue
-from .rows import HOUSEHOLD_ANSWERS, MEMBER_ANSWERS, Normaliser, Row, _no_nik_reason
+from .rows import HOUSEHOLD_ANSWERS, MEMBER_ANSWERS, NO_NIK, Normaliser, Row
 from .state import ImportState
 
 CHUNK = 2000             # rows handled (and their changes written) at a time
@@ -156,7 +156,6 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
             # so already (_mark_known)
             unnumbered: list[tuple[RowIssue, tuple]] = []
             twice: list[tuple[RowIssue, str]] = []
-            no_nik = _no_nik_reason()
             keys, blocks = reader.blocks(header.mapping, progress=progress, cancel=cancel)
             normaliser = Normaliser(keys, today)
             if batch is not None and not program:
@@ -183,8 +182,10 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
                 for (line, raw, _cells), (row, reason) in zip(block, answers):
                     if row is None:
                         report.rejected += 1
-                        issues.append(RowIssue(line, "rejected", reason, display_cells(raw, pad)))
-                        if reason == no_nik:
+                        issues.append(RowIssue(line, "rejected", str(reason),
+                                               display_cells(raw, pad),
+                                               code=getattr(reason, "code", None)))
+                        if issues[-1].code == NO_NIK:   # by its code, never by its words
                             unnumbered.append((issues[-1], _cells))
                         continue
                     if not row.placeholder:

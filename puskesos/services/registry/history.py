@@ -9,7 +9,7 @@ from datetime import datetime
 from ...core import codes
 from ...core.labels import field_label, value_label
 from ...i18n import _
-from ..audit import AuditEntry
+from ..audit import AuditEntry, reason_text
 from ..context import Actor
 
 
@@ -116,7 +116,7 @@ def describe(entries: list[AuditEntry], names: dict[str, str],
             else:
                 text = _("{field} changed from “{old}” to “{new}”").format(
                     field=label, old=old, new=new)
-        lines.append(HistoryLine(e.at, e.actor, text, e.reason))
+        lines.append(HistoryLine(e.at, e.actor, text, reason_text(e.reason)))
     return lines
 
 

@@ -9,6 +9,7 @@ Family changes (move, split, merge) are in :mod:`.family`.
 from __future__ import annotations
 
 from dataclasses import fields
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ...core import codes
 from ...core.identifiers import Severity, mask_nik, normalize_number
+from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...core.validation import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, HouseholdInput, MemberInput,
                                Problem, check_household)
@@ -60,8 +62,8 @@ def _clean_household(h: HouseholdInput) -> HouseholdInput:
     if values["no_kk"]:
         values["no_kk"] = normalize_number(values["no_kk"]) or None
     for name in ("rt", "rw"):
-        if values[name] and values[name].isascii() and values[name].isdigit():
-            values[name] = f"{int(values[name]):03d}"
+        if values[name]:
+            values[name] = area_number(values[name])
     values["assets"] = owned(values["assets"])
     return HouseholdInput(**values)
 
@@ -247,14 +249,17 @@ class HouseholdService(FamilyOps):
     def save(self, *, actor: Actor, household: HouseholdInput, members: list[MemberInput],
              household_id: str | None = None, expected_version: int | None = None,
              region_code: str | None = None, reason: str | None = None,
-             accept_warnings: str | None = None) -> HouseholdDTO:
+             accept_warnings: str | None = None,
+             then: Callable[[Session], None] | None = None) -> HouseholdDTO:
         """Create a household, or update one with all its present members.
 
         ``members`` lists every member that is not removed: those with an
         ``id`` are updated, those without are added.  A member left out of an
         update is refused (remove it with :meth:`remove_member`, which asks
         for a reason).  ``expected_version`` guards against overwriting a
-        change saved meanwhile by someone else.
+        change saved meanwhile by someone else.  ``then(session)`` runs in the same
+        transaction after the save (the caller's own writes that must stand or fall
+        with it, e.g. marking a verval proposal approved); it may raise to undo all.
         """
         require(actor, Permission.EDIT_REGISTRY)
         h_in = _clean_household(household)
@@ -275,7 +280,7 @@ class HouseholdService(FamilyOps):
                 for order, m in enumerate(m_in):
                     changes += self._add_member(s, row.id, m, order)
                 audit.append(s, actor, "create", changes,
-                             reason or (accept_warnings and f"warnings accepted: {accept_warnings}"))
+                             _saved_because(reason, accept_warnings))
                 household_id = row.id
                 refresh_search_text(s, [household_id])
             else:
@@ -322,9 +327,7 @@ class HouseholdService(FamilyOps):
                     existing.sort_order = order
                 if changes or created:
                     row.updated_at = utcnow()  # bumps the household version too
-                    note = reason
-                    if accept_warnings:
-                        note = f"{reason or ''} (warnings accepted: {accept_warnings})".strip()
+                    note = _saved_because(reason, accept_warnings)
                     s.flush()
                     if created:
                         audit.append(s, actor, "create", created, note)
@@ -332,6 +335,9 @@ class HouseholdService(FamilyOps):
                         audit.append(s, actor, "update", changes, note)
                     refresh_search_text(s, [household_id])
             s.flush()
+            if then is not None:
+                then(s)
+                s.flush()
             return self._load(s, household_id)
 
     @staticmethod
@@ -458,3 +464,14 @@ class HouseholdService(FamilyOps):
         with self._db.read() as s:
             return dict(s.execute(select(Member.id, Member.name).where(
                 Member.id.in_(member_ids))).all())
+
+
+def _saved_because(reason: str | None, accept_warnings: str | None) -> str | None:
+    """The audit reason of a save: the caller's reason, and the warnings accepted (a
+    reason code, told in the reader's language)."""
+    if not accept_warnings:
+        return reason
+    if reason:
+        return audit.coded_reason("reason_warnings_accepted", reason=reason,
+                                  accepted=accept_warnings)
+    return audit.coded_reason("warnings_accepted", accepted=accept_warnings)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...core import codes
 from ...core.identifiers import normalize_number
+from ...core.normalize import area_number
 from ...models import Household, Member, Participation
 from .records import HouseholdFilter
 
@@ -92,8 +93,7 @@ def household_conditions(filter: HouseholdFilter) -> list:
         conditions.append(Household.dusun == filter.dusun)
     for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):
         if value:
-            conditions.append(column == (f"{int(value):03d}"
-                                         if value.isascii() and value.isdigit() else value))
+            conditions.append(column == area_number(value))
     if filter.desil:
         conditions.append(Household.desil.in_(filter.desil))
     if filter.program:

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from ...core import codes
+from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...core.targeting import AID_TARGET_DESILS
 from ...errors import InvalidInput, NotFound
@@ -304,8 +305,7 @@ class CycleOps:
                      .where(VervalEntry.cycle_id == cycle.id, VervalEntry.deleted_at.is_(None)))
             for value, column in ((rt, Household.rt), (rw, Household.rw)):
                 if value:
-                    query = query.where(column == (f"{int(value):03d}" if value.isdigit()
-                                                   else value))
+                    query = query.where(column == area_number(value))
             if dusun:
                 query = query.where(Household.dusun == dusun)
             if area is not None:

@@ -140,28 +140,26 @@ class ProposalOps:
                 member_inputs[index] = dataclasses.replace(old_member, **{
                     field_name: _parse_value(field_name, new_text,
                                              getattr(old_member, field_name))})
-            if not already:
-                households.save(actor=actor, household=data, members=member_inputs,
-                                household_id=household_id, expected_version=current.version,
-                                reason=_("verval correction approved"),
-                                accept_warnings="verval")
-        person = None
-        if approve and target == NEW_MEMBER:
-            import json
-            person = _matching_member(
-                households.get(actor=actor, household_id=household_id).members,
-                json.loads(new_text or "{}"))
-        with self._db.write() as s:
+        import json
+        details = json.loads(new_text or "{}") if target == NEW_MEMBER else {}
+
+        def finish(s) -> None:
+            """Mark the proposal decided, in the transaction that applies it: a decision
+            taken meanwhile by someone else undoes this one whole (registry included)."""
             p = s.get(VervalProposal, proposal_id, with_for_update=True)
             if p.status != codes.ProposalStatus.DIUSULKAN.value:
                 raise InvalidInput(_("That proposal was already decided."))
-            if person is not None:
-                # the visit's finding now names the registered person (shown once)
-                for finding in s.scalars(select(VervalMember).where(
-                        VervalMember.entry_id == p.entry_id,
-                        VervalMember.proposal_key == p.field,
-                        VervalMember.member_id.is_(None))):
-                    finding.member_id = person.id
+            if approve and target == NEW_MEMBER:
+                person = _matching_member(list(s.scalars(select(Member).where(
+                    Member.household_id == household_id, Member.deleted_at.is_(None)))),
+                    details)
+                if person is not None:
+                    # the visit's finding now names the registered person (shown once)
+                    for finding in s.scalars(select(VervalMember).where(
+                            VervalMember.entry_id == p.entry_id,
+                            VervalMember.proposal_key == p.field,
+                            VervalMember.member_id.is_(None))):
+                        finding.member_id = person.id
             p.status = (codes.ProposalStatus.DISETUJUI if approve
                         else codes.ProposalStatus.DITOLAK).value
             p.decided_by, p.decided_at = actor.username, utcnow()
@@ -169,5 +167,14 @@ class ProposalOps:
             audit.append(s, actor, "update", [Change(
                 "verval_proposal", p.id, "status", codes.ProposalStatus.DIUSULKAN.value,
                 p.status)], note)
+
+        if approve and not already:
+            households.save(actor=actor, household=data, members=member_inputs,
+                            household_id=household_id, expected_version=current.version,
+                            reason=audit.coded_reason("verval_approved"),
+                            accept_warnings="verval", then=finish)
+        else:
+            with self._db.write() as s:
+                finish(s)
         return next(x for x in self.proposals(cycle_id=cycle_id, status=None, actor=actor)
                     if x.id == proposal_id)

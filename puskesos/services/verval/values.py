@@ -26,7 +26,11 @@ def _text(value: Any) -> str | None:
 
 
 def _coded(target: str, field: str, text: str | None) -> str | None:
-    """A coded field's value as its code: "Keramik" or "1" → "1"; unknown → InvalidInput."""
+    """A coded field's value as its code: "Keramik" or "1" → "1"; unknown → InvalidInput.
+    An RT or RW is written as the registry keeps it ("1" → "001")."""
+    if field in ("rt", "rw") and text:
+        from ...core.normalize import area_number
+        return area_number(text.strip())
     from ...core.validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
     from ...core.questions import FlagSet, question, read_answer
     q = question(target, field)
@@ -90,7 +94,8 @@ def _json_text(details: dict) -> str:
 
 def _new_member(finding: "MemberFinding") -> dict:
     """The details of a new member found at the visit, checked: sex and date of birth
-    from a valid NIK when not given."""
+    from a valid NIK when not given; what the NIK check warns about (a date of birth
+    or sex that does not match the NIK) kept as ``warnings`` for the koordinator."""
     from ...core.identifiers import check_nik
     name = " ".join((finding.name or "").split()).upper()
     if len(name) > 120:
@@ -98,11 +103,13 @@ def _new_member(finding: "MemberFinding") -> dict:
             name=name[:40]))
     nik = (finding.nik or "").strip() or None
     sex, born = finding.sex or None, finding.birth_date
+    warnings: list[str] = []
     if nik:
-        checked = check_nik(nik, birth_date=born, sex=sex)
+        checked = check_nik(nik, birth_date=born, sex=sex if sex in ("L", "P") else None)
         error = next((i.message for i in checked.errors), None)
         if error:
             raise InvalidInput(_("New member {name}: {error}").format(name=name, error=error))
+        warnings = [i.message for i in checked.warnings]
         nik = checked.value
         if checked.info is not None:
             sex = sex or checked.info.sex
@@ -116,9 +123,12 @@ def _new_member(finding: "MemberFinding") -> dict:
         except ValueError:
             raise InvalidInput(_("New member {name}: choose the relationship to the head of "
                                  "the family.").format(name=name)) from None
-    return {"name": name, "nik": nik, "sex": sex,
-            "birth_date": born.isoformat() if born else None,
-            "relationship_code": relationship}
+    details = {"name": name, "nik": nik, "sex": sex,
+               "birth_date": born.isoformat() if born else None,
+               "relationship_code": relationship}
+    if warnings:
+        details["warnings"] = warnings
+    return details
 
 
 def _new_member_key(details: dict) -> str:
@@ -149,7 +159,10 @@ def new_member_text(value: str | None, show_nik: bool = True) -> str:
         parts.append(short_date(date.fromisoformat(d["birth_date"])))
     if d.get("relationship_code"):
         parts.append(codes.Relationship.label_of(d["relationship_code"]))
-    return " · ".join(parts)
+    text = " · ".join(parts)
+    if d.get("warnings"):
+        text += " · " + _("warning: {what}").format(what="; ".join(d["warnings"]))
+    return text
 
 
 def _matching_member(members, details: dict):
