@@ -194,10 +194,12 @@ def working_in(*folders: Path | str) -> Iterator[None]:
             remove_quietly(mark)
 
 
-def remove_leftovers(*folders: Path | str) -> list[Path]:
+def remove_leftovers(*folders: Path | str, zips: bool = True) -> list[Path]:
     """Remove what a killed backup or restore left in ``folders`` (its ``.part``
     files and the restore's temporary folder), unless a running process is at work
-    there (:func:`working_in`).  Returns what was removed; never fails."""
+    there (:func:`working_in`).  Without ``zips``, a ``NAME.zip.part`` is left alone
+    (a web browser names a download in progress so).  Returns what was removed;
+    never fails."""
     import shutil
     removed: list[Path] = []
     for folder in map(Path, folders):
@@ -216,7 +218,8 @@ def remove_leftovers(*folders: Path | str) -> list[Path]:
                 elif entry.name.startswith(RESTORE_PREFIX) and entry.is_dir():
                     shutil.rmtree(entry)
                     removed.append(entry)
-                elif _LEFTOVER.fullmatch(entry.name) and entry.is_file():
+                elif ((match := _LEFTOVER.fullmatch(entry.name)) and entry.is_file()
+                      and (zips or match.group(1) == "sqlite")):
                     entry.unlink()
                     removed.append(entry)
             except OSError:

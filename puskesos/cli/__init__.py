@@ -66,8 +66,8 @@ _NO_DATABASE = frozenset({"region"})
 
 
 def _remove_leftovers(target: str) -> None:
-    """Once at start: what a killed backup or restore left beside the database (and in
-    its backup folder) is removed, unless another program is still at work there."""
+    """Once at start: what a killed backup or restore left beside the database and in
+    its backup folder is removed, unless another program is still at work there."""
     import logging
     from pathlib import Path
 
@@ -76,7 +76,10 @@ def _remove_leftovers(target: str) -> None:
     if is_url(target):
         return
     folder = Path(target).resolve().parent
-    for path in remove_leftovers(folder, folder / "backup"):
+    # the backup folder holds backups' parts; the database's own folder may be any
+    # folder, so there only the restore's leftovers go
+    removed = remove_leftovers(folder, zips=False) + remove_leftovers(folder / "backup")
+    for path in removed:
         logging.getLogger(__name__).info("removed %s, left by a backup or restore that "
                                          "was stopped", path)
 
