@@ -54,6 +54,10 @@ class LoginRequired(AuthenticationFailed):
     """A command that reads or writes personal data was given no user or password."""
 
 
+class ReportNotWritten(UserError):
+    """The import was done and committed, but its report file could not be written."""
+
+
 class InvalidInput(UserError):
     """Input refused by a rule; ``issues`` holds the detailed problems."""
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,3 +136,92 @@ def write_bytes(path: Path | str, data: bytes) -> Path:
         with open(part, "wb") as fh:
             fh.write(data)
     return Path(path)
+
+
+# --- leftovers of a killed backup or restore ---------------------------------------------
+
+#: what a backup, a restore or a safety copy writes while it works: the zip and its
+#: database copy (``b.zip.part``, ``b.zip.db.part``, with the copy's own ``.part`` and
+#: journal), a safety copy (``before-restore-….sqlite.part``)
+_LEFTOVER = re.compile(r".+\.(zip|sqlite)(\.db)?\.part(\.part)?(-journal|-wal|-shm)?")
+#: the folder a restore extracts the backup into (tempfile's prefix)
+RESTORE_PREFIX = ".restore-"
+#: a process at work in a folder says so with this file, followed by its process id
+_BUSY = ".puskesos-busy-"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process ``pid`` is running (when unsure: yes)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        import ctypes
+        kernel = ctypes.windll.kernel32                         # type: ignore[attr-defined]
+        handle = kernel.OpenProcess(0x1000, False, pid)        # query limited information
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            kernel.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259                            # STILL_ACTIVE
+        finally:
+            kernel.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True                                  # someone else's process
+    return True
+
+
+@contextmanager
+def working_in(*folders: Path | str) -> Iterator[None]:
+    """Mark ``folders`` as holding this process's unfinished files (a backup or a
+    restore at work), so that another start of the program leaves them alone."""
+    marks = []
+    for folder in folders:
+        mark = Path(folder) / f"{_BUSY}{os.getpid()}"
+        try:
+            mark.touch()
+            marks.append(mark)
+        except OSError:
+            pass                      # a folder we cannot write is written by nobody
+    try:
+        yield
+    finally:
+        for mark in marks:
+            remove_quietly(mark)
+
+
+def remove_leftovers(*folders: Path | str, zips: bool = True) -> list[Path]:
+    """Remove what a killed backup or restore left in ``folders`` (its ``.part``
+    files and the restore's temporary folder), unless a running process is at work
+    there (:func:`working_in`).  Without ``zips``, a ``NAME.zip.part`` is left alone
+    (a web browser names a download in progress so).  Returns what was removed;
+    never fails."""
+    import shutil
+    removed: list[Path] = []
+    for folder in map(Path, folders):
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        marks = [e for e in entries if e.name.startswith(_BUSY)]
+        pids = [int(m.name[len(_BUSY):]) for m in marks if m.name[len(_BUSY):].isdigit()]
+        if any(process_alive(pid) for pid in pids):
+            continue
+        for entry in entries:
+            try:
+                if entry in marks:
+                    entry.unlink()
+                elif entry.name.startswith(RESTORE_PREFIX) and entry.is_dir():
+                    shutil.rmtree(entry)
+                    removed.append(entry)
+                elif ((match := _LEFTOVER.fullmatch(entry.name)) and entry.is_file()
+                      and (zips or match.group(1) == "sqlite")):
+                    entry.unlink()
+                    removed.append(entry)
+            except OSError:
+                pass
+    return removed

@@ -31,9 +31,7 @@ KADES = Actor("kades", Role.KEPALA_DESA.value, "Kepala Desa")
 VILLAGE = "35.23.01.2001"
 
 
-#: the command line's login as the demo village's administrator (users admin, operator,
-#: koordinator, kades all have the password demo123)
-DEMO_LOGIN = {"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "demo123"}
+from tests.helpers import CLI_LOGIN  # noqa: E402 - the command line's login (demo admin)
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +39,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     """The user data folder of each test is its own temporary folder; no login is
     inherited from the shell that runs the tests."""
     monkeypatch.setenv("PUSKESOS_HOME", str(tmp_path_factory.mktemp("home")))
-    for name in DEMO_LOGIN:
+    for name in CLI_LOGIN:
         monkeypatch.delenv(name, raising=False)
     i18n.set_language("id")
     yield
@@ -105,7 +103,7 @@ def sqlite_services(tmp_path):
 @pytest.fixture
 def demo_login(monkeypatch):
     """Commands run in this process log in as the demo administrator."""
-    for name, value in DEMO_LOGIN.items():
+    for name, value in CLI_LOGIN.items():
         monkeypatch.setenv(name, value)
 
 

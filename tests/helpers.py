@@ -43,3 +43,86 @@ def damage_index(path: Path) -> None:
                 "WHERE name = 'ix_member_nik'")
     con.commit()
     con.close()
+
+
+def control_pictures_to_controls(path: Path) -> Path:
+    """Rewrite an .xlsx written by openpyxl (which refuses control characters) so
+    that each control picture U+2400-U+241F in its text becomes the control
+    character itself, as Excel stores it (``_x0007_``): a file as a hostile or
+    damaged source would give it to the import."""
+    import zipfile
+    data = {}
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        for info in infos:
+            raw = zf.read(info.filename)
+            if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                text = raw.decode("utf-8")
+                for code in range(0x20):
+                    text = text.replace(chr(0x2400 + code), f"_x{code:04X}_")
+                raw = text.encode("utf-8")
+            data[info.filename] = raw
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in infos:
+            zf.writestr(info.filename, data[info.filename])
+    return path
+
+
+# --- the command line as a real process -------------------------------------------------
+
+#: who the command line logs in as once it asks (the demo village's administrator);
+#: harmless before then
+CLI_LOGIN = {"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "demo123"}
+
+
+def cli_env(env: dict | None = None) -> dict:
+    """The environment of a ``python -m puskesos`` process: Indonesian, logged in."""
+    import os
+    return dict(os.environ, PUSKESOS_LANG="id", **CLI_LOGIN, **(env or {}))
+
+
+def cli_command(*args: str) -> list[str]:
+    import sys
+    return [sys.executable, "-m", "puskesos", *map(str, args)]
+
+
+def start_cli(*args: str, env: dict | None = None, **popen):
+    """``python -m puskesos ARGS`` started (not waited for): a ``subprocess.Popen``."""
+    import subprocess
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(cli_command(*args), env=cli_env(env), text=True, **popen)
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120):
+    """``python -m puskesos ARGS`` run to its end: a ``subprocess.CompletedProcess``."""
+    import subprocess
+    return subprocess.run(cli_command(*args), env=cli_env(env), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+#: runs a command and prints its own peak memory (KiB) and exit status; started as a
+#: small fresh interpreter, because on Linux a child forked from a large process (the
+#: test run) reports that process's memory as its own peak
+_MEASURE = """import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
+
+
+def run_cli_measured(*args: str, env: dict | None = None, timeout: float = 120):
+    """Like :func:`run_cli`, with the process's wall time and its own peak memory:
+    (completed process, seconds, peak resident MB)."""
+    import subprocess
+    import sys
+    import time
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *cli_command(*args)],
+                          env=cli_env(env), capture_output=True, text=True, timeout=timeout)
+    seconds = time.monotonic() - start
+    lines = done.stderr.rstrip("\n").split("\n")
+    peak_kib, status = lines[-1].split()
+    done = subprocess.CompletedProcess(done.args[3:], int(status), done.stdout,
+                                       "".join(line + "\n" for line in lines[:-1]))
+    return done, seconds, int(peak_kib) / 1024

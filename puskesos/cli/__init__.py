@@ -68,6 +68,29 @@ def one_line(message: str) -> str:
     return head + " " + "; ".join(lines[1:])
 
 
+#: verbs that touch no database
+_NO_DATABASE = frozenset({"region"})
+
+
+def _remove_leftovers(target: str) -> None:
+    """Once at start: what a killed backup or restore left beside the database and in
+    its backup folder is removed, unless another program is still at work there."""
+    import logging
+    from pathlib import Path
+
+    from ..db.engine import is_url
+    from ..files import remove_leftovers
+    if is_url(target):
+        return
+    folder = Path(target).resolve().parent
+    # the backup folder holds backups' parts; the database's own folder may be any
+    # folder, so there only the restore's leftovers go
+    removed = remove_leftovers(folder, zips=False) + remove_leftovers(folder / "backup")
+    for path in removed:
+        logging.getLogger(__name__).info("removed %s, left by a backup or restore that "
+                                         "was stopped", path)
+
+
 def _no_window(_args) -> int:
     print("puskesos: " + _("Name a command (see 'puskesos --help')."), file=sys.stderr)
     return EXIT_USAGE
@@ -93,6 +116,8 @@ def main(argv: Sequence[str] | None = None, *, window: Window | None = None) -> 
         args.login = NO_LOGIN
     try:
         args.actor = log_in(args)
+        if getattr(args, "command", None) not in _NO_DATABASE:
+            _remove_leftovers(database_target(args))
         return func(args)
     except UserError as exc:
         print(f"puskesos: {one_line(exc.message)}", file=sys.stderr)

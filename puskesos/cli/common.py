@@ -159,8 +159,7 @@ def log_in(args):
             username = _username(args)
             password = _password(username)
         # each command is no session of its own: its writes are recorded under the user
-        # (a right password changes nothing; it waits, as a write does, for another
-        # program that is writing)
+        # (a right password writes nothing, so a command runs while another writes)
         return services.auth.login(username=username, password=password,
                                    session=False).actor
     finally:

@@ -93,7 +93,8 @@ def _db_check(args) -> int:
     try:
         result: dict[str, Any] = {"database": describe(database_target(args))}
         path = sqlite_path(engine)
-        problems = []
+        problems: list[str] = []
+        warnings: list[str] = []
         if path is not None:
             result.update(check_sqlite(path))
             if result["integrity"] != ["ok"]:
@@ -116,16 +117,25 @@ def _db_check(args) -> int:
                 problems.append(_("The audit trail was tampered with: {what}. Keep this "
                                   "database as evidence and restore a backup.")
                                 .format(what=chain.describe()))
+            warnings.extend(_registry_findings(Database(engine, result["database"]), result))
         else:
             problems.append(_("The database is at schema {old}; this program uses {new}. Run "
                               "'puskesos db upgrade'.").format(old=revision, new=head_revision()))
         result["ok"] = not problems
         result["problems"] = problems
+        result["warnings"] = warnings
     finally:
         engine.dispose()
-    emit(args, result, "\n".join(problems) if problems else
-          _("The database is healthy: the file, the links between records and the audit "
-            "trail ({n} entries) are all in order.").format(n=result["audit"]["rows"]))
+    if problems:
+        text = "\n".join(problems + warnings)
+    elif warnings:
+        text = "\n".join([_("The file, the links between records and the audit trail ({n} "
+                            "entries) are in order, but the registry needs checking:").format(
+                                n=result["audit"]["rows"])] + warnings)
+    else:
+        text = _("The database is healthy: the file, the links between records and the audit "
+                 "trail ({n} entries) are all in order.").format(n=result["audit"]["rows"])
+    emit(args, result, text)
     return EXIT_OK if not problems else EXIT_USER
 
 
@@ -137,6 +147,21 @@ def _anchor(text: str):
         return Anchor.parse(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _registry_findings(db, result: dict) -> list[str]:
+    """What in the registry's data needs a person's look (not damage): NIKs held by
+    more than one living member."""
+    from ..services.registry import duplicate_niks
+    with db.read() as s:
+        count, first = duplicate_niks(s)
+    result["duplicate_niks"] = count
+    if not count:
+        return []
+    return [_("{n} NIKs are each held by more than one living member (for example {examples}). "
+              "Open them in the household list (search for the NIK), keep the right person "
+              "and correct or remove the others.").format(
+                  n=count, examples=", ".join(f"{nik} ×{k}" for nik, k in first))]
 
 
 def cmd_region(args) -> int:

@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound, ReportNotWritten, UserError
 from ..i18n import _
 from .common import EXIT_OK, LOGIN, NO_LOGIN, current_actor, emit, open_for, reporting
 
@@ -44,6 +44,10 @@ def cmd_import(args) -> int:
             return EXIT_OK
         if not args.file:
             raise InvalidInput(_("Name the file to import."))
+        if args.report and not Path(args.report).resolve().parent.is_dir():
+            raise NotFound(_("Folder {path} does not exist, so the report cannot be written "
+                             "there. Create it or name another report file; nothing was "
+                             "imported.").format(path=Path(args.report).resolve().parent))
 
         def show(done: int, total: int, _message: str = "") -> None:
             if sys.stderr.isatty() and total:
@@ -58,9 +62,9 @@ def cmd_import(args) -> int:
         if sys.stderr.isatty():
             print("", file=sys.stderr)
         data = report.summary()
+        failed = None
         if args.report:
-            from ..services.imports import write_report
-            data["report"] = str(write_report(report, args.report))
+            failed = _write_report(report, args.report, data)
         data["issues"] = [dataclasses.asdict(i) for i in report.issues[:200]]
         text = _("{rows} rows: {created} new, {updated} updated, {unchanged} unchanged, "
                  "{rejected} rejected, {warnings} with warnings, {conflicts} conflicts, "
@@ -73,9 +77,38 @@ def cmd_import(args) -> int:
             text += " " + report.known_note()
         data["known"] = report.known
         emit(args, data, text)
+        if failed is not None:
+            raise failed
         return EXIT_OK
     finally:
         services.close()
+
+
+def _write_report(report, path: str, data: dict) -> UserError | None:
+    """Write the report of ``report`` to ``path`` (its path goes into ``data``), or
+    answer the error to give once the import's own result is shown: after a real
+    import the data is in the database whatever happens to the report, and the
+    message must say so."""
+    from ..logs import crash_log
+    from ..services.imports import write_report
+    try:
+        data["report"] = str(write_report(report, path))
+        return None
+    except UserError as exc:
+        reason = exc.message
+    except Exception as exc:  # noqa: BLE001 - the import is done; say so, log the bug
+        reason = _("An unexpected error happened (a bug). The details were saved to "
+                   "{path}; please send that file to support.").format(path=crash_log(exc))
+    if report.batch_id is None:
+        return UserError(_("The report could not be written: {reason} This was a preview; "
+                           "nothing was imported.").format(reason=reason))
+    return ReportNotWritten(_(
+        "The data WAS imported ({created} new, {updated} updated, {rejected} rejected), but "
+        "the report {path} could not be written: {reason} Do not import the file again. To "
+        "get the rows to check, run the same import with --dry-run and --report to another "
+        "file; to take the import back, run 'puskesos import --undo'.").format(
+            created=report.created, updated=report.updated, rejected=report.rejected,
+            path=path, reason=reason))
 
 
 def cmd_export(args) -> int:

@@ -86,50 +86,59 @@ DEMO_PASSWORD = "demo123"
 
 
 def cmd_demo(args) -> int:
-    from ..services import Actor, demo
+    from ..services import demo
     services = open_for(args, create=True)
     try:
-        if getattr(args, "actor", None) is not None:
-            actor = current_actor(args)
-        else:  # a new database: the demo administrator made below sets it up
-            username, role, name = DEMO_USERS[0]
-            actor = Actor(username, role, name)
-        if not services.settings.is_initialised():
-            services.settings.init_village(actor=actor, village_code=args.village)
-            services.settings.update_village(
-                actor=actor, kepala_desa="H. MUHAMMAD SHOLEH", ketua_puskesos="SUHARTINI",
-                address="Jl. Raya Desa No. 1", postal_code="62362")
-        users = []
-        if not services.auth.has_users():
-            for username, role, name in DEMO_USERS:
-                if role == "admin":
-                    services.auth.create_first_admin(username=username, password=DEMO_PASSWORD,
-                                                     full_name=name)
-                else:
-                    services.auth.create_user(actor=actor, username=username,
-                                              password=DEMO_PASSWORD, full_name=name, role=role)
-                users.append(username)
-        real = services.households.counts(actor=actor).households and not \
-            services.settings.get("demo", False)
-        if real and not args.force:
-            raise InvalidInput(_("This database holds a real village's data; invented demo "
-                                 "households would mix with it. Use a new file with --db, or "
-                                 "add --force if you really mean it."))
-        services.settings.set(actor=actor, key="demo", value=True)
-        report = demo.generate(services, actor=actor, households=args.households, seed=args.seed)
-        data = dataclasses.asdict(report) | {"database": services.db.location,
-                                             "demo_users": users,
-                                             "demo_password": DEMO_PASSWORD if users else None}
-        text = _("Demo village: {h} households, {m} members added to {path}.").format(
-            h=report.households, m=report.members, path=services.db.location)
-        if users:
-            text += "\n" + _("Demo users {users} all have the password {password}.").format(
-                users=", ".join(users), password=DEMO_PASSWORD)
-        emit(args, data, text)
-        return EXIT_OK
+        # one transaction: stopped half-way (killed, a full disk), nothing of it stays,
+        # and the next run starts from the same database
+        with services.db.transaction():
+            data, text = _demo(services, args, demo)
     finally:
         services.close()
+    emit(args, data, text)       # once it is committed
+    return EXIT_OK
 
+
+def _demo(services, args, demo) -> tuple[dict, str]:
+    """Everything ``demo`` does, inside its one transaction: (what to report, its text)."""
+    from ..services import Actor
+    if getattr(args, "actor", None) is not None:
+        actor = current_actor(args)
+    else:  # a new database: the demo administrator made below sets it up
+        username, role, name = DEMO_USERS[0]
+        actor = Actor(username, role, name)
+    if not services.settings.is_initialised():
+        services.settings.init_village(actor=actor, village_code=args.village)
+        services.settings.update_village(
+            actor=actor, kepala_desa="H. MUHAMMAD SHOLEH", ketua_puskesos="SUHARTINI",
+            address="Jl. Raya Desa No. 1", postal_code="62362")
+    users = []
+    if not services.auth.has_users():
+        for username, role, name in DEMO_USERS:
+            if role == "admin":
+                services.auth.create_first_admin(username=username, password=DEMO_PASSWORD,
+                                                 full_name=name)
+            else:
+                services.auth.create_user(actor=actor, username=username,
+                                          password=DEMO_PASSWORD, full_name=name, role=role)
+            users.append(username)
+    real = services.households.counts(actor=actor).households and not \
+        services.settings.get("demo", False)
+    if real and not args.force:
+        raise InvalidInput(_("This database holds a real village's data; invented demo "
+                             "households would mix with it. Use a new file with --db, or "
+                             "add --force if you really mean it."))
+    services.settings.set(actor=actor, key="demo", value=True)
+    report = demo.generate(services, actor=actor, households=args.households, seed=args.seed)
+    data = dataclasses.asdict(report) | {"database": services.db.location,
+                                         "demo_users": users,
+                                         "demo_password": DEMO_PASSWORD if users else None}
+    text = _("Demo village: {h} households, {m} members added to {path}.").format(
+        h=report.households, m=report.members, path=services.db.location)
+    if users:
+        text += "\n" + _("Demo users {users} all have the password {password}.").format(
+            users=", ".join(users), password=DEMO_PASSWORD)
+    return data, text
 
 
 def cmd_user(args) -> int:

@@ -34,7 +34,10 @@ __all__ = [
     "int_cell",
     "name_cell",
     "sex_cell",
+    "strip_hostile",
     "text_cell",
+    "text_limit",
+    "text_problem",
 ]
 
 #: dates outside these years are refused as typing mistakes (e.g. 0017 or 19800)
@@ -110,10 +113,88 @@ def display_text(value: object) -> str:
     return str(value)
 
 
+# --- free text: hostile characters and lengths --------------------------------------------
+#
+# A name or any free text may come from a file made elsewhere, a paste or a script.
+# Control characters (C0 and C1, NUL among them) have no place in them, and the bidi
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) make a text show
+# in another order than it is stored ("NIK 3523..." shown backwards).  The rule:
+#
+# * where the text comes from a file (the import), they are removed and the row gets
+#   a warning naming the field: the operator cannot retype the file, and removing them
+#   changes no visible letter (a NUL or a bell shows as nothing, a direction mark only
+#   reorders what is shown);
+# * a form of the window removes them on saving and says so at the field;
+# * the services refuse a value that still has them (a rule of core.validation), so
+#   nothing reaches the database by another way;
+# * whitespace controls (tab, line breaks) become spaces in a one-line field, as
+#   before; a field of several lines keeps tab and line breaks.
+#
+# A value over its field's limit (the database column, :data:`TEXT_LIMITS`) is never
+# cut: the import refuses the row (a name) or does not import the cell (other text),
+# the services refuse it, each naming the field and its limit.
+
+#: non-whitespace controls (C0, DEL, C1) and the bidi embeddings/overrides/isolates
+_HOSTILE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+#: the same for a field of several lines, where only tab and line breaks are kept
+_HOSTILE_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+#: the longest text each field takes: the database columns (models/registry.py); a
+#: household's note has no column limit, so a page of text
+TEXT_LIMITS = {
+    "name": 120, "birth_place": 80, "occupation": 80, "presence_note": 300,
+    "dusun": 80, "address": 200, "phone": 20, "dtsen_id": 40, "note": 4000,
+}
+
+
+def text_limit(field: str) -> int | None:
+    """The most characters ``field`` takes, or None for a field without a rule."""
+    return TEXT_LIMITS.get(field)
+
+
+def strip_hostile(text: str, *, lines: bool = False) -> tuple[str, int]:
+    """``text`` without control characters and bidi overrides/isolates, and how many
+    were removed (``lines``: a field of several lines keeps tab and line breaks).
+    Clean text costs one ``isprintable`` check."""
+    if text.isprintable():
+        return text, 0
+    return (_HOSTILE_LINES if lines else _HOSTILE).subn("", text)
+
+
+def text_problem(label: str, text: str, limit: int | None, *,
+                 lines: bool = False) -> str | None:
+    """What is wrong with the text ``text`` of the field named ``label``, or None:
+    hostile characters, or more than ``limit`` characters."""
+    if not text.isprintable() and (_HOSTILE_LINES if lines else _HOSTILE).search(text):
+        return hostile_message(label, refused=True)
+    if limit is not None and len(text) > limit:
+        return too_long_message(label, len(text), limit)
+    return None
+
+
+def hostile_message(label: str, *, refused: bool = False) -> str:
+    """Said of a field that held control or text-direction characters: removed (the
+    import, a form), or refused (a service)."""
+    if refused:
+        return _("{field} contains invisible control or text-direction characters "
+                 "(often copied with the text). Type the value again.").format(field=label)
+    return _("{field}: invisible control or text-direction characters were removed. "
+             "Check the value.").format(field=label)
+
+
+def too_long_message(label: str, length: int, limit: int) -> str:
+    """Said of a value over its field's limit: it is never cut."""
+    return _("{field} is {length} characters long; at most {limit} are allowed. Shorten "
+             "it.").format(field=label, length=f"{length:,}".replace(",", "."), limit=limit)
+
+
 def _clean_spaces(text: str) -> str:
-    """Trim, drop zero-width characters and collapse inner whitespace (NBSP, tabs, breaks)."""
+    """Trim, drop zero-width characters, control characters and bidi overrides, and
+    collapse inner whitespace (NBSP, tabs, breaks)."""
     if not text.isascii() and any(ch in text for ch in INVISIBLE):
         text = "".join(ch for ch in text if ch not in INVISIBLE)
+    if not text.isprintable():
+        text = _HOSTILE.sub("", text)
     return " ".join(text.split())
 
 

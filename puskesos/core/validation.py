@@ -5,12 +5,15 @@ Errors block saving; warnings are shown and may be accepted with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from ..errors import InvalidInput
 from ..i18n import _
 from . import codes
+from .field_names import HOUSEHOLD_LABELS, MEMBER_LABELS
 from .identifiers import Severity, check_kk, check_nik
+from .normalize import strip_hostile, text_limit, text_problem
 from .questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, FlagSet, Question, with_answers
 from .regions import regions
 
@@ -198,6 +201,65 @@ def _answer_rule(q: Question) -> str:
     return _("The area must be a number of square metres, 0 or more.")
 
 
+#: the free-text fields of a member and of a household: no control or text-direction
+#: characters, at most their limit (core.normalize.TEXT_LIMITS)
+MEMBER_TEXT_FIELDS = ("name", "birth_place", "occupation", "presence_note")
+HOUSEHOLD_TEXT_FIELDS = ("dtsen_id", "dusun", "address", "phone", "note")
+
+
+def _text_problems(obj, names: tuple[str, ...], labels: dict, member: int | None
+                   ) -> list[Problem]:
+    out = []
+    for name in names:
+        value = getattr(obj, name)
+        if type(value) is not str or not value:
+            continue
+        said = text_problem(_(labels[name]), value, text_limit(name))
+        if said:
+            code = "text.hostile" if strip_hostile(value)[1] else "text.too_long"
+            out.append(Problem(name, Severity.ERROR, code, said, member))
+    return out
+
+
+def strip_hostile_text(obj, kind: str) -> tuple[object, list[str]]:
+    """``obj`` (a :class:`MemberInput` or :class:`HouseholdInput`, ``kind``
+    "member" or "household") without control or text-direction characters in its
+    text fields, and the fields they were removed from (a form does this on saving
+    and says so; the services refuse what is left, :func:`check_member`)."""
+    names = MEMBER_TEXT_FIELDS if kind == "member" else HOUSEHOLD_TEXT_FIELDS
+    changed, cleaned = {}, []
+    for name in names:
+        value = getattr(obj, name)
+        if type(value) is str and value:
+            text, removed = strip_hostile(value)
+            if removed:
+                changed[name] = text
+                cleaned.append(name)
+    return (replace(obj, **changed) if changed else obj), cleaned
+
+
+#: limits of free texts outside the registry (the database columns, models/)
+NAME_LIMIT = 120          # a person's or an officer's name, a position
+SHORT_NOTE_LIMIT = 300    # a finding's or a decision's note, an agenda
+PLACE_LIMIT = 200         # a place, a letter's subject, a village identity's text
+LONG_NOTE_LIMIT = 4000    # a note without a column limit
+
+
+def checked_text(label: str, value: str | None, limit: int | None, *,
+                 lines: bool = False) -> str | None:
+    """``value`` trimmed (None when empty) for a service to store, or
+    :class:`InvalidInput` naming the field ``label``: control or text-direction
+    characters (a field of several ``lines`` may hold tab and line breaks), or
+    more than ``limit`` characters (never cut; None: a rule of its own checks it)."""
+    if value is None:
+        return None
+    text = value.strip()
+    said = text_problem(label, text, limit, lines=lines)
+    if said:
+        raise InvalidInput(said)
+    return text or None
+
+
 def _area_number(value: str | None) -> bool:
     return value in (None, "") or (value.isascii() and value.isdigit() and len(value) <= 3)
 
@@ -248,6 +310,7 @@ def check_member(m: MemberInput, *, index: int | None = None,
         out.append(Problem("nik", Severity.WARNING, "nik.missing",
                            _("No NIK. Ask for the KK/KTP, or use the DTSEN placeholder code "
                              "for a person without a NIK."), index))
+    out.extend(_text_problems(m, MEMBER_TEXT_FIELDS, MEMBER_LABELS, index))
     out.extend(_code_problems(m, MEMBER_CODE_FIELDS, index, {p.field for p in out}))
     out.extend(_answer_problems(m, MEMBER_QUESTIONS, index))
     return out
@@ -276,6 +339,7 @@ def check_household(h: HouseholdInput, members: list[MemberInput], *,
             out.append(Problem(name, Severity.ERROR, "position.invalid",
                                _("The position must be decimal degrees, e.g. latitude -6.91 "
                                  "and longitude 111.95.")))
+    out.extend(_text_problems(h, HOUSEHOLD_TEXT_FIELDS, HOUSEHOLD_LABELS, None))
     out.extend(_code_problems(h, HOUSEHOLD_CODE_FIELDS, None))
     out.extend(_answer_problems(h, HOUSEHOLD_QUESTIONS, None))
     if not members:

@@ -6,6 +6,7 @@ import errno
 import os
 import sqlite3
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
 
@@ -157,14 +158,36 @@ class Database:
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(puskesos_write=True),
                                    expire_on_commit=False)
+        #: the session of :meth:`transaction` in this thread, which reads and writes join
+        self._joined: ContextVar[Session | None] = ContextVar(f"joined-{id(self)}",
+                                                              default=None)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction for a whole task made of many service calls (``demo``): every
+        :meth:`write` and :meth:`read` in this thread inside the block joins it, so the
+        task is committed whole when the block ends, or not at all."""
+        if self._joined.get() is not None:
+            yield self._joined.get()
+            return
+        with self.write() as session:
+            token = self._joined.set(session)
+            try:
+                yield session
+            finally:
+                self._joined.reset(token)
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work (rolled back at the end)."""
+        joined = self._joined.get()
+        if joined is not None:
+            yield joined          # inside a transaction: it sees what was written so far
+            return
         try:
             with self._read() as session:
                 yield session
@@ -177,7 +200,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed when the block ends, rolled back on error."""
+        """One write transaction: committed when the block ends, rolled back on error
+        (inside :meth:`transaction`, a part of that one, flushed when the block ends)."""
+        joined = self._joined.get()
+        if joined is not None:
+            yield joined
+            joined.flush()
+            return
         try:
             with self._write.begin() as session:
                 yield session

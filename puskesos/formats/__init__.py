@@ -1,4 +1,5 @@
-"""File formats with no database: reading registry spreadsheets.
+"""File formats with no database: reading registry spreadsheets, and writing
+workbooks (:mod:`.xlsx_write`, the only way a cell is written: text stays text).
 
 .xlsx, .xlsm, .xlsb, .xls, .ods (python-calamine) and .csv, in steps each
 cheap to call from the import wizard:

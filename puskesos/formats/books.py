@@ -23,6 +23,7 @@ from .sheet import (CFB_MAGIC, ENCRYPTED_STREAMS, SUPPORTED_EXTENSIONS, ZIP_MAGI
                     SpreadsheetError, error_damaged, error_not_spreadsheet, error_password,
                     error_unreadable, file_name)
 from .xlsx_xml import sheet_member
+from .zipguard import SPREADSHEET, check_zip
 
 
 def check_file(path: Path) -> tuple[str, bytes]:
@@ -159,6 +160,9 @@ class _Ahead:
 
     def __init__(self) -> None:
         self.done = threading.Event()
+        #: set once the zip guard has looked at the file; ``guarded``: it passed
+        self.checked = threading.Event()
+        self.guarded = False
         self.name: str | None = None
         self.sheet: Sheet | None = None
 
@@ -200,6 +204,10 @@ def read_ahead(path: str | Path, sheet: str | None = None) -> None:
             ext, head = check_file(path)
             if ext == ".csv" and not head.startswith((ZIP_MAGIC, CFB_MAGIC)):
                 return
+            if head.startswith(ZIP_MAGIC):
+                _guard(path)          # never a bomb to calamine, on this thread either
+                entry.guarded = True
+            entry.checked.set()
             book = _open_book(path, ext, head)
             try:
                 names = _usable_sheets(book)
@@ -212,9 +220,30 @@ def read_ahead(path: str | Path, sheet: str | None = None) -> None:
         except Exception:  # noqa: BLE001 - the import reads the file again and tells
             entry.sheet = None
         finally:
+            entry.checked.set()
             entry.done.set()
 
     threading.Thread(target=parse, name="read-ahead", daemon=True).start()
+
+
+def _guarded_ahead(path: Path) -> bool:
+    """Whether the read-ahead of ``path`` as it is now has passed the zip guard
+    (waiting for its verdict): the guard need not read the file a second time."""
+    key = _file_key(path)
+    with _ahead_lock:
+        entry = _ahead.get(key) if key is not None else None
+    if entry is None:
+        return False
+    entry.checked.wait()
+    return entry.guarded
+
+
+def _guard(path: Path) -> None:
+    """Refuse a zip-based workbook whose members would unpack to too much (before
+    anything parses it: a zip bomb is refused in seconds, in little memory)."""
+    check_zip(path, SPREADSHEET, error=SpreadsheetError, advice=_(
+        "If it came from someone else, ask them for the file again; otherwise open it "
+        "in Excel or LibreOffice, save it again and import the saved file."))
 
 
 def _take_ahead(path: Path, name: str) -> Sheet | None:
@@ -265,6 +294,8 @@ def open_workbook(path: Path) -> Iterator[tuple[CalamineWorkbook | None, list[st
         check_csv(path)
         yield None, [path.stem]
         return
+    if head.startswith(ZIP_MAGIC) and not _guarded_ahead(path):
+        _guard(path)
     book = _open_book(path, ext, head)
     try:
         yield book, _usable_sheets(book)

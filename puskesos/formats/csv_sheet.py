@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from .sheet import Sheet, error_not_spreadsheet
+from .sheet import Sheet, error_csv, error_csv_encoding, error_csv_field, error_csv_nul
 
 
 _CSV_DELIMITERS = (";", ",", "\t", "|")
@@ -86,12 +86,28 @@ def open_csv(path: Path) -> Iterator[Sheet]:
         if fmt.skip_first_line:
             f.readline()
         reader = csv.reader(f, delimiter=fmt.delimiter)
-        yield Sheet(name=path.stem, rows=reader, col_offset=0,
-                     height=max(fmt.lines - fmt.skip_first_line, 0), merged=[])
+        yield Sheet(name=path.stem, rows=_read(reader, path, int(fmt.skip_first_line)),
+                    col_offset=0, height=max(fmt.lines - fmt.skip_first_line, 0), merged=[])
+
+
+def _read(reader, path: Path, skipped: int) -> Iterator[list[str]]:
+    """The rows of ``reader``; a line it cannot read is a :class:`SpreadsheetError`
+    naming the line (a field over the reader's limit, 128 KB, above all)."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        line = reader.line_num + skipped
+        if "field larger than field limit" in str(exc):
+            raise error_csv_field(path, line, csv.field_size_limit()) from None
+        raise error_csv(path, line, str(exc)) from None
+    except UnicodeDecodeError:
+        # e.g. a UTF-16 mark at the start of a file that is not UTF-16 after it
+        raise error_csv_encoding(path, reader.line_num + skipped + 1) from None
 
 
 def check_csv(path: Path) -> None:
+    """Refuse a CSV with zero bytes near its start (not text; UTF-16 needs its BOM)."""
     with path.open("rb") as f:
         head = f.read(4096)
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise error_not_spreadsheet(path)
+        raise error_csv_nul(path, head.index(b"\x00"))

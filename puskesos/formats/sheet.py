@@ -129,6 +129,45 @@ def error_not_spreadsheet(path: Path) -> SpreadsheetError:
     ).format(name=file_name(path)))
 
 
+def error_csv_nul(path: Path, offset: int) -> SpreadsheetError:
+    """A CSV with zero bytes (NUL) near its start: not plain text."""
+    return SpreadsheetError(_(
+        "The CSV file {name} contains zero bytes (NUL characters) near its start (at byte "
+        "{offset}), so it is not plain text. If it was saved as \"Unicode Text\", open it "
+        "in Excel and save it again as \"CSV UTF-8\" or as an Excel workbook (.xlsx); "
+        "otherwise the file is damaged. Nothing was imported."
+    ).format(name=file_name(path), offset=offset))
+
+
+def error_csv_field(path: Path, line: int, limit: int) -> SpreadsheetError:
+    """A CSV field larger than the reader takes (often a quote mark never closed)."""
+    return SpreadsheetError(_(
+        "Line {line} of the CSV file {name} has a cell longer than {limit} KB. No real "
+        "cell is that long: usually a quote mark (\") opens a cell and is never closed, so "
+        "the rest of the file runs into one cell. Open the file in a spreadsheet program, "
+        "correct that line and import it again. Nothing was imported."
+    ).format(line=line, name=file_name(path), limit=limit // 1024))
+
+
+def error_csv_encoding(path: Path, line: int) -> SpreadsheetError:
+    """A CSV that stops being text in its own encoding."""
+    return SpreadsheetError(_(
+        "The CSV file {name} is not valid text from line {line} on: it may be damaged, or "
+        "saved in another encoding than its start says. Open it in a spreadsheet program "
+        "and save it again as \"CSV UTF-8\" or as an Excel workbook (.xlsx). Nothing was "
+        "imported."
+    ).format(name=file_name(path), line=line))
+
+
+def error_csv(path: Path, line: int, detail: str) -> SpreadsheetError:
+    """Any other line that the CSV reader cannot read."""
+    return SpreadsheetError(_(
+        "Line {line} of the CSV file {name} cannot be read ({detail}). Open the file in a "
+        "spreadsheet program, correct that line or save the file as an Excel workbook "
+        "(.xlsx), and import it again. Nothing was imported."
+    ).format(line=line, name=file_name(path), detail=detail))
+
+
 def error_password(path: Path) -> SpreadsheetError:
     return SpreadsheetError(_(
         "The file {name} is protected with a password, so it cannot be read. Please open "

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from ..core.codes import Role
+from ..core.validation import NAME_LIMIT, checked_text
 from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
@@ -121,6 +122,8 @@ class AuthService:
     def _create(self, actor: Actor, username: str, password: str, full_name: str,
                 role: str, first: bool = False) -> UserInfo:
         name = _check_username(username)
+        full_name = checked_text(_("Name"), " ".join((full_name or "").split()),
+                                 NAME_LIMIT) or ""
         try:
             Role.from_code(role)
         except ValueError:
@@ -144,63 +147,78 @@ class AuthService:
     def login(self, *, username: str, password: str, session: bool = True) -> UserInfo:
         """Check a password. Wrong five times in a row locks the account.
 
-        The check runs inside a write transaction, so attempts on one account are
-        taken one at a time and parallel guesses cannot outrun the lock.
-        ``session``: the login starts a session (the window), recorded in the audit
-        trail with the time of the last login.  A command-line verb passes False:
-        its writes are recorded under the user, and a right password then changes
-        nothing unless a count or a lock is to be cleared, so a refused command
+        Attempts on this computer are taken one at a time (:meth:`LockoutFile.held`),
+        so guesses made in parallel cannot outrun the lock; the password is checked
+        outside any write transaction.  ``session``: the login starts a session (the
+        window), recorded in the audit trail with the time of the last login.  A
+        command-line verb passes False: its writes are recorded under the user, and
+        a right password then writes nothing unless a count or a lock is to be
+        cleared, so a command runs while another program writes and a refused one
         leaves the database as it was."""
         name = username.strip().lower()
+        with self._lockout.held():
+            return self._attempt(name, password, session)
+
+    def _attempt(self, name: str, password: str, session: bool) -> UserInfo:
         now = utcnow()
-        with self._db.write() as s:
-            user = s.scalar(select(User).where(User.username == name).with_for_update())
-            if user is None or not user.active:
-                # Same message and about the same time as a wrong password: do not
-                # reveal which names exist.
-                try:
-                    _hasher.verify(_dummy_hash(), password)
-                except (VerificationError, InvalidHashError):
-                    pass
-                raise AuthenticationFailed(_("Wrong user name or password."))
+        with self._db.read() as s:
+            user = s.scalar(select(User).where(User.username == name))
             identities = self._identities(s)
-            kept = self._lockout.state(identities, name)
-            locked_until = max((t for t in (user.locked_until, kept.locked_until) if t),
-                               default=None)
-            if locked_until and locked_until > now:
-                minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-                raise AccountLocked(
-                    _("This account is locked after too many wrong passwords. Try again "
-                      "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+            # read now: the read unit ends with a rollback, which expires the row
+            info = _info(user) if user is not None else None
+            stored = (user.password_hash, user.failed_attempts) if user is not None else None
+        if info is None or stored is None or not info.active:
+            # Same message and about the same time as a wrong password: do not
+            # reveal which names exist.
             try:
-                _hasher.verify(user.password_hash, password)
+                _hasher.verify(_dummy_hash(), password)
             except (VerificationError, InvalidHashError):
-                user.failed_attempts = max(user.failed_attempts or 0, kept.failed) + 1
-                reason = None
-                if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                    user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                    user.failed_attempts = 0
-                    reason = "locked"
-                # outside the database first: a failed commit must not forget it
-                self._lockout.record(identities, name,
-                                     LockState(user.failed_attempts, user.locked_until))
-                audit.append(s, name, "login_failed", [Change("user", user.id, None)], reason)
-                failed = True
-            else:
-                failed = False
-                if user.failed_attempts or user.locked_until:
-                    user.failed_attempts = 0
-                    user.locked_until = None
-                self._lockout.record(identities, name, LockState())
-                if _hasher.check_needs_rehash(user.password_hash):
+                pass
+            raise AuthenticationFailed(_("Wrong user name or password."))
+        kept = self._lockout.state(identities, name)
+        password_hash, failed_attempts = stored
+        locked_until = max((t for t in (info.locked_until, kept.locked_until) if t),
+                           default=None)
+        if locked_until and locked_until > now:
+            minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+            raise AccountLocked(
+                _("This account is locked after too many wrong passwords. Try again "
+                  "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+        try:
+            _hasher.verify(password_hash, password)
+            right = True
+        except (VerificationError, InvalidHashError):
+            right = False
+        if not right:
+            failed = max(failed_attempts or 0, kept.failed) + 1
+            until, reason = None, None
+            if failed >= MAX_FAILED_ATTEMPTS:
+                failed, until, reason = 0, now + timedelta(minutes=LOCK_MINUTES), "locked"
+            # outside the database first: a failed or busy write must not forget it
+            self._lockout.record(identities, name, LockState(failed, until))
+            with self._db.write() as s:
+                row = s.scalar(select(User).where(User.id == info.id).with_for_update())
+                row.failed_attempts = failed
+                if until:
+                    row.locked_until = until
+                audit.append(s, name, "login_failed", [Change("user", row.id, None)], reason)
+            # the failed attempt is committed before we answer
+            raise AuthenticationFailed(_("Wrong user name or password."))
+        rehash = _hasher.check_needs_rehash(password_hash)
+        to_clear = bool(failed_attempts or info.locked_until or kept.failed
+                        or kept.locked_until)
+        if session or rehash or to_clear:
+            with self._db.write() as s:
+                user = s.scalar(select(User).where(User.id == info.id).with_for_update())
+                user.failed_attempts = 0
+                user.locked_until = None
+                if rehash:
                     user.password_hash = _hasher.hash(password)
                 if session:
                     user.last_login_at = now
                     audit.append(s, name, "login", [Change("user", user.id, None)])
+                self._lockout.record(identities, name, LockState())
                 info = _info(user)
-        # The failed attempt is committed above before we answer.
-        if failed:
-            raise AuthenticationFailed(_("Wrong user name or password."))
         return info
 
     def change_password(self, *, actor: Actor, old_password: str, new_password: str) -> None:

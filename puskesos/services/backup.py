@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +32,9 @@ from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read
                           snapshot_sqlite, sqlite_path)
 from ..errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound,
                       UserError)
-from ..files import is_no_space, part_path, remove_quietly, sync_file
+from ..formats.zipguard import BACKUP, check_zip
+from ..files import (RESTORE_PREFIX, is_no_space, part_path, remove_quietly, sync_file,
+                     working_in)
 from ..i18n import _
 from ..jobs import CancelToken, Progress
 from ..models import Setting, utcnow
@@ -43,6 +47,12 @@ FORMAT = "puskesos-backup"
 FORMAT_VERSION = 1
 DB_NAME = "puskesos.sqlite"
 LAST_BACKUP_KEY = "last_backup"
+#: how many busy timeouts the note of a finished backup waits for another writer
+RECORD_WAIT = 6
+
+
+class BackupNotRecorded(UserError):
+    """The backup file is complete, but the database could not note it."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,8 @@ def _integrity(path: Path) -> str:
     con = read_only(path)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:       # not a database at all
+        return str(exc)
     finally:
         con.close()
 
@@ -176,58 +188,82 @@ class BackupService:
                              "another location.").format(path=out.parent))
         snapshot = out.with_name(out.name + ".db.part")
         part = part_path(out)
-        try:
-            snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel)
-            if _integrity(snapshot) != "ok":
-                raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
-                                            "Run 'puskesos db check' and contact support."))
-            manifest = {
-                "format": FORMAT, "format_version": FORMAT_VERSION,
-                "program_version": __version__, "schema_revision": _revision(snapshot),
-                "created_at": utcnow().isoformat(), "village_code": village,
-                "database": DB_NAME, "sha256": _sha256(snapshot),
-                "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot),
-            }
-            with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-                _zip_file(zf, snapshot, DB_NAME, progress, cancel)
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            sync_file(part)
-            part.replace(out)
-        except OSError as exc:
-            raise _disk_error(exc) from exc
-        except sqlite3.Error as exc:
-            from ..db.engine import translate_db_error
-            known = translate_db_error(exc, str(source))
-            if known is None:
-                raise    # not the user's world: a bug, logged with its details
-            if not isinstance(known, DiskFull):
-                raise known from exc  # damaged or locked database, said as such
-            # SQLite reports a full disk as "database or disk is full" and a
-            # drive that refuses to grow the file as "disk I/O error".
-            raise DiskFull(_("The backup could not be written: the disk is full or the drive "
-                             "failed. Free some space or choose another drive; the database "
-                             "was not changed.")) from exc
-        finally:
-            remove_quietly(snapshot, sqlite=True)
-            remove_quietly(part)
+        with working_in(out.parent):    # its parts are not leftovers to a new start
+            try:
+                snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel)
+                if _integrity(snapshot) != "ok":
+                    raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
+                                                "Run 'puskesos db check' and contact support."))
+                manifest = {
+                    "format": FORMAT, "format_version": FORMAT_VERSION,
+                    "program_version": __version__, "schema_revision": _revision(snapshot),
+                    "created_at": utcnow().isoformat(), "village_code": village,
+                    "database": DB_NAME, "sha256": _sha256(snapshot),
+                    "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot),
+                }
+                with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+                    _zip_file(zf, snapshot, DB_NAME, progress, cancel)
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                sync_file(part)
+                part.replace(out)
+            except OSError as exc:
+                raise _disk_error(exc) from exc
+            except sqlite3.Error as exc:
+                from ..db.engine import translate_db_error
+                known = translate_db_error(exc, str(source))
+                if known is None:
+                    raise    # not the user's world: a bug, logged with its details
+                if not isinstance(known, DiskFull):
+                    raise known from exc  # damaged or locked database, said as such
+                # SQLite reports a full disk as "database or disk is full" and a
+                # drive that refuses to grow the file as "disk I/O error".
+                raise DiskFull(_("The backup could not be written: the disk is full or the drive "
+                                 "failed. Free some space or choose another drive; the database "
+                                 "was not changed.")) from exc
+            finally:
+                remove_quietly(snapshot, sqlite=True)
+                remove_quietly(part)
         info = BackupInfo(str(out), manifest["created_at"], manifest["schema_revision"],
                           __version__, village, manifest["sha256"], manifest["size"],
                           manifest["counts"])
-        try:
-            with self._db.write() as s:
-                row = s.get(Setting, LAST_BACKUP_KEY)
-                value = {"at": info.created_at, "path": info.path}
-                if row is None:
-                    s.add(Setting(key=LAST_BACKUP_KEY, value=value))
-                else:
-                    row.value = value
-                audit.append(s, actor, "backup", [Change("database", None, None, None,
-                                                         out.name)])
-        except UserError:
-            pass  # the backup file itself is complete; only the note of it failed
+        self._record(actor, info, out.name)
         return info
+
+    def _record(self, actor: Actor, info: BackupInfo, name: str) -> None:
+        """Note the backup (the "last backup" setting and its audit event).  Another
+        program writing keeps the database busy: the note waits for it up to
+        :data:`RECORD_WAIT` times the busy timeout, then says that it could not be
+        made, never leaving "last backup" stale without a word."""
+        from ..db.engine import busy_timeout_ms
+        start = time.monotonic()
+        deadline = start + RECORD_WAIT * busy_timeout_ms() / 1000
+        while True:
+            try:
+                with self._db.write() as s:
+                    row = s.get(Setting, LAST_BACKUP_KEY)
+                    value = {"at": info.created_at, "path": info.path}
+                    if row is None:
+                        s.add(Setting(key=LAST_BACKUP_KEY, value=value))
+                    else:
+                        row.value = value
+                    audit.append(s, actor, "backup", [Change("database", None, None, None,
+                                                             name)])
+                return
+            except DatabaseUnavailable as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)  # busy: each try waits the busy timeout again
+                    continue
+                busy = "locked" in str(exc.__cause__).lower()
+                reason = (_("another program or window kept it busy for {n} seconds").format(
+                    n=round(time.monotonic() - start)) if busy else exc.message.rstrip("."))
+                raise BackupNotRecorded(_(
+                    "The backup was saved to {path} and is complete, but it could not be "
+                    "noted in the database ({reason}), so the program still shows the "
+                    "previous backup as the last one. When the other program or window has "
+                    "finished, make the backup again.").format(
+                        path=info.path, reason=reason)) from exc
 
     def record_restore(self, *, actor: Actor | None, manifest: dict, source: str) -> None:
         """Write into the restored database's audit trail that it was restored: from
@@ -253,41 +289,118 @@ class BackupService:
             return row.value if row else None
 
 
+def _not_a_backup(path: Path) -> InvalidInput:
+    return InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
+                        .format(path=path))
+
+
+def _damaged_backup(path: Path) -> InvalidInput:
+    """A zip file that cannot be read to its end: the backup file is damaged (a copy
+    cut off, a failing stick), not the database in use."""
+    return InvalidInput(_("The backup file {path} is damaged: it is incomplete or part of "
+                          "it cannot be read (for example a copy that was cut off). Use "
+                          "another backup; the database in use was not changed.")
+                        .format(path=path))
+
+
+def _damaged_inside(path: Path) -> InvalidInput:
+    return InvalidInput(_("The database inside the backup {path} is damaged. Use another "
+                          "backup.").format(path=path))
+
+
+def _looks_like_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _check_inside(path: Path, target: Path) -> None:
+    """Refuse an extracted database that SQLite cannot read, that fails its integrity
+    check or that holds no village: each is said to be the backup's fault (before,
+    SQLite's "file is not a database" here was taken for the database in use)."""
+    try:
+        if _integrity(target) != "ok":
+            raise _damaged_inside(path)
+        con = read_only(target)
+        try:
+            ours = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                               "name = 'household'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        raise _damaged_inside(path) from None
+    if ours is None:
+        raise _not_a_backup(path)
+
+
 def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
-    """Check a backup file and extract its database into ``workdir``."""
+    """Check a backup file and extract its database into ``workdir``.
+
+    Every way the file can be bad is said to be the backup's: not a backup, a
+    damaged zip, a checksum that does not match, a damaged database inside.
+    The zip is checked against :data:`~puskesos.formats.zipguard.BACKUP` first
+    (a small file that unpacks to gigabytes is refused before a byte is written),
+    and the database is extracted only when the disk has room for it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(_("Backup file {path} does not exist.").format(path=path))
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        if path.is_file() and _looks_like_zip(path):
+            raise _damaged_backup(path)
+        raise _not_a_backup(path)
+    check_zip(path, BACKUP, error=InvalidInput, advice=_(
+        "It is not a backup made by Puskesos, or it was damaged; nothing was changed. "
+        "Restore another backup."))
     try:
         zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise NotFound(_("Backup file {path} does not exist.").format(path=path)) from None
     except (zipfile.BadZipFile, OSError):
-        raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                           .format(path=path)) from None
+        raise _damaged_backup(path) from None
     with zf:
         try:
             manifest = json.loads(zf.read("manifest.json"))
-            assert manifest.get("format") == FORMAT
-        except (KeyError, ValueError, AssertionError):
-            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                               .format(path=path)) from None
-        if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+            if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT
+                    and isinstance(manifest.get("database"), str)
+                    and isinstance(manifest.get("format_version", 0), int)
+                    and isinstance(manifest.get("size", 0), int)):
+                raise ValueError("not a manifest")
+            member = zf.getinfo(manifest["database"])
+        except (KeyError, ValueError, TypeError):
+            raise _not_a_backup(path) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            raise _damaged_backup(path) from None
+        if manifest.get("format_version", 0) > FORMAT_VERSION:
             raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
                                    "Install the newest version of the program to restore it."))
         target = workdir / DB_NAME
+        if member.file_size != manifest.get("size", member.file_size):
+            raise InvalidInput(_("The backup {path} is damaged: its database is not the size "
+                                 "its manifest says. Use another backup.").format(path=path))
+        free = shutil.disk_usage(workdir).free
+        if member.file_size * 2 + (64 << 20) > free:
+            # the extracted copy and the safety copy of the current database
+            raise DiskFull(_("There is not enough space on the disk to restore this backup "
+                             "({need} MB needed, {free} MB free). Free some space; nothing "
+                             "was changed.").format(need=(member.file_size * 2) >> 20,
+                                                    free=free >> 20))
         try:
-            with zf.open(manifest["database"]) as src, target.open("wb") as dst:
+            with zf.open(member) as src, target.open("wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     dst.write(block)
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            if isinstance(exc, OSError) and is_no_space(exc):
+        except OSError as exc:
+            if is_no_space(exc):
                 raise _disk_error(exc) from exc
-            raise InvalidInput(_("{path} is not a Puskesos backup file (or it is damaged).")
-                               .format(path=path)) from None
+            raise _damaged_backup(path) from None
+        except (KeyError, TypeError):
+            raise _not_a_backup(path) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise _damaged_backup(path) from None
     if _sha256(target) != manifest.get("sha256"):
         raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
                              "another backup.").format(path=path))
-    if _integrity(target) != "ok":
-        raise InvalidInput(_("The database inside the backup {path} is damaged. Use another "
-                             "backup.").format(path=path))
+    _check_inside(path, target)
     revision = _revision(target)
     if revision is not None and revision not in known_revisions():
         raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
@@ -305,17 +418,19 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) 
     if not database.parent.is_dir():
         raise NotFound(_("Folder {path} does not exist. Create it first or choose "
                          "another location.").format(path=database.parent))
-    with tempfile.TemporaryDirectory(dir=database.parent, prefix=".restore-") as tmp:
+    # what it writes meanwhile is not a leftover to another start of the program
+    with working_in(database.parent), \
+            tempfile.TemporaryDirectory(dir=database.parent, prefix=RESTORE_PREFIX) as tmp:
         manifest, extracted = read_backup(Path(backup_file), Path(tmp))
         kept = None
         if database.exists():
             folder = keep_dir or local_backup_dir(database)
             kept = folder / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}.sqlite"
-            try:
-                snapshot_sqlite(database, kept)
-            except sqlite3.Error:
-                import shutil
-                shutil.copy2(database, kept)
+            with working_in(folder):
+                try:
+                    snapshot_sqlite(database, kept)
+                except sqlite3.Error:
+                    shutil.copy2(database, kept)
         _copy_into(extracted, database)
     manifest["kept"] = str(kept) if kept else None
     return manifest

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Date, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.codes import ImportStatus
@@ -81,13 +81,17 @@ def last_batch(services) -> BatchInfo | None:
 
 
 _MODELS = {"household": Household, "member": Member, "participation": Participation}
+#: ids named in one statement (far below any database's limit on bound values)
+IDS_PER_STATEMENT = 500
 
 
 def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> BatchInfo:
     """Put back every value the last import changed and remove what it added.
 
     Refused when a record it touched was changed afterwards (undoing would
-    lose that later change); nothing is changed then.
+    lose that later change); nothing is changed then.  Works at any size: the
+    import's records are named by its batch id or read a page at a time, never
+    listed in one statement.
     """
     require(actor, Permission.EDIT_REGISTRY)
     with services.db.write() as s:
@@ -98,36 +102,26 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
             raise NotFound(_("There is no import to undo."))
         if batch_id and batch.id != batch_id:
             raise InvalidInput(_("Only the most recent import can be undone."))
-        changes = list(s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id)
-                                 .order_by(ImportChange.id.desc())))
-        # what the import created carries its batch id (older imports: "insert" changes)
-        created = {entity: list(s.scalars(select(_MODELS[entity].id).where(
-            _MODELS[entity].import_batch_id == batch.id))) for entity in ("member", "household")}
         # A record changed after the import has audit entries newer than the import's.
         import_seq = s.scalar(select(AuditEvent.seq).where(
             AuditEvent.entity == "import_batch", AuditEvent.entity_id == batch.id,
             AuditEvent.action == "import"))
-        ids = sorted({c.entity_id for c in changes}.union(*created.values()))
-        later = 0
-        for start in range(0, len(ids), 500):
-            later += s.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.entity_id.in_(ids[start:start + 500]),
-                AuditEvent.seq > (import_seq or 0))) or 0
+        later = _changed_afterwards(s, batch.id, import_seq or 0)
         if later:
             raise UserError(_("{n} records from this import were changed afterwards; undoing "
                               "the import would lose those changes. Nothing was undone.")
                             .format(n=later))
-        touched: set[str] = set()
         try:
-            _reverse(s, batch.id, changes, touched)
+            touched = _reverse(s, batch.id)
         except IntegrityError as exc:
             raise UserError(_("Records were added to families from this import afterwards "
                               "(a new member or program); undoing would leave them without a "
                               "family. Nothing was undone.")) from exc
-        s.flush()
         from .registry import refresh_search_text
-        existing = set(s.scalars(select(Household.id).where(Household.id.in_(touched))))
-        refresh_search_text(s, existing)
+        ids = sorted(touched)              # those the undo removed are simply not found
+        for start in range(0, len(ids), IDS_PER_STATEMENT):
+            refresh_search_text(s, ids[start:start + IDS_PER_STATEMENT])
+        s.flush()
         batch.status = ImportStatus.UNDONE.value
         batch.undone_at = utcnow()
         batch.undone_by = actor.username
@@ -139,34 +133,95 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                          batch.counts, batch.status)
 
 
-def _reverse(s, batch_id: str, changes: list[ImportChange], touched: set[str]) -> None:
-    """Delete what the batch inserted and put back what it updated, newest first."""
+def _chunks(ids: list[str]):
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[start:start + IDS_PER_STATEMENT]
+
+
+def _changed_afterwards(s, batch_id: str, import_seq: int) -> int:
+    """How many audit entries newer than the import concern records of the batch: the
+    records changed since (usually few) are looked up among the batch's."""
+    later = dict(s.execute(select(AuditEvent.entity_id, func.count()).where(
+        AuditEvent.seq > import_seq, AuditEvent.entity_id.is_not(None))
+        .group_by(AuditEvent.entity_id)).all())
+    mine: set[str] = set()
+    for ids in _chunks(list(later)):
+        for model in (Member, Household):
+            mine.update(s.scalars(select(model.id).where(model.id.in_(ids),
+                                                         model.import_batch_id == batch_id)))
+        mine.update(s.scalars(select(ImportChange.entity_id).distinct().where(
+            ImportChange.batch_id == batch_id, ImportChange.entity_id.in_(ids))))
+    return sum(later[i] for i in mine)
+
+
+def _reverse(s, batch_id: str) -> set[str]:
+    """Delete what the batch inserted and put back what it updated; the households
+    whose search text must be made again."""
+    touched: set[str] = set()
+    con = s.connection()
     for entity in ("participation", "member", "household"):
         model = _MODELS[entity]
         table = model.__table__
-        for c in changes:
-            if c.entity != entity:
-                continue
-            if c.op == "insert":
-                if entity == "member":
-                    hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
-                    if hid:
-                        touched.add(hid)
-                s.connection().execute(delete(table).where(table.c.id == c.entity_id))
-            else:
-                values = {k: (date.fromisoformat(v) if k in ("birth_date", "presence_date")
-                              and isinstance(v, str) else v)
-                          for k, v in (c.before or {}).items()}
-                s.connection().execute(update(table).where(table.c.id == c.entity_id)
-                                       .values(**values, version=table.c.version + 1))
-                if entity == "household":
-                    touched.add(c.entity_id)
-                elif entity == "member":
-                    hid = s.scalar(select(Member.household_id).where(Member.id == c.entity_id))
-                    if hid:
-                        touched.add(hid)
+        inserted = select(ImportChange.entity_id).where(
+            ImportChange.batch_id == batch_id, ImportChange.entity == entity,
+            ImportChange.op == "insert").scalar_subquery()
         if entity == "member":
-            touched.update(s.scalars(select(Member.household_id).distinct().where(
-                Member.import_batch_id == batch_id)))
+            touched.update(con.scalars(select(Member.household_id).distinct().where(
+                Member.id.in_(inserted))))
+        con.execute(delete(table).where(table.c.id.in_(inserted)))
+        _restore_updates(s, batch_id, entity, touched)
+        if entity == "member":
+            # the families of people it added that were there before the import
+            mine = Household.import_batch_id
+            touched.update(con.scalars(
+                select(Member.household_id).distinct()
+                .join(Household, Household.id == Member.household_id)
+                .where(Member.import_batch_id == batch_id,
+                       (mine.is_(None)) | (mine != batch_id))))
         if entity in ("member", "household"):
-            s.connection().execute(delete(table).where(table.c.import_batch_id == batch_id))
+            con.execute(delete(table).where(table.c.import_batch_id == batch_id))
+    return touched
+
+
+def _restore_updates(s, batch_id: str, entity: str, touched: set[str]) -> None:
+    """Put back the values the batch changed in ``entity``'s records, a page of its
+    changes at a time from the newest (so a record changed twice gets its oldest
+    value), one statement per set of changed fields."""
+    table = _MODELS[entity].__table__
+    con = s.connection()
+    dates = {c.name for c in table.c if isinstance(c.type, Date)}
+    last = None
+    while True:
+        page = select(ImportChange.id, ImportChange.entity_id, ImportChange.before).where(
+            ImportChange.batch_id == batch_id, ImportChange.entity == entity,
+            ImportChange.op == "update")
+        if last is not None:
+            page = page.where(ImportChange.id < last)
+        rows = con.execute(page.order_by(ImportChange.id.desc())
+                           .limit(IDS_PER_STATEMENT)).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        values: dict[str, dict] = {}
+        for row in rows:                   # newest first: an older value overwrites
+            values.setdefault(row.entity_id, {}).update(row.before or {})
+        ids = list(values)
+        if entity == "member":
+            touched.update(con.scalars(select(Member.household_id).where(Member.id.in_(ids))))
+        elif entity == "household":
+            touched.update(ids)
+        by_fields: dict[tuple[str, ...], list[dict]] = {}
+        for entity_id, before in values.items():
+            params = {"_id": entity_id}
+            for key, value in before.items():
+                if key in dates and isinstance(value, str):
+                    value = date.fromisoformat(value)
+                params[f"v_{key}"] = value
+            by_fields.setdefault(tuple(sorted(before)), []).append(params)
+        for fields, params in by_fields.items():
+            assigned = {table.c[k]: bindparam(f"v_{k}") for k in fields}
+            assigned[table.c.version] = table.c.version + 1
+            con.execute(update(table).where(table.c.id == bindparam("_id")).values(assigned),
+                        params)
+        if entity == "member":   # an undone move puts the person back in the old family
+            touched.update(con.scalars(select(Member.household_id).where(Member.id.in_(ids))))

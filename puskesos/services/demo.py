@@ -164,8 +164,12 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
     kab = village.code[:5]
     other_kec = [r.code for r in regions().children(kab) if r.code != kec_home] or [kec_home]
     home_place = village.kabupaten.replace("Kabupaten ", "").replace("Kota ", "").upper()
-    used_nik: set[str] = set()
-    used_kk: set[str] = set()
+    # numbers already in the database are never made again (a second demo run adds
+    # other people, not the same NIKs twice)
+    with services.db.read() as s:
+        used_nik: set[str] = set(s.scalars(select(Member.nik).where(Member.nik.is_not(None))))
+        used_kk: set[str] = set(s.scalars(select(Household.no_kk)
+                                          .where(Household.no_kk.is_not(None))))
     areas = []
     rw_no = 0
     for d in DUSUN[: max(2, min(len(DUSUN), households // 150 + 2))]:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..core import codes
 from ..core.bahasa import date_in_words, day_name, long_date, short_date, short_datetime
 from ..core.codes import MusdesDecision, VervalResult
+from ..core.validation import PLACE_LIMIT, checked_text
 from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import InvalidInput, NotFound
@@ -505,12 +506,14 @@ class DocumentService:
         if not (purpose or "").strip():
             raise PrintBlocked([PrintProblem(_("purpose"), _(
                 "Fill in what the letter is for (keperluan), e.g. school fee relief."))])
+        # the letter register keeps "SKTM: " and the purpose as its subject
+        purpose = checked_text(_("Purpose"), purpose, PLACE_LIMIT - len("SKTM: "))
         template = self._template("sktm")
         context = self.sktm_context(actor=actor, member_id=member_id, purpose=purpose)
         self._check(template, context)
         render(template, context)  # trial: nothing may fail after the number is taken
         issued = self.letters.issue(actor=actor, letter_type="sktm",
-                                    subject=f"SKTM: {context['surat.keperluan']}"[:200],
+                                    subject=f"SKTM: {context['surat.keperluan']}",
                                     entity="member", entity_id=member_id)
         context["surat.nomor"] = issued.text
         rendered = render(template, context,

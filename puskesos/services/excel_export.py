@@ -5,12 +5,13 @@ Exports write the canonical headers of :mod:`puskesos.core.columns`, so an
 exported file is recognised when it is imported again.  Identifiers (NIK,
 No KK, ID DTSEN, RT, RW) are *text* cells with the number format ``@``:
 Excel must never turn a 16-digit number into ``3.52301E+15`` or ``001`` into
-``1``.  Free text is always written as a string cell, so a value that starts
-with ``=`` stays text and never becomes a formula.
+``1``.  Every value goes in through :mod:`puskesos.formats.xlsx_write`, so
+free text is always a text cell: a value that starts with ``=`` stays text and
+never becomes a formula.
 
 Large exports stream: members are read in chunks (``yield_per``) and written
-through openpyxl's write-only mode, so memory does not grow with the size of
-the village.  A file is written beside its destination as ``.part`` and
+as streamed sheets (openpyxl's write-only mode), so memory does not grow with
+the size of the village.  A file is written beside its destination as ``.part`` and
 renamed when complete; a full disk leaves no half file behind.  Every export
 of personal data is one ``export`` event in the audit trail.
 """
@@ -23,12 +24,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -39,6 +35,7 @@ from ..core.identifiers import mask_nik
 from ..core.permissions import Permission
 from ..errors import InvalidInput, NotFound
 from ..files import PartFile, file_error, part_path, remove_quietly, sync_file
+from ..formats.xlsx_write import TEXT_FORMAT, Book, Style, column_letter
 from ..i18n import _
 from ..jobs import CancelToken, Progress
 from ..models import Household, Member, Participation, Program
@@ -47,8 +44,7 @@ from .audit import Change
 from .context import Actor, require
 from .registry import HouseholdFilter, household_conditions
 
-#: number format of identifier cells (Excel "Text") and of dates
-TEXT_FORMAT = "@"
+#: number format of dates (identifier cells have Excel's "Text", TEXT_FORMAT)
 DATE_FORMAT = "DD-MM-YYYY"
 #: rows between two progress reports / cancel checks, and the fetch chunk size
 CHUNK = 1000
@@ -64,14 +60,16 @@ _WIDTHS = {
     "desil": 7, "presence": 24,
 }
 _HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER = Style(font=_HEADER_FONT, fill=PatternFill("solid", fgColor="DDEBF7"))
+_TEXT = Style(number_format=TEXT_FORMAT)
+_DATE = Style(number_format=DATE_FORMAT)
 
 
 def _export(services, actor, path, sheet_name, columns, count_stmt, rows_stmt, convert,
             progress, cancel, kind: str, summary: dict) -> int:
     """Stream the rows into a new workbook, save it safely, record the export."""
-    wb = Workbook(write_only=True)
-    sheet = _StreamSheet(wb, sheet_name, columns)
+    book = Book()
+    sheet = _StreamSheet(book, sheet_name, columns)
     count = 0
 
     def build() -> None:
@@ -80,7 +78,7 @@ def _export(services, actor, path, sheet_name, columns, count_stmt, rows_stmt, c
                         rows_stmt=rows_stmt, convert=convert, progress=progress,
                         cancel=cancel)
 
-    part = _save(wb, path, build)
+    part = _save(book, path, build)
     _publish(services, actor, part, path, kind, {"rows": count, **summary})
     return count
 
@@ -119,85 +117,36 @@ def _canonical(keys: Iterable[str] | None = None) -> list[_Col]:
     return out
 
 
-def _clean_text(value: Any) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
-
-
 class _StreamSheet:
-    """A write-only sheet: a bold frozen header, widths, an autofilter, typed cells.
+    """A streamed sheet: a bold frozen header, widths, an autofilter, and each
+    column's cells typed by its kind (identifiers as text with the "@" format,
+    other text as text, dates with the date format, numbers as numbers)."""
 
-    One reusable cell per column: openpyxl writes each appended row at once,
-    so the cell objects (and their looked-up styles) are not re-created for
-    every one of a hundred thousand rows.
-    """
-
-    def __init__(self, wb: Workbook, title: str, columns: Sequence[_Col]):
-        self.ws = ws = wb.create_sheet(title)
+    def __init__(self, book: Book, title: str, columns: Sequence[_Col]):
+        self.sheet = sheet = book.sheet(title, style_blanks=False)
         self.columns = list(columns)
         self.rows = 0
         for idx, col in enumerate(self.columns, 1):
-            ws.column_dimensions[get_column_letter(idx)].width = col.width
-        ws.freeze_panes = "A2"
-        header = []
-        for col in self.columns:
-            cell = WriteOnlyCell(ws, value=col.header)
-            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-            header.append(cell)
-        ws.append(header)
-        self._cells = []
-        for col in self.columns:
-            cell = WriteOnlyCell(ws)
-            if col.kind == "text":
-                cell.number_format = TEXT_FORMAT
-            elif col.kind == "date":
-                cell.number_format = DATE_FORMAT
-            self._cells.append(cell)
+            sheet.width(idx, col.width)
+        sheet.freeze("A2")
+        sheet.append([col.header for col in self.columns], _HEADER)
+        self._styles = [_TEXT if col.kind == "text" else _DATE if col.kind == "date"
+                        else None for col in self.columns]
+        #: the columns whose values are written as text whatever their type
+        self._texts = [i for i, col in enumerate(self.columns) if col.kind in ("text", "str")]
 
     def append(self, values: Sequence[Any]) -> None:
-        row: list[Any] = []
-        for col, cell, value in zip(self.columns, self._cells, values):
-            if value is None or value == "":
-                row.append(None)
-            elif col.kind in ("text", "str"):
-                cell.value = _clean_text(value)
-                cell.data_type = "s"  # never a formula, never a number
-                row.append(cell)
-            elif col.kind == "date":
-                cell.value = value
-                row.append(cell)
-            else:
-                row.append(value)
-        self.ws.append(row)
+        row = list(values)
+        for i in self._texts:
+            value = row[i]
+            if value is not None and type(value) is not str:
+                row[i] = str(value)
+        self.sheet.append(row, self._styles)
         self.rows += 1
 
     def finish(self) -> None:
-        last = get_column_letter(len(self.columns))
-        self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
-
-
-def _discard_temp_files(wb: Workbook) -> None:
-    """Remove the temporary sheet files of a write-only workbook that was not saved
-    (they hold personal data; openpyxl would only remove them at exit)."""
-    from openpyxl.worksheet import _writer
-    for ws in getattr(wb, "_sheets", []):
-        writer = getattr(ws, "_writer", None)
-        if writer is None or not isinstance(getattr(writer, "out", None), str):
-            continue
-        # close the row stream, then the file (in that order: the row stream
-        # writes its closing tag into the file); a writer that failed half-way
-        # may not close cleanly, but its file handle is released either way
-        for stream in (getattr(ws, "_rows", None), writer):
-            try:
-                if stream is not None:
-                    stream.close()
-            except Exception:
-                pass
-        try:
-            os.remove(writer.out)
-        except OSError:
-            pass
-        if writer.out in _writer.ALL_TEMP_FILES:
-            _writer.ALL_TEMP_FILES.remove(writer.out)
+        last = column_letter(len(self.columns))
+        self.sheet.autofilter(f"A1:{last}{self.rows + 1}")
 
 
 def _check_folder(path: Path) -> None:
@@ -206,8 +155,8 @@ def _check_folder(path: Path) -> None:
                          "another location.").format(path=path.parent))
 
 
-def _save(wb: Workbook, path: Path, build: Callable[[], None] | None = None) -> Path:
-    """Run ``build`` (which fills ``wb``) and save it to ``path.part``.
+def _save(book: Book, path: Path, build: Callable[[], None] | None = None) -> Path:
+    """Run ``build`` (which fills ``book``) and save it to ``path.part``.
 
     Returns the ``.part`` path.  On any failure nothing is left behind: no
     ``.part``, no temporary sheet file; an ``OSError`` becomes a clear
@@ -217,14 +166,14 @@ def _save(wb: Workbook, path: Path, build: Callable[[], None] | None = None) -> 
     try:
         if build is not None:
             build()
-        wb.save(part)
+        book.save(part)
         sync_file(part)
     except OSError as exc:
-        _discard_temp_files(wb)
+        book.discard()
         remove_quietly(part)
         raise file_error(exc, path) from exc
     except BaseException:
-        _discard_temp_files(wb)
+        book.discard()
         remove_quietly(part)
         raise
     return part
@@ -508,57 +457,49 @@ def write_template(path: Path | str) -> None:
     """
     path = Path(path)
     _check_folder(path)
-    wb = Workbook()
-    data = wb.active
-    data.title = "Data"
+    book = Book(streamed=False)
+    data = book.sheet("Data")
     columns = _canonical(c.key for c in BASE_COLUMNS)
     last_row = TEMPLATE_ROWS + 1
     for idx, col in enumerate(columns, 1):
-        letter = get_column_letter(idx)
-        data.column_dimensions[letter].width = col.width
-        cell = data.cell(row=1, column=idx, value=col.header)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        fmt = TEXT_FORMAT if col.kind == "text" else DATE_FORMAT if col.kind == "date" else None
-        if fmt:
+        data.width(idx, col.width)
+        data.put(1, idx, col.header, _HEADER)
+        style = _TEXT if col.kind == "text" else _DATE if col.kind == "date" else None
+        if style:
             for row in range(2, last_row + 1):
-                data.cell(row=row, column=idx).number_format = fmt
-    data.freeze_panes = "A2"
+                data.put(row, idx, None, style)
+    data.freeze("A2")
 
-    kode = wb.create_sheet("Kode")
+    kode = book.sheet("Kode")
+    bold = Style(font=_HEADER_FONT)
     lists = _code_lists()
     for idx, (header, values) in enumerate(lists, 1):
-        kode.cell(row=1, column=idx, value=header).font = _HEADER_FONT
-        kode.column_dimensions[get_column_letter(idx)].width = max(
-            len(header), *(len(str(v)) for v in values)) + 2
+        kode.put(1, idx, header, bold)
+        kode.width(idx, max(len(header), *(len(str(v)) for v in values)) + 2)
         for row, value in enumerate(values, 2):
-            cell = kode.cell(row=row, column=idx, value=value)
-            if isinstance(value, str):
-                cell.number_format = TEXT_FORMAT
+            kode.put(row, idx, value, _TEXT if isinstance(value, str) else None)
     for key, list_idx in _VALIDATED.items():
         header, values = lists[list_idx]
-        letter = get_column_letter(list_idx + 1)
-        target = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        letter = column_letter(list_idx + 1)
+        target = column_letter([c.key for c in COLUMNS].index(key) + 1)
         title = BY_KEY[key].header
-        dv = DataValidation(
-            type="list", formula1=f"Kode!${letter}$2:${letter}${len(values) + 1}",
-            allow_blank=True, showErrorMessage=True, showInputMessage=True,
-            errorTitle=title, error=f"Pilih {title} dari daftar pada sel.",
-            promptTitle=title, prompt="Pilih dari daftar.")
-        dv.add(f"{target}2:{target}{last_row}")
-        data.add_data_validation(dv)
-    kode.protection.sheet = True
-    kode.sheet_state = "hidden"
+        data.choose_from(f"Kode!${letter}$2:${letter}${len(values) + 1}",
+                         f"{target}2:{target}{last_row}", title=title,
+                         error=f"Pilih {title} dari daftar pada sel.",
+                         prompt="Pilih dari daftar.")
+    kode.hide_and_protect()
 
-    guide = wb.create_sheet("Petunjuk", 1)
-    guide.column_dimensions["A"].width = 100
-    wrap = Alignment(wrap_text=True, vertical="top")
+    guide = book.sheet("Petunjuk", index=1)
+    guide.width(1, 100)
+    wrap = Style(alignment=Alignment(wrap_text=True, vertical="top"))
+    title_style = Style(font=Font(bold=True, size=13),
+                        alignment=Alignment(wrap_text=True, vertical="top"))
     for row, text in enumerate(TEMPLATE_INSTRUCTIONS, 1):
         if text:
-            guide.cell(row=row, column=1, value=text).alignment = wrap
-    guide["A1"].font = Font(bold=True, size=13)
-    wb.active = 0
+            guide.put(row, 1, text, title_style if row == 1 else wrap)
+    book.first_active()
 
-    _save(wb, path)
+    _save(book, path)
     try:
         PartFile(path).publish()
     except OSError as exc:

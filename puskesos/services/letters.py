@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from ..core.codes import LetterStatus
+from ..core.validation import PLACE_LIMIT, checked_text
 from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import InvalidInput, NotFound
@@ -113,6 +114,7 @@ class LetterRegister:
               when: datetime | None = None) -> LetterNumber:
         """Take the next number of this type and year and record the letter."""
         require(actor, Permission.EDIT_REGISTRY)
+        subject = checked_text(_("Subject"), subject, PLACE_LIMIT)
         config = self._type(letter_type)
         when = when or datetime.now()
         village = self._settings.village().code
@@ -139,6 +141,7 @@ class LetterRegister:
                         number_text: str, subject: str | None = None) -> LetterNumber:
         """Record a number given to a letter typed outside the program."""
         require(actor, Permission.EDIT_REGISTRY)
+        subject = checked_text(_("Subject"), subject, PLACE_LIMIT)
         self._type(letter_type)
         if number < 1:
             raise InvalidInput(_("A letter number starts at 1."))

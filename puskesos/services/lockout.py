@@ -8,6 +8,12 @@ the same state in a small file in the user's data folder, written atomically
 higher count of the two, and writes both; the window and the command line both
 log in through it, so they share one lockout.
 
+:meth:`LockoutFile.held` takes an exclusive lock of the operating system on a
+file beside it while one login attempt is checked, so attempts on this computer
+are taken one at a time: guesses made in parallel cannot outrun the lock, and
+no database write lock is needed for that (a command still runs while another
+program writes).
+
 A database has two identities here: where it is (the file or the server) and,
 once set up, the village it holds.  A state is written under both and read from
 both, so copying the file elsewhere or restoring it from a backup does not lift
@@ -19,6 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +64,35 @@ class LockoutFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """One login attempt at a time on this computer (an exclusive lock of the
+        operating system on ``lockout.lock``, released when the block ends or the
+        process dies)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.stem + ".lock"), "a+b") as fh:
+            if os.name == "nt":
+                import msvcrt
+                fh.seek(0)
+                while True:
+                    try:  # LK_LOCK tries for ten seconds, then raises: try again
+                        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+                        break
+                    except OSError:
+                        continue
+                try:
+                    yield
+                finally:
+                    fh.seek(0)
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def _load(self) -> dict[str, dict]:
         try:

@@ -25,7 +25,8 @@ from ..core.identifiers import Severity
 from ..core.labels import field_label
 from ..core.permissions import Permission
 from ..core.questions import HOUSEHOLD_QUESTIONS
-from ..core.validation import HouseholdInput, MemberInput, Problem, check_household
+from ..core.validation import (HouseholdInput, MemberInput, Problem, check_household,
+                               strip_hostile_text)
 from ..errors import Conflict, InvalidInput, UserError
 from ..i18n import _
 from ..services.registry import NeedsConfirmation
@@ -391,8 +392,15 @@ class HouseholdDialog(FamilyActions, QDialog):
             self._quiet = False
             self._validate()
 
+    def _check(self) -> list[Problem]:
+        """The rules' problems with what Save would store: control and text-direction
+        characters are removed on saving (:meth:`_strip_hostile`), not typed again."""
+        household, _fields = strip_hostile_text(self.household_input(), "household")
+        return check_household(household, [strip_hostile_text(m, "member")[0]
+                                           for m in self.members])
+
     def _refresh_members(self) -> None:
-        problems = check_household(self.household_input(), self.members)
+        problems = self._check()
         by_member: dict[int, list[Problem]] = {}
         for p in problems:
             if p.member is not None:
@@ -403,7 +411,7 @@ class HouseholdDialog(FamilyActions, QDialog):
     def _validate(self) -> list[Problem]:
         if self.saved_label.isVisible() and self.is_dirty():
             self.saved_label.hide()          # changed again since it was saved
-        problems = check_household(self.household_input(), self.members)
+        problems = self._check()
         self._refresh_members()
         errors = [p for p in problems if p.severity is Severity.ERROR]
         warnings = [p for p in problems if p.severity is Severity.WARNING]
@@ -412,7 +420,8 @@ class HouseholdDialog(FamilyActions, QDialog):
         for p in shown[:4]:
             who = self.members[p.member].name if p.member is not None else ""
             where = field_label("member" if p.member is not None else "household", p.field)
-            lines.append(f"• {who + ' — ' if who else ''}{where}: {p.message}")
+            said = p.message if p.message.startswith(where) else f"{where}: {p.message}"
+            lines.append(f"• {who + ' — ' if who else ''}{said}")
         if len(shown) > 4:
             lines.append(_("… and {n} more").format(n=len(shown) - 4))
         shown_now = self.can_edit and not self._quiet
@@ -420,7 +429,9 @@ class HouseholdDialog(FamilyActions, QDialog):
                      warning=not errors)
         for w, field in ((self.no_kk, "no_kk"), (self.rt, "rt"), (self.rw, "rw"),
                          (self.floor_area, "floor_area"), (self.latitude, "latitude"),
-                         (self.longitude, "longitude")):
+                         (self.longitude, "longitude"), (self.dusun, "dusun"),
+                         (self.address, "address"), (self.phone, "phone"),
+                         (self.note, "note")):
             bad = shown_now and any(p.field == field and p.member is None and p.is_error
                                     for p in problems)
             w.setStyleSheet("border: 1px solid #b00020;" if bad else "")
@@ -454,12 +465,38 @@ class HouseholdDialog(FamilyActions, QDialog):
             self._validate()
 
     # ---------------------------------------------------------------- saving
+    def _strip_hostile(self) -> str:
+        """Remove control and text-direction characters from the fields and the
+        members (in the widgets too, so the operator sees what is saved); what to
+        say about it, or ""."""
+        where = []
+        household, fields = strip_hostile_text(self.household_input(), "household")
+        for name in fields:
+            value = getattr(household, name) or ""
+            widget = {"dusun": self.dusun, "address": self.address, "phone": self.phone,
+                      "note": self.note}.get(name)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentText(value)
+            elif widget is not None:
+                widget.setText(value)
+            where.append(field_label("household", name))
+        for i, member in enumerate(self.members):
+            clean, fields = strip_hostile_text(member, "member")
+            if fields:
+                self.members[i] = clean
+                where += [f"{clean.name} — {field_label('member', name)}" for name in fields]
+        if not where:
+            return ""
+        return _("Invisible control or text-direction characters were removed from: "
+                 "{fields}. Check these values.").format(fields=", ".join(where))
+
     def save(self) -> bool:
         if not self.can_edit:
             return False
         if self._quiet:                  # Save on an untouched new form: say what is missing
             self._quiet = False
             self._validate()
+        removed = self._strip_hostile()
         accept_warnings = None
         while True:
             try:
@@ -481,7 +518,8 @@ class HouseholdDialog(FamilyActions, QDialog):
                 show_error(self, exc)
                 return False
             except InvalidInput as exc:
-                show_message(self.problems_label, exc.message)
+                show_message(self.problems_label, "\n".join(filter(None, (exc.message,
+                                                                         removed))))
                 return False
             except UserError as exc:
                 show_error(self, exc)
@@ -492,6 +530,8 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.load()
         self.saved_label.setText(saved_now())
         self.saved_label.show()
+        if removed:
+            show_message(self.problems_label, removed, warning=True)
         return True
 
     def closeEvent(self, event) -> None:

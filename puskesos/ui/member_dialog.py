@@ -14,7 +14,7 @@ from ..core import codes
 from ..core.identifiers import Severity, nik_birth, normalize_number, well_formed
 from ..core.labels import field_label
 from ..core.questions import MEMBER_QUESTIONS
-from ..core.validation import MemberInput, check_member
+from ..core.validation import MemberInput, check_member, strip_hostile_text
 from ..i18n import _
 from .question_form import QuestionFields
 from .widgets import CodeCombo, DateEdit, fit_size, message_label, show_message
@@ -207,11 +207,27 @@ class MemberDialog(QDialog):
         if problem:
             show_message(self.message, problem)
             return
-        member = self.current()
+        member, removed = strip_hostile_text(self.current(), "member")
+        if removed:
+            # put the clean text in the fields and let the operator look before OK
+            for name in removed:
+                {"name": self.name, "birth_place": self.birth_place,
+                 "occupation": self.occupation,
+                 "presence_note": self.presence_note}[name].setText(getattr(member, name))
+            show_message(self.message, _(
+                "Invisible control or text-direction characters were removed from: "
+                "{fields}. Check these values.").format(
+                    fields=", ".join(field_label("member", name) for name in removed)),
+                warning=True)
+            return
         errors = [p for p in check_member(member, today=date.today()) if p.is_error]
         if errors:
-            show_message(self.message, "\n".join(
-                f"{field_label('member', p.field)}: {p.message}" for p in errors))
+            lines = []
+            for p in errors:
+                where = field_label("member", p.field)
+                lines.append(p.message if p.message.startswith(where)
+                             else f"{where}: {p.message}")
+            show_message(self.message, "\n".join(lines))
             return
         self.result_member = member
         self.accept()

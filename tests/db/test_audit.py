@@ -61,7 +61,7 @@ def _as_administrator(db_target, *words: str) -> int:
     (the village gets one first if it has none): the exit code."""
     from puskesos.cli import main
     from puskesos.services import open_services
-    from tests.conftest import DEMO_LOGIN
+    from tests.helpers import CLI_LOGIN
     made = open_services(db_target)
     try:
         if not made.auth.has_users():
@@ -70,7 +70,7 @@ def _as_administrator(db_target, *words: str) -> int:
     finally:
         made.close()
     with pytest.MonkeyPatch.context() as env:
-        for name, value in DEMO_LOGIN.items():
+        for name, value in CLI_LOGIN.items():
             env.setenv(name, value)
         return main(["--db", db_target, *words])
 

@@ -14,7 +14,7 @@ import pytest
 
 from puskesos.errors import DatabaseTooNew, InvalidInput, NotFound
 from puskesos.services.backup import restore
-from tests.conftest import DEMO_LOGIN
+from tests.helpers import CLI_LOGIN
 from tests.helpers import damage_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def village(tmp_path, demo_db):
 def _backup(village, out):
     result = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(village), "db",
                              "backup", "--out", str(out), "--json"], capture_output=True,
-                            text=True, cwd=ROOT, env={**os.environ, **DEMO_LOGIN})
+                            text=True, cwd=ROOT, env={**os.environ, **CLI_LOGIN})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -130,7 +130,7 @@ def test_full_disk_leaves_no_partial_backup_and_a_clear_message(village, tmp_pat
     result = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(village), "db",
                              "backup", "--out", str(out_dir / "b.zip")], capture_output=True,
                             text=True, cwd=ROOT, preexec_fn=_limit_file_size,
-                            env=dict(os.environ, PUSKESOS_LANG="id", **DEMO_LOGIN))
+                            env=dict(os.environ, PUSKESOS_LANG="id", **CLI_LOGIN))
     assert result.returncode == 1
     assert "ruang" in result.stderr.lower() and "Traceback" not in result.stderr
     assert list(out_dir.iterdir()) == []

@@ -635,7 +635,8 @@ def test_no_room_to_unpack_a_backup_says_the_disk_is_full(made_backup, tmp_path)
 def test_checking_a_big_backup_reads_it_in_blocks(tmp_path):
     """A big village's backup is checked without holding all of it in memory."""
     size = 12 << 20
-    data = _sqlite_bytes(tmp_path, "CREATE TABLE photo (data BLOB)",
+    data = _sqlite_bytes(tmp_path, "CREATE TABLE household (id TEXT)",
+                         "CREATE TABLE photo (data BLOB)",
                          f"INSERT INTO photo VALUES (zeroblob({size}))")
     path = _forged_backup(tmp_path / "big.zip", data)
     work = tmp_path / "work"

@@ -14,6 +14,7 @@ NO_ACTOR = {
     "AuthService.create_first_admin": "the first start, before there is an actor",
     "LockoutFile.state": "an account's wrong passwords, read by the login (no actor yet)",
     "LockoutFile.record": "an account's wrong passwords, kept by the login (no actor yet)",
+    "LockoutFile.held": "one login attempt at a time (no actor yet)",
     "SettingsService.get": "office settings (no personal data)",
     "SettingsService.village": "the letterhead (public)",
     "SettingsService.preferences": "office preferences (language, lock) read at login",

@@ -639,3 +639,38 @@ def test_the_read_ahead_of_a_named_sheet_is_used_only_for_that_sheet(tmp_path):
     with pytest.raises(SpreadsheetError) as caught:
         detect_header(path, "Sampul")
     assert "Sampul" in caught.value.message
+
+
+def test_a_zip_bomb_read_ahead_never_reaches_the_parser(tmp_path, monkeypatch):
+    """The read-ahead thread checks the zip before calamine sees it, as the import
+    does: a workbook that unpacks to gigabytes is refused with the guard's message and
+    never parsed, on either thread."""
+    from puskesos.formats import books
+    from tests.db.test_hostile_zips import ONE_CELL, workbook
+    bomb = workbook(tmp_path / "bom.xlsx", ONE_CELL)
+    opened = []
+    real_open = books._open_book
+    monkeypatch.setattr(books, "_open_book", lambda *a: opened.append(a[0]) or real_open(*a))
+    books.read_ahead(bomb)
+    for entry in list(books._ahead.values()):
+        entry.done.wait()
+    with pytest.raises(SpreadsheetError) as refused:
+        detect_header(bomb)
+    assert "2.0 GB" in refused.value.message
+    assert opened == []
+
+
+def test_the_zip_guard_reads_a_file_read_ahead_once(tmp_path, monkeypatch):
+    """The guard's verdict on the read-ahead thread stands for the import: the file is
+    not unpacked a second time to check it."""
+    from puskesos.formats import books
+    path = write_xlsx(tmp_path / "data.xlsx", {"Data": [["NIK", "Nama"], [NIK_1, "BUDI"]]})
+    checked = []
+    real_check = books.check_zip
+    monkeypatch.setattr(books, "check_zip", lambda *a, **k: checked.append(a[0]) or
+                        real_check(*a, **k))
+    books.read_ahead(path)
+    assert _names_read(path) == ["BUDI"]
+    assert checked == [path]
+    assert _names_read(path) == ["BUDI"]      # without a read-ahead: checked as before
+    assert checked == [path, path]

@@ -22,8 +22,8 @@ from ...i18n import _
 from ...models import Household, Member
 from .families import FileHouseholds
 from .matching import NAME_CONFLICT, real_nik, similar
-from .rows import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, NO_HOUSEHOLD_ANSWERS,
-                   Normaliser, Row)
+from .rows import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, MEMO_LIMIT, NAME_LIMIT,
+                   NO_HOUSEHOLD_ANSWERS, Flagged, Normaliser, Row)
 from .state import EXAMPLES, ImportState
 
 #: the columns an import fills when it creates a record (the others stay empty)
@@ -281,12 +281,15 @@ class RegistryRows:
         for column in (sex_r, born_r, rel_r, pres_r, rt_r, rw_r, desil_r):
             if any(map(second, column)):
                 return 0          # a warning in the block: the general way words it
+        for column in (place_r, dtsen_r, address_r, dusun_r):
+            if Flagged in set(map(type, column)):
+                return 0
         if any(map(itemgetter(2), kk_r)):
             return 0
         first = itemgetter(0)
         # names as the loop below would make them (None: not a plain ASCII text)
-        names = [" ".join(n.split()).upper() if type(n) is str and n.isascii() else None
-                 for n in name_c]
+        names = [" ".join(n.split()).upper() if type(n) is str and n.isascii()
+                 and n.isprintable() and len(n) <= NAME_LIMIT else None for n in name_c]
         nik_date, nik_birth_of = normaliser.nik_dates.get, normaliser._nik_date
         iso_of = normaliser.iso_dates
         provinces = PROVINCE_CODES
@@ -316,9 +319,9 @@ class RegistryRows:
                                                  families.first_line)
         for (line, nik, sex, born, name, relationship, presence, birth_place,
              (kk, raw_kk, _e5), dtsen, rt, rw, desil, address, dusun) in zip(
-                map(first, block), nik_c, map(first, sex_r), map(first, born_r), names, map(first, rel_r),
-                map(first, pres_r), place_r, kk_r, dtsen_r, map(first, rt_r),
-                map(first, rw_r), map(first, desil_r), address_r, dusun_r):
+                map(first, block), nik_c, map(first, sex_r), map(first, born_r), names,
+                map(first, rel_r), map(first, pres_r), place_r, kk_r, dtsen_r,
+                map(first, rt_r), map(first, rw_r), map(first, desil_r), address_r, dusun_r):
             # Normaliser.block: a well-formed NIK agreeing with the row, a plain name
             if not (type(nik) is str and len(nik) == 16 and nik[:2] in provinces
                     and nik[2:4] != "00" and nik[4:6] != "00" and nik[12:] != "0000"

@@ -105,13 +105,12 @@ def write_report(report: ImportReport, path: Path | str, columns: list[str] | No
     changes); atomically, see :mod:`puskesos.files`."""
     if columns is None:
         columns = report.header.get("columns")
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
+    from ...formats.xlsx_write import TEXT_FORMAT, Book, Style
     path = Path(path)
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Summary"))
-    bold = Font(bold=True)
+    book = Book()
+    summary = book.sheet(_("Summary"))
+    bold = Style(font=Font(bold=True))
     rows = [(_("File"), report.source), (_("Rows read"), report.rows),
             (_("New members") if report.kind == "registry" else _("New recipients"),
              report.created),
@@ -120,33 +119,28 @@ def write_report(report: ImportReport, path: Path | str, columns: list[str] | No
             (_("Duplicate"), report.duplicates), (_("Conflict"), report.conflicts),
             (_("Warning"), report.warnings)]
     for label, value in rows:
-        cell = WriteOnlyCell(summary, value=label)
-        cell.font = bold
-        summary.append([cell, value])
-    sheet = wb.create_sheet(_("Rows to check"))
-    header_cells = [_("Row"), _("Problem"), _("Reason")] + list(columns or [])
-    head = []
-    for text in header_cells:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
+        summary.append([label, value], [bold])
+    sheet = book.sheet(_("Rows to check"))
+    sheet.append([_("Row"), _("Problem"), _("Reason")] + list(columns or []), bold)
+    styles = {kind: (Style(fill=PatternFill("solid", fgColor=color)),
+                     Style(fill=PatternFill("solid", fgColor=color),
+                           number_format=TEXT_FORMAT))
+              for kind, color in _FILLS.items()}
+    plain = (Style(), Style(number_format=TEXT_FORMAT))
     for issue in sorted(report.issues, key=lambda i: i.line):
-        fill = PatternFill("solid", fgColor=_FILLS.get(issue.kind, "FFFFFF"))
-        out = []
+        number, text = styles.get(issue.kind, plain)
         kind = kind_label(issue.kind) + (" — " + _("known before") if issue.known else "")
-        for value in [issue.line, kind, issue.reason, *issue.cells]:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.fill = fill
-            if isinstance(value, str):
-                cell.number_format = "@"
-            out.append(cell)
-        sheet.append(out)
-    changes = wb.create_sheet(_("Changes"))
+        values = [issue.line, kind, issue.reason, *issue.cells]
+        sheet.append(values, [text if isinstance(v, str) else number for v in values])
+    changes = book.sheet(_("Changes"))
     changes.append([_("Row"), _("Record"), _("Field"), _("Before"), _("After")])
     for c in report.changes:
         changes.append([c.line, c.name, c.field, "" if c.old is None else str(c.old),
                         "" if c.new is None else str(c.new)])
-    with atomic_file(path) as part:
-        wb.save(part)
+    try:
+        with atomic_file(path) as part:
+            book.save(part)
+    except BaseException:
+        book.discard()
+        raise
     return path

@@ -17,10 +17,12 @@ from typing import Any
 from ...core import codes
 from ...core.questions import HOUSEHOLD_QUESTIONS, MEMBER_QUESTIONS, Question, read_answer
 from ...core.identifiers import PROVINCE_CODES, Severity, check_kk, check_nik, nik_birth
-from ...core.normalize import (date_cell, identifier_cell, int_cell, name_cell, sex_cell,
-                               text_cell)
+from ...core.normalize import date_cell, identifier_cell, int_cell, sex_cell, text_cell
 from ...i18n import _
 from ...formats import SourceRow, display_cells
+from .texts import (NAME_LIMIT, Flagged, dropped as _dropped, dtsen_field, flagged as _flagged,
+                    name_field, no_name_reason as _no_name_reason, text_field,
+                    unflag as _unflag)
 
 MEMBER_FIELDS = ("name", "sex", "birth_place", "birth_date", "relationship_code", "presence")
 #: a household's values in a row: identity and area, then the answers to the household's
@@ -143,17 +145,22 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     out.placeholder = bool(result.info and result.info.placeholder)
     if sex is None and result.info and result.info.sex:
         sex = result.info.sex  # the NIK tells the sex when the file does not
-    name = name_cell(v.get("name"))
-    if not name:
-        return None, _("The row has no name. Type the name as on the KTP/KK.")
+    name, refused, said = name_field(v.get("name"))
+    if refused:
+        return None, refused
+    if said:
+        out.warnings.append(said)
     relationship, error = _relationship(v.get("relationship"))
     if error:
         out.warnings.append(f"{error} {_dropped()}")
     presence, error = _presence(v.get("presence"))
     if error:
         out.warnings.append(f"{error} {_dropped()}")
+    birth_place, error = text_field("member", "birth_place", v.get("birth_place"))
+    if error:
+        out.warnings.append(error)
     out.member = {"name": name, "sex": sex, "birth_date": born,
-                  "birth_place": name_cell(v.get("birth_place")),
+                  "birth_place": birth_place,
                   "relationship_code": relationship, "presence": presence}
     kk, error = identifier_cell(v.get("no_kk"), "KK")
     raw_kk = text_cell(v.get("no_kk"))
@@ -168,7 +175,9 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
         else:
             kk = kk_result.value
             raw_kk = None
-    dtsen, _e = identifier_cell(v.get("dtsen_id"), "ID DTSEN")
+    dtsen, error = dtsen_field(v.get("dtsen_id"))
+    if error:
+        out.warnings.append(error)
     area = {}
     for key in ("rt", "rw"):
         number, error = int_cell(v.get(key), 0, 999)
@@ -178,9 +187,13 @@ def normalise_row(row: SourceRow, *, today: date | None = None) -> tuple[Row | N
     desil, error = int_cell(v.get("desil"), 1, 10)
     if error:
         out.warnings.append(f"{error} {_dropped()}")
-    dusun = name_cell(v.get("dusun"))
-    household = {"no_kk": kk, "dtsen_id": dtsen, "address": name_cell(v.get("address")),
-                 "dusun": dusun, "rt": area["rt"], "rw": area["rw"], "desil": desil}
+    texts = {}
+    for key in ("address", "dusun"):
+        texts[key], error = text_field("household", key, v.get(key))
+        if error:
+            out.warnings.append(error)
+    household = {"no_kk": kk, "dtsen_id": dtsen, "address": texts["address"],
+                 "dusun": texts["dusun"], "rt": area["rt"], "rw": area["rw"], "desil": desil}
     for q in QUESTIONS:
         if q.field not in v:
             continue
@@ -207,11 +220,6 @@ def read_cell_answer(q: Question, value: Any) -> tuple[Any, str | None]:
             question=_(q.label), value=text_cell(value))
 
 
-def _dropped() -> str:
-    """Said after a warning about a cell that could not be read."""
-    return _("This cell is not imported; what was stored before stays.")
-
-
 def _as_written() -> str:
     """Said after the warnings about a NIK that is kept as the file gives it."""
     return _("The row is imported as written.")
@@ -236,10 +244,6 @@ NO_NIK = "no_nik"
 def _no_nik_reason() -> Reason:
     return Reason(_("The row has no NIK. Add the NIK, or the DTSEN placeholder code for a "
                     "person without one."), NO_NIK)
-
-
-def _no_name_reason() -> str:
-    return _("The row has no name. Type the name as on the KTP/KK.")
 
 
 #: the fields :class:`Normaliser` reads, in the order it unpacks them
@@ -298,11 +302,13 @@ class Normaliser:
         self.today = today or date.today()
         self.sex = Memo(sex_cell)
         self.dates = Memo(date_cell)
-        self.names = Memo(name_cell)
+        self.places = Memo(_flagged(partial(text_field, "member", "birth_place")))
+        self.addresses = Memo(_flagged(partial(text_field, "household", "address")))
+        self.dusuns = Memo(_flagged(partial(text_field, "household", "dusun")))
         self.relationships = Memo(_relationship)
         self.presences = Memo(_presence)
         self.kks = Memo(self._kk)
-        self.dtsen = Memo(lambda value: identifier_cell(value, "ID DTSEN")[0])
+        self.dtsen = Memo(_flagged(dtsen_field))
         self.areas = Memo(self._area)
         self.desils = Memo(lambda value: int_cell(value, 1, 10))
         self.nik_dates: dict[str, tuple[date, str] | None] = {}
@@ -362,18 +368,19 @@ class Normaliser:
 
     def looked_up(self, block: list[tuple[int, list, tuple]]) -> list[list]:
         """The columns of ``block`` in :data:`FIELDS` order, each cell read by its
-        cell reader (remembered answers), except NIK and name: their raw cells."""
+        cell reader (remembered answers: ``(value, problem)`` pairs, a No KK's
+        triple, a text field's value or :class:`Flagged`), except NIK and name:
+        their raw cells."""
         n = len(block)
         (nik_c, sex_c, born_c, name_c, rel_c, pres_c, place_c, kk_c, dtsen_c, rt_c, rw_c,
          desil_c, address_c, dusun_c) = self.pick(
             tuple(zip(*[cells for _line, _raw, cells in block])) + ((None,) * n,))
         look = self._column
-        names = self.names
         return [nik_c, look(self.sex, sex_c), look(self.dates, born_c), name_c,
                 look(self.relationships, rel_c), look(self.presences, pres_c),
-                look(names, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
+                look(self.places, place_c), look(self.kks, kk_c), look(self.dtsen, dtsen_c),
                 look(self.areas, rt_c), look(self.areas, rw_c), look(self.desils, desil_c),
-                look(names, address_c), look(names, dusun_c)]
+                look(self.addresses, address_c), look(self.dusuns, dusun_c)]
 
     def block(self, block: list[tuple[int, list, tuple]], pad: int
               ) -> list[tuple[Row | None, str | None]]:
@@ -443,16 +450,38 @@ class Normaliser:
                 placeholder = bool(info and info.placeholder)
                 if sex is None and info and info.sex:
                     sex = info.sex
-            if type(name) is str and name.isascii():
+            if (type(name) is str and name.isascii() and name.isprintable()
+                    and len(name) <= NAME_LIMIT):
                 name = " ".join(name.split()).upper()
+                if not name:
+                    append((None, _no_name_reason()))
+                    continue
             else:
-                name = name_cell(name)
-            if not name:
-                append((None, _no_name_reason()))
-                continue
-            for error in (rel_error, pres_error, kk_error, rt_error, rw_error, desil_error):
-                if error:
-                    warnings.append(f"{error} {dropped}")
+                name, refused, said = name_field(name)
+                if refused:
+                    append((None, refused))
+                    continue
+                if said:
+                    warnings.append(said)
+            if (type(birth_place) is Flagged or type(dtsen) is Flagged
+                    or type(address) is Flagged or type(dusun) is Flagged):
+                # (rare) in normalise_row's order; these come worded whole
+                place_error, birth_place = _unflag(birth_place)
+                dtsen_error, dtsen = _unflag(dtsen)
+                address_error, address = _unflag(address)
+                dusun_error, dusun = _unflag(dusun)
+                for error, worded in ((rel_error, False), (pres_error, False),
+                                      (place_error, True), (kk_error, False),
+                                      (dtsen_error, True), (rt_error, False),
+                                      (rw_error, False), (desil_error, False),
+                                      (address_error, True), (dusun_error, True)):
+                    if error:
+                        warnings.append(error if worded else f"{error} {dropped}")
+            else:
+                for error in (rel_error, pres_error, kk_error, rt_error, rw_error,
+                              desil_error):
+                    if error:
+                        warnings.append(f"{error} {dropped}")
             member = {"name": name, "sex": sex, "birth_date": born,
                       "birth_place": birth_place, "relationship_code": relationship,
                       "presence": presence}

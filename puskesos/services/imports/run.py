@@ -24,7 +24,7 @@ from ...core.permissions import Permission
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
 from ...jobs import CancelToken, Progress
-from ...models import ImportBatch, Member, Program
+from ...models import ImportBatch, ImportChange, Member, Program
 from .. import audit
 from ..audit import Change
 from ..backup import _sha256
@@ -64,6 +64,15 @@ def _mark_known(state: ImportState, keys: list[str], unnumbered: list, twice: li
             .group_by(Member.nik).having(func.count() > 1)))
         for issue, nik in twice:
             issue.known = nik in shared
+
+
+def _changed_nothing(s, report: ImportReport, batch_id: str) -> bool:
+    """Whether the import read no rows, or none that changed anything: it created
+    and updated nothing and recorded no change."""
+    if report.created or report.created_households or report.updated:
+        return False
+    return s.scalar(select(ImportChange.id).where(ImportChange.batch_id == batch_id)
+                    .limit(1)) is None
 
 
 def check_header(header: Header, mapping: dict[int, str] | None) -> Header:
@@ -208,6 +217,11 @@ def _run(services, reader: SheetReader, *, actor: Actor, path: Path, dry_run: bo
             if batch is not None:
                 state.flush_search_text()
                 state.restore_indexes()
+            if batch is not None and _changed_nothing(s, report, batch.id):
+                # no batch: `--undo` keeps aiming at the last import that changed something
+                s.delete(batch)
+                s.flush()
+            elif batch is not None:
                 batch.counts = report.summary()
                 audit.append(s, actor, "import", [Change("import_batch", batch.id, None, None,
                                                          json.dumps(report.summary(),

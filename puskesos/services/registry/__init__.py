@@ -9,10 +9,12 @@ Modules: :mod:`.households` (read, save, remove, restore), :mod:`.family`
 from __future__ import annotations
 
 from .households import HouseholdService, raise_for_problems
-from .queries import compose_search_text, household_conditions, refresh_search_text
+from .queries import (compose_search_text, duplicate_niks, household_conditions,
+                      refresh_search_text)
 from .records import (HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO,
                       NeedsConfirmation, ParticipationDTO, RegistryCounts)
 
 __all__ = ["HouseholdDTO", "HouseholdFilter", "HouseholdRow", "HouseholdService", "MemberDTO",
            "NeedsConfirmation", "ParticipationDTO", "RegistryCounts", "compose_search_text",
+           "duplicate_niks",
            "household_conditions", "raise_for_problems", "refresh_search_text"]

@@ -5,7 +5,7 @@ conditions of a :class:`HouseholdFilter` (shared by the list, exports and verval
 from __future__ import annotations
 
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...core import codes
@@ -13,6 +13,25 @@ from ...core.identifiers import normalize_number
 from ...core.normalize import area_number
 from ...models import Household, Member, Participation
 from .records import HouseholdFilter
+
+
+#: the start of the DTSEN placeholders (9999999999999995 no NIK under 17, …96, …99, …94):
+#: shared by many people, never a person's own number
+PLACEHOLDER_PREFIX = "99999999999999"
+
+
+def duplicate_niks(s: Session, *, examples: int = 5) -> tuple[int, list[tuple[str, int]]]:
+    """NIKs held by more than one living member (placeholders excepted): how many,
+    and the first ``examples`` of them with how many people hold each."""
+    shared = (select(Member.nik, func.count().label("n"))
+              .where(Member.deleted_at.is_(None), Member.presence.in_(codes.LIVING),
+                     Member.nik.is_not(None), Member.nik != "",
+                     Member.nik.not_like(PLACEHOLDER_PREFIX + "%"))
+              .group_by(Member.nik).having(func.count() > 1).subquery())
+    total = s.scalar(select(func.count()).select_from(shared)) or 0
+    first = [(nik, n) for nik, n in s.execute(select(shared.c.nik, shared.c.n)
+                                              .order_by(shared.c.nik).limit(examples))]
+    return total, first
 
 
 def compose_search_text(no_kk: str | None, dtsen_id: str | None, address: str | None,

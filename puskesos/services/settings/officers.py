@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ...core.codes import OfficerRole
+from ...core.validation import checked_text
 from ...core.permissions import Permission
 from ...db.engine import Database
 from ...errors import InvalidInput, NotFound
@@ -134,6 +135,7 @@ def _clean(name: str, role: str, phone: str | None,
         raise InvalidInput(_("The name is empty. Type the name as on the KTP/KK."))
     if len(name) > NAME_MAX:
         raise InvalidInput(_("The name is longer than {n} characters.").format(n=NAME_MAX))
+    checked_text(_("Name"), name, NAME_MAX)     # no control or text-direction characters
     try:
         member = OfficerRole.from_code(role)
     except ValueError:

@@ -17,6 +17,8 @@ from ...core.permissions import Permission
 from ...core.regions import normalize_code, regions, titled
 from ...db.engine import Database
 from ...db.migrate import sqlite_path
+from ...core.normalize import text_problem
+from ...core.validation import PLACE_LIMIT
 from ...errors import InvalidInput, UserError
 from ...files import atomic_file
 from ...i18n import _
@@ -86,6 +88,10 @@ def village_problem(changes: dict[str, Any]) -> str | None:
     for key, check in checks.items():
         value = changes.get(key)
         if isinstance(value, str) and (problem := check(value)):
+            return problem
+    for key, value in changes.items():
+        # no control or text-direction characters, nothing longer than a letterhead takes
+        if isinstance(value, str) and (problem := text_problem(key, value, PLACE_LIMIT)):
             return problem
     return None
 

@@ -5,45 +5,34 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
 from ...core.codes import MusdesDecision, ProposalStatus, VervalMemberResult, VervalResult
 from ...core.permissions import Permission
 from ...files import write_bytes
+from ...formats.xlsx_write import TEXT_FORMAT, Book, Style
 from ...models import Member, VervalMember
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 
-_BOLD = Font(bold=True)
-_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER = Style(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDEBF7"))
 #: columns written as text so that Excel never turns a NIK into 3.52E+15
 _TEXT_HEADERS = {"No KK", "NIK", "NIK kepala keluarga", "ID keluarga"}
+_TEXT = Style(number_format=TEXT_FORMAT)
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows) -> int:
-    ws = wb.create_sheet(title)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font, cell.fill = _BOLD, _FILL
-        header_cells.append(cell)
-    ws.freeze_panes = "A2"
-    for i, h in enumerate(headers):
-        ws.column_dimensions[chr(65 + i)].width = max(12, min(40, len(h) + 6))
-    ws.append(header_cells)
+def _sheet(book: Book, title: str, headers: list[str], rows) -> int:
+    sheet = book.sheet(title)
+    sheet.freeze("A2")
+    for i, h in enumerate(headers, 1):
+        sheet.width(i, max(12, min(40, len(h) + 6)))
+    sheet.append(headers, _HEADER)
+    styles = [_TEXT if h in _TEXT_HEADERS else None for h in headers]
     count = 0
     for row in rows:
-        cells = []
-        for h, value in zip(headers, row):
-            cell = WriteOnlyCell(ws, value=value)
-            if h in _TEXT_HEADERS:
-                cell.number_format = "@"
-            cells.append(cell)
-        ws.append(cells)
+        sheet.append(row, styles)
         count += 1
     return count
 
@@ -61,8 +50,8 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
     cycle = verval.cycle(cycle_id, actor=actor)
     entries = verval.entries(actor=actor, cycle_id=cycle.id)
     officers = {o.id: o.name for o in services.officers.roster(include_inactive=True, actor=actor)}
-    wb = Workbook(write_only=True)
-    count = _sheet(wb, "Hasil keluarga", [
+    book = Book()
+    count = _sheet(book, "Hasil keluarga", [
         "No urut", "ID keluarga", "No KK", "NIK kepala keluarga", "Nama kepala keluarga",
         "Dusun", "RW", "RT", "Alamat", "Kode hasil", "Hasil verval", "Tanggal kunjungan",
         "Petugas", "Catatan petugas", "Keputusan musdes", "Keterangan keputusan"],
@@ -79,10 +68,10 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
                        select(VervalMember, Member.nik, Member.name)
                        .outerjoin(Member, Member.id == VervalMember.member_id)
                        .where(VervalMember.entry_id.in_(list(seq)))).all()] if seq else []
-    _sheet(wb, "Anggota", ["No urut", "No KK", "NIK", "Nama", "Kode keberadaan", "Keberadaan",
+    _sheet(book, "Anggota", ["No urut", "No KK", "NIK", "Nama", "Kode keberadaan", "Keberadaan",
                            "Catatan"], sorted(members, key=lambda r: (r[0], r[3] or "")))
     proposals = verval.proposals(cycle_id=cycle.id, status=None, actor=actor)
-    _sheet(wb, "Perbaikan data", ["Nama kepala keluarga", "Untuk", "Isian", "Nilai lama",
+    _sheet(book, "Perbaikan data", ["Nama kepala keluarga", "Untuk", "Isian", "Nilai lama",
                                   "Nilai baru", "Status", "Diusulkan oleh", "Diputuskan oleh"],
            ([p.head_name, p.target_name, p.field_label, p.old_value, p.new_value,
              _PROPOSAL_WORDS[p.status],
@@ -93,9 +82,13 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
     if musdes:
         info += [["Tanggal musdes", musdes.held_on], ["Tempat", musdes.place],
                  ["Jumlah hadir", len(musdes.attendees)]]
-    _sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], info)
+    _sheet(book, "Ringkasan", ["Keterangan", "Nilai"], info)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    try:
+        book.save(buffer)
+    except BaseException:
+        book.discard()
+        raise
     write_bytes(path, buffer.getvalue())
     with services.db.write() as s:
         audit.append(s, actor, "export", [Change("verval_cycle", cycle.id, "results", None,

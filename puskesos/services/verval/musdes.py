@@ -9,6 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from ...core.codes import LetterStatus, MusdesDecision, VervalResult
+from ...core.validation import (LONG_NOTE_LIMIT, NAME_LIMIT, PLACE_LIMIT, SHORT_NOTE_LIMIT,
+                                checked_text)
 from ...core.permissions import Permission
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
@@ -33,6 +35,14 @@ class MusdesOps:
         require(actor, Permission.EDIT_REGISTRY)
         if not (place or "").strip():
             raise InvalidInput(_("Where was the musdes held? Fill in the place."))
+        checked_text(_("Place"), place, PLACE_LIMIT)
+        agenda = checked_text(_("Agenda"), agenda, SHORT_NOTE_LIMIT, lines=True)
+        notulen = checked_text(_("Minutes taker (notulen)"), notulen, NAME_LIMIT)
+        ketua_bpd = checked_text(_("Head of the BPD"), ketua_bpd, NAME_LIMIT)
+        note = checked_text(_("Note"), note, LONG_NOTE_LIMIT, lines=True)
+        for a in attendees:
+            checked_text(_("Name"), a.name, NAME_LIMIT)
+            checked_text(_("Position"), a.position, NAME_LIMIT)
         if held_on is None:
             raise InvalidInput(_("Fill in the date of the musdes."))
         people = [a for a in attendees if (a.name or "").strip()]
@@ -85,6 +95,7 @@ class MusdesOps:
                note: str | None = None) -> None:
         """Record the musdes decision for a household of the cycle."""
         require(actor, Permission.EDIT_REGISTRY)
+        checked_text(_("Reason / note"), note, SHORT_NOTE_LIMIT)
         if decision is not None:
             try:
                 MusdesDecision(decision)

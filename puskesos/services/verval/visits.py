@@ -9,6 +9,9 @@ from datetime import date
 from sqlalchemy import select
 
 from ...core.codes import ProposalStatus, VervalMemberResult, VervalResult
+from ...core.labels import field_label
+from ...core.normalize import text_limit
+from ...core.validation import LONG_NOTE_LIMIT, SHORT_NOTE_LIMIT, checked_text
 from ...core.permissions import Permission
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _
@@ -81,6 +84,14 @@ class VisitOps:
             raise InvalidInput(_("Choose a result for this household.")) from None
         if visited_on and visited_on > date.today():
             raise InvalidInput(_("The visit date is in the future."))
+        note = checked_text(_("Note"), note, LONG_NOTE_LIMIT, lines=True)
+        for finding in members:
+            checked_text(_("Name"), finding.name, None)   # its length: _new_member
+            checked_text(_("Note"), finding.note, SHORT_NOTE_LIMIT)
+        for c in corrections:
+            if isinstance(c.new_value, str):
+                checked_text(field_label(c.target, c.field), c.new_value,
+                             text_limit(c.field) or LONG_NOTE_LIMIT)
         with self._db.write() as s:
             entry = self._get_entry(s, entry_id)
             cycle = s.get(VervalCycle, entry.cycle_id)
