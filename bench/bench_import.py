@@ -128,7 +128,8 @@ def run_command(path: Path, db: Path, report: Path) -> tuple[float, float]:
     import os
     import subprocess
     import sys
-    env = {**os.environ, "PUSKESOS_PASSWORD": "bench-sandi-1"}
+    # init gives the administrator this password; the import logs in with it
+    env = {**os.environ, "PUSKESOS_PASSWORD": "bench-sandi-1", "PUSKESOS_USER": "admin"}
     subprocess.run([sys.executable, "-m", "puskesos", "--db", str(db), "init", "--village",
                     "35.23.01.2001"], env=env, check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-c", _LAUNCH, sys.executable, "-m", "puskesos",

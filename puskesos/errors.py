@@ -22,6 +22,10 @@ class DatabaseUnavailable(UserError):
     """The database cannot be opened (missing, locked, corrupt, not ours)."""
 
 
+class DatabaseDamaged(DatabaseUnavailable):
+    """The file is not a readable SQLite database (damaged, or something else)."""
+
+
 class DatabaseTooNew(UserError):
     """The database was written by a newer version of the program."""
 
@@ -44,6 +48,10 @@ class AuthenticationFailed(UserError):
 
 class AccountLocked(AuthenticationFailed):
     pass
+
+
+class LoginRequired(AuthenticationFailed):
+    """A command that reads or writes personal data was given no user or password."""
 
 
 class ReportNotWritten(UserError):

@@ -31,10 +31,16 @@ KADES = Actor("kades", Role.KEPALA_DESA.value, "Kepala Desa")
 VILLAGE = "35.23.01.2001"
 
 
+from tests.helpers import CLI_LOGIN  # noqa: E402 - the command line's login (demo admin)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
-    """The user data folder of each test is its own temporary folder."""
+    """The user data folder of each test is its own temporary folder; no login is
+    inherited from the shell that runs the tests."""
     monkeypatch.setenv("PUSKESOS_HOME", str(tmp_path_factory.mktemp("home")))
+    for name in CLI_LOGIN:
+        monkeypatch.delenv(name, raising=False)
     i18n.set_language("id")
     yield
     i18n.set_language("id")
@@ -92,6 +98,13 @@ def sqlite_services(tmp_path):
     svc.settings.init_village(actor=ADMIN, village_code=VILLAGE)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def demo_login(monkeypatch):
+    """Commands run in this process log in as the demo administrator."""
+    for name, value in CLI_LOGIN.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,9 @@
-"""Command line: ``puskesos [--db PATH|URL] <verb> ...``; no verb opens the window.
+"""Command line: ``puskesos [--db PATH|URL] [--user NAME] <verb> ...``; no verb opens
+the window.
+
+A verb runs as a logged-in user (``--user``/``PUSKESOS_USER``, the password from
+``PUSKESOS_PASSWORD`` or a prompt) unless it declares that it needs none; the
+dispatch in :func:`main` logs in once for every verb (:func:`.common.log_in`).
 
 Every verb uses the same services as the window.  Verbs that report take
 ``--json``.  Exit code 0 on success; otherwise a one-line message on stderr
@@ -24,8 +29,8 @@ from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..logs import crash_log
 from . import database, printing, registry, settings, setup, verval
-from .common import (EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, Parser, database_target,
-                     reporting, speak_argparse)
+from .common import (EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, NO_LOGIN, Parser,
+                     database_target, log_in, reporting, speak_argparse)
 
 __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "VERB_GROUPS", "build_parser",
            "main"]
@@ -41,13 +46,15 @@ def build_parser(window: Window | None = None) -> Parser:
     p = Parser(prog="puskesos", description="Puskesos")
     p.add_argument("--db", help=_("SQLite file or database URL (postgresql://...)"))
     p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help=_("id (default) or en"))
+    p.add_argument("--user", metavar="NAME", help=_("log in as this user (or PUSKESOS_USER); the password "
+                                    "comes from PUSKESOS_PASSWORD or is asked"))
     p.add_argument("--version", action="version", version=f"puskesos {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
     for group in VERB_GROUPS:
         group.register(sub)
     if window is not None:
         reporting(sub.add_parser("gui", help=_("open the window (the default)"))).set_defaults(
-            func=lambda args: window(database_target(args)))
+            func=lambda args: window(database_target(args)), login=NO_LOGIN)
     return p
 
 
@@ -104,9 +111,11 @@ def main(argv: Sequence[str] | None = None, *, window: Window | None = None) -> 
     if getattr(args, "lang", None):
         i18n.set_language(args.lang)
     func = getattr(args, "func", None)
-    if func is None:
+    if func is None:  # the window, which has its own login dialog
         func = (lambda a: window(database_target(a))) if window is not None else _no_window
+        args.login = NO_LOGIN
     try:
+        args.actor = log_in(args)
         if getattr(args, "command", None) not in _NO_DATABASE:
             _remove_leftovers(database_target(args))
         return func(args)

@@ -1,16 +1,30 @@
 """What every verb shares: the parser class, exit codes, output (text or --json),
-opening the services and the actor."""
+opening the services, and the login that gives the actor.
+
+Every verb runs as a logged-in user unless it declares otherwise with
+``set_defaults(login=...)`` (:data:`NO_LOGIN`, :data:`LOGIN_IF_USERS`, or a
+function of the arguments giving one of them).  :func:`log_in` is called once by
+the dispatch (:func:`puskesos.cli.main`) before the verb runs: the user name comes
+from ``--user`` or ``PUSKESOS_USER``, the password from ``PUSKESOS_PASSWORD`` or a
+prompt on a terminal, and the check is the window's (``AuthService.login``, with
+its shared lockout).  The verb then reads the actor with :func:`current_actor`;
+the services check its role.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import getpass
 import json
 import os
+import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from .. import i18n, paths
+from ..errors import DatabaseDamaged, LoginRequired
 from ..i18n import N_, _
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -45,6 +59,7 @@ def reporting(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                     help=_("machine-readable output"))
     sp.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    sp.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sp.add_argument("--lang", choices=sorted(i18n.LANGUAGES), default=argparse.SUPPRESS,
                     help=argparse.SUPPRESS)
     return sp
@@ -76,7 +91,84 @@ def open_for(args, *, create: bool = False):
     return open_services(database_target(args), create=create)
 
 
-def current_actor(args):
-    from ..services import Actor
-    return Actor.command_line(os.environ.get("USER") or os.environ.get("USERNAME") or "cli")
+#: what a verb needs before it runs, set with ``set_defaults(login=...)``
+LOGIN = "login"                 # a user logs in (the default)
+NO_LOGIN = "none"               # reads and writes no personal data (region search, init)
+LOGIN_IF_USERS = "if_users"     # only when the database opens and has users (demo, restore)
 
+#: the environment variables of a script's login (as PGUSER/PGPASSWORD)
+USER_VARIABLE, PASSWORD_VARIABLE = "PUSKESOS_USER", "PUSKESOS_PASSWORD"
+
+
+def login_need(args) -> str:
+    """What the verb named by ``args`` needs: LOGIN, NO_LOGIN or LOGIN_IF_USERS."""
+    need = getattr(args, "login", LOGIN)
+    return need(args) if callable(need) else need
+
+
+def _username(args) -> str:
+    name = (getattr(args, "user", None) or os.environ.get(USER_VARIABLE) or "").strip()
+    if not name:
+        raise LoginRequired(_("Login required: --user NAME (password from PUSKESOS_PASSWORD "
+                              "or a prompt)."))
+    return name
+
+
+def _password(username: str) -> str:
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password:
+        return password
+    if sys.stdin.isatty():
+        return getpass.getpass(_("Password for {user}: ").format(user=username))
+    raise LoginRequired(_("No password for {user}: set PUSKESOS_PASSWORD, or run the command "
+                          "in a terminal to be asked for it.").format(user=username))
+
+
+def _new_database(args) -> bool:
+    from ..db.engine import is_url
+    target = database_target(args)
+    return not is_url(target) and not Path(target).exists()
+
+
+def log_in(args):
+    """Check who runs the verb (see the module's docstring); the logged-in user's
+    :class:`~puskesos.services.Actor`, or None when the verb needs no login.
+
+    Without a user name or a password nothing is opened.  A wrong password
+    counts toward the lockout exactly as in the window."""
+    need = login_need(args)
+    if need == NO_LOGIN or (need == LOGIN_IF_USERS and _new_database(args)):
+        return None
+    if need == LOGIN:
+        username = _username(args)
+        password = _password(username)
+    try:
+        services = open_for(args, create=need == LOGIN_IF_USERS)
+    except DatabaseDamaged:
+        if need == LOGIN_IF_USERS:
+            # a damaged file holds no users to log in as: a restore puts a backup in
+            # its place (the way out its message gives), as into a new file
+            return None
+        raise
+    # opening upgrades an older schema; `db upgrade` reports what it was
+    args.upgraded_from = services.db.upgraded_from
+    try:
+        if need == LOGIN_IF_USERS:
+            if not services.auth.has_users():
+                return None
+            username = _username(args)
+            password = _password(username)
+        # each command is no session of its own: its writes are recorded under the user
+        # (a right password writes nothing, so a command runs while another writes)
+        return services.auth.login(username=username, password=password,
+                                   session=False).actor
+    finally:
+        services.close()
+
+
+def current_actor(args):
+    """The logged-in user who runs the verb (set by the dispatch's :func:`log_in`)."""
+    actor = getattr(args, "actor", None)
+    if actor is None:
+        raise RuntimeError("this verb declared that it needs no login, yet asks for the actor")
+    return actor

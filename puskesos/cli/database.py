@@ -3,14 +3,15 @@ in the Kemendagri list."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, UserError
 from ..i18n import _
-from .common import (EXIT_OK, EXIT_USER, Parser, current_actor, database_target, emit,
-                     open_for, reporting)
+from .common import (EXIT_OK, EXIT_USER, LOGIN_IF_USERS, NO_LOGIN, Parser, current_actor,
+                     database_target, emit, open_for, reporting)
 
 
 def _when(stamp: str | None) -> str:
@@ -28,7 +29,8 @@ def cmd_db(args) -> int:
     if args.db_command == "upgrade":
         from ..db.engine import open_engine as _oe
         engine = _oe(database_target(args))
-        before = current_revision(engine)
+        # the login opened the database first, which upgraded it
+        before = getattr(args, "upgraded_from", None) or current_revision(engine)
         engine.dispose()
         services = open_for(args)
         services.close()
@@ -52,17 +54,22 @@ def cmd_db(args) -> int:
                   path=info.path, h=info.counts.get("household"), sha=info.sha256[:12]))
         return EXIT_OK
     if args.db_command == "restore":
+        from ..core.permissions import Permission
         from ..db.engine import is_url
         from ..services.backup import restore
+        from ..services.context import require
         target = database_target(args)
+        if getattr(args, "actor", None) is not None:  # over a village that has users
+            require(current_actor(args), Permission.RESTORE)
         if is_url(target):
             raise UserError(_("Backups of a PostgreSQL database are made on the server with "
                               "pg_dump; this command works on the village's SQLite file."))
         manifest = restore(Path(args.file), Path(target))
         services = open_for(args)  # upgrades an older backup to this program's schema
         try:
-            services.backup.record_restore(actor=current_actor(args), manifest=manifest,
-                                           source=args.file)
+            # nobody logged in into a new or damaged file: the trail says so
+            services.backup.record_restore(actor=getattr(args, "actor", None),
+                                           manifest=manifest, source=args.file)
         finally:
             services.close()
         emit(args, manifest, _("Restored the backup of {at} into {path}. The previous "
@@ -74,11 +81,14 @@ def cmd_db(args) -> int:
 
 
 def _db_check(args) -> int:
+    from ..core.permissions import Permission
     from ..db.engine import Database, describe, open_engine
     from ..db.migrate import current_revision, head_revision, sqlite_path
     from ..services.audit import Anchor, AuditTrail
     from ..services.backup import check_sqlite
-    anchors = [Anchor.parse(text) for text in args.anchor or ()]
+    from ..services.context import require
+    require(current_actor(args), Permission.VIEW_AUDIT)
+    anchors = list(args.anchor or ())  # read by the parser (_anchor)
     engine = open_engine(database_target(args))
     try:
         result: dict[str, Any] = {"database": describe(database_target(args))}
@@ -129,6 +139,16 @@ def _db_check(args) -> int:
     return EXIT_OK if not problems else EXIT_USER
 
 
+def _anchor(text: str):
+    """An --anchor as the parser reads it: a mistyped one is a usage error, said
+    before any login."""
+    from ..services.audit import Anchor
+    try:
+        return Anchor.parse(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def _registry_findings(db, result: dict) -> list[str]:
     """What in the registry's data needs a person's look (not damage): NIKs held by
     more than one living member."""
@@ -163,11 +183,15 @@ def register(sub) -> None:
     dbsub = dbp.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     reporting(dbsub.add_parser("upgrade"))
     reporting(dbsub.add_parser("check")).add_argument(
-        "--anchor", action="append", metavar="SEQ:HASH",
+        "--anchor", action="append", metavar="SEQ:HASH", type=_anchor,
         help=_("an audit anchor printed on a berita acara; the check fails if the history "
                "up to it was rewritten (may be given more than once)"))
     reporting(dbsub.add_parser("backup")).add_argument("--out")
-    reporting(dbsub.add_parser("restore")).add_argument("file")
+    rp = reporting(dbsub.add_parser("restore"))
+    rp.add_argument("file")
+    # over a village with users, an administrator logs in; into a new file, the
+    # backup in hand is the data already
+    rp.set_defaults(login=LOGIN_IF_USERS)
     dbp.set_defaults(func=cmd_db)
 
     sp = reporting(sub.add_parser("region", help=_("search the Kemendagri region list")))
@@ -177,4 +201,4 @@ def register(sub) -> None:
     rs.add_argument("--level", default="desa",
                     choices=["provinsi", "kabupaten", "kecamatan", "desa", "all"])
     rs.add_argument("--limit", type=int, default=20)
-    sp.set_defaults(func=cmd_region)
+    sp.set_defaults(func=cmd_region, login=NO_LOGIN)

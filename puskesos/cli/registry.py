@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, NotFound, ReportNotWritten, UserError
 from ..i18n import _
-from .common import EXIT_OK, current_actor, emit, open_for, reporting
+from .common import EXIT_OK, LOGIN, NO_LOGIN, current_actor, emit, open_for, reporting
 
 def cmd_households(args) -> int:
     from ..services.registry import HouseholdFilter
@@ -113,14 +113,16 @@ def _write_report(report, path: str, data: dict) -> UserError | None:
 
 def cmd_export(args) -> int:
     from ..services import excel_export
+    out = Path(args.out)
+    if args.template:  # a blank sheet: no database, no login
+        excel_export.write_template(out)
+        emit(args, {"path": str(out), "rows": 0},
+             _("{n} rows written to {path}.").format(n=0, path=out))
+        return EXIT_OK
     services = open_for(args)
     try:
         actor = current_actor(args)
-        out = Path(args.out)
-        if args.template:
-            excel_export.write_template(out)
-            count = 0
-        elif args.program:
+        if args.program:
             count = excel_export.export_bnba(services, actor=actor, path=out,
                                              program=args.program, period=args.period)
         else:
@@ -153,4 +155,4 @@ def register(sub) -> None:
     sp.add_argument("--program")
     sp.add_argument("--period")
     sp.add_argument("--template", action="store_true", help=_("a blank entry template"))
-    sp.set_defaults(func=cmd_export)
+    sp.set_defaults(func=cmd_export, login=lambda args: NO_LOGIN if args.template else LOGIN)

@@ -1,5 +1,10 @@
 """Setting up: ``init`` (a new village database), ``demo`` (a synthetic demo
-village) and ``user`` (add and list users)."""
+village) and ``user`` (add and list users).
+
+``init`` needs no login: it makes the database and its administrator, whose
+password comes from ``PUSKESOS_PASSWORD``, a prompt, or is generated and shown
+once.  ``demo`` needs none on a new file (it makes the demo users); on a
+database that has users it runs as the logged-in user."""
 
 from __future__ import annotations
 
@@ -11,44 +16,62 @@ import sys
 
 from ..errors import InvalidInput
 from ..i18n import _
-from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
+from .common import (EXIT_OK, LOGIN_IF_USERS, NO_LOGIN, PASSWORD_VARIABLE, Parser,
+                     current_actor, emit, open_for, reporting)
 
 DEFAULT_DEMO_VILLAGE = "35.23.01.2001"
 
 
+def _admin_password(args) -> tuple[str, bool]:
+    """The new administrator's password, and whether it was generated: --password,
+    PUSKESOS_PASSWORD, asked (twice) on a terminal, else a strong generated one."""
+    password = args.password or os.environ.get(PASSWORD_VARIABLE)
+    if password:
+        return password, False
+    if sys.stdin.isatty():
+        password = getpass.getpass(_("Password for the administrator: "))
+        if password and getpass.getpass(_("The same password again: ")) != password:
+            raise InvalidInput(_("The two passwords differ; run the command again."))
+        if password:
+            return password, False
+    return secrets.token_urlsafe(12), True
+
+
 def cmd_init(args) -> int:
+    from ..core.codes import Role
     from ..core.regions import normalize_code, regions
+    from ..services import Actor
     from ..services.auth import AuthService
     if regions().path(normalize_code(args.village)) is None:
         raise InvalidInput(
             _("Village code {code} is not on the Kemendagri list. Use the form "
               "35.23.01.2001 (search with 'puskesos region search NAME').")
             .format(code=args.village))
-    password, generated = args.password or os.environ.get("PUSKESOS_ADMIN_PASSWORD"), False
-    if not password and sys.stdin.isatty():
-        password = getpass.getpass(_("Password for the administrator: "))
-    if not password:
-        password, generated = secrets.token_urlsafe(9), True
+    password, generated = _admin_password(args)
     # Refuse a bad name or password before anything is written, so a failed
     # init can simply be run again.
     AuthService.check_new_credentials(args.admin, password)
     services = open_for(args, create=True)
     try:
-        identity = services.settings.init_village(actor=current_actor(args),
-                                                  village_code=args.village)
-        if not services.auth.has_users():
-            services.auth.create_first_admin(username=args.admin, password=password,
-                                             full_name=args.admin_name or "Administrator")
-        else:
-            generated = False
+        # the administrator being made sets the village up
+        actor = Actor(args.admin.strip().lower(), Role.ADMIN.value,
+                      args.admin_name or "Administrator")
+        if services.auth.has_users() and not services.settings.is_initialised():
+            raise InvalidInput(_("This database already has users. Log in to the program "
+                                 "as an administrator to set the village up."))
+        identity = services.settings.init_village(actor=actor, village_code=args.village)
+        services.auth.create_first_admin(username=args.admin, password=password,
+                                         full_name=args.admin_name or "Administrator")
         data = {"village": dataclasses.asdict(identity), "database": services.db.location,
                 "admin": args.admin}
         text = _("Village {desa} ({code}) is set up in {path}.").format(
             desa=identity.desa, code=identity.code, path=services.db.location)
         if generated:
             data["admin_password"] = password
-            text += "\n" + _("Administrator '{user}' has the password {password}: change it "
-                             "after the first login.").format(user=args.admin, password=password)
+            text += "\n" + _("Administrator '{user}' has the password {password}. Write it down "
+                             "now and keep it safe: it is shown only this once. Change it "
+                             "after the first login.").format(user=args.admin,
+                                                              password=password)
         emit(args, data, text)
         return EXIT_OK
     finally:
@@ -78,7 +101,12 @@ def cmd_demo(args) -> int:
 
 def _demo(services, args, demo) -> tuple[dict, str]:
     """Everything ``demo`` does, inside its one transaction: (what to report, its text)."""
-    actor = current_actor(args)
+    from ..services import Actor
+    if getattr(args, "actor", None) is not None:
+        actor = current_actor(args)
+    else:  # a new database: the demo administrator made below sets it up
+        username, role, name = DEMO_USERS[0]
+        actor = Actor(username, role, name)
     if not services.settings.is_initialised():
         services.settings.init_village(actor=actor, village_code=args.village)
         services.settings.update_village(
@@ -117,11 +145,18 @@ def cmd_user(args) -> int:
     services = open_for(args)
     try:
         actor = current_actor(args)
-        if args.user_command == "add":
+        if args.user_command in ("add", "reset-password"):
             password = args.password or (getpass.getpass(_("Password: "))
                                           if sys.stdin.isatty() else None)
             if not password:
                 raise InvalidInput(_("Give the password with --password."))
+        if args.user_command == "reset-password":
+            services.auth.reset_password(actor=actor, username=args.username,
+                                         new_password=password)
+            emit(args, {"username": args.username, "unlocked": True},
+                 _("User {name} has a new password and is unlocked.").format(
+                     name=args.username))
+        elif args.user_command == "add":
             info = services.auth.create_user(actor=actor, username=args.username,
                                              password=password, full_name=args.name or "",
                                              role=args.role)
@@ -140,8 +175,9 @@ def register(sub) -> None:
     sp.add_argument("--village", required=True, help=_("Kemendagri code, e.g. 35.23.01.2001"))
     sp.add_argument("--admin", default="admin")
     sp.add_argument("--admin-name")
-    sp.add_argument("--password")
-    sp.set_defaults(func=cmd_init)
+    sp.add_argument("--password", help=_("the administrator's password (better: "
+                                         "PUSKESOS_PASSWORD, or be asked)"))
+    sp.set_defaults(func=cmd_init, login=NO_LOGIN)
 
     sp = reporting(sub.add_parser("demo", help=_("add a synthetic demo village")))
     sp.add_argument("--households", type=int, default=500)
@@ -149,7 +185,7 @@ def register(sub) -> None:
     sp.add_argument("--village", default=DEFAULT_DEMO_VILLAGE)
     sp.add_argument("--force", action="store_true",
                     help=_("add demo households even to a database with real data"))
-    sp.set_defaults(func=cmd_demo)
+    sp.set_defaults(func=cmd_demo, login=LOGIN_IF_USERS)
 
     up = sub.add_parser("user", help=_("manage users"))
     usub = up.add_subparsers(dest="user_command", required=True, parser_class=Parser)
@@ -160,4 +196,8 @@ def register(sub) -> None:
     ua.add_argument("--name")
     ua.add_argument("--password")
     reporting(usub.add_parser("list"))
+    ur = reporting(usub.add_parser("reset-password", help=_(
+        "an administrator gives a user a new password, which also lifts a lock")))
+    ur.add_argument("username")
+    ur.add_argument("--password")
     up.set_defaults(func=cmd_user)

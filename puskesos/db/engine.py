@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict, DatabaseUnavailable, DiskFull, UserError
+from ..errors import Conflict, DatabaseDamaged, DatabaseUnavailable, DiskFull, UserError
 from ..i18n import _
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -56,7 +56,7 @@ def _check_sqlite_path(path: Path, must_exist: bool) -> None:
             _("Database file {path} cannot be read ({error}). Check the file's "
               "permissions.").format(path=path, error=exc.strerror)) from exc
     if head and head != SQLITE_HEADER:
-        raise DatabaseUnavailable(
+        raise DatabaseDamaged(
             _("{path} is not a Puskesos database (it is not an SQLite file). Choose "
               "the right file or restore a backup.").format(path=path))
 
@@ -133,7 +133,7 @@ def translate_db_error(exc: BaseException, location: str = "") -> UserError | No
               "try again; nothing was changed."))
     if ("file is not a database" in text or "malformed" in text
             or "file is encrypted" in text):
-        return DatabaseUnavailable(
+        return DatabaseDamaged(
             _("The database file {path} is damaged. Restore the latest backup "
               "(puskesos db restore) and contact support.").format(path=location or "?"))
     if "unable to open database" in text or "readonly database" in text:
@@ -153,6 +153,8 @@ class Database:
     def __init__(self, engine: Engine, location: str):
         self.engine = engine
         self.location = location
+        #: the schema this opening upgraded the database from (None: no upgrade)
+        self.upgraded_from: str | None = None
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(puskesos_write=True),
                                    expire_on_commit=False)

@@ -183,4 +183,6 @@ def open_database(target: str, *, create: bool = False,
         except SQLAlchemyError as exc:
             engine.dispose()
             raise (translate_db_error(exc, location) or exc) from exc
-    return Database(engine, location)
+    db = Database(engine, location)
+    db.upgraded_from = current
+    return db

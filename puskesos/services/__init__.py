@@ -47,8 +47,10 @@ class Services:
     @cached_property
     def auth(self) -> AuthService:
         """Users, passwords, roles and the lockout."""
+        from .. import paths
         from .auth import AuthService
-        return AuthService(self.db)
+        from .lockout import FILE_NAME, LockoutFile
+        return AuthService(self.db, lockout=LockoutFile(paths.data_dir() / FILE_NAME))
 
     @cached_property
     def backup(self) -> BackupService:

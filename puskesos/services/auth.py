@@ -1,10 +1,17 @@
-"""Users, passwords (argon2) and roles. Five wrong passwords lock an account."""
+"""Users, passwords (argon2) and roles. Five wrong passwords lock an account.
+
+The count and the lock are kept in the ``app_user`` row and, so that editing the
+database cannot lift them, in the :class:`~puskesos.services.lockout.LockoutFile`
+of this computer; the later lock and the higher count of the two apply.  The
+window and the command line both log in with :meth:`AuthService.login`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,10 +23,12 @@ from ..core.permissions import Permission
 from ..db.engine import Database
 from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
 from ..i18n import _
-from ..models import User, utcnow
+from ..models import Setting, User, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
+from .lockout import LockoutFile, LockState
+from .settings.village import VILLAGE_KEY
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
@@ -71,8 +80,22 @@ def _check_username(username: str) -> str:
 
 
 class AuthService:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, lockout: LockoutFile):
         self._db = db
+        self._lockout = lockout
+
+    def _identities(self, s) -> list[str]:
+        """The database's identities for the lockout file: where it is and, once set
+        up, the village it holds (see :mod:`.lockout`)."""
+        url = self._db.engine.url
+        where = (str(Path(url.database).resolve()) if url.get_backend_name() == "sqlite"
+                 and url.database else self._db.location)
+        found = [f"location {where}"]
+        village = s.get(Setting, VILLAGE_KEY)
+        code = village.value.get("code") if village and isinstance(village.value, dict) else None
+        if code:
+            found.append(f"village {code}")
+        return found
 
     def has_users(self) -> bool:
         """Whether any user exists (none: the first start creates the administrator)."""
@@ -121,48 +144,81 @@ class AuthService:
                 Change("user", user.id, "role", None, role)])
             return _info(user)
 
-    def login(self, *, username: str, password: str) -> UserInfo:
-        """Check a password. Wrong five times in a row locks the account."""
+    def login(self, *, username: str, password: str, session: bool = True) -> UserInfo:
+        """Check a password. Wrong five times in a row locks the account.
+
+        Attempts on this computer are taken one at a time (:meth:`LockoutFile.held`),
+        so guesses made in parallel cannot outrun the lock; the password is checked
+        outside any write transaction.  ``session``: the login starts a session (the
+        window), recorded in the audit trail with the time of the last login.  A
+        command-line verb passes False: its writes are recorded under the user, and
+        a right password then writes nothing unless a count or a lock is to be
+        cleared, so a command runs while another program writes and a refused one
+        leaves the database as it was."""
         name = username.strip().lower()
+        with self._lockout.held():
+            return self._attempt(name, password, session)
+
+    def _attempt(self, name: str, password: str, session: bool) -> UserInfo:
         now = utcnow()
-        with self._db.write() as s:
-            user = s.scalar(select(User).where(User.username == name).with_for_update())
-            if user is None or not user.active:
-                # Same message and about the same time as a wrong password: do not
-                # reveal which names exist.
-                try:
-                    _hasher.verify(_dummy_hash(), password)
-                except (VerificationError, InvalidHashError):
-                    pass
-                raise AuthenticationFailed(_("Wrong user name or password."))
-            if user.locked_until and user.locked_until > now:
-                minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-                raise AccountLocked(
-                    _("This account is locked after too many wrong passwords. Try again "
-                      "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+        with self._db.read() as s:
+            user = s.scalar(select(User).where(User.username == name))
+            identities = self._identities(s)
+            # read now: the read unit ends with a rollback, which expires the row
+            info = _info(user) if user is not None else None
+            stored = (user.password_hash, user.failed_attempts) if user is not None else None
+        if info is None or stored is None or not info.active:
+            # Same message and about the same time as a wrong password: do not
+            # reveal which names exist.
             try:
-                _hasher.verify(user.password_hash, password)
+                _hasher.verify(_dummy_hash(), password)
             except (VerificationError, InvalidHashError):
-                user.failed_attempts += 1
-                reason = None
-                if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                    user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                    user.failed_attempts = 0
-                    reason = "locked"
-                audit.append(s, name, "login_failed", [Change("user", user.id, None)], reason)
-                failed = True
-            else:
-                failed = False
+                pass
+            raise AuthenticationFailed(_("Wrong user name or password."))
+        kept = self._lockout.state(identities, name)
+        password_hash, failed_attempts = stored
+        locked_until = max((t for t in (info.locked_until, kept.locked_until) if t),
+                           default=None)
+        if locked_until and locked_until > now:
+            minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+            raise AccountLocked(
+                _("This account is locked after too many wrong passwords. Try again "
+                  "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+        try:
+            _hasher.verify(password_hash, password)
+            right = True
+        except (VerificationError, InvalidHashError):
+            right = False
+        if not right:
+            failed = max(failed_attempts or 0, kept.failed) + 1
+            until, reason = None, None
+            if failed >= MAX_FAILED_ATTEMPTS:
+                failed, until, reason = 0, now + timedelta(minutes=LOCK_MINUTES), "locked"
+            # outside the database first: a failed or busy write must not forget it
+            self._lockout.record(identities, name, LockState(failed, until))
+            with self._db.write() as s:
+                row = s.scalar(select(User).where(User.id == info.id).with_for_update())
+                row.failed_attempts = failed
+                if until:
+                    row.locked_until = until
+                audit.append(s, name, "login_failed", [Change("user", row.id, None)], reason)
+            # the failed attempt is committed before we answer
+            raise AuthenticationFailed(_("Wrong user name or password."))
+        rehash = _hasher.check_needs_rehash(password_hash)
+        to_clear = bool(failed_attempts or info.locked_until or kept.failed
+                        or kept.locked_until)
+        if session or rehash or to_clear:
+            with self._db.write() as s:
+                user = s.scalar(select(User).where(User.id == info.id).with_for_update())
                 user.failed_attempts = 0
                 user.locked_until = None
-                user.last_login_at = now
-                if _hasher.check_needs_rehash(user.password_hash):
+                if rehash:
                     user.password_hash = _hasher.hash(password)
-                audit.append(s, name, "login", [Change("user", user.id, None)])
+                if session:
+                    user.last_login_at = now
+                    audit.append(s, name, "login", [Change("user", user.id, None)])
+                self._lockout.record(identities, name, LockState())
                 info = _info(user)
-        # The failed attempt is committed above before we answer.
-        if failed:
-            raise AuthenticationFailed(_("Wrong user name or password."))
         return info
 
     def change_password(self, *, actor: Actor, old_password: str, new_password: str) -> None:
@@ -190,6 +246,7 @@ class AuthService:
             user.password_hash = _hasher.hash(new_password)
             user.failed_attempts = 0
             user.locked_until = None
+            self._lockout.record(self._identities(s), user.username, LockState())
             audit.append(s, actor, "update", [Change("user", user.id, "password", "***", "***")],
                          "reset by administrator")
 

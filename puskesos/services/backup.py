@@ -142,6 +142,10 @@ def default_backup_name(village_code: str = "") -> str:
     return f"puskesos-{code}-{stamp}.backup.zip"
 
 
+#: the audit actor of a restore into a new file or over a damaged one (no login)
+NO_LOGIN_ACTOR = "no-login"
+
+
 class BackupService:
     def __init__(self, db: Database, *, settings: SettingsService):
         self._db = db
@@ -261,15 +265,18 @@ class BackupService:
                     "finished, make the backup again.").format(
                         path=info.path, reason=reason)) from exc
 
-    def record_restore(self, *, actor: Actor, manifest: dict, source: str) -> None:
+    def record_restore(self, *, actor: Actor | None, manifest: dict, source: str) -> None:
         """Write into the restored database's audit trail that it was restored: from
         which file, of which moment, by whom (a restore replaces the whole history
-        after the backup, so the trail says so)."""
+        after the backup, so the trail says so).  ``actor`` None: nobody logged in,
+        as the restore went into a new file or over a damaged one (no user could be
+        read); the trail names it ``NO_LOGIN_ACTOR``."""
         from ..core.permissions import Permission
         from .context import require
-        require(actor, Permission.BACKUP)
+        if actor is not None:
+            require(actor, Permission.BACKUP)
         with self._db.write() as s:
-            audit.append(s, actor, "restore", [Change(
+            audit.append(s, actor or NO_LOGIN_ACTOR, "restore", [Change(
                 "database", None, "restored_from", None,
                 f"{Path(source).name} ({manifest.get('created_at') or '-'}, sha256 "
                 f"{str(manifest.get('sha256') or '-')[:16]})")],

@@ -12,7 +12,7 @@ from ..i18n import _
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a logged-in user, or the command line on this computer."""
+    """Who is acting: a logged-in user (in the window and on the command line alike)."""
 
     username: str
     role: str
@@ -20,7 +20,8 @@ class Actor:
 
     @classmethod
     def command_line(cls, username: str = "cli") -> "Actor":
-        """The command line runs with administrator rights on this computer."""
+        """An administrator for tools and benchmarks that call the services directly
+        (the command line itself logs in and acts as that user)."""
         return cls(username=username, role=Role.ADMIN.value, full_name="Command line")
 
     def can(self, permission: Permission) -> bool:

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from sqlalchemy import select, text
 
 from puskesos.services.registry import HouseholdService
@@ -55,11 +56,29 @@ def test_deleted_last_row_is_detected(services):
     assert not report.ok and report.problem == "head_mismatch"
 
 
-def _db_check(db_target, capsys) -> tuple[int, dict]:
-    """``puskesos db check --json`` as the operator runs it: exit code and report."""
+def _as_administrator(db_target, *words: str) -> int:
+    """``puskesos --db TARGET WORDS`` in this process, logged in as the administrator
+    (the village gets one first if it has none): the exit code."""
     from puskesos.cli import main
+    from puskesos.services import open_services
+    from tests.helpers import CLI_LOGIN
+    made = open_services(db_target)
+    try:
+        if not made.auth.has_users():
+            made.auth.create_first_admin(username="admin", password="demo123",
+                                         full_name="Admin")
+    finally:
+        made.close()
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in CLI_LOGIN.items():
+            env.setenv(name, value)
+        return main(["--db", db_target, *words])
+
+
+def _db_check(db_target, capsys) -> tuple[int, dict]:
+    """``puskesos db check --json`` as the administrator runs it: exit code and report."""
     capsys.readouterr()
-    code = main(["--db", db_target, "db", "check", "--json"])
+    code = _as_administrator(db_target, "db", "check", "--json")
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -306,15 +325,17 @@ def test_a_removed_key_is_reported(services):
 
 
 def test_an_anchor_typed_wrong_is_refused_with_its_form(db_target, capsys):
+    """Before any login or database: a usage error."""
     from puskesos.cli import main
     capsys.readouterr()
-    assert main(["--db", db_target, "db", "check", "--anchor", "12-abc"]) == 2
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error, as for any option
+        main(["--db", db_target, "db", "check", "--anchor", "12-abc"])
+    assert exited.value.code == 2
     assert "1234:9f3a1c2b7d4e5f60" in capsys.readouterr().err
 
 
 def _db_check_with(db_target, capsys, *anchors: str) -> tuple[int, dict]:
-    from puskesos.cli import main
     capsys.readouterr()
     words = [w for a in anchors for w in ("--anchor", a)]
-    code = main(["--db", db_target, "db", "check", "--json", *words])
+    code = _as_administrator(db_target, "db", "check", "--json", *words)
     return code, json.loads(capsys.readouterr().out)

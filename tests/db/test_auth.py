@@ -72,3 +72,30 @@ def test_kepala_desa_may_not_make_a_backup_of_full_niks(sqlite_services):
     from tests.conftest import KADES
     with pytest.raises(PermissionDenied):
         sqlite_services.backup.backup(actor=KADES)
+
+
+def test_a_lock_is_not_lifted_by_clearing_the_database_columns(with_admin):
+    """Five wrong passwords lock the account; an UPDATE of app_user that clears the
+    count and the lock (anyone who can write the file can) does not unlock it: the
+    program keeps the state outside the database too."""
+    from sqlalchemy import text
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthenticationFailed):
+            with_admin.auth.login(username="admin", password="salah")
+    with with_admin.db.write() as s:
+        s.execute(text("UPDATE app_user SET locked_until = NULL, failed_attempts = 0"))
+    with pytest.raises(AccountLocked):
+        with_admin.auth.login(username="admin", password="rahasia1")
+
+
+def test_wrong_passwords_count_on_after_the_database_count_is_cleared(with_admin):
+    from sqlalchemy import text
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationFailed):
+            with_admin.auth.login(username="admin", password="salah")
+    with with_admin.db.write() as s:
+        s.execute(text("UPDATE app_user SET failed_attempts = 0"))
+    with pytest.raises(AuthenticationFailed):
+        with_admin.auth.login(username="admin", password="salah")
+    with pytest.raises(AccountLocked):
+        with_admin.auth.login(username="admin", password="rahasia1")

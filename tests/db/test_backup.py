@@ -14,6 +14,7 @@ import pytest
 
 from puskesos.errors import DatabaseTooNew, InvalidInput, NotFound
 from puskesos.services.backup import restore
+from tests.helpers import CLI_LOGIN
 from tests.helpers import damage_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def village(tmp_path, demo_db):
 def _backup(village, out):
     result = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(village), "db",
                              "backup", "--out", str(out), "--json"], capture_output=True,
-                            text=True, cwd=ROOT)
+                            text=True, cwd=ROOT, env={**os.environ, **CLI_LOGIN})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -60,7 +61,7 @@ def test_damaged_backup_is_refused_and_database_untouched(village, tmp_path):
 
 
 def test_a_backup_whose_database_fails_the_integrity_check_is_refused(village, tmp_path,
-                                                                      capsys):
+                                                                      capsys, demo_login):
     """A backup whose checksum is right but whose database is damaged inside (here an
     index that no longer matches its table, as a bad disk or a faulty copy leaves it)
     is refused with a message saying the database inside the backup is damaged, and
@@ -129,7 +130,7 @@ def test_full_disk_leaves_no_partial_backup_and_a_clear_message(village, tmp_pat
     result = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(village), "db",
                              "backup", "--out", str(out_dir / "b.zip")], capture_output=True,
                             text=True, cwd=ROOT, preexec_fn=_limit_file_size,
-                            env=dict(os.environ, PUSKESOS_LANG="id"))
+                            env=dict(os.environ, PUSKESOS_LANG="id", **CLI_LOGIN))
     assert result.returncode == 1
     assert "ruang" in result.stderr.lower() and "Traceback" not in result.stderr
     assert list(out_dir.iterdir()) == []

@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import CLI_LOGIN
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args, env=None, timeout=120):
-    full_env = dict(os.environ, PUSKESOS_LANG="id", **(env or {}))
+def run(*args, env=None, timeout=120, login=CLI_LOGIN):
+    """``puskesos ARGS`` in a new process, logged in with ``login`` (the demo village's
+    administrator; None: no login)."""
+    full_env = dict(os.environ, PUSKESOS_LANG="id", **(login or {}), **(env or {}))
     return subprocess.run([sys.executable, "-m", "puskesos", *args], capture_output=True,
                           text=True, cwd=ROOT, env=full_env, timeout=timeout)
 
@@ -30,18 +34,19 @@ def village(tmp_path, demo_db):
 
 def test_init_creates_village_and_admin(tmp_path):
     db = tmp_path / "baru.sqlite"
-    result = run("--db", str(db), "init", "--village", "3523012001", "--json")
+    result = run("--db", str(db), "init", "--village", "3523012001", "--json", login=None)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["village"]["desa"] == "Jlodro"
     assert data["village"]["kabupaten"] == "Kabupaten Tuban"
     assert len(data["admin_password"]) >= 8  # generated, shown once
-    again = run("--db", str(db), "init", "--village", "3523012001")
+    again = run("--db", str(db), "init", "--village", "3523012001", login=None)
     assert again.returncode == 2 and "Jlodro" in again.stderr
 
 
 def test_unknown_village_code_is_refused_with_a_clear_message(tmp_path):
-    result = run("--db", str(tmp_path / "x.sqlite"), "init", "--village", "35.23.01.9999")
+    result = run("--db", str(tmp_path / "x.sqlite"), "init", "--village", "35.23.01.9999",
+                 login=None)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "tidak ada" in result.stderr.lower()
 
@@ -86,7 +91,7 @@ def test_locked_database_gives_a_clear_message(village):
     holder = sqlite3.connect(village)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        # reading still works under WAL while another program writes ...
+        # reading (and its login) still works under WAL while another program writes ...
         assert run("--db", str(village), "households", "--limit", "1").returncode == 0
         # ... but a write waits, then says what is going on
         result = run("--db", str(village), "user", "add", "budi", "--role", "operator",
@@ -164,7 +169,7 @@ def test_full_disk_while_saving_loses_nothing(village):
     # When a big write (400 more households) runs out of space
     result = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(village), "demo",
                              "--households", "400"], capture_output=True, text=True, cwd=ROOT,
-                            env=dict(os.environ, PUSKESOS_LANG="id"),
+                            env=dict(os.environ, PUSKESOS_LANG="id", **CLI_LOGIN),
                             preexec_fn=_limit_file_size_to(size + 64 * 1024))
     # Then the user is told, and the stored data is exactly as before
     assert result.returncode == 1, result.stderr
@@ -211,16 +216,18 @@ def test_restore_while_the_program_has_the_database_open(village, tmp_path):
 
 def test_failed_init_writes_nothing_and_can_be_repeated(tmp_path):
     db = tmp_path / "baru.sqlite"
-    bad = run("--db", str(db), "init", "--village", "35.23.01.2001", "--password", "abc")
+    bad = run("--db", str(db), "init", "--village", "35.23.01.2001", "--password", "abc",
+              login=None)
     assert bad.returncode == 2 and not db.exists()
-    good = run("--db", str(db), "init", "--village", "35.23.01.2001", "--password", "rahasia1")
+    good = run("--db", str(db), "init", "--village", "35.23.01.2001", "--password", "rahasia1",
+               login=None)
     assert good.returncode == 0, good.stderr
 
 
 def test_demo_refuses_to_mix_into_a_real_village(tmp_path):
     db = tmp_path / "nyata.sqlite"
     assert run("--db", str(db), "init", "--village", "35.23.01.2001", "--password",
-               "rahasia1").returncode == 0
+               "rahasia1", login=None).returncode == 0
     from puskesos.services import open_services
     from tests.conftest import ADMIN
     from tests.helpers import family
@@ -228,7 +235,8 @@ def test_demo_refuses_to_mix_into_a_real_village(tmp_path):
     house, people = family()
     svc.households.save(actor=ADMIN, household=house, members=people)
     svc.close()
-    result = run("--db", str(db), "demo", "--households", "5")
+    result = run("--db", str(db), "demo", "--households", "5",
+                 login={"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "rahasia1"})
     assert result.returncode == 2 and "--force" in result.stderr
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.helpers import CLI_LOGIN
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -52,11 +54,16 @@ def _write(path: Path, header: list[str], rows: list[list]) -> None:
 
 @pytest.mark.slow
 def test_every_readme_command_works_in_order_on_a_fresh_village(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "PUSKESOS_PASSWORD"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PUSKESOS_PASSWORD", "PUSKESOS_USER")}
     db = tmp_path / "desa.sqlite"
     seen: list[str] = []
     for line in readme_commands():
         args = shlex.split(line)
+        if args[0] == "export":  # the login's password for the commands that follow
+            name, value = args[1].split("=", 1)
+            env[name] = value
+            continue
         assert args[0] == "puskesos", line
         if any(a.startswith("postgresql://") for a in args):
             target = os.environ.get("PUSKESOS_TEST_PG")
@@ -96,7 +103,7 @@ def test_a_backup_to_a_missing_folder_makes_the_folder(tmp_path):
     """'--out cadangan/' (or without the slash): never a file named like the folder."""
     db = tmp_path / "desa.sqlite"
     run = [sys.executable, "-m", "puskesos", "--db", str(db)]
-    env = {**os.environ, "PUSKESOS_PASSWORD": "rahasia-uji-1"}
+    env = {**os.environ, "PUSKESOS_PASSWORD": "rahasia-uji-1", "PUSKESOS_USER": "admin"}
     subprocess.run([*run, "init", "--village", "35.23.01.2001"], env=env, check=True,
                    capture_output=True)
     for out in ("cadangan/", "usb/baru"):
@@ -113,7 +120,8 @@ def test_json_output_into_a_closed_pipe_ends_quietly(tmp_path, demo_db):
                               stdout=subprocess.DEVNULL)
     done = subprocess.run([sys.executable, "-m", "puskesos", "--db", str(demo_db),
                            "households", "--json"], stdout=reader.stdin,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
+                          stderr=subprocess.PIPE, text=True, timeout=120,
+                          env={**os.environ, **CLI_LOGIN})
     reader.stdin.close()
     reader.wait()
     assert done.stderr == "" and done.returncode == 0
@@ -123,7 +131,7 @@ def test_a_message_with_a_list_of_problems_is_one_line_on_stderr(tmp_path):
     """Printing without signatories names each missing one, on one line."""
     db = tmp_path / "desa.sqlite"
     run = [sys.executable, "-m", "puskesos", "--db", str(db)]
-    env = {**os.environ, "PUSKESOS_PASSWORD": "rahasia-uji-1"}
+    env = {**os.environ, "PUSKESOS_PASSWORD": "rahasia-uji-1", "PUSKESOS_USER": "admin"}
     subprocess.run([*run, "init", "--village", "35.23.01.2001"], env=env, check=True,
                    capture_output=True)
     subprocess.run([*run, "demo", "--households", "5", "--seed", "1"], env=env, check=True,

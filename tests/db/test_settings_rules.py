@@ -108,6 +108,7 @@ def test_preferences_are_set_from_the_command_line(tmp_path):
     env = {**os.environ, "PUSKESOS_PASSWORD": "rahasia-uji-1"}
     subprocess.run([*run, "init", "--village", "35.23.01.2001"], env=env, check=True,
                    capture_output=True)
+    env["PUSKESOS_USER"] = "admin"  # the administrator init made, with that password
     bad = subprocess.run([*run, "settings", "preferences", "--backup-folder",
                           str(tmp_path / "tidak-ada")], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "tidak-ada" in bad.stderr

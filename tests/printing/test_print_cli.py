@@ -12,7 +12,7 @@ from tests.printing.pdfcheck import pages_text
 
 
 @pytest.fixture
-def demo(demo_db, tmp_path):
+def demo(demo_db, tmp_path, demo_login):
     path = tmp_path / "desa.sqlite"
     shutil.copy(demo_db, path)
     return str(path)
