@@ -115,6 +115,9 @@ def main(argv: Sequence[str] | None = None, *, window: Window | None = None) -> 
         func = (lambda a: window(database_target(a))) if window is not None else _no_window
         args.login = NO_LOGIN
     try:
+        before_login = getattr(args, "before_login", None)
+        if before_login is not None:
+            before_login(args)       # work that needs no login, started meanwhile
         args.actor = log_in(args)
         if getattr(args, "command", None) not in _NO_DATABASE:
             _remove_leftovers(database_target(args))

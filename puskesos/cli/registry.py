@@ -29,10 +29,16 @@ def cmd_households(args) -> int:
 
 
 
-def cmd_import(args) -> int:
+def _read_ahead(args) -> None:
+    """Before the login: start parsing the file to import on a second thread, while
+    the password is checked and the rest of the program loads (it reads no data of
+    the village; the file is the user's own)."""
     if args.file and not args.undo:
         from ..formats.books import read_ahead
-        read_ahead(args.file, args.sheet)   # parsed while the rest is loaded and opened
+        read_ahead(args.file, args.sheet)
+
+
+def cmd_import(args) -> int:
     from ..services.imports import run_import, undo_last_import
     services = open_for(args)
     try:
@@ -148,7 +154,7 @@ def register(sub) -> None:
     sp.add_argument("--dry-run", action="store_true", help=_("preview only, write nothing"))
     sp.add_argument("--report", help=_("write rejected and warned rows to this .xlsx"))
     sp.add_argument("--undo", action="store_true", help=_("undo the last import"))
-    sp.set_defaults(func=cmd_import)
+    sp.set_defaults(func=cmd_import, before_login=_read_ahead)
 
     sp = reporting(sub.add_parser("export", help=_("export the registry or a BNBA list")))
     sp.add_argument("out")
