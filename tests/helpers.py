@@ -76,9 +76,10 @@ CLI_LOGIN = {"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "demo123"}
 
 
 def cli_env(env: dict | None = None) -> dict:
-    """The environment of a ``python -m puskesos`` process: Indonesian, logged in."""
+    """The environment of a ``python -m puskesos`` process: Indonesian, logged in as
+    the administrator unless ``env`` names someone else."""
     import os
-    return dict(os.environ, PUSKESOS_LANG="id", **CLI_LOGIN, **(env or {}))
+    return {**os.environ, "PUSKESOS_LANG": "id", **CLI_LOGIN, **(env or {})}
 
 
 def cli_command(*args: str) -> list[str]:

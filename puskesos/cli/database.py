@@ -117,7 +117,8 @@ def _db_check(args) -> int:
                 problems.append(_("The audit trail was tampered with: {what}. Keep this "
                                   "database as evidence and restore a backup.")
                                 .format(what=chain.describe()))
-            warnings.extend(_registry_findings(Database(engine, result["database"]), result))
+            warnings.extend(_registry_findings(Database(engine, result["database"]), result,
+                                               current_actor(args)))
         else:
             problems.append(_("The database is at schema {old}; this program uses {new}. Run "
                               "'puskesos db upgrade'.").format(old=revision, new=head_revision()))
@@ -149,12 +150,16 @@ def _anchor(text: str):
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
-def _registry_findings(db, result: dict) -> list[str]:
+def _registry_findings(db, result: dict, actor) -> list[str]:
     """What in the registry's data needs a person's look (not damage): NIKs held by
-    more than one living member."""
+    more than one living member (masked for a reader who may not see full NIKs)."""
+    from ..core.identifiers import mask_nik
+    from ..core.permissions import Permission
     from ..services.registry import duplicate_niks
     with db.read() as s:
         count, first = duplicate_niks(s)
+    if not actor.can(Permission.VIEW_FULL_NIK):
+        first = [(mask_nik(nik), k) for nik, k in first]
     result["duplicate_niks"] = count
     if not count:
         return []

@@ -142,6 +142,18 @@ def test_db_check_names_niks_held_by_two_living_people(tmp_path, demo_db):
     assert f"{before + 1} NIK masing-masing dipakai" in result.stdout, result.stdout
     assert _check(db)["duplicate_niks"] == before + 1
 
+    # the kepala desa, who may not see full NIKs, reads them masked; the admin whole
+    con = sqlite3.connect(db)
+    shared = [nik for (nik,) in con.execute(
+        "SELECT nik FROM member WHERE deleted_at IS NULL AND presence = '1' AND nik NOT "
+        "LIKE '9999%' GROUP BY nik HAVING count(*) > 1")]
+    con.close()
+    kades = run_cli("--db", db, "db", "check", env={"PUSKESOS_USER": "kades"})
+    assert kades.returncode == 0, kades.stderr
+    assert "NIK masing-masing dipakai" in kades.stdout
+    assert not any(nik in kades.stdout for nik in shared), kades.stdout
+    assert any(nik in result.stdout for nik in shared)
+
 
 HOLD = """import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
