@@ -107,6 +107,20 @@ def demo_login(monkeypatch):
         monkeypatch.setenv(name, value)
 
 
+@pytest.fixture
+def cli_village(tmp_path) -> Path:
+    """A new, initialised village file with the administrator the command line logs
+    in as (``tests.helpers.CLI_LOGIN``), for tests that run ``puskesos`` on it."""
+    path = tmp_path / "desa.sqlite"
+    services = open_services(str(path), create=True)
+    services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
+    services.auth.create_first_admin(username=CLI_LOGIN["PUSKESOS_USER"],
+                                     password=CLI_LOGIN["PUSKESOS_PASSWORD"],
+                                     full_name="Admin")
+    services.close()
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """A 300-household demo village made once through the CLI; tests copy it."""

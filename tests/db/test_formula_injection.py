@@ -58,14 +58,8 @@ def texts(path) -> set[str]:
 
 
 @pytest.fixture
-def village(tmp_path):
-    path = tmp_path / "desa.sqlite"
-    services = open_services(str(path), create=True)
-    services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
-    # the administrator the command line logs in as (tests.helpers.CLI_LOGIN)
-    services.auth.create_first_admin(username="admin", password="demo123", full_name="Admin")
-    services.close()
-    return path
+def village(cli_village):
+    return cli_village
 
 
 def _people():

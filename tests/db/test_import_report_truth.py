@@ -16,16 +16,8 @@ ENGLISH = ("--lang", "en")
 
 
 @pytest.fixture
-def village(tmp_path):
-    from puskesos.services import open_services
-    from tests.conftest import ADMIN, VILLAGE
-    path = tmp_path / "desa.sqlite"
-    services = open_services(str(path), create=True)
-    services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
-    # the administrator the command line logs in as (tests.helpers.CLI_LOGIN)
-    services.auth.create_first_admin(username="admin", password="demo123", full_name="Admin")
-    services.close()
-    return path
+def village(cli_village):
+    return cli_village
 
 
 def _batches(db) -> int:
