@@ -81,34 +81,31 @@ def test_a_wrong_password_is_refused_and_counted(village):
     assert event == "login_failed"
 
 
+
+def _locked_everywhere(village, username: str) -> None:
+    """``username`` is refused even with the right password: on the command line and
+    in the window's login (the same service)."""
+    locked = run("--db", str(village), "households", login=as_user(username))
+    assert locked.returncode == 1 and "dikunci" in locked.stderr
+    services = open_services(str(village))
+    try:
+        with pytest.raises(AccountLocked):
+            services.auth.login(username=username, password="demo123")
+    finally:
+        services.close()
+
 def test_five_wrong_passwords_lock_the_account_for_the_window_too_and_sql_does_not_unlock(
         village):
     for _ in range(MAX_FAILED_ATTEMPTS):
         assert run("--db", str(village), "households",
                    login=as_user("operator", "salah-salah")).returncode == 1
-    # locked on the command line, even with the right password
-    locked = run("--db", str(village), "households", login=as_user("operator"))
-    assert locked.returncode == 1 and "dikunci" in locked.stderr
-    # and in the window's login (the same service)
-    services = open_services(str(village))
-    try:
-        with pytest.raises(AccountLocked):
-            services.auth.login(username="operator", password="demo123")
-    finally:
-        services.close()
+    _locked_everywhere(village, "operator")
     # clearing the columns with SQL does not lift the lock
     con = sqlite3.connect(village)
     con.execute("UPDATE app_user SET locked_until = NULL, failed_attempts = 0")
     con.commit()
     con.close()
-    still = run("--db", str(village), "households", login=as_user("operator"))
-    assert still.returncode == 1 and "dikunci" in still.stderr
-    services = open_services(str(village))
-    try:
-        with pytest.raises(AccountLocked):
-            services.auth.login(username="operator", password="demo123")
-    finally:
-        services.close()
+    _locked_everywhere(village, "operator")
     # other users are not locked
     assert run("--db", str(village), "households", login=as_user("admin")).returncode == 0
 
