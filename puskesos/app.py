@@ -18,16 +18,20 @@ def first_start_creator(target: str):
         except UserError as exc:
             return exc.message
         try:
-            services.settings.init_village(actor=Actor("setup", Role.ADMIN.value),
-                                           village_code=village_code)
+            identity = services.settings.init_village(actor=Actor("setup", Role.ADMIN.value),
+                                                      village_code=village_code)
             services.auth.create_first_admin(username=username, password=password,
                                              full_name=full_name or username)
+            create.recovery_key = services.db.recovery_key
+            create.village_name = identity.title
         except UserError as exc:
             return exc.message
         finally:
             services.close()
         return None
 
+    create.recovery_key = None
+    create.village_name = ""
     return create
 
 

@@ -26,6 +26,10 @@ class DatabaseDamaged(DatabaseUnavailable):
     """The file is not a readable SQLite database (damaged, or something else)."""
 
 
+class DatabaseLocked(DatabaseUnavailable):
+    """The database is encrypted and this process has not unlocked it (log in first)."""
+
+
 class DatabaseTooNew(UserError):
     """The database was written by a newer version of the program."""
 

@@ -135,35 +135,82 @@ def log_in(args):
     :class:`~puskesos.services.Actor`, or None when the verb needs no login.
 
     Without a user name or a password nothing is opened.  A wrong password
-    counts toward the lockout exactly as in the window."""
+    counts toward the lockout exactly as in the window.  An encrypted village
+    file is unlocked with the password (the verb then opens it with the key this
+    process holds); a plain one is encrypted after the login, and its recovery
+    key is shown once (on stderr, so that ``--json`` output stays whole)."""
+    from ..db.engine import is_encrypted
+    from ..db.keys import KeyFile
+    from ..services.signin import sign_in
     need = login_need(args)
     if need == NO_LOGIN or (need == LOGIN_IF_USERS and _new_database(args)):
         return None
-    if need == LOGIN:
-        username = _username(args)
-        password = _password(username)
-    try:
-        services = open_for(args, create=need == LOGIN_IF_USERS)
-    except DatabaseDamaged:
-        if need == LOGIN_IF_USERS:
+    target = database_target(args)
+    services = None
+    if need == LOGIN_IF_USERS and is_encrypted(target) and \
+            not KeyFile.beside(target).exists():
+        return None           # damaged (or its key file lost): a restore may replace it
+    if need == LOGIN_IF_USERS and not is_encrypted(target):
+        try:
+            services = open_for(args, create=True)
+        except DatabaseDamaged:
             # a damaged file holds no users to log in as: a restore puts a backup in
             # its place (the way out its message gives), as into a new file
             return None
-        raise
-    # opening upgrades an older schema; `db upgrade` reports what it was
-    args.upgraded_from = services.db.upgraded_from
+        args.upgraded_from = services.db.upgraded_from
+        if not services.auth.has_users():
+            services.close()
+            return None
     try:
-        if need == LOGIN_IF_USERS:
-            if not services.auth.has_users():
-                return None
-            username = _username(args)
-            password = _password(username)
-        # each command is no session of its own: its writes are recorded under the user
-        # (a right password writes nothing, so a command runs while another writes)
-        return services.auth.login(username=username, password=password,
-                                   session=False).actor
+        username = _username(args)
+        password = _password(username)
+    except BaseException:
+        if services is not None:
+            services.close()
+        raise
+    # each command is no session of its own: its writes are recorded under the user
+    # (a right password writes nothing, so a command runs while another writes)
+    signed = sign_in(target, username, password, session=False, services=services)
+    # a restore opens a backup encrypted under another key with the same password
+    args.credentials = (username, password)
+    try:
+        if services is None:
+            # opening upgrades an older schema; `db upgrade` reports what it was
+            args.upgraded_from = signed.services.db.upgraded_from
+        if signed.recovery_key:
+            print(encrypted_notice(signed.recovery_key, signed.safety_copy), file=sys.stderr)
+        return signed.user.actor
     finally:
-        services.close()
+        signed.services.close()
+
+
+def encrypted_notice(recovery_key: str, safety_copy) -> str:
+    """What the command line says when a login encrypted a plain village file."""
+    return _("The database file is now encrypted. Its RECOVERY KEY is:\n\n    {key}\n\n"
+             "Write it down now and keep it in the office's safe: with it the data can be "
+             "opened when every password is lost, and it is shown only this once (print "
+             "a sheet with 'puskesos db recovery-sheet' while it is at hand). A checked "
+             "encrypted copy was put in {copy}. Copies made before today (older backups) "
+             "are not encrypted: keep them safe or delete them.").format(
+                 key=recovery_key, copy=safety_copy)
+
+
+#: the recovery key of a command, when given (as the password, never on the command line)
+RECOVERY_VARIABLE = "PUSKESOS_RECOVERY_KEY"
+
+
+def recovery_key(args, *, required: bool = False) -> str | None:
+    """The recovery key: ``PUSKESOS_RECOVERY_KEY``, or asked on a terminal when
+    ``--recovery-key`` was given or ``required``."""
+    key = os.environ.get(RECOVERY_VARIABLE)
+    if key:
+        return key
+    if (required or getattr(args, "recovery_key", False)) and sys.stdin.isatty():
+        return getpass.getpass(_("Recovery key (from the sheet in the safe): "))
+    if required or getattr(args, "recovery_key", False):
+        raise LoginRequired(_("No recovery key: set PUSKESOS_RECOVERY_KEY, or run the command "
+                              "in a terminal to be asked for it."))
+    return None
 
 
 def current_actor(args):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, UserError
 from ..i18n import _
-from .common import (EXIT_OK, EXIT_USER, LOGIN_IF_USERS, NO_LOGIN, Parser, current_actor,
-                     database_target, emit, open_for, reporting)
+from .common import (EXIT_OK, EXIT_USER, LOGIN, LOGIN_IF_USERS, NO_LOGIN, Parser, current_actor,
+                     database_target, emit, open_for, recovery_key, reporting)
 
 
 def _when(stamp: str | None) -> str:
@@ -64,7 +65,10 @@ def cmd_db(args) -> int:
         if is_url(target):
             raise UserError(_("Backups of a PostgreSQL database are made on the server with "
                               "pg_dump; this command works on the village's SQLite file."))
-        manifest = restore(Path(args.file), Path(target))
+        manifest = restore(Path(args.file), Path(target),
+                           credentials=getattr(args, "credentials", None)
+                           or _offered_credentials(args),
+                           recovery_key=recovery_key(args))
         services = open_for(args)  # upgrades an older backup to this program's schema
         try:
             # nobody logged in into a new or damaged file: the trail says so
@@ -78,6 +82,81 @@ def cmd_db(args) -> int:
             kept=manifest.get("kept") or "-"))
         return EXIT_OK
     raise InvalidInput(_("Unknown command."))
+
+
+def _offered_credentials(args) -> tuple[str, str] | None:
+    """A user name and password given to a command that needed no login (a restore
+    into a new file), to open an encrypted backup with."""
+    from .common import USER_VARIABLE, _password
+    name = (getattr(args, "user", None) or os.environ.get(USER_VARIABLE) or "").strip()
+    return (name, _password(name)) if name else None
+
+
+def cmd_recover(args) -> int:
+    """``db recover``: the recovery key opens the database and gives a user (the
+    administrator) a new password, which also lifts a lock."""
+    from ..core.codes import Role
+    from ..db.keys import KEYRING, KeyFile
+    from ..services import Actor
+    from .setup import new_password
+    target = database_target(args)
+    if is_url_target(target):
+        raise UserError(_("A PostgreSQL database has no recovery key: its server's "
+                          "administrator resets passwords."))
+    keys = KeyFile.beside(target)
+    key = keys.unlock_recovery(recovery_key(args, required=True))
+    password = new_password(args, _("New password for {user}: ").format(user=args.username))
+    KEYRING.remember(target, key)
+    services = open_for(args)
+    try:
+        services.auth.reset_password(actor=Actor("recovery-key", Role.ADMIN.value,
+                                                 _("recovery key")),
+                                     username=args.username, new_password=password)
+    finally:
+        services.close()
+    emit(args, {"username": args.username, "unlocked": True},
+         _("User {name} has a new password (opened with the recovery key) and is unlocked.")
+         .format(name=args.username))
+    return EXIT_OK
+
+
+def cmd_recovery_sheet(args) -> int:
+    """``db recovery-sheet``: print the recovery key's sheet (checked against the file)."""
+    from ..db.keys import KeyFile, new_recovery_key
+    from ..files import write_bytes
+    from ..printing.recovery import recovery_sheet
+    target = database_target(args)
+    keys = KeyFile.beside(target)
+    if args.new:
+        from ..core.permissions import Permission
+        from ..services.context import require
+        require(current_actor(args), Permission.MANAGE_USERS)
+        services = open_for(args)
+        try:
+            key = new_recovery_key()
+            keys.set_recovery(key, services.db.data_key)
+            village = services.settings.village().title
+        finally:
+            services.close()
+    else:
+        key = recovery_key(args, required=True)
+        keys.unlock_recovery(key)
+        village = ""
+    out = Path(args.out)
+    write_bytes(out, recovery_sheet(key, village=village, database=Path(target).name))
+    text = _("The recovery key sheet was saved to {path}. Print it, keep it in the office's "
+             "safe and delete the file.").format(path=out)
+    if args.new:
+        text += "\n" + _("The new recovery key is {key}; the old sheet no longer opens this "
+                         "database (copies of it kept before, such as older backups, still "
+                         "open with the old one).").format(key=key)
+    emit(args, {"path": str(out), "new_key": key if args.new else None}, text)
+    return EXIT_OK
+
+
+def is_url_target(target: str) -> bool:
+    from ..db.engine import is_url
+    return is_url(target)
 
 
 def _db_check(args) -> int:
@@ -194,10 +273,24 @@ def register(sub) -> None:
     reporting(dbsub.add_parser("backup")).add_argument("--out")
     rp = reporting(dbsub.add_parser("restore"))
     rp.add_argument("file")
+    rp.add_argument("--recovery-key", action="store_true", help=_(
+        "open an encrypted backup with its recovery key (PUSKESOS_RECOVERY_KEY, or asked)"))
     # over a village with users, an administrator logs in; into a new file, the
     # backup in hand is the data already
     rp.set_defaults(login=LOGIN_IF_USERS)
     dbp.set_defaults(func=cmd_db)
+    rc = reporting(dbsub.add_parser("recover", help=_(
+        "every password lost: the recovery key gives a user a new password")))
+    rc.add_argument("--username", "--for", dest="username", default="admin")
+    rc.add_argument("--password", help=argparse.SUPPRESS)
+    rc.set_defaults(func=cmd_recover, login=NO_LOGIN)
+    rs = reporting(dbsub.add_parser("recovery-sheet", help=_(
+        "print the recovery key's sheet (or, with --new, make a new key)")))
+    rs.add_argument("--out", required=True, help=_("the PDF file to write"))
+    rs.add_argument("--new", action="store_true", help=_(
+        "an administrator makes a new recovery key (the old sheet was lost)"))
+    rs.set_defaults(func=cmd_recovery_sheet,
+                    login=lambda a: LOGIN if a.new else NO_LOGIN)
 
     sp = reporting(sub.add_parser("region", help=_("search the Kemendagri region list")))
     rsub = sp.add_subparsers(dest="region_command", required=True, parser_class=Parser)

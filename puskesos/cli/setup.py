@@ -37,6 +37,19 @@ def _admin_password(args) -> tuple[str, bool]:
     return secrets.token_urlsafe(12), True
 
 
+def new_password(args, prompt: str) -> str:
+    """A new password someone sets: --password, PUSKESOS_PASSWORD, or asked twice."""
+    password = getattr(args, "password", None) or os.environ.get(PASSWORD_VARIABLE)
+    if not password and sys.stdin.isatty():
+        password = getpass.getpass(prompt)
+        if password and getpass.getpass(_("The same password again: ")) != password:
+            raise InvalidInput(_("The two passwords differ; run the command again."))
+    if not password:
+        raise InvalidInput(_("Give the new password in PUSKESOS_PASSWORD (or run the command "
+                             "in a terminal to be asked for it)."))
+    return password
+
+
 def cmd_init(args) -> int:
     from ..core.codes import Role
     from ..core.regions import normalize_code, regions
@@ -66,6 +79,9 @@ def cmd_init(args) -> int:
                 "admin": args.admin}
         text = _("Village {desa} ({code}) is set up in {path}.").format(
             desa=identity.desa, code=identity.code, path=services.db.location)
+        if services.db.recovery_key:
+            data["recovery_key"] = services.db.recovery_key
+            text += "\n" + recovery_text(services.db.recovery_key)
         if generated:
             data["admin_password"] = password
             text += "\n" + _("Administrator '{user}' has the password {password}. Write it down "
@@ -76,6 +92,13 @@ def cmd_init(args) -> int:
         return EXIT_OK
     finally:
         services.close()
+
+
+def recovery_text(recovery_key: str) -> str:
+    return _("The database is encrypted. Its RECOVERY KEY is {key}: write it down (or print "
+             "a sheet with 'puskesos db recovery-sheet') and keep it in the office's safe. "
+             "With it the data can be opened when every password is lost; it is shown "
+             "only this once.").format(key=recovery_key)
 
 
 DEMO_USERS = (("admin", "admin", "Administrator Desa"),
@@ -132,12 +155,15 @@ def _demo(services, args, demo) -> tuple[dict, str]:
     report = demo.generate(services, actor=actor, households=args.households, seed=args.seed)
     data = dataclasses.asdict(report) | {"database": services.db.location,
                                          "demo_users": users,
-                                         "demo_password": DEMO_PASSWORD if users else None}
+                                         "demo_password": DEMO_PASSWORD if users else None,
+                                         "recovery_key": services.db.recovery_key}
     text = _("Demo village: {h} households, {m} members added to {path}.").format(
         h=report.households, m=report.members, path=services.db.location)
     if users:
         text += "\n" + _("Demo users {users} all have the password {password}.").format(
             users=", ".join(users), password=DEMO_PASSWORD)
+    if services.db.recovery_key:
+        text += "\n" + recovery_text(services.db.recovery_key)
     return data, text
 
 

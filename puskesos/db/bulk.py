@@ -33,7 +33,6 @@ import os
 import queue
 import random
 import re
-import sqlite3
 import threading
 import time
 from datetime import timezone
@@ -94,11 +93,14 @@ class OrderedIds:
 
 
 def variable_limit(dbapi_connection) -> int:
-    """Bound values per statement: 32766 in the SQLite builds Python ships, 999 in
-    old ones."""
+    """Bound values per statement: 32766 since SQLite 3.32 (SQLCipher's driver cannot
+    ask the connection, so the library's version tells), 999 in older ones."""
+    from .engine import sqlite_driver, sqlite_errors
     try:
-        return dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    except (AttributeError, sqlite3.Error):
+        return dbapi_connection.getlimit(9)          # SQLITE_LIMIT_VARIABLE_NUMBER
+    except AttributeError:
+        return 32766 if sqlite_driver().sqlite_version_info >= (3, 32) else 999
+    except sqlite_errors():
         return 999
 
 

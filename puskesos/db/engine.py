@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -16,10 +15,72 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict, DatabaseDamaged, DatabaseUnavailable, DiskFull, UserError
+from ..errors import (Conflict, DatabaseDamaged, DatabaseLocked, DatabaseUnavailable,
+                      DiskFull, UserError)
 from ..i18n import _
+from .keys import KEYRING, KeyFile, restrict, sqlcipher_key
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_driver():
+    """The one SQLite driver of the program: SQLCipher's (SQLite with encryption; a
+    file opened without a key is a plain SQLite file).  Its errors are
+    ``sqlite_driver().Error``, not the standard library's ``sqlite3.Error``."""
+    from sqlcipher3 import dbapi2
+    return dbapi2
+
+
+def sqlite_errors() -> tuple[type[BaseException], ...]:
+    """The driver errors a raw SQLite connection may raise."""
+    import sqlite3
+    return (sqlite_driver().Error, sqlite3.Error)
+
+
+def is_encrypted(path: Path | str) -> bool:
+    """Whether ``path`` is an existing database file that is not plain SQLite (an
+    encrypted one, when its key file is beside it)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return bool(head) and head != SQLITE_HEADER
+
+
+def data_key_for(path: Path | str) -> bytes | None:
+    """The data key this process unlocked for the database file ``path``, if any."""
+    return KEYRING.get(path)
+
+
+def _needs_key(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0 or is_encrypted(path)
+    except OSError:          # not there yet: made now, encrypted when a key is known
+        return True
+
+
+def _key_connection(dbapi_conn, path: Path, key: bytes | None = None) -> None:
+    key = key if key is not None else KEYRING.get(path)
+    if key is not None and _needs_key(path):     # a plain file is never keyed
+        # the first statement on the connection: the raw key, no derivation per connection
+        dbapi_conn.execute(f'PRAGMA key = "{sqlcipher_key(key)}"')
+
+
+def connect_file(path: Path | str, *, read_only: bool = False, timeout: float = 5.0,
+                 key: bytes | None = None):
+    """A raw connection to the SQLite database file ``path`` (whose path may hold
+    '#', '?' or '%'), keyed with ``key`` or, when this process holds the file's data
+    key, with that."""
+    path = Path(path)
+    uri = path.resolve().as_uri() + ("?mode=ro" if read_only else "")
+    conn = sqlite_driver().connect(uri, uri=True, timeout=timeout)
+    try:
+        _key_connection(conn, path, key)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def is_url(target: str) -> bool:
@@ -56,9 +117,15 @@ def _check_sqlite_path(path: Path, must_exist: bool) -> None:
             _("Database file {path} cannot be read ({error}). Check the file's "
               "permissions.").format(path=path, error=exc.strerror)) from exc
     if head and head != SQLITE_HEADER:
-        raise DatabaseDamaged(
-            _("{path} is not a Puskesos database (it is not an SQLite file). Choose "
-              "the right file or restore a backup.").format(path=path))
+        if not KeyFile.beside(path).exists():
+            raise DatabaseDamaged(
+                _("{path} is not a Puskesos database, or it is an encrypted one whose key "
+                  "file ({keys}) is not beside it. Choose the right file, copy its key "
+                  "file beside it, or restore a backup.").format(
+                      path=path, keys=KeyFile.beside(path).path.name))
+        if KEYRING.get(path) is None:
+            raise DatabaseLocked(
+                _("The database {path} is encrypted: log in to open it.").format(path=path))
 
 
 def busy_timeout_ms() -> int:
@@ -103,7 +170,14 @@ def open_engine(target: str, *, must_exist: bool = True) -> Engine:
         path = Path(target).expanduser()
         _check_sqlite_path(path, must_exist)
         # URL.create keeps '?', '#' and '%' in the path as they are
-        engine = create_engine(URL.create("sqlite", database=str(path)))
+        engine = create_engine(URL.create("sqlite", database=str(path)),
+                               module=sqlite_driver())
+        # keyed before anything else reads the file (inserted before the dialect's own)
+        event.listen(engine, "connect", lambda conn, _r: _key_connection(conn, path),
+                     insert=True)
+        if not path.exists():
+            path.touch()
+            restrict(path)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -153,6 +227,8 @@ class Database:
     def __init__(self, engine: Engine, location: str):
         self.engine = engine
         self.location = location
+        #: the recovery key of a database this opening created (shown once, at init)
+        self.recovery_key: str | None = None
         #: the schema this opening upgraded the database from (None: no upgrade)
         self.upgraded_from: str | None = None
         self._read = sessionmaker(engine, expire_on_commit=False)
@@ -165,6 +241,27 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite database file (None on a server)."""
+        if self.engine.dialect.name != "sqlite" or not self.engine.url.database:
+            return None
+        return Path(self.engine.url.database)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.file is not None and self.data_key is not None
+
+    @property
+    def data_key(self) -> bytes | None:
+        """The data key of an encrypted database file (None: plain, or a server)."""
+        return KEYRING.get(self.file) if self.file is not None else None
+
+    @property
+    def key_file(self) -> KeyFile | None:
+        """The key file of an encrypted database file."""
+        return KeyFile.beside(self.file) if self.encrypted else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -192,7 +289,7 @@ class Database:
             with self._read() as session:
                 yield session
                 session.rollback()
-        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except (SQLAlchemyError, *sqlite_errors(), OSError) as exc:
             error = translate_db_error(exc, self.location)
             if error is None:
                 raise
@@ -213,7 +310,7 @@ class Database:
         except StaleDataError as exc:
             raise Conflict(_("Someone else saved this record meanwhile. Open it again and "
                              "repeat your change.")) from exc
-        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except (SQLAlchemyError, *sqlite_errors(), OSError) as exc:
             error = translate_db_error(exc, self.location)
             if error is None:
                 raise

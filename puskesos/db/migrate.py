@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +15,9 @@ from .. import paths
 from ..errors import DatabaseTooNew, DatabaseUnavailable
 from ..files import PartFile
 from ..i18n import _
-from .engine import Database, describe, open_engine, translate_db_error
+from .engine import (Database, connect_file, data_key_for, describe, is_encrypted, is_url,
+                     open_engine, translate_db_error)
+from .keys import KEYRING, KeyFile, new_data_key, new_recovery_key
 
 if TYPE_CHECKING:       # alembic is imported only when a schema must be checked or changed
     from alembic.config import Config
@@ -63,20 +64,23 @@ def sqlite_path(engine: Engine) -> Path | None:
     return Path(engine.url.database)
 
 
-def read_only(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a SQLite file whose path may hold '#', '?' or '%'."""
-    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+def read_only(path: Path, key: bytes | None = None):
+    """A read-only connection to a SQLite file whose path may hold '#', '?' or '%'
+    (keyed with ``key``, or when this process holds its data key)."""
+    return connect_file(path, read_only=True, key=key)
 
 
 #: pages copied per step of a snapshot (between progress reports and cancel checks)
 SNAPSHOT_PAGES = 1024
 
 
-def snapshot_sqlite(source: Path, dest: Path, *, progress=None, cancel=None) -> Path:
+def snapshot_sqlite(source: Path, dest: Path, *, progress=None, cancel=None,
+                    key: bytes | None = None) -> Path:
     """Consistent copy of a live SQLite database (the online backup API).
 
     Written to ``dest.part`` and renamed when complete; on failure nothing
-    is left behind.  ``progress.report(done, total)`` hears the pages copied;
+    is left behind.  The copy of an encrypted database is encrypted with the same
+    key (``key``, or the one this process holds for ``source``).  ``progress.report(done, total)`` hears the pages copied;
     ``cancel.raise_if_cancelled()`` may stop the copy between steps.
     """
 
@@ -88,9 +92,11 @@ def snapshot_sqlite(source: Path, dest: Path, *, progress=None, cancel=None) -> 
 
     target = PartFile(dest, sqlite=True)
     try:
-        src = read_only(source)
+        if key is None and is_encrypted(source):
+            key = data_key_for(source)
+        src = read_only(source, key)
         try:
-            out = sqlite3.connect(target.part)
+            out = connect_file(target.part, key=key)
             try:
                 src.backup(out, pages=SNAPSHOT_PAGES, progress=step)
                 # A copy is one self-contained file, not a WAL database.
@@ -143,6 +149,9 @@ def open_database(target: str, *, create: bool = False,
     transaction; a schema newer than this program is refused.
     """
     location = describe(target)
+    recovery_key = None
+    if create and not is_url(target) and not Path(target).expanduser().exists():
+        recovery_key = start_encrypted(Path(target).expanduser())
     engine = open_engine(target, must_exist=not create)
     try:
         current = current_revision(engine)
@@ -185,4 +194,14 @@ def open_database(target: str, *, create: bool = False,
             raise (translate_db_error(exc, location) or exc) from exc
     db = Database(engine, location)
     db.upgraded_from = current
+    db.recovery_key = recovery_key
     return db
+
+
+def start_encrypted(path: Path) -> str:
+    """Make the data key and the key file of a new database file at ``path`` (which
+    SQLCipher then creates encrypted); the recovery key, to be shown once."""
+    data_key, recovery_key = new_data_key(), new_recovery_key()
+    KeyFile.beside(path).create(data_key, recovery_key)
+    KEYRING.remember(path, data_key)
+    return recovery_key

@@ -54,6 +54,11 @@ REASONS = {
     "verval_approved": N_("verval correction approved"),
     "warnings_accepted": N_("warnings accepted: {accepted}"),
     "reason_warnings_accepted": N_("{reason} (warnings accepted: {accepted})"),
+    "attempt_before_open": N_("wrong password at {at}, before the encrypted database "
+                              "was opened"),
+    "locked_before_open": N_("wrong password at {at}, before the encrypted database was "
+                             "opened: locked"),
+    "encrypted": N_("the database file was encrypted (it was a plain file)"),
 }
 _MARK = "@"
 

@@ -25,7 +25,7 @@ from ..errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound
 from ..i18n import _
 from ..models import Setting, User, utcnow
 from . import audit
-from .audit import Change
+from .audit import Change, coded_reason
 from .context import Actor, require
 from .lockout import LockoutFile, LockState
 from .settings.village import VILLAGE_KEY
@@ -43,6 +43,11 @@ def _dummy_hash() -> str:
     takes as long as a wrong password (made once, when first needed: hashing takes
     a fifth of a second, which every command would otherwise pay at start)."""
     return _hasher.hash("no such user")
+
+
+def file_identity(path: Path) -> str:
+    """The lockout file's name of a database file (see :meth:`AuthService._identities`)."""
+    return f"location {Path(path).resolve()}"
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,8 @@ class AuthService:
     def _identities(self, s) -> list[str]:
         """The database's identities for the lockout file: where it is and, once set
         up, the village it holds (see :mod:`.lockout`)."""
-        url = self._db.engine.url
-        where = (str(Path(url.database).resolve()) if url.get_backend_name() == "sqlite"
-                 and url.database else self._db.location)
-        found = [f"location {where}"]
+        file = self._db.file
+        found = [file_identity(file) if file is not None else f"location {self._db.location}"]
         village = s.get(Setting, VILLAGE_KEY)
         code = village.value.get("code") if village and isinstance(village.value, dict) else None
         if code:
@@ -139,12 +142,22 @@ class AuthService:
                         password_hash=_hasher.hash(password))
             s.add(user)
             s.flush()
+            self._wrap_for(name, password)
             audit.append(s, actor, "create", [
                 Change("user", user.id, "username", None, name),
                 Change("user", user.id, "role", None, role)])
             return _info(user)
 
-    def login(self, *, username: str, password: str, session: bool = True) -> UserInfo:
+    def _wrap_for(self, username: str, password: str) -> None:
+        """On an encrypted database, wrap its data key for ``username`` under
+        ``password`` (written before the caller's transaction commits: if the key
+        file cannot be written, the user or the password is not changed either)."""
+        keys, data_key = self._db.key_file, self._db.data_key
+        if keys is not None and data_key is not None:
+            keys.set_user(username, password, data_key)
+
+    def login(self, *, username: str, password: str, session: bool = True,
+              proven: bool = False) -> UserInfo:
         """Check a password. Wrong five times in a row locks the account.
 
         Attempts on this computer are taken one at a time (:meth:`LockoutFile.held`),
@@ -154,12 +167,18 @@ class AuthService:
         command-line verb passes False: its writes are recorded under the user, and
         a right password then writes nothing unless a count or a lock is to be
         cleared, so a command runs while another program writes and a refused one
-        leaves the database as it was."""
+        leaves the database as it was.
+
+        ``proven``: the password already opened the user's wrap of the encrypted
+        database's key (:func:`~puskesos.services.signin.sign_in`), so the second
+        argon2 check is skipped; the account's state (active, locked) is checked as
+        ever."""
         name = username.strip().lower()
         with self._lockout.held():
-            return self._attempt(name, password, session)
+            return self._attempt(name, password, session, proven)
 
-    def _attempt(self, name: str, password: str, session: bool) -> UserInfo:
+    def _attempt(self, name: str, password: str, session: bool,
+                 proven: bool = False) -> UserInfo:
         now = utcnow()
         with self._db.read() as s:
             user = s.scalar(select(User).where(User.username == name))
@@ -185,8 +204,7 @@ class AuthService:
                 _("This account is locked after too many wrong passwords. Try again "
                   "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
         try:
-            _hasher.verify(password_hash, password)
-            right = True
+            right = proven or _hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             right = False
         if not right:
@@ -204,11 +222,17 @@ class AuthService:
                 audit.append(s, name, "login_failed", [Change("user", row.id, None)], reason)
             # the failed attempt is committed before we answer
             raise AuthenticationFailed(_("Wrong user name or password."))
-        rehash = _hasher.check_needs_rehash(password_hash)
+        rehash = not proven and _hasher.check_needs_rehash(password_hash)
         to_clear = bool(failed_attempts or info.locked_until or kept.failed
                         or kept.locked_until)
-        if session or rehash or to_clear:
+        attempts = self._attempts_before_open(identities)
+        if session or rehash or to_clear or attempts:
             with self._db.write() as s:
+                for username, user_id, attempt in attempts:
+                    code = "locked_before_open" if attempt.get("locked") else \
+                        "attempt_before_open"
+                    audit.append(s, username, "login_failed", [Change("user", user_id, None)],
+                                 coded_reason(code, at=str(attempt.get("at", ""))[:19]))
                 user = s.scalar(select(User).where(User.id == info.id).with_for_update())
                 user.failed_attempts = 0
                 user.locked_until = None
@@ -220,6 +244,16 @@ class AuthService:
                 self._lockout.record(identities, name, LockState())
                 info = _info(user)
         return info
+
+    def _attempts_before_open(self, identities: list[str]) -> list[tuple[str, str, dict]]:
+        """Wrong passwords that could not open the encrypted database, as (user name,
+        user id, attempt), for the audit trail (taken from the lockout file)."""
+        if self._db.key_file is None:
+            return []
+        with self._db.read() as s:
+            users = [(u.username, u.id) for u in s.scalars(select(User))]
+        return [(name, user_id, attempt) for name, user_id in users
+                for attempt in self._lockout.take_attempts(identities, name)]
 
     def change_password(self, *, actor: Actor, old_password: str, new_password: str) -> None:
         """Change the actor's own password after checking the old one."""
@@ -233,6 +267,7 @@ class AuthService:
             except (VerificationError, InvalidHashError):
                 raise AuthenticationFailed(_("The current password is wrong.")) from None
             user.password_hash = _hasher.hash(new_password)
+            self._wrap_for(user.username, new_password)
             audit.append(s, actor, "update", [Change("user", user.id, "password", "***", "***")])
 
     def reset_password(self, *, actor: Actor, username: str, new_password: str) -> None:
@@ -246,6 +281,7 @@ class AuthService:
             user.password_hash = _hasher.hash(new_password)
             user.failed_attempts = 0
             user.locked_until = None
+            self._wrap_for(user.username, new_password)
             self._lockout.record(self._identities(s), user.username, LockState())
             audit.append(s, actor, "update", [Change("user", user.id, "password", "***", "***")],
                          "reset by administrator")

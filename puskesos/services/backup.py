@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 import zipfile
@@ -27,11 +26,12 @@ from pathlib import Path
 from sqlalchemy import text
 
 from .. import __version__
-from ..db.engine import Database
+from ..db.engine import Database, data_key_for, is_encrypted, sqlite_driver, sqlite_errors
+from ..db.keys import KEYRING, KeyFile, key_id
 from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read_only,
                           snapshot_sqlite, sqlite_path)
-from ..errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, InvalidInput, NotFound,
-                      UserError)
+from ..errors import (AuthenticationFailed, DatabaseTooNew, DatabaseUnavailable, DiskFull,
+                      InvalidInput, NotFound, UserError)
 from ..formats.zipguard import BACKUP, check_zip
 from ..files import (RESTORE_PREFIX, is_no_space, part_path, remove_quietly, sync_file,
                      working_in)
@@ -46,6 +46,8 @@ from .settings import SettingsService
 FORMAT = "puskesos-backup"
 FORMAT_VERSION = 1
 DB_NAME = "puskesos.sqlite"
+#: the key file of an encrypted database, beside it in the zip (wrapped keys only)
+KEYS_NAME = DB_NAME + ".keys"
 LAST_BACKUP_KEY = "last_backup"
 #: how many busy timeouts the note of a finished backup waits for another writer
 RECORD_WAIT = 6
@@ -100,36 +102,36 @@ def _zip_file(zf: zipfile.ZipFile, path: Path, name: str, progress: Progress | N
                 progress.report(done, total, _("Compressing the backup…"))
 
 
-def _sqlite_counts(path: Path) -> dict:
-    con = read_only(path)
+def _sqlite_counts(path: Path, key: bytes | None = None) -> dict:
+    con = read_only(path, key)
     try:
         out = {}
         for table in ("household", "member", "audit_event"):
             try:
                 out[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            except sqlite3.Error:
+            except sqlite_errors():
                 out[table] = None
         return out
     finally:
         con.close()
 
 
-def _integrity(path: Path) -> str:
-    con = read_only(path)
+def _integrity(path: Path, key: bytes | None = None) -> str:
+    con = read_only(path, key)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite3.DatabaseError as exc:       # not a database at all
+    except sqlite_errors() as exc:       # not a database at all
         return str(exc)
     finally:
         con.close()
 
 
-def _revision(path: Path) -> str | None:
-    con = read_only(path)
+def _revision(path: Path, key: bytes | None = None) -> str | None:
+    con = read_only(path, key)
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
-    except sqlite3.Error:
+    except sqlite_errors():
         return None
     finally:
         con.close()
@@ -188,21 +190,28 @@ class BackupService:
                              "another location.").format(path=out.parent))
         snapshot = out.with_name(out.name + ".db.part")
         part = part_path(out)
+        # an encrypted database gives an encrypted copy (its parts too) and its key file
+        key = self._db.data_key if is_encrypted(source) else None
         with working_in(out.parent):    # its parts are not leftovers to a new start
             try:
-                snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel)
-                if _integrity(snapshot) != "ok":
+                snapshot_sqlite(source, snapshot, progress=progress, cancel=cancel, key=key)
+                if _integrity(snapshot, key) != "ok":
                     raise DatabaseUnavailable(_("The database is damaged, so no backup was made. "
                                                 "Run 'puskesos db check' and contact support."))
                 manifest = {
                     "format": FORMAT, "format_version": FORMAT_VERSION,
-                    "program_version": __version__, "schema_revision": _revision(snapshot),
+                    "program_version": __version__,
+                    "schema_revision": _revision(snapshot, key),
                     "created_at": utcnow().isoformat(), "village_code": village,
                     "database": DB_NAME, "sha256": _sha256(snapshot),
-                    "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot),
+                    "size": snapshot.stat().st_size, "counts": _sqlite_counts(snapshot, key),
+                    "encrypted": key is not None,
+                    "key_id": key_id(key) if key is not None else None,
                 }
                 with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                     zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+                    if key is not None:
+                        zf.write(KeyFile.beside(source).path, KEYS_NAME)
                     _zip_file(zf, snapshot, DB_NAME, progress, cancel)
                 if cancel is not None:
                     cancel.raise_if_cancelled()
@@ -210,7 +219,7 @@ class BackupService:
                 part.replace(out)
             except OSError as exc:
                 raise _disk_error(exc) from exc
-            except sqlite3.Error as exc:
+            except sqlite_errors() as exc:
                 from ..db.engine import translate_db_error
                 known = translate_db_error(exc, str(source))
                 if known is None:
@@ -316,26 +325,26 @@ def _looks_like_zip(path: Path) -> bool:
         return False
 
 
-def _check_inside(path: Path, target: Path) -> None:
+def _check_inside(path: Path, target: Path, key: bytes | None = None) -> None:
     """Refuse an extracted database that SQLite cannot read, that fails its integrity
     check or that holds no village: each is said to be the backup's fault (before,
     SQLite's "file is not a database" here was taken for the database in use)."""
     try:
-        if _integrity(target) != "ok":
+        if _integrity(target, key) != "ok":
             raise _damaged_inside(path)
-        con = read_only(target)
+        con = read_only(target, key)
         try:
             ours = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                "name = 'household'").fetchone()
         finally:
             con.close()
-    except sqlite3.DatabaseError:
+    except sqlite_errors():
         raise _damaged_inside(path) from None
     if ours is None:
         raise _not_a_backup(path)
 
 
-def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
+def read_backup(path: Path, workdir: Path, *, unlock=None) -> tuple[dict, Path]:
     """Check a backup file and extract its database into ``workdir``.
 
     Every way the file can be bad is said to be the backup's: not a backup, a
@@ -343,6 +352,10 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
     The zip is checked against :data:`~puskesos.formats.zipguard.BACKUP` first
     (a small file that unpacks to gigabytes is refused before a byte is written),
     and the database is extracted only when the disk has room for it.
+
+    An encrypted backup's key file is extracted beside it, and ``unlock(key_file)``
+    gives its data key (see :func:`restore`); the key is then in ``manifest["key"]``
+    (never written anywhere).
     """
     path = Path(path)
     if not path.exists():
@@ -386,6 +399,8 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
                              "was changed.").format(need=(member.file_size * 2) >> 20,
                                                     free=free >> 20))
         try:
+            if manifest.get("encrypted"):
+                KeyFile.beside(target).path.write_bytes(zf.read(KEYS_NAME))
             with zf.open(member) as src, target.open("wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     dst.write(block)
@@ -400,28 +415,63 @@ def read_backup(path: Path, workdir: Path) -> tuple[dict, Path]:
     if _sha256(target) != manifest.get("sha256"):
         raise InvalidInput(_("The backup {path} is damaged: its checksum does not match. Use "
                              "another backup.").format(path=path))
-    _check_inside(path, target)
-    revision = _revision(target)
+    key = None
+    if manifest.get("encrypted"):
+        keys = KeyFile.beside(target)
+        if keys.key_id != manifest.get("key_id"):
+            raise _damaged_backup(path)
+        if unlock is None:
+            raise InvalidInput(_("The backup {path} is encrypted; log in to restore it.")
+                               .format(path=path))
+        key = unlock(keys)
+    manifest["key"] = key
+    _check_inside(path, target, key)
+    revision = _revision(target, key)
     if revision is not None and revision not in known_revisions():
         raise DatabaseTooNew(_("This backup was made by a newer version of Puskesos. "
                                "Install the newest version of the program to restore it."))
     return manifest, target
 
 
-def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) -> dict:
+def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None,
+            credentials: tuple[str, str] | None = None,
+            recovery_key: str | None = None) -> dict:
     """Replace ``database`` with the backup's copy; the current file is kept first.
 
-    Safe while the program has the database open (see :func:`_copy_into`).
+    Safe while the program has the database open (see :func:`_copy_into`).  An
+    encrypted backup is opened with the key this process holds for ``database``
+    when it is the same key (a backup of this village's file), else with the
+    ``credentials`` (user name, password) of one of the backup's users, or its
+    ``recovery_key``; the backup's key file then comes along.
     Returns the backup's manifest with ``kept`` (where the old file went).
     """
     database = Path(database)
     if not database.parent.is_dir():
         raise NotFound(_("Folder {path} does not exist. Create it first or choose "
                          "another location.").format(path=database.parent))
+
+    def unlock(keys: KeyFile) -> bytes:
+        held = data_key_for(database)
+        if held is not None and key_id(held) == keys.key_id:
+            return held
+        if recovery_key:
+            return keys.unlock_recovery(recovery_key)
+        if credentials is not None:
+            try:
+                return keys.unlock(*credentials).data_key
+            except AuthenticationFailed:
+                pass
+        raise AuthenticationFailed(
+            _("This backup is encrypted with another key than the database in use: it "
+              "opens with the password of one of its own users (the user logged in here "
+              "was not one of them, or had another password then) or with its recovery "
+              "key (--recovery-key). Nothing was changed."))
+
     # what it writes meanwhile is not a leftover to another start of the program
     with working_in(database.parent), \
             tempfile.TemporaryDirectory(dir=database.parent, prefix=RESTORE_PREFIX) as tmp:
-        manifest, extracted = read_backup(Path(backup_file), Path(tmp))
+        manifest, extracted = read_backup(Path(backup_file), Path(tmp), unlock=unlock)
+        key = manifest.pop("key", None)
         kept = None
         if database.exists():
             folder = keep_dir or local_backup_dir(database)
@@ -429,60 +479,78 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None) 
             with working_in(folder):
                 try:
                     snapshot_sqlite(database, kept)
-                except sqlite3.Error:
+                    if is_encrypted(kept) and KeyFile.beside(database).exists():
+                        shutil.copyfile(KeyFile.beside(database).path,
+                                        KeyFile.beside(kept).path)
+                except sqlite_errors():
                     shutil.copy2(database, kept)
-        _copy_into(extracted, database)
+        current = data_key_for(database) if is_encrypted(database) else None
+        _copy_into(extracted, database, key, current)
+        if key is not None:
+            KEYRING.remember(database, key)
     manifest["kept"] = str(kept) if kept else None
     return manifest
 
 
-def _copy_into(source: Path, database: Path) -> None:
+def _copy_into(source: Path, database: Path, source_key: bytes | None = None,
+               database_key: bytes | None = None) -> None:
     """Put ``source``'s content into ``database``.
 
-    A readable database is overwritten page by page with SQLite's backup API,
-    which takes the database's lock and resets its WAL, so a program that has
-    it open sees the restored data (or waits) instead of writing into a
-    replaced file.  A file SQLite cannot read at all is simply replaced.
+    A readable database under the same key (or both plain) is overwritten page by
+    page with SQLite's backup API, which takes the database's lock and resets its
+    WAL, so a program that has it open sees the restored data (or waits) instead
+    of writing into a replaced file.  A file SQLite cannot read at all, or one
+    under another key (a backup from another computer), is replaced, with the
+    backup's key file.
     """
-    from ..db.engine import busy_timeout_ms
+    from ..db.engine import busy_timeout_ms, connect_file
+    driver = sqlite_driver()
     wait = busy_timeout_ms() / 1000
-    try:
-        dst = sqlite3.connect(database, timeout=wait)
+    damaged = source_key != database_key
+    if not damaged:
         try:
-            dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            src = read_only(source)
+            dst = connect_file(database, timeout=wait, key=database_key)
             try:
-                # SQLite's backup retries for ever while another program holds the
-                # database's write lock: give up after the usual wait instead
-                started = time.monotonic()
+                dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                src = read_only(source, source_key)
+                try:
+                    # SQLite's backup retries for ever while another program holds the
+                    # database's write lock: give up after the usual wait instead
+                    started = time.monotonic()
 
-                def give_up_when_busy(status: int, _remaining: int, _total: int) -> None:
-                    if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and \
-                            time.monotonic() - started > wait:
-                        raise sqlite3.OperationalError("database is locked")
+                    def give_up_when_busy(status: int, _remaining: int, _total: int) -> None:
+                        if status in (5, 6) and time.monotonic() - started > wait:
+                            # SQLITE_BUSY, SQLITE_LOCKED
+                            raise driver.OperationalError("database is locked")
 
-                src.backup(dst, pages=1024, progress=give_up_when_busy, sleep=0.05)
+                    src.backup(dst, pages=1024, progress=give_up_when_busy, sleep=0.05)
+                finally:
+                    src.close()
+                dst.execute("PRAGMA journal_mode = WAL")
             finally:
-                src.close()
-            dst.execute("PRAGMA journal_mode = WAL")
-        finally:
-            dst.close()
-        return
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise DatabaseUnavailable(
-                _("The database is being used by another program or window. Close it and "
-                  "try again; nothing was changed.")) from exc
-        if "full" in str(exc).lower() or "i/o" in str(exc).lower():
-            raise DiskFull(_("There is not enough space on the disk for the backup. Free "
-                             "some space or choose another drive; the database was not "
-                             "changed.")) from exc
-        damaged = True
-    except sqlite3.DatabaseError:
-        damaged = True
+                dst.close()
+            return
+        except driver.OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise DatabaseUnavailable(
+                    _("The database is being used by another program or window. Close it "
+                      "and try again; nothing was changed.")) from exc
+            if "full" in str(exc).lower() or "i/o" in str(exc).lower():
+                raise DiskFull(_("There is not enough space on the disk for the backup. "
+                                 "Free some space or choose another drive; the database "
+                                 "was not changed.")) from exc
+            damaged = True
+        except sqlite_errors():
+            damaged = True
     if damaged:
+        keys = KeyFile.beside(source)
         try:
+            if keys.exists():
+                shutil.copyfile(keys.path, part_path(KeyFile.beside(database).path))
             os.replace(source, database)
+            if keys.exists():
+                os.replace(part_path(KeyFile.beside(database).path),
+                           KeyFile.beside(database).path)
         except OSError as exc:
             raise _disk_error(exc) from exc
         for suffix in ("-wal", "-shm"):
@@ -495,11 +563,11 @@ def check_sqlite(path: Path) -> dict:
     try:
         try:
             integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
-        except sqlite3.DatabaseError as exc:
+        except sqlite_errors() as exc:
             integrity = [str(exc)]
         try:
             fk = len(con.execute("PRAGMA foreign_key_check").fetchall())
-        except sqlite3.DatabaseError:
+        except sqlite_errors():
             fk = None
     finally:
         con.close()

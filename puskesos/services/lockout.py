@@ -121,6 +121,42 @@ class LockoutFile:
                 continue
         return LockState(failed, until)
 
+    def failed_before_open(self, identities: list[str], username: str, at: datetime,
+                           lock_after: int, lock_for) -> LockState:
+        """A wrong password that could not even open the (encrypted) database: the
+        count and the lock are kept here alone, and the attempt is remembered for the
+        audit trail, which the next login writes (:meth:`take_attempts`)."""
+        kept = self.state(identities, username)
+        failed, until = kept.failed + 1, kept.locked_until
+        if failed >= lock_after:
+            failed, until = 0, at + lock_for
+        self.record(identities, username, LockState(failed, until))
+        data = self._load()
+        key = _key(identities[0], username)
+        entry = data.setdefault(key, {"failed": 0, "locked_until": None})
+        entry.setdefault("attempts", []).append(
+            {"at": at.isoformat(), "locked": failed == 0})
+        self._save(data)
+        return LockState(failed, until)
+
+    def take_attempts(self, identities: list[str], username: str) -> list[dict]:
+        """The wrong passwords remembered for ``username`` (and forget them)."""
+        data = self._load()
+        found: list[dict] = []
+        for identity in identities:
+            entry = data.get(_key(identity, username))
+            if isinstance(entry, dict) and entry.get("attempts"):
+                found += [a for a in entry.pop("attempts") if isinstance(a, dict)]
+                if not entry.get("failed") and not entry.get("locked_until"):
+                    data.pop(_key(identity, username))
+        if found:
+            self._save(data)
+        return found
+
+    def _save(self, data: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
+
     def record(self, identities: list[str], username: str, state: LockState) -> None:
         """Keep ``state`` for ``username`` under every identity of the database (a
         state with nothing to remember removes the entries)."""
@@ -128,13 +164,16 @@ class LockoutFile:
         before = json.dumps(data, sort_keys=True)
         for identity in identities:
             key = _key(identity, username)
-            if state.failed or state.locked_until:
+            attempts = (data.get(key) or {}).get("attempts") if isinstance(
+                data.get(key), dict) else None
+            if state.failed or state.locked_until or attempts:
                 data[key] = {"failed": state.failed,
                              "locked_until": state.locked_until.isoformat()
                              if state.locked_until else None}
+                if attempts:
+                    data[key]["attempts"] = attempts
             else:
                 data.pop(key, None)
         if json.dumps(data, sort_keys=True) == before:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
+        self._save(data)

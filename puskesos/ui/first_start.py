@@ -12,7 +12,8 @@ from ..services.auth import MIN_PASSWORD_LENGTH
 from .operations import write
 from .region_picker import RegionPicker
 
-#: create(village_code, username, full_name, password) -> error message or None
+#: create(village_code, username, full_name, password) -> error message, or None with
+#: the function's ``recovery_key`` attribute set to the new database's recovery key
 CreateFn = Callable[[str, str, str, str], "str | None"]
 
 
@@ -20,6 +21,9 @@ class FirstStartDialog(QDialog):
     def __init__(self, create: CreateFn, parent=None):
         super().__init__(parent)
         self._create = create
+        #: the recovery key of the database made here (to show after the dialog)
+        self.recovery_key: str | None = None
+        self.village_name = ""
         self.setWindowTitle(_("Welcome to Puskesos"))
         self.setMinimumWidth(760)
 
@@ -103,4 +107,6 @@ class FirstStartDialog(QDialog):
         if error:
             self._show(error, error=True)
             return
+        self.recovery_key = getattr(self._create, "recovery_key", None)
+        self.village_name = getattr(self._create, "village_name", "")
         self.accept()

@@ -64,7 +64,8 @@ def run_window(target: str, *, first_start: bool,
     from .first_start import FirstStartDialog
     from .jobs import show_error
     from . import qt_catalog
-    from .login import LoginDialog
+    from ..db.engine import is_encrypted
+    from .login import LoginDialog, RecoveryKeyDialog
     from .main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -77,18 +78,30 @@ def run_window(target: str, *, first_start: bool,
         dialog = FirstStartDialog(create_village)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return 0
+        if dialog.recovery_key:
+            RecoveryKeyDialog(dialog.recovery_key, village=dialog.village_name).exec()
+    services = None
     try:
-        services = open_services(target)
+        if not is_encrypted(target):     # an encrypted file is read after the login
+            services = open_services(target)
+            if "PUSKESOS_LANG" not in os.environ:
+                i18n.set_language(services.settings.preferences().language)
+                qt_catalog.install(app)
     except UserError as exc:
         show_error(None, exc)
         return 1
     try:
+        login = LoginDialog(services, target=target)
+        accepted = login.exec() == QDialog.DialogCode.Accepted and login.user is not None
+        services = login.services
+        if not accepted:
+            return 0
+        if login.signed is not None and login.signed.recovery_key:
+            RecoveryKeyDialog(login.signed.recovery_key,
+                              village=services.settings.village().title).exec()
         if "PUSKESOS_LANG" not in os.environ:
             i18n.set_language(services.settings.preferences().language)
-        qt_catalog.install(app)
-        login = LoginDialog(services)
-        if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
-            return 0
+            qt_catalog.install(app)
         window = MainWindow(services, login.user.actor)
         window.show()
         # once the window is painted: what it made lives as long as the program
@@ -96,4 +109,5 @@ def run_window(target: str, *, first_start: bool,
         window.backup_if_due()
         return app.exec()
     finally:
-        services.close()
+        if services is not None:
+            services.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QVBoxLayout)
 
@@ -17,19 +17,27 @@ from .widgets import message_label, show_message
 class LoginDialog(QDialog):
     """Asks for user name and password; :attr:`user` holds the UserInfo on accept.
 
-    With ``username`` given (the idle lock) only the password can be typed.
+    With ``target`` (the start of the program) the login opens the database
+    (:func:`~puskesos.services.signin.sign_in`: an encrypted file is unlocked with
+    the password, a plain one is encrypted after it) and :attr:`services` are the
+    services over it; ``services`` may then be None (an encrypted file cannot be
+    read before the login).  With ``username`` given (the idle lock) only the
+    password can be typed.
     """
 
-    def __init__(self, services, *, username: str | None = None, title: str | None = None,
-                 parent=None):
+    def __init__(self, services, *, target: str | None = None, username: str | None = None,
+                 title: str | None = None, parent=None):
         super().__init__(parent)
         self.services = services
+        self.target = target
         self.user = None
-        village = services.settings.village()
+        #: what the login did besides: set when it encrypted a plain village file
+        self.signed = None
         self.setWindowTitle(title or _("Puskesos — log in"))
         self.setMinimumWidth(420)
+        village = services.settings.village() if services is not None else None
         heading = QLabel(f"<b>{village.title}</b><br>{village.kabupaten}"
-                         if village.desa else "Puskesos")
+                         if village is not None and village.desa else "<b>Puskesos</b>")
         self.username = QLineEdit(username or "")
         self.username.setEnabled(username is None)
         self.password = QLineEdit()
@@ -52,11 +60,18 @@ class LoginDialog(QDialog):
         layout.addWidget(buttons)
         (self.password if username else self.username).setFocus()
 
+    def _check(self, username: str, password: str):
+        if self.target is None:
+            return self.services.auth.login(username=username, password=password)
+        from ..services.signin import sign_in
+        self.signed = sign_in(self.target, username, password, services=self.services)
+        self.services = self.signed.services
+        return self.signed.user
+
     def _login(self) -> None:
         try:
             username, password = self.username.text(), self.password.text()
-            self.user = write(self, lambda: self.services.auth.login(username=username,
-                                                                     password=password),
+            self.user = write(self, lambda: self._check(username, password),
                               _("Checking the password…"))
         except UserError as exc:
             show_message(self.message, exc.message)
@@ -135,3 +150,51 @@ class IdleWatcher(QObject):
         if self.seconds and not self.fired and time.monotonic() - self.last_input >= self.seconds:
             self.fired = True
             self.idle.emit()
+
+
+class RecoveryKeyDialog(QDialog):
+    """The recovery key of a database just made or just encrypted, shown once, with a
+    sheet to save as PDF and print for the office's safe."""
+
+    def __init__(self, recovery_key: str, *, village: str = "", parent=None):
+        super().__init__(parent)
+        self.recovery_key = recovery_key
+        self.village = village
+        self.saved_to = None
+        self.setWindowTitle(_("Recovery key"))
+        self.setMinimumWidth(520)
+        intro = QLabel(_("The village data is encrypted. If every password is lost, only this "
+                         "RECOVERY KEY opens it. Print the sheet (or write the key down) now "
+                         "and keep it in the office's safe: it is shown only this once."))
+        intro.setWordWrap(True)
+        self.key = QLabel(recovery_key)
+        self.key.setObjectName("recoveryKey")
+        self.key.setStyleSheet("font-family: monospace; font-size: 18pt; font-weight: bold;")
+        self.key.setTextInteractionFlags(self.key.textInteractionFlags()
+                                         | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = message_label()
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(_("Print the sheet…"),
+                                             QDialogButtonBox.ButtonRole.ActionRole)
+        self.done_button = buttons.addButton(_("I have kept the key"),
+                                             QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.clicked.connect(self._save)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.key)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        """Show the sheet in the preview, to print or save as PDF."""
+        from ..files import safe_name
+        from ..printing.recovery import recovery_sheet
+        from ..services.documents import Document
+        from .pdf_preview import PdfPreview
+        sheet = Document(recovery_sheet(self.recovery_key, village=self.village), 1,
+                         _("Recovery key sheet"),
+                         safe_name("kunci-pemulihan", self.village) + ".pdf", None, "")
+        self.preview = PdfPreview(sheet, self)
+        self.preview.exec()
+        self.saved_to = self.preview.saved_to

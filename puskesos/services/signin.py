@@ -1,0 +1,101 @@
+"""Logging in to a database, the one way the window and the command line do it.
+
+On an encrypted village file the password first opens the user's wrap of the
+data key (:mod:`puskesos.db.keys`); only then can the file be read, and the
+account's state is checked as ever (:meth:`AuthService.login`).  A wrong password
+on an encrypted file cannot be written into the database, so the lockout file
+keeps it and the next login writes it into the audit trail.
+
+A plain village file (made by a version before encryption) is encrypted right
+after the first successful login of this version (:mod:`.encrypt`).  A server
+database (PostgreSQL) has its own authentication and is logged in to as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from ..db.engine import is_encrypted, is_url
+from ..db.keys import KEYRING, KeyFile
+from ..errors import AccountLocked, AuthenticationFailed
+from ..i18n import _
+from ..models import utcnow
+from . import Services, open_services
+from .auth import LOCK_MINUTES, MAX_FAILED_ATTEMPTS, UserInfo, file_identity
+
+
+@dataclass
+class SignedIn:
+    services: Services
+    user: UserInfo
+    #: set when this login encrypted a plain village file: its recovery key, to show
+    recovery_key: str | None = None
+    #: where the safety copy taken before the encryption is
+    safety_copy: Path | None = None
+
+
+def lockout_file():
+    from .. import paths
+    from .lockout import FILE_NAME, LockoutFile
+    return LockoutFile(paths.data_dir() / FILE_NAME)
+
+
+def database_file(target: str) -> Path | None:
+    return None if is_url(target) else Path(target).expanduser()
+
+
+def unlock(target: str, username: str, password: str) -> bool:
+    """Open the data key of the encrypted file ``target`` with the user's password
+    (kept in this process's keyring); False when the file is not encrypted or its
+    key is already held.  A wrong password counts toward the lockout."""
+    path = database_file(target)
+    if path is None or not is_encrypted(path) or KEYRING.get(path) is not None:
+        return False
+    keys = KeyFile.beside(path)
+    if not keys.exists():
+        return False          # opening the file says what is wrong
+    name = username.strip().lower()
+    lockout = lockout_file()
+    identities = [file_identity(path)]
+    with lockout.held():
+        now = utcnow()
+        kept = lockout.state(identities, name)
+        if kept.locked_until and kept.locked_until > now:
+            minutes = max(1, int((kept.locked_until - now).total_seconds() // 60) + 1)
+            raise AccountLocked(
+                _("This account is locked after too many wrong passwords. Try again "
+                  "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+        try:
+            unlocked = keys.unlock(name, password)
+        except AuthenticationFailed:
+            lockout.failed_before_open(identities, name, now, MAX_FAILED_ATTEMPTS,
+                                       timedelta(minutes=LOCK_MINUTES))
+            raise
+    KEYRING.remember(path, unlocked.data_key)
+    if unlocked.pending:     # first login since the file was encrypted: a wrap of its own
+        keys.set_user(name, password, unlocked.data_key)
+    return True
+
+
+def sign_in(target: str, username: str, password: str, *, session: bool = True,
+            services: Services | None = None) -> SignedIn:
+    """Open ``target`` as ``username`` (see the module's note).  ``services``: the
+    database is already open (a plain file, or a key held) and only the login is
+    checked.  The caller closes the returned services."""
+    proven = unlock(target, username, password) if services is None else False
+    opened = services or open_services(target)
+    try:
+        user = opened.auth.login(username=username, password=password, session=session,
+                                 proven=proven)
+        path = database_file(target)
+        if path is None or opened.db.encrypted:
+            return SignedIn(opened, user)
+        from .encrypt import encrypt_village_file
+        done = encrypt_village_file(opened, user, password)
+        return SignedIn(done.services, user, done.recovery_key, done.safety_copy)
+    except BaseException:
+        if services is None:
+            opened.close()
+        raise
