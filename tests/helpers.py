@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -34,10 +34,65 @@ def family() -> tuple[HouseholdInput, list[MemberInput]]:
     return house, people
 
 
+def data_key(path: Path | str) -> bytes | None:
+    """The data key of the village file ``path`` (None: a plain file): the one this
+    process holds, else opened with the demo administrator's password."""
+    from puskesos.db.engine import is_encrypted
+    from puskesos.db.keys import KEYRING, KeyFile
+    if not is_encrypted(path):
+        return None
+    key = KEYRING.get(path)
+    if key is None:
+        key = KeyFile.beside(path).unlock(CLI_LOGIN["PUSKESOS_USER"],
+                                          CLI_LOGIN["PUSKESOS_PASSWORD"]).data_key
+        KEYRING.remember(path, key)
+    return key
+
+
+def connect(path: Path | str, **kwargs):
+    """A raw SQLite connection to a village file, as someone holding its key would
+    have it (SQL behind the program's back; keyed when the file is encrypted)."""
+    from puskesos.db.engine import sqlite_driver
+    key = data_key(path)
+    con = sqlite_driver().connect(str(path), **kwargs)
+    if key is not None:
+        con.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return con
+
+
+def key_env(path: Path | str) -> dict:
+    """The environment that lets a script of a test (:data:`CONNECT_SCRIPT`) open ``path``."""
+    key = data_key(path)
+    return {"PUSKESOS_TEST_KEY": key.hex() if key else ""}
+
+
+#: the start of a test's script that opens ``sys.argv[1]`` as :func:`connect` does
+#: (its key from ``PUSKESOS_TEST_KEY``, see :func:`key_env`)
+CONNECT_SCRIPT = """import os, sys, time
+from sqlcipher3 import dbapi2 as sqlite3
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+if os.environ.get("PUSKESOS_TEST_KEY"):
+    con.execute("PRAGMA key = \\"x'" + os.environ["PUSKESOS_TEST_KEY"] + "'\\"")
+"""
+
+
+def copy_village(source: Path | str, dest: Path | str) -> Path:
+    """Copy a village file with its key file (an encrypted file opens with neither
+    alone); this process may open the copy with the key it holds for the source."""
+    from puskesos.db.keys import KEYRING, KeyFile
+    shutil.copy(source, dest)
+    if KeyFile.beside(source).exists():
+        shutil.copy(KeyFile.beside(source).path, KeyFile.beside(dest).path)
+        key = KEYRING.get(source)
+        if key is not None:
+            KEYRING.remember(dest, key)
+    return Path(dest)
+
+
 def damage_index(path: Path) -> None:
     """Make a SQLite file fail its integrity check: the member NIK index is
     redefined over another column, so its entries no longer match the table."""
-    con = sqlite3.connect(path)
+    con = connect(path)
     con.execute("PRAGMA writable_schema = ON")
     con.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX ix_member_nik ON member (name)' "
                 "WHERE name = 'ix_member_nik'")

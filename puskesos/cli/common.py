@@ -170,9 +170,14 @@ def log_in(args):
         raise
     # each command is no session of its own: its writes are recorded under the user
     # (a right password writes nothing, so a command runs while another writes)
-    signed = sign_in(target, username, password, session=False, services=services)
     # a restore opens a backup encrypted under another key with the same password
     args.credentials = (username, password)
+    try:
+        signed = sign_in(target, username, password, session=False, services=services)
+    except DatabaseDamaged:
+        if need == LOGIN_IF_USERS and services is None:
+            return None    # the password opened the key, but the file is damaged: restore
+        raise
     try:
         if services is None:
             # opening upgrades an older schema; `db upgrade` reports what it was

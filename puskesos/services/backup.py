@@ -461,6 +461,11 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None,
                 return keys.unlock(*credentials).data_key
             except AuthenticationFailed:
                 pass
+        if credentials is None:
+            raise AuthenticationFailed(
+                _("This backup is encrypted: it opens with the user name and password of one "
+                  "of its users (--user NAME, password from PUSKESOS_PASSWORD or asked) or "
+                  "with its recovery key (--recovery-key). Nothing was changed."))
         raise AuthenticationFailed(
             _("This backup is encrypted with another key than the database in use: it "
               "opens with the password of one of its own users (the user logged in here "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli, start_cli
+from tests.helpers import run_cli, start_cli, copy_village, connect, CONNECT_SCRIPT, key_env
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
@@ -28,7 +28,7 @@ def _count(db: Path, table: str, where: str = "1 = 1") -> int:
     """Rows of ``table`` as committed (0 when the table is not there yet)."""
     if not db.exists():
         return 0
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
     except sqlite3.OperationalError:
@@ -98,7 +98,7 @@ def test_demo_killed_half_way_and_run_again_makes_one_whole_village(tmp_path):
 def _share_nik(db: Path, *, living: bool) -> None:
     """Give one more person the NIK of someone in another family (when ``living`` is
     false, the second holder is recorded as deceased)."""
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         rows = con.execute(
             "SELECT id, nik, household_id FROM member WHERE deleted_at IS NULL AND "
@@ -116,7 +116,7 @@ def _share_nik(db: Path, *, living: bool) -> None:
 
 
 def _placeholders_shared(db: Path) -> None:
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         ids = [r[0] for r in con.execute("SELECT id FROM member WHERE presence = '1' AND "
                                          "nik NOT LIKE '9999%' ORDER BY id DESC LIMIT 3")]
@@ -130,7 +130,7 @@ def _placeholders_shared(db: Path) -> None:
 @pytest.mark.slow
 def test_db_check_names_niks_held_by_two_living_people(tmp_path, demo_db):
     db = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db)
+    copy_village(demo_db, db)
     before = _check(db)["duplicate_niks"]
     _placeholders_shared(db)             # a placeholder is many people's: not a duplicate
     _share_nik(db, living=False)         # a deceased holder is not a second living one
@@ -143,7 +143,7 @@ def test_db_check_names_niks_held_by_two_living_people(tmp_path, demo_db):
     assert _check(db)["duplicate_niks"] == before + 1
 
     # the kepala desa, who may not see full NIKs, reads them masked; the admin whole
-    con = sqlite3.connect(db)
+    con = connect(db)
     shared = [nik for (nik,) in con.execute(
         "SELECT nik FROM member WHERE deleted_at IS NULL AND presence = '1' AND nik NOT "
         "LIKE '9999%' GROUP BY nik HAVING count(*) > 1")]
@@ -155,8 +155,7 @@ def test_db_check_names_niks_held_by_two_living_people(tmp_path, demo_db):
     assert any(nik in result.stdout for nik in shared)
 
 
-HOLD = """import sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
+HOLD = CONNECT_SCRIPT + """
 con.execute("BEGIN IMMEDIATE")
 con.execute("UPDATE setting SET value = value WHERE key = 'demo'")
 print("holding", flush=True)
@@ -167,14 +166,14 @@ con.execute("COMMIT")
 
 def _hold_write_lock(db: Path, seconds: float):
     import subprocess
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)],
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)], env={**os.environ, **key_env(db)},
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
 
 def _last_backup(db: Path) -> tuple[str | None, int]:
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         row = con.execute("SELECT value FROM setting WHERE key = 'last_backup'").fetchone()
         events = con.execute("SELECT count(*) FROM audit_event WHERE action = 'backup'"
@@ -186,7 +185,7 @@ def _last_backup(db: Path) -> tuple[str | None, int]:
 
 def test_a_backup_under_a_busy_writer_waits_and_notes_itself(tmp_path, demo_db):
     db = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db)
+    copy_village(demo_db, db)
     out = tmp_path / "usb" / "b.zip"
     out.parent.mkdir()
     _path, events = _last_backup(db)
@@ -201,7 +200,7 @@ def test_a_backup_under_a_busy_writer_waits_and_notes_itself(tmp_path, demo_db):
 
 def test_a_backup_under_a_writer_that_never_ends_says_it_is_not_noted(tmp_path, demo_db):
     db = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db)
+    copy_village(demo_db, db)
     out = tmp_path / "usb" / "b.zip"
     out.parent.mkdir()
     before = _last_backup(db)
@@ -226,8 +225,8 @@ def test_a_backup_under_a_writer_that_never_ends_says_it_is_not_noted(tmp_path, 
 def _large_village(tmp_path: Path, demo_db: Path) -> Path:
     """The demo village with 120 MB that does not compress, so a backup takes seconds."""
     db = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db)
-    con = sqlite3.connect(db)
+    copy_village(demo_db, db)
+    con = connect(db)
     con.execute("CREATE TABLE ballast (data BLOB)")
     con.executemany("INSERT INTO ballast VALUES (?)", ((os.urandom(1 << 20),)
                                                       for _ in range(120)))

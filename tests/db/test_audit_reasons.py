@@ -14,7 +14,7 @@ from puskesos.services.audit import coded_reason, reason_code, reason_text
 from puskesos.services.registry.history import household_history
 
 from tests.conftest import ADMIN, OPERATOR
-from tests.helpers import family
+from tests.helpers import family, copy_village
 
 
 def _reasons(services, household_id) -> set[str]:
@@ -24,7 +24,7 @@ def _reasons(services, household_id) -> set[str]:
 
 
 def test_the_demo_reason_is_shown_in_the_language_of_the_window(demo_db, tmp_path):
-    shutil.copy(demo_db, tmp_path / "desa.sqlite")
+    copy_village(demo_db, tmp_path / "desa.sqlite")
     services = open_services(str(tmp_path / "desa.sqlite"))
     try:
         rows, _total = services.households.search(actor=ADMIN, limit=1)

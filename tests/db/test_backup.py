@@ -14,7 +14,7 @@ import pytest
 
 from puskesos.errors import DatabaseTooNew, InvalidInput, NotFound
 from puskesos.services.backup import restore
-from tests.helpers import CLI_LOGIN
+from tests.helpers import CLI_LOGIN, copy_village, connect
 from tests.helpers import damage_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def village(tmp_path, demo_db):
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     return path
 
 
@@ -76,7 +76,7 @@ def test_a_backup_whose_database_fails_the_integrity_check_is_refused(village, t
         inner = tmp_path / "inner.sqlite"
         inner.write_bytes(zf.read("puskesos.sqlite"))
     damage_index(inner)
-    con = sqlite3.connect(inner)
+    con = connect(inner)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
     con.close()
     data = inner.read_bytes()

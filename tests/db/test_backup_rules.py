@@ -40,7 +40,7 @@ from puskesos.services.backup import (BackupService, check_sqlite, default_backu
                                       read_backup, restore, schema_status)
 
 from tests.conftest import ADMIN, KADES, OPERATOR, VILLAGE
-from tests.helpers import KEC, damage_index, family, member
+from tests.helpers import KEC, damage_index, family, member, connect
 
 NOT_A_BACKUP = "{path} is not a Puskesos backup file (or it is damaged)."
 TOO_NEW = ("This backup was made by a newer version of Puskesos. "
@@ -83,7 +83,7 @@ def _db_path(services) -> Path:
 
 def _dump(path: Path) -> list[str]:
     """Every table's rows of a SQLite file, as SQL text (what 'the data' is)."""
-    con = sqlite3.connect(path)
+    con = connect(path)
     try:
         return list(con.iterdump())
     finally:
@@ -91,7 +91,7 @@ def _dump(path: Path) -> list[str]:
 
 
 def _households(path: Path) -> int:
-    con = sqlite3.connect(path)
+    con = connect(path)
     try:
         return con.execute("SELECT count(*) FROM household").fetchone()[0]
     finally:
@@ -125,7 +125,7 @@ def _forged_backup(path: Path, db_bytes: bytes, **manifest_fields) -> Path:
 
 def _sqlite_bytes(tmp_path: Path, *statements: str) -> bytes:
     path = tmp_path / f"made-{len(list(tmp_path.iterdir()))}.sqlite"
-    con = sqlite3.connect(path)
+    con = connect(path)
     for sql in statements:
         con.execute(sql)
     con.commit()
@@ -164,7 +164,7 @@ def test_backup_is_one_zip_where_asked_with_a_truthful_manifest(village, tmp_pat
     assert text == json.dumps(manifest, indent=2)
     inner = tmp_path / "inner.sqlite"
     inner.write_bytes(data)
-    con = sqlite3.connect(inner)
+    con = connect(inner)
     members = con.execute("SELECT count(*) FROM member").fetchone()[0]
     events = con.execute("SELECT count(*) FROM audit_event").fetchone()[0]
     con.close()
@@ -570,7 +570,7 @@ def test_a_database_of_a_newer_schema_is_refused_with_advice(village, made_backu
     _manifest, data, _text = _read_zip(backup_file)
     inner = tmp_path / "inner.sqlite"
     inner.write_bytes(data)
-    con = sqlite3.connect(inner)
+    con = connect(inner)
     con.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
     con.commit()
     con.close()
@@ -671,7 +671,7 @@ def two_files(made_backup, tmp_path):
     work.mkdir()
     _manifest, extracted = read_backup(backup_file, work)
     live = tmp_path / "live.sqlite"
-    con = sqlite3.connect(live)
+    con = connect(live)
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("CREATE TABLE note (text TEXT)")
     con.execute("INSERT INTO note VALUES ('live')")
@@ -705,7 +705,7 @@ def test_replacing_a_file_in_use_takes_its_journal_away(two_files, monkeypatch):
     database open, that database's -wal and -shm go too: left beside the restored
     file they would be read as part of it."""
     extracted, live, stored = two_files
-    holder = sqlite3.connect(live, isolation_level=None)
+    holder = connect(live, isolation_level=None)
     holder.execute("PRAGMA wal_autocheckpoint = 0")
     holder.execute("INSERT INTO note VALUES ('not yet checkpointed')")
     assert Path(f"{live}-wal").exists() and Path(f"{live}-shm").exists()
@@ -742,7 +742,7 @@ def test_a_database_held_by_another_program_is_reported_in_use(two_files, monkey
     restore gives up with a clear message and the database is unchanged."""
     extracted, live, _stored = two_files
     monkeypatch.setenv("PUSKESOS_BUSY_TIMEOUT_MS", "300")
-    holder = sqlite3.connect(live, isolation_level=None, check_same_thread=False)
+    holder = connect(live, isolation_level=None, check_same_thread=False)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO note VALUES ('holder')")
@@ -760,7 +760,7 @@ def test_a_database_held_by_another_program_is_reported_in_use(two_files, monkey
         release.join()
     assert err.value.message == _(IN_USE)
     assert 0.25 <= waited < 1.5
-    con = sqlite3.connect(live)
+    con = connect(live)
     assert [r[0] for r in con.execute("SELECT text FROM note ORDER BY rowid")] == [
         "live", "holder"]
     con.close()
@@ -769,7 +769,7 @@ def test_a_database_held_by_another_program_is_reported_in_use(two_files, monkey
 def test_a_restore_waits_for_a_short_lock_and_then_goes_through(two_files, monkeypatch):
     extracted, live, stored = two_files
     monkeypatch.setenv("PUSKESOS_BUSY_TIMEOUT_MS", "5000")
-    holder = sqlite3.connect(live, isolation_level=None, check_same_thread=False)
+    holder = connect(live, isolation_level=None, check_same_thread=False)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO note VALUES ('holder')")
@@ -791,7 +791,7 @@ def test_check_sqlite_of_a_healthy_database(village):
 
 def test_check_sqlite_counts_records_pointing_nowhere(tmp_path):
     path = tmp_path / "fk.sqlite"
-    con = sqlite3.connect(path)
+    con = connect(path)
     con.execute("CREATE TABLE household (id INTEGER PRIMARY KEY)")
     con.execute("CREATE TABLE member (id INTEGER PRIMARY KEY, "
                 "household_id INTEGER REFERENCES household (id))")
@@ -810,7 +810,7 @@ def test_check_sqlite_of_a_file_that_is_not_a_database(tmp_path):
 
 def test_counts_of_a_database_missing_some_tables(tmp_path):
     path = tmp_path / "partial.sqlite"
-    con = sqlite3.connect(path)
+    con = connect(path)
     con.execute("CREATE TABLE household (id TEXT)")
     con.execute("INSERT INTO household VALUES ('a'), ('b')")
     con.commit()

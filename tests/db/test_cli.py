@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CLI_LOGIN
+from tests.helpers import CLI_LOGIN, copy_village, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,7 @@ def run(*args, env=None, timeout=120, login=CLI_LOGIN):
 @pytest.fixture
 def village(tmp_path, demo_db):
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     return path
 
 
@@ -88,7 +88,7 @@ def test_damaged_sqlite_pages_are_reported(village):
 
 
 def test_locked_database_gives_a_clear_message(village):
-    holder = sqlite3.connect(village)
+    holder = connect(village)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         # reading (and its login) still works under WAL while another program writes ...
@@ -105,7 +105,7 @@ def test_locked_database_gives_a_clear_message(village):
 
 def test_db_check_finds_tampering(village):
     assert run("--db", str(village), "db", "check").returncode == 0
-    con = sqlite3.connect(village)
+    con = connect(village)
     con.execute("UPDATE audit_event SET actor = 'someone' WHERE seq = 10")
     con.commit()
     con.close()
@@ -118,7 +118,7 @@ def test_db_check_finds_tampering(village):
 def test_backup_and_restore_round_trip(village, tmp_path):
     out = tmp_path / "cadangan.zip"
     assert run("--db", str(village), "db", "backup", "--out", str(out)).returncode == 0
-    con = sqlite3.connect(village)
+    con = connect(village)
     before = con.execute("SELECT count(*) FROM member").fetchone()[0]
     con.execute("DELETE FROM participation")
     con.execute("DELETE FROM member")
@@ -128,7 +128,7 @@ def test_backup_and_restore_round_trip(village, tmp_path):
     assert result.returncode == 0, result.stderr
     kept = Path(json.loads(result.stdout)["kept"])
     assert kept.exists()  # the damaged state was kept, not thrown away
-    con = sqlite3.connect(village)
+    con = connect(village)
     assert con.execute("SELECT count(*) FROM member").fetchone()[0] == before
     assert run("--db", str(village), "db", "check").returncode == 0
     # the message gives the backup's time as people read it, not as stored
@@ -163,7 +163,7 @@ def _limit_file_size_to(limit):
 def test_full_disk_while_saving_loses_nothing(village):
     # Given a village whose drive can grow the files by only a little
     size = village.stat().st_size
-    con = sqlite3.connect(village)
+    con = connect(village)
     households = con.execute("SELECT count(*) FROM household").fetchone()[0]
     con.close()
     # When a big write (400 more households) runs out of space
@@ -174,7 +174,7 @@ def test_full_disk_while_saving_loses_nothing(village):
     # Then the user is told, and the stored data is exactly as before
     assert result.returncode == 1, result.stderr
     assert "disk" in result.stderr.lower() and "Traceback" not in result.stderr
-    con = sqlite3.connect(village)
+    con = connect(village)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("SELECT count(*) FROM household").fetchone()[0] == households
     con.close()
@@ -185,14 +185,14 @@ def test_paths_with_hash_and_percent_back_up_and_restore_the_real_data(tmp_path,
     folder = tmp_path / "Desa #2 100%"
     folder.mkdir()
     db = folder / "v?x.sqlite"
-    shutil.copy(demo_db, db)
+    copy_village(demo_db, db)
     out = folder / "c#1.zip"
     assert run("--db", str(db), "db", "backup", "--out", str(out)).returncode == 0
     with __import__("zipfile").ZipFile(out) as zf:
         manifest = json.loads(zf.read("manifest.json"))
     assert manifest["counts"]["household"] == 300
     assert run("--db", str(db), "db", "restore", str(out)).returncode == 0
-    con = sqlite3.connect(db)
+    con = connect(db)
     assert con.execute("SELECT count(*) FROM household").fetchone()[0] == 300
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no stray files
 
@@ -209,7 +209,7 @@ def test_restore_while_the_program_has_the_database_open(village, tmp_path):
     assert "SESUDAH CADANGAN" not in [o.name for o in live.officers.roster(actor=ADMIN)]
     live.officers.add(actor=ADMIN, name="SETELAH PEMULIHAN", role="kader")
     live.close()
-    con = sqlite3.connect(village)
+    con = connect(village)
     names = [r[0] for r in con.execute("SELECT name FROM officer")]
     assert "SETELAH PEMULIHAN" in names and "SESUDAH CADANGAN" not in names
 

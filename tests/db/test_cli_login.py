@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from puskesos.db.keys import KeyFile
+
 from puskesos.errors import AccountLocked
 from puskesos.services import open_services
 from puskesos.services.auth import MAX_FAILED_ATTEMPTS
 from tests.db.test_cli import run
+from tests.helpers import copy_village, connect
 
 LOGIN_NEEDED = "Perlu masuk (login): --user NAMA"
 NOT_ALLOWED = "tidak diizinkan"
@@ -27,12 +30,12 @@ def as_user(name: str, password: str = "demo123") -> dict:
 @pytest.fixture
 def village(tmp_path, demo_db) -> Path:
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     return path
 
 
 def _query(db: Path, sql: str, *params):
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -70,15 +73,21 @@ def test_user_from_the_option_or_the_environment(village):
         assert done.returncode == 0, done.stderr
 
 
-def test_a_wrong_password_is_refused_and_counted(village):
+def test_a_wrong_password_is_refused_and_reaches_the_trail_at_the_next_login(village):
+    before = village.read_bytes()
     done = run("--db", str(village), "households", login=as_user("operator", "salah-salah"))
     assert done.returncode == 1 and done.stdout == ""
     assert "salah" in done.stderr
-    [(count,)] = _query(village, "SELECT failed_attempts FROM app_user WHERE username = ?",
-                        "operator")
-    assert count == 1
-    [(event,)] = _query(village, "SELECT action FROM audit_event ORDER BY seq DESC LIMIT 1")
-    assert event == "login_failed"
+    # a wrong password cannot open the encrypted file: it is not written into it...
+    assert village.read_bytes() == before
+    # ...but kept outside it, and the next login (of anyone) writes it into the trail
+    assert run("--db", str(village), "households", "--limit", "1").returncode == 0
+    [(actor, reason)] = _query(village, "SELECT actor, reason FROM audit_event "
+                                        "WHERE action = 'login_failed'")
+    assert actor == "operator" and reason.startswith("@attempt_before_open")
+    again = run("--db", str(village), "households", "--limit", "1")
+    assert again.returncode == 0
+    assert len(_query(village, "SELECT 1 FROM audit_event WHERE action = 'login_failed'")) == 1
 
 
 
@@ -101,7 +110,7 @@ def test_five_wrong_passwords_lock_the_account_for_the_window_too_and_sql_does_n
                    login=as_user("operator", "salah-salah")).returncode == 1
     _locked_everywhere(village, "operator")
     # clearing the columns with SQL does not lift the lock
-    con = sqlite3.connect(village)
+    con = connect(village)
     con.execute("UPDATE app_user SET locked_until = NULL, failed_attempts = 0")
     con.commit()
     con.close()
@@ -201,8 +210,13 @@ def test_a_restore_over_a_village_needs_the_administrator_but_not_into_a_new_fil
     assert operator.returncode == 1 and NOT_ALLOWED in operator.stderr
     assert village.read_bytes() == before
     fresh = tmp_path / "salinan.sqlite"
+    # into a new file nobody logs in, but the encrypted backup opens only with the
+    # password of one of its users or with its recovery key
+    refused = run("--db", str(fresh), "db", "restore", str(backup), login=None)
+    assert refused.returncode == 1 and "--recovery-key" in refused.stderr
+    assert not fresh.exists()
     assert run("--db", str(fresh), "db", "restore", str(backup),
-               login=None).returncode == 0
+               login=as_user("admin")).returncode == 0
     assert run("--db", str(village), "db", "restore", str(backup),
                login=as_user("admin")).returncode == 0
     # the restored trails say who restored: the administrator, or nobody logged in
@@ -280,15 +294,22 @@ def test_init_on_a_terminal_asks_the_administrators_password_twice(tmp_path):
                login=as_user("admin", "sandi-kantor-7")).returncode == 0
 
 
-def test_a_database_that_no_longer_opens_can_be_restored_without_a_login(village, tmp_path):
+def test_a_database_that_no_longer_opens_can_be_restored(village, tmp_path):
     """Its message says to restore a backup; with no readable users there is nobody to
-    log in as, so the restore works as into a new file."""
+    log in as, so the restore works as into a new file, with the password that opens
+    the (encrypted) backup."""
     backup = tmp_path / "b.zip"
     assert run("--db", str(village), "db", "backup", "--out", str(backup)).returncode == 0
     village.write_bytes(b"this is not a database" * 100)
     broken = run("--db", str(village), "households")
     assert broken.returncode == 1 and "cadangan" in broken.stderr
-    done = run("--db", str(village), "db", "restore", str(backup), login=None)
+    done = run("--db", str(village), "db", "restore", str(backup), login=as_user("admin"))
+    assert done.returncode == 0, done.stderr
+    assert run("--db", str(village), "households", "--limit", "1").returncode == 0
+    # its key file lost too: the backup brings its own
+    village.write_bytes(b"this is not a database" * 100)
+    KeyFile.beside(village).path.unlink()
+    done = run("--db", str(village), "db", "restore", str(backup), login=as_user("admin"))
     assert done.returncode == 0, done.stderr
     assert run("--db", str(village), "households", "--limit", "1").returncode == 0
 
@@ -327,6 +348,8 @@ def test_guesses_made_in_parallel_cannot_outrun_the_lockout(village):
     said = [guess.communicate(timeout=120)[1] for guess in guesses]
     assert all(guess.returncode == 1 for guess in guesses)
     assert sum("dikunci" in line for line in said) == 8 - MAX_FAILED_ATTEMPTS, said
+    # the next login writes the checked ones into the trail
+    assert run("--db", str(village), "households", "--limit", "1").returncode == 0
     assert _query(village, "SELECT count(*) FROM audit_event WHERE action = 'login_failed'"
                   ) == [(MAX_FAILED_ATTEMPTS,)]
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.db.test_cli import run
 from tests.db.test_excel_import import KK1, nik
+from tests.helpers import connect
 
 ENGLISH = ("--lang", "en")
 
@@ -22,7 +23,7 @@ def village(cli_village):
 
 
 def _counts(db) -> tuple[int, int]:
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         return (con.execute("SELECT count(*) FROM import_batch").fetchone()[0],
                 con.execute("SELECT count(*) FROM member").fetchone()[0])

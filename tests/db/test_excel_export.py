@@ -35,7 +35,7 @@ from puskesos.services.excel_export import (DATE_FORMAT, TEMPLATE_ROWS, TEXT_FOR
 from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, KADES, OPERATOR
-from tests.helpers import KEC, family, member
+from tests.helpers import KEC, family, member, copy_village
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = [c.header for c in COLUMNS]
@@ -49,7 +49,7 @@ PRESENT = codes.Presence.TINGGAL.value
 def village(tmp_path, demo_db):
     """Services over a private copy of the 300-household demo village."""
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     services = open_services(str(path))
     yield services
     services.close()

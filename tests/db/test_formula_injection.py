@@ -20,7 +20,7 @@ from puskesos.services import open_services
 from puskesos.services.verval import Attendee
 
 from tests.conftest import ADMIN, VILLAGE
-from tests.helpers import control_pictures_to_controls
+from tests.helpers import control_pictures_to_controls, connect
 from tests.db.test_cli import run
 from tests.db.test_excel_import import HEADER, KEC, KK1, nik
 
@@ -96,7 +96,7 @@ def write_source(path, rows):
 
 
 def _stored_names(db) -> set[str]:
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         return {r[0] for r in con.execute("SELECT name FROM member")} | {
             r[0] for r in con.execute("SELECT address FROM household")}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli, run_cli_measured
+from tests.helpers import run_cli, run_cli_measured, copy_village, connect
 
 MB = 1 << 20
 BLOCK = 16 * MB
@@ -106,12 +106,12 @@ def workbook(path: Path, sheet: list[tuple[bytes, int]], declared: int | None = 
 @pytest.fixture
 def village(tmp_path, demo_db):
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     return path
 
 
 def _members(path: Path) -> int:
-    con = sqlite3.connect(path)
+    con = connect(path)
     try:
         return con.execute("SELECT count(*) FROM member").fetchone()[0]
     finally:

@@ -7,12 +7,13 @@ import pytest
 
 from tests.db.test_excel_import import PEOPLE, write_xlsx
 from tests.db.test_cli import run
+from tests.helpers import copy_village
 
 
 @pytest.fixture
 def village(tmp_path, demo_db):
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     return path
 
 

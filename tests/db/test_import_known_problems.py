@@ -12,13 +12,14 @@ from puskesos.services.imports import run_import
 
 from tests.conftest import ADMIN, OPERATOR
 from tests.db.test_import_matching_rules import BUDI, SLAMET, load, person
+from tests.helpers import copy_village
 
 
 def test_a_fresh_export_imported_again_shows_no_new_problem(demo_db, tmp_path):
     """The demo village holds a person without NIK, a NIK whose date disagrees with the
     birth date, and one NIK given to two people: the export carries them, and the
     import lists them as known, not as problems of the file."""
-    shutil.copy(demo_db, tmp_path / "desa.sqlite")
+    copy_village(demo_db, tmp_path / "desa.sqlite")
     services = open_services(str(tmp_path / "desa.sqlite"))
     try:
         out = tmp_path / "ekspor.xlsx"
@@ -68,7 +69,7 @@ def test_known_problems_are_found_by_their_code_whatever_the_language(
     set meanwhile) leaves every known problem known."""
     from puskesos import i18n
     from puskesos.services.imports import rows as import_rows
-    shutil.copy(demo_db, tmp_path / "desa.sqlite")
+    copy_village(demo_db, tmp_path / "desa.sqlite")
     services = open_services(str(tmp_path / "desa.sqlite"))
     real_block = import_rows.Normaliser.block
 

@@ -11,6 +11,7 @@ import pytest
 from tests.db.test_cli import run
 from tests.db.test_excel_import import PEOPLE
 from tests.db.test_formula_injection import write_source
+from tests.helpers import connect
 
 ENGLISH = ("--lang", "en")
 
@@ -21,7 +22,7 @@ def village(cli_village):
 
 
 def _batches(db) -> int:
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         return con.execute("SELECT count(*) FROM import_batch").fetchone()[0]
     finally:
@@ -29,7 +30,7 @@ def _batches(db) -> int:
 
 
 def _members(db) -> int:
-    con = sqlite3.connect(db)
+    con = connect(db)
     try:
         return con.execute("SELECT count(*) FROM member").fetchone()[0]
     finally:

@@ -52,7 +52,7 @@ def test_database_from_newer_program_is_refused_untouched(db_target):
 
 def test_non_puskesos_sqlite_file_is_refused(tmp_path):
     other = tmp_path / "other.sqlite"
-    con = sqlite3.connect(other)
+    con = connect(other)
     con.execute("CREATE TABLE customers (id INTEGER)")
     con.commit()
     con.close()
@@ -63,6 +63,7 @@ def test_non_puskesos_sqlite_file_is_refused(tmp_path):
 EXTRA_REVISION = '''
 from alembic import op
 import sqlalchemy as sa
+from tests.helpers import copy_village, connect
 
 revision = "9000"
 down_revision = "{down}"
@@ -85,8 +86,8 @@ def test_older_database_is_backed_up_then_upgraded_keeping_data(tmp_path, monkey
                                                                   demo_db):
     # Given a village database made by this program (schema = current head)
     db_file = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db_file)
-    before = sqlite3.connect(db_file).execute("SELECT count(*) FROM member").fetchone()[0]
+    copy_village(demo_db, db_file)
+    before = connect(db_file).execute("SELECT count(*) FROM member").fetchone()[0]
     # and a newer program whose migrations add one revision
     scripts = tmp_path / "migrations"
     shutil.copytree(paths.migrations_dir(), scripts)
@@ -100,9 +101,9 @@ def test_older_database_is_backed_up_then_upgraded_keeping_data(tmp_path, monkey
     # Then a copy at the old schema was kept, the data survived, and the schema moved on
     backups = list((tmp_path / "backup").glob("before-upgrade-*.sqlite"))
     assert len(backups) == 1
-    old = sqlite3.connect(backups[0])
+    old = connect(backups[0])
     assert old.execute("SELECT count(*) FROM member").fetchone()[0] == before
-    con = sqlite3.connect(db_file)
+    con = connect(db_file)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9000"
     assert con.execute("SELECT count(*) FROM member").fetchone()[0] == before
     assert "extra_note" in [r[1] for r in con.execute("PRAGMA table_info(household)")]

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from tests.helpers import copy_village
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +27,7 @@ def test_a_long_json_answer_reaches_a_pipe_whole(tmp_path, demo_db):
     """Every household of the village comes through the pipe: the output is flushed
     before the process ends (a quick exit that skipped it would cut the JSON)."""
     db = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db)
+    copy_village(demo_db, db)
     result = run("--db", str(db), "households", "--limit", "5000", "--json")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout) > 64 * 1024            # more than a pipe's buffer
@@ -48,7 +49,7 @@ def test_the_import_reports_and_its_undo_record_survive_the_quick_exit(tmp_path,
     command: the quick end waits for nothing that holds data."""
     from openpyxl import Workbook
     db = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, db)
+    copy_village(demo_db, db)
     book = Workbook()
     sheet = book.active
     sheet.append(["NIK", "NAMA", "NO KK", "JENIS KELAMIN", "TANGGAL LAHIR"])

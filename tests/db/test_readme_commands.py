@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import CLI_LOGIN
+from tests.helpers import CLI_LOGIN, connect
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -30,14 +30,14 @@ def readme_commands() -> list[str]:
 
 
 def _niks(db: Path, n: int) -> list[str]:
-    with sqlite3.connect(db) as con:
+    with connect(db) as con:
         return [r[0] for r in con.execute(
             "SELECT nik FROM member WHERE nik NOT LIKE '9999%' AND deleted_at IS NULL "
             "ORDER BY nik LIMIT ?", (n,))]
 
 
 def _people(db: Path, n: int) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as con:
+    with connect(db) as con:
         return con.execute(
             "SELECT nik, name FROM member WHERE nik NOT LIKE '9999%' AND deleted_at IS NULL "
             "ORDER BY nik LIMIT ?", (n,)).fetchall()

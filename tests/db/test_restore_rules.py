@@ -4,6 +4,7 @@ and the restored database's audit trail says it was restored."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,10 +15,9 @@ import pytest
 from puskesos.errors import DatabaseUnavailable
 from puskesos.services.backup import restore
 from tests.conftest import OPERATOR
-from tests.helpers import family
+from tests.helpers import family, CONNECT_SCRIPT, key_env
 
-HOLD = """import sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
+HOLD = CONNECT_SCRIPT + """
 con.execute("BEGIN IMMEDIATE")
 con.execute("UPDATE setting SET value = value WHERE key = 'audit_head'")
 print("holding", flush=True)
@@ -34,7 +34,7 @@ def test_a_restore_while_another_program_writes_stops_with_a_message(sqlite_serv
     live = Path(services.db.engine.url.database)
     made = services.backup.backup(actor=OPERATOR, out=tmp_path / "cadangan.zip")
     monkeypatch.setenv("PUSKESOS_BUSY_TIMEOUT_MS", "1500")
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(live)], stdout=subprocess.PIPE,
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(live)], env={**os.environ, **key_env(live)}, stdout=subprocess.PIPE,
                               text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"

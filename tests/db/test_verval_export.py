@@ -12,6 +12,7 @@ from puskesos.core.codes import MusdesDecision, VervalMemberResult, VervalResult
 from puskesos.errors import PermissionDenied
 from puskesos.services import Actor, open_services
 from puskesos.services.verval.export import export_results
+from tests.helpers import copy_village
 
 OPERATOR = Actor("operator", "operator", "Operator")
 KADES = Actor("kades", "kepala_desa", "Kepala Desa")
@@ -19,7 +20,7 @@ KADES = Actor("kades", "kepala_desa", "Kepala Desa")
 
 @pytest.fixture
 def desa(demo_db, tmp_path):
-    shutil.copy(demo_db, tmp_path / "desa.sqlite")
+    copy_village(demo_db, tmp_path / "desa.sqlite")
     services = open_services(str(tmp_path / "desa.sqlite"))
     yield services
     services.close()

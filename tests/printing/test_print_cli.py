@@ -9,12 +9,13 @@ import pytest
 
 from puskesos.cli import main
 from tests.printing.pdfcheck import pages_text
+from tests.helpers import copy_village, connect
 
 
 @pytest.fixture
 def demo(demo_db, tmp_path, demo_login):
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     return str(path)
 
 
@@ -32,7 +33,7 @@ def test_demo_prints_verval_forms_berita_acara_and_sktm_out_of_the_box(demo, tmp
     # the demo cycle is partly visited: the summary says how many are not decided yet
     assert "Belum diputuskan" in text[0]
     import sqlite3
-    nik = sqlite3.connect(demo).execute(
+    nik = connect(demo).execute(
         "select nik from member where presence = '1' and deleted_at is null "
         "and nik is not null limit 1").fetchone()[0]
     sktm = tmp_path / "sktm.pdf"
@@ -58,7 +59,7 @@ def test_print_refusals_write_nothing_and_take_no_number(demo, tmp_path, capsys)
                      str(tmp_path / "no" / "x.pdf")]) == 1
         assert "tidak ada" in capsys.readouterr().err
     import sqlite3
-    assert sqlite3.connect(demo).execute("select count(*) from letter").fetchone()[0] == 0
+    assert connect(demo).execute("select count(*) from letter").fetchone()[0] == 0
 
 
 def test_verval_list_and_results_export(demo, tmp_path, capsys):
@@ -116,7 +117,7 @@ def test_the_berita_acara_carries_the_audit_anchor_that_db_check_holds_it_to(dem
     anchor = anchors.pop()
     capsys.readouterr()
     assert main(["--db", demo, "db", "check", "--anchor", anchor]) == 0
-    con = sqlite3.connect(demo)
+    con = connect(demo)
     key = json.loads(con.execute("select value from setting where key = 'audit_key'")
                      .fetchone()[0])
     with con:

@@ -15,7 +15,7 @@ from puskesos.core import codes
 from puskesos.printing import load_template
 from puskesos.printing.engine import Renderer
 from tests.conftest import ADMIN, OPERATOR
-from tests.helpers import family, member
+from tests.helpers import family, member, copy_village
 from tests.printing.pdfcheck import pages_text
 
 
@@ -194,7 +194,7 @@ def test_a_whole_village_prints_about_one_sheet_per_household(demo_db, tmp_path)
     households; the details may add at most a quarter to that."""
     from puskesos.services import Actor, open_services
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     services = open_services(str(path))
     try:
         actor = Actor("operator", "operator", "Operator")

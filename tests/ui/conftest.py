@@ -13,13 +13,14 @@ from PySide6.QtWidgets import (QApplication, QDialog, QMessageBox, QProgressDial
                                QPushButton)
 
 from puskesos.services import open_services
+from tests.helpers import copy_village
 
 
 @pytest.fixture
 def village(tmp_path, demo_db):
     """Services over a private copy of the 300-household demo village."""
     path = tmp_path / "desa.sqlite"
-    shutil.copy(demo_db, path)
+    copy_village(demo_db, path)
     services = open_services(str(path))
     yield services
     services.close()

@@ -4,10 +4,11 @@ import sqlite3
 from datetime import date
 
 from puskesos.core.identifiers import check_kk, check_nik
+from tests.helpers import connect
 
 
 def test_demo_identifiers_are_valid_except_planted(demo_db):
-    con = sqlite3.connect(demo_db)
+    con = connect(demo_db)
     rows = con.execute("SELECT nik, birth_date, sex FROM member WHERE nik IS NOT NULL").fetchall()
     problems = 0
     for nik, born, sex in rows:
@@ -20,7 +21,7 @@ def test_demo_identifiers_are_valid_except_planted(demo_db):
 
 
 def test_demo_households_have_exactly_one_head_except_planted(demo_db):
-    con = sqlite3.connect(demo_db)
+    con = connect(demo_db)
     heads = dict(con.execute(
         "SELECT h.id, (SELECT count(*) FROM member m WHERE m.household_id = h.id "
         "AND m.relationship_code = '1' AND m.presence = '1') FROM household h").fetchall())
@@ -30,7 +31,7 @@ def test_demo_households_have_exactly_one_head_except_planted(demo_db):
 
 
 def test_programs_mostly_follow_desil(demo_db):
-    con = sqlite3.connect(demo_db)
+    con = connect(demo_db)
     by_desil = dict(con.execute(
         "SELECT CASE WHEN h.desil <= 4 THEN 'low' ELSE 'high' END, count(*) "
         "FROM participation p JOIN household h ON h.id = p.household_id "

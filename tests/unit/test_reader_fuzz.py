@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from puskesos.errors import UserError
 from puskesos.formats import list_sheets, open_sheet
 from puskesos.formats.zipguard import BACKUP, check_zip
+from tests.helpers import connect
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -119,7 +120,7 @@ def test_any_text_as_csv_gets_an_answer(text, encoding):
 def _backup() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "x.sqlite"
-        con = sqlite3.connect(db)
+        con = connect(db)
         con.execute("CREATE TABLE household (id TEXT)")
         con.commit()
         con.close()
