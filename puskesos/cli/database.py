@@ -95,25 +95,11 @@ def _offered_credentials(args) -> tuple[str, str] | None:
 def cmd_recover(args) -> int:
     """``db recover``: the recovery key opens the database and gives a user (the
     administrator) a new password, which also lifts a lock."""
-    from ..core.codes import Role
-    from ..db.keys import KEYRING, KeyFile
-    from ..services import Actor
+    from ..services.signin import recover
     from .setup import new_password
-    target = database_target(args)
-    if is_url_target(target):
-        raise UserError(_("A PostgreSQL database has no recovery key: its server's "
-                          "administrator resets passwords."))
-    keys = KeyFile.beside(target)
-    key = keys.unlock_recovery(recovery_key(args, required=True))
+    key = recovery_key(args, required=True)
     password = new_password(args, _("New password for {user}: ").format(user=args.username))
-    KEYRING.remember(target, key)
-    services = open_for(args)
-    try:
-        services.auth.reset_password(actor=Actor("recovery-key", Role.ADMIN.value,
-                                                 _("recovery key")),
-                                     username=args.username, new_password=password)
-    finally:
-        services.close()
+    recover(database_target(args), key, args.username, password)
     emit(args, {"username": args.username, "unlocked": True},
          _("User {name} has a new password (opened with the recovery key) and is unlocked.")
          .format(name=args.username))
@@ -152,11 +138,6 @@ def cmd_recovery_sheet(args) -> int:
                          "open with the old one).").format(key=key)
     emit(args, {"path": str(out), "new_key": key if args.new else None}, text)
     return EXIT_OK
-
-
-def is_url_target(target: str) -> bool:
-    from ..db.engine import is_url
-    return is_url(target)
 
 
 def _db_check(args) -> int:

@@ -22,7 +22,7 @@ _LINES = (
     "masih dapat membukanya.",
     "",
     "Cara memakai: di jendela masuk pilih \"Lupa kata sandi? Pakai kunci pemulihan\",",
-    "atau perintah:  puskesos db recover --user admin",
+    "atau perintah:  puskesos db recover --username admin",
     "lalu ketik kunci ini dan kata sandi baru untuk pengguna tersebut.",
     "",
     "Simpan lembar ini di brankas kantor desa. Jangan difoto, jangan disimpan di komputer",

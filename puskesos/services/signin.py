@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..db.engine import is_encrypted, is_url
 from ..db.keys import KEYRING, KeyFile
-from ..errors import AccountLocked, AuthenticationFailed
+from ..errors import AccountLocked, AuthenticationFailed, InvalidInput
 from ..i18n import _
 from ..models import utcnow
 from . import Services, open_services
@@ -99,3 +99,26 @@ def sign_in(target: str, username: str, password: str, *, session: bool = True,
         if services is None:
             opened.close()
         raise
+
+
+def recover(target: str, recovery_key: str, username: str, new_password: str) -> None:
+    """Every password lost: the recovery key opens the file, and ``username`` gets
+    ``new_password`` (which also lifts a lock); recorded in the trail as done with
+    the recovery key."""
+    from ..core.codes import Role
+    from .context import Actor
+    path = database_file(target)
+    if path is None:
+        raise InvalidInput(_("A PostgreSQL database has no recovery key: its server's "
+                             "administrator resets passwords."))
+    from .auth import AuthService
+    AuthService.check_new_credentials(username, new_password)
+    key = KeyFile.beside(path).unlock_recovery(recovery_key)
+    KEYRING.remember(path, key)
+    services = open_services(target)
+    try:
+        services.auth.reset_password(actor=Actor("recovery-key", Role.ADMIN.value,
+                                                 _("recovery key")),
+                                     username=username, new_password=new_password)
+    finally:
+        services.close()

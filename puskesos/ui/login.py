@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QVBoxLayout)
+                               QPushButton, QVBoxLayout)
 
 from ..errors import UserError
 from ..i18n import _
@@ -36,8 +36,11 @@ class LoginDialog(QDialog):
         self.setWindowTitle(title or _("Puskesos — log in"))
         self.setMinimumWidth(420)
         village = services.settings.village() if services is not None else None
-        heading = QLabel(f"<b>{village.title}</b><br>{village.kabupaten}"
-                         if village is not None and village.desa else "<b>Puskesos</b>")
+        if village is not None and village.desa:
+            heading = QLabel(f"<b>{village.title}</b><br>{village.kabupaten}")
+        else:       # an encrypted file shows its village once it is open
+            from pathlib import Path
+            heading = QLabel("<b>Puskesos</b>" + (f"<br>{Path(target).name}" if target else ""))
         self.username = QLineEdit(username or "")
         self.username.setEnabled(username is None)
         self.password = QLineEdit()
@@ -57,8 +60,26 @@ class LoginDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.message)
+        self.recover_button = None
+        if target is not None and username is None:
+            from ..db.engine import is_encrypted
+            if is_encrypted(target):
+                self.recover_button = QPushButton(_("Forgot the password? Use the recovery "
+                                                    "key"))
+                self.recover_button.setFlat(True)
+                self.recover_button.clicked.connect(self._recover)
+                layout.addWidget(self.recover_button)
         layout.addWidget(buttons)
         (self.password if username else self.username).setFocus()
+
+    def _recover(self) -> None:
+        dialog = RecoverDialog(self.target, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.username.setText(dialog.username.text().strip())
+            self.password.clear()
+            self.password.setFocus()
+            show_message(self.message, _("The new password is saved. Log in with it."),
+                         warning=True)
 
     def _check(self, username: str, password: str):
         if self.target is None:
@@ -77,6 +98,57 @@ class LoginDialog(QDialog):
             show_message(self.message, exc.message)
             self.password.clear()
             self.password.setFocus()
+            return
+        self.accept()
+
+
+class RecoverDialog(QDialog):
+    """Every password lost: the recovery key from the safe gives a user a new password."""
+
+    def __init__(self, target: str, parent=None):
+        super().__init__(parent)
+        self.target = target
+        self.setWindowTitle(_("Recovery key"))
+        self.setMinimumWidth(480)
+        intro = QLabel(_("Type the recovery key from the sheet kept in the office's safe, "
+                         "and a new password for the user."))
+        intro.setWordWrap(True)
+        self.key = QLineEdit()
+        self.key.setPlaceholderText("ABCD-EFGH-…")
+        self.username = QLineEdit("admin")
+        self.new = QLineEdit()
+        self.new2 = QLineEdit()
+        for edit in (self.new, self.new2):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = message_label()
+        form = QFormLayout()
+        form.addRow(_("Recovery key"), self.key)
+        form.addRow(_("User name"), self.username)
+        form.addRow(_("New password"), self.new)
+        form.addRow(_("Repeat the password"), self.new2)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Set the password"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        self.buttons.accepted.connect(self._set)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def _set(self) -> None:
+        from ..services.signin import recover
+        if self.new.text() != self.new2.text():
+            show_message(self.message, _("The two passwords are not the same."))
+            return
+        key, name, password = self.key.text(), self.username.text().strip(), self.new.text()
+        try:
+            write(self, lambda: recover(self.target, key, name, password),
+                  _("Checking the recovery key…"))
+        except UserError as exc:
+            show_message(self.message, exc.message)
             return
         self.accept()
 
@@ -162,14 +234,15 @@ class RecoveryKeyDialog(QDialog):
         self.village = village
         self.saved_to = None
         self.setWindowTitle(_("Recovery key"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         intro = QLabel(_("The village data is encrypted. If every password is lost, only this "
                          "RECOVERY KEY opens it. Print the sheet (or write the key down) now "
                          "and keep it in the office's safe: it is shown only this once."))
         intro.setWordWrap(True)
         self.key = QLabel(recovery_key)
         self.key.setObjectName("recoveryKey")
-        self.key.setStyleSheet("font-family: monospace; font-size: 18pt; font-weight: bold;")
+        self.key.setStyleSheet("font-family: monospace; font-size: 14pt; font-weight: bold;")
+        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key.setTextInteractionFlags(self.key.textInteractionFlags()
                                          | Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = message_label()
