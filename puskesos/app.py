@@ -13,21 +13,22 @@ def first_start_creator(target: str):
     from .services import Actor, open_services
 
     def create(village_code: str, username: str, full_name: str, password: str) -> str | None:
+        from .services.signin import new_village_file
         try:
-            services = open_services(target, create=True)
+            # made whole or not at all: a failure leaves no half-made, locked file
+            with new_village_file(target) as where:
+                services = open_services(where, create=True)
+                try:
+                    identity = services.settings.init_village(
+                        actor=Actor("setup", Role.ADMIN.value), village_code=village_code)
+                    services.auth.create_first_admin(username=username, password=password,
+                                                     full_name=full_name or username)
+                    create.recovery_key = services.db.recovery_key
+                    create.village_name = identity.title
+                finally:
+                    services.close()
         except UserError as exc:
             return exc.message
-        try:
-            identity = services.settings.init_village(actor=Actor("setup", Role.ADMIN.value),
-                                                      village_code=village_code)
-            services.auth.create_first_admin(username=username, password=password,
-                                             full_name=full_name or username)
-            create.recovery_key = services.db.recovery_key
-            create.village_name = identity.title
-        except UserError as exc:
-            return exc.message
-        finally:
-            services.close()
         return None
 
     create.recovery_key = None

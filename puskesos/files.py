@@ -143,7 +143,7 @@ def write_bytes(path: Path | str, data: bytes) -> Path:
 #: what a backup, a restore or a safety copy writes while it works: the zip and its
 #: database copy (``b.zip.part``, ``b.zip.db.part``, with the copy's own ``.part`` and
 #: journal), a safety copy (``before-restore-….sqlite.part``)
-_LEFTOVER = re.compile(r".+\.(zip|sqlite)(\.db)?\.part(\.part)?(-journal|-wal|-shm)?")
+_LEFTOVER = re.compile(r".+\.(zip|sqlite)(\.db)?\.part(\.part)?(-journal|-wal|-shm|\.keys)?")
 #: the folder a restore extracts the backup into (tempfile's prefix)
 RESTORE_PREFIX = ".restore-"
 #: a process at work in a folder says so with this file, followed by its process id

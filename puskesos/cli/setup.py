@@ -17,7 +17,7 @@ import sys
 from ..errors import InvalidInput
 from ..i18n import _
 from .common import (EXIT_OK, LOGIN_IF_USERS, NO_LOGIN, PASSWORD_VARIABLE, Parser,
-                     current_actor, emit, open_for, reporting)
+                     current_actor, database_target, emit, open_for, reporting)
 
 DEFAULT_DEMO_VILLAGE = "35.23.01.2001"
 
@@ -64,34 +64,41 @@ def cmd_init(args) -> int:
     # Refuse a bad name or password before anything is written, so a failed
     # init can simply be run again.
     AuthService.check_new_credentials(args.admin, password)
-    services = open_for(args, create=True)
-    try:
-        # the administrator being made sets the village up
-        actor = Actor(args.admin.strip().lower(), Role.ADMIN.value,
-                      args.admin_name or "Administrator")
-        if services.auth.has_users() and not services.settings.is_initialised():
-            raise InvalidInput(_("This database already has users. Log in to the program "
-                                 "as an administrator to set the village up."))
-        identity = services.settings.init_village(actor=actor, village_code=args.village)
-        services.auth.create_first_admin(username=args.admin, password=password,
-                                         full_name=args.admin_name or "Administrator")
-        data = {"village": dataclasses.asdict(identity), "database": services.db.location,
-                "admin": args.admin}
-        text = _("Village {desa} ({code}) is set up in {path}.").format(
-            desa=identity.desa, code=identity.code, path=services.db.location)
-        if services.db.recovery_key:
-            data["recovery_key"] = services.db.recovery_key
-            text += "\n" + recovery_text(services.db.recovery_key)
-        if generated:
-            data["admin_password"] = password
-            text += "\n" + _("Administrator '{user}' has the password {password}. Write it down "
-                             "now and keep it safe: it is shown only this once. Change it "
-                             "after the first login.").format(user=args.admin,
-                                                              password=password)
-        emit(args, data, text)
-        return EXIT_OK
-    finally:
-        services.close()
+    from ..db.engine import describe
+    from ..services import open_services
+    from ..services.signin import new_village_file
+    target = database_target(args)
+    location = describe(target)
+    # a new file is made whole or not at all (a killed init leaves nothing to lock one out)
+    with new_village_file(target) as where:
+        services = open_services(where, create=True)
+        try:
+            # the administrator being made sets the village up
+            actor = Actor(args.admin.strip().lower(), Role.ADMIN.value,
+                          args.admin_name or "Administrator")
+            if services.auth.has_users() and not services.settings.is_initialised():
+                raise InvalidInput(_("This database already has users. Log in to the "
+                                     "program as an administrator to set the village up."))
+            identity = services.settings.init_village(actor=actor, village_code=args.village)
+            services.auth.create_first_admin(username=args.admin, password=password,
+                                             full_name=args.admin_name or "Administrator")
+            recovery_key = services.db.recovery_key
+        finally:
+            services.close()
+    data = {"village": dataclasses.asdict(identity), "database": location,
+            "admin": args.admin}
+    text = _("Village {desa} ({code}) is set up in {path}.").format(
+        desa=identity.desa, code=identity.code, path=location)
+    if recovery_key:
+        data["recovery_key"] = recovery_key
+        text += "\n" + recovery_text(recovery_key)
+    if generated:
+        data["admin_password"] = password
+        text += "\n" + _("Administrator '{user}' has the password {password}. Write it down "
+                         "now and keep it safe: it is shown only this once. Change it "
+                         "after the first login.").format(user=args.admin, password=password)
+    emit(args, data, text)
+    return EXIT_OK
 
 
 def recovery_text(recovery_key: str) -> str:
@@ -109,16 +116,23 @@ DEMO_PASSWORD = "demo123"
 
 
 def cmd_demo(args) -> int:
-    from ..services import demo
-    services = open_for(args, create=True)
-    try:
-        # one transaction: stopped half-way (killed, a full disk), nothing of it stays,
-        # and the next run starts from the same database
-        with services.db.transaction():
-            data, text = _demo(services, args, demo)
-    finally:
-        services.close()
-    emit(args, data, text)       # once it is committed
+    from ..db.engine import describe
+    from ..services import demo, open_services
+    from ..services.signin import new_village_file
+    target = database_target(args)
+    # a new file is made whole or not at all; in one that exists, the demo is one
+    # transaction: stopped half-way (killed, a full disk), nothing of it stays, and the
+    # next run starts from the same database
+    with new_village_file(target) as where:
+        services = open_services(where, create=True)
+        try:
+            with services.db.transaction():
+                data, text = _demo(services, args, demo)
+        finally:
+            services.close()
+    location = describe(target)
+    data["database"] = location
+    emit(args, data, text.replace(describe(where), location))   # once it is committed
     return EXIT_OK
 
 

@@ -13,17 +13,51 @@ database (PostgreSQL) has its own authentication and is logged in to as before.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from ..db.engine import is_encrypted, is_url
 from ..db.keys import KEYRING, KeyFile
+from ..files import part_path, remove_quietly, working_in
 from ..errors import AccountLocked, AuthenticationFailed, InvalidInput
 from ..i18n import _
 from ..models import utcnow
 from . import Services, open_services
 from .auth import LOCK_MINUTES, MAX_FAILED_ATTEMPTS, UserInfo, file_identity
+
+
+@contextmanager
+def new_village_file(target: str) -> Iterator[str]:
+    """Where to make a new village database: a new file is made as ``NAME.part`` (with
+    its key file) and renamed into place when the block ends normally, so a killed
+    ``init`` or ``demo`` leaves no half-made, locked file behind (the next start
+    removes the part).  An existing file or a server is used where it is."""
+    path = database_file(target)
+    if path is None or path.exists():
+        yield target
+        return
+    part = part_path(path)
+    remove_quietly(part, sqlite=True)
+    remove_quietly(KeyFile.beside(part).path)
+    try:
+        with working_in(path.parent):      # not a leftover to another start meanwhile
+            yield str(part)
+        key = KEYRING.get(part)
+        if KeyFile.beside(part).exists():       # the key file first: never a file without
+            os.replace(KeyFile.beside(part).path, KeyFile.beside(path).path)
+        os.replace(part, path)
+        if key is not None:
+            KEYRING.remember(path, key)
+    except BaseException:
+        remove_quietly(part, sqlite=True)
+        remove_quietly(KeyFile.beside(part).path)
+        raise
+    finally:
+        KEYRING.forget(part)
 
 
 @dataclass
