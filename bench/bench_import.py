@@ -84,13 +84,20 @@ def _limit(path: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
-def _ours(path: Path, db: Path, *, window: bool = False) -> float:
+def _ours(path: Path, db: Path, *, window: bool = False, plain: bool = False) -> float:
     """``puskesos import`` (in the command line's throughput mode), or with
-    ``window`` the same import as the wizard runs it (no process-wide switch)."""
+    ``window`` the same import as the wizard runs it (no process-wide switch).
+    A new village file is encrypted; with ``plain`` it is a plain SQLite file, as
+    the versions before encryption made it (to compare)."""
     from puskesos.services import Actor, open_services
     from puskesos.services.imports import run_import
     from puskesos.threads import throughput_mode
     admin = Actor.command_line()
+    if plain:        # an existing plain file is opened as it is
+        con = sqlite3.connect(db)
+        con.execute("CREATE TABLE made (x)")
+        con.execute("DROP TABLE made")
+        con.close()
     services = open_services(str(db), create=True)
     services.settings.init_village(actor=admin, village_code="35.23.01.2001")
     start = time.perf_counter()
@@ -145,13 +152,14 @@ def run() -> list[Result]:
     import puskesos.ui.main_window  # noqa: F401 - imported when the window freezes
     from puskesos.threads import freeze_startup_objects
     from puskesos.ui.launch import JOB_MODULES
-    limits, times, window, commands, memory = [], [], [], [], []
+    limits, times, window, commands, memory, plain = [], [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         extract = make_extract(Path(tmp) / "dtsen.xlsx")
         freeze_startup_objects(JOB_MODULES)        # as the window does once it is up
         for round_ in range(ROUNDS):
             limits.append(_limit(extract, Path(tmp) / f"limit{round_}.sqlite"))
             times.append(_ours(extract, Path(tmp) / f"ours{round_}.sqlite"))
+            plain.append(_ours(extract, Path(tmp) / f"plain{round_}.sqlite", plain=True))
             window.append(_ours(extract, Path(tmp) / f"window{round_}.sqlite", window=True))
             seconds, peak = run_command(extract, Path(tmp) / f"command{round_}.sqlite",
                                         Path(tmp) / f"report{round_}.xlsx")
@@ -161,6 +169,8 @@ def run() -> list[Result]:
     what = "calamine parse + sqlite3 executemany of the same rows"
     return [Result("import-100k", f"import {MEMBERS:,}-member xlsx into a new village "
                    "(command line)", min(times), what, limit, budget=2.0),
+            Result("import-100k-plain", "the same import into a plain (unencrypted) file, "
+                   "as before SQLCipher", min(plain), what, limit, budget=2.0),
             Result("import-100k-window", "the same import as the window's wizard runs it "
                    "(no process-wide switches)", min(window), what, limit, budget=2.0),
             Result("import-100k-command", "puskesos import FILE --report R, process start to "
