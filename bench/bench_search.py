@@ -11,11 +11,11 @@ LIKE scan of the same ``search_text`` column counting the same rows.
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
+from puskesos.db.engine import connect_file
 from bench.common import Result, best_of
 
 HOUSEHOLDS = 20_000
@@ -37,7 +37,7 @@ def run() -> list[Result]:
         queries = [sample.head_name.split()[0][:4].lower(), sample.head_nik[-6:],
                    sample.no_kk, "krajan", f"{sample.head_name.split()[0].lower()} rt"]
         worst, worst_raw = 0.0, 0.0
-        con = sqlite3.connect(path)
+        con = connect_file(path)          # the same (encrypted) file, keyed
         for q in queries:
             worst = max(worst, best_of(lambda: services.households.search(
                 actor=actor, filter=HouseholdFilter(text=q), limit=500), repeat=5))

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from puskesos.db.engine import connect_file
 from bench.common import Result
 
 HOUSEHOLDS = 20_000
@@ -52,7 +53,7 @@ def _ours(path: Path) -> float:
 
 
 def _limit(source: Path, dest: Path) -> float:
-    src = sqlite3.connect(source)
+    src = connect_file(source)        # the village file (encrypted), keyed
     schema = [r[0] for r in src.execute(
         "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL")]
     data = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
