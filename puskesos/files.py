@@ -80,6 +80,15 @@ def remove_quietly(path: Path | str, *, sqlite: bool = False) -> None:
             pass
 
 
+def owner_only(path: Path | str) -> None:
+    """Make ``path`` readable and writable by its owner only (where the system allows:
+    on Windows the folder's permissions apply)."""
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
+
+
 def sync_file(path: Path | str) -> None:
     """Make sure what was written to ``path`` is on the disk."""
     with open(path, "rb") as fh:

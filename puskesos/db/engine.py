@@ -18,7 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import (Conflict, DatabaseDamaged, DatabaseLocked, DatabaseUnavailable,
                       DiskFull, UserError)
 from ..i18n import _
-from .keys import KEYRING, KeyFile, restrict, sqlcipher_key
+from ..files import owner_only
+from .keys import KEYRING, KeyFile, sqlcipher_key
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -177,7 +178,7 @@ def open_engine(target: str, *, must_exist: bool = True) -> Engine:
                      insert=True)
         if not path.exists():
             path.touch()
-            restrict(path)
+            owner_only(path)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

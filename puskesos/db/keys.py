@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuthenticationFailed, DatabaseDamaged, InvalidInput
-from ..files import file_error, write_bytes
+from ..files import file_error, owner_only, write_bytes
 from ..i18n import _
 
 FORMAT = "puskesos-keys/1"
@@ -194,7 +194,7 @@ class KeyFile:
 
     def save(self, data: dict) -> None:
         write_bytes(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
-        restrict(self.path)
+        owner_only(self.path)
 
     @property
     def key_id(self) -> str:
@@ -296,14 +296,6 @@ class KeyFile:
 
 def new_data_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
-
-
-def restrict(path: Path | str) -> None:
-    """Readable and writable by the file's owner only (where the system allows)."""
-    try:
-        os.chmod(path, 0o600)
-    except OSError:
-        pass
 
 
 # --- the keys this process has unlocked ------------------------------------------------------

@@ -186,7 +186,10 @@ def open_database(target: str, *, create: bool = False,
         if current is not None and db_file is not None:
             folder = backup_dir or local_backup_dir(db_file)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            snapshot_sqlite(db_file, folder / f"before-upgrade-{current}-{stamp}.sqlite")
+            copy = snapshot_sqlite(db_file, folder / f"before-upgrade-{current}-{stamp}.sqlite")
+            if is_encrypted(copy):      # an encrypted copy opens with the same key file
+                import shutil
+                shutil.copyfile(KeyFile.beside(db_file).path, KeyFile.beside(copy).path)
         try:
             upgrade(engine)
         except SQLAlchemyError as exc:

@@ -31,10 +31,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..db.engine import connect_file, sqlite_errors
-from ..db.keys import KEYRING, KeyFile, new_data_key, new_recovery_key, restrict, sqlcipher_key
+from ..db.keys import KEYRING, KeyFile, new_data_key, new_recovery_key, sqlcipher_key
 from ..db.migrate import local_backup_dir
 from ..errors import DatabaseUnavailable
-from ..files import PartFile, file_error, remove_quietly
+from ..files import PartFile, file_error, owner_only, remove_quietly
 from ..i18n import _
 from ..models import User
 from . import Services, audit, open_services
@@ -102,14 +102,14 @@ def encrypt_village_file(services: Services, user: UserInfo, password: str) -> E
     try:
         target.discard()
         _export(path, target.part, data_key)
-        restrict(target.part)
+        owner_only(target.part)
         keys.create(data_key, recovery_key)
         keys.set_user(user.username, password, data_key)
         if others:
             keys.set_pending(others, data_key)
         shutil.copyfile(target.part, safety)
         shutil.copyfile(keys.path, KeyFile.beside(safety).path)
-        restrict(safety)
+        owner_only(safety)
         remove_quietly(f"{path}-wal")
         remove_quietly(f"{path}-shm")
         target.publish()

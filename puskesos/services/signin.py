@@ -76,6 +76,12 @@ def lockout_file():
     return LockoutFile(paths.data_dir() / FILE_NAME)
 
 
+def encrypted_file(target: str) -> bool:
+    """Whether ``target`` is an encrypted village file (read only after a login)."""
+    path = database_file(target)
+    return path is not None and is_encrypted(path)
+
+
 def database_file(target: str) -> Path | None:
     return None if is_url(target) else Path(target).expanduser()
 

@@ -64,7 +64,7 @@ def run_window(target: str, *, first_start: bool,
     from .first_start import FirstStartDialog
     from .jobs import show_error
     from . import qt_catalog
-    from ..db.engine import is_encrypted
+    from ..services.signin import encrypted_file as is_encrypted
     from .login import LoginDialog, RecoveryKeyDialog
     from .main_window import MainWindow
 

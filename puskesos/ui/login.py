@@ -62,7 +62,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.message)
         self.recover_button = None
         if target is not None and username is None:
-            from ..db.engine import is_encrypted
+            from ..services.signin import encrypted_file as is_encrypted
             if is_encrypted(target):
                 self.recover_button = QPushButton(_("Forgot the password? Use the recovery "
                                                     "key"))
