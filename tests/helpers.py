@@ -43,8 +43,10 @@ def data_key(path: Path | str) -> bytes | None:
         return None
     key = KEYRING.get(path)
     if key is None:
-        key = KeyFile.beside(path).unlock(CLI_LOGIN["PUSKESOS_USER"],
-                                          CLI_LOGIN["PUSKESOS_PASSWORD"]).data_key
+        keys = KeyFile.beside(path)
+        # a copy of a file opened here (a backup's inside, with its key file beside)
+        key = KEYRING.find(keys.key_id) or keys.unlock(
+            CLI_LOGIN["PUSKESOS_USER"], CLI_LOGIN["PUSKESOS_PASSWORD"]).data_key
         KEYRING.remember(path, key)
     return key
 
@@ -74,6 +76,18 @@ con = sqlite3.connect(sys.argv[1], isolation_level=None)
 if os.environ.get("PUSKESOS_TEST_KEY"):
     con.execute("PRAGMA key = \\"x'" + os.environ["PUSKESOS_TEST_KEY"] + "'\\"")
 """
+
+
+def unzip_database(backup: Path | str, dest: Path | str) -> bytes:
+    """Take the database out of a backup file into ``dest`` with its key file beside
+    it (as a restore does); the database's bytes."""
+    import zipfile
+    with zipfile.ZipFile(backup) as zf:
+        data = zf.read("puskesos.sqlite")
+        if "puskesos.sqlite.keys" in zf.namelist():
+            Path(f"{dest}.keys").write_bytes(zf.read("puskesos.sqlite.keys"))
+    Path(dest).write_bytes(data)
+    return data
 
 
 def copy_village(source: Path | str, dest: Path | str) -> Path:

@@ -139,7 +139,7 @@ def log_in(args):
     file is unlocked with the password (the verb then opens it with the key this
     process holds); a plain one is encrypted after the login, and its recovery
     key is shown once (on stderr, so that ``--json`` output stays whole)."""
-    from ..db.engine import is_encrypted
+    from ..db.engine import data_key_for, is_encrypted
     from ..db.keys import KeyFile
     from ..services.signin import sign_in
     need = login_need(args)
@@ -150,7 +150,8 @@ def log_in(args):
     if need == LOGIN_IF_USERS and is_encrypted(target) and \
             not KeyFile.beside(target).exists():
         return None           # damaged (or its key file lost): a restore may replace it
-    if need == LOGIN_IF_USERS and not is_encrypted(target):
+    if need == LOGIN_IF_USERS and (not is_encrypted(target) or data_key_for(target)):
+        # a plain file, or one this process holds the key of: are there users at all?
         try:
             services = open_for(args, create=True)
         except DatabaseDamaged:

@@ -319,6 +319,12 @@ class Keyring:
         with self._lock:
             return self._keys.get(self._name(path))
 
+    def find(self, ident: str) -> bytes | None:
+        """A held key whose :func:`key_id` is ``ident`` (a copy of a file this process
+        opened: a backup of it, a safety copy)."""
+        with self._lock:
+            return next((k for k in self._keys.values() if key_id(k) == ident), None)
+
     def forget(self, path: Path | str) -> None:
         with self._lock:
             self._keys.pop(self._name(path), None)

@@ -86,12 +86,14 @@ def _disk_error(exc: OSError) -> UserError:
 
 
 def _zip_file(zf: zipfile.ZipFile, path: Path, name: str, progress: Progress | None,
-              cancel: CancelToken | None, chunk: int = 4 << 20) -> None:
-    """Add the file ``path`` to ``zf`` as ``name`` a chunk at a time (progress, cancel)."""
+              cancel: CancelToken | None, chunk: int = 4 << 20, *,
+              compress: bool = True) -> None:
+    """Add the file ``path`` to ``zf`` as ``name`` a chunk at a time (progress, cancel);
+    without ``compress`` stored as it is (an encrypted file does not compress)."""
     total = path.stat().st_size
     done = 0
     info = zipfile.ZipInfo.from_file(path, name)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     with path.open("rb") as source, zf.open(info, "w") as target:
         while data := source.read(chunk):
             if cancel is not None:
@@ -212,7 +214,8 @@ class BackupService:
                     zf.writestr("manifest.json", json.dumps(manifest, indent=2))
                     if key is not None:
                         zf.write(KeyFile.beside(source).path, KEYS_NAME)
-                    _zip_file(zf, snapshot, DB_NAME, progress, cancel)
+                    _zip_file(zf, snapshot, DB_NAME, progress, cancel,
+                              compress=key is None)
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 sync_file(part)
@@ -420,10 +423,14 @@ def read_backup(path: Path, workdir: Path, *, unlock=None) -> tuple[dict, Path]:
         keys = KeyFile.beside(target)
         if keys.key_id != manifest.get("key_id"):
             raise _damaged_backup(path)
-        if unlock is None:
+        # a backup of a file this process opened opens with the key it holds
+        key = KEYRING.find(keys.key_id)
+        if key is None and unlock is None:
             raise InvalidInput(_("The backup {path} is encrypted; log in to restore it.")
                                .format(path=path))
-        key = unlock(keys)
+        if key is None:
+            key = unlock(keys)
+        KEYRING.remember(target, key)         # this process may read the copy meanwhile
     manifest["key"] = key
     _check_inside(path, target, key)
     revision = _revision(target, key)
@@ -453,6 +460,9 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None,
     def unlock(keys: KeyFile) -> bytes:
         held = data_key_for(database)
         if held is not None and key_id(held) == keys.key_id:
+            return held
+        held = KEYRING.find(keys.key_id)       # a backup of another file opened here
+        if held is not None:
             return held
         if recovery_key:
             return keys.unlock_recovery(recovery_key)
@@ -490,6 +500,12 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None,
                 except sqlite_errors():
                     shutil.copy2(database, kept)
         current = data_key_for(database) if is_encrypted(database) else None
+        if key is None and current is not None:
+            # a plain backup (an older version's) into an encrypted village: its copy is
+            # encrypted with the village's key first, so the village stays encrypted
+            from .encrypt import encrypted_copy
+            extracted = encrypted_copy(extracted, current)
+            key = current
         _copy_into(extracted, database, key, current)
         if key is not None:
             KEYRING.remember(database, key)
@@ -511,6 +527,9 @@ def _copy_into(source: Path, database: Path, source_key: bytes | None = None,
     from ..db.engine import busy_timeout_ms, connect_file
     driver = sqlite_driver()
     wait = busy_timeout_ms() / 1000
+    source_key = source_key or (data_key_for(source) if is_encrypted(source) else None)
+    database_key = database_key or (data_key_for(database) if is_encrypted(database)
+                                    else None)
     damaged = source_key != database_key
     if not damaged:
         try:

@@ -84,6 +84,15 @@ def _export(path: Path, part: Path, data_key: bytes) -> None:
         copy.close()
 
 
+def encrypted_copy(plain: Path, data_key: bytes) -> Path:
+    """An encrypted, checked copy of the plain database ``plain`` under ``data_key``,
+    beside it (``NAME.encrypted``); the plain file is removed."""
+    target = plain.with_name(plain.name + ".encrypted")
+    _export(plain, target, data_key)
+    remove_quietly(plain, sqlite=True)
+    return target
+
+
 def encrypt_village_file(services: Services, user: UserInfo, password: str) -> Encrypted:
     """Encrypt the plain village file of ``services`` (which it closes) after
     ``user`` logged in with ``password``; the services over the encrypted file."""

@@ -14,7 +14,7 @@ import pytest
 
 from puskesos.errors import DatabaseTooNew, InvalidInput, NotFound
 from puskesos.services.backup import restore
-from tests.helpers import CLI_LOGIN, copy_village, connect
+from tests.helpers import CLI_LOGIN, copy_village, connect, unzip_database
 from tests.helpers import damage_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def test_a_backup_whose_database_fails_the_integrity_check_is_refused(village, t
     with zipfile.ZipFile(tmp_path / "b.zip") as zf:
         manifest = json.loads(zf.read("manifest.json"))
         inner = tmp_path / "inner.sqlite"
-        inner.write_bytes(zf.read("puskesos.sqlite"))
+    unzip_database(tmp_path / "b.zip", inner)
     damage_index(inner)
     con = connect(inner)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
@@ -84,6 +84,7 @@ def test_a_backup_whose_database_fails_the_integrity_check_is_refused(village, t
     with zipfile.ZipFile(tmp_path / "bad.zip", "w") as zf:
         zf.writestr("manifest.json", json.dumps(manifest))
         zf.writestr("puskesos.sqlite", data)
+        zf.writestr("puskesos.sqlite.keys", Path(f"{inner}.keys").read_bytes())
     before = village.read_bytes()
     with pytest.raises(InvalidInput) as err:
         restore(tmp_path / "bad.zip", village)
@@ -109,10 +110,12 @@ def test_backup_from_a_newer_program_is_refused(village, tmp_path):
     with zipfile.ZipFile(tmp_path / "b.zip") as zf:
         manifest = json.loads(zf.read("manifest.json"))
         db = zf.read("puskesos.sqlite")
+        keys = zf.read("puskesos.sqlite.keys")
     manifest["format_version"] = 99
     with zipfile.ZipFile(tmp_path / "new.zip", "w") as zf:
         zf.writestr("manifest.json", json.dumps(manifest))
         zf.writestr("puskesos.sqlite", db)
+        zf.writestr("puskesos.sqlite.keys", keys)
     with pytest.raises(DatabaseTooNew):
         restore(tmp_path / "new.zip", village)
 

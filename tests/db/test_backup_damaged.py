@@ -15,7 +15,8 @@ from puskesos.services import open_services
 
 from tests.conftest import ADMIN, VILLAGE
 from tests.db.test_cli import run
-from tests.helpers import damage_index, family
+from puskesos.services.backup import KEYS_NAME
+from tests.helpers import CLI_LOGIN, damage_index, family, unzip_database
 
 ENGLISH = ("--lang", "en")
 LIVE_DAMAGED = "The database file"          # how the database in use is said to be damaged
@@ -27,6 +28,9 @@ def made(tmp_path):
     db = tmp_path / "desa.sqlite"
     services = open_services(str(db), create=True)
     services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
+    # the administrator the command line logs in as (the file is encrypted)
+    services.auth.create_first_admin(username=CLI_LOGIN["PUSKESOS_USER"],
+                                     password=CLI_LOGIN["PUSKESOS_PASSWORD"], full_name="Admin")
     house, people = family()
     services.households.save(actor=ADMIN, household=house, members=people)
     info = services.backup.backup(actor=ADMIN, out=tmp_path / "good.zip")
@@ -34,9 +38,15 @@ def made(tmp_path):
     return db, Path(info.path)
 
 
+#: the key files of the backups read here, by key id (a forged backup carries its own)
+KEY_FILES: dict[str, bytes] = {}
+
+
 def _inner(backup: Path) -> tuple[dict, bytes]:
     with zipfile.ZipFile(backup) as zf:
         manifest = json.loads(zf.read("manifest.json"))
+        if manifest.get("encrypted"):
+            KEY_FILES[manifest["key_id"]] = zf.read(KEYS_NAME)
         return manifest, zf.read(manifest["database"])
 
 
@@ -47,6 +57,8 @@ def _forge(path: Path, manifest: dict, data: bytes) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest))
         zf.writestr(manifest["database"], data)
+        if manifest.get("encrypted"):      # the key file of the backup it was made from
+            zf.writestr(KEYS_NAME, KEY_FILES[manifest["key_id"]])
     return path
 
 
@@ -56,9 +68,9 @@ def _garbage_database(made, tmp_path):
 
 
 def _fails_integrity_check(made, tmp_path):
-    manifest, data = _inner(made[1])
+    manifest, _data = _inner(made[1])
     inner = tmp_path / "inner.sqlite"
-    inner.write_bytes(data)
+    unzip_database(made[1], inner)
     damage_index(inner)
     return _forge(tmp_path / "integrity.zip", manifest, inner.read_bytes())
 

@@ -36,11 +36,13 @@ from puskesos.errors import (DatabaseTooNew, DatabaseUnavailable, DiskFull, Inva
                              NotFound, PermissionDenied, UserError)
 from puskesos.i18n import _
 from puskesos.services import backup as backup_module
+from puskesos.db.engine import connect_file, sqlite_driver
+from puskesos.db.keys import KEYRING
 from puskesos.services.backup import (BackupService, check_sqlite, default_backup_name,
                                       read_backup, restore, schema_status)
 
 from tests.conftest import ADMIN, KADES, OPERATOR, VILLAGE
-from tests.helpers import KEC, damage_index, family, member, connect
+from tests.helpers import KEC, damage_index, family, member, connect, unzip_database
 
 NOT_A_BACKUP = "{path} is not a Puskesos backup file (or it is damaged)."
 TOO_NEW = ("This backup was made by a newer version of Puskesos. "
@@ -85,7 +87,10 @@ def _dump(path: Path) -> list[str]:
     """Every table's rows of a SQLite file, as SQL text (what 'the data' is)."""
     con = connect(path)
     try:
-        return list(con.iterdump())
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [f"{t}: {row!r}" for t in tables
+                for row in sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)]
     finally:
         con.close()
 
@@ -104,6 +109,12 @@ def _read_zip(path: Path) -> tuple[dict, bytes, str]:
         return json.loads(text), zf.read("puskesos.sqlite"), text
 
 
+def _keys(path: Path) -> dict[str, bytes]:
+    """The key file member of an (encrypted) backup, to put into a forged one."""
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist() if name.endswith(".keys")}
+
+
 def _write_zip(path: Path, manifest: dict | None, files: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w") as zf:
         if manifest is not None:
@@ -113,14 +124,21 @@ def _write_zip(path: Path, manifest: dict | None, files: dict[str, bytes]) -> Pa
     return path
 
 
-def _forged_backup(path: Path, db_bytes: bytes, **manifest_fields) -> Path:
-    """A backup of ``db_bytes`` whose manifest has the right checksum and size."""
+def _forged_backup(path: Path, db_bytes: bytes, *, keys_of: Path | None = None,
+                   **manifest_fields) -> Path:
+    """A backup of ``db_bytes`` whose manifest has the right checksum and size (with
+    ``keys_of``, encrypted under the key of that backup, whose key file it carries)."""
     manifest = {"format": "puskesos-backup", "format_version": 1,
                 "database": "puskesos.sqlite",
                 "sha256": hashlib.sha256(db_bytes).hexdigest(), "size": len(db_bytes)}
+    extra = {}
+    if keys_of is not None:
+        original = _read_zip(keys_of)[0]
+        manifest.update(encrypted=True, key_id=original["key_id"])
+        extra = _keys(keys_of)
     manifest.update(manifest_fields)
     manifest = {k: v for k, v in manifest.items() if v is not None}
-    return _write_zip(path, manifest, {"puskesos.sqlite": db_bytes})
+    return _write_zip(path, manifest, {"puskesos.sqlite": db_bytes} | extra)
 
 
 def _sqlite_bytes(tmp_path: Path, *statements: str) -> bytes:
@@ -155,15 +173,16 @@ def test_backup_is_one_zip_where_asked_with_a_truthful_manifest(village, tmp_pat
     assert info.path == str(out)
     assert sorted(p.name for p in folder.iterdir()) == ["b.zip"]
     with zipfile.ZipFile(out) as zf:
-        assert sorted(zf.namelist()) == ["manifest.json", "puskesos.sqlite"]
+        assert sorted(zf.namelist()) == ["manifest.json", "puskesos.sqlite",
+                                         "puskesos.sqlite.keys"]
         stored = zf.getinfo("puskesos.sqlite")
-        assert stored.compress_type == zipfile.ZIP_DEFLATED
-        assert stored.compress_size < stored.file_size
+        # encrypted pages do not compress: stored as they are, at no cost of time
+        assert stored.compress_type == zipfile.ZIP_STORED
     manifest, data, text = _read_zip(out)
     # A person opening manifest.json reads one field per line.
     assert text == json.dumps(manifest, indent=2)
     inner = tmp_path / "inner.sqlite"
-    inner.write_bytes(data)
+    unzip_database(out, inner)
     con = connect(inner)
     members = con.execute("SELECT count(*) FROM member").fetchone()[0]
     events = con.execute("SELECT count(*) FROM audit_event").fetchone()[0]
@@ -171,7 +190,8 @@ def test_backup_is_one_zip_where_asked_with_a_truthful_manifest(village, tmp_pat
     assert members == 3 and events > 0
     assert set(manifest) == {"format", "format_version", "program_version", "schema_revision",
                              "created_at", "village_code", "database", "sha256", "size",
-                             "counts"}
+                             "counts", "encrypted", "key_id"}
+    assert manifest["encrypted"] is True
     assert manifest["format"] == "puskesos-backup"
     assert manifest["format_version"] == 1
     assert manifest["program_version"] == __version__
@@ -429,7 +449,9 @@ def test_writes_after_a_restore_land_in_the_restored_database(village, made_back
     house, people = _second_family()
     village.households.save(actor=OPERATOR, household=house, members=people)
     assert _households(live) == 2
-    assert live.read_bytes()[18:20] == b"\x02\x02"  # still a WAL database
+    con = connect(live)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # still a WAL database
+    con.close()
 
 
 def test_restore_into_a_new_file_keeps_nothing(made_backup, tmp_path):
@@ -461,9 +483,9 @@ def test_restore_works_in_a_hidden_folder_beside_the_database(
     seen = []
     real_read_backup = backup_module.read_backup
 
-    def spy(path, workdir):
+    def spy(path, workdir, **kwargs):
         seen.append(workdir)
-        return real_read_backup(path, workdir)
+        return real_read_backup(path, workdir, **kwargs)
 
     monkeypatch.setattr(backup_module, "read_backup", spy)
     restore(backup_file, live)
@@ -532,7 +554,8 @@ def test_a_changed_byte_is_refused_by_the_checksum(village, made_backup, tmp_pat
     manifest, data, _text = _read_zip(backup_file)
     data = bytearray(data)
     data[len(data) // 2] ^= 0x01
-    path = _write_zip(tmp_path / "bad.zip", manifest, {"puskesos.sqlite": bytes(data)})
+    path = _write_zip(tmp_path / "bad.zip", manifest,
+                      {"puskesos.sqlite": bytes(data)} | _keys(backup_file))
     live = _db_path(village)
     before = _dump(live)
     with pytest.raises(InvalidInput) as err:
@@ -544,11 +567,10 @@ def test_a_changed_byte_is_refused_by_the_checksum(village, made_backup, tmp_pat
 
 def test_a_damaged_database_inside_is_named(made_backup, tmp_path):
     backup_file, _stored = made_backup
-    _manifest, data, _text = _read_zip(backup_file)
     inner = tmp_path / "inner.sqlite"
-    inner.write_bytes(data)
+    unzip_database(backup_file, inner)
     damage_index(inner)
-    path = _forged_backup(tmp_path / "bad.zip", inner.read_bytes())
+    path = _forged_backup(tmp_path / "bad.zip", inner.read_bytes(), keys_of=backup_file)
     with pytest.raises(InvalidInput) as err:
         read_backup(path, tmp_path)
     assert err.value.message == _("The database inside the backup {path} is damaged. Use "
@@ -559,7 +581,8 @@ def test_a_newer_backup_format_is_refused_with_advice(made_backup, tmp_path):
     backup_file, _stored = made_backup
     manifest, data, _text = _read_zip(backup_file)
     manifest["format_version"] = 2
-    path = _write_zip(tmp_path / "new.zip", manifest, {"puskesos.sqlite": data})
+    path = _write_zip(tmp_path / "new.zip", manifest,
+                      {"puskesos.sqlite": data} | _keys(backup_file))
     with pytest.raises(DatabaseTooNew) as err:
         read_backup(path, tmp_path)
     assert err.value.message == _(TOO_NEW)
@@ -567,14 +590,13 @@ def test_a_newer_backup_format_is_refused_with_advice(made_backup, tmp_path):
 
 def test_a_database_of_a_newer_schema_is_refused_with_advice(village, made_backup, tmp_path):
     backup_file, _stored = made_backup
-    _manifest, data, _text = _read_zip(backup_file)
     inner = tmp_path / "inner.sqlite"
-    inner.write_bytes(data)
+    unzip_database(backup_file, inner)
     con = connect(inner)
     con.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
     con.commit()
     con.close()
-    path = _forged_backup(tmp_path / "newer.zip", inner.read_bytes())
+    path = _forged_backup(tmp_path / "newer.zip", inner.read_bytes(), keys_of=backup_file)
     live = _db_path(village)
     before = _dump(live)
     with pytest.raises(DatabaseTooNew) as err:
@@ -587,7 +609,7 @@ def test_a_manifest_without_format_version_is_read_as_the_first_format(made_back
                                                                        tmp_path):
     backup_file, stored = made_backup
     _manifest, data, _text = _read_zip(backup_file)
-    path = _forged_backup(tmp_path / "old.zip", data, format_version=None)
+    path = _forged_backup(tmp_path / "old.zip", data, format_version=None, keys_of=backup_file)
     manifest, extracted = read_backup(path, tmp_path)
     assert "format_version" not in manifest
     assert _dump(extracted) == stored
@@ -657,7 +679,7 @@ class _FailingSource:
         self.message = message
 
     def backup(self, _target, **_options):
-        raise sqlite3.OperationalError(self.message)
+        raise sqlite_driver().OperationalError(self.message)
 
     def close(self):
         pass
@@ -671,7 +693,9 @@ def two_files(made_backup, tmp_path):
     work.mkdir()
     _manifest, extracted = read_backup(backup_file, work)
     live = tmp_path / "live.sqlite"
-    con = connect(live)
+    # the village file, encrypted with the same key as its backup
+    KEYRING.remember(live, KEYRING.get(extracted))
+    con = connect_file(live)
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("CREATE TABLE note (text TEXT)")
     con.execute("INSERT INTO note VALUES ('live')")
@@ -685,7 +709,7 @@ def test_a_full_drive_while_copying_in_says_so_and_replaces_nothing(two_files, m
                                                                     message):
     extracted, live, _stored = two_files
     before = _dump(live)
-    monkeypatch.setattr(backup_module, "read_only", lambda _p: _FailingSource(message))
+    monkeypatch.setattr(backup_module, "read_only", lambda *_a: _FailingSource(message))
     with pytest.raises(DiskFull) as err:
         backup_module._copy_into(extracted, live)
     assert err.value.message == _(COPY_DISK_FULL)
@@ -695,7 +719,7 @@ def test_a_full_drive_while_copying_in_says_so_and_replaces_nothing(two_files, m
 def test_a_copy_sqlite_cannot_make_page_by_page_replaces_the_file(two_files, monkeypatch):
     extracted, live, stored = two_files
     monkeypatch.setattr(backup_module, "read_only",
-                        lambda _p: _FailingSource("unable to open database file"))
+                        lambda *_a: _FailingSource("unable to open database file"))
     backup_module._copy_into(extracted, live)
     assert _dump(live) == stored
 
@@ -710,7 +734,7 @@ def test_replacing_a_file_in_use_takes_its_journal_away(two_files, monkeypatch):
     holder.execute("INSERT INTO note VALUES ('not yet checkpointed')")
     assert Path(f"{live}-wal").exists() and Path(f"{live}-shm").exists()
     monkeypatch.setattr(backup_module, "read_only",
-                        lambda _p: _FailingSource("unable to open database file"))
+                        lambda *_a: _FailingSource("unable to open database file"))
     try:
         backup_module._copy_into(extracted, live)
         assert not Path(f"{live}-wal").exists()
