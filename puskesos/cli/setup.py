@@ -64,11 +64,15 @@ def cmd_init(args) -> int:
     # Refuse a bad name or password before anything is written, so a failed
     # init can simply be run again.
     AuthService.check_new_credentials(args.admin, password)
-    from ..db.engine import describe
+    from ..db.engine import describe, is_encrypted
     from ..services import open_services
     from ..services.signin import new_village_file
     target = database_target(args)
     location = describe(target)
+    if is_encrypted(target):
+        raise InvalidInput(_("{path} already holds a village (an encrypted one). Give another "
+                             "file with --db, or log in to the program to work on it.")
+                           .format(path=location))
     # a new file is made whole or not at all (a killed init leaves nothing to lock one out)
     with new_village_file(target) as where:
         services = open_services(where, create=True)
@@ -89,14 +93,14 @@ def cmd_init(args) -> int:
             "admin": args.admin}
     text = _("Village {desa} ({code}) is set up in {path}.").format(
         desa=identity.desa, code=identity.code, path=location)
-    if recovery_key:
-        data["recovery_key"] = recovery_key
-        text += "\n" + recovery_text(recovery_key)
     if generated:
         data["admin_password"] = password
         text += "\n" + _("Administrator '{user}' has the password {password}. Write it down "
                          "now and keep it safe: it is shown only this once. Change it "
                          "after the first login.").format(user=args.admin, password=password)
+    if recovery_key:
+        data["recovery_key"] = recovery_key
+        text += "\n" + recovery_text(recovery_key)
     emit(args, data, text)
     return EXIT_OK
 

@@ -66,6 +66,9 @@ def _key_connection(dbapi_conn, path: Path, key: bytes | None = None) -> None:
     if key is not None and _needs_key(path):     # a plain file is never keyed
         # the first statement on the connection: the raw key, no derivation per connection
         dbapi_conn.execute(f'PRAGMA key = "{sqlcipher_key(key)}"')
+    # SQLCipher writes its own complaints (a page failing its check) to stderr, where
+    # a user of the command line would read them; the program says what they mean
+    dbapi_conn.execute("PRAGMA cipher_log_level = NONE")
 
 
 def connect_file(path: Path | str, *, read_only: bool = False, timeout: float = 5.0,
@@ -290,6 +293,8 @@ class Database:
             with self._read() as session:
                 yield session
                 session.rollback()
+        except MemoryError as exc:
+            raise self._damaged_page(exc) from exc
         except (SQLAlchemyError, *sqlite_errors(), OSError) as exc:
             error = translate_db_error(exc, self.location)
             if error is None:
@@ -308,6 +313,8 @@ class Database:
         try:
             with self._write.begin() as session:
                 yield session
+        except MemoryError as exc:
+            raise self._damaged_page(exc) from exc
         except StaleDataError as exc:
             raise Conflict(_("Someone else saved this record meanwhile. Open it again and "
                              "repeat your change.")) from exc
@@ -316,6 +323,15 @@ class Database:
             if error is None:
                 raise
             raise error from exc
+
+    def _damaged_page(self, exc: MemoryError) -> BaseException:
+        """SQLCipher reports a page that fails its check (a torn write, a bad sector)
+        as "out of memory": on an encrypted file that is what it means."""
+        if not self.encrypted:
+            return exc
+        return DatabaseDamaged(
+            _("The database file {path} is damaged. Restore the latest backup "
+              "(puskesos db restore) and contact support.").format(path=self.location))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -122,8 +122,8 @@ def _integrity(path: Path, key: bytes | None = None) -> str:
     con = read_only(path, key)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite_errors() as exc:       # not a database at all
-        return str(exc)
+    except (*sqlite_errors(), MemoryError) as exc:   # not a database, or a page fails its check
+        return str(exc) or "page check failed"
     finally:
         con.close()
 
@@ -585,13 +585,14 @@ def check_sqlite(path: Path) -> dict:
     """Integrity and foreign-key check of a SQLite file (read only)."""
     con = read_only(path)
     try:
+        # a page of an encrypted file that fails its check is "out of memory" to SQLCipher
         try:
             integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
-        except sqlite_errors() as exc:
-            integrity = [str(exc)]
+        except (*sqlite_errors(), MemoryError) as exc:
+            integrity = [str(exc) or "page check failed"]
         try:
             fk = len(con.execute("PRAGMA foreign_key_check").fetchall())
-        except sqlite_errors():
+        except (*sqlite_errors(), MemoryError):
             fk = None
     finally:
         con.close()

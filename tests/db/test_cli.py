@@ -41,7 +41,7 @@ def test_init_creates_village_and_admin(tmp_path):
     assert data["village"]["kabupaten"] == "Kabupaten Tuban"
     assert len(data["admin_password"]) >= 8  # generated, shown once
     again = run("--db", str(db), "init", "--village", "3523012001", login=None)
-    assert again.returncode == 2 and "Jlodro" in again.stderr
+    assert again.returncode == 2 and "sudah berisi" in again.stderr
 
 
 def test_unknown_village_code_is_refused_with_a_clear_message(tmp_path):
@@ -230,7 +230,9 @@ def test_demo_refuses_to_mix_into_a_real_village(tmp_path):
                "rahasia1", login=None).returncode == 0
     from puskesos.services import open_services
     from tests.conftest import ADMIN
+    from puskesos.services.signin import unlock
     from tests.helpers import family
+    unlock(str(db), "admin", "rahasia1")      # the file is encrypted
     svc = open_services(str(db))
     house, people = family()
     svc.households.save(actor=ADMIN, household=house, members=people)

@@ -35,7 +35,7 @@ from puskesos.services.excel_export import (DATE_FORMAT, TEMPLATE_ROWS, TEXT_FOR
 from puskesos.services.registry import HouseholdFilter
 
 from tests.conftest import ADMIN, KADES, OPERATOR
-from tests.helpers import KEC, family, member, copy_village
+from tests.helpers import KEC, family, member, copy_village, data_key
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = [c.header for c in COLUMNS]
@@ -452,6 +452,8 @@ FULL_DISK_SCRIPT = textwrap.dedent("""
     from puskesos.errors import UserError
     from puskesos.services import Actor, open_services
     from puskesos.services.excel_export import export_registry
+    from puskesos.services.signin import unlock
+    unlock(sys.argv[1], "admin", "demo123")     # the file is encrypted
     services = open_services(sys.argv[1])
     try:
         rows = export_registry(services, actor=Actor("operator", "operator"),
@@ -526,6 +528,8 @@ MEMORY_SCRIPT = textwrap.dedent("""
         with open("/proc/self/status") as fh:
             return next(int(line.split()[1]) for line in fh if line.startswith(field))
 
+    from puskesos.services.signin import unlock
+    unlock(sys.argv[1], "admin", "demo123")     # the file is encrypted
     services = open_services(sys.argv[1])
     services.settings.village()
     # ru_maxrss of a child started by fork+exec starts at the parent's size (Linux
@@ -557,6 +561,7 @@ def test_export_of_20000_households_keeps_memory_bounded(tmp_path):
                            "--households", "20000", "--seed", "5"], capture_output=True,
                           text=True, cwd=ROOT, timeout=280)
     assert made.returncode == 0, made.stderr
+    data_key(db)                 # made in another process: opened with the demo password
     services = open_services(str(db))
     members = _present_members(services)
     services.close()
