@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import paths
 
 from ..errors import DatabaseTooNew, DatabaseUnavailable
-from ..files import PartFile
+from ..files import PartFile, owner_only
 from ..i18n import _
 from .engine import (Database, connect_file, data_key_for, describe, is_encrypted, is_url,
                      open_engine, translate_db_error)
@@ -108,6 +108,7 @@ def snapshot_sqlite(source: Path, dest: Path, *, progress=None, cancel=None,
     except BaseException:
         target.discard()
         raise
+    owner_only(target.part)
     return target.publish()
 
 

@@ -33,8 +33,8 @@ from ..db.migrate import (head_revision, known_revisions, local_backup_dir, read
 from ..errors import (AuthenticationFailed, DatabaseTooNew, DatabaseUnavailable, DiskFull,
                       InvalidInput, NotFound, UserError)
 from ..formats.zipguard import BACKUP, check_zip
-from ..files import (RESTORE_PREFIX, is_no_space, part_path, remove_quietly, sync_file,
-                     working_in)
+from ..files import (RESTORE_PREFIX, is_no_space, owner_only, part_path, remove_quietly,
+                     sync_file, working_in)
 from ..i18n import _
 from ..jobs import CancelToken, Progress
 from ..models import Setting, utcnow
@@ -219,6 +219,7 @@ class BackupService:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 sync_file(part)
+                owner_only(part)          # personal data: its owner's alone
                 part.replace(out)
             except OSError as exc:
                 raise _disk_error(exc) from exc

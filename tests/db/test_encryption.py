@@ -72,7 +72,10 @@ def test_the_file_and_its_key_file_are_readable_by_their_owner_only(tmp_path):
     done = run_cli("--db", str(tmp_path / "baru.sqlite"), "init", "--village",
                    "35.23.01.2001", env={"PUSKESOS_PASSWORD": "sandi-kantor-7"})
     assert done.returncode == 0, done.stderr
-    for path in (tmp_path / "baru.sqlite", tmp_path / "baru.sqlite.keys"):
+    made = run_cli("--db", str(tmp_path / "baru.sqlite"), "db", "backup", "--out",
+                   str(tmp_path / "b.zip"), env=as_user("admin", "sandi-kantor-7"))
+    assert made.returncode == 0, made.stderr
+    for path in (tmp_path / "baru.sqlite", tmp_path / "baru.sqlite.keys", tmp_path / "b.zip"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
