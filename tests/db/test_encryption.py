@@ -200,6 +200,12 @@ def test_a_backup_is_encrypted_and_opens_on_another_computer_with_a_password(vil
         manifest = json.loads(zf.read("manifest.json"))
     assert manifest["encrypted"] is True
     _no_nik_in(inside, niks)
+    (tmp_path / "inside.sqlite").write_bytes(inside)
+    plain = sqlite3.connect(tmp_path / "inside.sqlite")
+    with pytest.raises(sqlite3.DatabaseError):
+        plain.execute("SELECT count(*) FROM member").fetchone()
+    plain.close()
+    (tmp_path / "inside.sqlite").unlink()
     _no_nik_in(raw, niks)
     # no plain part was left on the way either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.zip", "desa.sqlite",

@@ -172,4 +172,5 @@ def test_a_backup_that_unpacks_to_gigabytes_is_refused_before_writing(village, t
     _refused_cheaply(result, seconds, peak, "cadangan.backup.zip", "cadangan lain")
     assert village.read_bytes() == before
     # no extracted copy or temporary folder is left beside the database
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cadangan.backup.zip", "desa.sqlite"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cadangan.backup.zip", "desa.sqlite",
+                                                          "desa.sqlite.keys"]
