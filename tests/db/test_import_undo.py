@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -83,17 +82,23 @@ def test_an_import_that_changes_nothing_records_no_batch(services, tmp_path):
 
 
 @pytest.fixture
-def few_variables(services):
-    """Every SQLite connection takes at most :data:`VARIABLES` values a statement."""
+def few_variables(services, monkeypatch):
+    """Every SQLite statement takes at most :data:`VARIABLES` values: one with more is
+    refused as SQLite refuses it ("too many SQL variables"); the bulk writer is told
+    the limit as SQLite would tell it (SQLCipher's driver cannot set the limit)."""
     engine = services.db.engine
     if engine.dialect.name != "sqlite":
         return services
+    from puskesos.db import bulk
+    from puskesos.db.engine import sqlite_driver
 
-    @event.listens_for(engine, "connect")
-    def limit(dbapi_connection, _record):
-        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER,
-                                  VARIABLES)
-    engine.dispose()
+    @event.listens_for(engine, "before_cursor_execute")
+    def limit(_conn, _cursor, statement, parameters, _context, executemany):
+        count = statement.count("?")
+        if count > VARIABLES:
+            raise sqlite_driver().OperationalError("too many SQL variables")
+
+    monkeypatch.setattr(bulk, "variable_limit", lambda _dbapi: VARIABLES)
     return services
 
 

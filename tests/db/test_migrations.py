@@ -18,6 +18,7 @@ from puskesos.models import Base
 from puskesos.services import open_services
 
 from tests.conftest import ADMIN, VILLAGE
+from tests.helpers import connect, copy_village
 
 
 def test_empty_database_upgrades_to_head_without_drift(db_target):
@@ -63,7 +64,6 @@ def test_non_puskesos_sqlite_file_is_refused(tmp_path):
 EXTRA_REVISION = '''
 from alembic import op
 import sqlalchemy as sa
-from tests.helpers import copy_village, connect
 
 revision = "9000"
 down_revision = "{down}"
