@@ -9,13 +9,14 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from puskesos.db.engine import sqlite_driver
 
 from tests.helpers import run_cli, start_cli, copy_village, connect, CONNECT_SCRIPT, key_env
 
@@ -31,7 +32,7 @@ def _count(db: Path, table: str, where: str = "1 = 1") -> int:
     con = connect(db)
     try:
         return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
-    except sqlite3.OperationalError:
+    except sqlite_driver().OperationalError:
         return 0
     finally:
         con.close()

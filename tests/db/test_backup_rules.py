@@ -17,7 +17,6 @@ import os
 import re
 import resource
 import signal
-import sqlite3
 import tempfile
 import threading
 import time
@@ -342,7 +341,7 @@ def test_sqlite_reporting_a_full_or_failing_drive_gives_the_backup_message(
         village, tmp_path, monkeypatch, message):
     folder = tmp_path / "usb"
     folder.mkdir()
-    _fail_snapshot(monkeypatch, sqlite3.OperationalError(message))
+    _fail_snapshot(monkeypatch, sqlite_driver().OperationalError(message))
     with pytest.raises(DiskFull) as err:
         village.backup.backup(actor=OPERATOR, out=folder / "b.zip")
     assert err.value.message == _(SQLITE_DISK_FULL)
@@ -355,9 +354,9 @@ def test_an_unknown_sqlite_error_is_not_called_a_full_disk(village, tmp_path, mo
     with its details in the log, and no file is left."""
     folder = tmp_path / "usb"
     folder.mkdir()
-    _fail_snapshot(monkeypatch, sqlite3.ProgrammingError(
+    _fail_snapshot(monkeypatch, sqlite_driver().ProgrammingError(
         "SQLite objects created in a thread can only be used in that same thread"))
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(sqlite_driver().ProgrammingError):
         village.backup.backup(actor=OPERATOR, out=folder / "b.zip")
     assert list(folder.iterdir()) == []
 
@@ -365,7 +364,7 @@ def test_an_unknown_sqlite_error_is_not_called_a_full_disk(village, tmp_path, mo
 def test_a_locked_database_is_reported_as_in_use(village, tmp_path, monkeypatch):
     folder = tmp_path / "usb"
     folder.mkdir()
-    _fail_snapshot(monkeypatch, sqlite3.OperationalError("database is locked"))
+    _fail_snapshot(monkeypatch, sqlite_driver().OperationalError("database is locked"))
     with pytest.raises(DatabaseUnavailable) as err:
         village.backup.backup(actor=OPERATOR, out=folder / "b.zip")
     assert err.value.message == _(IN_USE)
@@ -375,7 +374,7 @@ def test_a_locked_database_is_reported_as_in_use(village, tmp_path, monkeypatch)
 def test_an_unreadable_database_is_named_in_the_message(village, tmp_path, monkeypatch):
     folder = tmp_path / "usb"
     folder.mkdir()
-    _fail_snapshot(monkeypatch, sqlite3.DatabaseError("file is not a database"))
+    _fail_snapshot(monkeypatch, sqlite_driver().DatabaseError("file is not a database"))
     with pytest.raises(DatabaseUnavailable) as err:
         village.backup.backup(actor=OPERATOR, out=folder / "b.zip")
     assert err.value.message == _(

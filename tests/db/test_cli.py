@@ -5,7 +5,6 @@ import json
 import re
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path

@@ -5,7 +5,6 @@ as a real subprocess; nothing is imported."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest

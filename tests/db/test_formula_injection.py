@@ -7,7 +7,6 @@ the text reads back as it was given or stored."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import zipfile
 from datetime import date
 

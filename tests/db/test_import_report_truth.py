@@ -4,7 +4,6 @@ written (issue 13 point 6a).  Real subprocesses of the command line."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 

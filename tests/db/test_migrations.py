@@ -2,7 +2,6 @@
 back up before an upgrade (with a real extra revision in a copied script folder)."""
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import sqlite3
 import subprocess
 import sys
 from datetime import date

@@ -1,6 +1,5 @@
 """The demo village is realistic: valid identifiers except the planted problems."""
 
-import sqlite3
 from datetime import date
 
 from puskesos.core.identifiers import check_kk, check_nik

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import tempfile
 import zipfile
 from pathlib import Path
