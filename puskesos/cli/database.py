@@ -117,6 +117,8 @@ def _db_check(args) -> int:
                 problems.append(_("The audit trail was tampered with: {what}. Keep this "
                                   "database as evidence and restore a backup.")
                                 .format(what=chain.describe()))
+            problems.extend(_record_findings(Database(engine, result["database"]), result,
+                                             current_actor(args)))
             warnings.extend(_registry_findings(Database(engine, result["database"]), result,
                                                current_actor(args)))
         else:
@@ -148,6 +150,46 @@ def _anchor(text: str):
         return Anchor.parse(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _record_findings(db, result: dict, actor) -> list[str]:
+    """Households and members not as the program last wrote them (their seals,
+    puskesos/db/seals.py): changed, added or removed behind the program."""
+    from ..services.seal_check import check_database
+    found = check_database(db, actor=actor)
+    result["records"] = dataclasses.asdict(found) | {"ok": found.ok}
+    if found.ok:
+        return []
+    lines = [_("{n} households or members are not as the program last wrote them: they were "
+               "changed, added or removed behind it (e.g. with a database tool), so the audit "
+               "trail does not show it ({changed} changed, {added} added, {removed} removed). "
+               "Keep this database as evidence and restore a backup:").format(
+                   n=found.changed + found.added + found.removed, changed=found.changed,
+                   added=found.added, removed=found.removed)]
+    lines += ["  - " + describe_finding(f) for f in found.findings]
+    more = found.changed + found.added + found.removed - len(found.findings)
+    if more > 0:
+        lines.append("  " + _("… and {n} more.").format(n=more))
+    return ["\n".join(lines)]
+
+
+def describe_finding(f) -> str:
+    """One household or member found by the seal check, in the user's words."""
+    from ..core.labels import field_label
+    who = ", ".join(part for part in (
+        f.name, _("NIK {nik}").format(nik=f.nik) if f.nik else None,
+        _("No KK {kk}").format(kk=f.no_kk) if f.no_kk else None) if part) or f.entity_id
+    what = _("member {who}") if f.entity == "member" else _("household {who}")
+    what = what.format(who=who)
+    if f.kind == "changed":
+        if f.fields:
+            return _("{what}: changed ({fields})").format(what=what, fields=", ".join(
+                field_label(f.entity, name) for name in f.fields))
+        return _("{what}: changed (which fields cannot be told: the audit trail does not "
+                 "hold its values)").format(what=what)
+    if f.kind == "added":
+        return _("{what}: added without a record in the audit trail").format(what=what)
+    return _("{what}: removed (id {id})").format(what=what, id=f.entity_id)
 
 
 def _registry_findings(db, result: dict, actor) -> list[str]:
