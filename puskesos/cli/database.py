@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 from ..errors import InvalidInput, UserError
 from ..i18n import _
@@ -81,65 +80,19 @@ def cmd_db(args) -> int:
 
 
 def _db_check(args) -> int:
-    from ..core.permissions import Permission
     from ..db.engine import Database, describe, open_engine
-    from ..db.migrate import current_revision, head_revision, sqlite_path
-    from ..services.audit import Anchor, AuditTrail
-    from ..services.backup import check_sqlite
-    from ..services.context import require
-    require(current_actor(args), Permission.VIEW_AUDIT)
+    from ..services import health
+    from ..services.audit import AuditTrail
     anchors = list(args.anchor or ())  # read by the parser (_anchor)
     engine = open_engine(database_target(args))
     try:
-        result: dict[str, Any] = {"database": describe(database_target(args))}
-        path = sqlite_path(engine)
-        problems: list[str] = []
-        warnings: list[str] = []
-        if path is not None:
-            result.update(check_sqlite(path))
-            if result["integrity"] != ["ok"]:
-                problems.append(_("The database file is damaged: {detail}").format(
-                    detail="; ".join(result["integrity"][:3])))
-            if result["foreign_key_problems"]:
-                problems.append(_("{n} records point to records that do not exist.").format(
-                    n=result["foreign_key_problems"]))
-        if result.get("integrity", ["ok"]) != ["ok"]:
-            revision = None  # the rest cannot be trusted on a damaged file
-        else:
-            revision = current_revision(engine)
-        result["schema_revision"], result["program_schema"] = revision, head_revision()
-        if problems:
-            pass
-        elif revision == head_revision():
-            chain = AuditTrail(Database(engine, result["database"])).verify(anchors)
-            result["audit"] = dataclasses.asdict(chain)
-            if not chain.ok:
-                problems.append(_("The audit trail was tampered with: {what}. Keep this "
-                                  "database as evidence and restore a backup.")
-                                .format(what=chain.describe()))
-            problems.extend(_record_findings(Database(engine, result["database"]), result,
-                                             current_actor(args)))
-            warnings.extend(_registry_findings(Database(engine, result["database"]), result,
-                                               current_actor(args)))
-        else:
-            problems.append(_("The database is at schema {old}; this program uses {new}. Run "
-                              "'puskesos db upgrade'.").format(old=revision, new=head_revision()))
-        result["ok"] = not problems
-        result["problems"] = problems
-        result["warnings"] = warnings
+        db = Database(engine, describe(database_target(args)))
+        found = health.check(db, audit=AuditTrail(db), actor=current_actor(args),
+                             anchors=anchors)
     finally:
         engine.dispose()
-    if problems:
-        text = "\n".join(problems + warnings)
-    elif warnings:
-        text = "\n".join([_("The file, the links between records and the audit trail ({n} "
-                            "entries) are in order, but the registry needs checking:").format(
-                                n=result["audit"]["rows"])] + warnings)
-    else:
-        text = _("The database is healthy: the file, the links between records and the audit "
-                 "trail ({n} entries) are all in order.").format(n=result["audit"]["rows"])
-    emit(args, result, text)
-    return EXIT_OK if not problems else EXIT_USER
+    emit(args, found.report, found.text)
+    return EXIT_OK if found.ok else EXIT_USER
 
 
 def _anchor(text: str):
@@ -150,65 +103,6 @@ def _anchor(text: str):
         return Anchor.parse(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
-
-
-def _record_findings(db, result: dict, actor) -> list[str]:
-    """Households and members not as the program last wrote them (their seals,
-    puskesos/db/seals.py): changed, added or removed behind the program."""
-    from ..services.seal_check import check_database
-    found = check_database(db, actor=actor)
-    result["records"] = dataclasses.asdict(found) | {"ok": found.ok}
-    if found.ok:
-        return []
-    lines = [_("{n} households or members are not as the program last wrote them: they were "
-               "changed, added or removed behind it (e.g. with a database tool), so the audit "
-               "trail does not show it ({changed} changed, {added} added, {removed} removed). "
-               "Keep this database as evidence and restore a backup:").format(
-                   n=found.changed + found.added + found.removed, changed=found.changed,
-                   added=found.added, removed=found.removed)]
-    lines += ["  - " + describe_finding(f) for f in found.findings]
-    more = found.changed + found.added + found.removed - len(found.findings)
-    if more > 0:
-        lines.append("  " + _("… and {n} more.").format(n=more))
-    return ["\n".join(lines)]
-
-
-def describe_finding(f) -> str:
-    """One household or member found by the seal check, in the user's words."""
-    from ..core.labels import field_label
-    who = ", ".join(part for part in (
-        f.name, _("NIK {nik}").format(nik=f.nik) if f.nik else None,
-        _("No KK {kk}").format(kk=f.no_kk) if f.no_kk else None) if part) or f.entity_id
-    what = _("member {who}") if f.entity == "member" else _("household {who}")
-    what = what.format(who=who)
-    if f.kind == "changed":
-        if f.fields:
-            return _("{what}: changed ({fields})").format(what=what, fields=", ".join(
-                field_label(f.entity, name) for name in f.fields))
-        return _("{what}: changed (which fields cannot be told: the audit trail does not "
-                 "hold its values)").format(what=what)
-    if f.kind == "added":
-        return _("{what}: added without a record in the audit trail").format(what=what)
-    return _("{what}: removed (id {id})").format(what=what, id=f.entity_id)
-
-
-def _registry_findings(db, result: dict, actor) -> list[str]:
-    """What in the registry's data needs a person's look (not damage): NIKs held by
-    more than one living member (masked for a reader who may not see full NIKs)."""
-    from ..core.identifiers import mask_nik
-    from ..core.permissions import Permission
-    from ..services.registry import duplicate_niks
-    with db.read() as s:
-        count, first = duplicate_niks(s)
-    if not actor.can(Permission.VIEW_FULL_NIK):
-        first = [(mask_nik(nik), k) for nik, k in first]
-    result["duplicate_niks"] = count
-    if not count:
-        return []
-    return [_("{n} NIKs are each held by more than one living member (for example {examples}). "
-              "Open them in the household list (search for the NIK), keep the right person "
-              "and correct or remove the others.").format(
-                  n=count, examples=", ".join(f"{nik} ×{k}" for nik, k in first))]
 
 
 def cmd_region(args) -> int:
