@@ -51,7 +51,7 @@ def _baseline(bind) -> None:
         encoder = seals.Encoder(key, table, names) if key else None
         at = names.index("id")
         rows, count = [], 0
-        for row in bind.execute(sa.select(*[table.c[n] for n in names])):
+        for row in bind.execute(seals.sealed_select(table, names)):
             rows.append({"entity_id": row[at], "entity": entity,
                          "digest": encoder.digest(row)})
             count += 1

@@ -43,7 +43,9 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, delete, insert, select
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, Integer, Table, delete, insert,
+                        select, type_coerce)
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
 
 from ..models import Household, Member, RecordSeal, Setting
@@ -72,24 +74,43 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _safe(convert: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``convert``, which gives a value of another type put there by hand a text of
+    its own instead of failing (db check must read a tampered row to report it)."""
+    def safe(value: Any) -> str:
+        try:
+            return convert(value)
+        except (TypeError, ValueError, AttributeError, OverflowError):
+            return "\x00" + repr(value)
+    return safe
+
+
 def _converter(kind) -> Callable[[Any], str] | None:
-    """How a value of a column of type ``kind`` is written in a seal, whether it
-    comes as SQLAlchemy reads it or as the bulk writer stores it (None: text as it
-    is)."""
+    """How a value of a column of type ``kind`` is written in a seal, whether it comes
+    as the driver reads it (:func:`sealed_select`) or as the bulk writer stores it
+    (None: text as it is)."""
     if isinstance(kind, Boolean):
-        return lambda v: "1" if v else "0"
+        return _safe(lambda v: "1" if int(v) else "0")
     if isinstance(kind, Integer):
-        return lambda v: str(int(v))
+        return _safe(lambda v: str(int(v)))
     if isinstance(kind, Float):
-        return lambda v: repr(float(v))
+        return _safe(lambda v: repr(float(v)))
     if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
-        return lambda v: v if isinstance(v, str) else (
-            v.astimezone(timezone.utc) if v.tzinfo else v).strftime(_STAMP)
+        return _safe(lambda v: v if isinstance(v, str) else (
+            v.astimezone(timezone.utc) if v.tzinfo else v).strftime(_STAMP))
     if isinstance(kind, Date):
-        return lambda v: v if isinstance(v, str) else v.isoformat()
+        return _safe(lambda v: v if isinstance(v, str) else v.isoformat())
     if isinstance(kind, JSON):
-        return _json
+        return _safe(_json)
     return None
+
+
+def sealed_select(table: Table, names: Sequence[str]):
+    """SELECT of the columns ``names`` of ``table`` as the driver gives them, without
+    SQLAlchemy's conversions (dates and times stay SQLite's text): a value a
+    database tool put there that is not of its column's type is read, and
+    reported, instead of stopping the check."""
+    return select(*[type_coerce(table.c[n], NullType()).label(n) for n in names])
 
 
 class Encoder:
@@ -183,9 +204,8 @@ def reseal(session: Session, entity: str, ids: Sequence[str], key: bytes) -> Non
     table = TABLES[entity]
     names = sealed_names(table)
     encoder = Encoder(key, table, names)
-    columns = [table.c[n] for n in names]
     for chunk in _chunks(list(ids)):
-        rows = session.execute(select(*columns).where(table.c.id.in_(chunk))).all()
+        rows = session.execute(sealed_select(table, names).where(table.c.id.in_(chunk))).all()
         session.execute(delete(RecordSeal).where(RecordSeal.entity_id.in_(chunk)))
         if rows:
             at = names.index("id")
@@ -225,7 +245,7 @@ def scan(session: Session, key: bytes) -> SealScan:
         names = sealed_names(table)
         encoder = Encoder(key, table, names)
         at = names.index("id")
-        result = session.execute(select(*[table.c[n] for n in names])
+        result = session.execute(sealed_select(table, names)
                                  .execution_options(yield_per=5000))
         for row in result:
             found.checked += 1

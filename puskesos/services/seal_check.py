@@ -128,28 +128,38 @@ def _recorded(s: Session, entity: str, entity_id: str) -> dict[str, str | None]:
     return values
 
 
+def _raw(s: Session, entity: str, entity_id: str):
+    """A record's stored values as the driver gives them (read even when a database tool
+    put a value of another type there), or None."""
+    table = seals.TABLES[entity]
+    names = [c.name for c in table.columns]
+    return s.execute(seals.sealed_select(table, names).where(table.c.id == entity_id)
+                     ).mappings().first()
+
+
 def _describe(s: Session, kind: str, entity: str, entity_id: str,
               whole: bool) -> RecordFinding:
     recorded = _recorded(s, entity, entity_id)
     show = (lambda number: number) if whole else (lambda number: number and mask_nik(number))
-    model = Household if entity == "household" else Member
-    row = s.get(model, entity_id) if kind != "removed" else None
+    text = (lambda value: None if value is None else str(value))
+    row = _raw(s, entity, entity_id) if kind != "removed" else None
     fields: tuple[str, ...] = ()
     if row is not None and kind == "changed":
-        columns = {c.name for c in model.__table__.columns} - seals.UNSEALED - _NOT_COMPARED
+        columns = set(row.keys()) - seals.UNSEALED - _NOT_COMPARED
         fields = tuple(sorted(f for f, value in recorded.items()
-                              if f in columns and to_text(getattr(row, f)) != value))
+                              if f in columns and to_text(row[f]) != value))
     if entity == "member":
         if row is not None:
-            no_kk = s.scalar(select(Household.no_kk).where(Household.id == row.household_id))
-            return RecordFinding(kind, entity, entity_id, show(no_kk), show(row.nik),
-                                 row.name, fields)
+            no_kk = s.scalar(select(Household.no_kk).where(Household.id == row["household_id"]))
+            return RecordFinding(kind, entity, entity_id, show(text(no_kk)),
+                                 show(text(row["nik"])), text(row["name"]), fields)
         return RecordFinding(kind, entity, entity_id, None, show(recorded.get("nik")),
                              recorded.get("name"), fields)
     if row is not None:
         head = s.scalar(select(Member.name).where(
             Member.household_id == entity_id, Member.deleted_at.is_(None),
             Member.relationship_code == codes.Relationship.KEPALA.value).limit(1))
-        return RecordFinding(kind, entity, entity_id, show(row.no_kk), None, head, fields)
+        return RecordFinding(kind, entity, entity_id, show(text(row["no_kk"])), None, head,
+                             fields)
     return RecordFinding(kind, entity, entity_id, show(recorded.get("no_kk")), None, None,
                          fields)

@@ -260,3 +260,29 @@ def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(tmp_path):
     finally:
         services.close()
     clean(target)
+
+
+def test_a_value_of_the_wrong_type_put_in_by_hand_is_reported_not_a_crash(tmp_path):
+    """SQLite takes any text in a date or number column: db check reads such a row as
+    it is and names it, instead of stopping at it."""
+    from puskesos.services import open_services
+    from tests.conftest import VILLAGE
+    target = str(tmp_path / "desa.sqlite")
+    services = open_services(target, create=True)
+    try:
+        services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
+        services.auth.create_first_admin(username=CLI_LOGIN["PUSKESOS_USER"],
+                                         password=CLI_LOGIN["PUSKESOS_PASSWORD"],
+                                         full_name="Admin")
+        house, people = family()
+        home = services.households.save(actor=OPERATOR, household=house, members=people)
+        behind(services, "UPDATE member SET birth_date = 'kemarin', sort_order = 'x' "
+                         "WHERE id = :m", "UPDATE household SET floor_area = 'luas' WHERE id = :h",
+               m=home.members[0].id, h=home.id)
+    finally:
+        services.close()
+    code, report, said = db_check(target)
+    assert code == 1, said
+    found = {f["entity_id"]: f for f in report["records"]["findings"]}
+    assert found[home.members[0].id]["fields"] == ["birth_date"]
+    assert found[home.id]["fields"] == ["floor_area"]
