@@ -131,13 +131,18 @@ class Encoder:
             convert = _converter(column.type)
             tag = name.replace("{", "{{").replace("}", "}}") + "\x1f"
             if name in given:
-                x = f"v[{given[name]}]" if not column.nullable else "_x"
-                if convert is not None:
+                kind = column.type
+                if convert is None:       # text as it is; another type by str()
+                    value = "_x"
+                else:
                     env[f"_c{len(env)}"] = convert
-                    x = f"_c{len(env) - 1}({x})"
-                part = f"f'{tag}{{{x}}}\x1e'"     # text as it is; another type by str()
-                parts.append(part if not column.nullable else
-                             f"('' if (_x := v[{given[name]}]) is None else {part})")
+                    call = f"_c{len(env) - 1}(_x)"
+                    # the values the import gives go without a call
+                    plain = ("int" if isinstance(kind, Integer) and not isinstance(kind, Boolean)
+                             else "str" if isinstance(kind, Date) else None)
+                    value = f"_x if _x.__class__ is {plain} else {call}" if plain else call
+                parts.append(f"('' if (_x := v[{given[name]}]) is None else "
+                             f"f'{tag}{{{value}}}\x1e')")
             elif same and same.get(name) is not None:
                 value = same[name]
                 parts.append(repr(f"{name}\x1f{convert(value) if convert else value}\x1e"))
