@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('entity', sa.String(length=10), nullable=False),
         sa.Column('digest', sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint('entity_id', name=op.f('pk_record_seal')),
+        sqlite_with_rowid=False,
     )
     _baseline(op.get_bind())
 

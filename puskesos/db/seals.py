@@ -155,12 +155,21 @@ class Encoder:
                   f"        h = _copy()\n"
                   f"        h.update({text}.encode('utf-8', 'surrogatepass'))\n"
                   f"        out.append(h.hexdigest())\n"
+                  f"    return out\n"
+                  f"def keyed(rows, _copy=_proto.copy):\n"
+                  f"    out = []\n"
+                  f"    for v in rows:\n"
+                  f"        h = _copy()\n"
+                  f"        h.update({text}.encode('utf-8', 'surrogatepass'))\n"
+                  f"        out.append((v[{given.get('id', 0)}], h.hexdigest()))\n"
                   f"    return out\n")
         exec(compile(source, f"<seal encoder of {table.name}>", "exec"), env)
         #: the canonical text of one row (what its digest covers)
         self.text: Callable[[Sequence[Any]], str] = env["text"]
         #: the seals of many rows, in their order
         self.digests: Callable[[Iterable[Sequence[Any]]], list[str]] = env["digests"]
+        #: (id, seal) of many rows whose values include their id
+        self.keyed: Callable[[Iterable[Sequence[Any]]], list[tuple[Any, str]]] = env["keyed"]
 
     def digest(self, values: Sequence[Any]) -> str:
         """The seal of one row."""

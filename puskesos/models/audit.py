@@ -42,6 +42,9 @@ class RecordSeal(Base):
     or removed behind the program."""
 
     __tablename__ = "record_seal"
+    #: on SQLite the rows are kept in the key's own tree (one tree to write, not two:
+    #: the import writes one seal per new row)
+    __table_args__ = {"sqlite_with_rowid": False}
 
     entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     entity: Mapped[str] = mapped_column(String(10))

@@ -77,10 +77,8 @@ class ImportState:
                 self._encoders.clear()
             encoder = self._encoders[cache] = seals.Encoder(
                 self.seal_key, seals.TABLES[entity], columns, dict(same))
-        at = columns.index("id")
-        digest = encoder.digest
         self.bulk.insert_tuples(RecordSeal.__table__, ("entity_id", "digest"),
-                                [(r[at], digest(r)) for r in rows], (("entity", entity),))
+                                encoder.keyed(rows), (("entity", entity),))
 
     def example(self, line: int, entity: str, name: str, fld: str, old, new) -> None:
         """Keep a changed field for the preview (the first :data:`EXAMPLES`)."""
