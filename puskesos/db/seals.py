@@ -269,5 +269,6 @@ def scan(session: Session, key: bytes) -> SealScan:
             elif seal != encoder.digest(row):
                 found.changed.append((entity, row[at]))
         found.removed.extend((entity, i) for i in sorted(stored))
-    # a seal whose kind was changed by hand is neither kind's: seen as removed above
+    # a seal whose kind was changed by hand: its row is found without a seal (added)
+    # and the seal without its row (removed)
     return found

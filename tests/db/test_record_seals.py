@@ -235,13 +235,13 @@ def test_a_seal_rewritten_without_the_key_does_not_fit(village):
     assert code == 1 and report["records"]["changed"] == 1
 
 
-def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(tmp_path):
+def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(db_target):
     """A database from before the seals (schema 0009) is upgraded: its rows are sealed
     as they are, one audit entry by the program says so, and db check is clean."""
     from puskesos.db.migrate import open_database
     from puskesos.services import open_services
     from tests.conftest import VILLAGE
-    target = str(tmp_path / "lama.sqlite")
+    target = db_target
     services = open_services(target, create=True)
     services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
     services.auth.create_first_admin(username=CLI_LOGIN["PUSKESOS_USER"],
