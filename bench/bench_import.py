@@ -89,6 +89,10 @@ def _limit(path: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
+#: (sealed, CPU seconds of both threads) of each command-line import run in process
+_CPU: list[tuple[bool, float]] = []
+
+
 def _ours(path: Path, db: Path, *, window: bool = False, sealed: bool = True) -> float:
     """``puskesos import`` (in the command line's throughput mode), or with
     ``window`` the same import as the wizard runs it (no process-wide switch);
@@ -102,13 +106,15 @@ def _ours(path: Path, db: Path, *, window: bool = False, sealed: bool = True) ->
     services.settings.init_village(actor=admin, village_code="35.23.01.2001")
     ImportState.SEALS = sealed
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if window:
             report = run_import(services, actor=admin, path=path)
         else:
             with throughput_mode():
                 report = run_import(services, actor=admin, path=path)
         elapsed = time.perf_counter() - start
+        if not window:
+            _CPU.append((sealed, time.process_time() - cpu))
     finally:
         ImportState.SEALS = True
         services.close()
@@ -181,9 +187,12 @@ def run() -> list[Result]:
         freeze_startup_objects(JOB_MODULES)        # as the window does once it is up
         for round_ in range(ROUNDS):
             limits.append(_limit(extract, Path(tmp) / f"limit{round_}.sqlite"))
-            times.append(_ours(extract, Path(tmp) / f"ours{round_}.sqlite"))
-            unsealed.append(_ours(extract, Path(tmp) / f"unsealed{round_}.sqlite",
-                                  sealed=False))
+            # taking turns which goes first: the one right after the limit's large
+            # write shares the disk with its flush
+            for sealed in ((True, False) if round_ % 2 == 0 else (False, True)):
+                (times if sealed else unsealed).append(
+                    _ours(extract, Path(tmp) / f"{'ours' if sealed else 'unsealed'}"
+                          f"{round_}.sqlite", sealed=sealed))
             checks.append(_check(Path(tmp) / f"ours{round_}.sqlite"))
             window.append(_ours(extract, Path(tmp) / f"window{round_}.sqlite", window=True))
             seconds, peak = run_command(extract, Path(tmp) / f"command{round_}.sqlite",
@@ -202,7 +211,11 @@ def run() -> list[Result]:
                    "the issue's limit", MEMORY_MB, budget=1.0, unit="MB"),
             Result("import-100k-seals", "the command line's import (import-100k), which "
                    "writes the seals of its new rows", min(times), "the same import without "
-                   "them (same run)", min(unsealed), budget=1.1),
+                   "them (same run, turns taken)", min(unsealed), budget=1.1),
+            Result("import-100k-seals-cpu", "CPU time of that import (both threads), a "
+                   "measure a busy machine disturbs less", min(c for s_, c in _CPU if s_),
+                   "the same without the seals", min(c for s_, c in _CPU if not s_),
+                   budget=1.1),
             Result("db-check-100k", "db check's comparison of every household and member "
                    "of that village with its seal", min(checks), "seconds, not minutes",
                    CHECK_SECONDS, budget=1.0)]
