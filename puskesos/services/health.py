@@ -99,6 +99,10 @@ def _record_findings(db: Database, result: dict, actor: Actor) -> list[str]:
     result["records"] = dataclasses.asdict(found) | {"ok": found.ok}
     if found.ok:
         return []
+    if found.seals_removed:
+        return [_("The seals of the households and members were removed from the database, so "
+                  "they cannot be compared with what the program wrote. Keep this database as "
+                  "evidence and restore a backup.")]
     lines = [_("{n} households or members are not as the program last wrote them: they were "
                "changed, added or removed behind it (e.g. with a database tool), so the audit "
                "trail does not show it ({changed} changed, {added} added, {removed} removed). "

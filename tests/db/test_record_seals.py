@@ -300,3 +300,11 @@ def test_an_import_of_an_export_with_every_answer_leaves_db_check_clean(tmp_path
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["created"] > 100
     clean(str(cli_village))
+
+
+def test_the_seals_removed_altogether_are_reported(village):
+    services, target, _home = village
+    behind(services, "DROP TABLE record_seal")
+    code, report, said = db_check(target)
+    assert code == 1 and report["records"]["seals_removed"]
+    assert "segel" in said.lower() or "seals" in said.lower()
