@@ -12,6 +12,11 @@ Limit (same run, same file): python-calamine reading every row of the sheet
 plus ``sqlite3.executemany`` of those rows into a table with the same
 columns, in one transaction — the least any importer must spend.
 
+The seals of the new rows (puskesos/db/seals.py) are measured by the same
+import without them (``import-100k-seals``, same run), and db check's
+comparison of that village's rows with their seals by its time
+(``db-check-100k``: seconds, not minutes).
+
 Each is run three times, taking turns, each time into a new database, and
 the best time of each counts (as in the other benchmarks: on a shared
 machine noise only adds).
@@ -84,13 +89,20 @@ def _limit(path: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
-def _ours(path: Path, db: Path, *, window: bool = False, plain: bool = False) -> float:
+#: (sealed, CPU seconds of both threads) of each command-line import run in process
+_CPU: list[tuple[bool, float]] = []
+
+
+def _ours(path: Path, db: Path, *, window: bool = False, sealed: bool = True,
+          plain: bool = False) -> float:
     """``puskesos import`` (in the command line's throughput mode), or with
-    ``window`` the same import as the wizard runs it (no process-wide switch).
+    ``window`` the same import as the wizard runs it (no process-wide switch);
+    ``sealed=False``: without writing the seals of the new rows (what they cost).
     A new village file is encrypted; with ``plain`` it is a plain SQLite file, as
     the versions before encryption made it (to compare)."""
     from puskesos.services import Actor, open_services
     from puskesos.services.imports import run_import
+    from puskesos.services.imports.state import ImportState
     from puskesos.threads import throughput_mode
     admin = Actor.command_line()
     if plain:        # an existing plain file is opened as it is
@@ -100,20 +112,44 @@ def _ours(path: Path, db: Path, *, window: bool = False, plain: bool = False) ->
         con.close()
     services = open_services(str(db), create=True)
     services.settings.init_village(actor=admin, village_code="35.23.01.2001")
-    start = time.perf_counter()
-    if window:
-        report = run_import(services, actor=admin, path=path)
-    else:
-        with throughput_mode():
+    ImportState.SEALS = sealed
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        if window:
             report = run_import(services, actor=admin, path=path)
-    elapsed = time.perf_counter() - start
-    services.close()
+        else:
+            with throughput_mode():
+                report = run_import(services, actor=admin, path=path)
+        elapsed = time.perf_counter() - start
+        if not window:
+            _CPU.append((sealed, time.process_time() - cpu))
+    finally:
+        ImportState.SEALS = True
+        services.close()
     assert report.created == MEMBERS and report.rejected == 0, report.summary()
     return elapsed
 
 
 ROUNDS = 3
 MEMORY_MB = 300          # the issue's limit for the 100,000-member import
+#: db check's comparison of every row with its seal: seconds, not minutes
+CHECK_SECONDS = 10.0
+
+
+def _check(db: Path) -> float:
+    """The seal comparison of ``db check`` over the village at ``db`` (every household
+    and member read and its seal computed again)."""
+    from puskesos.services import Actor, open_services
+    from puskesos.services.seal_check import check_database
+    services = open_services(str(db))
+    try:
+        start = time.perf_counter()
+        found = check_database(services.db, actor=Actor.command_line())
+        elapsed = time.perf_counter() - start
+    finally:
+        services.close()
+    assert found.ok and found.checked > MEMBERS, found
+    return elapsed
 
 
 #: starts a command and reports (seconds, its peak memory in KiB, exit status); run in a
@@ -153,12 +189,19 @@ def run() -> list[Result]:
     from puskesos.threads import freeze_startup_objects
     from puskesos.ui.launch import JOB_MODULES
     limits, times, window, commands, memory, plain = [], [], [], [], [], []
+    unsealed, checks = [], []
     with tempfile.TemporaryDirectory() as tmp:
         extract = make_extract(Path(tmp) / "dtsen.xlsx")
         freeze_startup_objects(JOB_MODULES)        # as the window does once it is up
         for round_ in range(ROUNDS):
             limits.append(_limit(extract, Path(tmp) / f"limit{round_}.sqlite"))
-            times.append(_ours(extract, Path(tmp) / f"ours{round_}.sqlite"))
+            # taking turns which goes first: the one right after the limit's large
+            # write shares the disk with its flush
+            for sealed in ((True, False) if round_ % 2 == 0 else (False, True)):
+                (times if sealed else unsealed).append(
+                    _ours(extract, Path(tmp) / f"{'ours' if sealed else 'unsealed'}"
+                          f"{round_}.sqlite", sealed=sealed))
+            checks.append(_check(Path(tmp) / f"ours{round_}.sqlite"))
             plain.append(_ours(extract, Path(tmp) / f"plain{round_}.sqlite", plain=True))
             window.append(_ours(extract, Path(tmp) / f"window{round_}.sqlite", window=True))
             seconds, peak = run_command(extract, Path(tmp) / f"command{round_}.sqlite",
@@ -176,4 +219,14 @@ def run() -> list[Result]:
             Result("import-100k-command", "puskesos import FILE --report R, process start to "
                    "exit", min(commands), what, limit, budget=2.0),
             Result("import-100k-memory", "peak memory of that command", min(memory),
-                   "the issue's limit", MEMORY_MB, budget=1.0, unit="MB")]
+                   "the issue's limit", MEMORY_MB, budget=1.0, unit="MB"),
+            Result("import-100k-seals", "the command line's import (import-100k), which "
+                   "writes the seals of its new rows", min(times), "the same import without "
+                   "them (same run, turns taken)", min(unsealed), budget=1.1),
+            Result("import-100k-seals-cpu", "CPU time of that import (both threads), a "
+                   "measure a busy machine disturbs less", min(c for s_, c in _CPU if s_),
+                   "the same without the seals", min(c for s_, c in _CPU if not s_),
+                   budget=1.1),
+            Result("db-check-100k", "db check's comparison of every household and member "
+                   "of that village with its seal", min(checks), "seconds, not minutes",
+                   CHECK_SECONDS, budget=1.0)]

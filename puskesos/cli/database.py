@@ -7,7 +7,6 @@ import argparse
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any
 
 from ..errors import InvalidInput, UserError
 from ..i18n import _
@@ -141,63 +140,19 @@ def cmd_recovery_sheet(args) -> int:
 
 
 def _db_check(args) -> int:
-    from ..core.permissions import Permission
     from ..db.engine import Database, describe, open_engine
-    from ..db.migrate import current_revision, head_revision, sqlite_path
-    from ..services.audit import Anchor, AuditTrail
-    from ..services.backup import check_sqlite
-    from ..services.context import require
-    require(current_actor(args), Permission.VIEW_AUDIT)
+    from ..services import health
+    from ..services.audit import AuditTrail
     anchors = list(args.anchor or ())  # read by the parser (_anchor)
     engine = open_engine(database_target(args))
     try:
-        result: dict[str, Any] = {"database": describe(database_target(args))}
-        path = sqlite_path(engine)
-        problems: list[str] = []
-        warnings: list[str] = []
-        if path is not None:
-            result.update(check_sqlite(path))
-            if result["integrity"] != ["ok"]:
-                problems.append(_("The database file is damaged: {detail}").format(
-                    detail="; ".join(result["integrity"][:3])))
-            if result["foreign_key_problems"]:
-                problems.append(_("{n} records point to records that do not exist.").format(
-                    n=result["foreign_key_problems"]))
-        if result.get("integrity", ["ok"]) != ["ok"]:
-            revision = None  # the rest cannot be trusted on a damaged file
-        else:
-            revision = current_revision(engine)
-        result["schema_revision"], result["program_schema"] = revision, head_revision()
-        if problems:
-            pass
-        elif revision == head_revision():
-            chain = AuditTrail(Database(engine, result["database"])).verify(anchors)
-            result["audit"] = dataclasses.asdict(chain)
-            if not chain.ok:
-                problems.append(_("The audit trail was tampered with: {what}. Keep this "
-                                  "database as evidence and restore a backup.")
-                                .format(what=chain.describe()))
-            warnings.extend(_registry_findings(Database(engine, result["database"]), result,
-                                               current_actor(args)))
-        else:
-            problems.append(_("The database is at schema {old}; this program uses {new}. Run "
-                              "'puskesos db upgrade'.").format(old=revision, new=head_revision()))
-        result["ok"] = not problems
-        result["problems"] = problems
-        result["warnings"] = warnings
+        db = Database(engine, describe(database_target(args)))
+        found = health.check(db, audit=AuditTrail(db), actor=current_actor(args),
+                             anchors=anchors)
     finally:
         engine.dispose()
-    if problems:
-        text = "\n".join(problems + warnings)
-    elif warnings:
-        text = "\n".join([_("The file, the links between records and the audit trail ({n} "
-                            "entries) are in order, but the registry needs checking:").format(
-                                n=result["audit"]["rows"])] + warnings)
-    else:
-        text = _("The database is healthy: the file, the links between records and the audit "
-                 "trail ({n} entries) are all in order.").format(n=result["audit"]["rows"])
-    emit(args, result, text)
-    return EXIT_OK if not problems else EXIT_USER
+    emit(args, found.report, found.text)
+    return EXIT_OK if found.ok else EXIT_USER
 
 
 def _anchor(text: str):
@@ -208,25 +163,6 @@ def _anchor(text: str):
         return Anchor.parse(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
-
-
-def _registry_findings(db, result: dict, actor) -> list[str]:
-    """What in the registry's data needs a person's look (not damage): NIKs held by
-    more than one living member (masked for a reader who may not see full NIKs)."""
-    from ..core.identifiers import mask_nik
-    from ..core.permissions import Permission
-    from ..services.registry import duplicate_niks
-    with db.read() as s:
-        count, first = duplicate_niks(s)
-    if not actor.can(Permission.VIEW_FULL_NIK):
-        first = [(mask_nik(nik), k) for nik, k in first]
-    result["duplicate_niks"] = count
-    if not count:
-        return []
-    return [_("{n} NIKs are each held by more than one living member (for example {examples}). "
-              "Open them in the household list (search for the NIK), keep the right person "
-              "and correct or remove the others.").format(
-                  n=count, examples=", ".join(f"{nik} ×{k}" for nik, k in first))]
 
 
 def cmd_region(args) -> int:

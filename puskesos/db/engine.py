@@ -238,6 +238,9 @@ class Database:
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(puskesos_write=True),
                                    expire_on_commit=False)
+        # the households and members a write touched are sealed as it commits
+        from .seals import seal_touched
+        event.listen(self._write, "before_commit", seal_touched)
         #: the session of :meth:`transaction` in this thread, which reads and writes join
         self._joined: ContextVar[Session | None] = ContextVar(f"joined-{id(self)}",
                                                               default=None)

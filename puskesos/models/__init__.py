@@ -1,6 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 
-from .audit import AuditEvent
+from .audit import AuditEvent, RecordSeal
 from .base import Base, new_id, utcnow
 from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
@@ -13,6 +13,7 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
 __all__ = [
     "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
-    "Program", "Region", "Setting", "User", "new_id", "utcnow", "Musdes", "MusdesAttendee",
+    "Program", "RecordSeal", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
+    "MusdesAttendee",
     "PrintLog", "VervalCycle", "VervalEntry", "VervalMember", "VervalProposal",
 ]

@@ -33,3 +33,19 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class RecordSeal(Base):
+    """A household's or member's content as the program last wrote it: a keyed
+    digest of its columns (``puskesos.db.seals``), written in the same transaction
+    as the audit entries of that write, so ``db check`` finds a row changed, added
+    or removed behind the program."""
+
+    __tablename__ = "record_seal"
+    #: on SQLite the rows are kept in the key's own tree (one tree to write, not two:
+    #: the import writes one seal per new row)
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(10))
+    digest: Mapped[str] = mapped_column(String(32))

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.permissions import Permission
+from ..db import seals
 from ..db.engine import Database
 from ..i18n import N_, _
 from ..models import AuditEvent, Household, Setting, utcnow
@@ -59,7 +60,11 @@ REASONS = {
     "locked_before_open": N_("wrong password at {at}, before the encrypted database was "
                              "opened: locked"),
     "encrypted": N_("the database file was encrypted (it was a plain file)"),
+    "seal_baseline": N_("the registry's content sealed as it was at the upgrade; changes "
+                        "made to it before cannot be checked"),
 }
+#: the actor of what the program does by itself (the seals of an upgrade)
+SYSTEM_ACTOR = "system"
 _MARK = "@"
 
 
@@ -280,6 +285,8 @@ def append(session: Session, actor: Actor | str, action: str, changes: Iterable[
     if rows:
         session.execute(AuditEvent.__table__.insert(), rows)
         head.value = {"seq": seq, "hash": prev}
+        for row in rows:       # sealed as they are when the write commits
+            seals.touch(session, row["entity"], (row["entity_id"],))
     return len(rows)
 
 

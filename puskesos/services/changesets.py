@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core.codes import ImportStatus
 from ..core.permissions import Permission
+from ..db import seals
 from ..db.bulk import BulkWriter
 from ..errors import InvalidInput, NotFound, UserError
 from ..i18n import _
@@ -38,8 +39,8 @@ class ChangeRecorder:
     """The before and after of each record a batch changes, written with the batch
     (:meth:`flush`) through its :class:`~puskesos.db.bulk.BulkWriter`."""
 
-    def __init__(self, bulk: BulkWriter, batch_id: str | None) -> None:
-        self.bulk, self.batch_id = bulk, batch_id
+    def __init__(self, bulk: BulkWriter, batch_id: str | None, session=None) -> None:
+        self.bulk, self.batch_id, self.session = bulk, batch_id, session
         self.pending: list[dict] = []
 
     def record(self, entity: str, entity_id: str, op: str, before: dict | None,
@@ -56,6 +57,9 @@ class ChangeRecorder:
         """Write the changes kept so far."""
         if self.pending:
             self.bulk.insert_dicts(ImportChange.__table__, self.pending)
+            if self.session is not None:      # sealed as they are when the batch commits
+                for change in self.pending:
+                    seals.touch(self.session, change["entity"], (change["entity_id"],))
             self.pending = []
 
 
@@ -168,6 +172,11 @@ def _reverse(s, batch_id: str) -> set[str]:
         if entity == "member":
             touched.update(con.scalars(select(Member.household_id).distinct().where(
                 Member.id.in_(inserted))))
+        if entity in seals.TABLES:        # what the undo deletes loses its seal
+            seals.forget(s, select(ImportChange.entity_id).where(
+                ImportChange.batch_id == batch_id, ImportChange.entity == entity,
+                ImportChange.op == "insert"))
+            seals.forget(s, select(table.c.id).where(table.c.import_batch_id == batch_id))
         con.execute(delete(table).where(table.c.id.in_(inserted)))
         _restore_updates(s, batch_id, entity, touched)
         if entity == "member":
@@ -206,6 +215,7 @@ def _restore_updates(s, batch_id: str, entity: str, touched: set[str]) -> None:
         for row in rows:                   # newest first: an older value overwrites
             values.setdefault(row.entity_id, {}).update(row.before or {})
         ids = list(values)
+        seals.touch(s, entity, ids)       # sealed as they are put back
         if entity == "member":
             touched.update(con.scalars(select(Member.household_id).where(Member.id.in_(ids))))
         elif entity == "household":

@@ -170,6 +170,10 @@ class MainWindow(QMainWindow):
         self.backup_action.triggered.connect(self.backup_now)
         self.backup_action.setEnabled(self.actor.can(Permission.BACKUP))
         file_menu.addAction(self.backup_action)
+        self.check_action = QAction(_("Check the database"), self)
+        self.check_action.triggered.connect(self.check_database)
+        self.check_action.setEnabled(self.actor.can(Permission.VIEW_AUDIT))
+        file_menu.addAction(self.check_action)
         lock = QAction(_("Lock"), self)
         lock.setShortcut(QKeySequence("Ctrl+L"))
         lock.triggered.connect(self.lock)
@@ -240,6 +244,23 @@ class MainWindow(QMainWindow):
 
         self.backup_job = self.bus.ops.run(self, _("Backup"), work, on_done=done)
         return self.backup_job
+
+    def check_database(self):
+        """What ``db check`` tells, in the window: the file, the audit trail and every
+        household and member against what the program last wrote (services/health.py);
+        a reading operation, so the window stays usable meanwhile."""
+        from ..services import health
+
+        def work(progress, cancel):
+            progress.report(0, 0, _("Checking the database…"))
+            return health.check(self.services.db, audit=self.services.audit, actor=self.actor)
+
+        def done(found):
+            show = QMessageBox.information if found.ok else QMessageBox.warning
+            show(self, _("Check the database"), found.text)
+
+        return self.bus.ops.run(self, _("Check the database"), work, changes=None,
+                                on_done=done)
 
     def backup_if_due(self):
         """The scheduled backup: made in the background when the last one is too old."""

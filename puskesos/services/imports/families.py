@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from ...core.labels import field_label, value_label
+from ...db import seals
 from ...i18n import _
 from ...models import Household
 from .report import RowIssue
@@ -134,6 +135,7 @@ class FileHouseholds:
                 h.update(diff)
                 bulk.execute(update(table).where(table.c.id == hid).values(**diff))
                 state.touched_households.add(hid)
+                seals.touch(state.s, "household", (hid,))   # sealed anew at the commit
                 continue
             diff = {}
             for i in COMPARED:

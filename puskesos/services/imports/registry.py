@@ -124,8 +124,9 @@ class RegistryRows:
                 by_shared.setdefault(_household_shared(values), []).append(
                     _household_own(values))
             for same, own in by_shared.items():
-                self.bulk.insert_tuples(Household.__table__, _HOUSEHOLD_OWN, own,
-                                  tuple(zip(_HOUSEHOLD_SHARED_NAMES, same)))
+                shared = tuple(zip(_HOUSEHOLD_SHARED_NAMES, same))
+                self.bulk.insert_tuples(Household.__table__, _HOUSEHOLD_OWN, own, shared)
+                self.state.seal_new("household", _HOUSEHOLD_OWN, own, shared)
         self.pending_households = []
         self.pending_ids.clear()
 
@@ -441,5 +442,7 @@ class RegistryRows:
         """Insert new members given as tuples of the first ten :data:`_MEMBER_INSERT`
         columns, then the ``answers`` fields (the others are the same for all)."""
         if rows:
-            self.bulk.insert_tuples(Member.__table__, _MEMBER_INSERT[:10] + answers, rows,
-                              tuple(zip(_MEMBER_INSERT[10:], (stamp, stamp, 1, self.batch_id))))
+            columns = _MEMBER_INSERT[:10] + answers
+            same = tuple(zip(_MEMBER_INSERT[10:], (stamp, stamp, 1, self.batch_id)))
+            self.bulk.insert_tuples(Member.__table__, columns, rows, same)
+            self.state.seal_new("member", columns, rows, same)

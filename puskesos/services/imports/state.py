@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, update
 
+from ...db import seals
 from ...db.bulk import BulkWriter
-from ...models import Household, Member
+from ...models import Household, Member, RecordSeal
 from ..changesets import ChangeRecorder, json_value
 from ..context import Actor
 from ..registry import compose_search_text
@@ -36,6 +37,10 @@ class ImportState:
     #: scattered inserts into them cost more than building them over the table)
     DEFERRED_INDEXES = ("ix_member_nik",)
 
+    #: write the seals of the rows it inserts (off only in the bench that measures
+    #: what they cost: bench/bench_import.py)
+    SEALS = True
+
     def __init__(self, s, index: Index, report: ImportReport, batch_id: str | None,
                  village: str, desil_period: str, actor: Actor, dry_run: bool = False):
         self.s, self.index, self.report = s, index, report
@@ -49,10 +54,31 @@ class ImportState:
         index.before_read = self.bulk.sync
         if not dry_run:
             index.fresh = []
-        self.changes = ChangeRecorder(self.bulk, batch_id)
+        self.changes = ChangeRecorder(self.bulk, batch_id, None if dry_run else s)
+        #: the seals of the rows it inserts are made from the values it writes
+        self.seal_key = None if dry_run or not self.SEALS else seals.read_key(s)
+        self._encoders: dict[tuple, seals.Encoder] = {}
         # households whose search text is written at the end (the ones written before
         # they got all their members, and the ones already stored)
         self.touched_households: set[str] = set()
+
+    def seal_new(self, entity: str, columns: tuple[str, ...], rows: list[tuple],
+                 same: tuple[tuple[str, object], ...] = ()) -> None:
+        """Write the seals of new rows of ``entity`` given to the bulk writer as
+        ``rows`` in ``columns`` order with the ``same`` values (see
+        :mod:`puskesos.db.seals`): the digests of the values as the database stores
+        them, which ``db check`` computes again from the rows it reads."""
+        if self.seal_key is None or not rows:
+            return
+        cache = (entity, columns, same)
+        encoder = self._encoders.get(cache)
+        if encoder is None:
+            if len(self._encoders) > 64:
+                self._encoders.clear()
+            encoder = self._encoders[cache] = seals.Encoder(
+                self.seal_key, seals.TABLES[entity], columns, dict(same))
+        self.bulk.insert_tuples(RecordSeal.__table__, ("entity_id", "digest"),
+                                encoder.keyed(rows), (("entity", entity),))
 
     def example(self, line: int, entity: str, name: str, fld: str, old, new) -> None:
         """Keep a changed field for the preview (the first :data:`EXAMPLES`)."""

@@ -274,6 +274,9 @@ class SettingsService:
                 from sqlalchemy import update
                 s.execute(update(Household).where(Household.region_code == old_code)
                           .values(region_code=path.desa.code))
+                from ...db import seals          # sealed with their new code
+                seals.touch(s, "household", s.scalars(select(Household.id).where(
+                    Household.region_code == path.desa.code)))
             audit.append(s, actor, "update", [Change("setting", VILLAGE_KEY, VILLAGE_KEY, old,
                                                      current)], reason)
         return VillageIdentity.from_dict(current)
