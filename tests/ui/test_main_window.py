@@ -273,10 +273,9 @@ def test_check_the_database_in_the_menu_names_a_member_changed_behind_the_progra
     village's 1,429 households and members are in order (it only has NIKs held twice to
     look at); after a member's name is changed with a database tool (no audit entry),
     it names that member and the field, as a warning."""
-    import sqlite3
-
     from PySide6.QtWidgets import QMessageBox
 
+    from tests.helpers import connect
     from tests.ui.conftest import dialogs
     told = []
     with dialogs(lambda box: (told.append((box.icon(), box.text())), box.accept())):
@@ -286,8 +285,10 @@ def test_check_the_database_in_the_menu_names_a_member_changed_behind_the_progra
     assert icon == QMessageBox.Icon.Information
     assert "1429 keluarga dan anggota keluarga" in text and "NAMA PALSU" not in text
     path = window.services.db.engine.url.database
-    with sqlite3.connect(path) as con:
-        con.execute("UPDATE member SET name = 'NAMA PALSU' WHERE rowid = 5")
+    con = connect(path)         # a database tool, with the key (the file is encrypted)
+    con.execute("UPDATE member SET name = 'NAMA PALSU' WHERE rowid = 5")
+    con.commit()
+    con.close()
     told.clear()
     with dialogs(lambda box: (told.append((box.icon(), box.text())), box.accept())):
         window.check_action.trigger()
