@@ -145,7 +145,7 @@ def _db_check(args) -> int:
     from ..db.engine import Database, describe, open_engine
     from ..db.migrate import current_revision, head_revision, sqlite_path
     from ..services.audit import Anchor, AuditTrail
-    from ..services.backup import check_sqlite
+    from ..db.migrate import check_sqlite
     from ..services.context import require
     require(current_actor(args), Permission.VIEW_AUDIT)
     anchors = list(args.anchor or ())  # read by the parser (_anchor)
