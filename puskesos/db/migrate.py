@@ -16,7 +16,7 @@ from ..errors import DatabaseTooNew, DatabaseUnavailable
 from ..files import PartFile, owner_only
 from ..i18n import _
 from .engine import (Database, connect_file, data_key_for, describe, is_encrypted, is_url,
-                     open_engine, translate_db_error)
+                     open_engine, sqlite_errors, translate_db_error)
 from .keys import KEYRING, KeyFile, new_data_key, new_recovery_key
 
 if TYPE_CHECKING:       # alembic is imported only when a schema must be checked or changed
@@ -209,3 +209,21 @@ def start_encrypted(path: Path) -> str:
     KeyFile.beside(path).create(data_key, recovery_key)
     KEYRING.remember(path, data_key)
     return recovery_key
+
+
+def check_sqlite(path: Path) -> dict:
+    """Integrity and foreign-key check of a SQLite file (read only)."""
+    con = read_only(path)
+    try:
+        # a page of an encrypted file that fails its check is "out of memory" to SQLCipher
+        try:
+            integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        except (*sqlite_errors(), MemoryError) as exc:
+            integrity = [str(exc) or "page check failed"]
+        try:
+            fk = len(con.execute("PRAGMA foreign_key_check").fetchall())
+        except (*sqlite_errors(), MemoryError):
+            fk = None
+    finally:
+        con.close()
+    return {"integrity": integrity, "foreign_key_problems": fk}

@@ -504,7 +504,7 @@ def restore(backup_file: Path, database: Path, *, keep_dir: Path | None = None,
         if key is None and current is not None:
             # a plain backup (an older version's) into an encrypted village: its copy is
             # encrypted with the village's key first, so the village stays encrypted
-            from .encrypt import encrypted_copy
+            from ..db.encrypt import encrypted_copy
             extracted = encrypted_copy(extracted, current)
             key = current
         _copy_into(extracted, database, key, current)
@@ -580,24 +580,6 @@ def _copy_into(source: Path, database: Path, source_key: bytes | None = None,
             raise _disk_error(exc) from exc
         for suffix in ("-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-
-
-def check_sqlite(path: Path) -> dict:
-    """Integrity and foreign-key check of a SQLite file (read only)."""
-    con = read_only(path)
-    try:
-        # a page of an encrypted file that fails its check is "out of memory" to SQLCipher
-        try:
-            integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
-        except (*sqlite_errors(), MemoryError) as exc:
-            integrity = [str(exc) or "page check failed"]
-        try:
-            fk = len(con.execute("PRAGMA foreign_key_check").fetchall())
-        except (*sqlite_errors(), MemoryError):
-            fk = None
-    finally:
-        con.close()
-    return {"integrity": integrity, "foreign_key_problems": fk}
 
 
 def schema_status(db: Database) -> dict:

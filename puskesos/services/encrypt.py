@@ -30,8 +30,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..db.engine import connect_file, sqlite_errors
-from ..db.keys import KEYRING, KeyFile, new_data_key, new_recovery_key, sqlcipher_key
+from ..db.encrypt import export_encrypted
+from ..db.engine import sqlite_errors
+from ..db.keys import KEYRING, KeyFile, new_data_key, new_recovery_key
 from ..db.migrate import local_backup_dir
 from ..errors import DatabaseUnavailable
 from ..files import PartFile, file_error, owner_only, remove_quietly
@@ -47,50 +48,6 @@ class Encrypted:
     services: Services
     recovery_key: str
     safety_copy: Path
-
-
-def _counts(conn) -> dict[str, int]:
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-
-
-def _export(path: Path, part: Path, data_key: bytes) -> None:
-    plain = connect_file(path, timeout=10)
-    try:
-        plain.isolation_level = None
-        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        plain.execute("ATTACH DATABASE ? AS enc KEY ?", (str(part), sqlcipher_key(data_key)))
-        plain.execute("BEGIN IMMEDIATE")
-        try:
-            plain.execute("SELECT sqlcipher_export('enc')")
-            plain.execute("COMMIT")
-        except BaseException:
-            plain.execute("ROLLBACK")
-            raise
-        plain.execute("DETACH DATABASE enc")
-        expected = _counts(plain)
-    finally:
-        plain.close()
-    copy = connect_file(part, key=data_key)
-    try:
-        ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        if not ok or _counts(copy) != expected:
-            raise DatabaseUnavailable(
-                _("The encrypted copy of {path} did not match the plain file; the plain "
-                  "file was left as it was. Contact support.").format(path=path))
-        copy.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        copy.close()
-
-
-def encrypted_copy(plain: Path, data_key: bytes) -> Path:
-    """An encrypted, checked copy of the plain database ``plain`` under ``data_key``,
-    beside it (``NAME.encrypted``); the plain file is removed."""
-    target = plain.with_name(plain.name + ".encrypted")
-    _export(plain, target, data_key)
-    remove_quietly(plain, sqlite=True)
-    return target
 
 
 def encrypt_village_file(services: Services, user: UserInfo, password: str) -> Encrypted:
@@ -110,7 +67,7 @@ def encrypt_village_file(services: Services, user: UserInfo, password: str) -> E
     safety = folder / f"before-encryption-{stamp}.sqlite"
     try:
         target.discard()
-        _export(path, target.part, data_key)
+        export_encrypted(path, target.part, data_key)
         owner_only(target.part)
         keys.create(data_key, recovery_key)
         keys.set_user(user.username, password, data_key)

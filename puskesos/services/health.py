@@ -19,10 +19,9 @@ from ..core.identifiers import mask_nik
 from ..core.labels import field_label
 from ..core.permissions import Permission
 from ..db.engine import Database
-from ..db.migrate import current_revision, head_revision, sqlite_path
+from ..db.migrate import check_sqlite, current_revision, head_revision, sqlite_path
 from ..i18n import _
 from .audit import Anchor, AuditTrail
-from .backup import check_sqlite
 from .context import Actor, require
 from .seal_check import RecordFinding, check_database
 

@@ -71,6 +71,7 @@ class SignedIn:
 
 
 def lockout_file():
+    """The lockout file of this computer (see :mod:`.lockout`)."""
     from .. import paths
     from .lockout import FILE_NAME, LockoutFile
     return LockoutFile(paths.data_dir() / FILE_NAME)
@@ -83,6 +84,7 @@ def encrypted_file(target: str) -> bool:
 
 
 def database_file(target: str) -> Path | None:
+    """The village file ``target`` names (None: a server URL)."""
     return None if is_url(target) else Path(target).expanduser()
 
 

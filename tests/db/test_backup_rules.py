@@ -37,7 +37,8 @@ from puskesos.i18n import _
 from puskesos.services import backup as backup_module
 from puskesos.db.engine import connect_file, sqlite_driver
 from puskesos.db.keys import KEYRING
-from puskesos.services.backup import (BackupService, check_sqlite, default_backup_name,
+from puskesos.db.migrate import check_sqlite
+from puskesos.services.backup import (BackupService, default_backup_name,
                                       read_backup, restore, schema_status)
 
 from tests.conftest import ADMIN, KADES, OPERATOR, VILLAGE

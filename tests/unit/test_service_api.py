@@ -15,6 +15,8 @@ NO_ACTOR = {
     "LockoutFile.state": "an account's wrong passwords, read by the login (no actor yet)",
     "LockoutFile.record": "an account's wrong passwords, kept by the login (no actor yet)",
     "LockoutFile.held": "one login attempt at a time (no actor yet)",
+    "LockoutFile.failed_before_open": "a wrong password on an encrypted file (no actor yet)",
+    "LockoutFile.take_attempts": "those wrong passwords, for the trail at the next login",
     "SettingsService.get": "office settings (no personal data)",
     "SettingsService.village": "the letterhead (public)",
     "SettingsService.preferences": "office preferences (language, lock) read at login",
