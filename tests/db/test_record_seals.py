@@ -214,6 +214,8 @@ def test_the_demo_village_is_clean_and_a_changed_demo_member_names_its_field(tmp
     assert run_cli("--db", target, "demo", "--households", "40", "--seed", "5").returncode == 0
     clean(target)
     from puskesos.services import open_services
+    from tests.helpers import data_key
+    data_key(target)             # made by another process: opened with the demo password
     services = open_services(target)
     try:
         behind(services, "UPDATE member SET birth_date = '1999-09-09' WHERE rowid = 5")
