@@ -337,16 +337,45 @@ def _full(key: str, short: str) -> str:
     return "puskesos.services." + short
 
 
+def _previous_report() -> dict[str, tuple[list[str], list[str]]]:
+    """The report as it is, per module key: the table row's cells from Mutants to
+    Score, and the lines of its survivors, for a module with no results in this
+    checkout (its last run was elsewhere, or another engineer's to repeat)."""
+    if not REPORT.exists():
+        return {}
+    key_of = {f"`{source}`": key for key, (source, _parts) in MODULES.items()}
+    rows: dict[str, list[str]] = {}
+    survivors: dict[str, list[str]] = {}
+    current = None
+    for line in REPORT.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells[0] in key_of:
+                rows[key_of[cells[0]]] = cells[1:7]
+        elif line.startswith("## Survivors in "):
+            current = key_of.get(line.removeprefix("## Survivors in "))
+        elif line.startswith("## "):
+            current = None
+        elif current is not None and line.startswith("- "):
+            survivors.setdefault(current, []).append(line)
+    return {key: (cells, survivors.get(key, [])) for key, cells in rows.items()}
+
+
 def write_report(keys: list[str]) -> str:
     equivalents = _equivalents()
-    scores = [s for s in (score_module(k, equivalents) for k in keys) if s is not None]
+    scores = {k: s for k in keys if (s := score_module(k, equivalents)) is not None}
     if not scores:   # no run in this checkout: the report stays as it is
         return f"no mutation results in {MUTANTS}; {REPORT.name} left as it was"
+    previous = _previous_report()
     lines = [
         "# Mutation testing",
         "",
         f"Written by `python -m bench mutation` on {datetime.now():%Y-%m-%d %H:%M} "
-        "(mutmut 3, module by module, each mutant against the tests that run its function).",
+        "(mutmut 3, module by module, each mutant against the tests that run its function). "
+        "Each row's last run, its date and the commit it ran on, is in the Last run column "
+        "(`bench/mutation-history.tsv`; a commit marked + had uncommitted changes in "
+        "puskesos/ or tests/). A module not run in this checkout keeps its row and "
+        "survivors from the report before.",
         "",
         "Score = killed / (mutants − equivalent). Killed includes mutants whose tests timed "
         "out or crashed. Survived includes mutants that no test runs. Equivalent mutants "
@@ -357,29 +386,41 @@ def write_report(keys: list[str]) -> str:
         "",
         "First score: the module's first recorded run (`bench/mutation-history.tsv`).",
         "",
-        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score | First score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score | First score "
+        "| Last run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     history = _history()
-    for s in scores:
-        score = "–" if s.score is None else f"{s.score:.1%}"
-        mark = "" if s.score is None or s.score >= TARGET else " ✗"
-        runs = history.get(RENAMED.get(s.key, ""), []) + history.get(s.key, [])
+    sections: list[str] = []
+    for key in keys:
+        s = scores.get(key)
+        if s is None and key not in previous:
+            continue
+        runs = history.get(RENAMED.get(key, ""), []) + history.get(key, [])
         first = runs[0] if runs else {}
         first_text = (f"{float(first['score']):.1%} ({first['date'][:10]}, {first['commit']})"
                       if first else "–")
-        label = s.source
-        lines.append(f"| `{label}` | {s.total} | {s.killed} | {len(s.survivors)} | "
-                     f"{s.equivalent} | {s.not_run} | {score}{mark} | {first_text} |")
-    for s in scores:
-        if not s.survivors:
-            continue
-        lines += ["", f"## Survivors in `{s.source}`", ""]
-        for name, line in s.survivors:
-            stale = " (its equivalence entry no longer matches)" if name in s.stale else ""
-            lines.append(f"- `{_short(s.key, name)}`{stale}: `{line}`")
+        last = runs[-1] if runs else {}
+        last_text = f"{last['date']}, {last['commit']}" if last else "–"
+        if s is None:
+            cells, survivor_lines = previous[key]
+        else:
+            score = "–" if s.score is None else f"{s.score:.1%}"
+            mark = "" if s.score is None or s.score >= TARGET else " ✗"
+            cells = [str(s.total), str(s.killed), str(len(s.survivors)), str(s.equivalent),
+                     str(s.not_run), score + mark]
+            survivor_lines = [
+                f"- `{_short(s.key, name)}`"
+                f"{' (its equivalence entry no longer matches)' if name in s.stale else ''}"
+                f": `{line}`" for name, line in s.survivors]
+        source = MODULES[key][0]
+        lines.append(f"| `{source}` | {' | '.join(cells)} | {first_text} | {last_text} |")
+        if survivor_lines:
+            sections += ["", f"## Survivors in `{source}`", "", *survivor_lines]
+    table_end = len(lines)
+    lines += sections
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return "\n".join(lines[:12 + len(scores)])
+    return "\n".join(lines[:table_end])
 
 
 def main(argv: list[str]) -> int:
