@@ -5,9 +5,12 @@ test_letters.py; these are the rules around it: voiding, numbers typed outside t
 program, what the register lists, the configured number patterns and the audit trail.
 """
 
+import threading
+import time
 from datetime import datetime
 
 import pytest
+from sqlalchemy import text
 
 from puskesos.errors import InvalidInput, NotFound
 from puskesos.models import Letter
@@ -55,6 +58,67 @@ def test_a_letter_can_be_voided_only_once_and_keeps_the_first_reason(services):
     # the audit trail holds the one voiding only
     history = services.audit.history(actor=ADMIN, entity_ids=[letter.id])
     assert [e.action for e in history] == ["update", "create"]
+
+
+def _void_elsewhere(db_target, letter_id):
+    """Another computer voids the letter and holds its transaction open until
+    ``commit()`` (the caller waits until this computer is waiting for it)."""
+    if db_target.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+        engine = create_engine(db_target.replace("postgresql://", "postgresql+psycopg://", 1))
+        con = engine.connect()
+        con.execute(text("UPDATE letter SET status = 'void', void_reason = 'dobel' "
+                         "WHERE id = :id"), {"id": letter_id})
+
+        def someone_waits():
+            return con.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")).scalar() > 0
+
+        def commit():
+            con.commit()
+            con.close()
+            engine.dispose()
+        return someone_waits, commit
+    import sqlite3
+    con = sqlite3.connect(db_target, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("UPDATE letter SET status = 'void', void_reason = 'dobel' WHERE id = ?",
+                (letter_id,))
+    started = time.monotonic()
+
+    def commit():
+        con.execute("COMMIT")
+        con.close()
+    return (lambda: time.monotonic() - started > 0.3), commit
+
+
+def test_a_letter_voided_on_two_computers_at_once_is_voided_once(services, db_target):
+    """The second voiding waits for the first and is then told the letter is already
+    void: one reason in the register, one voiding in the audit trail."""
+    letter = _issue(services)
+    someone_waits, commit = _void_elsewhere(db_target, letter.id)
+    outcome = []
+
+    def void_here():
+        try:
+            services.letters.void(actor=OPERATOR, letter_id=letter.id, reason="salah nama")
+            outcome.append("voided")
+        except InvalidInput as exc:
+            outcome.append(exc.message)
+
+    here = threading.Thread(target=void_here)
+    here.start()
+    deadline = time.monotonic() + 10
+    while not someone_waits() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    commit()
+    here.join(10)
+    assert outcome == ["Surat itu sudah dibatalkan."]
+    [listed] = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
+    assert (listed.status, listed.void_reason) == ("void", "dobel")
+    assert [e.action for e in services.audit.history(actor=ADMIN, entity_ids=[letter.id])
+            ] == ["create"]
 
 
 @pytest.mark.parametrize("reason", ["", None, "   "])
@@ -159,6 +223,10 @@ def test_the_register_of_a_type_and_year_lists_only_its_letters_by_number(servic
     fourth = _issue(services)
     services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026,
                                      number=2, number_text="460/002/2026")
+    # a database that knows the table is small (PostgreSQL's autovacuum analyses it on
+    # its own) reads it in the order the rows were written: 3, 1, 4, 2
+    with services.db.write() as s:
+        s.execute(text("ANALYZE letter"))
     register = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
     assert [(r.letter_type, r.year, r.number) for r in register] == [
         ("sktm", 2026, 1), ("sktm", 2026, 2), ("sktm", 2026, 3), ("sktm", 2026, 4)]
