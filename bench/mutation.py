@@ -149,6 +149,10 @@ def _mutation_env() -> dict[str, str]:
     # the adjustments in bench/mutmut_site/sitecustomize.py
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE), env.get("PYTHONPATH")]))
     env["PUSKESOS_MUTATION_RUN"] = "1"
+    # a mutated module holds each function many times over: compiled from source in
+    # every command-line process a test starts, it costs seconds and half a gigabyte
+    # (a memory-bounded test then fails with no mutant on); its bytecode is kept instead
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
