@@ -406,7 +406,10 @@ def _previous_report() -> dict[str, tuple[list[str], list[str]]]:
 
 def write_report(keys: list[str]) -> str:
     equivalents = _equivalents()
-    scores = {k: s for k in keys if (s := score_module(k, equivalents)) is not None}
+    # a module none of whose mutants ran here (mutmut lays out every module's mutants
+    # when it runs one) has no results in this checkout
+    scores = {k: s for k in keys if (s := score_module(k, equivalents)) is not None
+              and s.not_run < s.total}
     if not scores:   # no run in this checkout: the report stays as it is
         return f"no mutation results in {MUTANTS}; {REPORT.name} left as it was"
     previous = _previous_report()
