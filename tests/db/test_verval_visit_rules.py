@@ -868,6 +868,13 @@ def test_a_prelist_without_numbers_or_missing_says_which_file(tmp_path, sqlite_s
         sqlite_services.verval.identifiers_from_file(missing)
     assert refused.value.message.startswith(f"{missing} ")
     assert "(None)" not in refused.value.message and "()" not in refused.value.message
+    # a file that is no spreadsheet: the reader's own words say what is wrong with it
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_text("bukan lembar kerja")
+    with pytest.raises(UserError) as refused:
+        sqlite_services.verval.identifiers_from_file(broken)
+    assert refused.value.message.startswith(f"{broken} bukan lembar kerja yang dapat dibaca (")
+    assert "Zip" in refused.value.message and "(None)" not in refused.value.message
 
 
 def test_decision_counts_count_each_decision(village):
