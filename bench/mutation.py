@@ -467,6 +467,8 @@ def write_report(keys: list[str]) -> str:
         else:
             score = "–" if s.score is None else f"{s.score:.1%}"
             mark = "" if s.score is None or s.score >= TARGET else " ✗"
+            if s.not_run:      # a run stopped before its end: the score of those run only
+                mark += f" (of {s.total - s.not_run} run)"
             cells = [str(s.total), str(s.killed), str(len(s.survivors)), str(s.equivalent),
                      str(s.not_run), score + mark]
             survivor_lines = [
