@@ -668,8 +668,12 @@ def test_the_kepala_desa_reads_nik_and_no_kk_masked_in_proposals(village):
     new_kk = make_kk(kecamatan_code="35.23.01", recorded=date(2020, 1, 2), serial=555)
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=[
         MemberFinding("5", None, name="ayu", nik=BABY_NIK)], corrections=[
-        Correction("household", home.id, "no_kk", new_kk)])
+        Correction("household", home.id, "no_kk", new_kk),
+        Correction("household", home.id, "address", "JL. MAWAR 5")])
     shown = {p.field_label: p for p in verval.proposals(cycle_id=older.id, actor=KADES)}
+    # only the numbers are masked: an address reads whole
+    assert (shown["Alamat"].old_value, shown["Alamat"].new_value) == (
+        home.data.address, "JL. MAWAR 5")
     assert shown["No KK"].new_value == mask_nik(new_kk)
     assert shown["No KK"].old_value == mask_nik(home.data.no_kk)
     assert shown["Anggota baru"].new_value == f"AYU · NIK {mask_nik(BABY_NIK)} · P · 09-03-2024"
