@@ -5,8 +5,6 @@ test_letters.py; these are the rules around it: voiding, numbers typed outside t
 program, what the register lists, the configured number patterns and the audit trail.
 """
 
-import threading
-import time
 from datetime import datetime
 
 import pytest
@@ -17,6 +15,7 @@ from puskesos.models import Letter
 from puskesos.services.letters import format_number
 
 from tests.conftest import ADMIN, OPERATOR
+from tests.helpers import ChangeElsewhere, at_the_same_moment
 
 WHEN = datetime(2026, 4, 2)
 
@@ -60,61 +59,16 @@ def test_a_letter_can_be_voided_only_once_and_keeps_the_first_reason(services):
     assert [e.action for e in history] == ["update", "create"]
 
 
-def _void_elsewhere(db_target, letter_id):
-    """Another computer voids the letter and holds its transaction open until
-    ``commit()`` (the caller waits until this computer is waiting for it)."""
-    if db_target.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-        engine = create_engine(db_target.replace("postgresql://", "postgresql+psycopg://", 1))
-        con = engine.connect()
-        con.execute(text("UPDATE letter SET status = 'void', void_reason = 'dobel' "
-                         "WHERE id = :id"), {"id": letter_id})
-
-        def someone_waits():
-            return con.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'")).scalar() > 0
-
-        def commit():
-            con.commit()
-            con.close()
-            engine.dispose()
-        return someone_waits, commit
-    import sqlite3
-    con = sqlite3.connect(db_target, isolation_level=None)
-    con.execute("BEGIN IMMEDIATE")
-    con.execute("UPDATE letter SET status = 'void', void_reason = 'dobel' WHERE id = ?",
-                (letter_id,))
-    started = time.monotonic()
-
-    def commit():
-        con.execute("COMMIT")
-        con.close()
-    return (lambda: time.monotonic() - started > 0.3), commit
-
-
 def test_a_letter_voided_on_two_computers_at_once_is_voided_once(services, db_target):
     """The second voiding waits for the first and is then told the letter is already
     void: one reason in the register, one voiding in the audit trail."""
     letter = _issue(services)
-    someone_waits, commit = _void_elsewhere(db_target, letter.id)
-    outcome = []
-
-    def void_here():
-        try:
-            services.letters.void(actor=OPERATOR, letter_id=letter.id, reason="salah nama")
-            outcome.append("voided")
-        except InvalidInput as exc:
-            outcome.append(exc.message)
-
-    here = threading.Thread(target=void_here)
-    here.start()
-    deadline = time.monotonic() + 10
-    while not someone_waits() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    commit()
-    here.join(10)
-    assert outcome == ["Surat itu sudah dibatalkan."]
+    elsewhere = ChangeElsewhere(db_target, "UPDATE letter SET status = 'void', "
+                                "void_reason = 'dobel' WHERE id = :id", {"id": letter.id})
+    [outcome] = at_the_same_moment(elsewhere, lambda: services.letters.void(
+        actor=OPERATOR, letter_id=letter.id, reason="salah nama"))
+    assert isinstance(outcome, InvalidInput)
+    assert outcome.message == "Surat itu sudah dibatalkan."
     [listed] = services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR)
     assert (listed.status, listed.void_reason) == ("void", "dobel")
     assert [e.action for e in services.audit.history(actor=ADMIN, entity_ids=[letter.id])
