@@ -100,9 +100,13 @@ POSTGRES_TESTS = {
     "services.letters": [("*", ["tests/db/test_letters.py",
                                 "tests/db/test_letter_register_rules.py"])],
     # the areas in order: PostgreSQL groups by hashing and sorts NULLs last
-    "services.verval": [("*ǁprogress__*", [
-        "tests/db/test_verval_visit_rules.py::test_progress_per_area_counts_households_and_visits"
-    ])],
+    "services.verval": [
+        ("*ǁprogress__*", ["tests/db/test_verval_visit_rules.py::"
+                           "test_progress_per_area_counts_households_and_visits"]),
+        # the proposal's row lock against a decision taken at the same moment elsewhere
+        ("*ǁdecide_proposal__*", ["tests/db/test_verval.py::test_a_proposal_rejected_on_"
+                                  "another_computer_while_this_one_approves_stays_rejected"]),
+    ],
 }
 
 #: mutmut's exit codes of a mutant's test run, as this report counts them

@@ -649,6 +649,25 @@ def test_an_approval_and_a_rejection_at_the_same_moment_leave_one_decision(villa
     assert services.audit.verify().ok
 
 
+def test_a_proposal_rejected_on_another_computer_while_this_one_approves_stays_rejected(
+        village, db_target):
+    """The approval waits for the rejection being saved elsewhere and is then refused
+    as already decided: the address stays, and the proposal keeps the one decision."""
+    from tests.helpers import ChangeElsewhere, at_the_same_moment
+    services, homes, cycle = village
+    home, proposal = _address_proposal(village)
+    elsewhere = ChangeElsewhere(db_target, "UPDATE verval_proposal SET status = 'tolak', "
+                                "decided_by = 'koordinator2' WHERE id = :id",
+                                {"id": proposal.id})
+    [outcome] = at_the_same_moment(elsewhere, lambda: services.verval.decide_proposal(
+        actor=KOORDINATOR, proposal_id=proposal.id, approve=True))
+    assert isinstance(outcome, InvalidInput) and "sudah diputuskan" in outcome.message
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert stored.data.address == "JL. MELATI 3"
+    [decided] = services.verval.proposals(cycle_id=cycle.id, status=None, actor=OPERATOR)
+    assert (decided.status, decided.decided_by) == ("tolak", "koordinator2")
+
+
 def test_a_visit_writing_rt_without_leading_zeros_proposes_no_change(village):
     """An enumerator writes RT "1" for a household stored as RT "001": the same RT,
     so no proposal is made for the koordinator to wade through."""
