@@ -199,7 +199,8 @@ def try_mutants(names: list[str], tests: list[str], workers: int) -> int:
 def _try_on_postgresql(key: str, log: Path) -> None:
     """Try the module's survivors against its PostgreSQL tests (see POSTGRES_TESTS)."""
     pg = os.environ.get("PUSKESOS_TEST_PG")
-    names = _survivor_names(key)
+    score = score_module(key, _equivalents())
+    names = [name for name, _line in score.survivors] if score else []   # run, survived
     if key not in POSTGRES_TESTS or not pg or not names:
         return
     _mirror("tests")
