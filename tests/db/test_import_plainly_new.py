@@ -53,6 +53,18 @@ def test_a_malformed_nik_first_in_the_file_is_refused_with_its_reason(services, 
     assert _stored_niks(services) == {SLAMET[2], SITI[2]}
 
 
+def test_a_nik_whose_date_is_no_real_date_first_in_the_file_is_kept_with_a_warning(
+        services, tmp_path):
+    """PP 37/2007: the card's number stays even when its date part (31 April) is wrong;
+    the operator is told, and the people after it are imported too."""
+    odd = person("ANAK SATU", "3523013104900003", None)
+    report = run_import(services, actor=OPERATOR,
+                        path=write_xlsx(tmp_path / "a.xlsx", [odd, SLAMET, SITI]))
+    assert report.created == 3
+    assert _issues(report) == [(FIRST_LINE, "warning")]
+    assert _stored_niks(services) == {odd[2], SLAMET[2], SITI[2]}
+
+
 #: rows that the quick loop must leave to the general way, each after a plainly new
 #: person of the same family: (row, what the operator is told about it)
 AFTER_NEW = {

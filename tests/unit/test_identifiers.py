@@ -571,7 +571,8 @@ def test_a_mismatch_message_shows_both_dates_and_both_sexes():
 
 
 @pytest.mark.parametrize("raw", ["3.52301E+15", "352301170890001", "3523013102900001",
-                                 "9999999999999999", " '3523011708900001"])
+                                 "9999999999999999", " '3523011708900001",
+                                 "9923011708900001", "3523013213900001"])
 def test_the_checked_value_is_the_cleaned_number_even_when_it_is_wrong(raw):
     """The form shows back what was checked: the cleaned text, also for a refused number."""
     result = check_nik(raw, today=MSG_TODAY)
