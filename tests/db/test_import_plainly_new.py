@@ -18,7 +18,7 @@ from puskesos.services.imports import run_import
 
 from tests.conftest import OPERATOR
 from tests.db.test_excel_import import KK2, nik, write_xlsx
-from tests.db.test_import_matching_rules import FIRST_LINE, person
+from tests.db.test_import_matching_rules import FIRST_LINE, PLACEHOLDER, person
 
 SLAMET = person("SLAMET RIYADI", nik(date(1970, 1, 2), "L", 1), date(1970, 1, 2),
                 rel="KEPALA KELUARGA")
@@ -77,6 +77,8 @@ AFTER_NEW = {
     "no-name": (person(None, nik(date(1990, 8, 17), "L", 3), date(1990, 8, 17)),
                 "rejected"),
     "same-nik-twice": (SLAMET, "duplicate"),
+    "malformed-nik": (person("SALAH KETIK", "3500011708900009", date(1990, 8, 17)),
+                      "rejected"),
     "family-moved": (person("ANAK EMPAT", nik(date(1990, 8, 17), "L", 3), date(1990, 8, 17),
                             address="JL. NANGKA 4"), "warning"),
 }
@@ -94,3 +96,36 @@ def test_a_row_after_plainly_new_people_is_told_and_they_are_stored(services, tm
     stored = _stored_niks(services)
     assert {SLAMET[2], SITI[2]} <= stored
     assert report.created == len(stored)
+
+
+def test_a_new_person_of_a_family_holding_someone_without_a_nik_follows_new_people(
+        services, tmp_path):
+    """A registered family with a member without a real NIK (who might be this person
+    by name and date of birth) is matched the general way, after plainly new people."""
+    budi = person("BUDI SANTOSO", PLACEHOLDER, date(2015, 4, 5), kk=KK2, dtsen="D002",
+                  address="JL. JERUK 9", dusun="NGASINAN", rt=3, rw=1, desil=1)
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", [budi]))
+    dewi = person("DEWI", nik(date(2017, 6, 7), "P", 9), date(2017, 6, 7), "P", kk=KK2,
+                  dtsen="D002", address="JL. JERUK 9", dusun="NGASINAN", rt=3, rw=1,
+                  desil=1)
+    report = run_import(services, actor=OPERATOR,
+                        path=write_xlsx(tmp_path / "b.xlsx", [SLAMET, SITI, dewi]))
+    assert report.created == 3 and not [i for i in report.issues if i.kind != "warning"]
+    assert {SLAMET[2], SITI[2], dewi[2]} <= _stored_niks(services)
+
+
+def test_more_new_people_than_the_preview_shows_are_all_stored(services, tmp_path):
+    """The preview lists the first 300 new people; a file with more stores them all."""
+    from datetime import timedelta
+
+    from puskesos.core.identifiers import make_kk
+    from puskesos.services.imports.state import EXAMPLES
+    rows = [person(f"WARGA {i}", nik(date(1980, 1, 1) + timedelta(days=i), "L", i + 1),
+                   date(1980, 1, 1) + timedelta(days=i), rel="KEPALA KELUARGA",
+                   kk=make_kk(kecamatan_code="35.23.01", recorded=date(2015, 1, 1),
+                              serial=i + 100), dtsen=f"D{i:04d}")
+            for i in range(EXAMPLES + 20)]
+    report = run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", rows))
+    assert report.created == len(rows) and report.issues == []
+    assert len(report.new_rows) == EXAMPLES
+    assert len(_stored_niks(services)) == len(rows)
