@@ -90,6 +90,24 @@ MODULES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
 #: score is the old key's
 RENAMED = {"services.imports": "services.excel_import"}
 TARGET = 0.85
+#: a module whose code has branches that only PostgreSQL takes (its dialect's SQL, row
+#: locks, an order SQLite gives by chance): the mutmut run itself is SQLite only (its
+#: stats pass skips the PostgreSQL tests), so after it each survivor is tried against
+#: these tests' PostgreSQL cases, when PUSKESOS_TEST_PG names a server, and one they
+#: fail is recorded as killed (the run's log names them): module -> [(glob of the
+#: survivors' names, the tests)]
+POSTGRES_TESTS = {
+    "services.letters": [("*", ["tests/db/test_letters.py",
+                                "tests/db/test_letter_register_rules.py"])],
+    # the areas in order: PostgreSQL groups by hashing and sorts NULLs last
+    "services.verval": [
+        ("*ǁprogress__*", ["tests/db/test_verval_visit_rules.py::"
+                           "test_progress_per_area_counts_households_and_visits"]),
+        # the proposal's row lock against a decision taken at the same moment elsewhere
+        ("*ǁdecide_proposal__*", ["tests/db/test_verval.py::test_a_proposal_rejected_on_"
+                                  "another_computer_while_this_one_approves_stays_rejected"]),
+    ],
+}
 
 #: mutmut's exit codes of a mutant's test run, as this report counts them
 KILLED = {1, 3, 36, 37, 24, -24, 152, 255, -11, -9}   # a test failed, timed out or crashed
@@ -142,6 +160,10 @@ def _mutation_env() -> dict[str, str]:
     # the adjustments in bench/mutmut_site/sitecustomize.py
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE), env.get("PYTHONPATH")]))
     env["PUSKESOS_MUTATION_RUN"] = "1"
+    # a mutated module holds each function many times over: compiled from source in
+    # every command-line process a test starts, it costs seconds and half a gigabyte
+    # (a memory-bounded test then fails with no mutant on); its bytecode is kept instead
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -174,6 +196,41 @@ def try_mutants(names: list[str], tests: list[str], workers: int) -> int:
     return 0 if killed == len(names) else 1
 
 
+def _try_on_postgresql(key: str, log: Path) -> None:
+    """Try the module's survivors against its PostgreSQL tests (see POSTGRES_TESTS)."""
+    pg = os.environ.get("PUSKESOS_TEST_PG")
+    score = score_module(key, _equivalents())
+    names = [name for name, _line in score.survivors] if score else []   # run, survived
+    if key not in POSTGRES_TESTS or not pg or not names:
+        return
+    _mirror("tests")
+    killed = []
+    with log.open("a") as out:
+        out.write(f"\ntrying {len(names)} survivors on PostgreSQL\n")
+        for name in names:
+            tests = [t for glob, tests in POSTGRES_TESTS[key]
+                     if fnmatch.fnmatchcase(name, glob) for t in tests]
+            if not tests:
+                continue
+            env = _mutation_env() | {"MUTANT_UNDER_TEST": name, "PUSKESOS_TEST_PG": pg}
+            code = subprocess.call(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
+                 "-p", "no:cacheprovider", "-m", "postgres", *tests],
+                cwd=MUTANTS, env=env, stdout=out, stderr=subprocess.STDOUT)
+            out.write(f"{'killed on PostgreSQL' if code == 1 else f'pytest exit {code}'}: "
+                      f"{name}\n")
+            if code == 1:
+                killed.append(name)
+    for source, _globs in MODULES[key][1]:
+        meta = MUTANTS / (source + ".meta")
+        data = json.loads(meta.read_text())
+        hits = [n for n in killed if n in data["exit_code_by_key"]]
+        if hits:
+            data["exit_code_by_key"].update({n: 1 for n in hits})
+            meta.write_text(json.dumps(data, indent=4))
+    print(f"  {len(killed)} of {len(names)} survivors killed on PostgreSQL", flush=True)
+
+
 def run_module(key: str, max_children: int, names: list[str] | None = None) -> int:
     source, parts = MODULES[key]
     globs = [g for _file, file_globs in parts for g in file_globs]
@@ -188,6 +245,8 @@ def run_module(key: str, max_children: int, names: list[str] | None = None) -> i
              "--max-children", str(max_children), *(names or globs)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     print(f"  done in {time.monotonic() - started:.0f} s (mutmut exit {code})", flush=True)
+    if code == 0:
+        _try_on_postgresql(key, log)
     return code
 
 
@@ -337,49 +396,98 @@ def _full(key: str, short: str) -> str:
     return "puskesos.services." + short
 
 
+def _previous_report() -> dict[str, tuple[list[str], list[str]]]:
+    """The report as it is, per module key: the table row's cells from Mutants to
+    Score, and the lines of its survivors, for a module with no results in this
+    checkout (its last run was elsewhere, or another engineer's to repeat)."""
+    if not REPORT.exists():
+        return {}
+    key_of = {f"`{source}`": key for key, (source, _parts) in MODULES.items()}
+    rows: dict[str, list[str]] = {}
+    survivors: dict[str, list[str]] = {}
+    current = None
+    for line in REPORT.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells[0] in key_of:
+                rows[key_of[cells[0]]] = cells[1:7]
+        elif line.startswith("## Survivors in "):
+            current = key_of.get(line.removeprefix("## Survivors in "))
+        elif line.startswith("## "):
+            current = None
+        elif current is not None and line.startswith("- "):
+            survivors.setdefault(current, []).append(line)
+    return {key: (cells, survivors.get(key, [])) for key, cells in rows.items()}
+
+
 def write_report(keys: list[str]) -> str:
     equivalents = _equivalents()
-    scores = [s for s in (score_module(k, equivalents) for k in keys) if s is not None]
+    # a module none of whose mutants ran here (mutmut lays out every module's mutants
+    # when it runs one) has no results in this checkout
+    scores = {k: s for k in keys if (s := score_module(k, equivalents)) is not None
+              and s.not_run < s.total}
     if not scores:   # no run in this checkout: the report stays as it is
         return f"no mutation results in {MUTANTS}; {REPORT.name} left as it was"
+    previous = _previous_report()
     lines = [
         "# Mutation testing",
         "",
         f"Written by `python -m bench mutation` on {datetime.now():%Y-%m-%d %H:%M} "
-        "(mutmut 3, module by module, each mutant against the tests that run its function).",
+        "(mutmut 3, module by module, each mutant against the tests that run its function). "
+        "Each row's last run, its date and the commit it ran on, is in the Last run column "
+        "(`bench/mutation-history.tsv`; a commit marked + had uncommitted changes in "
+        "puskesos/ or tests/). A module not run in this checkout keeps its row and "
+        "survivors from the report before.",
         "",
         "Score = killed / (mutants − equivalent). Killed includes mutants whose tests timed "
         "out or crashed. Survived includes mutants that no test runs. Equivalent mutants "
         "change nothing a user or an auditor could notice; each is listed with the reason in "
         "`bench/mutation-equivalent.toml`, and an entry whose mutated line no longer matches "
-        "counts as a survivor again. Translated message texts (`_(…)`) are not mutated.",
+        "counts as a survivor again. Translated message texts (`_(…)`) are not mutated. "
+        "The run is on SQLite; the survivors of a module with PostgreSQL-only branches "
+        f"({', '.join(POSTGRES_TESTS)}) are then tried against its PostgreSQL tests "
+        "(`POSTGRES_TESTS`), and those they fail count as killed.",
         f"Target: {TARGET:.0%} on each module.",
         "",
         "First score: the module's first recorded run (`bench/mutation-history.tsv`).",
         "",
-        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score | First score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Module | Mutants | Killed | Survived | Equivalent | Not run | Score | First score "
+        "| Last run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     history = _history()
-    for s in scores:
-        score = "–" if s.score is None else f"{s.score:.1%}"
-        mark = "" if s.score is None or s.score >= TARGET else " ✗"
-        runs = history.get(RENAMED.get(s.key, ""), []) + history.get(s.key, [])
+    sections: list[str] = []
+    for key in keys:
+        s = scores.get(key)
+        if s is None and key not in previous:
+            continue
+        runs = history.get(RENAMED.get(key, ""), []) + history.get(key, [])
         first = runs[0] if runs else {}
         first_text = (f"{float(first['score']):.1%} ({first['date'][:10]}, {first['commit']})"
                       if first else "–")
-        label = s.source
-        lines.append(f"| `{label}` | {s.total} | {s.killed} | {len(s.survivors)} | "
-                     f"{s.equivalent} | {s.not_run} | {score}{mark} | {first_text} |")
-    for s in scores:
-        if not s.survivors:
-            continue
-        lines += ["", f"## Survivors in `{s.source}`", ""]
-        for name, line in s.survivors:
-            stale = " (its equivalence entry no longer matches)" if name in s.stale else ""
-            lines.append(f"- `{_short(s.key, name)}`{stale}: `{line}`")
+        last = runs[-1] if runs else {}
+        last_text = f"{last['date']}, {last['commit']}" if last else "–"
+        if s is None:
+            cells, survivor_lines = previous[key]
+        else:
+            score = "–" if s.score is None else f"{s.score:.1%}"
+            mark = "" if s.score is None or s.score >= TARGET else " ✗"
+            if s.not_run:      # a run stopped before its end: the score of those run only
+                mark += f" (of {s.total - s.not_run} run)"
+            cells = [str(s.total), str(s.killed), str(len(s.survivors)), str(s.equivalent),
+                     str(s.not_run), score + mark]
+            survivor_lines = [
+                f"- `{_short(s.key, name)}`"
+                f"{' (its equivalence entry no longer matches)' if name in s.stale else ''}"
+                f": `{line}`" for name, line in s.survivors]
+        source = MODULES[key][0]
+        lines.append(f"| `{source}` | {' | '.join(cells)} | {first_text} | {last_text} |")
+        if survivor_lines:
+            sections += ["", f"## Survivors in `{source}`", "", *survivor_lines]
+    table_end = len(lines)
+    lines += sections
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return "\n".join(lines[:12 + len(scores)])
+    return "\n".join(lines[:table_end])
 
 
 def main(argv: list[str]) -> int:

@@ -196,3 +196,70 @@ def run_cli_measured(*args: str, env: dict | None = None, timeout: float = 120):
     done = subprocess.CompletedProcess(done.args[3:], int(status), done.stdout,
                                        "".join(line + "\n" for line in lines[:-1]))
     return done, seconds, int(peak_kib) / 1024
+
+
+class ChangeElsewhere:
+    """Another computer changes a row of the database and keeps its transaction open
+    until :meth:`commit`: ``sql`` (one UPDATE, ``:name`` parameters) runs at once on
+    ``db_target`` (a SQLite path or a PostgreSQL URL).  :meth:`wait_for_waiter` returns
+    once this computer is waiting for it (PostgreSQL: a lock wait is seen; SQLite,
+    whose writers queue on the whole file: after a moment)."""
+
+    def __init__(self, db_target: str, sql: str, params: dict):
+        import time
+        self._pg = db_target.startswith("postgresql")
+        self._started = time.monotonic()
+        if self._pg:
+            from sqlalchemy import create_engine, text
+            self._engine = create_engine(
+                db_target.replace("postgresql://", "postgresql+psycopg://", 1))
+            self._con = self._engine.connect()
+            self._con.execute(text(sql), params)
+        else:
+            self._con = sqlite3.connect(db_target, isolation_level=None)
+            self._con.execute("BEGIN IMMEDIATE")
+            self._con.execute(sql, params)
+
+    def _someone_waits(self) -> bool:
+        import time
+        if not self._pg:
+            return time.monotonic() - self._started > 0.3
+        from sqlalchemy import text
+        return self._con.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar() > 0
+
+    def wait_for_waiter(self, timeout: float = 10) -> None:
+        import time
+        deadline = time.monotonic() + timeout
+        while not self._someone_waits() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def commit(self) -> None:
+        if self._pg:
+            self._con.commit()
+            self._con.close()
+            self._engine.dispose()
+        else:
+            self._con.execute("COMMIT")
+            self._con.close()
+
+
+def at_the_same_moment(elsewhere: ChangeElsewhere, action) -> list:
+    """Run ``action`` here while ``elsewhere`` holds its change; what it returned or
+    raised (a one-item list)."""
+    import threading
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(action())
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    here = threading.Thread(target=run)
+    here.start()
+    elsewhere.wait_for_waiter()
+    elsewhere.commit()
+    here.join(10)
+    return outcome

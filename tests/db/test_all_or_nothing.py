@@ -133,8 +133,12 @@ def _share_nik(db: Path, *, living: bool) -> None:
 def _placeholders_shared(db: Path) -> None:
     con = connect(db)
     try:
-        ids = [r[0] for r in con.execute("SELECT id FROM member WHERE presence = '1' AND "
-                                         "nik NOT LIKE '9999%' ORDER BY id DESC LIMIT 3")]
+        # three living people whose NIK no one else holds (ids are random, so without
+        # that the demo's planted duplicate could be among them and disappear)
+        ids = [r[0] for r in con.execute(
+            "SELECT id FROM member WHERE presence = '1' AND nik NOT LIKE '9999%' AND nik IN "
+            "(SELECT nik FROM member GROUP BY nik HAVING count(*) = 1) ORDER BY id DESC "
+            "LIMIT 3")]
         con.executemany("UPDATE member SET nik = '9999999999999996' WHERE id = ?",
                         [(i,) for i in ids])
         con.commit()

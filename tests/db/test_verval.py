@@ -85,6 +85,21 @@ def test_a_new_cycle_takes_the_aid_target_households_desil_1_to_4(village):
     assert (prelist.added, prelist.missing) == (1, ("3523019999999999",))
 
 
+def test_a_new_cycle_of_the_list_as_shown_takes_those_households_with_its_deadline(village):
+    """The window's "households shown" choice: the list's filter decides who is in the
+    cycle, and the deadline typed in the dialog is the cycle's."""
+    from puskesos.services.verval import CycleHouseholds
+    services, _homes, _cycle = village
+    deadline = TODAY + timedelta(days=30)
+    started = services.verval.start_cycle(
+        actor=OPERATOR, name="Verval Krajan", period="2027-S1", deadline=deadline,
+        households=CycleHouseholds("filter", filter=HouseholdFilter(dusun="KRAJAN")))
+    assert started.added == 2 and started.cycle.deadline == deadline
+    assert services.verval.cycle(started.cycle.id, actor=OPERATOR).deadline == deadline
+    rows = services.verval.entries(actor=OPERATOR, cycle_id=started.cycle.id)
+    assert sorted(r.head_name for r in rows) == ["BUDI", "CAHYO"]
+
+
 def test_a_cycle_whose_households_cannot_be_added_is_not_left_behind_empty(sqlite_services):
     """Creating a cycle and adding its households is one step: when adding fails (here
     the disk is full), there is no new, empty cycle afterwards."""
@@ -632,6 +647,25 @@ def test_an_approval_and_a_rejection_at_the_same_moment_leave_one_decision(villa
     [decided] = services.verval.proposals(cycle_id=cycle.id, status=None, actor=OPERATOR)
     assert decided.status == "tolak"
     assert services.audit.verify().ok
+
+
+def test_a_proposal_rejected_on_another_computer_while_this_one_approves_stays_rejected(
+        village, db_target):
+    """The approval waits for the rejection being saved elsewhere and is then refused
+    as already decided: the address stays, and the proposal keeps the one decision."""
+    from tests.helpers import ChangeElsewhere, at_the_same_moment
+    services, homes, cycle = village
+    home, proposal = _address_proposal(village)
+    elsewhere = ChangeElsewhere(db_target, "UPDATE verval_proposal SET status = 'tolak', "
+                                "decided_by = 'koordinator2' WHERE id = :id",
+                                {"id": proposal.id})
+    [outcome] = at_the_same_moment(elsewhere, lambda: services.verval.decide_proposal(
+        actor=KOORDINATOR, proposal_id=proposal.id, approve=True))
+    assert isinstance(outcome, InvalidInput) and "sudah diputuskan" in outcome.message
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert stored.data.address == "JL. MELATI 3"
+    [decided] = services.verval.proposals(cycle_id=cycle.id, status=None, actor=OPERATOR)
+    assert (decided.status, decided.decided_by) == ("tolak", "koordinator2")
 
 
 def test_a_visit_writing_rt_without_leading_zeros_proposes_no_change(village):

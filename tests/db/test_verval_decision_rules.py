@@ -362,6 +362,27 @@ def test_approving_one_new_member_names_only_that_person_in_the_visit(desa):
     assert [f.member_id for f in verval.member_findings(other.id, actor=OPERATOR) if f.result == "5"] == [None]
 
 
+def test_a_new_member_with_a_family_members_name_and_birth_date_but_another_nik_is_added(desa):
+    """With a NIK, only the NIK says who the person is: a second SITI AMINAH born the
+    same day but holding another NIK is another person, and approving adds her."""
+    from tests.helpers import member
+    services, homes, cycle = desa
+    home = homes[0]
+    siti = next(m for m in home.members if m.name == "SITI AMINAH")
+    other = member("SITI AMINAH", "P", siti.birth_date, "6", serial=77).nik
+    assert other != siti.nik
+    visit(services, cycle, home, members=[
+        *(MemberFinding("1", m.id) for m in home.members),
+        MemberFinding("5", None, name="siti aminah", nik=other, sex="P",
+                      birth_date=siti.birth_date, relationship_code="6")])
+    proposal = next(p for p in services.verval.proposals(cycle_id=cycle.id, actor=OPERATOR)
+                    if p.target_name == "SITI AMINAH")
+    services.verval.decide_proposal(actor=KOORDINATOR, proposal_id=proposal.id, approve=True)
+    stored = services.households.get(actor=ADMIN, household_id=home.id)
+    assert sorted(m.nik for m in stored.members if m.name == "SITI AMINAH") == sorted(
+        [siti.nik, other])
+
+
 # -- creating a cycle -----------------------------------------------------------------
 
 def test_a_cycle_keeps_its_name_period_deadline_and_note_and_is_audited(services):

@@ -98,3 +98,48 @@ def test_only_who_may_export_writes_the_results(desa, tmp_path):
     with pytest.raises(PermissionDenied):      # the village head reads, does not export
         export_results(desa, actor=KADES, cycle_id=cycle.id, path=tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def _head_names(path) -> list[str]:
+    return sorted(r[4] for r in _rows(openpyxl.load_workbook(path)["Hasil keluarga"])[1:])
+
+
+def test_an_earlier_cycle_is_exported_with_its_own_households(desa, tmp_path):
+    """After a newer cycle is started, the results of the earlier one can still be sent:
+    its households and its name, not the newer cycle's."""
+    earlier = desa.verval.cycles(actor=OPERATOR)[0]
+    entries = desa.verval.entries(actor=OPERATOR, cycle_id=earlier.id)
+    newer = desa.verval.create_cycle(actor=OPERATOR, name="Verval 2027 S1", period="2027-S1")
+    desa.verval.add_households(actor=OPERATOR, cycle_id=newer.id,
+                               household_ids=[entries[0].household_id])
+    out = tmp_path / "hasil.xlsx"
+    assert export_results(desa, actor=OPERATOR, cycle_id=earlier.id, path=out) == len(entries)
+    assert _head_names(out) == sorted(e.head_name for e in entries)
+    summary = {r[0]: r[1] for r in _rows(openpyxl.load_workbook(out)["Ringkasan"])[1:]}
+    assert summary["Siklus"] == earlier.name
+
+
+def test_an_officer_no_longer_active_is_still_named_for_the_visits_made(desa, tmp_path):
+    cycle = desa.verval.cycles(actor=OPERATOR)[0]
+    visited = [e for e in desa.verval.entries(actor=OPERATOR, cycle_id=cycle.id)
+               if e.officer_id]
+    officer = desa.officers.get(officer_id=visited[0].officer_id, actor=OPERATOR)
+    desa.officers.deactivate(actor=Actor("admin", "admin", "Admin"), officer_id=officer.id,
+                             reason="pindah tugas")
+    out = tmp_path / "hasil.xlsx"
+    export_results(desa, actor=OPERATOR, cycle_id=cycle.id, path=out)
+    by_seq = {r[0]: r for r in _rows(openpyxl.load_workbook(out)["Hasil keluarga"])[1:]}
+    assert by_seq[visited[0].seq][12] == officer.name
+
+
+def test_each_column_is_as_wide_as_its_heading_within_12_to_40(desa, tmp_path):
+    """Every heading can be read without widening a column by hand."""
+    from openpyxl.utils import get_column_letter
+    cycle = desa.verval.cycles(actor=OPERATOR)[0]
+    out = tmp_path / "hasil.xlsx"
+    export_results(desa, actor=OPERATOR, cycle_id=cycle.id, path=out)
+    for sheet in openpyxl.load_workbook(out):
+        headings = _rows(sheet)[0]
+        widths = [sheet.column_dimensions[get_column_letter(i)].width
+                  for i in range(1, len(headings) + 1)]
+        assert widths == [max(12, min(40, len(h) + 6)) for h in headings], sheet.title

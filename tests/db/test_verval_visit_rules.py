@@ -45,7 +45,17 @@ def add_home(services, n: int, *, head: str, dusun: str | None, rw: str | None,
 
 @pytest.fixture
 def village(sqlite_services):
-    services = sqlite_services
+    return _village(sqlite_services)
+
+
+@pytest.fixture
+def village_any_engine(services):
+    """The same village on SQLite and on PostgreSQL (for an order the engines give
+    differently unless the program asks for it)."""
+    return _village(services)
+
+
+def _village(services):
     homes = {
         "CAHYO": add_home(services, 1, head="CAHYO", dusun="KRAJAN", rw="1", rt="1"),
         "BUDI": add_home(services, 2, head="BUDI", dusun="KRAJAN", rw="2", rt="1"),
@@ -658,8 +668,12 @@ def test_the_kepala_desa_reads_nik_and_no_kk_masked_in_proposals(village):
     new_kk = make_kk(kecamatan_code="35.23.01", recorded=date(2020, 1, 2), serial=555)
     verval.record_result(actor=OPERATOR, entry_id=entry.id, result="2", members=[
         MemberFinding("5", None, name="ayu", nik=BABY_NIK)], corrections=[
-        Correction("household", home.id, "no_kk", new_kk)])
+        Correction("household", home.id, "no_kk", new_kk),
+        Correction("household", home.id, "address", "JL. MAWAR 5")])
     shown = {p.field_label: p for p in verval.proposals(cycle_id=older.id, actor=KADES)}
+    # only the numbers are masked: an address reads whole
+    assert (shown["Alamat"].old_value, shown["Alamat"].new_value) == (
+        home.data.address, "JL. MAWAR 5")
     assert shown["No KK"].new_value == mask_nik(new_kk)
     assert shown["No KK"].old_value == mask_nik(home.data.no_kk)
     assert shown["Anggota baru"].new_value == f"AYU · NIK {mask_nik(BABY_NIK)} · P · 09-03-2024"
@@ -771,8 +785,9 @@ def test_removing_a_household_from_the_cycle_is_audited(village):
     assert refused.value.message.startswith("Keluarga ini sudah punya hasil kunjungan")
 
 
-def test_progress_per_area_counts_households_and_visits(village):
-    services, homes, older, newer = village
+def test_progress_per_area_counts_households_and_visits(village_any_engine):
+    """Areas in order of dusun, RW and RT, the households without an area first."""
+    services, homes, older, newer = village_any_engine
     verval = services.verval
     for name in ("CAHYO", "AGUS"):
         verval.record_result(actor=OPERATOR, entry_id=entry_of(services, older, homes[name]).id,
@@ -857,6 +872,13 @@ def test_a_prelist_without_numbers_or_missing_says_which_file(tmp_path, sqlite_s
         sqlite_services.verval.identifiers_from_file(missing)
     assert refused.value.message.startswith(f"{missing} ")
     assert "(None)" not in refused.value.message and "()" not in refused.value.message
+    # a file that is no spreadsheet: the reader's own words say what is wrong with it
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_text("bukan lembar kerja")
+    with pytest.raises(UserError) as refused:
+        sqlite_services.verval.identifiers_from_file(broken)
+    assert refused.value.message.startswith(f"{broken} bukan lembar kerja yang dapat dibaca (")
+    assert "Zip" in refused.value.message and "(None)" not in refused.value.message
 
 
 def test_decision_counts_count_each_decision(village):

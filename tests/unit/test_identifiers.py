@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -329,6 +330,9 @@ def test_parse_nik_raises_with_message():
     (None, ""),
     ("1234", "****"),
     ("35230117089", "***********"),
+    # from 12 characters on the region and the last two show (a mistyped, short NIK
+    # in a list can still be told apart); six or more are always hidden
+    ("352301170890", "3523******90"),
 ])
 def test_mask_nik(raw, masked):
     assert mask_nik(raw) == masked
@@ -522,6 +526,7 @@ MSG_TODAY = date(2026, 11, 22)
     ("3500011708900001", "nik.region", ["NIK", "35.00.01"]),
     ("3523011708900000", "nik.serial", ["NIK", "0000"]),
     ("3523013102900001", "nik.date_nonexistent", ["NIK (310290)"]),
+    ("3523013213900001", "nik.date", ["NIK (321390)"]),
 ])
 def test_each_nik_message_names_the_number_and_the_digits_to_check(raw, code, shown):
     """The operator reads which number is wrong and what in it: 'NIK', the value as
@@ -539,6 +544,7 @@ def test_each_nik_message_names_the_number_and_the_digits_to_check(raw, code, sh
     ("352301170830000", "kk.length", ["KK", "15 digit"]),
     ("9923011708300001", "kk.province", ["KK", "diawali 99,"]),
     ("3523013102150001", "kk.date_nonexistent", ["KK (310215)"]),
+    ("3523013213150001", "kk.date", ["KK (321315)"]),
 ])
 def test_each_kk_message_says_kk_and_the_digits(raw, code, shown):
     result = check_kk(raw, today=MSG_TODAY)
@@ -565,7 +571,8 @@ def test_a_mismatch_message_shows_both_dates_and_both_sexes():
 
 
 @pytest.mark.parametrize("raw", ["3.52301E+15", "352301170890001", "3523013102900001",
-                                 "9999999999999999", " '3523011708900001"])
+                                 "9999999999999999", " '3523011708900001",
+                                 "9923011708900001", "3523013213900001"])
 def test_the_checked_value_is_the_cleaned_number_even_when_it_is_wrong(raw):
     """The form shows back what was checked: the cleaned text, also for a refused number."""
     result = check_nik(raw, today=MSG_TODAY)
@@ -577,3 +584,31 @@ def test_a_placeholder_nik_keeps_its_number_and_serial():
     result = check_nik("9999999999999999", today=MSG_TODAY)
     assert result.ok and result.info.nik == "9999999999999999"
     assert result.info.serial == "9999" and result.info.placeholder
+
+
+def _names(message: str, word: str) -> bool:
+    return re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", message) is not None
+
+
+@pytest.mark.parametrize("raw", ["", "3.52301E+15", "35230117089000x1", "352301170890001",
+                                 "9923011708900001", "3500011708900001", "3523011708900000"])
+def test_a_shape_message_calls_the_number_nik_or_kk_by_its_name(raw):
+    """The operator reads "NIK" or "KK" as a word, as on the card."""
+    [nik_issue] = check_nik(raw, today=MSG_TODAY).errors
+    [kk_issue] = check_kk(raw, today=MSG_TODAY).errors
+    assert _names(nik_issue.message, "NIK") and not _names(nik_issue.message, "KK")
+    assert _names(kk_issue.message, "KK") and not _names(kk_issue.message, "NIK")
+
+
+@pytest.mark.parametrize("number", [MAN, WOMAN, KK, "9923011708900001", "3500011708900001",
+                                    "3523001708900001", "3523011708900000", "352301170890001",
+                                    "35230117089000011", "35230117089000x1", "9999999999999995"])
+def test_well_formed_is_true_exactly_when_the_check_finds_no_shape_error(number):
+    """The member form proposes the birth date and sex from a well-formed NIK only; a
+    number the check refuses for its shape (or a placeholder) proposes nothing."""
+    shape = {"nik.empty", "nik.excel", "nik.nondigit", "nik.length", "nik.province",
+             "nik.region", "nik.serial"}
+    result = check_nik(number, today=MSG_TODAY)
+    refused = result.info is not None and result.info.placeholder or \
+        any(i.code in shape for i in result.issues)
+    assert well_formed(number) is not refused

@@ -137,6 +137,12 @@ def test_the_village_search_finds_villages_not_the_kabupaten_of_that_name():
     assert found == [Region("35.14.09.2016", "Kenduruan")]
 
 
+def test_the_list_read_afresh_finds_a_village_by_words_of_its_code_and_name():
+    source = RegionSource()
+    assert source.search("jlodro") == [Region(JLODRO, "Jlodro")]
+    assert source.search("35.23.01.20 jlo") == [Region(JLODRO, "Jlodro")]
+
+
 def test_search_shows_at_most_50_hits_or_the_limit_asked_for():
     assert len(regions().search("sumber")) == 50
     hits = regions().search("sumber", limit=5)
