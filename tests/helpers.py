@@ -216,7 +216,7 @@ class ChangeElsewhere:
             self._con = self._engine.connect()
             self._con.execute(text(sql), params)
         else:
-            self._con = sqlite3.connect(db_target, isolation_level=None)
+            self._con = connect(db_target, isolation_level=None)   # keyed: encrypted file
             self._con.execute("BEGIN IMMEDIATE")
             self._con.execute(sql, params)
 
