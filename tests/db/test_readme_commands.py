@@ -28,6 +28,13 @@ def readme_commands() -> list[str]:
     return [line.split("   #")[0].strip() for line in block.strip().splitlines()]
 
 
+def _unlocked(db: Path, env: dict) -> Path:
+    """The village the README made, opened here with the password its commands use."""
+    from puskesos.db.keys import KEYRING, KeyFile
+    KEYRING.remember(db, KeyFile.beside(db).unlock("admin", env["PUSKESOS_PASSWORD"]).data_key)
+    return db
+
+
 def _niks(db: Path, n: int) -> list[str]:
     with connect(db) as con:
         return [r[0] for r in con.execute(
@@ -78,9 +85,9 @@ def test_every_readme_command_works_in_order_on_a_fresh_village(tmp_path):
             # real recipients, named as registered: an import whose every row is
             # refused changes nothing, records no batch and leaves nothing to undo
             _write(tmp_path / "bnba-pkh.xlsx", ["NO", "NIK", "NAMA"],
-                   [[i + 1, nik, name] for i, (nik, name) in enumerate(_people(db, 3))])
+                   [[i + 1, nik, name] for i, (nik, name) in enumerate(_people(_unlocked(db, env), 3))])
         if "--member" in args:
-            args[args.index("--member") + 1] = _niks(db, 1)[0]
+            args[args.index("--member") + 1] = _niks(_unlocked(db, env), 1)[0]
         args = [re.sub(r"^E:/cadangan/", "cadangan/", a) for a in args]
         if args[-2:-1] == ["restore"] or (len(args) > 4 and args[3] == "restore"):
             [backup] = sorted((tmp_path / "cadangan").glob("*.backup.zip"))
