@@ -83,13 +83,19 @@ def test_the_results_workbook_holds_every_household_member_and_correction(desa, 
     assert summary["Sudah dikunjungi"] == cycle.done == len(visited)
     musdes = desa.verval.musdes(cycle.id, actor=OPERATOR)
     if musdes:
+        assert str(summary["Tanggal musdes"])[:10] == musdes.held_on.isoformat()
         assert summary["Tempat"] == musdes.place
         assert summary["Jumlah hadir"] == len(musdes.attendees)
+    # one row per person found at each visit, no more
+    findings = sum(len(desa.verval.member_findings(e.id, actor=OPERATOR))
+                   for e in entries if e.result)
+    assert len(members) - 1 == findings
     # the export is in the audit trail, with the file's name and the number written
     events = desa.audit.history(actor=Actor("admin", "admin", "Admin"),
                                 entity_ids=[cycle.id], limit=50)
     export = [e for e in events if e.action == "export"]
     assert export and export[0].new_value == str(len(entries)) and export[0].reason == out.name
+    assert (export[0].entity, export[0].field) == ("verval_cycle", "results")
 
 
 def test_only_who_may_export_writes_the_results(desa, tmp_path):
@@ -108,14 +114,24 @@ def test_an_earlier_cycle_is_exported_with_its_own_households(desa, tmp_path):
     its households and its name, not the newer cycle's."""
     earlier = desa.verval.cycles(actor=OPERATOR)[0]
     entries = desa.verval.entries(actor=OPERATOR, cycle_id=earlier.id)
+    pending = desa.verval.proposals(cycle_id=earlier.id, actor=OPERATOR)
+    assert pending     # one decided below: the sheet lists decided corrections too
+    desa.verval.decide_proposal(actor=Actor("koordinator", "koordinator", "K"),
+                                proposal_id=pending[0].id, approve=False, note="tidak sesuai")
     newer = desa.verval.create_cycle(actor=OPERATOR, name="Verval 2027 S1", period="2027-S1")
     desa.verval.add_households(actor=OPERATOR, cycle_id=newer.id,
                                household_ids=[entries[0].household_id])
     out = tmp_path / "hasil.xlsx"
     assert export_results(desa, actor=OPERATOR, cycle_id=earlier.id, path=out) == len(entries)
     assert _head_names(out) == sorted(e.head_name for e in entries)
-    summary = {r[0]: r[1] for r in _rows(openpyxl.load_workbook(out)["Ringkasan"])[1:]}
+    book = openpyxl.load_workbook(out)
+    summary = {r[0]: r[1] for r in _rows(book["Ringkasan"])[1:]}
     assert summary["Siklus"] == earlier.name
+    # its corrections, decided or not, and its musdes: not the newer cycle's (none)
+    proposals = desa.verval.proposals(cycle_id=earlier.id, status=None, actor=OPERATOR)
+    assert len(_rows(book["Perbaikan data"])) - 1 == len(proposals)
+    musdes = desa.verval.musdes(earlier.id, actor=OPERATOR)
+    assert ("Tempat" in summary) == (musdes is not None)
 
 
 def test_an_officer_no_longer_active_is_still_named_for_the_visits_made(desa, tmp_path):
