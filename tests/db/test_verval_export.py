@@ -158,3 +158,32 @@ def test_each_column_is_as_wide_as_its_heading_within_12_to_40(desa, tmp_path):
         widths = [sheet.column_dimensions[get_column_letter(i)].width
                   for i in range(1, len(headings) + 1)]
         assert widths == [max(12, min(40, len(h) + 6)) for h in headings], sheet.title
+
+
+def test_a_person_found_at_a_visit_is_listed_as_the_registry_has_them_now(desa, tmp_path):
+    """A member renamed and given a corrected NIK after the visit: the Anggota sheet
+    shows the registry's name and NIK, not the ones of the day of the visit."""
+    import dataclasses
+
+    from puskesos.core.identifiers import make_nik
+    admin = Actor("admin", "admin", "Admin")
+    cycle = desa.verval.cycles(actor=OPERATOR)[0]
+    entry, finding = next((e, f) for e in desa.verval.entries(actor=OPERATOR,
+                                                              cycle_id=cycle.id)
+                          if e.result for f in desa.verval.member_findings(e.id,
+                                                                           actor=OPERATOR)
+                          if f.member_id)
+    home = desa.households.get(actor=admin, household_id=entry.household_id)
+    person = next(m for m in home.members if m.id == finding.member_id)
+    new_nik = make_nik(kecamatan_code="35.23.01", birth_date=person.birth_date,
+                       sex=person.sex, serial=9871)
+    members = [dataclasses.replace(m.as_input(), name="NAMA BARU SEKALI", nik=new_nik)
+               if m.id == person.id else m.as_input() for m in home.members if not m.removed]
+    desa.households.save(actor=admin, household=home.data, members=members,
+                         household_id=home.id, expected_version=home.version,
+                         accept_warnings="dikoreksi")
+    out = tmp_path / "hasil.xlsx"
+    export_results(desa, actor=OPERATOR, cycle_id=cycle.id, path=out)
+    rows = [r for r in _rows(openpyxl.load_workbook(out)["Anggota"])[1:]
+            if r[0] == entry.seq]
+    assert ["NAMA BARU SEKALI", new_nik] in [[r[3], r[2]] for r in rows]
