@@ -527,8 +527,8 @@ def main(argv: list[str]) -> int:
             if survivors_only and not names:
                 print(f"{key}: no survivors to rerun")
                 continue
-            run_module(key, children, names)
-            _record_history(key)
+            if run_module(key, children, names) == 0:   # a failed run leaves no history row
+                _record_history(key)
     print(write_report(list(MODULES)))
     return 0
 

@@ -103,6 +103,27 @@ def test_the_audit_trail_shows_who_voided_which_letter_and_why(services):
     assert services.audit.verify().ok
 
 
+@pytest.mark.parametrize(("subject", "said"), [
+    ("x" * 201, "Perihal berisi 201 karakter; paling banyak 200 karakter. Persingkat "
+                "isiannya."),
+    ("SKTM\u202ebeasiswa", "Perihal berisi karakter kontrol atau pengatur arah teks"),
+])
+def test_a_subject_too_long_or_with_hidden_characters_is_refused_naming_the_field(
+        services, subject, said):
+    """The subject of an issued or a hand-typed letter: refused whole, never cut, with
+    the field named; no number is taken."""
+    with pytest.raises(InvalidInput) as refused:
+        _issue(services, subject=subject)
+    assert refused.value.message.startswith(said)
+    with pytest.raises(InvalidInput) as refused:
+        services.letters.record_external(actor=OPERATOR, letter_type="sktm", year=2026,
+                                         number=7, number_text="460/007/2026",
+                                         subject=subject)
+    assert refused.value.message.startswith(said)
+    assert services.letters.register(letter_type="sktm", year=2026, actor=OPERATOR) == []
+    assert _issue(services, subject="x" * 200).number == 1
+
+
 # --- numbers of letters typed outside the program ------------------------------------
 
 

@@ -84,13 +84,19 @@ def test_the_results_workbook_holds_every_household_member_and_correction(desa, 
     assert summary["Sudah dikunjungi"] == cycle.done == len(visited)
     musdes = desa.verval.musdes(cycle.id, actor=OPERATOR)
     if musdes:
+        assert str(summary["Tanggal musdes"])[:10] == musdes.held_on.isoformat()
         assert summary["Tempat"] == musdes.place
         assert summary["Jumlah hadir"] == len(musdes.attendees)
+    # one row per person found at each visit, no more
+    findings = sum(len(desa.verval.member_findings(e.id, actor=OPERATOR))
+                   for e in entries if e.result)
+    assert len(members) - 1 == findings
     # the export is in the audit trail, with the file's name and the number written
     events = desa.audit.history(actor=Actor("admin", "admin", "Admin"),
                                 entity_ids=[cycle.id], limit=50)
     export = [e for e in events if e.action == "export"]
     assert export and export[0].new_value == str(len(entries)) and export[0].reason == out.name
+    assert (export[0].entity, export[0].field) == ("verval_cycle", "results")
 
 
 def test_only_who_may_export_writes_the_results(desa, tmp_path):
@@ -109,14 +115,24 @@ def test_an_earlier_cycle_is_exported_with_its_own_households(desa, tmp_path):
     its households and its name, not the newer cycle's."""
     earlier = desa.verval.cycles(actor=OPERATOR)[0]
     entries = desa.verval.entries(actor=OPERATOR, cycle_id=earlier.id)
+    pending = desa.verval.proposals(cycle_id=earlier.id, actor=OPERATOR)
+    assert pending     # one decided below: the sheet lists decided corrections too
+    desa.verval.decide_proposal(actor=Actor("koordinator", "koordinator", "K"),
+                                proposal_id=pending[0].id, approve=False, note="tidak sesuai")
     newer = desa.verval.create_cycle(actor=OPERATOR, name="Verval 2027 S1", period="2027-S1")
     desa.verval.add_households(actor=OPERATOR, cycle_id=newer.id,
                                household_ids=[entries[0].household_id])
     out = tmp_path / "hasil.xlsx"
     assert export_results(desa, actor=OPERATOR, cycle_id=earlier.id, path=out) == len(entries)
     assert _head_names(out) == sorted(e.head_name for e in entries)
-    summary = {r[0]: r[1] for r in _rows(openpyxl.load_workbook(out)["Ringkasan"])[1:]}
+    book = openpyxl.load_workbook(out)
+    summary = {r[0]: r[1] for r in _rows(book["Ringkasan"])[1:]}
     assert summary["Siklus"] == earlier.name
+    # its corrections, decided or not, and its musdes: not the newer cycle's (none)
+    proposals = desa.verval.proposals(cycle_id=earlier.id, status=None, actor=OPERATOR)
+    assert len(_rows(book["Perbaikan data"])) - 1 == len(proposals)
+    musdes = desa.verval.musdes(earlier.id, actor=OPERATOR)
+    assert ("Tempat" in summary) == (musdes is not None)
 
 
 def test_an_officer_no_longer_active_is_still_named_for_the_visits_made(desa, tmp_path):
@@ -143,3 +159,32 @@ def test_each_column_is_as_wide_as_its_heading_within_12_to_40(desa, tmp_path):
         widths = [sheet.column_dimensions[get_column_letter(i)].width
                   for i in range(1, len(headings) + 1)]
         assert widths == [max(12, min(40, len(h) + 6)) for h in headings], sheet.title
+
+
+def test_a_person_found_at_a_visit_is_listed_as_the_registry_has_them_now(desa, tmp_path):
+    """A member renamed and given a corrected NIK after the visit: the Anggota sheet
+    shows the registry's name and NIK, not the ones of the day of the visit."""
+    import dataclasses
+
+    from puskesos.core.identifiers import make_nik
+    admin = Actor("admin", "admin", "Admin")
+    cycle = desa.verval.cycles(actor=OPERATOR)[0]
+    entry, finding = next((e, f) for e in desa.verval.entries(actor=OPERATOR,
+                                                              cycle_id=cycle.id)
+                          if e.result for f in desa.verval.member_findings(e.id,
+                                                                           actor=OPERATOR)
+                          if f.member_id)
+    home = desa.households.get(actor=admin, household_id=entry.household_id)
+    person = next(m for m in home.members if m.id == finding.member_id)
+    new_nik = make_nik(kecamatan_code="35.23.01", birth_date=person.birth_date,
+                       sex=person.sex, serial=9871)
+    members = [dataclasses.replace(m.as_input(), name="NAMA BARU SEKALI", nik=new_nik)
+               if m.id == person.id else m.as_input() for m in home.members if not m.removed]
+    desa.households.save(actor=admin, household=home.data, members=members,
+                         household_id=home.id, expected_version=home.version,
+                         accept_warnings="dikoreksi")
+    out = tmp_path / "hasil.xlsx"
+    export_results(desa, actor=OPERATOR, cycle_id=cycle.id, path=out)
+    rows = [r for r in _rows(openpyxl.load_workbook(out)["Anggota"])[1:]
+            if r[0] == entry.seq]
+    assert ["NAMA BARU SEKALI", new_nik] in [[r[3], r[2]] for r in rows]

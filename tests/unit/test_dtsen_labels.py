@@ -1,5 +1,7 @@
 """Code lists with the official DTSEN/Regsosek wording (issue 12 point 10)."""
 
+import pytest
+
 from puskesos.core import codes
 from puskesos.core.regions import regions, titled
 
@@ -24,6 +26,15 @@ def test_a_village_whose_name_says_its_kind_is_not_named_twice():
     assert regions().get("13.12.07.2002").title == "Desa Baru"
     path = regions().path("13.12.07.2002")
     assert path is not None and not path.label.startswith("Desa Desa")
+
+
+@pytest.mark.parametrize(("kind", "name", "shown"), [
+    ("Desa", "", "Desa"), ("Desa", None, "Desa"),          # the name not set up yet
+    ("", "Jlodro", "Jlodro"), (None, "Jlodro", "Jlodro"),  # no kind known
+])
+def test_a_village_title_shows_only_what_is_known(kind, name, shown):
+    """The login and the window's title never show a placeholder for a missing part."""
+    assert titled(kind, name) == shown
 
 
 def test_the_letterhead_of_such_a_village_says_it_once():
