@@ -50,6 +50,16 @@ def file_identity(path: Path) -> str:
     return f"location {Path(path).resolve()}"
 
 
+def refuse_if_locked(locked_until: datetime | None, now: datetime) -> None:
+    """AccountLocked while ``locked_until`` is ahead (the window's and the command
+    line's login, before and after an encrypted file is opened)."""
+    if locked_until and locked_until > now:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise AccountLocked(
+            _("This account is locked after too many wrong passwords. Try again "
+              "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+
+
 @dataclass(frozen=True)
 class UserInfo:
     id: str
@@ -198,11 +208,7 @@ class AuthService:
         password_hash, failed_attempts = stored
         locked_until = max((t for t in (info.locked_until, kept.locked_until) if t),
                            default=None)
-        if locked_until and locked_until > now:
-            minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-            raise AccountLocked(
-                _("This account is locked after too many wrong passwords. Try again "
-                  "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+        refuse_if_locked(locked_until, now)
         try:
             right = proven or _hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

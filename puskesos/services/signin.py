@@ -23,11 +23,12 @@ from pathlib import Path
 from ..db.engine import is_encrypted, is_url
 from ..db.keys import KEYRING, KeyFile
 from ..files import part_path, remove_quietly, working_in
-from ..errors import AccountLocked, AuthenticationFailed, InvalidInput
+from ..errors import AuthenticationFailed, InvalidInput
 from ..i18n import _
 from ..models import utcnow
 from . import Services, open_services
-from .auth import LOCK_MINUTES, MAX_FAILED_ATTEMPTS, UserInfo, file_identity
+from .auth import (LOCK_MINUTES, MAX_FAILED_ATTEMPTS, UserInfo, file_identity,
+                   refuse_if_locked)
 
 
 @contextmanager
@@ -104,11 +105,7 @@ def unlock(target: str, username: str, password: str) -> bool:
     with lockout.held():
         now = utcnow()
         kept = lockout.state(identities, name)
-        if kept.locked_until and kept.locked_until > now:
-            minutes = max(1, int((kept.locked_until - now).total_seconds() // 60) + 1)
-            raise AccountLocked(
-                _("This account is locked after too many wrong passwords. Try again "
-                  "in {minutes} minutes or ask the administrator.").format(minutes=minutes))
+        refuse_if_locked(kept.locked_until, now)
         try:
             unlocked = keys.unlock(name, password)
         except AuthenticationFailed:
