@@ -38,7 +38,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-__all__ = ["MAX_CELL_TEXT", "TEXT_FORMAT", "Book", "Sheet", "Style", "cell_text",
+__all__ = ["HEADER", "MAX_CELL_TEXT", "TEXT_FORMAT", "Book", "Sheet", "Style", "cell_text",
+           "save_book", "table_sheet",
            "column_letter"]
 
 #: the longest text Excel keeps in a cell
@@ -271,3 +272,40 @@ class Sheet:
         """Hide the sheet and protect it from changes."""
         self._ws.protection.sheet = True
         self._ws.sheet_state = "hidden"
+
+
+#: the header row of a table sheet: bold on light blue
+HEADER = Style(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDEBF7"))
+_TEXT_CELL = Style(number_format=TEXT_FORMAT)
+
+
+def table_sheet(book: Book, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+                *, text_headers: Iterable[str] = ()) -> int:
+    """A sheet ``title`` of a streamed ``book``: a frozen header row, columns as wide as
+    their headers suggest, then ``rows``; the columns named in ``text_headers`` are
+    text cells (a NIK never becomes 3.52E+15).  Returns the number of rows written."""
+    sheet = book.sheet(title)
+    sheet.freeze("A2")
+    for i, h in enumerate(headers, 1):
+        sheet.width(i, max(12, min(40, len(h) + 6)))
+    sheet.append(headers, HEADER)
+    text = set(text_headers)
+    styles = [_TEXT_CELL if h in text else None for h in headers]
+    count = 0
+    for row in rows:
+        sheet.append(row, styles)
+        count += 1
+    return count
+
+
+def save_book(book: Book, path: Path | str) -> Path:
+    """Save ``book`` to ``path`` whole or not at all (``files.atomic_file``); on any
+    failure the book's temporary files are removed too."""
+    from ..files import atomic_file
+    try:
+        with atomic_file(path) as part:
+            book.save(part)
+    except BaseException:
+        book.discard()
+        raise
+    return Path(path)

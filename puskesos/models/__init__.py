@@ -6,6 +6,7 @@ from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
 from .programs import Participation, Program
+from .referrals import Referral, ReferralAttachment, ReferralEvent, ReferralVisit
 from .registry import Household, Member, Region
 from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
                      VervalMember, VervalProposal)
@@ -13,7 +14,8 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
 __all__ = [
     "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
-    "Program", "RecordSeal", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
+    "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent",
+    "ReferralVisit", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
     "MusdesAttendee",
     "PrintLog", "VervalCycle", "VervalEntry", "VervalMember", "VervalProposal",
 ]

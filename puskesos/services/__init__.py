@@ -26,6 +26,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .backup import BackupService
     from .documents import DocumentService
     from .letters import LetterRegister
+    from .referrals import ReferralService
     from .registry import HouseholdService
     from .registry.programs import ProgramService
     from .settings import OfficerService, SettingsService
@@ -88,6 +89,12 @@ class Services:
         """Aid programs and who receives them."""
         from .registry.programs import ProgramService
         return ProgramService(self.db)
+
+    @cached_property
+    def referrals(self) -> ReferralService:
+        """Residents' requests and their referrals (rujukan), letters and reports."""
+        from .referrals import ReferralService
+        return ReferralService(self.db, settings=self.settings, documents=self.documents)
 
     @cached_property
     def settings(self) -> SettingsService:

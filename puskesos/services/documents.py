@@ -423,37 +423,56 @@ class DocumentService:
         number and is marked SALINAN.
         """
         require(actor, Permission.EDIT_REGISTRY)
-        template = self._template("berita_acara")
         context = self.berita_acara_context(actor=actor, cycle_id=cycle_id)
         verval = self._verval
         cycle = verval.cycle(cycle_id, actor=actor)
         musdes = verval.musdes(cycle.id, actor=actor)
-        context["surat.nomor"] = "…"
-        self._check(template, context)
+        with self._db.read() as s:
+            anchor = audit.head(s)
+        return self.numbered_letter(
+            actor=actor, template_name="berita_acara", context=context,
+            letter_type="berita_acara", subject=cycle.name, entity="musdes",
+            entity_id=musdes.id, letter_id=musdes.letter_id,
+            link=lambda s, issued: verval.link_letter(s, cycle.id, issued),
+            filename=lambda number: safe_name("berita-acara", cycle.period) + ".pdf",
+            anchor=_anchor_line(anchor))
+
+    def numbered_letter(self, *, actor: Actor, template_name: str, context: dict[str, Any],
+                        letter_type: str, subject: str, entity: str, entity_id: str,
+                        letter_id: str | None, link, filename,
+                        anchor: str = "") -> Document:
+        """Print a letter that is numbered once: the first print takes a number from
+        the register (after a trial render, so a letter that cannot print takes no
+        number), ``link(session, letter_id)`` records it on its record and returns the
+        number in force; a reprint keeps that number and is marked SALINAN.
+        ``filename(number)`` names the file; the context's ``surat.nomor`` is filled."""
         from ..models import Letter
+        template = self._template(template_name)
+        context = dict(context, **{"surat.nomor": "…"})
+        self._check(template, context)
         watermark = None
         letter = None
-        if musdes.letter_id:
+        number = None
+        if letter_id:
             with self._db.read() as s:
-                letter = s.get(Letter, musdes.letter_id)
+                letter = s.get(Letter, letter_id)
                 if letter is not None and letter.status == codes.LetterStatus.VOID.value:
-                    letter = None  # voided: the berita acara is numbered again
+                    letter = None  # voided: the letter is numbered again
                 number = letter.number_text if letter is not None else None
         if letter is not None:
-            watermark = "SALINAN"  # the decisions are frozen: the copy says what the original said
+            watermark = "SALINAN"  # what was sent stays what it said: this is a copy
         else:
             render(template, context)  # trial: nothing may fail after the number is taken
-            issued = self.letters.issue(actor=actor, letter_type="berita_acara",
-                                        subject=cycle.name, entity="musdes",
-                                        entity_id=musdes.id)
+            issued = self.letters.issue(actor=actor, letter_type=letter_type,
+                                        subject=subject, entity=entity, entity_id=entity_id)
             number = issued.text
             with self._db.write() as s:
-                in_force = verval.link_letter(s, cycle.id, issued.id)
+                in_force = link(s, issued.id)
                 if in_force != issued.id:
                     # another operator numbered it at the same moment: theirs stands,
                     # ours stays in the register as void (no gap) and this is a copy
                     row = s.get(Letter, issued.id)
-                    row.status, row.void_reason = "void", _(
+                    row.status, row.void_reason = codes.LetterStatus.VOID.value, _(
                         "printed twice at the same moment; the other number stands")
                     audit.append(s, actor, "update", [Change("letter", row.id, "status",
                                                              "issued", "void")],
@@ -461,15 +480,25 @@ class DocumentService:
                     number = s.get(Letter, in_force).number_text
                     watermark = "SALINAN"
         context["surat.nomor"] = number
-        with self._db.read() as s:
-            anchor = audit.head(s)
         rendered = render(template, context, watermark=watermark,
                           footer=self._footer(actor, template.title, number, False),
-                          anchor=_anchor_line(anchor))
-        log_id = self._log(actor, "berita_acara", template.title, number, rendered.pages,
+                          anchor=anchor)
+        log_id = self._log(actor, letter_type, template.title, number, rendered.pages,
                            rendered.pdf)
-        return Document(rendered.pdf, rendered.pages, template.title,
-                        safe_name("berita-acara", cycle.period) + ".pdf", number, log_id)
+        return Document(rendered.pdf, rendered.pages, template.title, filename(number),
+                        number, log_id)
+
+    def report(self, *, actor: Actor, template_name: str, context: dict[str, Any],
+               kind: str, reference: str | None, filename: str) -> Document:
+        """Print an unnumbered document (a report, a list): preflight, render with the
+        print footer, and a line in the print log."""
+        template = self._template(template_name)
+        self._check(template, context)
+        rendered = render(template, context,
+                          footer=self._footer(actor, template.title, reference, False))
+        log_id = self._log(actor, kind, template.title, reference, rendered.pages,
+                           rendered.pdf)
+        return Document(rendered.pdf, rendered.pages, template.title, filename, None, log_id)
 
     # -- SKTM ------------------------------------------------------------------------
 

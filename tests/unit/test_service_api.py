@@ -30,6 +30,7 @@ NO_ACTOR = {
     "HouseholdService.areas": "dusun/RW/RT names for the filters",
     "HouseholdService.dusun_names": "dusun names for the filters",
     "ProgramService.programs": "the program catalogue (no personal data)",
+    "FlowOps.services": "the services a village refers to (no personal data)",
     "MusdesOps.link_letter": "a step inside a caller's transaction (takes the session)",
 }
 SKIP_CLASSES = {"Services", "Actor", "ChangeRecorder", "Normaliser", "Memo", "RegistryRows",

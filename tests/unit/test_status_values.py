@@ -5,7 +5,8 @@ import ast
 from pathlib import Path
 
 from puskesos.core import codes
-from puskesos.models import ImportBatch, Letter, Participation, VervalCycle, VervalProposal
+from puskesos.models import (ImportBatch, Letter, Participation, Referral, VervalCycle,
+                             VervalProposal)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "puskesos"
 
@@ -15,13 +16,15 @@ def test_new_records_start_in_a_status_of_their_code_list():
                                     (Letter, codes.LetterStatus, "ISSUED"),
                                     (Participation, codes.ParticipationStatus, "AKTIF"),
                                     (VervalCycle, codes.CycleStatus, "OPEN"),
-                                    (VervalProposal, codes.ProposalStatus, "DIUSULKAN")]:
+                                    (VervalProposal, codes.ProposalStatus, "DIUSULKAN"),
+                                    (Referral, codes.ReferralStatus, "DRAFT")]:
         assert model.__table__.c.status.default.arg == code_list[start].value
 
 
 STATUS_WORDS = {m.value for enum in (codes.ImportStatus, codes.LetterStatus,
                                      codes.ParticipationStatus, codes.CycleStatus,
-                                     codes.ProposalStatus, codes.VervalState) for m in enum}
+                                     codes.ProposalStatus, codes.VervalState,
+                                     codes.ReferralStatus) for m in enum}
 
 
 def test_no_status_word_is_written_out_by_hand_in_services_window_or_command_line():

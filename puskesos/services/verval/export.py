@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 
 from ...core.codes import MusdesDecision, ProposalStatus, VervalMemberResult, VervalResult
 from ...core.permissions import Permission
-from ...files import write_bytes
-from ...formats.xlsx_write import TEXT_FORMAT, Book, Style
+from ...formats.xlsx_write import Book, save_book, table_sheet
 from ...models import Member, VervalMember
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 
-_HEADER = Style(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDEBF7"))
 #: columns written as text so that Excel never turns a NIK into 3.52E+15
 _TEXT_HEADERS = {"No KK", "NIK", "NIK kepala keluarga", "ID keluarga"}
-_TEXT = Style(number_format=TEXT_FORMAT)
 
 
 def _sheet(book: Book, title: str, headers: list[str], rows) -> int:
-    sheet = book.sheet(title)
-    sheet.freeze("A2")
-    for i, h in enumerate(headers, 1):
-        sheet.width(i, max(12, min(40, len(h) + 6)))
-    sheet.append(headers, _HEADER)
-    styles = [_TEXT if h in _TEXT_HEADERS else None for h in headers]
-    count = 0
-    for row in rows:
-        sheet.append(row, styles)
-        count += 1
-    return count
+    return table_sheet(book, title, headers, rows, text_headers=_TEXT_HEADERS)
 
 
 #: how the results workbook words a proposal's status
@@ -83,13 +68,7 @@ def export_results(services, *, actor: Actor, cycle_id: str | None, path: Path) 
         info += [["Tanggal musdes", musdes.held_on], ["Tempat", musdes.place],
                  ["Jumlah hadir", len(musdes.attendees)]]
     _sheet(book, "Ringkasan", ["Keterangan", "Nilai"], info)
-    buffer = io.BytesIO()
-    try:
-        book.save(buffer)
-    except BaseException:
-        book.discard()
-        raise
-    write_bytes(path, buffer.getvalue())
+    save_book(book, path)
     with services.db.write() as s:
         audit.append(s, actor, "export", [Change("verval_cycle", cycle.id, "results", None,
                                                  count)], str(Path(path).name))
