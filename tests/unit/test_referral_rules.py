@@ -37,7 +37,7 @@ def test_every_other_step_is_refused_with_what_is_possible(current, target):
         rules.check_transition(current, target)
     message = str(refused.value)
     if current in CLOSED:
-        assert current.label in message and "new referral" in message
+        assert current.label in message and "rujukan baru" in message
     else:
         assert current.label in message and target.label in message
         for possible in (b for a, b in ALLOWED if a == current):
