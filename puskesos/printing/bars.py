@@ -22,6 +22,7 @@ room: eleven categories of three series take some 12 cm.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -161,45 +162,77 @@ def draw_bars(r, block: dict[str, Any], scopes: tuple[dict, ...]) -> None:
     legend = _legend_lines(r, names, size, width) if count > 1 or names[0] else []
     legend_h = len(legend) * size * 1.6 + (4 if legend else 0)
     axis_h = value_size * 2.2
-    r.need(title_h + legend_h + sum(bands) + axis_h)
+    plot = _Plot(x0, x1, (x1 - x0) / ticks[-1], ticks, bar, count, size, value_size, leading)
+    whole = title_h + legend_h + sum(bands) + axis_h
+    # kept on one page when a page can hold it; else split between groups, the legend
+    # and the axis repeated on every page (as a table repeats its header)
+    r.need(whole if whole <= r.top - r.bottom - 20 else title_h + legend_h + bands[0] + axis_h)
     _title(r, title, size)
-    _legend(r, legend, size)
-    if legend:
-        r.y -= 4
-    top = r.y
-    bottom = top - sum(bands)
-    scale = (x1 - x0) / ticks[-1]
-    c.saveState()  # the grid first, under the bars
-    c.setStrokeGray(0.8)
-    c.setLineWidth(0.3)
-    for tick in ticks[1:]:
-        c.line(x0 + tick * scale, top, x0 + tick * scale, bottom)
-    c.restoreState()
-    y = top
-    for (label, values), lines, band in zip(groups, labels, bands):
-        c.setFont(r.regular, size)
-        text_top = y - (band - len(lines) * leading) / 2
-        for n, line in enumerate(lines):
-            c.drawRightString(x0 - 5, text_top - (n + 1) * leading + size * 0.25, line)
-        bar_top = y - (band - count * bar) / 2
-        c.setFont(r.regular, value_size)
-        for index, value in enumerate(values):
-            yb = bar_top - (index + 1) * bar
-            if value > 0:
-                _bar(c, index, x0, yb, value * scale, bar)
-            c.setFont(r.regular, value_size)
-            c.drawString(x0 + value * scale + 2, yb + (bar - value_size * 0.7) / 2,
-                         number_text(value))
-        y -= band
-    c.setLineWidth(0.6)
-    c.line(x0, top, x0, bottom)
-    c.line(x0, bottom, x1, bottom)
-    c.setFont(r.regular, value_size)
-    for tick in ticks:
-        x = x0 + tick * scale
-        c.line(x, bottom, x, bottom - 2)
-        c.drawCentredString(x, bottom - 2 - value_size * 1.1, number_text(tick))
-    r.y = bottom - axis_h - after
+    first = 0
+    while first < len(groups):
+        room = r.y - r.bottom - legend_h - axis_h
+        last = first + 1
+        while last < len(groups) and sum(bands[first:last + 1]) <= room:
+            last += 1
+        _legend(r, legend, size)
+        plot.draw(r, groups[first:last], labels[first:last], bands[first:last])
+        r.y -= axis_h
+        first = last
+        if first < len(groups):
+            r.new_page()
+    r.y -= after
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """Where the bars go across the page, and their sizes."""
+
+    x0: float
+    x1: float
+    scale: float
+    ticks: list[int]
+    bar: float
+    count: int
+    size: float
+    value_size: float
+    leading: float
+
+    def draw(self, r, groups, labels, bands) -> None:
+        """The groups from ``r.y`` down, with the grid and the value axis under them."""
+        c, x0, bar = r.canvas, self.x0, self.bar
+        top = r.y
+        bottom = top - sum(bands)
+        c.saveState()  # the grid first, under the bars
+        c.setStrokeGray(0.8)
+        c.setLineWidth(0.3)
+        for tick in self.ticks[1:]:
+            c.line(x0 + tick * self.scale, top, x0 + tick * self.scale, bottom)
+        c.restoreState()
+        y = top
+        for (_label, values), lines, band in zip(groups, labels, bands):
+            c.setFont(r.regular, self.size)
+            text_top = y - (band - len(lines) * self.leading) / 2
+            for n, line in enumerate(lines):
+                c.drawRightString(x0 - 5, text_top - (n + 1) * self.leading + self.size * 0.25,
+                                  line)
+            bar_top = y - (band - self.count * bar) / 2
+            for index, value in enumerate(values):
+                yb = bar_top - (index + 1) * bar
+                if value > 0:
+                    _bar(c, index, x0, yb, value * self.scale, bar)
+                c.setFont(r.regular, self.value_size)
+                c.drawString(x0 + value * self.scale + 2,
+                             yb + (bar - self.value_size * 0.7) / 2, number_text(value))
+            y -= band
+        c.setLineWidth(0.6)
+        c.line(x0, top, x0, bottom)
+        c.line(x0, bottom, self.x1, bottom)
+        c.setFont(r.regular, self.value_size)
+        for tick in self.ticks:
+            x = x0 + tick * self.scale
+            c.line(x, bottom, x, bottom - 2)
+            c.drawCentredString(x, bottom - 2 - self.value_size * 1.1, number_text(tick))
+        r.y = bottom
 
 
 def _title(r, title: str, size: float) -> None:
@@ -234,3 +267,5 @@ def _legend(r, lines: list[list], size: float) -> None:
             c.setFont(r.regular, size)
             c.drawString(x + size + 4, r.y, name)
             x += size + 4 + stringWidth(name, r.regular, size) + 12
+    if lines:
+        r.y -= 4

@@ -227,3 +227,25 @@ def test_axis_ticks_are_few_whole_numbers_from_zero_past_the_largest(maximum):
 def test_numbers_print_the_indonesian_way():
     assert [number_text(v) for v in (0, 12, 1250, 2.5, 2.25)] == [
         "0", "12", "1.250", "2,5", "2,25"]
+
+
+def test_a_chart_longer_than_a_page_goes_on_with_its_legend_and_axis(tmp_path):
+    """Sixty dusun do not fit on one page: the chart goes on where the page ends, every
+    group whole on one page, the legend and the axis on every page."""
+    names = [f"Dusun nomor {n}" for n in range(1, 61)]
+    doc = render(template(tmp_path), {"kategori": month(names)})
+    texts = pages_text(doc.pdf)
+    assert doc.pages == len(texts) >= 2
+    pages_of = {}
+    for page, text in enumerate(texts):
+        for line in text.splitlines():
+            if line.strip() in names:
+                pages_of.setdefault(line.strip(), []).append(page)
+    assert list(pages_of) == names and all(len(p) == 1 for p in pages_of.values())
+    chart_pages = sorted({p for [p] in pages_of.values()})
+    for page in chart_pages:
+        strings = [text for text, *_pos in printed(doc.pdf, page)]
+        assert strings.count("Diterima") == 1 and "15" in strings  # legend, axis's end
+        ys = [y for text, _x, y, _s in printed(doc.pdf, page) if text in names]
+        assert min(ys) > 18 * 72 / 25.4  # above the bottom margin
+    assert "Sesudah grafik." in texts[-1]
