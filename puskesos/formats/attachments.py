@@ -138,10 +138,10 @@ def read_attachment(path: str | Path, *, limit_bytes: int = ATTACHMENT_LIMIT) ->
         raise NotFound(_("The file {name} is not there any more (was the USB stick or the "
                          "phone taken out?). Put it back and choose the file again.")
                        .format(name=name)) from None
-    except IsADirectoryError:
-        raise InvalidInput(_("{name} is a folder, not a file. Open the folder and choose "
-                             "the scan or photo inside it.").format(name=name)) from None
-    except PermissionError:
+    except (IsADirectoryError, PermissionError):
+        if path.is_dir():  # Windows refuses to open a folder as a permission problem
+            raise InvalidInput(_("{name} is a folder, not a file. Open the folder and choose "
+                                 "the scan or photo inside it.").format(name=name)) from None
         raise UserError(_("The program may not read {name} (the system refuses access). "
                           "Copy the file to your Documents folder and choose the copy.")
                         .format(name=name)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import resource
 import struct
 import sys
@@ -16,7 +17,7 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from puskesos.errors import InvalidInput, NotFound
+from puskesos.errors import InvalidInput, NotFound, UserError
 from puskesos.formats.attachments import (ATTACHMENT_LIMIT, IMAGE_FILE_LIMIT, JPEG, PDF,
                                           clean_filename, read_attachment)
 
@@ -269,6 +270,27 @@ def test_a_missing_file_or_a_folder_says_what_to_do(tmp_path):
     with pytest.raises(InvalidInput) as info:
         read_attachment(tmp_path / "Foto")
     assert "Foto" in info.value.message and "folder" in info.value.message
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="the administrator (root) may read every file")
+def test_a_file_the_program_may_not_read_says_what_to_do(tmp_path):
+    locked = tmp_path / "rahasia.jpg"
+    Image.new("RGB", (50, 50), RED).save(locked)
+    locked.chmod(0)
+    with pytest.raises(UserError) as info:
+        read_attachment(locked)
+    assert "rahasia.jpg" in info.value.message and "Dokumen" in info.value.message
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="Linux's /proc")
+def test_a_read_error_names_the_file_and_what_to_do():
+    """/proc/self/mem opens but cannot be read at its start (an input/output error, as
+    a failing USB stick gives)."""
+    with pytest.raises(UserError) as info:
+        read_attachment("/proc/self/mem")
+    assert "mem" in info.value.message and "tidak dapat dibaca" in info.value.message
+    assert "Salin" in info.value.message
 
 
 def test_the_stored_name_is_a_clean_base_name(tmp_path):
