@@ -49,7 +49,7 @@ from pathlib import Path
 from ..core.normalize import text_cell
 from ..errors import InvalidInput, NotFound, UserError
 from ..i18n import _
-from .zipguard import MB, _size
+from .zipguard import MB, human_size
 
 #: the largest PDF kept (it is stored as it is)
 ATTACHMENT_LIMIT = 10 * MB
@@ -177,11 +177,11 @@ def _too_large(name: str, size: int, limit: int, kind: str) -> InvalidInput:
         return InvalidInput(_(
             "{name} is {size}, more than the {limit} a PDF attachment may be. Scan it again "
             "at a lower resolution (150–200 dpi) or in black and white, or split it into "
-            "parts.").format(name=name, size=_size(size), limit=_size(limit)))
+            "parts.").format(name=name, size=human_size(size), limit=human_size(limit)))
     return InvalidInput(_(
         "{name} is {size}, more than the {limit} a picture may be. Take the photo at a "
         "lower resolution or scan at 150–300 dpi.").format(
-        name=name, size=_size(size), limit=_size(limit)))
+        name=name, size=human_size(size), limit=human_size(limit)))
 
 
 def _damaged(name: str, what: str) -> InvalidInput:

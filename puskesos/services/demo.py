@@ -432,8 +432,10 @@ def demo_referrals(services, *, actor: Actor, rng: random.Random, today: date) -
     from .registry import HouseholdFilter
     referrals = services.referrals
     rows, _total = services.households.search(
-        actor=actor, filter=HouseholdFilter(desil=(1, 2, 3)), limit=len(_REQUESTS) * 3)
+        actor=actor, filter=HouseholdFilter(desil=(1, 2, 3)), limit=400)
+    # spread over the village (the list is in dusun order), so the report has every dusun
     heads = [r for r in rows if r.head_name]
+    heads = heads[::max(1, len(heads) // len(_REQUESTS))]
     village = services.settings.village()
     # letters need their signatories: a village set up by init without them gets none
     letters = bool(village.kepala_desa and village.ketua_puskesos)
