@@ -1,0 +1,28 @@
+"""House labelling (penempelan stiker): campaigns, their households and serials, and
+the officers' log.  The rules are in ``core/stickers.py``.
+
+- ``campaigns.py``: campaigns, who is targeted, serials given once in area order;
+- ``log.py``: what was found at each house, and which households the next verval
+  cycle must look at.
+
+Still to build (issue 15): photos, the stickers and rekap printouts, the surat
+pernyataan, the verval page's view of ``for_verval``, the command line, the demo
+and the window's page.
+"""
+
+from __future__ import annotations
+
+from ...db.engine import Database
+from .campaigns import CampaignOps
+from .dto import Campaign, LogRow, TargetRow
+from .log import LogOps
+
+
+class StickerService(CampaignOps, LogOps):
+    """Labelling campaigns, their households and the field log."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+
+__all__ = ["Campaign", "LogRow", "StickerService", "TargetRow"]

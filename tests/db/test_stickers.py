@@ -1,0 +1,135 @@
+"""House labelling through the service (issue 15, first part), on both engines:
+campaigns and their households, serials never skipped or reused (two writers at the
+same moment included), the field log and what goes to the next verval cycle."""
+
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from puskesos.core.codes import StickerOutcome as O
+from puskesos.errors import InvalidInput
+from puskesos.models import StickerCampaign, StickerTarget
+from puskesos.services import open_services
+from tests.conftest import ADMIN, OPERATOR
+from tests.helpers import family, member
+
+NOW = datetime.now().replace(microsecond=0)
+
+
+def _home(services, serial: int, dusun: str, program: str | None = "PKH"):
+    house, people = family()
+    from puskesos.core.identifiers import make_kk
+    from datetime import date
+    house = replace(house, dusun=dusun, no_kk=make_kk(kecamatan_code="35.23.01",
+                                                      recorded=date(2015, 6, 2),
+                                                      serial=100 + serial))
+    people = [member(f"KEPALA {serial}", serial=10 * serial + 1),
+              member(f"ISTRI {serial}", "P", rel="2", serial=10 * serial + 2)]
+    saved = services.households.save(actor=ADMIN, household=house, members=people)
+    if program:
+        services.programs.add_participation(actor=ADMIN, household_id=saved.id,
+                                            program_code=program, period="2026")
+    return saved.id
+
+
+@pytest.fixture
+def village(services):
+    homes = {"b": _home(services, 1, "WETAN"), "a": _home(services, 2, "KRAJAN"),
+             "c": _home(services, 3, "KRAJAN", program="BPNT"),
+             "none": _home(services, 4, "KRAJAN", program=None)}
+    return services, homes
+
+
+def _campaign(services, **kwargs):
+    values = dict(code="stk26", name="Labelisasi KPM 2026",
+                  sticker_text="KELUARGA MISKIN PENERIMA BANTUAN", programs=["PKH"])
+    values.update(kwargs)
+    return services.stickers.create_campaign(actor=OPERATOR, **values)
+
+
+def test_a_campaign_labels_the_recipients_in_area_order(village):
+    services, homes = village
+    c = _campaign(services, programs=["PKH", "BPNT"])
+    assert (c.code, c.targets) == ("STK26", 3)
+    rows = services.stickers.targets(actor=OPERATOR, campaign_id=c.id)
+    assert [(r.serial, r.dusun) for r in rows] == [(1, "KRAJAN"), (2, "KRAJAN"),
+                                                   (3, "WETAN")]
+    assert rows[0].serial_text == "STK26-00001" and rows[0].head_name.startswith("KEPALA")
+    assert homes["none"] not in {r.household_id for r in rows}
+    assert all(r.outcome is None for r in rows)
+
+
+def test_a_campaign_that_would_label_nobody_is_refused_and_nothing_is_stored(village):
+    services, _homes = village
+    with pytest.raises(InvalidInput):
+        _campaign(services, programs=["RUTILAHU"])
+    with pytest.raises(InvalidInput):
+        _campaign(services, programs=[], desil=[])
+    with pytest.raises(InvalidInput):
+        _campaign(services, programs=["TIDAK_ADA"])
+    with services.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(StickerCampaign)) == 0
+    _campaign(services)
+    with pytest.raises(InvalidInput):
+        _campaign(services)                              # the code is taken
+
+
+def test_serials_go_on_without_a_gap_even_for_two_writers_at_once(village, db_target):
+    services, _homes = village
+    c = _campaign(services)
+    new = [_home(services, 10 + i, "KIDUL") for i in range(4)]
+    assert len(new) == 4
+    other = open_services(db_target)
+    results, errors = [], []
+
+    def add(svc):
+        try:
+            results.append(svc.stickers.add_targets(actor=OPERATOR, campaign_id=c.id))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    try:
+        threads = [threading.Thread(target=add, args=(svc,)) for svc in (services, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        other.close()
+    assert not errors and sorted(results) == [0, 4]
+    with services.db.read() as s:
+        serials = sorted(s.scalars(select(StickerTarget.serial).where(
+            StickerTarget.campaign_id == c.id)))
+    assert serials == list(range(1, 7))
+
+
+def test_the_log_keeps_every_visit_and_the_latest_counts(village):
+    services, homes = village
+    c = _campaign(services, programs=["PKH", "BPNT"])
+    log = services.stickers.record_outcome
+    with pytest.raises(InvalidInput):        # not in the campaign
+        log(actor=OPERATOR, campaign_id=c.id, household_id=homes["none"], outcome="terpasang",
+            at=NOW, officers=["AGUS"])
+    with pytest.raises(InvalidInput):        # a refusal says why
+        log(actor=OPERATOR, campaign_id=c.id, household_id=homes["a"], outcome="ditolak",
+            at=NOW, officers=["AGUS"])
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["a"], outcome="terpasang",
+        at=NOW - timedelta(days=3), officers=["AGUS", "DEWI"], latitude=-6.9, longitude=111.6)
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["a"], outcome="rusak",
+        at=NOW - timedelta(days=1), officers=["AGUS"], note="dicopot anak-anak")
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["b"], outcome="mundur",
+        at=NOW, officers=["AGUS"], witnesses="Ketua RT 002")
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["c"], outcome="ditolak",
+        at=NOW, officers=["AGUS"], note="rumah bagus, punya mobil", well_off=True)
+    rows = {r.household_id: r for r in services.stickers.targets(actor=OPERATOR,
+                                                                  campaign_id=c.id)}
+    assert rows[homes["a"]].outcome == O.RUSAK_ATAU_DILEPAS.value
+    assert rows[homes["a"]].visits == 2
+    history = services.stickers.history(actor=OPERATOR, target_id=rows[homes["a"]].id)
+    assert [h.outcome for h in history] == ["rusak", "terpasang"]
+    assert history[1].officers == ("AGUS", "DEWI") and history[1].latitude == -6.9
+    signals = services.stickers.for_verval(actor=OPERATOR)
+    assert set(signals) == {homes["b"], homes["c"]}
+    assert signals[homes["c"]][0] == "ditolak" and signals[homes["b"]][2].startswith("STK26-")
