@@ -44,6 +44,7 @@ import os
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..core.normalize import text_cell
@@ -85,6 +86,13 @@ class Attachment:
     width: int | None = None
     height: int | None = None
     pages: int | None = None
+    #: the chosen file's own digest (the same photo imported twice is recognised)
+    original_sha256: str = ""
+    #: when and where the camera says the picture was taken (EXIF), read before the
+    #: metadata is dropped: for a caller that records them as data, on purpose
+    taken_at: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def clean_filename(name: str) -> str:
@@ -156,8 +164,47 @@ def read_attachment(path: str | Path, *, limit_bytes: int = ATTACHMENT_LIMIT) ->
         return Attachment(_stored_name(name, PDF), PDF, data, hashlib.sha256(data).hexdigest(),
                           len(data), pages=pages)
     stored, width, height = _small_jpeg(name, data, kind)
+    taken_at, latitude, longitude = camera_facts(data)
     return Attachment(_stored_name(name, JPEG), JPEG, stored,
-                      hashlib.sha256(stored).hexdigest(), len(data), width, height)
+                      hashlib.sha256(stored).hexdigest(), len(data), width, height,
+                      original_sha256=hashlib.sha256(data).hexdigest(), taken_at=taken_at,
+                      latitude=latitude, longitude=longitude)
+
+
+def camera_facts(data: bytes) -> tuple[datetime | None, float | None, float | None]:
+    """When (the camera's clock, local time, no zone) and where (decimal degrees) a
+    photo says it was taken, from its EXIF; None for what it does not say or says
+    wrongly."""
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            exif = image.getexif()
+            stamp = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)
+            gps = exif.get_ifd(0x8825)
+    except Exception:  # noqa: BLE001 - a photo without readable EXIF has no facts
+        return None, None, None
+    taken = None
+    if isinstance(stamp, str):
+        try:
+            taken = datetime.strptime(stamp.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        except ValueError:
+            taken = None
+    return taken, _degrees(gps.get(2), gps.get(1), 90), _degrees(gps.get(4), gps.get(3), 180)
+
+
+def _degrees(dms, ref, limit: float) -> float | None:
+    """Degrees, minutes, seconds and N/S/E/W as signed decimal degrees (None if absent
+    or not a place)."""
+    try:
+        d, m, sec = (float(x) for x in dms)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = d + m / 60 + sec / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "ignore")
+    if str(ref).strip().upper() in ("S", "W"):
+        value = -value
+    return round(value, 6) if -limit <= value <= limit else None
 
 
 def _not_accepted(name: str, kind: str | None) -> InvalidInput:

@@ -133,3 +133,46 @@ def test_the_log_keeps_every_visit_and_the_latest_counts(village):
     signals = services.stickers.for_verval(actor=OPERATOR)
     assert set(signals) == {homes["b"], homes["c"]}
     assert signals[homes["c"]][0] == "ditolak" and signals[homes["b"]][2].startswith("STK26-")
+
+
+def _jpeg(path, size=(2400, 1800), gps=True, color="#586"):
+    from PIL import Image
+    image = Image.new("RGB", size, color)
+    exif = Image.Exif()
+    exif[0x0132] = "2026:12:01 08:30:00"
+    if gps:
+        exif[0x8825] = {1: "S", 2: (6.0, 52.0, 30.0), 3: "E", 4: (111.0, 35.0, 10.0)}
+    image.save(path, "JPEG", exif=exif.tobytes())
+    return path
+
+
+def test_photos_of_a_visit_small_checked_and_a_duplicate_recognised(village, tmp_path):
+    services, homes = village
+    c = _campaign(services)
+    visit = services.stickers.record_outcome(actor=OPERATOR, campaign_id=c.id,
+                                             household_id=homes["a"], outcome="terpasang",
+                                             at=NOW, officers=["AGUS"])
+    first = _jpeg(tmp_path / "IMG_0001.jpg")
+    text = tmp_path / "catatan.jpg"
+    text.write_text("bukan foto")
+    bomb = tmp_path / "besar.png"
+    import struct
+    import zlib
+    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header
+                     + struct.pack(">I", zlib.crc32(b"IHDR" + header)))
+    done = services.stickers.add_photos(actor=OPERATOR, log_id=visit.id,
+                                        paths=[first, text, bomb])
+    assert done.added == 1 and [name for name, _why in done.refused] == ["catatan.jpg",
+                                                                       "besar.png"]
+    again = services.stickers.add_photos(actor=OPERATOR, log_id=visit.id, paths=[first])
+    assert (again.added, again.duplicates) == (0, ("IMG_0001.jpg",))
+    from puskesos.models import StickerLog, StickerPhoto
+    with services.db.read() as s:
+        [photo] = s.scalars(select(StickerPhoto)).all()
+        log = s.get(StickerLog, visit.id)
+        assert (photo.latitude, photo.longitude) == (-6.875, 111.586111)
+        assert photo.taken_at is not None and len(photo.data) < first.stat().st_size
+        assert (log.latitude, log.longitude) == (-6.875, 111.586111)   # from the photo
+    assert services.stickers.history(actor=OPERATOR, target_id=services.stickers.targets(
+        actor=OPERATOR, campaign_id=c.id)[0].id)[0].photos == 1

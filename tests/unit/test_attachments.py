@@ -300,3 +300,27 @@ def test_the_stored_name_is_a_clean_base_name(tmp_path):
     assert clean_filename("C:\\Users\\operator\\Desktop\\surat warga.pdf") == "surat warga.pdf"
     assert clean_filename("/media/usb/../foto.jpg") == "foto.jpg"
     assert clean_filename("/media/usb/\u200b\u2066") == "lampiran"
+
+
+def test_a_photos_own_time_and_place_are_read_as_data_before_they_are_dropped(tmp_path):
+    """The camera's time and GPS (EXIF) come back beside the stored picture, which
+    carries neither; the original's digest recognises the same photo twice."""
+    import hashlib
+    from datetime import datetime
+
+    from PIL import Image
+    from puskesos.formats.attachments import read_attachment
+    path = tmp_path / "rumah.jpg"
+    image = Image.new("RGB", (800, 600), "#468")
+    exif = Image.Exif()
+    exif[0x0132] = "2026:11:30 09:15:02"
+    exif[0x8825] = {1: "S", 2: (6.0, 52.0, 30.0), 3: "E", 4: (111.0, 35.0, 10.0)}
+    image.save(path, "JPEG", exif=exif.tobytes())
+    got = read_attachment(path)
+    assert got.taken_at == datetime(2026, 11, 30, 9, 15, 2)
+    assert (got.latitude, got.longitude) == (-6.875, 111.586111)
+    assert got.original_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert 0x8825 not in Image.open(__import__("io").BytesIO(got.data)).getexif()
+    plain = tmp_path / "polos.png"
+    Image.new("RGB", (50, 50)).save(plain)
+    assert (read_attachment(plain).taken_at, read_attachment(plain).latitude) == (None, None)

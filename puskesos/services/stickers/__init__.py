@@ -3,9 +3,11 @@ the officers' log.  The rules are in ``core/stickers.py``.
 
 - ``campaigns.py``: campaigns, who is targeted, serials given once in area order;
 - ``log.py``: what was found at each house, and which households the next verval
-  cycle must look at.
+  cycle must look at;
+- ``photos.py``: photos of a visit, small, checksummed, duplicates recognised, the
+  camera's time and place kept as data.
 
-Still to build (issue 15): photos, the stickers and rekap printouts, the surat
+Still to build (issue 15): the stickers and rekap printouts, the surat
 pernyataan, the verval page's view of ``for_verval``, the command line, the demo
 and the window's page.
 """
@@ -16,13 +18,14 @@ from ...db.engine import Database
 from .campaigns import CampaignOps
 from .dto import Campaign, LogRow, TargetRow
 from .log import LogOps
+from .photos import PhotoImport, PhotoOps
 
 
-class StickerService(CampaignOps, LogOps):
+class StickerService(CampaignOps, LogOps, PhotoOps):
     """Labelling campaigns, their households and the field log."""
 
     def __init__(self, db: Database):
         self._db = db
 
 
-__all__ = ["Campaign", "LogRow", "StickerService", "TargetRow"]
+__all__ = ["Campaign", "LogRow", "PhotoImport", "StickerService", "TargetRow"]
