@@ -25,7 +25,8 @@ from ..i18n import _
 from .files import PrintProblem, TemplateError, find_form_file
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}|\{[^{}]*\}")
-PAGE_SIZES_MM = {"A4": (210.0, 297.0), "F4": (215.0, 330.0), "LETTER": (215.9, 279.4)}
+PAGE_SIZES_MM = {"A4": (210.0, 297.0), "F4": (215.0, 330.0), "LETTER": (215.9, 279.4),
+                 "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
 BLOCK_TYPES = {
     "letterhead": (), "title": ("text",), "text": ("text",), "fields": ("items",),
     "table": ("rows", "columns"), "choices": ("items",), "signatures": ("items",),
@@ -186,8 +187,8 @@ def load_template(name: str, path: Path | None = None) -> Template:
         document = {}
     page = str(document.get("page", "A4")).upper()
     if page not in PAGE_SIZES_MM:
-        problems.append(PrintProblem(str(path), _("unknown page size {page}; use A4, F4 or "
-                                                  "Letter.").format(page=page)))
+        problems.append(PrintProblem(str(path), _("unknown page size {page}; use A4, F4, "
+                                                  "Letter, A5 or A6.").format(page=page)))
     blocks = data.get("block") or []
     if not isinstance(blocks, list) or not blocks:
         problems.append(PrintProblem(str(path), _("the template has no [[block]] entries.")))

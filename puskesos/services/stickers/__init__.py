@@ -5,27 +5,35 @@ the officers' log.  The rules are in ``core/stickers.py``.
 - ``log.py``: what was found at each house, and which households the next verval
   cycle must look at;
 - ``photos.py``: photos of a visit, small, checksummed, duplicates recognised, the
-  camera's time and place kept as data.
+  camera's time and place kept as data;
+- ``printing.py``: the stickers, several to a sheet (forms/stiker.toml).
 
-Still to build (issue 15): the stickers and rekap printouts, the surat
+Still to build (issue 15): the field checklist and rekap printouts, the surat
 pernyataan, the verval page's view of ``for_verval``, the command line, the demo
 and the window's page.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...db.engine import Database
 from .campaigns import CampaignOps
 from .dto import Campaign, LogRow, TargetRow
 from .log import LogOps
 from .photos import PhotoImport, PhotoOps
+from .printing import PrintOps
+
+if TYPE_CHECKING:
+    from ..documents import DocumentService
 
 
-class StickerService(CampaignOps, LogOps, PhotoOps):
+class StickerService(CampaignOps, LogOps, PhotoOps, PrintOps):
     """Labelling campaigns, their households and the field log."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, documents: DocumentService):
         self._db = db
+        self._documents = documents
 
 
 __all__ = ["Campaign", "LogRow", "PhotoImport", "StickerService", "TargetRow"]

@@ -1,0 +1,64 @@
+"""The stickers of a campaign as one PDF: each household's sticker with the campaign's
+text, the head's name, the address, the programs received, the serial and a QR code
+(forms/stiker.toml, 1, 2 or 4 to an A4 sheet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core import stickers as rules
+from ...core.labels import address_text
+from ...core.permissions import Permission
+from ...errors import InvalidInput
+from ...files import safe_name
+from ...i18n import _
+from ..context import Actor, require
+from ..registry.records import HouseholdFilter
+
+
+class PrintOps:
+    """The printing part of :class:`~puskesos.services.stickers.StickerService`."""
+
+    def stickers_context(self, *, actor: Actor, campaign_id: str | None = None,
+                         area: HouseholdFilter | None = None) -> dict[str, Any]:
+        """The fields of the stickers of a campaign (of an area, when given)."""
+        require(actor, Permission.VIEW_REGISTRY)
+        campaign = self.campaign(campaign_id, actor=actor)
+        rows = self.targets(actor=actor, campaign_id=campaign.id, area=area)
+        title, _newline, message = campaign.sticker_text.partition("\n")
+        context = self._documents.village()
+        context.update({
+            "kampanye.nama": campaign.name, "kampanye.judul": title.strip(),
+            "kampanye.pesan": message.strip(), "kampanye.dasar": campaign.legal_basis or "",
+            "stiker": [{
+                "stiker.seri": r.serial_text,
+                "stiker.qr": rules.qr_payload(campaign.id, r.serial),
+                "stiker.nama": r.head_name or "-",
+                "stiker.alamat": address_text(r.address, r.rt, r.rw, r.dusun) or "-",
+                "stiker.bantuan": ", ".join(r.programs) or "-",
+            } for r in rows],
+            "_campaign": campaign,
+        })
+        return context
+
+    def print_stickers(self, *, actor: Actor, campaign_id: str | None = None,
+                       area: HouseholdFilter | None = None):
+        """The stickers as one PDF (``Document``), as many to a sheet as the campaign
+        says; an area (dusun/RW/RT) prints its households only."""
+        require(actor, Permission.EDIT_REGISTRY)
+        context = self.stickers_context(actor=actor, campaign_id=campaign_id, area=area)
+        campaign = context.pop("_campaign")
+        where = area or HouseholdFilter()
+        if not context["stiker"]:
+            raise InvalidInput(_("No household of the campaign {code} is in the area chosen: "
+                                 "nothing to print. Choose another dusun, RW or RT.")
+                               .format(code=campaign.code))
+        reference = " ".join(p for p in (campaign.code, where.dusun,
+                                         f"RW {where.rw}" if where.rw else "",
+                                         f"RT {where.rt}" if where.rt else "") if p)
+        return self._documents.report(
+            actor=actor, template_name="stiker", context=context, kind="stiker",
+            reference=reference, cells=campaign.per_page,
+            filename=safe_name("stiker", campaign.code, where.dusun,
+                               f"RW{where.rw}" if where.rw else None,
+                               f"RT{where.rt}" if where.rt else None) + ".pdf")
