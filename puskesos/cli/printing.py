@@ -26,6 +26,13 @@ def cmd_print(args) -> int:
             area = HouseholdFilter(dusun=args.dusun, rw=args.rw, rt=args.rt)
             doc = services.stickers.print_stickers(actor=actor, campaign_id=args.campaign,
                                                    area=area)
+        elif args.document == "rekap-stiker":
+            out = Path(args.out)
+            if out.suffix.lower() == ".xlsx":
+                services.stickers.rekap_xlsx(actor=actor, campaign_id=args.campaign, path=out)
+                emit(args, {"path": str(out)}, _("Written to {path}.").format(path=out))
+                return EXIT_OK
+            doc = services.stickers.rekap_pdf(actor=actor, campaign_id=args.campaign)
         elif args.document == "rujukan":
             referrals = services.referrals
             doc = referrals.print_letter(
@@ -62,17 +69,20 @@ def register(sub) -> None:
     pp = sub.add_parser("print", help=_("print verval forms, a berita acara, an SKTM, a surat "
                                         "rujukan, the monthly referral report or stickers"))
     psub = pp.add_subparsers(dest="document", required=True, parser_class=Parser)
-    for name in ("verval", "berita-acara", "sktm", "rujukan", "rekap-rujukan", "stickers"):
+    for name in ("verval", "berita-acara", "sktm", "rujukan", "rekap-rujukan", "stickers",
+                 "rekap-stiker"):
         sp = reporting(psub.add_parser(name))
         sp.add_argument("--out", required=True, help=_(
-            "the PDF file to write (.xlsx: the report as a workbook)") if name == "rekap-rujukan"
+            "the PDF file to write (.xlsx: the report as a workbook)")
+            if name in ("rekap-rujukan", "rekap-stiker")
             else _("the PDF file to write"))
         if name == "rujukan":
             sp.add_argument("--id", required=True, help=_("referral id or tracking code"))
         if name == "rekap-rujukan":
             sp.add_argument("--month", help=_("YYYY-MM (default: this month)"))
-        if name == "stickers":
+        if name in ("stickers", "rekap-stiker"):
             sp.add_argument("--campaign", help=_("campaign code or id (default: the newest)"))
+        if name == "stickers":
             for area in ("--dusun", "--rw", "--rt"):
                 sp.add_argument(area)
         if name in ("verval", "berita-acara"):

@@ -134,6 +134,8 @@ def demo_stickers(services, *, actor: Actor, today: date) -> int:
     except InvalidInput:            # a village without PKH or BPNT recipients: no campaign
         return 0
     targets = stickers.targets(actor=actor, campaign_id=campaign.id)
+    # spread over the village (serials are in area order), so the rekap has every dusun
+    targets = targets[::max(1, len(targets) // (len(_VISITS) + 1))]
     officers = [o.name for o in services.officers.roster(actor=actor)][:2] or ["PETUGAS DESA"]
     made = 0
     with tempfile.TemporaryDirectory() as folder:

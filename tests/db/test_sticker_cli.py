@@ -38,3 +38,21 @@ def test_a_campaign_and_a_visit_by_command(village, tmp_path):
     nobody = run("--db", str(village), "sticker", "campaign", "add", "--code", "x1",
                  "--name", "x", "--text", "x", "--program", "RUTILAHU")
     assert nobody.returncode == 2 and "tidak akan melabeli" in nobody.stderr
+
+
+def test_stickers_and_the_rekap_print_from_the_command_line(village, tmp_path):
+    from tests.printing.pdfcheck import pages_text
+    stickers, rekap, book = tmp_path / "s.pdf", tmp_path / "r.pdf", tmp_path / "r.xlsx"
+    rows = _json(run("--db", str(village), "sticker", "list", "--json"))
+    rt = rows[0]["rt"]
+    done = run("--db", str(village), "print", "stickers", "--rt", rt, "--out", str(stickers))
+    assert done.returncode == 0, done.stderr
+    text = " ".join(pages_text(stickers.read_bytes()))
+    in_rt = [r["serial"] for r in rows if r["rt"] == rt]
+    assert all(serial in text for serial in in_rt)
+    assert not any(r["serial"] in text for r in rows if r["rt"] != rt)
+    assert run("--db", str(village), "print", "rekap-stiker", "--out", str(rekap)
+               ).returncode == 0
+    assert "REKAP PENEMPELAN STIKER" in " ".join(pages_text(rekap.read_bytes()))
+    assert run("--db", str(village), "print", "rekap-stiker", "--out", str(book)
+               ).returncode == 0 and book.stat().st_size > 0

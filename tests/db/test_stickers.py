@@ -176,3 +176,35 @@ def test_photos_of_a_visit_small_checked_and_a_duplicate_recognised(village, tmp
         assert (log.latitude, log.longitude) == (-6.875, 111.586111)   # from the photo
     assert services.stickers.history(actor=OPERATOR, target_id=services.stickers.targets(
         actor=OPERATOR, campaign_id=c.id)[0].id)[0].photos == 1
+
+
+def test_the_rekap_counts_each_households_latest_outcome(village, tmp_path):
+    services, homes = village
+    c = _campaign(services, programs=["PKH", "BPNT"])
+    log = services.stickers.record_outcome
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["a"], outcome="terpasang",
+        at=NOW - timedelta(days=2), officers=["AGUS"])
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["a"], outcome="rusak",
+        at=NOW - timedelta(days=1), officers=["AGUS"], note="dicopot")
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["c"], outcome="mundur",
+        at=NOW, officers=["AGUS"])
+    _c, total, by_area, by_program = services.stickers.rekap(actor=OPERATOR)
+    assert (total.households, total.not_visited, total.outcomes["rusak"],
+            total.outcomes["terpasang"], total.outcomes["mundur"]) == (3, 1, 1, 0, 1)
+    assert total.progress == 66.7
+    programs = {x.name: x for x in by_program}
+    assert programs["Bantuan Pangan Non Tunai/Sembako"].outcomes["mundur"] == 1
+    assert programs["Program Keluarga Harapan"].households == 2
+    assert sum(x.households for x in by_area) == 3
+    import openpyxl
+    path = services.stickers.rekap_xlsx(actor=OPERATOR, path=tmp_path / "rekap.xlsx")
+    rows = list(openpyxl.load_workbook(path)["Keluarga"].iter_rows(min_row=2, values_only=True))
+    assert sorted(r[7] for r in rows) == ["Belum dikunjungi", "Mundur sukarela (graduasi mandiri)",
+                                          "Rusak atau dilepas (perlu kunjungan ulang)"]
+    services.settings.update_village(actor=ADMIN, kepala_desa="H. SUTRISNO",
+                                     ketua_puskesos="SITI ROHMAH")
+    doc = services.stickers.rekap_pdf(actor=OPERATOR)
+    from tests.printing.pdfcheck import pages_text
+    text = " ".join(" ".join(pages_text(doc.pdf)).split())
+    assert "3 keluarga sasaran" in text and "belum dikunjungi 1" in text
+    assert "Hasil menurut dusun" in text

@@ -6,9 +6,10 @@ the officers' log.  The rules are in ``core/stickers.py``.
   cycle must look at;
 - ``photos.py``: photos of a visit, small, checksummed, duplicates recognised, the
   camera's time and place kept as data;
-- ``printing.py``: the stickers, several to a sheet (forms/stiker.toml).
+- ``printing.py``: the stickers, several to a sheet (forms/stiker.toml);
+- ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
-Still to build (issue 15): the field checklist and rekap printouts, the surat
+Still to build (issue 15): the field checklist printout, the surat
 pernyataan, the verval page's view of ``for_verval``, the command line, the demo
 and the window's page.
 """
@@ -23,12 +24,13 @@ from .dto import Campaign, LogRow, TargetRow
 from .log import LogOps
 from .photos import PhotoImport, PhotoOps
 from .printing import PrintOps
+from .report import RekapLine, ReportOps
 
 if TYPE_CHECKING:
     from ..documents import DocumentService
 
 
-class StickerService(CampaignOps, LogOps, PhotoOps, PrintOps):
+class StickerService(CampaignOps, LogOps, PhotoOps, PrintOps, ReportOps):
     """Labelling campaigns, their households and the field log."""
 
     def __init__(self, db: Database, *, documents: DocumentService):
@@ -36,4 +38,4 @@ class StickerService(CampaignOps, LogOps, PhotoOps, PrintOps):
         self._documents = documents
 
 
-__all__ = ["Campaign", "LogRow", "PhotoImport", "StickerService", "TargetRow"]
+__all__ = ["Campaign", "LogRow", "PhotoImport", "RekapLine", "StickerService", "TargetRow"]
