@@ -21,11 +21,12 @@ def cmd_print(args) -> int:
             doc = docs.verval_forms(actor=actor, cycle_id=args.cycle, rt=args.rt, rw=args.rw)
         elif args.document == "berita-acara":
             doc = docs.berita_acara(actor=actor, cycle_id=args.cycle)
-        elif args.document == "stickers":
+        elif args.document in ("stickers", "daftar-stiker"):
             from ..services.registry.records import HouseholdFilter
             area = HouseholdFilter(dusun=args.dusun, rw=args.rw, rt=args.rt)
-            doc = services.stickers.print_stickers(actor=actor, campaign_id=args.campaign,
-                                                   area=area)
+            printer = (services.stickers.print_stickers if args.document == "stickers"
+                       else services.stickers.print_field_list)
+            doc = printer(actor=actor, campaign_id=args.campaign, area=area)
         elif args.document == "rekap-stiker":
             out = Path(args.out)
             if out.suffix.lower() == ".xlsx":
@@ -70,7 +71,7 @@ def register(sub) -> None:
                                         "rujukan, the monthly referral report or stickers"))
     psub = pp.add_subparsers(dest="document", required=True, parser_class=Parser)
     for name in ("verval", "berita-acara", "sktm", "rujukan", "rekap-rujukan", "stickers",
-                 "rekap-stiker"):
+                 "daftar-stiker", "rekap-stiker"):
         sp = reporting(psub.add_parser(name))
         sp.add_argument("--out", required=True, help=_(
             "the PDF file to write (.xlsx: the report as a workbook)")
@@ -80,9 +81,9 @@ def register(sub) -> None:
             sp.add_argument("--id", required=True, help=_("referral id or tracking code"))
         if name == "rekap-rujukan":
             sp.add_argument("--month", help=_("YYYY-MM (default: this month)"))
-        if name in ("stickers", "rekap-stiker"):
+        if name in ("stickers", "daftar-stiker", "rekap-stiker"):
             sp.add_argument("--campaign", help=_("campaign code or id (default: the newest)"))
-        if name == "stickers":
+        if name in ("stickers", "daftar-stiker"):
             for area in ("--dusun", "--rw", "--rt"):
                 sp.add_argument(area)
         if name in ("verval", "berita-acara"):

@@ -75,3 +75,13 @@ def test_an_area_without_households_of_the_campaign_prints_nothing_and_says_so(c
     from puskesos.errors import InvalidInput
     with pytest.raises(InvalidInput, match="STK26"):
         services.stickers.print_stickers(actor=OPERATOR, area=HouseholdFilter(dusun="LOR"))
+
+
+def test_the_field_checklist_lists_an_areas_households_in_serial_order(campaign):
+    services, _c = campaign
+    doc = services.stickers.print_field_list(actor=OPERATOR,
+                                             area=HouseholdFilter(dusun="KRAJAN"))
+    text = _text(doc.pdf)
+    assert "DAFTAR LAPANGAN" in text and "Dusun KRAJAN" in text and "RAHASIA" in text
+    assert text.index("STK26-00001") < text.index("STK26-00002")
+    assert "KEPALA 3" not in text and doc.filename == "daftar-stiker-STK26-KRAJAN.pdf"

@@ -6,10 +6,11 @@ the officers' log.  The rules are in ``core/stickers.py``.
   cycle must look at;
 - ``photos.py``: photos of a visit, small, checksummed, duplicates recognised, the
   camera's time and place kept as data;
-- ``printing.py``: the stickers, several to a sheet (forms/stiker.toml);
+- ``printing.py``: the stickers, several to a sheet (forms/stiker.toml), and the
+  officers' field checklist of an area;
 - ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
-Still to build (issue 15): the field checklist printout, the surat
+Still to build (issue 15): the surat pernyataan, the surat
 pernyataan, the verval page's view of ``for_verval``, the command line, the demo
 and the window's page.
 """

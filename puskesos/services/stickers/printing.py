@@ -62,3 +62,30 @@ class PrintOps:
             filename=safe_name("stiker", campaign.code, where.dusun,
                                f"RW{where.rw}" if where.rw else None,
                                f"RT{where.rt}" if where.rt else None) + ".pdf")
+
+    def print_field_list(self, *, actor: Actor, campaign_id: str | None = None,
+                         area: HouseholdFilter | None = None):
+        """The officers' checklist of an area's households (``Document``), in serial
+        order, with room to write what happened at each house."""
+        require(actor, Permission.EDIT_REGISTRY)
+        context = self.stickers_context(actor=actor, campaign_id=campaign_id, area=area)
+        campaign = context.pop("_campaign")
+        where = area or HouseholdFilter()
+        if not context["stiker"]:
+            raise InvalidInput(_("No household of the campaign {code} is in the area chosen: "
+                                 "nothing to print. Choose another dusun, RW or RT.")
+                               .format(code=campaign.code))
+        parts = [where.dusun and f"Dusun {where.dusun}", where.rw and f"RW {where.rw}",
+                 where.rt and f"RT {where.rt}"]
+        context.update({
+            "daftar.wilayah": " ".join(p for p in parts if p) or "Seluruh desa",
+            "keluarga": [{"seri": x["stiker.seri"], "nama": x["stiker.nama"],
+                          "alamat": x["stiker.alamat"], "bantuan": x["stiker.bantuan"]}
+                         for x in context.pop("stiker")],
+        })
+        return self._documents.report(
+            actor=actor, template_name="daftar_stiker", context=context,
+            kind="daftar_stiker", reference=" ".join([campaign.code, *(p for p in parts if p)]),
+            filename=safe_name("daftar-stiker", campaign.code, where.dusun,
+                               f"RW{where.rw}" if where.rw else None,
+                               f"RT{where.rt}" if where.rt else None) + ".pdf")
