@@ -87,3 +87,27 @@ def test_the_field_checklist_lists_an_areas_households_in_serial_order(campaign)
         actor=OPERATOR, campaign_id=_c.id) if r.dusun == "KRAJAN"]
     assert len(krajan) == 2 and text.index(krajan[0]) < text.index(krajan[1])
     assert "KEPALA 3" not in text and doc.filename == "daftar-stiker-STK26-KRAJAN.pdf"
+
+
+def test_a_voluntary_withdrawal_prints_its_numbered_statement(campaign):
+    services, c = campaign
+    services.settings.update_village(actor=ADMIN, kepala_desa="H. SUTRISNO",
+                                     ketua_puskesos="SITI ROHMAH")
+    first = services.stickers.targets(actor=OPERATOR, campaign_id=c.id)[0]
+    from datetime import datetime
+    placed = services.stickers.record_outcome(
+        actor=OPERATOR, campaign_id=c.id, household_id=first.household_id,
+        outcome="terpasang", at=datetime.now(), officers=["AGUS"])
+    from puskesos.errors import InvalidInput
+    with pytest.raises(InvalidInput, match="Terpasang"):
+        services.stickers.print_statement(actor=OPERATOR, log_id=placed.id)
+    withdrawn = services.stickers.record_outcome(
+        actor=OPERATOR, campaign_id=c.id, household_id=first.household_id, outcome="mundur",
+        at=datetime.now(), officers=["AGUS"], witnesses="SLAMET (Ketua RT 001)")
+    doc = services.stickers.print_statement(actor=OPERATOR, log_id=withdrawn.id)
+    text = _text(doc.pdf)
+    assert doc.letter_number and doc.letter_number in text
+    assert first.head_name in text and first.serial_text in text and "SLAMET" in text
+    assert "mengundurkan diri" in text and "SALINAN" not in text
+    again = services.stickers.print_statement(actor=OPERATOR, log_id=withdrawn.id)
+    assert again.letter_number == doc.letter_number and "SALINAN" in _text(again.pdf)

@@ -7,10 +7,11 @@ the officers' log.  The rules are in ``core/stickers.py``.
 - ``photos.py``: photos of a visit, small, checksummed, duplicates recognised, the
   camera's time and place kept as data;
 - ``printing.py``: the stickers, several to a sheet (forms/stiker.toml), and the
-  officers' field checklist of an area;
+  officers' field checklist of an area, and the surat pernyataan of a voluntary
+  withdrawal;
 - ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
-Still to build (issue 15): the surat pernyataan, the surat
+Still to build (issue 15):, the surat
 pernyataan, the verval page's view of ``for_verval``, the command line, the demo
 and the window's page.
 """

@@ -89,3 +89,57 @@ class PrintOps:
             filename=safe_name("daftar-stiker", campaign.code, where.dusun,
                                f"RW{where.rw}" if where.rw else None,
                                f"RT{where.rt}" if where.rt else None) + ".pdf")
+
+    def print_statement(self, *, actor: Actor, log_id: str):
+        """The surat pernyataan of a voluntary withdrawal (``Document``), numbered from
+        the letter register the first time, a SALINAN after; the head of the household
+        signs it before a witness."""
+        from sqlalchemy import select
+
+        from ...core.codes import LetterStatus, Relationship, StickerOutcome
+        from ...models import Member, StickerCampaign, StickerLog, StickerTarget
+        from .. import audit
+        from ..audit import Change
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.read() as s:
+            log = s.get(StickerLog, log_id)
+            if log is None:
+                raise InvalidInput(_("That visit is not in the log (removed?)."))
+            if log.outcome != StickerOutcome.MUNDUR_SUKARELA.value:
+                raise InvalidInput(_("A surat pernyataan is for a voluntary withdrawal; this "
+                                     "visit is '{outcome}'.").format(
+                    outcome=StickerOutcome.label_of(log.outcome)))
+            target = s.get(StickerTarget, log.target_id)
+            campaign = s.get(StickerCampaign, target.campaign_id)
+            nik = s.scalar(select(Member.nik).where(
+                Member.household_id == target.household_id, Member.deleted_at.is_(None),
+                Member.relationship_code == Relationship.KEPALA.value))
+            context = self._documents.village()
+            context.update({
+                "warga.nama": target.head_name or "", "warga.nik": nik or "-",
+                "warga.alamat": address_text(target.address, target.rt, target.rw,
+                                             target.dusun) or "-",
+                "warga.bantuan": ", ".join(target.programs or ()) or "-",
+                "kampanye.nama": campaign.name,
+                "stiker.seri": rules.serial_text(campaign.code, target.serial),
+                "saksi": log.witnesses or "",
+            })
+            letter_id, serial = log.letter_id, context["stiker.seri"]
+
+        def link(s, issued_id: str) -> str:
+            row = s.get(StickerLog, log_id, with_for_update=True)
+            if row.letter_id and row.letter_id != issued_id:
+                from ...models import Letter
+                current = s.get(Letter, row.letter_id)
+                if current is not None and current.status != LetterStatus.VOID.value:
+                    return row.letter_id
+            audit.append(s, actor, "update", [Change("sticker_log", row.id, "letter_id",
+                                                     row.letter_id, issued_id)], None)
+            row.letter_id = issued_id
+            return issued_id
+
+        return self._documents.numbered_letter(
+            actor=actor, template_name="pernyataan_mundur", context=context,
+            letter_type="pernyataan_mundur", subject=f"Pernyataan mundur {serial}",
+            entity="sticker_log", entity_id=log_id, letter_id=letter_id, link=link,
+            filename=lambda number: safe_name("pernyataan-mundur", serial) + ".pdf")
