@@ -11,9 +11,8 @@ the officers' log.  The rules are in ``core/stickers.py``.
   withdrawal;
 - ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
-Still to build (issue 15):, the surat
-pernyataan, the verval page's view of ``for_verval``, the command line, the demo
-and the window's page.
+Still to build (issue 15): the verval cycle's view of ``for_verval`` and the
+window's page.
 """
 
 from __future__ import annotations
