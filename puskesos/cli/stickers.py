@@ -54,6 +54,10 @@ def cmd_sticker(args) -> int:
                  "\n".join(f"{r.serial_text}  {StickerOutcome.short_of(r.outcome) or '-':<18}"
                            f"  {r.head_name or '-'}  {r.dusun or ''} RT {r.rt or '-'}"
                            for r in rows))
+        elif verb == "to-verval":
+            added = stickers.carry_to_verval(actor=actor, cycle_id=args.cycle)
+            emit(args, {"added": added}, _("{n} households added to the verval cycle.")
+                 .format(n=added))
         elif verb == "log":
             campaign = stickers.campaign(args.campaign, actor=actor)
             household = _household(stickers, actor, campaign.id, args.serial)
@@ -101,6 +105,9 @@ def register(sub) -> None:
     add.add_argument("--basis", help=_("legal basis, e.g. the SK Bupati's number"))
     add.add_argument("--per-page", type=int, default=4, choices=(1, 2, 4))
     add.set_defaults(sticker_command="campaign")
+    tv = reporting(ssub.add_parser("to-verval", help=_(
+        "put households that refused, withdrew or were found well-off into a verval cycle")))
+    tv.add_argument("--cycle", help=_("cycle id (default: the latest cycle)"))
     log = reporting(ssub.add_parser("log", help=_("record what was found at a house")))
     log.add_argument("serial", help=_("the sticker's serial (12 or STK26-00012)"))
     log.add_argument("--campaign", help=_("campaign code or id (default: the newest)"))

@@ -107,7 +107,7 @@ class Services:
     def stickers(self) -> StickerService:
         """House labelling: campaigns, their households and serials, the field log."""
         from .stickers import StickerService
-        return StickerService(self.db, documents=self.documents)
+        return StickerService(self.db, documents=self.documents, verval=self.verval)
 
     @cached_property
     def verval(self) -> VervalService:

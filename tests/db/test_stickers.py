@@ -208,3 +208,21 @@ def test_the_rekap_counts_each_households_latest_outcome(village, tmp_path):
     text = " ".join(" ".join(pages_text(doc.pdf)).split())
     assert "3 keluarga sasaran" in text and "belum dikunjungi 1" in text
     assert "Hasil menurut dusun" in text
+
+
+def test_refusals_withdrawals_and_the_well_off_are_carried_into_the_verval_cycle(village):
+    services, homes = village
+    c = _campaign(services, programs=["PKH", "BPNT"])
+    cycle = services.verval.create_cycle(actor=ADMIN, name="Verval 2026", period="2026-S2")
+    log = services.stickers.record_outcome
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["a"], outcome="terpasang",
+        at=NOW, officers=["AGUS"])
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["b"], outcome="mundur",
+        at=NOW, officers=["AGUS"])
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["c"], outcome="tidak_ditemukan",
+        at=NOW, officers=["AGUS"], note="rumah besar, pemilik tinggal di kota", well_off=True)
+    assert services.stickers.carry_to_verval(actor=OPERATOR) == 2
+    entries = {e.household_id for e in services.verval.entries(actor=OPERATOR,
+                                                                cycle_id=cycle.id)}
+    assert entries == {homes["b"], homes["c"]}
+    assert services.stickers.carry_to_verval(actor=OPERATOR) == 0      # already there

@@ -11,8 +11,9 @@ the officers' log.  The rules are in ``core/stickers.py``.
   withdrawal;
 - ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
-Still to build (issue 15): the verval cycle's view of ``for_verval`` and the
-window's page.
+The households a labelling found refusing, withdrawing or well-off are carried
+into a verval cycle (``carry_to_verval``); the verval page showing their reason
+and the window's Stiker page are still to build (issue 15).
 """
 
 from __future__ import annotations
@@ -29,14 +30,16 @@ from .report import RekapLine, ReportOps
 
 if TYPE_CHECKING:
     from ..documents import DocumentService
+    from ..verval import VervalService
 
 
 class StickerService(CampaignOps, LogOps, PhotoOps, PrintOps, ReportOps):
     """Labelling campaigns, their households and the field log."""
 
-    def __init__(self, db: Database, *, documents: DocumentService):
+    def __init__(self, db: Database, *, documents: DocumentService, verval: VervalService):
         self._db = db
         self._documents = documents
+        self._verval = verval
 
 
 __all__ = ["Campaign", "LogRow", "PhotoImport", "RekapLine", "StickerService", "TargetRow"]

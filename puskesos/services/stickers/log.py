@@ -111,3 +111,15 @@ class LogOps:
                                 log.at)
         return {hid: v[:3] for hid, v in out.items()}
 
+
+    def carry_to_verval(self, *, actor: Actor, cycle_id: str | None = None) -> int:
+        """Put the households the labelling found refusing, withdrawing or well-off into
+        the verval cycle (the latest when none is named) for the visit and the musdes;
+        returns how many were added (those already in it stay as they are)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        signals = self.for_verval(actor=actor)
+        if not signals:
+            return 0
+        cycle = self._verval.cycle(cycle_id, actor=actor)
+        return self._verval.add_households(actor=actor, cycle_id=cycle.id,
+                                           household_ids=sorted(signals))
