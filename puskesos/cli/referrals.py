@@ -19,8 +19,9 @@ def _date(text: str | None, what: str) -> date | None:
         return None
     value, problem = date_cell(text)
     if value is None:
-        raise InvalidInput(_("{what}: {text} is not a date; write it as dd-mm-yyyy.")
-                           .format(what=what, text=text))
+        raise InvalidInput(f"{what}: {problem}" if problem else _(
+            "{what}: {text} is not a date; write it as dd-mm-yyyy.").format(what=what,
+                                                                           text=text))
     return value
 
 

@@ -57,6 +57,8 @@ class Referral(Tracked, Base):
     #: the documents asked for, each {"name": …, "present": bool}
     documents: Mapped[list | None] = mapped_column(JSON)
     letter_id: Mapped[str | None] = mapped_column(ForeignKey("letter.id"))
+    #: what the surat rujukan said when it was first printed (a reprint says the same)
+    letter_snapshot: Mapped[dict | None] = mapped_column(JSON)
     # the service's reply (on paper now, from a bundle later)
     reply_reference: Mapped[str | None] = mapped_column(String(120))
     reply_note: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .bars import compile_bars, draw_bars
 from .fonts import font
+from .form_blocks import FormBlocks
 from .qr import draw_qr
 from .template import PAGE_SIZES_MM, Template, Text
 
@@ -68,7 +69,7 @@ def _compile(block: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Renderer:
+class Renderer(FormBlocks):
     def __init__(self, template: Template, *, footer: str = "", watermark: str | None = None,
                  logo: str | None = None, anchor: str = ""):
         doc = template.document
@@ -359,6 +360,19 @@ class Renderer:
             filled = [(label.fill(*scopes), value.fill(*scopes) if value else "")
                       for label, value, *_rest in row]
             split = [self._lines(v, self.bold, size, value_w) for _l, v in filled]  # drawn bold
+            if columns == 1 and not box:
+                # one value a line at a time: a long one goes on over the next page
+                x = self.left + indent
+                for n, line in enumerate(split[0] or [""]):
+                    self.need(leading)
+                    if n == 0:
+                        c.setFont(self.regular, size)
+                        c.drawString(x, self.y - size * 1.1, filled[0][0])
+                        c.drawString(x + label_w, self.y - size * 1.1, ":")
+                    c.setFont(self.bold, size)
+                    c.drawString(x + label_w + 8, self.y - size * 1.1, line)
+                    self.y -= leading
+                continue
             lines = max(len(s) for s in split)
             height = leading * lines
             self.need(height)
@@ -482,81 +496,6 @@ class Renderer:
                                  - n * detail_leading, line)
             self.y = top - height
         self.y -= float(block.get("space_after_mm", 3)) * mm
-
-    def block_choices(self, block, scopes) -> None:
-        size = float(block.get("size", self.size))
-        leading = size * 1.6
-        columns = int(block.get("columns", 2))
-        items = [t.fill(*scopes) for t in block["_items"]]
-        title = block["_title"].fill(*scopes)
-        tick = block["_tick"].fill(*scopes).strip()
-        rows = (len(items) + columns - 1) // columns
-        self.need(rows * leading + (leading if title else 0))
-        c = self.canvas
-        if title:
-            self.y -= leading
-            c.setFont(self.bold, size)
-            c.drawString(self.left, self.y + 3, title)
-        col_w = self.content_width() / columns
-        box = size * 0.95
-        c.setLineWidth(0.6)
-        for index, item in enumerate(items):
-            row, col = index % rows, index // rows
-            x = self.left + col * col_w
-            y = self.y - (row + 1) * leading + 3
-            c.rect(x, y - 1, box, box)
-            if tick and item.split(" ", 1)[0] == tick:
-                c.line(x, y - 1, x + box, y - 1 + box)
-                c.line(x, y - 1 + box, x + box, y - 1)
-            c.setFont(self.regular, size)
-            c.drawString(x + box + 4, y, item)
-        self.y -= rows * leading + float(block.get("space_after_mm", 2)) * mm
-
-    def block_signatures(self, block, scopes) -> None:
-        size = float(block.get("size", self.size))
-        leading = size * 1.3
-        items = block["_items"]
-        space = float(block.get("space_mm", 20)) * mm
-        height = leading * 4 + space
-        statement = block["_statement"].fill(*scopes)
-        lines = self._lines(statement, self.italic, size - 1, self.content_width()) \
-            if statement else []
-        # the statement is signed: it never stands on another page than the signatures
-        self.need(height + len(lines) * leading)
-        c = self.canvas
-        for line in lines:
-            self.y -= leading
-            c.setFont(self.italic, size - 1)
-            c.drawString(self.left, self.y, line)
-        col_w = self.content_width() / len(items)
-        top = self.y
-        for index, item in enumerate(items):
-            if item is None:  # an empty column, e.g. to put the signer on the right
-                continue
-            centre = self.left + col_w * index + col_w / 2
-            y = top
-            for key in ("above", "role"):
-                text = item[key].fill(*scopes)
-                for line in text.split("\n") if text else []:
-                    y -= leading
-                    c.setFont(self.regular, size)
-                    c.drawCentredString(centre, y, line)
-            y = top - leading * 2 - space
-            name = item["name"].fill(*scopes).strip()
-            c.setFont(self.bold, size)
-            if name:
-                c.drawCentredString(centre, y, name)
-                w = stringWidth(name, self.bold, size)
-                c.setLineWidth(0.6)
-                c.line(centre - w / 2, y - 1.5, centre + w / 2, y - 1.5)
-            else:
-                c.setLineWidth(0.5)
-                c.line(centre - col_w * 0.35, y - 1.5, centre + col_w * 0.35, y - 1.5)
-            nip = item["nip"].fill(*scopes).strip()
-            if nip:
-                c.setFont(self.regular, size)
-                c.drawCentredString(centre, y - leading, nip)
-        self.y = top - height
 
     def block_bars(self, block, scopes) -> None:
         draw_bars(self, block, scopes)  # printing/bars.py: the chart and why it lies down

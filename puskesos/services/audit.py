@@ -60,6 +60,9 @@ REASONS = {
     "locked_before_open": N_("wrong password at {at}, before the encrypted database was "
                              "opened: locked"),
     "encrypted": N_("the database file was encrypted (it was a plain file)"),
+    "referral_reply": N_("the service's reply: {status}"),
+    "referral_visit": N_("home visit for referral {tracking}"),
+    "referral_services": N_("the services referrals go to"),
     "seal_baseline": N_("the registry's content sealed as it was at the upgrade; changes "
                         "made to it before cannot be checked"),
 }

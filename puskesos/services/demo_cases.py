@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from ..core.codes import LIVING
 from .context import Actor
 
 
@@ -58,7 +59,7 @@ def demo_referrals(services, *, actor: Actor, rng: random.Random, today: date) -
         else:
             home = services.households.get(actor=actor,
                                            household_id=heads[i % len(heads)].id)
-            living = [m for m in home.members if not m.removed]
+            living = [m for m in home.members if not m.removed and m.presence in LIVING]
             who = dict(member_id=rng.choice(living).id)
         r = referrals.add(actor=actor, category=category, description=text, urgency=urgency,
                           received_on=received, draft=fate == "draft", **who)

@@ -47,6 +47,9 @@ def check_target(path) -> None:
 
     from ..errors import UserError
     path = Path(path)
+    if path.is_dir():
+        raise UserError(_("{path} is a folder. Give the file to write, e.g. {example}.")
+                        .format(path=path, example=path / "surat.pdf"))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UserError(_("The folder {folder} does not exist. Choose an existing folder for "
@@ -453,26 +456,30 @@ class DocumentService:
                 if letter is not None and letter.status == codes.LetterStatus.VOID.value:
                     letter = None  # voided: the letter is numbered again
                 number = letter.number_text if letter is not None else None
+                issued_on = letter.issued_at.astimezone().date() if letter is not None else None
         if letter is not None:
             watermark = "SALINAN"  # what was sent stays what it said: this is a copy
+            context["tanggal"] = long_date(issued_on)      # dated as the letter was sent
         else:
             render(template, context)  # trial: nothing may fail after the number is taken
-            issued = self.letters.issue(actor=actor, letter_type=letter_type,
-                                        subject=subject, entity=entity, entity_id=entity_id)
-            number = issued.text
-            with self._db.write() as s:
-                in_force = link(s, issued.id)
-                if in_force != issued.id:
-                    # another operator numbered it at the same moment: theirs stands,
-                    # ours stays in the register as void (no gap) and this is a copy
-                    row = s.get(Letter, issued.id)
-                    row.status, row.void_reason = codes.LetterStatus.VOID.value, _(
-                        "printed twice at the same moment; the other number stands")
-                    audit.append(s, actor, "update", [Change("letter", row.id, "status",
-                                                             "issued", "void")],
-                                 row.void_reason)
-                    number = s.get(Letter, in_force).number_text
-                    watermark = "SALINAN"
+            with self._db.transaction():     # the number and its record, or neither
+                issued = self.letters.issue(actor=actor, letter_type=letter_type,
+                                            subject=subject, entity=entity,
+                                            entity_id=entity_id)
+                number = issued.text
+                with self._db.write() as s:
+                    in_force = link(s, issued.id)
+                    if in_force != issued.id:
+                        # another operator numbered it at the same moment: theirs stands,
+                        # ours stays in the register as void (no gap) and this is a copy
+                        row = s.get(Letter, issued.id)
+                        row.status, row.void_reason = codes.LetterStatus.VOID.value, _(
+                            "printed twice at the same moment; the other number stands")
+                        audit.append(s, actor, "update", [Change("letter", row.id, "status",
+                                                                 "issued", "void")],
+                                     row.void_reason)
+                        number = s.get(Letter, in_force).number_text
+                        watermark = "SALINAN"
         context["surat.nomor"] = number
         rendered = render(template, context, watermark=watermark,
                           footer=self._footer(actor, template.title, number, False),

@@ -38,6 +38,8 @@ class AttachmentOps:
         attachment = read_attachment(Path(path))      # checked before anything is stored
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
+            if not rules.is_open(r.status):
+                raise InvalidInput(_("This referral is closed and cannot change any more."))
             count = s.scalar(select(func.count()).select_from(ReferralAttachment).where(
                 ReferralAttachment.referral_id == r.id)) or 0
             if count >= MAX_ATTACHMENTS:

@@ -3,7 +3,7 @@ finding a referral to change, and recording a step."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,8 @@ from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _
-from ...models import Letter, Referral, ReferralAttachment, ReferralEvent, ReferralVisit
+from ...models import (Letter, Referral, ReferralAttachment, ReferralEvent, ReferralVisit,
+                       utcnow)
 from .. import audit
 from ..audit import Change
 from ..context import Actor
@@ -50,7 +51,7 @@ def to_row(r: Referral, actor: Actor, today: date, numbers: dict[str, str]) -> R
 def to_detail(s: Session, r: Referral, actor: Actor, today: date) -> ReferralDetail:
     """A referral whole, with its steps, visits and attachments (without their content)."""
     events = tuple(EventRow(e.id, e.from_status, e.to_status, e.on_date, e.recorded_at,
-                            e.actor, e.note, e.source)
+                            e.actor, audit.reason_text(e.note), e.source)
                    for e in s.scalars(select(ReferralEvent).where(
                        ReferralEvent.referral_id == r.id)
                        .order_by(ReferralEvent.recorded_at, ReferralEvent.on_date)))
@@ -107,6 +108,19 @@ def step(s: Session, actor: Actor, r: Referral, target: ReferralStatus, on: date
                              " Check the date.").format(on=on.strftime("%d-%m-%Y"),
                                                         received=r.received_on
                                                         .strftime("%d-%m-%Y")))
+    last = s.execute(select(ReferralEvent.on_date, ReferralEvent.recorded_at).where(
+        ReferralEvent.referral_id == r.id).order_by(ReferralEvent.recorded_at.desc())
+        .limit(1)).first()
+    if last is not None and on < last.on_date:
+        raise InvalidInput(_("The date {on} is before the referral's last step "
+                             "({last}). Steps are recorded in the order they happened.")
+                           .format(on=on.strftime("%d-%m-%Y"),
+                                   last=last.on_date.strftime("%d-%m-%Y")))
+    # several steps of one call get distinct times, in order (a clock that ticks
+    # coarsely, as on Windows, would otherwise give them the same)
+    recorded = utcnow()
+    if last is not None and recorded <= last.recorded_at:
+        recorded = last.recorded_at + timedelta(microseconds=1)
     old = r.status
     r.status = target.value
     r.follow_up_on = rules.follow_up_after(target, on,
@@ -114,7 +128,9 @@ def step(s: Session, actor: Actor, r: Referral, target: ReferralStatus, on: date
     if target in rules.CLOSED:
         r.closed_on = on
     s.add(ReferralEvent(referral_id=r.id, from_status=old, to_status=target.value,
-                        on_date=on, actor=actor.username, note=note, source=source))
+                        on_date=on, actor=actor.username, note=note, source=source,
+                        recorded_at=recorded))
+    s.flush()
     audit.append(s, actor, "update", [Change("referral", r.id, "status", old, target.value)],
                  note)
 

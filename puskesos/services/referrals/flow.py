@@ -122,7 +122,7 @@ class FlowOps:
         if not cleaned:
             raise InvalidInput(_("Keep at least one service to refer to."))
         self._settings.set(actor=actor, key=SERVICES_KEY, value=cleaned,
-                           reason="referral services")
+                           reason=audit.coded_reason("referral_services"))
         return cleaned
 
     # -- steps ------------------------------------------------------------------------
@@ -241,8 +241,8 @@ class FlowOps:
             if changes:
                 audit.append(s, actor, "update", changes, None)
             for passing in path:
-                step(s, actor, r, passing, on, _("reply: {status}").format(
-                    status=target.label), source=source)
+                step(s, actor, r, passing, on, audit.coded_reason(
+                    "referral_reply", status=target.label), source=source)
             step(s, actor, r, target, on, note, source=source)
             s.flush()
             return to_detail(s, r, actor, date.today())
@@ -293,6 +293,8 @@ class FlowOps:
             raise InvalidInput(_("A visit cannot be recorded for a day in the future."))
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
+            if not rules.is_open(r.status):
+                raise InvalidInput(_("This referral is closed and cannot change any more."))
             if visited_on < r.received_on:
                 raise InvalidInput(_("The visit is dated before the request was received."))
             visit = ReferralVisit(referral_id=r.id, visited_on=visited_on, visitor=visitor,
@@ -304,6 +306,7 @@ class FlowOps:
                 changes.append(Change("referral", r.id, "follow_up_on", r.follow_up_on,
                                       next_follow_up))
                 r.follow_up_on = next_follow_up
-            audit.append(s, actor, "create", changes, f"visit {r.tracking_code}")
+            audit.append(s, actor, "create", changes,
+                         audit.coded_reason("referral_visit", tracking=r.tracking_code))
             s.flush()
             return to_detail(s, r, actor, date.today())

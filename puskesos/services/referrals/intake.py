@@ -152,6 +152,11 @@ class IntakeOps:
                 m = s.get(Member, member_id)
                 if m is None or m.deleted_at is not None:
                     raise NotFound(_("That resident is not in the registry (removed?)."))
+                if m.presence not in codes.LIVING:
+                    raise InvalidInput(_("{name} is recorded as {presence}: a request is taken "
+                                         "for a resident who lives here. For someone else of "
+                                         "the family, choose that person.").format(
+                        name=m.name, presence=codes.Presence.label_of(m.presence).lower()))
                 h = s.get(Household, m.household_id)
                 person = dict(member_id=m.id, household_id=h.id, person_name=m.name,
                               person_nik=m.nik, person_birth_date=m.birth_date)
@@ -250,6 +255,9 @@ class IntakeOps:
             raise InvalidInput(_("Type the person's name (as on the KTP, or as they say it "
                                  "when they have none), or choose a resident from the "
                                  "registry."))
+        if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= date.today()):
+            raise InvalidInput(_("The date of birth {date} cannot be right. Check it, or leave "
+                                 "it empty.").format(date=birth_date.strftime("%d-%m-%Y")))
         nik = (nik or "").strip() or None
         reason = checked_text(_("Reason the NIK is missing"), absent_reason, SHORT_NOTE_LIMIT)
         if nik:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ...core import referrals as rules
-from ...core.bahasa import long_date, short_date
+from ...core.bahasa import MONTHS, long_date, short_date
 from ...core.codes import LetterStatus, ReferralCategory, ReferralChannel, ReferralStatus, ReferralUrgency
 from ...core.permissions import Permission
 from ...errors import InvalidInput
@@ -32,8 +32,6 @@ from .common import get_referral, letter_numbers, to_row
 from .dto import MonthlyReport, Tally
 
 S = ReferralStatus
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
 NO_DUSUN = "(tanpa dusun)"
 
 
@@ -190,11 +188,16 @@ class ReportOps:
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.read() as s:
             r = get_referral(s, referral_id)
-            if not r.target_service or r.status in (S.DRAFT.value, S.TERCATAT.value,
-                                                    S.SELESAI_DI_DESA.value):
+            sent = letter_numbers(s, [r]).get(r.letter_id or "")
+            if sent and r.letter_snapshot:
+                # a reprint says what the letter said when it was sent
+                return dict(r.letter_snapshot)
+            if not sent and (not r.target_service or r.status not in (
+                    S.DIRUJUK.value, S.DITERIMA.value, S.DIPROSES.value)):
                 raise InvalidInput(_("A surat rujukan is printed once the request is referred "
-                                     "to a service (Rujuk…); this one is '{status}'.")
-                                   .format(status=ReferralStatus.label_of(r.status)))
+                                     "to a service (Rujuk…), while it is open; this one is "
+                                     "'{status}'.").format(
+                    status=ReferralStatus.label_of(r.status)))
             h = s.get(Household, r.household_id) if r.household_id else None
             documents = r.documents or []
             context = self._documents.village()
@@ -249,6 +252,7 @@ class ReportOps:
             audit.append(s, actor, "update", [Change("referral", row.id, "letter_id",
                                                      row.letter_id, issued_id)], None)
             row.letter_id = issued_id
+            row.letter_snapshot = {k: v for k, v in context.items() if k != "surat.nomor"}
             return issued_id
 
         return self._documents.numbered_letter(
