@@ -109,3 +109,36 @@ def test_the_monthly_report_prints_the_figures_and_writes_them_to_a_workbook(ref
     earlier = today.replace(day=1) - timedelta(days=40)
     empty = services.referrals.monthly_pdf(actor=ADMIN, year=earlier.year, month=earlier.month)
     assert "Tidak ada permohonan" in " ".join(pages_text(empty.pdf))
+
+
+def test_a_long_request_is_printed_whole_over_the_next_page(sqlite_services, tmp_path):
+    services = sqlite_services
+    services.settings.update_village(actor=ADMIN, kepala_desa="A", ketua_puskesos="B")
+    sentences = " ".join(f"Kalimat nomor {i} tentang keadaan keluarga." for i in range(90))
+    r = services.referrals.add(actor=OPERATOR, person_name="BUDI", nik_absent_reason="hilang",
+                               category="kesehatan", description=sentences + " AKHIRURAIAN")
+    services.referrals.refer(actor=OPERATOR, referral_id=r.id, target_service="RSUD",
+                             service_requested=sentences + " AKHIRLAYANAN")
+    doc = services.referrals.print_letter(actor=OPERATOR, referral_id=r.id)
+    text = " ".join(" ".join(pages_text(doc.pdf)).split())
+    assert doc.pages >= 2 and "AKHIRURAIAN" in text and "AKHIRLAYANAN" in text
+    assert "Kalimat nomor 89" in text
+    # nothing is drawn over the footer: the last page's ink stops above it
+    from tests.printing.pdfcheck import render_page
+    image = render_page(doc.pdf, tmp_path, page=1, dpi=50)
+    footer_band = image.crop((0, int(image.height * 0.94) - 12, image.width,
+                              int(image.height * 0.94) - 2))
+    assert min(footer_band.getdata()) > 200          # the band above the footer is blank
+
+
+def test_a_folder_is_not_a_file_and_takes_no_number(referred, tmp_path):
+    from puskesos.cli import main
+    services, r, _person = referred
+    path = services.db.location
+    services.close()
+    import os
+    os.environ.update({"PUSKESOS_USER": "admin", "PUSKESOS_PASSWORD": "x"})
+    from puskesos.services.documents import check_target
+    from puskesos.errors import UserError
+    with pytest.raises(UserError, match="folder"):
+        check_target(tmp_path)
