@@ -230,7 +230,7 @@ class ReferralsPage(QWidget):
             return None
         dialog = self._keep(ReferralDialog(self.services, self.actor, self.bus, referral_id,
                                            self))
-        dialog.open()
+        dialog.show()
         return dialog
 
     def new_request(self):
@@ -240,7 +240,7 @@ class ReferralsPage(QWidget):
         from .referral_intake import IntakeDialog
         dialog = self._keep(IntakeDialog(self.services, self.actor, self.bus, self))
         dialog.saved.connect(lambda referral_id: self._select(referral_id))
-        dialog.open()
+        dialog.show()
         return dialog
 
     def _select(self, referral_id: str) -> None:
@@ -254,7 +254,7 @@ class ReferralsPage(QWidget):
         """The month's report: PDF (preview) or Excel."""
         from .referral_steps import MonthlyReportDialog
         dialog = self._keep(MonthlyReportDialog(self.services, self.actor, self.bus, self))
-        dialog.open()
+        dialog.show()
         return dialog
 
     def preview(self, document) -> PdfPreview:
