@@ -317,3 +317,52 @@ def test_the_kepala_desa_reads_but_cannot_change(qtbot, village):
     report = page.open_dialogs[-1]
     assert report.pdf_button.isEnabled() and not report.xlsx_button.isEnabled()
     report.reject()
+
+
+@pytest.mark.parametrize("actor", [OPERATOR, KADES], ids=["operator", "kades"])
+def test_press_everything_in_a_referral_of_every_state(qtbot, village, tmp_path, actor):
+    """Every enabled button of a referral opened, in each state a referral can be in,
+    answered as test_press_everything answers (the choice that changes least): no
+    crash, no Qt warning."""
+    from tests.ui.test_press_everything import Answerer, _pressable
+    person = a_resident(village)
+
+    def new(**kw):
+        return village.referrals.add(actor=ADMIN, member_id=person.member_id,
+                                     category="kesehatan", description="Berobat", **kw)
+
+    draft, recorded = new(draft=True), new()
+    referred = village.referrals.refer(actor=ADMIN, referral_id=new().id,
+                                       target_service="RSUD", service_requested="Operasi")
+    village.referrals.print_letter(actor=ADMIN, referral_id=referred.id)
+    process = village.referrals.record_reply(
+        actor=ADMIN, referral_id=village.referrals.refer(
+            actor=ADMIN, referral_id=new().id, target_service="RSUD",
+            service_requested="Operasi").id, outcome="diproses")
+    solved = village.referrals.solve_in_village(actor=ADMIN, referral_id=new().id,
+                                                action_taken="Dibantu")
+    window, page = open_page(qtbot, village, actor)
+    answerer = Answerer(tmp_path)
+    pressed = []
+    try:
+        for referral in (draft, recorded, referred, process, solved):
+            detail = page.open_selected(referral.id)
+            for index in range(detail.tabs.count()):
+                detail.tabs.setCurrentIndex(index)
+                for button in _pressable(detail):
+                    if button.text() in ("Tutup",):
+                        continue
+                    pressed.append(f"{referral.status}: {button.text()}")
+                    button.click()
+                    qtbot.waitUntil(lambda: not window.bus.ops.active(), timeout=30000)
+                    qtbot.wait(20)
+                    for preview in list(detail.previews):
+                        preview.reject()
+            detail.reject()
+    finally:
+        answerer.stop()
+    assert not answerer.crashes, answerer.crashes
+    if actor is KADES:
+        assert pressed == []           # a reader finds nothing to press but Close
+    else:
+        assert len(pressed) > 10, pressed
