@@ -79,7 +79,9 @@ class IntakeDialog(QDialog):
         self.find.setPlaceholderText(_("Type a name or NIK…"))
         self.find.setClearButtonEnabled(True)
         self.results = QListWidget()
-        self.results.setMaximumHeight(self.fontMetrics().height() * 7)
+        self.results.setMaximumHeight(self.fontMetrics().height() * 8)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.context = QTextBrowser()
         self.context.setOpenLinks(False)
         self.context.setPlaceholderText(_("Choose the person in the results to see their "
@@ -239,9 +241,11 @@ class IntakeDialog(QDialog):
             return
         for p in people:
             area = " · ".join(x for x in (p.dusun, f"RT {p.rt}" if p.rt else "") if x)
-            item = QListWidgetItem(" · ".join(x for x in (p.name, p.nik or "",
-                                                           f"KK {p.no_kk}" if p.no_kk else "",
-                                                           area) if x))
+            # two short lines rather than one the list would scroll sideways for
+            first = " · ".join(x for x in (p.name, p.nik or "") if x)
+            second = " · ".join(x for x in (f"KK {p.no_kk}" if p.no_kk else "", area) if x)
+            item = QListWidgetItem(f"{first}\n{second}" if second else first)
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, p.member_id)
             self.results.addItem(item)
         if not people:
