@@ -75,7 +75,7 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
-def emit(args, data: dict, text: str) -> None:
+def emit(args, data: dict | list, text: str) -> None:
     if getattr(args, "json", False):
         print(json.dumps(data, default=json_default, ensure_ascii=False, indent=2))
     else:

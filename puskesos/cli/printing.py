@@ -1,4 +1,5 @@
-"""``print verval|berita-acara|sktm --out FILE.pdf``: the official printouts."""
+"""``print verval|berita-acara|sktm|rujukan|rekap-rujukan --out FILE.pdf``: the official
+printouts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,19 @@ def cmd_print(args) -> int:
             doc = docs.verval_forms(actor=actor, cycle_id=args.cycle, rt=args.rt, rw=args.rw)
         elif args.document == "berita-acara":
             doc = docs.berita_acara(actor=actor, cycle_id=args.cycle)
+        elif args.document == "rujukan":
+            referrals = services.referrals
+            doc = referrals.print_letter(
+                actor=actor, referral_id=referrals.resolve(args.id, actor=actor))
+        elif args.document == "rekap-rujukan":
+            from ..services.referrals import parse_month
+            year, month = parse_month(args.month)
+            out = Path(args.out)
+            if out.suffix.lower() == ".xlsx":
+                services.referrals.monthly_xlsx(actor=actor, year=year, month=month, path=out)
+                emit(args, {"path": str(out)}, _("Written to {path}.").format(path=out))
+                return EXIT_OK
+            doc = services.referrals.monthly_pdf(actor=actor, year=year, month=month)
         else:
             if not args.member:
                 raise InvalidInput(_("Name the resident with --member ID (or NIK)."))
@@ -40,12 +54,19 @@ def cmd_print(args) -> int:
 
 
 def register(sub) -> None:
-    pp = sub.add_parser("print", help=_("print verval forms, a berita acara or an SKTM to PDF"))
+    pp = sub.add_parser("print", help=_("print verval forms, a berita acara, an SKTM, a surat "
+                                        "rujukan or the monthly referral report"))
     psub = pp.add_subparsers(dest="document", required=True, parser_class=Parser)
-    for name in ("verval", "berita-acara", "sktm"):
+    for name in ("verval", "berita-acara", "sktm", "rujukan", "rekap-rujukan"):
         sp = reporting(psub.add_parser(name))
-        sp.add_argument("--out", required=True, help=_("the PDF file to write"))
-        if name != "sktm":
+        sp.add_argument("--out", required=True, help=_(
+            "the PDF file to write (.xlsx: the report as a workbook)") if name == "rekap-rujukan"
+            else _("the PDF file to write"))
+        if name == "rujukan":
+            sp.add_argument("--id", required=True, help=_("referral id or tracking code"))
+        if name == "rekap-rujukan":
+            sp.add_argument("--month", help=_("YYYY-MM (default: this month)"))
+        if name in ("verval", "berita-acara"):
             sp.add_argument("--cycle", help=_("cycle id (default: the latest cycle)"))
         if name == "verval":
             sp.add_argument("--rt")

@@ -38,6 +38,8 @@ CLOSED = frozenset(S) - OPEN
 OPEN_FILTER, CLOSED_FILTER = "open", "closed"
 #: the outcomes a service gives (the monthly report's "outcomes")
 OUTCOMES = (S.SELESAI, S.DITOLAK, S.TIDAK_DAPAT_DITINDAKLANJUTI)
+#: what a service's reply can say (the steps it implies are recorded with it)
+REPLIES = (S.DITERIMA, S.DIPROSES, S.SELESAI, S.DITOLAK, S.TIDAK_DAPAT_DITINDAKLANJUTI)
 #: a step that must say why (the note is required)
 NEEDS_REASON = frozenset({S.DITOLAK, S.TIDAK_DAPAT_DITINDAKLANJUTI, S.DIBATALKAN})
 

@@ -156,3 +156,25 @@ def test_no_workbook_we_write_holds_a_formula(village, tmp_path):
     shown = texts(results)
     assert {p.strip() for p in PAYLOADS} <= shown
     assert payload_names <= shown
+
+
+def test_the_monthly_referral_report_holds_no_formula(tmp_path):
+    """The referral report's workbook (issue 14): names, dusun and services written by
+    the payloads stay text."""
+    services = open_services(str(tmp_path / "desa.sqlite"), create=True)
+    try:
+        services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
+        for payload in PAYLOADS:
+            r = services.referrals.add(actor=ADMIN, person_name=payload.strip() or "x",
+                                       nik_absent_reason=payload, category="lainnya",
+                                       description=payload, dusun=payload.strip())
+            services.referrals.refer(actor=ADMIN, referral_id=r.id,
+                                     target_service=payload.strip(), service_requested=payload)
+        today = date.today()
+        out = services.referrals.monthly_xlsx(actor=ADMIN, year=today.year, month=today.month,
+                                              path=tmp_path / "rekap.xlsx")
+    finally:
+        services.close()
+    assert formulas(out) == []
+    shown = texts(out)
+    assert {p.strip() for p in PAYLOADS} <= shown

@@ -11,7 +11,7 @@ from ...core import referrals as rules
 from ...core.codes import ReferralStatus
 from ...core.permissions import Permission
 from ...core.validation import (LONG_NOTE_LIMIT, NAME_LIMIT, PLACE_LIMIT, checked_text)
-from ...errors import InvalidInput
+from ...errors import InvalidInput, NotFound
 from ...i18n import _
 from ...models import Referral, ReferralVisit
 from .. import audit
@@ -25,7 +25,7 @@ S = ReferralStatus
 SERVICES_KEY = "referral_services"
 #: a reply from the service and the steps it implies from "referred"
 REPLY_PATH = (S.DITERIMA, S.DIPROSES)
-REPLIES = (S.DITERIMA, S.DIPROSES, S.SELESAI, S.DITOLAK, S.TIDAK_DAPAT_DITINDAKLANJUTI)
+REPLIES = rules.REPLIES
 
 
 class FlowOps:
@@ -88,6 +88,22 @@ class FlowOps:
             r = s.scalar(select(Referral).where(Referral.tracking_code == tracking,
                                                 Referral.deleted_at.is_(None)))
             return to_detail(s, r, actor, date.today()) if r else None
+
+    def resolve(self, key: str, *, actor: Actor) -> str:
+        """A referral's id from its id, an id prefix (6 characters or more) or its
+        tracking code (for the command line)."""
+        require(actor, Permission.VIEW_REGISTRY)
+        key = (key or "").strip()
+        code = rules.normalize_tracking_code(key)
+        with self._db.read() as s:
+            found = s.scalars(select(Referral.id).where(
+                Referral.deleted_at.is_(None),
+                (Referral.id == key) | (Referral.tracking_code == (code or key)) |
+                (Referral.id.like(f"{key}%") if len(key) >= 6 else Referral.id == key))).all()
+        if len(found) != 1:
+            raise NotFound(_("No single referral matches {key}. Give its tracking code "
+                             "(RJ-…) or its id.").format(key=key))
+        return found[0]
 
     # -- the services a village refers to ------------------------------------------------
 
