@@ -46,10 +46,11 @@ class ReferralTableModel(DtoTableModel):
             (_("Name"), lambda r: r.person_name),
             (_("Category"), lambda r: ReferralCategory.short_of(r.category)),
             (_("Dusun"), lambda r: r.dusun or "—"),
-            (_("Target service"), lambda r: r.target_service or "—"),
+            # short headers: the column may give way down to its header's width
+            (_("Referred to"), lambda r: r.target_service or "—"),
             (_("Status"), lambda r: ReferralStatus.label_of(r.status)),
             (_("Follow-up"), follow_up_text),
-            (_("Letter number"), lambda r: r.letter_number or "—")], parent)
+            (_("Letter no."), lambda r: r.letter_number or "—")], parent)
 
     def extra(self, row, column: int, role):
         if not row.overdue:
@@ -123,9 +124,10 @@ class ReferralsPage(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        # no sideways scrolling on a 1024-pixel screen: the service, the dusun, the
-        # category and the letter number give way before the name and the code
-        self.columns = FitColumns(self.table, elastic=(5, 4, 8, 3, 2))
+        # no sideways scrolling on a 1024-pixel screen: the service, the letter number,
+        # the dusun, the category and the status give way (cut with "…", whole as the
+        # tooltip) before the name; the code and the dates stay whole
+        self.columns = FitColumns(self.table, elastic=(5, 8, 4, 3, 6, 2))
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.count_label = QLabel()
         self.open_button = QPushButton(_("O&pen…"))
