@@ -4,6 +4,7 @@ attachments, and the actions its status allows (each in :mod:`.referral_steps`).
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -11,7 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
                                QPlainTextEdit, QPushButton, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 from ..core import referrals as rules
 from ..core.bahasa import short_date, short_datetime
@@ -24,6 +25,7 @@ from ..services.referrals.flow import REPLIES
 from .jobs import show_error
 from .operations import write
 from .pdf_preview import PdfPreview
+from .referral_intake import context_html
 from .referral_steps import (CancelDialog, DocumentsEditor, FollowUpDialog, ReferDialog,
                              ReplyDialog, SolveDialog, VisitDialog)
 from .table_model import DtoTableModel
@@ -92,6 +94,13 @@ class ReferralDialog(QDialog):
 
         self.description = QPlainTextEdit()
         self.description.setReadOnly(True)
+        # who asks: the household, DTSEN status, programs and earlier referrals
+        self.person = QTextBrowser()
+        self.person.setOpenLinks(False)
+        request_tab = QWidget()
+        request_layout = QVBoxLayout(request_tab)
+        request_layout.addWidget(self.description, 1)
+        request_layout.addWidget(self.person, 2)
         self.events = DtoTableModel([
             (_("Date"), lambda e: short_date(e.on_date)),
             (_("Step"), lambda e: (ReferralStatus.label_of(e.from_status) + " → "
@@ -136,7 +145,7 @@ class ReferralDialog(QDialog):
         files_layout.addWidget(self.files_view, 1)
         files_layout.addLayout(file_row)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.description, _("Request"))
+        self.tabs.addTab(request_tab, _("Request"))
         self.tabs.addTab(self.events_view, _("Steps"))
         self.tabs.addTab(self.visits_view, _("Visits"))
         self.tabs.addTab(documents_tab, _("Documents"))
@@ -206,6 +215,13 @@ class ReferralDialog(QDialog):
         reply = " · ".join(x for x in (d.reply_reference, d.reply_note) if x)
         f["reply"].setText(reply or "-")
         self.description.setPlainText(d.description)
+        context = self.services.referrals.person_context(
+            actor=self.actor, member_id=d.member_id,
+            nik=None if d.member_id else d.person_nik if d.person_nik and "*" not in
+            d.person_nik else None, name=d.person_name)
+        # the referral itself is not one of the person's "earlier" referrals
+        self.person.setHtml(context_html(replace(context, earlier=tuple(
+            r for r in context.earlier if r.id != d.id))))
         self.events.set_rows(d.events)
         self.visits.set_rows(d.visits)
         self.files.set_rows(d.attachments)

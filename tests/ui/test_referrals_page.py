@@ -95,7 +95,7 @@ def test_from_intake_to_the_printed_letter(qtbot, village, tmp_path):
                      pos=intake.results.visualItemRect(item).center())
     context = intake.context.toPlainText()
     assert person.no_kk in context and "Status DTSEN" in context, context
-    assert "Belum pernah dirujuk" in context
+    assert "Tidak ada rujukan sebelumnya" in context
     intake.category.setCurrentIndex(intake.category.findData("kesehatan"))
     documents = [intake.documents.item(i).text() for i in range(intake.documents.count())]
     assert "Surat rujukan Puskesmas/RSUD" in documents      # the category's checklist
