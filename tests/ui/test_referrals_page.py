@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from puskesos.services import Actor
@@ -386,3 +386,69 @@ def test_press_everything_in_a_referral_of_every_state(qtbot, village, tmp_path,
         assert pressed == []           # a reader finds nothing to press but Close
     else:
         assert len(pressed) > 10, pressed
+
+
+class Opened(QObject):
+    """Receives the files the window asks the computer to open (Qt's own URL
+    handler, instead of starting a viewer during the test)."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths = []
+
+    @Slot(QUrl)
+    def open(self, url):
+        self.paths.append(url.toLocalFile())
+
+
+def test_attachments_added_opened_copied_and_removed(qtbot, village, tmp_path):
+    pytest.importorskip("puskesos.formats.attachments")
+    from PySide6.QtGui import QColor, QDesktopServices, QImage
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+    scan = tmp_path / "ktp.png"
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    assert image.save(str(scan))
+    note = tmp_path / "catatan.txt"
+    note.write_text("bukan gambar")
+    person = a_resident(village)
+    referral = village.referrals.add(actor=ADMIN, member_id=person.member_id,
+                                     category="kesehatan", description="Berobat")
+    window, page = open_page(qtbot, village, OPERATOR)
+    detail = open_row(qtbot, page, row_of(page, referral.id))
+    detail.tabs.setCurrentIndex(4)
+    told = []
+
+    def choose(dialog: QFileDialog):
+        dialog.setDirectory(str(tmp_path))
+        dialog.selectFile(f'"{scan.name}" "{note.name}"')
+        dialog.accept()
+
+    with dialogs(choose, lambda box: (told.append(box.text()), box.accept())):
+        click(qtbot, detail.file_buttons["add"])
+    assert "catatan.txt" in told[-1] and "ktp.png" not in told[-1], told
+    assert detail.files.rowCount() == 1 and detail.tabs.tabText(4) == "Lampiran (1)"
+    assert detail.files.index(0, 0).data().startswith("ktp")
+    opened = Opened()
+    QDesktopServices.setUrlHandler("file", opened, "open")
+    try:
+        click(qtbot, detail.file_buttons["open"])
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert len(opened.paths) == 1
+    stored = village.referrals.attachment_data(detail.detail.attachments[0].id, actor=ADMIN)
+    with open(opened.paths[0], "rb") as fh:
+        assert fh.read() == stored[2]
+    copy = tmp_path / "salinan.png"
+    with dialogs(lambda box: (told.append(box.text()), box.accept())):
+        detail.copy_attachment(str(copy))
+    assert str(copy) in told[-1] and copy.read_bytes() == stored[2]
+
+    def reason(dialog: QInputDialog):
+        dialog.setTextValue("Salah pindai")
+        dialog.accept()
+
+    with dialogs(reason):
+        click(qtbot, detail.file_buttons["remove"])
+    assert detail.files.rowCount() == 0 and not detail.file_buttons["open"].isEnabled()
+    detail.reject()
