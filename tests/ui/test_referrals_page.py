@@ -452,3 +452,32 @@ def test_attachments_added_opened_copied_and_removed(qtbot, village, tmp_path):
         click(qtbot, detail.file_buttons["remove"])
     assert detail.files.rowCount() == 0 and not detail.file_buttons["open"].isEnabled()
     detail.reject()
+
+
+def test_intake_keeps_the_attached_scans(qtbot, village, tmp_path):
+    pytest.importorskip("puskesos.formats.attachments")
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtWidgets import QFileDialog
+    scan = tmp_path / "kk.png"
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    assert image.save(str(scan))
+    window, page = open_page(qtbot, village, OPERATOR)
+    intake = page.new_request()
+    click(qtbot, intake.outside)
+    qtbot.keyClicks(intake.name, "WARGA BARU")
+    qtbot.keyClicks(intake.nik_reason, "Belum rekam")
+    qtbot.keyClicks(intake.description, "Mengurus KK")
+
+    def choose(dialog: QFileDialog):
+        dialog.setDirectory(str(tmp_path))
+        dialog.selectFile(scan.name)
+        dialog.accept()
+
+    with dialogs(choose):
+        click(qtbot, intake.add_files)
+    assert intake.attachment_paths() == [str(scan)]
+    with dialogs(lambda box: box.accept()):
+        click(qtbot, intake.save_button)
+    saved = village.referrals.detail(village.referrals.list(actor=ADMIN)[0].id, actor=ADMIN)
+    assert [a.filename for a in saved.attachments] == ["kk.png"]
