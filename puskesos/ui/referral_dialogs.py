@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
                                QPlainTextEdit, QPushButton, QTableView, QTabWidget,
@@ -152,6 +152,7 @@ class ReferralDialog(QDialog):
         self.tabs.addTab(files_tab, _("Attachments"))
 
         self.actions: dict[str, QPushButton] = {}
+        # (Ctrl+P prints the letter where it is offered)
         actions = FlowLayout()
         for key, text, slot in (
                 ("record", _("Re&cord the draft"), self.record),
@@ -173,6 +174,7 @@ class ReferralDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(actions)
         layout.addWidget(close)
+        QShortcut(QKeySequence.StandardKey.Print, self, self._print_if_offered)
         fit_size(self, 960, 680)
         self.reload()
 
@@ -309,6 +311,11 @@ class ReferralDialog(QDialog):
             show_error(self, exc)
             return
         self.changed(detail)
+
+    def _print_if_offered(self) -> None:
+        button = self.actions["letter"]
+        if button.isVisible() and button.isEnabled():
+            self.print_letter()
 
     def print_letter(self) -> None:
         """The surat rujukan, numbered from the letter register the first time."""

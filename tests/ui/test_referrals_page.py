@@ -481,3 +481,19 @@ def test_intake_keeps_the_attached_scans(qtbot, village, tmp_path):
         click(qtbot, intake.save_button)
     saved = village.referrals.detail(village.referrals.list(actor=ADMIN)[0].id, actor=ADMIN)
     assert [a.filename for a in saved.attachments] == ["kk.png"]
+
+
+def test_closing_the_window_asks_about_a_request_being_typed(qtbot, village):
+    window, page = open_page(qtbot, village, OPERATOR)
+    intake = page.new_request()
+    qtbot.keyClicks(intake.description, "Butuh bantuan sembako")
+    asked = []
+    with dialogs(lambda box: (asked.append(box.text()),
+                              box.button(QMessageBox.StandardButton.Cancel).click())):
+        window.close()
+    assert "Buang isian permohonan" in asked[0]
+    assert window.isVisible() and intake.isVisible()
+    assert intake.description.toPlainText() == "Butuh bantuan sembako"
+    with dialogs(lambda box: box.button(QMessageBox.StandardButton.Discard).click()):
+        window.close()
+    assert not window.isVisible()
