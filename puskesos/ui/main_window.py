@@ -366,7 +366,10 @@ class MainWindow(QMainWindow):
         if not self.stop_jobs():
             event.ignore()
             return
-        for dialog in list(self.households.open_dialogs):
+        # every page's open forms (a household, a request being typed) ask first
+        open_forms = [d for page in self.pages.values()
+                      for d in list(getattr(page, "open_dialogs", []))]
+        for dialog in open_forms:
             if not dialog.close():
                 event.ignore()
                 return
