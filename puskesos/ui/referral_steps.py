@@ -114,7 +114,8 @@ class StepDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.form, 1)
         layout.addWidget(self.buttons)
-        fit_size(self, 560, 420)
+        # as tall as its fields need (a date and a note need less than a checklist)
+        fit_size(self, 560, self.sizeHint().height())
 
     def build(self) -> None:
         """Add the step's fields to ``self.form``."""
@@ -142,6 +143,7 @@ class ReferDialog(StepDialog):
         self.target.setEditable(True)
         self.target.addItems(self.services.referrals.services())
         self.target.setCurrentText(self.detail.target_service or "")
+        self.target.lineEdit().setPlaceholderText(_("Choose from the list or type the service"))
         self.requested = _note()
         self.requested.setPlaceholderText(_("What the service is asked to do"))
         self.requested.setPlainText(self.detail.service_requested or "")
@@ -304,7 +306,7 @@ class MonthlyReportDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(row)
         layout.addWidget(close)
-        fit_size(self, 420, 160)
+        fit_size(self, 420, self.sizeHint().height())
 
     def chosen(self) -> tuple[int, int]:
         return self.year.value(), self.month.currentData()
