@@ -33,6 +33,7 @@ from .settings_parts import (ADDRESS_FIELDS, ERROR_STYLE, HINT_STYLE, LOGO_PREVI
                              SECURITY_TAB, SIGNATORY_FIELDS, VILLAGE_FIELDS, VILLAGE_TAB,
                              ChangeVillageDialog, _field_labels, _with_hint,
                              schedule_choices)
+from .settings_referrals import ReferralServicesTab
 from .widgets import clock_time, saved_now
 
 
@@ -69,6 +70,8 @@ class SettingsPage(OfficerActions, QWidget):
         # "&" marks a keyboard mnemonic in a tab title; "&&" shows it
         self.tabs.addTab(self._build_security_tab(),
                          _("Backup & security").replace("&", "&&"))
+        self.referral_services = ReferralServicesTab(services, actor, bus)
+        self.tabs.addTab(self.referral_services, _("Referral services"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -403,6 +406,8 @@ class SettingsPage(OfficerActions, QWidget):
             return self.save_village()
         if index == SECURITY_TAB:
             return self.save_preferences()
+        if self.tabs.widget(index) is self.referral_services:
+            return self.referral_services.save()
         return False
 
     def save_village(self) -> bool:

@@ -497,3 +497,39 @@ def test_closing_the_window_asks_about_a_request_being_typed(qtbot, village):
     with dialogs(lambda box: box.button(QMessageBox.StandardButton.Discard).click()):
         window.close()
     assert not window.isVisible()
+
+
+def test_the_services_kept_in_settings_are_offered_when_referring(qtbot, village):
+    person = a_resident(village)
+    referral = village.referrals.add(actor=ADMIN, member_id=person.member_id,
+                                     category="kesehatan", description="Berobat")
+    window = MainWindow(village, ADMIN, idle_minutes=0)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_module("settings")
+    settings = window.pages["settings"]
+    tab = settings.referral_services
+    settings.tabs.setCurrentWidget(tab)
+    assert tab.names.toPlainText().splitlines()[0] == "Dinas Sosial"
+    tab.names.setPlainText("Puskesmas Kedungadem\n\nRSUD Sosodoro\nPuskesmas Kedungadem")
+    click(qtbot, tab.save_button)
+    assert tab.names.toPlainText() == "Puskesmas Kedungadem\nRSUD Sosodoro"
+    assert tab.status.text().startswith("Disimpan pukul")
+    window.show_module("referrals")
+    page = window.pages["referrals"]
+    detail = open_row(qtbot, page, row_of(page, referral.id))
+    offered = []
+
+    def look(dialog: ReferDialog):
+        offered.extend(dialog.target.itemText(i) for i in range(dialog.target.count()))
+        dialog.reject()
+
+    with dialogs(look):
+        click(qtbot, detail.actions["refer"])
+    assert offered == ["Puskesmas Kedungadem", "RSUD Sosodoro"]
+    detail.reject()
+    # the operator reads the list but does not change it
+    from puskesos.ui.settings_referrals import ReferralServicesTab
+    reader = ReferralServicesTab(village, OPERATOR)
+    qtbot.addWidget(reader)
+    assert reader.names.isReadOnly() and not reader.save_button.isVisibleTo(reader)
