@@ -533,3 +533,55 @@ def test_the_services_kept_in_settings_are_offered_when_referring(qtbot, village
     reader = ReferralServicesTab(village, OPERATOR)
     qtbot.addWidget(reader)
     assert reader.names.isReadOnly() and not reader.save_button.isVisibleTo(reader)
+
+
+def test_reply_visit_and_solved_in_the_village_through_their_dialogs(qtbot, village):
+    from puskesos.ui.referral_steps import ReplyDialog, SolveDialog, VisitDialog
+    person = a_resident(village)
+    referred = village.referrals.refer(
+        actor=ADMIN, referral_id=village.referrals.add(
+            actor=ADMIN, member_id=person.member_id, category="kesehatan",
+            description="Berobat").id, target_service="RSUD", service_requested="Operasi")
+    local = village.referrals.add(actor=ADMIN, member_id=person.member_id,
+                                  category="adminduk", description="Surat pindah")
+    window, page = open_page(qtbot, village, OPERATOR)
+    detail = open_row(qtbot, page, row_of(page, referred.id))
+
+    def reply(dialog: ReplyDialog):
+        choices = [dialog.outcome.itemText(i) for i in range(dialog.outcome.count())]
+        assert choices == ["Diterima layanan", "Diproses", "Selesai", "Ditolak",
+                           "Tidak dapat ditindaklanjuti"]
+        dialog.outcome.setCurrentIndex(dialog.outcome.findData("selesai"))
+        qtbot.keyClicks(dialog.reference, "445/77/RSUD")
+        click(qtbot, dialog.ok)
+
+    with dialogs(reply):
+        click(qtbot, detail.actions["reply"])
+    assert "Selesai" in detail.fields["status"].text()
+    assert "445/77/RSUD" in detail.fields["reply"].text()
+    # received, processed and done, each a step with the reply's date
+    assert detail.events.rowCount() == 5
+    offered = {k for k, b in detail.actions.items() if b.isVisible()}
+    assert offered == {"visit", "letter"}           # closed: nothing more to step
+
+    def visit(dialog: VisitDialog):
+        qtbot.keyClicks(dialog.findings, "Sudah dioperasi, pulih")
+        click(qtbot, dialog.ok)
+
+    with dialogs(visit):
+        click(qtbot, detail.actions["visit"])
+    assert detail.visits.rowCount() == 1 and detail.tabs.tabText(2) == "Kunjungan (1)"
+    assert detail.visits.index(0, 2).data() == "Sudah dioperasi, pulih"
+    detail.reject()
+
+    detail = open_row(qtbot, page, row_of(page, local.id))
+
+    def solve(dialog: SolveDialog):
+        qtbot.keyClicks(dialog.action, "Surat pindah dibuat di kantor desa")
+        click(qtbot, dialog.ok)
+
+    with dialogs(solve):
+        click(qtbot, detail.actions["solve"])
+    assert shown(page, row_of(page, local.id), 6) == "Selesai di desa"
+    assert not detail.actions["letter"].isVisible()   # no letter for a case solved here
+    detail.reject()
