@@ -164,6 +164,7 @@ class ReferralDialog(QDialog):
                 ("follow_up", _("&Follow-up date…"), self.follow_up),
                 ("letter", _("&Print the surat rujukan…"), self.print_letter)):
             button = QPushButton(text)
+            button.setAutoDefault(False)       # Enter in the tables presses no step
             button.clicked.connect(slot)
             self.actions[key] = button
             actions.addWidget(button)

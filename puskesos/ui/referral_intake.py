@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
@@ -197,7 +198,6 @@ class IntakeDialog(QDialog):
         self.draft_button = QPushButton(_("Save as &draft"))
         self.draft_button.clicked.connect(lambda: self.save(draft=True))
         self.save_button = QPushButton(_("&Save"))
-        self.save_button.setDefault(True)
         self.save_button.clicked.connect(lambda: self.save(draft=False))
         cancel = QPushButton(_("Cancel"))
         cancel.clicked.connect(self.reject)
@@ -221,6 +221,13 @@ class IntakeDialog(QDialog):
         self.find.returnPressed.connect(self.search)
         self.results.currentItemChanged.connect(lambda item, _p: self.choose(item))
         self.nik.editingFinished.connect(self._outside_earlier)
+        # Enter in a field (the search above all) must not save the request: no button
+        # is pressed by Enter; Ctrl+S saves
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.save_button.setToolTip("Ctrl+S")
+        QShortcut(QKeySequence.StandardKey.Save, self, lambda: self.save(draft=False))
         fit_size(self, 1000, 700)
         self.find.setFocus()
         self._typed_at_start = self._typed()

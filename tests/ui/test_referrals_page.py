@@ -585,3 +585,19 @@ def test_reply_visit_and_solved_in_the_village_through_their_dialogs(qtbot, vill
     assert shown(page, row_of(page, local.id), 6) == "Selesai di desa"
     assert not detail.actions["letter"].isVisible()   # no letter for a case solved here
     detail.reject()
+
+
+def test_enter_in_the_intake_search_searches_and_does_not_save(qtbot, village):
+    person = a_resident(village)
+    window, page = open_page(qtbot, village, OPERATOR)
+    intake = page.new_request()
+    activate(qtbot, intake)
+    qtbot.keyClicks(intake.find, person.name)
+    qtbot.keyClick(intake.find, Qt.Key.Key_Return)      # no message box: nothing saved
+    assert intake.results.count() and intake.isVisible()
+    intake.results.setCurrentRow(0)
+    qtbot.keyClicks(intake.description, "Butuh kursi roda")
+    told = []
+    with dialogs(lambda box: (told.append(box.text()), box.accept())):
+        qtbot.keyClick(intake, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "kode lacak" in told[0] and not intake.isVisible()
