@@ -190,15 +190,19 @@ def log_in(args):
         signed.services.close()
 
 
+def recovery_text(recovery_key: str) -> str:
+    """What the command line says of a recovery key it has just made (shown once)."""
+    return _("The database is encrypted. Its RECOVERY KEY is {key}: write it down (or print "
+             "a sheet with 'puskesos db recovery-sheet') and keep it in the office's safe. "
+             "With it the data can be opened when every password is lost; it is shown "
+             "only this once.").format(key=recovery_key)
+
+
 def encrypted_notice(recovery_key: str, safety_copy) -> str:
     """What the command line says when a login encrypted a plain village file."""
-    return _("The database file is now encrypted. Its RECOVERY KEY is:\n\n    {key}\n\n"
-             "Write it down now and keep it in the office's safe: with it the data can be "
-             "opened when every password is lost, and it is shown only this once (print "
-             "a sheet with 'puskesos db recovery-sheet' while it is at hand). A checked "
-             "encrypted copy was put in {copy}. Copies made before today (older backups) "
-             "are not encrypted: keep them safe or delete them.").format(
-                 key=recovery_key, copy=safety_copy)
+    return recovery_text(recovery_key) + "\n" + _(
+        "A checked encrypted copy was put in {copy}. Copies made before today (older "
+        "backups) are not encrypted: keep them safe or delete them.").format(copy=safety_copy)
 
 
 #: the recovery key of a command, when given (as the password, never on the command line)

@@ -21,6 +21,19 @@ def cmd_print(args) -> int:
             doc = docs.verval_forms(actor=actor, cycle_id=args.cycle, rt=args.rt, rw=args.rw)
         elif args.document == "berita-acara":
             doc = docs.berita_acara(actor=actor, cycle_id=args.cycle)
+        elif args.document in ("stickers", "daftar-stiker"):
+            from ..services.registry.records import HouseholdFilter
+            area = HouseholdFilter(dusun=args.dusun, rw=args.rw, rt=args.rt)
+            printer = (services.stickers.print_stickers if args.document == "stickers"
+                       else services.stickers.print_field_list)
+            doc = printer(actor=actor, campaign_id=args.campaign, area=area)
+        elif args.document == "rekap-stiker":
+            out = Path(args.out)
+            if out.suffix.lower() == ".xlsx":
+                services.stickers.rekap_xlsx(actor=actor, campaign_id=args.campaign, path=out)
+                emit(args, {"path": str(out)}, _("Written to {path}.").format(path=out))
+                return EXIT_OK
+            doc = services.stickers.rekap_pdf(actor=actor, campaign_id=args.campaign)
         elif args.document == "rujukan":
             referrals = services.referrals
             doc = referrals.print_letter(
@@ -55,17 +68,24 @@ def cmd_print(args) -> int:
 
 def register(sub) -> None:
     pp = sub.add_parser("print", help=_("print verval forms, a berita acara, an SKTM, a surat "
-                                        "rujukan or the monthly referral report"))
+                                        "rujukan, the monthly referral report or stickers"))
     psub = pp.add_subparsers(dest="document", required=True, parser_class=Parser)
-    for name in ("verval", "berita-acara", "sktm", "rujukan", "rekap-rujukan"):
+    for name in ("verval", "berita-acara", "sktm", "rujukan", "rekap-rujukan", "stickers",
+                 "daftar-stiker", "rekap-stiker"):
         sp = reporting(psub.add_parser(name))
         sp.add_argument("--out", required=True, help=_(
-            "the PDF file to write (.xlsx: the report as a workbook)") if name == "rekap-rujukan"
+            "the PDF file to write (.xlsx: the report as a workbook)")
+            if name in ("rekap-rujukan", "rekap-stiker")
             else _("the PDF file to write"))
         if name == "rujukan":
             sp.add_argument("--id", required=True, help=_("referral id or tracking code"))
         if name == "rekap-rujukan":
             sp.add_argument("--month", help=_("YYYY-MM (default: this month)"))
+        if name in ("stickers", "daftar-stiker", "rekap-stiker"):
+            sp.add_argument("--campaign", help=_("campaign code or id (default: the newest)"))
+        if name in ("stickers", "daftar-stiker"):
+            for area in ("--dusun", "--rw", "--rt"):
+                sp.add_argument(area)
         if name in ("verval", "berita-acara"):
             sp.add_argument("--cycle", help=_("cycle id (default: the latest cycle)"))
         if name == "verval":

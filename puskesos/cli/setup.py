@@ -17,7 +17,8 @@ import sys
 from ..errors import InvalidInput
 from ..i18n import _
 from .common import (EXIT_OK, LOGIN_IF_USERS, NO_LOGIN, PASSWORD_VARIABLE, Parser,
-                     current_actor, database_target, emit, open_for, reporting)
+                     current_actor, database_target, emit, open_for, recovery_text,
+                     reporting)
 
 DEFAULT_DEMO_VILLAGE = "35.23.01.2001"
 
@@ -103,13 +104,6 @@ def cmd_init(args) -> int:
         text += "\n" + recovery_text(recovery_key)
     emit(args, data, text)
     return EXIT_OK
-
-
-def recovery_text(recovery_key: str) -> str:
-    return _("The database is encrypted. Its RECOVERY KEY is {key}: write it down (or print "
-             "a sheet with 'puskesos db recovery-sheet') and keep it in the office's safe. "
-             "With it the data can be opened when every password is lost; it is shown "
-             "only this once.").format(key=recovery_key)
 
 
 DEMO_USERS = (("admin", "admin", "Administrator Desa"),

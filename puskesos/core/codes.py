@@ -8,67 +8,9 @@ or the Dukcapil lists where the civil registry is the reference.
 
 from __future__ import annotations
 
-import enum
+from .code_list import CodeList
 
 
-class CodeList(enum.Enum):
-    """An enum whose value is the stored code and which carries a label, and a
-    shorter label where the official one is too long for a printed form's cell (or
-    a list's column)."""
-
-    label: str
-    short: str
-
-    def __new__(cls, code: str, label: str, short: str | None = None):
-        obj = object.__new__(cls)
-        obj._value_ = code
-        obj.label = label
-        obj.short = short or label
-        return obj
-
-    @property
-    def code(self) -> str:
-        return self.value
-
-    @classmethod
-    def from_code(cls, code: str | int | None):
-        """Return the member for ``code`` (``None`` for an empty value).
-
-        Raises ``ValueError`` for a code that is not on the list.
-        """
-        if code is None or code == "":
-            return None
-        text = str(code).strip()
-        for member in cls:
-            if member.value == text or (text.isdigit() and member.value.isdigit()
-                                        and int(member.value) == int(text)):
-                return member
-        raise ValueError(f"{code!r} is not a code of {cls.__name__}")
-
-    @classmethod
-    def label_of(cls, code: str | None) -> str:
-        """Label for a stored code; unknown codes are shown as they are."""
-        try:
-            member = cls.from_code(code)
-        except ValueError:
-            return str(code)
-        return member.label if member else ""
-
-    @classmethod
-    def short_of(cls, code: str | None) -> str:
-        """The short label (the label itself where it is short already)."""
-        try:
-            member = cls.from_code(code)
-        except ValueError:
-            return str(code)
-        return member.short if member else ""
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
-
-
-# ---------------------------------------------------------------- people
 class Sex(CodeList):
     """405 jenis kelamin (stored as L/P, the civil-registry letters)."""
 
@@ -514,56 +456,6 @@ class LetterStatus(CodeList):
 
 
 
-# ---------------------------------------------------------------- rujukan (referrals)
-class ReferralStatus(CodeList):
-    """Where a resident's request stands (the SLRT front office's referral; the rules
-    of which status may follow which are in core/referrals.py)."""
-
-    DRAFT = ("draft", "Draf")
-    TERCATAT = ("tercatat", "Tercatat")
-    SELESAI_DI_DESA = ("selesai_di_desa", "Selesai di desa")
-    DIRUJUK = ("dirujuk", "Dirujuk")
-    DITERIMA = ("diterima", "Diterima layanan")
-    DIPROSES = ("diproses", "Diproses")
-    SELESAI = ("selesai", "Selesai")
-    DITOLAK = ("ditolak", "Ditolak")
-    TIDAK_DAPAT_DITINDAKLANJUTI = ("tidak_dapat", "Tidak dapat ditindaklanjuti")
-    DIBATALKAN = ("dibatalkan", "Dibatalkan")
-
-
-class ReferralCategory(CodeList):
-    """What the resident needs (keluhan), as the monthly report groups it."""
-
-    KESEHATAN = ("kesehatan", "Kesehatan")
-    PENDIDIKAN = ("pendidikan", "Pendidikan")
-    ADMINDUK = ("adminduk", "Administrasi kependudukan", "Adminduk")
-    BANSOS = ("bansos", "Bansos/DTSEN")
-    DISABILITAS = ("disabilitas", "Disabilitas")
-    LANSIA = ("lansia", "Lansia")
-    ANAK = ("anak", "Anak")
-    RTLH = ("rtlh", "Rumah tidak layak huni", "RTLH")
-    EKONOMI = ("ekonomi", "Ekonomi/pekerjaan")
-    BENCANA = ("bencana", "Bencana")
-    LAINNYA = ("lainnya", "Lainnya")
-
-
-class ReferralUrgency(CodeList):
-    """How soon the request must be followed up (sets the first follow-up date)."""
-
-    BIASA = ("biasa", "Biasa")
-    SEGERA = ("segera", "Segera")
-    DARURAT = ("darurat", "Darurat")
-
-
-class ReferralChannel(CodeList):
-    """How the request reached the Puskesos."""
-
-    DATANG = ("datang", "Datang langsung")
-    KUNJUNGAN = ("kunjungan", "Kunjungan rumah")
-    TELEPON = ("telepon", "Telepon/WA")
-    RT_RW = ("rt_rw", "Melalui RT/RW")
-
-
 # ---------------------------------------------------------------- people of the office
 class Role(CodeList):
     """Roles of program users; enforced in the services."""
@@ -588,3 +480,11 @@ class OfficerRole(CodeList):
     KADER = ("kader", "Kader")
     FASILITATOR = ("fasilitator", "Fasilitator/relawan")
     LAINNYA = ("lainnya", "Lainnya")
+
+
+# the Puskesos' own work: referrals and house labelling (kept apart for its size)
+from .case_codes import (ReferralCategory, ReferralChannel, ReferralStatus,  # noqa: E402
+                         ReferralUrgency, StickerOutcome)
+
+__all__ = [name for name, value in dict(globals()).items()
+           if isinstance(value, type) and issubclass(value, CodeList)]

@@ -36,3 +36,17 @@ def value_label(entity: str, field: str | None, value: str | None) -> str:
 
 
 __all__ = ["HOUSEHOLD_LABELS", "MEMBER_LABELS", "field_label", "value_label", "codes"]
+
+
+def address_text(address: str | None, rt: str | None, rw: str | None,
+                 dusun: str | None) -> str:
+    """An address as letters and stickers print it: the address, then RT/RW and the
+    dusun unless the address already says them (never "RT 001 RW 003, RT 001 RW 003")."""
+    address = (address or "").strip()
+    parts = [address]
+    upper = address.upper()
+    if (rt or rw) and "RT" not in upper:
+        parts.append(f"RT {rt or '-'} RW {rw or '-'}")
+    if dusun and dusun.upper() not in upper:
+        parts.append(f"Dusun {dusun}")
+    return ", ".join(p for p in parts if p)

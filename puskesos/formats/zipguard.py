@@ -65,7 +65,7 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     """A byte count as people read it (MB below a gigabyte, GB above)."""
     return f"{n / GB:.1f} GB" if n >= GB else f"{max(n / MB, 0.1):.1f} MB"
 
@@ -79,12 +79,12 @@ def _check_declared(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
         if info.file_size > limits.member_bytes:
             raise _Refused(_("its part {member} would unpack to {size}, more than the limit "
                              "of {limit}").format(member=info.filename,
-                                                  size=_size(info.file_size),
-                                                  limit=_size(limits.member_bytes)))
+                                                  size=human_size(info.file_size),
+                                                  limit=human_size(limits.member_bytes)))
         total += info.file_size
         if total > limits.total_bytes:
             raise _Refused(_("its contents would unpack to more than {limit}")
-                           .format(limit=_size(limits.total_bytes)))
+                           .format(limit=human_size(limits.total_bytes)))
         if (info.file_size > limits.ratio_floor
                 and info.file_size > limits.ratio * max(info.compress_size, 1)):
             raise _Refused(_("its part {member} is packed {ratio:.0f} times smaller than it "
@@ -93,14 +93,14 @@ def _check_declared(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
                              "the computer's memory").format(
                                  member=info.filename,
                                  ratio=info.file_size / max(info.compress_size, 1),
-                                 size=_size(info.file_size),
-                                 packed=_size(info.compress_size)))
+                                 size=human_size(info.file_size),
+                                 packed=human_size(info.compress_size)))
 
 
 def _lie(info: zipfile.ZipInfo) -> _Refused:
     return _Refused(_("its part {member} says it holds {size} but unpacks to more: the file "
                       "was made to mislead the programs that read it").format(
-                          member=info.filename, size=_size(info.file_size)))
+                          member=info.filename, size=human_size(info.file_size)))
 
 
 def _check_actual(z: zipfile.ZipFile, raw, info: zipfile.ZipInfo, limits: ZipLimits) -> None:

@@ -7,6 +7,7 @@ from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
 from .programs import Participation, Program
 from .referrals import Referral, ReferralAttachment, ReferralEvent, ReferralVisit
+from .stickers import StickerCampaign, StickerLog, StickerPhoto, StickerTarget
 from .registry import Household, Member, Region
 from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
                      VervalMember, VervalProposal)
@@ -15,7 +16,7 @@ __all__ = [
     "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
     "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent",
-    "ReferralVisit", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
+    "ReferralVisit", "StickerCampaign", "StickerLog", "StickerPhoto", "StickerTarget", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
     "MusdesAttendee",
     "PrintLog", "VervalCycle", "VervalEntry", "VervalMember", "VervalProposal",
 ]

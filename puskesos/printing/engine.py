@@ -17,6 +17,7 @@ from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from .bars import compile_bars, draw_bars
 from .fonts import font
 from .qr import draw_qr
 from .template import PAGE_SIZES_MM, Template, Text
@@ -62,6 +63,8 @@ def _compile(block: dict[str, Any]) -> dict[str, Any]:
         out["_items"] = [{k: Text(item.get(k, "")) for k in ("above", "role", "name", "nip")}
                          if item else None for item in block["items"]]
         out["_statement"] = Text(block.get("statement", ""))
+    elif kind == "bars":
+        out.update(compile_bars(block))
     return out
 
 
@@ -554,6 +557,9 @@ class Renderer:
                 c.setFont(self.regular, size)
                 c.drawCentredString(centre, y - leading, nip)
         self.y = top - height
+
+    def block_bars(self, block, scopes) -> None:
+        draw_bars(self, block, scopes)  # printing/bars.py: the chart and why it lies down
 
     def block_qr(self, block, scopes) -> None:
         size = float(block.get("size_mm", 24)) * mm

@@ -25,12 +25,25 @@ from ..i18n import _
 from .files import PrintProblem, TemplateError, find_form_file
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}|\{[^{}]*\}")
-PAGE_SIZES_MM = {"A4": (210.0, 297.0), "F4": (215.0, 330.0), "LETTER": (215.9, 279.4)}
+PAGE_SIZES_MM = {"A4": (210.0, 297.0), "F4": (215.0, 330.0), "LETTER": (215.9, 279.4),
+                 "A5": (148.0, 210.0), "A6": (105.0, 148.0)}
 BLOCK_TYPES = {
     "letterhead": (), "title": ("text",), "text": ("text",), "fields": ("items",),
     "table": ("rows", "columns"), "choices": ("items",), "signatures": ("items",),
     "qr": ("value",), "spacer": (), "page_break": (), "section": ("text",),
+    "bars": ("rows", "series"),
 }
+#: a number a ``bars`` block can draw: digits with an optional decimal point or comma
+_BAR_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+
+
+def bar_value(text: str) -> float | None:
+    """The number a bar shows for a filled value ("12", "2.5", "2,5"), or None when it
+    is not a count or measure that is zero or more."""
+    text = text.strip()
+    if not _BAR_NUMBER.fullmatch(text):
+        return None
+    return float(text.replace(",", "."))
 
 
 class Text:
@@ -127,6 +140,14 @@ def _block_texts(block: dict):
             yield Text(block["detail"].get("value", "")), "row"
         if block.get("empty"):
             yield Text(block["empty"]), "page"
+    elif kind == "bars":
+        for key in ("title", "empty"):
+            if block.get(key):
+                yield Text(block[key]), "page"
+        yield Text(block.get("label", "")), "row"
+        for series in block["series"]:
+            yield Text(series.get("title", "")), "page"
+            yield Text(series.get("value", "")), "row"
     elif kind == "choices":
         if block.get("title"):
             yield Text(block["title"]), "page"
@@ -166,8 +187,8 @@ def load_template(name: str, path: Path | None = None) -> Template:
         document = {}
     page = str(document.get("page", "A4")).upper()
     if page not in PAGE_SIZES_MM:
-        problems.append(PrintProblem(str(path), _("unknown page size {page}; use A4, F4 or "
-                                                  "Letter.").format(page=page)))
+        problems.append(PrintProblem(str(path), _("unknown page size {page}; use A4, F4, "
+                                                  "Letter, A5 or A6.").format(page=page)))
     blocks = data.get("block") or []
     if not isinstance(blocks, list) or not blocks:
         problems.append(PrintProblem(str(path), _("the template has no [[block]] entries.")))
@@ -184,6 +205,14 @@ def load_template(name: str, path: Path | None = None) -> Template:
                 problems.append(PrintProblem(str(path), _("block {number} ({type}) needs "
                                                           "{key}.").format(
                     number=number, type=kind, key=key)))
+        series = block.get("series")
+        if kind == "bars" and "series" in block and not (
+                isinstance(series, list) and series
+                and all(isinstance(s, dict) and "value" in s for s in series)):
+            problems.append(PrintProblem(str(path), _(
+                "block {number} (bars): series must be a list like [{{ title = \"Diterima\", "
+                "value = \"{{diterima}}\" }}], one entry for each bar of a group.").format(
+                number=number)))
     letterhead = []
     if any(isinstance(b, dict) and b.get("type") == "letterhead" for b in blocks):
         head_path = find_form_file("letterhead.toml")
@@ -229,11 +258,12 @@ def preflight(template: Template, context: dict[str, Any], *,
     page_keys = set(context) | set(first)
     row_keys: set[str] = {"no"}  # the engine numbers table rows
     for block in template.blocks:
-        if block.get("type") == "table":
+        if block.get("type") in ("table", "bars"):
             rows = first.get(block["rows"], context.get(block["rows"]))
-            if rows is None and template.each and first:
+            if rows is None and (template.each and first or block["type"] == "bars"):
                 problems.append(PrintProblem(
-                    _("table"), _("unknown list {name}").format(name=block["rows"])))
+                    _("table") if block["type"] == "table" else _("chart"),
+                    _("unknown list {name}").format(name=block["rows"])))
             for row in rows or []:
                 row_keys |= set(row)
                 break
@@ -258,6 +288,7 @@ def preflight(template: Template, context: dict[str, Any], *,
                     problems.append(PrintProblem(where, hints.get(
                         key, _("{{{key}}} is empty but the signature needs it.")
                         .format(key=key))))
+    problems.extend(_bar_problems(template, context, items))
     logo = context.get("desa.logo")
     if logo:
         logo_path = Path(logo)
@@ -274,3 +305,24 @@ def preflight(template: Template, context: dict[str, Any], *,
                     "The logo file {path} is not a picture the program can read (use PNG or "
                     "JPG). Choose another one in Settings → Village.").format(path=logo)))
     return problems
+
+
+def _bar_problems(template: Template, context: dict[str, Any], items: list[dict]):
+    """A ``bars`` value that is not a number (zero or more), named by its bar."""
+    for number, block in enumerate(template.blocks, 1):
+        if block.get("type") != "bars":
+            continue
+        where = _("block {number} ({type})").format(number=number, type="bars")
+        label = Text(block.get("label", ""))
+        series = [(Text(s.get("title", "")), Text(s.get("value", "")))
+                  for s in block["series"]]
+        for item in items:
+            for row in item.get(block["rows"], context.get(block["rows"])) or []:
+                for title, value in series:
+                    filled = value.fill(row, item, context)
+                    if bar_value(filled) is None:
+                        yield PrintProblem(where, _(
+                            "the value of {series} for {label} is {value!r}, not a number; "
+                            "a bar shows a count or measure of zero or more.").format(
+                            series=title.fill(item, context) or value.source,
+                            label=label.fill(row, item, context) or "?", value=filled))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .registry import HouseholdService
     from .registry.programs import ProgramService
     from .settings import OfficerService, SettingsService
+    from .stickers import StickerService
     from .verval import VervalService
 
 
@@ -101,6 +102,12 @@ class Services:
         """The village identity and the program's settings."""
         from .settings import SettingsService
         return SettingsService(self.db)
+
+    @cached_property
+    def stickers(self) -> StickerService:
+        """House labelling: campaigns, their households and serials, the field log."""
+        from .stickers import StickerService
+        return StickerService(self.db, documents=self.documents, verval=self.verval)
 
     @cached_property
     def verval(self) -> VervalService:

@@ -9,7 +9,7 @@ window and the command line both log in with :meth:`AuthService.login`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +27,9 @@ from ..models import Setting, User, utcnow
 from . import audit
 from .audit import Change, coded_reason
 from .context import Actor, require
-from .lockout import LockoutFile, LockState
+from .lockout import LockoutFile, LockState, after_wrong_password
 from .settings.village import VILLAGE_KEY
 
-MAX_FAILED_ATTEMPTS = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 6
 
 _hasher = PasswordHasher()
@@ -214,12 +212,11 @@ class AuthService:
         except (VerificationError, InvalidHashError):
             right = False
         if not right:
-            failed = max(failed_attempts or 0, kept.failed) + 1
-            until, reason = None, None
-            if failed >= MAX_FAILED_ATTEMPTS:
-                failed, until, reason = 0, now + timedelta(minutes=LOCK_MINUTES), "locked"
+            state = after_wrong_password(max(failed_attempts or 0, kept.failed), now)
+            failed, until = state.failed, state.locked_until
+            reason = "locked" if until else None
             # outside the database first: a failed or busy write must not forget it
-            self._lockout.record(identities, name, LockState(failed, until))
+            self._lockout.record(identities, name, state)
             with self._db.write() as s:
                 row = s.scalar(select(User).where(User.id == info.id).with_for_update())
                 row.failed_attempts = failed

@@ -63,6 +63,7 @@ class DemoReport:
     officers: int = 0
     verval_results: int = 0
     referrals: int = 0
+    sticker_visits: int = 0
     planted: dict[str, list[str]] = field(default_factory=dict)
 
     def plant(self, kind: str, ref: str) -> None:
@@ -337,8 +338,11 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         len(hh_rows), len(m_rows), len(p_rows))
     if not services.verval.cycles(actor=actor):
         report.verval_results = demo_verval(services, actor=actor, rng=rng, today=today)
+    from .demo_cases import demo_referrals, demo_stickers
     if not services.referrals.list(actor=actor, limit=1):
         report.referrals = demo_referrals(services, actor=actor, rng=rng, today=today)
+    if not services.stickers.campaigns(actor=actor):
+        report.sticker_visits = demo_stickers(services, actor=actor, today=today)
     if progress is not None:
         progress.report(households, households)
     return report
@@ -398,91 +402,6 @@ def demo_verval(services, *, actor: Actor, rng: random.Random, today: date) -> i
                        notulen="RINA KUSUMA", ketua_bpd="SLAMET RIYADI")
     verval.decide_suggested(actor=actor, cycle_id=cycle.id)
     return recorded
-
-
-#: the demo's requests: (category, urgency, days ago received, what happened, description,
-#: service, what is asked) — one in every status of the flow
-_REQUESTS = (
-    ("kesehatan", "biasa", 1, "draft", "Ibu mengeluh sesak napas, belum pernah periksa.",
-     None, None),
-    ("lansia", "biasa", 12, "recorded", "Lansia tinggal sendiri, butuh pendampingan dan "
-     "bantuan makanan.", None, None),
-    ("adminduk", "segera", 30, "village", "Anak belum punya akta kelahiran.", None, None),
-    ("kesehatan", "segera", 20, "dirujuk", "Anak demam tinggi berulang, BPJS tidak aktif.",
-     "Puskesmas", "Pemeriksaan dan pengaktifan PBI JKN"),
-    ("pendidikan", "biasa", 25, "diterima", "Anak SMP terancam putus sekolah karena biaya.",
-     "Dinas Pendidikan", "Program Indonesia Pintar (PIP)"),
-    ("bansos", "biasa", 35, "diproses", "Keluarga desil 1 belum menerima bantuan apa pun.",
-     "Dinas Sosial", "Usulan PKH dan BPNT"),
-    ("disabilitas", "segera", 40, "selesai", "Penyandang disabilitas fisik butuh kursi roda.",
-     "Dinas Sosial", "Bantuan alat bantu (ATENSI)"),
-    ("rtlh", "biasa", 45, "ditolak", "Atap rumah bocor dan dinding retak.",
-     "Dinas Sosial", "Bantuan bedah rumah (RTLH)"),
-    ("ekonomi", "biasa", 28, "tidak_dapat", "Kepala keluarga kehilangan pekerjaan, butuh "
-     "modal usaha.", "BAZNAS", "Bantuan modal usaha mikro"),
-    ("anak", "segera", 8, "batal", "Laporan anak tidak diasuh orang tuanya.", None, None),
-)
-
-
-def demo_referrals(services, *, actor: Actor, rng: random.Random, today: date) -> int:
-    """Residents' requests in every status of the flow, some overdue, with surat rujukan
-    printed for the referred ones, so every screen and printout of the Rujukan page has
-    data."""
-    from ..core.codes import ReferralStatus as S
-    from .registry import HouseholdFilter
-    referrals = services.referrals
-    rows, _total = services.households.search(
-        actor=actor, filter=HouseholdFilter(desil=(1, 2, 3)), limit=len(_REQUESTS) * 3)
-    heads = [r for r in rows if r.head_name]
-    village = services.settings.village()
-    # letters need their signatories: a village set up by init without them gets none
-    letters = bool(village.kepala_desa and village.ketua_puskesos)
-    made = 0
-    for i, (category, urgency, ago, fate, text, service, asked) in enumerate(_REQUESTS):
-        received = today - timedelta(days=ago)
-        if fate == "village" or not heads:
-            who = dict(person_name="SRI WAHYUNI", nik_absent_reason="belum rekam KTP-el",
-                       dusun=heads[0].dusun if heads else None)
-        else:
-            home = services.households.get(actor=actor,
-                                           household_id=heads[i % len(heads)].id)
-            living = [m for m in home.members if not m.removed]
-            who = dict(member_id=rng.choice(living).id)
-        r = referrals.add(actor=actor, category=category, description=text, urgency=urgency,
-                          received_on=received, draft=fate == "draft", **who)
-        made += 1
-        step = received + timedelta(days=min(2, ago))
-        if fate == "village":
-            referrals.solve_in_village(actor=actor, referral_id=r.id, on=step,
-                                       action_taken="Didampingi mengurus akta ke Disdukcapil "
-                                                    "keliling di balai desa.")
-        elif fate == "batal":
-            referrals.transition(actor=actor, referral_id=r.id, status=S.DIBATALKAN.value,
-                                 on=step, note="Sudah ditangani keluarga besar.")
-        elif service:
-            documents = [(d.name, k < 2) for k, d in enumerate(r.documents)]
-            referrals.refer(actor=actor, referral_id=r.id, target_service=service,
-                            service_requested=asked, documents=documents, on=step)
-            if letters:
-                referrals.print_letter(actor=actor, referral_id=r.id)
-            reply = {"diterima": S.DITERIMA, "diproses": S.DIPROSES, "selesai": S.SELESAI,
-                     "ditolak": S.DITOLAK, "tidak_dapat": S.TIDAK_DAPAT_DITINDAKLANJUTI
-                     }.get(fate)
-            if reply is not None:
-                notes = {S.DITOLAK: "Kuota tahun ini sudah penuh; diusulkan tahun depan.",
-                         S.TIDAK_DAPAT_DITINDAKLANJUTI: "Tidak memenuhi syarat program.",
-                         S.SELESAI: "Kursi roda sudah diserahkan."}
-                referrals.record_reply(actor=actor, referral_id=r.id, outcome=reply.value,
-                                       on=step + timedelta(days=min(7, ago - 2)),
-                                       reference=f"460/{rng.randint(10, 99)}/{service[:6]}"
-                                                 f"/{today.year}".replace(" ", ""),
-                                       note=notes.get(reply))
-        if fate == "recorded":
-            referrals.add_visit(actor=actor, referral_id=r.id, visited_on=step,
-                                visitor="AGUS SALIM (TKSK)",
-                                findings="Tinggal sendiri di rumah semi permanen; makan dibantu "
-                                         "tetangga.")
-    return made
 
 
 def _uniform(model, rows: list[dict]) -> list[dict]:

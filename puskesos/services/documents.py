@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..core import codes
 from ..core.bahasa import date_in_words, day_name, long_date, short_date, short_datetime
 from ..core.codes import MusdesDecision, VervalResult
+from ..core.labels import address_text
 from ..core.validation import PLACE_LIMIT, checked_text
 from ..core.permissions import Permission
 from ..db.engine import Database
@@ -29,7 +30,7 @@ from ..files import safe_name
 from ..i18n import N_, _
 from ..jobs import CancelToken, Progress
 from ..models import Household, Member, Participation, PrintLog, Program, utcnow
-from ..printing import load_template, preflight, render
+from ..printing import load_template, preflight, render, render_sheets
 from ..printing.template import PrintProblem, TemplateError
 from . import audit
 from .audit import Change
@@ -132,14 +133,7 @@ def village_context(village: VillageIdentity) -> dict[str, Any]:
 
 def _area(h) -> str:
     """The address with RT/RW and dusun, each only once."""
-    address = h.address or ""
-    parts = [address]
-    upper = address.upper()
-    if (h.rt or h.rw) and "RT" not in upper:
-        parts.append(f"RT {h.rt or '-'} RW {h.rw or '-'}")
-    if h.dusun and h.dusun.upper() not in upper:
-        parts.append(f"Dusun {h.dusun}")
-    return ", ".join(p for p in parts if p)
+    return address_text(h.address, h.rt, h.rw, h.dusun)
 
 
 def _label(code_list, code) -> str:
@@ -489,13 +483,16 @@ class DocumentService:
                         number, log_id)
 
     def report(self, *, actor: Actor, template_name: str, context: dict[str, Any],
-               kind: str, reference: str | None, filename: str) -> Document:
-        """Print an unnumbered document (a report, a list): preflight, render with the
-        print footer, and a line in the print log."""
+               kind: str, reference: str | None, filename: str, cells: int | None = None,
+               item_word: str | None = None) -> Document:
+        """Print an unnumbered document (a report, a list, stickers): preflight, render
+        with the print footer, and a line in the print log.  ``cells``: a template
+        designed as a small page, that many to a sheet (printing/sheets.py)."""
         template = self._template(template_name)
-        self._check(template, context)
-        rendered = render(template, context,
-                          footer=self._footer(actor, template.title, reference, False))
+        self._check(template, context, item_word)
+        footer = self._footer(actor, template.title, reference, False)
+        rendered = (render_sheets(template, context, cells=cells, footer=footer) if cells
+                    else render(template, context, footer=footer))
         log_id = self._log(actor, kind, template.title, reference, rendered.pages,
                            rendered.pdf)
         return Document(rendered.pdf, rendered.pages, template.title, filename, None, log_id)

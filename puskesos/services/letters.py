@@ -39,6 +39,8 @@ DEFAULT_TYPES = {
     "rujukan": {"kode": "460", "pattern": DEFAULT_PATTERN, "name": "Surat Rujukan"},
     "berita_acara": {"kode": "460", "pattern": DEFAULT_PATTERN,
                      "name": "Berita Acara Musyawarah Desa"},
+    "pernyataan_mundur": {"kode": "460", "pattern": DEFAULT_PATTERN,
+                          "name": "Surat Pernyataan Mundur dari Bantuan Sosial"},
 }
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 

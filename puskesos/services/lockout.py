@@ -29,7 +29,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..files import write_bytes
@@ -46,6 +46,22 @@ class LockState:
 
     failed: int = 0
     locked_until: datetime | None = None
+
+
+#: wrong passwords in a row that lock an account, and for how long (window and
+#: command line alike, before or after an encrypted file is opened)
+MAX_FAILED_ATTEMPTS = 5
+LOCK_MINUTES = 15
+
+
+def after_wrong_password(failed_before: int, at: datetime,
+                         locked_until: datetime | None = None) -> LockState:
+    """The count and lock after one more wrong password: the fifth in a row locks the
+    account for 15 minutes and starts the count again (the one rule, kept here)."""
+    failed = failed_before + 1
+    if failed >= MAX_FAILED_ATTEMPTS:
+        return LockState(0, at + timedelta(minutes=LOCK_MINUTES))
+    return LockState(failed, locked_until)
 
 
 def _key(identity: str, username: str) -> str:
@@ -121,16 +137,15 @@ class LockoutFile:
                 continue
         return LockState(failed, until)
 
-    def failed_before_open(self, identities: list[str], username: str, at: datetime,
-                           lock_after: int, lock_for) -> LockState:
+    def failed_before_open(self, identities: list[str], username: str,
+                           at: datetime) -> LockState:
         """A wrong password that could not even open the (encrypted) database: the
         count and the lock are kept here alone, and the attempt is remembered for the
         audit trail, which the next login writes (:meth:`take_attempts`)."""
         kept = self.state(identities, username)
-        failed, until = kept.failed + 1, kept.locked_until
-        if failed >= lock_after:
-            failed, until = 0, at + lock_for
-        self.record(identities, username, LockState(failed, until))
+        state = after_wrong_password(kept.failed, at, kept.locked_until)
+        failed, until = state.failed, state.locked_until
+        self.record(identities, username, state)
         data = self._load()
         key = _key(identities[0], username)
         entry = data.setdefault(key, {"failed": 0, "locked_until": None})

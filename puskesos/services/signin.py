@@ -17,7 +17,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from ..db.engine import is_encrypted, is_url
@@ -27,8 +26,7 @@ from ..errors import AuthenticationFailed, InvalidInput
 from ..i18n import _
 from ..models import utcnow
 from . import Services, open_services
-from .auth import (LOCK_MINUTES, MAX_FAILED_ATTEMPTS, UserInfo, file_identity,
-                   refuse_if_locked)
+from .auth import UserInfo, file_identity, refuse_if_locked
 
 
 @contextmanager
@@ -109,8 +107,7 @@ def unlock(target: str, username: str, password: str) -> bool:
         try:
             unlocked = keys.unlock(name, password)
         except AuthenticationFailed:
-            lockout.failed_before_open(identities, name, now, MAX_FAILED_ATTEMPTS,
-                                       timedelta(minutes=LOCK_MINUTES))
+            lockout.failed_before_open(identities, name, now)
             raise
     KEYRING.remember(path, unlocked.data_key)
     if unlocked.pending:     # first login since the file was encrypted: a wrap of its own

@@ -1,4 +1,5 @@
-"""Settings: the village identity, the officers roster, and backup & security.
+"""Settings: the village identity, the officers roster, backup & security, and the
+services referrals go to (:mod:`.settings_services`).
 
 Every write goes through the services (which check the role again); after a
 write the page announces it on the change bus.  Without the right to manage
@@ -29,16 +30,17 @@ from ..services.settings import OfficePreferences, VillageIdentity
 from .bus import ChangeBus
 from .operations import write
 from .settings_officers import OfficerActions
+from .settings_services import ReferralServicesTab
 from .settings_parts import (ADDRESS_FIELDS, ERROR_STYLE, HINT_STYLE, LOGO_PREVIEW, OK_STYLE,
                              SECURITY_TAB, SIGNATORY_FIELDS, VILLAGE_FIELDS, VILLAGE_TAB,
                              ChangeVillageDialog, _field_labels, _with_hint,
                              schedule_choices)
-from .settings_referrals import ReferralServicesTab
 from .widgets import clock_time, saved_now
 
 
 class SettingsPage(OfficerActions, QWidget):
-    """Village identity, officers roster, and backup & security, in three tabs."""
+    """Village identity, officers roster, backup & security, and the referral services,
+    in four tabs."""
 
     def __init__(self, services: Services, actor: Actor, bus: ChangeBus | None, parent=None):
         super().__init__(parent)
@@ -70,8 +72,8 @@ class SettingsPage(OfficerActions, QWidget):
         # "&" marks a keyboard mnemonic in a tab title; "&&" shows it
         self.tabs.addTab(self._build_security_tab(),
                          _("Backup & security").replace("&", "&&"))
-        self.referral_services = ReferralServicesTab(services, actor, bus)
-        self.tabs.addTab(self.referral_services, _("Referral services"))
+        self.services_tab = ReferralServicesTab(services, actor, self.can_edit, self._announce)
+        self.tabs.addTab(self.services_tab, _("Referral services"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -314,7 +316,7 @@ class SettingsPage(OfficerActions, QWidget):
             self._preferences_dirty = True
 
     def has_unsaved_changes(self) -> bool:
-        return self._village_dirty or self._preferences_dirty
+        return self._village_dirty or self._preferences_dirty or self.services_tab.dirty
 
     def reload(self) -> None:
         """Show the stored settings again (unsaved edits are dropped)."""
@@ -406,8 +408,8 @@ class SettingsPage(OfficerActions, QWidget):
             return self.save_village()
         if index == SECURITY_TAB:
             return self.save_preferences()
-        if self.tabs.widget(index) is self.referral_services:
-            return self.referral_services.save()
+        if self.tabs.widget(index) is self.services_tab:
+            return self.services_tab.save()
         return False
 
     def save_village(self) -> bool:

@@ -1,7 +1,7 @@
 import pytest
 
 from puskesos.errors import AccountLocked, AuthenticationFailed, InvalidInput, PermissionDenied
-from puskesos.services.auth import MAX_FAILED_ATTEMPTS
+from puskesos.services.lockout import MAX_FAILED_ATTEMPTS
 
 from tests.conftest import ADMIN, OPERATOR
 

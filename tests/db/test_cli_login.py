@@ -14,7 +14,7 @@ from puskesos.db.keys import KeyFile
 
 from puskesos.errors import AccountLocked
 from puskesos.services import open_services
-from puskesos.services.auth import MAX_FAILED_ATTEMPTS
+from puskesos.services.lockout import MAX_FAILED_ATTEMPTS
 from tests.db.test_cli import run
 from tests.helpers import copy_village, connect
 

@@ -178,3 +178,30 @@ def test_the_monthly_referral_report_holds_no_formula(tmp_path):
     assert formulas(out) == []
     shown = texts(out)
     assert {p.strip() for p in PAYLOADS} <= shown
+
+
+def test_the_sticker_rekap_holds_no_formula(tmp_path):
+    """The labelling rekap's workbook (issue 15): heads of household named by the
+    payloads, and the address, stay text."""
+    from dataclasses import replace
+
+    from tests.helpers import family, member
+    services = open_services(str(tmp_path / "desa.sqlite"), create=True)
+    try:
+        services.settings.init_village(actor=ADMIN, village_code=VILLAGE)
+        for i, payload in enumerate(PAYLOADS):
+            house, _people = family()
+            house = replace(house, address=payload, no_kk=make_kk(
+                kecamatan_code=KEC, recorded=date(2015, 1, 2), serial=300 + i))
+            saved = services.households.save(actor=ADMIN, household=house,
+                                             members=[member(payload.strip() or "X",
+                                                             serial=60 + i)])
+            services.programs.add_participation(actor=ADMIN, household_id=saved.id,
+                                                program_code="PKH", period="2026")
+        services.stickers.create_campaign(actor=ADMIN, code="STK", name="x",
+                                          sticker_text="x", programs=["PKH"])
+        out = services.stickers.rekap_xlsx(actor=ADMIN, path=tmp_path / "rekap.xlsx")
+    finally:
+        services.close()
+    assert formulas(out) == []
+    assert {p.strip() for p in PAYLOADS} <= texts(out)

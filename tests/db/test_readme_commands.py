@@ -109,6 +109,7 @@ def test_every_readme_command_works_in_order_on_a_fresh_village(tmp_path):
     assert (tmp_path / "rt2.pdf").is_file() and (tmp_path / "ba.pdf").is_file()
     assert (tmp_path / "sktm.pdf").is_file() and (tmp_path / "hasil.xlsx").is_file()
     assert (tmp_path / "rujukan.pdf").is_file() and (tmp_path / "rekap.pdf").is_file()
+    assert (tmp_path / "stiker-rt2.pdf").is_file() and (tmp_path / "rekap-stiker.pdf").is_file()
     assert (tmp_path / "cadangan").is_dir()
 
 

@@ -91,6 +91,8 @@ def test_the_monthly_report_prints_the_figures_and_writes_them_to_a_workbook(ref
     doc = services.referrals.monthly_pdf(actor=ADMIN, year=today.year, month=today.month)
     text = " ".join(" ".join(pages_text(doc.pdf)).split())
     assert "REKAP BULANAN" in text and r.tracking_code in text and other.tracking_code in text
+    # the chart of the month: its title and legend, the categories that had requests
+    assert "menurut kategori" in text and "Selesai oleh layanan" in text
     assert "yang diterima pada bulan" in text and "2026: 2. Diselesaikan di desa 1, dirujuk ke layanan 1" in text.replace(str(today.year), "2026")
     assert doc.filename == f"rekap-rujukan-{today.year}-{today.month:02d}.pdf"
     path = services.referrals.monthly_xlsx(actor=ADMIN, year=today.year, month=today.month,

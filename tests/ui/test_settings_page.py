@@ -393,3 +393,41 @@ def test_page_is_read_only_without_the_right(qtbot, sqlite_services, bus, actor)
     with pytest.raises(PermissionDenied):
         sqlite_services.officers.add(actor=actor, name="X", role="tksk")
     assert sqlite_services.settings.village().kepala_desa == "H. Sugeng Riyadi"
+
+
+# ---------------------------------------------------------------- referral services
+def test_referral_services_are_added_edited_ordered_and_saved(page, sqlite_services, qtbot):
+    tab = page.services_tab
+    page.tabs.setCurrentWidget(tab)
+    shown = [tab.names.item(i).text() for i in range(tab.names.count())]
+    assert shown[:2] == ["Dinas Sosial", "Dinas Kesehatan"]
+    qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
+    tab.names.closePersistentEditor(tab.names.currentItem())
+    tab.names.currentItem().setText("Dinas Perumahan")
+    qtbot.mouseClick(tab.up_button, Qt.MouseButton.LeftButton)
+    assert page.has_unsaved_changes()
+    tab.names.setCurrentRow(0)
+    qtbot.mouseClick(tab.remove_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitActive(page):
+        page.show()
+        page.activateWindow()
+    tab.names.setFocus()
+    qtbot.keyClick(tab.names, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)   # Ctrl+S
+    stored = sqlite_services.referrals.services()
+    assert stored[0] == "Dinas Kesehatan" and "Dinas Sosial" not in stored
+    assert stored[-2:] == ["Dinas Perumahan", "Lembaga filantropi"]
+    assert "Disimpan pukul" in tab.status.text() and not page.has_unsaved_changes()
+    # an empty list is refused with a message, and nothing is lost
+    for _ in range(tab.names.count()):
+        tab.names.setCurrentRow(0)
+        qtbot.mouseClick(tab.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert _is_error(tab.status) and sqlite_services.referrals.services() == stored
+
+
+def test_only_an_administrator_edits_the_referral_services(qtbot, sqlite_services):
+    widget = SettingsPage(sqlite_services, OPERATOR, None)
+    qtbot.addWidget(widget)
+    tab = widget.services_tab
+    assert not tab.add_button.isEnabled() and not tab.save_button.isEnabled()
+    assert not tab.names.item(0).flags() & Qt.ItemFlag.ItemIsEditable

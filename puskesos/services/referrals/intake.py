@@ -11,6 +11,7 @@ from ...core import codes
 from ...core import referrals as rules
 from ...core.codes import ReferralCategory, ReferralChannel, ReferralStatus, ReferralUrgency
 from ...core.identifiers import check_nik
+from ...core.labels import address_text
 from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...core.validation import (LONG_NOTE_LIMIT, NAME_LIMIT, PLACE_LIMIT, SHORT_NOTE_LIMIT,
@@ -44,13 +45,7 @@ def _code(code_list, value, label: str) -> str:
 
 def household_area(h: Household) -> str:
     """A household's address with RT/RW and dusun, each once."""
-    parts = [h.address or ""]
-    upper = (h.address or "").upper()
-    if (h.rt or h.rw) and "RT" not in upper:
-        parts.append(f"RT {h.rt or '-'} RW {h.rw or '-'}")
-    if h.dusun and h.dusun.upper() not in upper:
-        parts.append(f"Dusun {h.dusun}")
-    return ", ".join(p for p in parts if p)
+    return address_text(h.address, h.rt, h.rw, h.dusun)
 
 
 def _known_dusun(s, name: str | None) -> str | None:

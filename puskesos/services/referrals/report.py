@@ -136,7 +136,8 @@ class ReportOps:
                         "status": ReferralStatus.label_of(r.status)} for r in report.rows],
             # an empty month's lists still know their columns (the preflight checks them)
             "_row_keys": {"daftar": ("kode", "tanggal", "nama", "kategori", "dusun", "layanan",
-                                     "status"), "dusun": tuple(figures(report.total))},
+                                     "status"), "dusun": tuple(figures(report.total)),
+                          "kategori_ada": tuple(figures(report.total))},
         })
         for key, value in figures(report.total).items():
             context[f"jumlah.{key}"] = value

@@ -1,0 +1,73 @@
+"""Code lists of the Puskesos' own work (not of the DTSEN instrument): referrals and
+house labelling.  :mod:`.codes` re-exports them, so callers name every code list as
+``codes.X``."""
+
+from __future__ import annotations
+
+from .code_list import CodeList
+
+
+# ---------------------------------------------------------------- rujukan (referrals)
+class ReferralStatus(CodeList):
+    """Where a resident's request stands (the SLRT front office's referral; the rules
+    of which status may follow which are in core/referrals.py)."""
+
+    DRAFT = ("draft", "Draf")
+    TERCATAT = ("tercatat", "Tercatat")
+    SELESAI_DI_DESA = ("selesai_di_desa", "Selesai di desa")
+    DIRUJUK = ("dirujuk", "Dirujuk")
+    DITERIMA = ("diterima", "Diterima layanan")
+    DIPROSES = ("diproses", "Diproses")
+    SELESAI = ("selesai", "Selesai")
+    DITOLAK = ("ditolak", "Ditolak")
+    TIDAK_DAPAT_DITINDAKLANJUTI = ("tidak_dapat", "Tidak dapat ditindaklanjuti")
+    DIBATALKAN = ("dibatalkan", "Dibatalkan")
+
+
+class ReferralCategory(CodeList):
+    """What the resident needs (keluhan), as the monthly report groups it."""
+
+    KESEHATAN = ("kesehatan", "Kesehatan")
+    PENDIDIKAN = ("pendidikan", "Pendidikan")
+    ADMINDUK = ("adminduk", "Administrasi kependudukan", "Adminduk")
+    BANSOS = ("bansos", "Bansos/DTSEN")
+    DISABILITAS = ("disabilitas", "Disabilitas")
+    LANSIA = ("lansia", "Lansia")
+    ANAK = ("anak", "Anak")
+    RTLH = ("rtlh", "Rumah tidak layak huni", "RTLH")
+    EKONOMI = ("ekonomi", "Ekonomi/pekerjaan")
+    BENCANA = ("bencana", "Bencana")
+    LAINNYA = ("lainnya", "Lainnya")
+
+
+class ReferralUrgency(CodeList):
+    """How soon the request must be followed up (sets the first follow-up date)."""
+
+    BIASA = ("biasa", "Biasa")
+    SEGERA = ("segera", "Segera")
+    DARURAT = ("darurat", "Darurat")
+
+
+class ReferralChannel(CodeList):
+    """How the request reached the Puskesos."""
+
+    DATANG = ("datang", "Datang langsung")
+    KUNJUNGAN = ("kunjungan", "Kunjungan rumah")
+    TELEPON = ("telepon", "Telepon/WA")
+    RT_RW = ("rt_rw", "Melalui RT/RW")
+
+
+
+# ---------------------------------------------------------------- stiker (house labelling)
+class StickerOutcome(CodeList):
+    """What happened at a household of a labelling campaign (domain.md §5); a
+    household may have several over time, the latest counts."""
+
+    TERPASANG = ("terpasang", "Terpasang")
+    DITOLAK = ("ditolak", "Ditolak")
+    MUNDUR_SUKARELA = ("mundur", "Mundur sukarela (graduasi mandiri)", "Mundur sukarela")
+    TIDAK_DITEMUKAN = ("tidak_ditemukan", "Tidak ditemukan")
+    PINDAH = ("pindah", "Pindah")
+    MENINGGAL = ("meninggal", "Meninggal")
+    RUSAK_ATAU_DILEPAS = ("rusak", "Rusak atau dilepas (perlu kunjungan ulang)",
+                          "Rusak/dilepas")
