@@ -46,6 +46,15 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
+def _kind(attachment) -> str:
+    """An attachment's kind in words (a photo or scan, or a PDF)."""
+    if attachment.media_type == "application/pdf":
+        return "PDF"
+    if attachment.media_type.startswith("image/"):
+        return _("Image")
+    return attachment.media_type
+
+
 def _table(model: DtoTableModel, elastic: tuple[int, ...]) -> QTableView:
     table = QTableView()
     table.setModel(model)
@@ -114,7 +123,7 @@ class ReferralDialog(QDialog):
             (_("Findings"), lambda v: v.findings.replace("\n", " ")),
             (_("Recorded by"), lambda v: v.actor)], self)
         self.files = DtoTableModel([
-            (_("File"), lambda a: a.filename), (_("Kind"), lambda a: a.media_type),
+            (_("File"), lambda a: a.filename), (_("Kind"), _kind),
             (_("Size"), lambda a: _size(a.size)),
             (_("Added"), lambda a: short_datetime(a.added_at)), (_("By"), lambda a: a.actor)],
             self)

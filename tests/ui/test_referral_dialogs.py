@@ -176,6 +176,7 @@ def test_attachments_added_opened_copied_and_removed(qtbot, village, tmp_path):
     assert "catatan.txt" in told[-1] and "ktp.png" not in told[-1], told
     assert detail.files.rowCount() == 1 and detail.tabs.tabText(4) == "Lampiran (1)"
     assert detail.files.index(0, 0).data().startswith("ktp")
+    assert detail.files.index(0, 1).data() == "Gambar"
     opened = Opened()
     QDesktopServices.setUrlHandler("file", opened, "open")
     try:
