@@ -112,6 +112,8 @@ def main(argv: list[str]) -> None:
         dialog.close()
         if not suffix:
             _pdf_pages(services, user.actor)
+        window.show_module("referrals")
+        _save(window, "referrals", suffix)
         window.show_module("settings")
         _save(window, "settings", suffix)
         window.close()
@@ -321,6 +323,18 @@ def _real_windows(services, shot: _Camera, tmp: Path) -> None:
     preview.show()
     shot("pdf-preview", preview)
     preview.close()
+
+    window.show_module("referrals")
+    shot("referrals", window)
+    referrals = window.pages["referrals"]
+    intake = referrals.new_request()
+    shot("referral-intake", intake)
+    intake.close()
+    if referrals.model.rowCount():
+        referrals.table.selectRow(0)
+        opened = referrals.open_selected()
+        shot("referral", opened)
+        opened.close()
 
     window.show_module("settings")
     settings = window.pages["settings"]

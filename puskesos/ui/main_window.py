@@ -36,6 +36,11 @@ def _verval_page(window: "MainWindow") -> QWidget:
                       list_filter=window.households.current_filter)
 
 
+def _referrals_page(window: "MainWindow") -> QWidget:
+    from .referrals_page import ReferralsPage
+    return ReferralsPage(window.services, window.actor, window.bus)
+
+
 def _settings_page(window: "MainWindow") -> QWidget:
     from .settings_page import SettingsPage
     return SettingsPage(window.services, window.actor, window.bus)
@@ -57,7 +62,7 @@ def page_registry() -> tuple[PageSpec, ...]:
     return (
         PageSpec("households", _("Households"), _households_page),
         PageSpec("verval", _("Verval"), _verval_page),
-        PageSpec("referrals", _("Referrals")),
+        PageSpec("referrals", _("Referrals"), _referrals_page),
         PageSpec("stickers", _("Stickers")),
         PageSpec("programs", _("Programs & targets")),
         PageSpec("exchange", _("Data exchange")),
@@ -361,7 +366,10 @@ class MainWindow(QMainWindow):
         if not self.stop_jobs():
             event.ignore()
             return
-        for dialog in list(self.households.open_dialogs):
+        # every page's open forms (a household, a request being typed) ask first
+        open_forms = [d for page in self.pages.values()
+                      for d in list(getattr(page, "open_dialogs", []))]
+        for dialog in open_forms:
             if not dialog.close():
                 event.ignore()
                 return

@@ -95,9 +95,11 @@ def test_unbuilt_modules_are_disabled_settings_is_there(window):
     assert flags["households"] & Qt.ItemFlag.ItemIsEnabled
     assert flags["settings"] & Qt.ItemFlag.ItemIsEnabled
     assert flags["verval"] & Qt.ItemFlag.ItemIsEnabled
-    for key in ("referrals", "stickers", "programs", "exchange", "reports"):
+    assert flags["referrals"] & Qt.ItemFlag.ItemIsEnabled
+    assert window.nav.item(2).text() == "Rujukan"
+    for key in ("stickers", "programs", "exchange", "reports"):
         assert not flags[key] & Qt.ItemFlag.ItemIsEnabled
-    assert "belum tersedia" in window.nav.item(2).text()
+    assert "belum tersedia" in window.nav.item(3).text()
 
 
 def test_backup_now_runs_in_the_background_and_updates_status(window, qtbot):

@@ -54,7 +54,7 @@ def window(qtbot, village, monkeypatch):
     on_screen(monkeypatch, main_window, SCREENS["1024"])
     win = MainWindow(village, ADMIN, idle_minutes=0)
     qtbot.addWidget(win)
-    for key in ("verval", "settings", "households"):
+    for key in ("verval", "settings", "referrals", "households"):
         win.show_module(key)
     _settle(win)
     return win
@@ -279,3 +279,84 @@ def test_the_import_preview_names_fields_as_the_form_does(qtbot, village, tmp_pa
     assert not any("_" in f for f in fields), fields
     qtbot.waitUntil(lambda: not wizard.job.running, timeout=15000)
     wizard.reject()
+
+
+# ------------------------------------------------------------------ referrals (Rujukan)
+def _referrals(village) -> list:
+    """Referrals in several states, one of them referred with a letter, one with the
+    longest name a village may hold."""
+    rows, _total = village.households.search(actor=ADMIN, limit=20)
+    made = []
+    for row in rows[:3]:
+        person = village.referrals.find_people(row.head_name, actor=ADMIN)[0]
+        made.append(village.referrals.add(actor=ADMIN, member_id=person.member_id,
+                                          category="rtlh", description="Rumah bocor"))
+    made.append(village.referrals.add(
+        actor=ADMIN, person_name="MUHAMMAD ABDURRAHMAN WAHYUDI SETIAWAN PRATAMA",
+        nik_absent_reason="KTP hilang", category="ekonomi", description="Modal usaha",
+        dusun="KRAJAN LOR KULON"))
+    made[0] = village.referrals.refer(actor=ADMIN, referral_id=made[0].id,
+                                      target_service="Lembaga filantropi",
+                                      service_requested="Bedah rumah")
+    village.referrals.print_letter(actor=ADMIN, referral_id=made[0].id)
+    return made
+
+
+def test_the_referral_list_does_not_scroll_sideways_at_1024(window, village):
+    _referrals(village)
+    window.show_module("referrals")
+    page = window.pages["referrals"]
+    page.refresh()
+    _settle(window)
+    assert window.minimumSizeHint().width() <= window.width()
+    table = page.table
+    assert table.model().rowCount() >= 4          # the demo's and these
+    _fits_its_width(table)
+    for column in (0, 1, 7):              # code, date received, follow-up: whole
+        _whole(table, column)
+    assert table.columnWidth(2) >= 200    # the name gives way last
+    for widget in (page.search, page.new_button, page.report_button, page.status,
+                   page.category, page.overdue_only, page.open_button):
+        assert _inside(widget, page), widget
+
+
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_the_referral_dialogs_fit_the_screen(qtbot, village, monkeypatch, screen):
+    """Intake, a referral opened, each step and the monthly report: not wider or taller
+    than the screen, every button whole, the tables without a sideways scroll bar."""
+    from PySide6.QtWidgets import QPushButton
+
+    from puskesos.ui import referral_dialogs, referral_intake, referral_steps
+    from puskesos.ui.bus import ChangeBus
+    for module in (referral_dialogs, referral_intake, referral_steps):
+        on_screen(monkeypatch, module, SCREENS[screen])
+    width, height = SCREENS[screen]
+    referred = _referrals(village)[0]
+    bus = ChangeBus()
+    intake = referral_intake.IntakeDialog(village, ADMIN, bus)
+    detail = referral_dialogs.ReferralDialog(village, ADMIN, bus, referred.id)
+    steps = [cls(village, ADMIN, detail.detail) for cls in (
+        referral_steps.ReferDialog, referral_steps.SolveDialog, referral_steps.ReplyDialog,
+        referral_steps.CancelDialog, referral_steps.VisitDialog,
+        referral_steps.FollowUpDialog)]
+    report = referral_steps.MonthlyReportDialog(village, ADMIN, bus, None)
+    for dialog in [intake, detail, *steps, report]:
+        qtbot.addWidget(dialog)
+        _settle(dialog)
+        name = type(dialog).__name__
+        # what fit_size gives on this screen: the window manager need not push it
+        assert dialog.width() <= int(width * 0.96) and dialog.height() <= int(height * 0.92), \
+            (name, dialog.size())
+        hint = dialog.minimumSizeHint()
+        assert hint.width() <= dialog.width() and hint.height() <= dialog.height(), \
+            (name, hint, dialog.size())
+        for button in dialog.findChildren(QPushButton):
+            if button.isVisible():
+                assert _inside(button, dialog), (name, button.text())
+        if dialog is detail:
+            for index, view in ((1, detail.events_view), (2, detail.visits_view),
+                                (4, detail.files_view)):
+                detail.tabs.setCurrentIndex(index)
+                _settle(detail)
+                _fits_its_width(view)
+        dialog.close()
