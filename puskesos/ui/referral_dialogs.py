@@ -32,9 +32,8 @@ from .table_model import DtoTableModel
 from .widgets import FitColumns, FlowLayout, dialog_buttons, fit_size, save_path
 
 S = ReferralStatus
-#: the statuses from which a surat rujukan is printed
-LETTER_STATES = frozenset({S.DIRUJUK, S.DITERIMA, S.DIPROSES, S.SELESAI, S.DITOLAK,
-                           S.TIDAK_DAPAT_DITINDAKLANJUTI})
+#: the statuses in which a surat rujukan is first printed (a reprint: whenever there is one)
+LETTER_STATES = frozenset({S.DIRUJUK, S.DITERIMA, S.DIPROSES})
 
 
 def open_file(path: Path) -> bool:
@@ -253,9 +252,11 @@ class ReferralDialog(QDialog):
             "solve": S.SELESAI_DI_DESA in allowed,
             "reply": bool(allowed & set(REPLIES)),
             "cancel": S.DIBATALKAN in allowed,
-            "visit": True,
+            "visit": is_open,                  # a closed referral never changes
             "follow_up": is_open,
-            "letter": rules.status_of(d.status) in LETTER_STATES and bool(d.target_service),
+            # the first letter while it is referred and open; a reprint whenever there is one
+            "letter": bool(d.letter_number) or (
+                rules.status_of(d.status) in LETTER_STATES and bool(d.target_service)),
         }
         for key, button in self.actions.items():
             button.setVisible(shown[key])
@@ -268,7 +269,7 @@ class ReferralDialog(QDialog):
         self.file_buttons["open"].setEnabled(has_file)
         self.file_buttons["copy"].setEnabled(has_file)
         self.file_buttons["remove"].setEnabled(has_file and self.can_edit and is_open)
-        self.file_buttons["add"].setEnabled(self.can_edit)
+        self.file_buttons["add"].setEnabled(self.can_edit and is_open)
 
     def changed(self, detail) -> None:
         """After a change: shown here, and told to the window."""

@@ -74,6 +74,15 @@ def test_reply_visit_and_solved_in_the_village_through_their_dialogs(qtbot, vill
     window, page = open_page(qtbot, village, OPERATOR)
     detail = open_row(qtbot, page, row_of(page, referred.id))
 
+    def visit(dialog: VisitDialog):
+        qtbot.keyClicks(dialog.findings, "Menunggu jadwal operasi")
+        click(qtbot, dialog.ok)
+
+    with dialogs(visit):                 # a home visit while it is open
+        click(qtbot, detail.actions["visit"])
+    assert detail.visits.rowCount() == 1 and detail.tabs.tabText(2) == "Kunjungan (1)"
+    assert detail.visits.index(0, 2).data() == "Menunggu jadwal operasi"
+
     def reply(dialog: ReplyDialog):
         choices = [dialog.outcome.itemText(i) for i in range(dialog.outcome.count())]
         assert choices == ["Diterima layanan", "Diproses", "Selesai", "Ditolak",
@@ -89,16 +98,9 @@ def test_reply_visit_and_solved_in_the_village_through_their_dialogs(qtbot, vill
     # received, processed and done, each a step with the reply's date
     assert detail.events.rowCount() == 5
     offered = {k for k, b in detail.actions.items() if b.isVisible()}
-    assert offered == {"visit", "letter"}           # closed: nothing more to step
+    assert offered == set()              # closed: nothing more to step, no visit, no letter
+    assert not detail.file_buttons["add"].isEnabled()
 
-    def visit(dialog: VisitDialog):
-        qtbot.keyClicks(dialog.findings, "Sudah dioperasi, pulih")
-        click(qtbot, dialog.ok)
-
-    with dialogs(visit):
-        click(qtbot, detail.actions["visit"])
-    assert detail.visits.rowCount() == 1 and detail.tabs.tabText(2) == "Kunjungan (1)"
-    assert detail.visits.index(0, 2).data() == "Sudah dioperasi, pulih"
     detail.reject()
 
     detail = open_row(qtbot, page, row_of(page, local.id))
