@@ -36,6 +36,11 @@ def _verval_page(window: "MainWindow") -> QWidget:
                       list_filter=window.households.current_filter)
 
 
+def _stickers_page(window: "MainWindow") -> QWidget:
+    from .stickers_page import StickersPage
+    return StickersPage(window.services, window.actor, window.bus)
+
+
 def _settings_page(window: "MainWindow") -> QWidget:
     from .settings_page import SettingsPage
     return SettingsPage(window.services, window.actor, window.bus)
@@ -58,7 +63,7 @@ def page_registry() -> tuple[PageSpec, ...]:
         PageSpec("households", _("Households"), _households_page),
         PageSpec("verval", _("Verval"), _verval_page),
         PageSpec("referrals", _("Referrals")),
-        PageSpec("stickers", _("Stickers")),
+        PageSpec("stickers", _("Stickers"), _stickers_page),
         PageSpec("programs", _("Programs & targets")),
         PageSpec("exchange", _("Data exchange")),
         PageSpec("reports", _("Reports")),

@@ -95,7 +95,8 @@ def test_unbuilt_modules_are_disabled_settings_is_there(window):
     assert flags["households"] & Qt.ItemFlag.ItemIsEnabled
     assert flags["settings"] & Qt.ItemFlag.ItemIsEnabled
     assert flags["verval"] & Qt.ItemFlag.ItemIsEnabled
-    for key in ("referrals", "stickers", "programs", "exchange", "reports"):
+    assert flags["stickers"] & Qt.ItemFlag.ItemIsEnabled
+    for key in ("referrals", "programs", "exchange", "reports"):
         assert not flags[key] & Qt.ItemFlag.ItemIsEnabled
     assert "belum tersedia" in window.nav.item(2).text()
 
