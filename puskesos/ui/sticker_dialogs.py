@@ -139,7 +139,7 @@ class NewCampaignDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        fit_size(self, 640, 620)
+        fit_size(self, 640, 560)
 
     def save(self) -> None:
         """Create the campaign (on the writer); a refusal is shown and the dialog stays."""

@@ -96,7 +96,7 @@ class StickersPage(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(self.fontMetrics().height())
-        self.progress.setMinimumWidth(40)
+        self.progress.setFixedWidth(160)        # the counts under it say it all
         self.progress_label = QLabel()
         self.progress_label.setWordWrap(True)
 
@@ -153,9 +153,12 @@ class StickersPage(QWidget):
         top.addWidget(QLabel(_("Campaign")))
         top.addWidget(self.campaign_box, 1)
         top.addWidget(self.new_button)
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.progress_label, 3)
+        bar = QWidget()                         # the bar in the middle of the row's height
+        bar_layout = QVBoxLayout(bar)
+        bar_layout.setContentsMargins(0, 0, 0, 0)
+        bar_layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignVCenter)
+        bar.setFixedHeight(self.outcome.sizeHint().height())
+        filters.addWidget(bar)
         self.empty = QLabel(_("No labelling campaign yet. Press \"New campaign…\" to choose "
                               "the households whose houses get a sticker."))
         self.empty.setWordWrap(True)
@@ -163,7 +166,7 @@ class StickersPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.info)
         layout.addLayout(filters)
-        layout.addLayout(progress_row)
+        layout.addWidget(self.progress_label)
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         layout.addLayout(action_row)
