@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from puskesos.services import Actor
@@ -54,6 +54,13 @@ def _double_click(qtbot, table, row: int) -> None:
     where = table.visualRect(table.model().index(row, 1)).center()
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
+def press_later(qtbot, button) -> None:
+    """Press ``button`` once the dialog handler has returned, so that the message it
+    brings is answered by the next handler (a save waits for the writer in an event
+    loop, where the handlers run)."""
+    QTimer.singleShot(0, lambda: qtbot.mouseClick(button, Qt.MouseButton.LeftButton))
 
 
 def _wait_preview(qtbot, page, count: int):
@@ -202,18 +209,23 @@ def test_a_refusal_without_a_note_is_refused_and_stores_nothing(qtbot, village):
     page.outcome.setCurrentIndex(page.outcome.findData("belum"))
     target = page.model.row_at(0)
     page.table.selectRow(0)
-    told = []
+    told, history = [], []
 
     def refuse(dialog: OutcomeDialog):
         dialog.outcome.set_code("ditolak")
         _check(dialog.officers, [dialog.officers.item(0).text()])
-        with dialogs(lambda box: (told.append(box.text()), box.accept())):
-            qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-        assert dialog.history_model.rowCount() == 0
-        dialog.reject()
+        press_later(qtbot, dialog.save_button)
 
-    with dialogs(refuse):
+    def read(box: QMessageBox):
+        told.append(box.text())
+        box.accept()
+        dialog = box.parent()
+        history.append(dialog.history_model.rowCount())
+        QTimer.singleShot(0, dialog.reject)
+
+    with dialogs(refuse, read):
         _double_click(qtbot, page.table, 0)
+    assert history == [0]
     assert "catatan" in told[0].lower() and "Ditolak" in told[0], told
     assert village.stickers.history(actor=OPERATOR, target_id=target.id) == []
     assert page.model.row_at(0).id == target.id and page.model.index(0, 6).data() == \
@@ -243,3 +255,34 @@ def test_the_kepala_desa_reads_only(qtbot, village):
     preview = _wait_preview(qtbot, page, 1)
     assert preview.document.pages >= 1
     preview.reject()
+
+
+def test_a_campaign_that_would_label_nobody_says_so_and_stays_open(qtbot, village):
+    """ATENSI has no recipient in the demo village: the service's message is shown,
+    the dialog stays open with what was typed, and no campaign is made."""
+    win = _window(qtbot, village, OPERATOR)
+    page = win.pages["stickers"]
+    before = village.stickers.campaigns(actor=OPERATOR)
+    told, still_open, opened = [], [], []
+
+    def fill(dialog: NewCampaignDialog):
+        dialog.code.setText("KOSONG1")
+        dialog.name.setText("Tanpa sasaran")
+        dialog.sticker_text.setPlainText("JUDUL\nPesan")
+        _check(dialog.programs, ["ATENSI"])
+        opened.append(dialog)
+        press_later(qtbot, dialog.save_button)
+
+    def read(box: QMessageBox):
+        told.append(box.text())
+        box.accept()
+        dialog = opened[0]
+        still_open.append(dialog.isVisible() and dialog.name.text() == "Tanpa sasaran")
+        QTimer.singleShot(0, dialog.reject)
+
+    with dialogs(fill, read):
+        click(qtbot, page.new_button)
+    assert "tidak akan melabeli siapa pun" in told[0], told
+    assert still_open == [True]
+    assert village.stickers.campaigns(actor=OPERATOR) == before
+    assert page.campaign_box.count() == len(before)
