@@ -277,11 +277,15 @@ def test_a_campaign_that_would_label_nobody_says_so_and_stays_open(qtbot, villag
         told.append(box.text())
         box.accept()
         dialog = opened[0]
-        still_open.append(dialog.isVisible() and dialog.name.text() == "Tanpa sasaran")
-        QTimer.singleShot(0, dialog.reject)
+
+        def look():                        # once the message is gone
+            still_open.append(dialog.isVisible() and dialog.name.text() == "Tanpa sasaran")
+            dialog.reject()
+        QTimer.singleShot(50, look)
 
     with dialogs(fill, read):
         click(qtbot, page.new_button)
+        qtbot.wait(100)
     assert "tidak akan melabeli siapa pun" in told[0], told
     assert still_open == [True]
     assert village.stickers.campaigns(actor=OPERATOR) == before
