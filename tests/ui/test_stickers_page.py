@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
