@@ -363,14 +363,20 @@ class OutcomeDialog(QDialog):
 
         def store():
             row = stickers.record_outcome(actor=self.actor, **values)
-            photos = stickers.add_photos(actor=self.actor, log_id=row.id, paths=paths) \
-                if paths else None
+            try:        # the visit is kept even when its photos cannot be
+                photos = stickers.add_photos(actor=self.actor, log_id=row.id,
+                                             paths=paths) if paths else None
+            except UserError as exc:
+                return row, exc
             return row, photos
         try:
             _row, photos = write(self, store)
         except UserError as exc:
             show_error(self, exc)
             return False
+        if isinstance(photos, UserError):
+            show_error(self, photos)
+            photos = None
         self.saved += 1
         self.photo_paths.clear()
         self.photos.clear()
