@@ -380,7 +380,8 @@ class OutcomeDialog(QDialog):
         self.saved += 1
         self.photo_paths.clear()
         self.photos.clear()
-        self.note.clear()
+        for field in (self.note, self.witnesses, self.gps):     # of this visit only
+            field.clear()
         self.well_off.setChecked(False)
         self.refresh_history()
         text = saved_now()

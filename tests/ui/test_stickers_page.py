@@ -119,6 +119,7 @@ def test_from_a_new_campaign_to_the_rekap(qtbot, village, tmp_path, monkeypatch)
         dialog.outcome.set_code("terpasang")
         _check(dialog.officers, [dialog.officers.item(0).text()])
         dialog.witnesses.setText("Pak RT")
+        dialog.gps.setText("-7.5561, 112.2384")
         qtbot.mouseClick(dialog.add_photo, Qt.MouseButton.LeftButton)
         assert dialog.photos.count() == 3
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -148,6 +149,10 @@ def test_from_a_new_campaign_to_the_rekap(qtbot, village, tmp_path, monkeypatch)
     history = village.stickers.history(actor=OPERATOR, target_id=first.id)
     assert [h.outcome for h in history] == ["mundur", "terpasang"]
     assert history[1].photos == 1 and history[1].witnesses == "Pak RT"
+    assert (history[1].latitude, history[1].longitude) == (-7.5561, 112.2384)
+    # what was typed for the first visit is not carried into the second
+    assert history[0].note == "Keluarga menyatakan sudah mampu."
+    assert history[0].latitude is None and history[0].witnesses is None
     # the list says where the household stands now
     assert page.model.index(0, 6).data() == "Mundur sukarela"
     assert page.model.index(0, 7).data() == "2"
