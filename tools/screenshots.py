@@ -110,6 +110,18 @@ def main(argv: list[str]) -> None:
         dialog.show()
         _save(dialog, "verval-musdes", suffix)
         dialog.close()
+        window.show_module("stickers")
+        _save(window, "stickers", suffix)
+        stickers = window.pages["stickers"]
+        visited = max(range(stickers.model.rowCount()),
+                      key=lambda i: stickers.model.row_at(i).visits)
+        stickers.table.selectRow(visited)
+        from puskesos.ui.sticker_dialogs import OutcomeDialog
+        dialog = OutcomeDialog(services, user.actor, stickers.campaign, stickers.selected(),
+                               window, bus=window.bus)
+        dialog.show()
+        _save(dialog, "sticker-visit", suffix)
+        dialog.close()
         if not suffix:
             _pdf_pages(services, user.actor)
         window.show_module("referrals")
@@ -313,6 +325,20 @@ def _real_windows(services, shot: _Camera, tmp: Path) -> None:
             ("verval-result", ResultDialog(services, actor, verval.selected(), verval)),
             ("verval-proposals", ProposalsDialog(services, actor, verval.cycle_id(), verval)),
             ("verval-musdes", MusdesDialog(services, actor, verval.cycle_id(), verval))):
+        dialog.show()
+        shot(name, dialog)
+        dialog.close()
+        dialog.deleteLater()
+    window.show_module("stickers")
+    shot("stickers", window)
+    stickers = window.pages["stickers"]
+    stickers.table.selectRow(max(range(stickers.model.rowCount()),
+                                 key=lambda i: stickers.model.row_at(i).visits))
+    from puskesos.ui.sticker_dialogs import NewCampaignDialog, OutcomeDialog
+    for name, dialog in (
+            ("sticker-new-campaign", NewCampaignDialog(services, actor, stickers)),
+            ("sticker-visit", OutcomeDialog(services, actor, stickers.campaign,
+                                            stickers.selected(), stickers, bus=window.bus))):
         dialog.show()
         shot(name, dialog)
         dialog.close()

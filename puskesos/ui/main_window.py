@@ -41,6 +41,11 @@ def _referrals_page(window: "MainWindow") -> QWidget:
     return ReferralsPage(window.services, window.actor, window.bus)
 
 
+def _stickers_page(window: "MainWindow") -> QWidget:
+    from .stickers_page import StickersPage
+    return StickersPage(window.services, window.actor, window.bus)
+
+
 def _settings_page(window: "MainWindow") -> QWidget:
     from .settings_page import SettingsPage
     return SettingsPage(window.services, window.actor, window.bus)
@@ -63,7 +68,7 @@ def page_registry() -> tuple[PageSpec, ...]:
         PageSpec("households", _("Households"), _households_page),
         PageSpec("verval", _("Verval"), _verval_page),
         PageSpec("referrals", _("Referrals"), _referrals_page),
-        PageSpec("stickers", _("Stickers")),
+        PageSpec("stickers", _("Stickers"), _stickers_page),
         PageSpec("programs", _("Programs & targets")),
         PageSpec("exchange", _("Data exchange")),
         PageSpec("reports", _("Reports")),

@@ -161,7 +161,9 @@ class FitColumns(QObject):
         # what the view adds to a text: its margins either side and the grid line
         margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
                                            table) + 1
-        self._pad = 2 * margin + (1 if table.showGrid() else 0)
+        # (one pixel more: the delegate rounds some texts' widths up where the
+        # metrics here give a fraction under, e.g. a tracking code of wide letters)
+        self._pad = 2 * margin + (1 if table.showGrid() else 0) + 1
         self._remeasure()
 
     def _remeasure(self, *_args) -> None:

@@ -96,10 +96,11 @@ def test_unbuilt_modules_are_disabled_settings_is_there(window):
     assert flags["settings"] & Qt.ItemFlag.ItemIsEnabled
     assert flags["verval"] & Qt.ItemFlag.ItemIsEnabled
     assert flags["referrals"] & Qt.ItemFlag.ItemIsEnabled
+    assert flags["stickers"] & Qt.ItemFlag.ItemIsEnabled
     assert window.nav.item(2).text() == "Rujukan"
-    for key in ("stickers", "programs", "exchange", "reports"):
+    for key in ("programs", "exchange", "reports"):
         assert not flags[key] & Qt.ItemFlag.ItemIsEnabled
-    assert "belum tersedia" in window.nav.item(3).text()
+    assert "belum tersedia" in window.nav.item(4).text()
 
 
 def test_backup_now_runs_in_the_background_and_updates_status(window, qtbot):

@@ -54,7 +54,7 @@ def window(qtbot, village, monkeypatch):
     on_screen(monkeypatch, main_window, SCREENS["1024"])
     win = MainWindow(village, ADMIN, idle_minutes=0)
     qtbot.addWidget(win)
-    for key in ("verval", "settings", "referrals", "households"):
+    for key in ("verval", "stickers", "settings", "referrals", "households"):
         win.show_module(key)
     _settle(win)
     return win
@@ -360,3 +360,48 @@ def test_the_referral_dialogs_fit_the_screen(qtbot, village, monkeypatch, screen
                 _settle(detail)
                 _fits_its_width(view)
         dialog.close()
+
+
+# ------------------------------------------------------------------ stickers (Stiker)
+def test_the_sticker_page_does_not_scroll_sideways_at_1024(window):
+    """The Stiker page at 1024x768: its filters, progress and buttons seen whole, the
+    list without a sideways scroll bar, sticker numbers and names whole (the programs
+    give way)."""
+    window.show_module("stickers")
+    _settle(window)
+    page = window.pages["stickers"]
+    for widget in (page.campaign_box, page.new_button, page.dusun, page.rw, page.rt,
+                   page.outcome, *page.buttons.values()):
+        assert _inside(widget, page), widget.objectName() or widget.metaObject().className()
+    label = page.progress_label
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width(), label.text()
+    table = page.table
+    assert table.model().rowCount()
+    _fits_its_width(table)
+    for column in (0, 1, 3, 4, 7):       # sticker no., head of family, RW, RT, visits
+        _whole(table, column)
+
+
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_the_sticker_dialogs_fit_the_screen(qtbot, village, monkeypatch, screen):
+    """A new campaign and a visit (its form and the household's history) fit a 1366
+    and a 1024-pixel screen, the history without a sideways scroll bar."""
+    from puskesos.ui import sticker_dialogs
+    from puskesos.ui.sticker_dialogs import NewCampaignDialog, OutcomeDialog
+    on_screen(monkeypatch, sticker_dialogs, SCREENS[screen])
+    width, height = SCREENS[screen]
+    campaign = village.stickers.campaign(actor=ADMIN)
+    rows = village.stickers.targets(actor=ADMIN, campaign_id=campaign.id)
+    target = max(rows, key=lambda r: r.visits)
+    for dialog in (NewCampaignDialog(village, ADMIN),
+                   OutcomeDialog(village, ADMIN, campaign, target)):
+        qtbot.addWidget(dialog)
+        _settle(dialog)
+        assert dialog.width() <= width and dialog.height() <= height
+        hint = dialog.minimumSizeHint()
+        assert hint.width() <= dialog.width() and hint.height() <= dialog.height(), hint
+        if isinstance(dialog, OutcomeDialog):
+            assert dialog.history_model.rowCount() >= 2
+            _fits_its_width(dialog.history)
+            _whole(dialog.history, 0)
+        dialog.reject()

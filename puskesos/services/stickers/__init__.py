@@ -12,8 +12,9 @@ the officers' log.  The rules are in ``core/stickers.py``.
 - ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
 The households a labelling found refusing, withdrawing or well-off are carried
-into a verval cycle (``carry_to_verval``); the verval page showing their reason
-and the window's Stiker page are still to build (issue 15).
+into a verval cycle (``carry_to_verval``); the window's Stiker page is
+``ui/stickers_page.py``; the verval page showing their reason is still to build
+(issue 15).
 """
 
 from __future__ import annotations
