@@ -25,6 +25,16 @@ def _date(text: str | None, what: str) -> date | None:
     return value
 
 
+def _documents(given: list[str] | None) -> list[tuple[str, bool]]:
+    """``NAME`` or ``NAME=ada`` (brought) as the checklist's (name, brought)."""
+    out = []
+    for item in given or []:
+        name, sep, state = item.rpartition("=")
+        out.append((name, state.strip().lower() in ("ada", "ya", "yes", "1")) if sep
+                   else (item, False))
+    return out
+
+
 def _line(r) -> str:
     late = " !" if r.overdue else ""
     return (f"{r.tracking_code}  {r.received_on:%d-%m-%Y}  {ReferralStatus.label_of(r.status):<28}"
@@ -85,44 +95,66 @@ def cmd_referral(args) -> int:
                              rt=args.rt, rw=args.rw, phone=args.phone,
                              received_on=_date(args.received, _("Date received")),
                              draft=args.draft, **kwargs)
+        elif verb == "attachment-save":
+            target = ref.save_attachment(actor=actor, attachment_id=args.attachment,
+                                         target=args.out)
+            emit(args, {"path": str(target)}, _("Written to {path}.").format(path=target))
+            return EXIT_OK
+        elif verb == "attachment-remove":
+            detail = ref.remove_attachment(actor=actor, attachment_id=args.attachment,
+                                           reason=args.reason)
         else:
-            referral_id = ref.resolve(args.id, actor=actor)
-            when = _date(getattr(args, "date", None), _("Date"))
-            if verb == "show":
-                detail = ref.detail(referral_id, actor=actor)
-            elif verb == "refer":
-                documents = None
-                if args.document:
-                    documents = [(d.rsplit("=", 1)[0], d.rsplit("=", 1)[1].lower() in (
-                        "ada", "ya", "yes", "1")) if "=" in d else (d, False)
-                        for d in args.document]
-                detail = ref.refer(actor=actor, referral_id=referral_id,
-                                   target_service=args.service,
-                                   service_requested=args.request, documents=documents,
-                                   on=when, note=args.note)
-            elif verb == "solve":
-                detail = ref.solve_in_village(actor=actor, referral_id=referral_id,
-                                              action_taken=args.action, on=when)
-            elif verb == "transition":
-                detail = ref.transition(actor=actor, referral_id=referral_id, status=args.to,
-                                        on=when, note=args.note)
-            elif verb == "reply":
-                detail = ref.record_reply(actor=actor, referral_id=referral_id,
-                                          outcome=args.outcome, on=when,
-                                          reference=args.reference, note=args.note)
-            elif verb == "visit":
-                detail = ref.add_visit(actor=actor, referral_id=referral_id,
-                                       visited_on=when or date.today(), visitor=args.visitor,
-                                       findings=args.findings,
-                                       next_follow_up=_date(args.next, _("Next follow-up")))
-            else:                                                   # attach
-                for path in args.files:
-                    detail = ref.add_attachment(actor=actor, referral_id=referral_id,
-                                                path=path)
+            detail = _step(ref, actor, verb, args, ref.resolve(args.id, actor=actor))
         emit(args, {"referral": detail}, _describe(detail))
         return EXIT_OK
     finally:
         services.close()
+
+
+def _step(ref, actor, verb: str, args, referral_id: str):
+    """The verbs that act on one referral, named by its id or tracking code."""
+    when = _date(getattr(args, "date", None), _("Date"))
+    if verb == "show":
+        return ref.detail(referral_id, actor=actor)
+    if verb == "refer":
+        return ref.refer(actor=actor, referral_id=referral_id, target_service=args.service,
+                         service_requested=args.request,
+                         documents=_documents(args.document) if args.document else None,
+                         on=when, note=args.note)
+    if verb == "solve":
+        return ref.solve_in_village(actor=actor, referral_id=referral_id,
+                                    action_taken=args.action, on=when)
+    if verb == "transition":
+        return ref.transition(actor=actor, referral_id=referral_id, status=args.to, on=when,
+                              note=args.note)
+    if verb == "reply":
+        return ref.record_reply(actor=actor, referral_id=referral_id, outcome=args.outcome,
+                                on=when, reference=args.reference, note=args.note)
+    if verb == "visit":
+        return ref.add_visit(actor=actor, referral_id=referral_id,
+                             visited_on=when or date.today(), visitor=args.visitor,
+                             findings=args.findings,
+                             next_follow_up=_date(args.next, _("Next follow-up")))
+    if verb == "follow-up":
+        return ref.set_follow_up(actor=actor, referral_id=referral_id,
+                                 on=_date(args.on, _("Next follow-up")), note=args.note)
+    if verb == "documents":
+        return ref.set_documents(actor=actor, referral_id=referral_id,
+                                 documents=_documents(args.document))
+    if verb == "update":
+        changes = {k: v for k, v in (
+            ("category", args.category), ("description", args.description),
+            ("urgency", args.urgency), ("channel", args.channel), ("phone", args.phone),
+            ("person_address", args.address), ("dusun", args.dusun), ("rt", args.rt),
+            ("rw", args.rw), ("received_on", _date(args.received, _("Date received"))))
+            if v is not None}
+        current = ref.detail(referral_id, actor=actor)
+        return ref.update_intake(actor=actor, referral_id=referral_id,
+                                 expected_version=current.version, **changes)
+    detail = None                                                   # attach
+    for path in args.files:
+        detail = ref.add_attachment(actor=actor, referral_id=referral_id, path=path)
+    return detail
 
 
 def register(sub) -> None:
@@ -187,6 +219,25 @@ def register(sub) -> None:
     visit.add_argument("--next", help=_("next follow-up date (dd-mm-yyyy)"))
     attach = one("attach", _("attach scans or photos (images, PDF)"))
     attach.add_argument("files", nargs="+")
+    follow = one("follow-up", _("set the next follow-up date"))
+    follow.add_argument("--on", required=True, help=_("the date (dd-mm-yyyy)"))
+    follow.add_argument("--note")
+    docs = one("documents", _("the documents checklist (replaces it)"))
+    docs.add_argument("--document", action="append", required=True,
+                      help=_("a required document; NAME=ada when it was brought"))
+    update = one("update", _("correct what was taken at intake (draft or recorded)"))
+    update.add_argument("--category", choices=[c.value for c in ReferralCategory])
+    update.add_argument("--urgency", choices=[u.value for u in ReferralUrgency])
+    update.add_argument("--channel", choices=[c.value for c in ReferralChannel])
+    for name in ("--description", "--phone", "--address", "--dusun", "--rt", "--rw"):
+        update.add_argument(name)
+    update.add_argument("--received", help=_("date received (dd-mm-yyyy; default today)"))
+    save = reporting(rsub.add_parser("attachment-save", help=_("save an attachment to a file")))
+    save.add_argument("attachment", help=_("the attachment's id (referral show --json)"))
+    save.add_argument("--out", required=True)
+    remove = reporting(rsub.add_parser("attachment-remove", help=_("remove an attachment")))
+    remove.add_argument("attachment", help=_("the attachment's id (referral show --json)"))
+    remove.add_argument("--reason", required=True)
     for p in (refer, solve, step, reply, visit):
         p.add_argument("--date", help=_("the day it happened (dd-mm-yyyy; default today)"))
     rp.set_defaults(func=cmd_referral)

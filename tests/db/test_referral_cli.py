@@ -93,3 +93,36 @@ def test_the_kepala_desa_cannot_record_and_sees_masked_niks(village):
                   "--no-nik-reason", "hilang", "--category", "lainnya", "--description", "x",
                   login=kades)
     assert refused.returncode != 0 and not refused.stdout
+
+
+def test_every_change_the_window_makes_is_a_command(village, tmp_path):
+    """Follow-up date, documents, a correction of the intake, an attachment saved and
+    removed: the window's changes of a referral from the command line too."""
+    from reportlab.pdfgen.canvas import Canvas
+    added = _json(run("--db", str(village), "referral", "add", "--name", "BUDI",
+                      "--no-nik-reason", "hilang", "--category", "lainnya",
+                      "--description", "Awal", "--json"))["referral"]
+    code = added["tracking_code"]
+    fixed = _json(run("--db", str(village), "referral", "update", code, "--category",
+                      "kesehatan", "--description", "Berobat ke RSUD", "--json"))["referral"]
+    assert (fixed["category"], fixed["description"]) == ("kesehatan", "Berobat ke RSUD")
+    docs = _json(run("--db", str(village), "referral", "documents", code, "--document",
+                     "SKTM=ada", "--document", "Kartu BPJS", "--json"))["referral"]
+    assert [(d["name"], d["present"]) for d in docs["documents"]] == [("SKTM", True),
+                                                                      ("Kartu BPJS", False)]
+    later = _json(run("--db", str(village), "referral", "follow-up", code, "--on",
+                      "31-12-2030", "--json"))["referral"]
+    assert later["follow_up_on"] == "2030-12-31"
+    pdf = tmp_path / "surat.pdf"
+    canvas = Canvas(str(pdf))
+    canvas.drawString(100, 700, "surat dokter")
+    canvas.save()
+    attached = _json(run("--db", str(village), "referral", "attach", code, str(pdf),
+                         "--json"))["referral"]
+    attachment = attached["attachments"][0]["id"]
+    copy = tmp_path / "salinan.pdf"
+    assert run("--db", str(village), "referral", "attachment-save", attachment, "--out",
+               str(copy)).returncode == 0 and copy.read_bytes() == pdf.read_bytes()
+    gone = _json(run("--db", str(village), "referral", "attachment-remove", attachment,
+                     "--reason", "salah berkas", "--json"))["referral"]
+    assert gone["attachments"] == []
