@@ -61,6 +61,12 @@ def cmd_import(args) -> int:
 
         from ..jobs import Progress
         from ..threads import throughput_mode
+        if args.report:
+            # the report's workbook writer (openpyxl, with PIL: some 190 modules) is
+            # loaded now, while the file is still being parsed on the read-ahead thread
+            # (_read_ahead) and the import would only wait for it; loaded after the
+            # import, it added its 0.15-0.2 s to the command's time
+            from ..formats import xlsx_write  # noqa: F401
         with throughput_mode():
             report = run_import(services, actor=actor, path=args.file, dry_run=args.dry_run,
                                 sheet=args.sheet, program=args.program, period=args.period,

@@ -29,7 +29,29 @@ def sqlite_driver():
     file opened without a key is a plain SQLite file).  Its errors are
     ``sqlite_driver().Error``, not the standard library's ``sqlite3.Error``."""
     from sqlcipher3 import dbapi2
+    if not _NULL_ADAPTED:
+        _adapt_null(dbapi2)
     return dbapi2
+
+
+_NULL_ADAPTED: list[bool] = []
+
+
+def _adapt_null(dbapi2) -> None:
+    """Bind None without the driver's search for an adapter.
+
+    The driver binds a str, int or float as it is, but for every other value
+    (None included) it looks for an adapter: in the registry, then on the
+    protocol and on the value, attribute look-ups that fail.  That made a
+    bound NULL ten times as costly as a bound text (1.3 us against 0.12 us),
+    on the import's writer thread while it holds the interpreter lock (a
+    100,000-member import binds some 250,000 NULLs).  An adapter registered
+    for ``NoneType`` is found at the first look-up; it gives None back (the
+    bound method ``{}.get`` returns None for any key, without a Python frame),
+    which the driver binds as NULL as before.  Not a base type (str, int,
+    float), so the driver's fast way for those stays on."""
+    dbapi2.register_adapter(type(None), {}.get)
+    _NULL_ADAPTED.append(True)
 
 
 def sqlite_errors() -> tuple[type[BaseException], ...]:

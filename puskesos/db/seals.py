@@ -125,28 +125,39 @@ class Encoder:
     def __init__(self, key: bytes, table: Table, columns: Sequence[str],
                  same: Mapping[str, Any] | None = None) -> None:
         given = {name: i for i, name in enumerate(columns)}
-        parts, env = [], {}
+        # the text is one f-string: a column that cannot be NULL (NOT NULL: no row
+        # holds None there) is written without a test; a nullable one by an inner
+        # f-string, or '' when it is None
+        pieces, env = [], {}
         for name in sealed_names(table):
             column = table.c[name]
             convert = _converter(column.type)
-            tag = name.replace("{", "{{").replace("}", "}}") + "\x1f"
+            if not name.isidentifier():          # a name is written into the source
+                raise ValueError(f"not a plain column name: {name!r}")
+            tag = name + "\x1f"
             if name in given:
                 kind = column.type
                 if convert is None:       # text as it is; another type by str()
-                    value = "_x"
+                    value = "{_x}"
                 else:
                     env[f"_c{len(env)}"] = convert
                     call = f"_c{len(env) - 1}(_x)"
                     # the values the import gives go without a call
                     plain = ("int" if isinstance(kind, Integer) and not isinstance(kind, Boolean)
                              else "str" if isinstance(kind, Date) else None)
-                    value = f"_x if _x.__class__ is {plain} else {call}" if plain else call
-                parts.append(f"('' if (_x := v[{given[name]}]) is None else "
-                             f"f'{tag}{{{value}}}\x1e')")
+                    value = ("{_x if _x.__class__ is " + plain + " else " + call + "}"
+                             if plain else "{" + call + "}")
+                at = given[name]
+                if column.nullable is False:
+                    pieces.append(tag + value.replace("_x", f"v[{at}]") + "\x1e")
+                else:
+                    pieces.append("{'' if (_x := v[%d]) is None else f'%s%s\x1e'}"
+                                  % (at, tag, value))
             elif same and same.get(name) is not None:
                 value = same[name]
-                parts.append(repr(f"{name}\x1f{convert(value) if convert else value}\x1e"))
-        text = f"''.join(({', '.join(parts)},))" if parts else "''"
+                env[f"_s{len(env)}"] = f"{name}\x1f{convert(value) if convert else value}\x1e"
+                pieces.append("{_s%d}" % (len(env) - 1))
+        text = 'f"' + "".join(pieces) + '"'
         env["_proto"] = hashlib.blake2b(key=key, digest_size=16, person=_PERSON)
         source = (f"def text(v):\n    return {text}\n"
                   f"def digests(rows, _copy=_proto.copy):\n"

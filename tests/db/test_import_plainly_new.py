@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from puskesos.core.identifiers import check_nik
-from puskesos.models import Member
+from puskesos.models import Household, Member
 from puskesos.services.imports import run_import
 
 from tests.conftest import OPERATOR
@@ -129,3 +129,21 @@ def test_more_new_people_than_the_preview_shows_are_all_stored(services, tmp_pat
     assert report.created == len(rows) and report.issues == []
     assert len(report.new_rows) == EXAMPLES
     assert len(_stored_niks(services)) == len(rows)
+
+
+def test_cells_the_file_leaves_empty_are_stored_empty_not_as_words(services, tmp_path):
+    """A birth place and the household questions the file has no column for stay empty
+    (NULL) in the registry: never the text "None", never an empty text a search or a
+    printed form would show as something (the driver binds None through an adapter
+    registered for speed: puskesos.db.engine._adapt_null)."""
+    no_dusun = person("SITI ROMLAH", nik(date(1974, 3, 4), "P", 2), date(1974, 3, 4), "P",
+                      "ISTRI", dusun=None)
+    report = run_import(services, actor=OPERATOR,
+                        path=write_xlsx(tmp_path / "a.xlsx", [SLAMET, no_dusun]))
+    assert report.created == 2
+    with services.db.read() as s:
+        stored = s.execute(select(Member.birth_place, Member.nik)).all()
+        homes = s.execute(select(Household.dusun, Household.poverty_status,
+                                 Household.bank_account)).all()
+    assert sorted(stored) == [(None, SLAMET[2]), (None, no_dusun[2])]
+    assert homes == [("KRAJAN", None, None)]
