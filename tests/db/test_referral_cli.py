@@ -1,15 +1,31 @@
-"""The command line of referrals (issue 14 point 6), run as a script runs it: a new
-process per command, logged in from the environment, on the demo village (which has
+"""The command line of referrals (issue 14 point 6), run as a script runs it, in this
+process (the real command line), logged in from the environment, on the demo village (which has
 a referral in every status) and on a village of one request."""
 
 import json
+from types import SimpleNamespace
 
 import openpyxl
+import pytest
 
+from puskesos.cli import main
 from puskesos.core.codes import ReferralStatus
-from tests.db.test_cli import run
 from tests.printing.pdfcheck import pages_text
 from tests.db.test_cli import village  # noqa: F401  (the demo village, copied)
+from tests.helpers import CLI_LOGIN
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``puskesos ARGS`` run in this process (the real command line, without a new
+    interpreter's start for each command), logged in as ``login`` (the administrator)."""
+    def run(*args, login=None):
+        for key, value in (login or CLI_LOGIN).items():
+            monkeypatch.setenv(key, value)
+        code = main(list(args))
+        said = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=said.out, stderr=said.err)
+    return run
 
 
 def _json(done):
@@ -17,37 +33,37 @@ def _json(done):
     return json.loads(done.stdout)
 
 
-def test_the_demo_village_has_a_referral_in_every_status_and_lists_them(village):
-    rows = _json(run("--db", str(village), "referral", "list", "--json"))
+def test_the_demo_village_has_a_referral_in_every_status_and_lists_them(cli, village):
+    rows = _json(cli("--db", str(village), "referral", "list", "--json"))
     assert {r["status"] for r in rows} == {s.value for s in ReferralStatus}
     assert all({"id", "status", "category", "tracking_code"} <= set(r) for r in rows)
-    referred = _json(run("--db", str(village), "referral", "list", "--status", "dirujuk",
+    referred = _json(cli("--db", str(village), "referral", "list", "--status", "dirujuk",
                          "--json"))
     assert [r["status"] for r in referred] == ["dirujuk"] and referred[0]["letter_number"]
-    overdue = _json(run("--db", str(village), "referral", "list", "--overdue", "--json"))
+    overdue = _json(cli("--db", str(village), "referral", "list", "--overdue", "--json"))
     assert overdue and all(r["overdue"] for r in overdue)
-    still = _json(run("--db", str(village), "referral", "list", "--status", "open", "--json"))
+    still = _json(cli("--db", str(village), "referral", "list", "--status", "open", "--json"))
     assert {r["status"] for r in still} == {"draft", "tercatat", "dirujuk", "diterima",
                                             "diproses"}
 
 
-def test_a_request_from_intake_to_the_printed_letter(village, tmp_path):
-    heads = _json(run("--db", str(village), "households", "--json"))["households"]
+def test_a_request_from_intake_to_the_printed_letter(cli, village, tmp_path):
+    heads = _json(cli("--db", str(village), "households", "--json"))["households"]
     nik = heads[0]["head_nik"]
-    added = _json(run("--db", str(village), "referral", "add", "--member", nik,
+    added = _json(cli("--db", str(village), "referral", "add", "--member", nik,
                       "--category", "kesehatan", "--description", "Butuh cuci darah",
                       "--urgency", "darurat", "--json"))["referral"]
     assert added["status"] == "tercatat" and added["person_nik"] == nik
     code = added["tracking_code"]
     # a step the flow does not allow: refused, exit 2, one line saying what is possible
-    refused = run("--db", str(village), "referral", "transition", code, "--to", "selesai")
+    refused = cli("--db", str(village), "referral", "transition", code, "--to", "selesai")
     assert refused.returncode == 2
     assert "Selesai di desa" in refused.stderr and "Dirujuk" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    no_service = run("--db", str(village), "referral", "refer", code, "--service", " ",
+    no_service = cli("--db", str(village), "referral", "refer", code, "--service", " ",
                      "--request", "cuci darah")
     assert no_service.returncode == 2 and "layanan tujuan" in no_service.stderr
-    referred = _json(run("--db", str(village), "referral", "refer", code.lower(),
+    referred = _json(cli("--db", str(village), "referral", "refer", code.lower(),
                          "--service", "RSUD", "--request", "Hemodialisis rutin",
                          "--document", "Fotokopi KTP=ada", "--document", "SKTM",
                          "--json"))["referral"]
@@ -55,74 +71,74 @@ def test_a_request_from_intake_to_the_printed_letter(village, tmp_path):
     assert [(d["name"], d["present"]) for d in referred["documents"]] == [
         ("Fotokopi KTP", True), ("SKTM", False)]
     letter = tmp_path / "rujukan.pdf"
-    done = run("--db", str(village), "print", "rujukan", "--id", code, "--out", str(letter))
+    done = cli("--db", str(village), "print", "rujukan", "--id", code, "--out", str(letter))
     assert done.returncode == 0, done.stderr
     text = " ".join(" ".join(pages_text(letter.read_bytes())).split())
     assert code in text and nik in text and "Hemodialisis rutin" in text
-    replied = _json(run("--db", str(village), "referral", "reply", code, "--outcome",
+    replied = _json(cli("--db", str(village), "referral", "reply", code, "--outcome",
                         "selesai", "--reference", "445/12/RSUD", "--json"))["referral"]
     assert replied["status"] == "selesai" and replied["reply_reference"] == "445/12/RSUD"
     assert [e["to_status"] for e in replied["events"]][-3:] == ["diterima", "diproses",
                                                                 "selesai"]
 
 
-def test_the_monthly_report_prints_to_pdf_and_to_a_workbook(village, tmp_path):
-    rows = _json(run("--db", str(village), "referral", "list", "--json"))
+def test_the_monthly_report_prints_to_pdf_and_to_a_workbook(cli, village, tmp_path):
+    rows = _json(cli("--db", str(village), "referral", "list", "--json"))
     month = max(r["received_on"] for r in rows if r["status"] != "draft")[:7]
     pdf, xlsx = tmp_path / "rekap.pdf", tmp_path / "rekap.xlsx"
-    assert run("--db", str(village), "print", "rekap-rujukan", "--month", month,
+    assert cli("--db", str(village), "print", "rekap-rujukan", "--month", month,
                "--out", str(pdf)).returncode == 0
     assert "REKAP BULANAN" in " ".join(pages_text(pdf.read_bytes()))
-    assert run("--db", str(village), "print", "rekap-rujukan", "--month", month,
+    assert cli("--db", str(village), "print", "rekap-rujukan", "--month", month,
                "--out", str(xlsx)).returncode == 0
     listed = [r for r in openpyxl.load_workbook(xlsx)["Daftar rujukan"].iter_rows(
         min_row=2, values_only=True)]
     in_month = [r for r in rows if r["received_on"].startswith(month) and r["status"] != "draft"]
     assert sorted(x[0] for x in listed) == sorted(r["tracking_code"] for r in in_month)
-    bad = run("--db", str(village), "print", "rekap-rujukan", "--month", "2026-13",
+    bad = cli("--db", str(village), "print", "rekap-rujukan", "--month", "2026-13",
               "--out", str(pdf))
     assert bad.returncode == 2 and "TTTT-BB" in bad.stderr
 
 
-def test_the_kepala_desa_cannot_record_and_sees_masked_niks(village):
+def test_the_kepala_desa_cannot_record_and_sees_masked_niks(cli, village):
     kades = {"PUSKESOS_USER": "kades", "PUSKESOS_PASSWORD": "demo123"}
-    rows = _json(run("--db", str(village), "referral", "list", "--json", login=kades))
+    rows = _json(cli("--db", str(village), "referral", "list", "--json", login=kades))
     with_nik = [r for r in rows if r["person_nik"]]
     assert with_nik and all("*" in r["person_nik"] for r in with_nik)
-    refused = run("--db", str(village), "referral", "add", "--name", "X",
+    refused = cli("--db", str(village), "referral", "add", "--name", "X",
                   "--no-nik-reason", "hilang", "--category", "lainnya", "--description", "x",
                   login=kades)
     assert refused.returncode != 0 and not refused.stdout
 
 
-def test_every_change_the_window_makes_is_a_command(village, tmp_path):
+def test_every_change_the_window_makes_is_a_command(cli, village, tmp_path):
     """Follow-up date, documents, a correction of the intake, an attachment saved and
     removed: the window's changes of a referral from the command line too."""
     from reportlab.pdfgen.canvas import Canvas
-    added = _json(run("--db", str(village), "referral", "add", "--name", "BUDI",
+    added = _json(cli("--db", str(village), "referral", "add", "--name", "BUDI",
                       "--no-nik-reason", "hilang", "--category", "lainnya",
                       "--description", "Awal", "--json"))["referral"]
     code = added["tracking_code"]
-    fixed = _json(run("--db", str(village), "referral", "update", code, "--category",
+    fixed = _json(cli("--db", str(village), "referral", "update", code, "--category",
                       "kesehatan", "--description", "Berobat ke RSUD", "--json"))["referral"]
     assert (fixed["category"], fixed["description"]) == ("kesehatan", "Berobat ke RSUD")
-    docs = _json(run("--db", str(village), "referral", "documents", code, "--document",
+    docs = _json(cli("--db", str(village), "referral", "documents", code, "--document",
                      "SKTM=ada", "--document", "Kartu BPJS", "--json"))["referral"]
     assert [(d["name"], d["present"]) for d in docs["documents"]] == [("SKTM", True),
                                                                       ("Kartu BPJS", False)]
-    later = _json(run("--db", str(village), "referral", "follow-up", code, "--on",
+    later = _json(cli("--db", str(village), "referral", "follow-up", code, "--on",
                       "31-12-2030", "--json"))["referral"]
     assert later["follow_up_on"] == "2030-12-31"
     pdf = tmp_path / "surat.pdf"
     canvas = Canvas(str(pdf))
     canvas.drawString(100, 700, "surat dokter")
     canvas.save()
-    attached = _json(run("--db", str(village), "referral", "attach", code, str(pdf),
+    attached = _json(cli("--db", str(village), "referral", "attach", code, str(pdf),
                          "--json"))["referral"]
     attachment = attached["attachments"][0]["id"]
     copy = tmp_path / "salinan.pdf"
-    assert run("--db", str(village), "referral", "attachment-save", attachment, "--out",
+    assert cli("--db", str(village), "referral", "attachment-save", attachment, "--out",
                str(copy)).returncode == 0 and copy.read_bytes() == pdf.read_bytes()
-    gone = _json(run("--db", str(village), "referral", "attachment-remove", attachment,
+    gone = _json(cli("--db", str(village), "referral", "attachment-remove", attachment,
                      "--reason", "salah berkas", "--json"))["referral"]
     assert gone["attachments"] == []

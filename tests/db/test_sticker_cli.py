@@ -2,10 +2,27 @@
 campaign with a visit of every outcome; a campaign and a visit made by command."""
 
 import json
+from types import SimpleNamespace
 
+import pytest
+
+from puskesos.cli import main
 from puskesos.core.codes import StickerOutcome
-from tests.db.test_cli import run
 from tests.db.test_cli import village  # noqa: F401  (the demo village, copied)
+from tests.helpers import CLI_LOGIN
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``puskesos ARGS`` run in this process (the real command line, without a new
+    interpreter's start for each command), logged in as ``login`` (the administrator)."""
+    def run(*args, login=None):
+        for key, value in (login or CLI_LOGIN).items():
+            monkeypatch.setenv(key, value)
+        code = main(list(args))
+        said = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=said.out, stderr=said.err)
+    return run
 
 
 def _json(done):
@@ -13,46 +30,46 @@ def _json(done):
     return json.loads(done.stdout)
 
 
-def test_the_demo_campaign_has_every_outcome_and_lists_as_objects(village):
-    rows = _json(run("--db", str(village), "sticker", "list", "--json"))
+def test_the_demo_campaign_has_every_outcome_and_lists_as_objects(cli, village):
+    rows = _json(cli("--db", str(village), "sticker", "list", "--json"))
     assert all({"household", "outcome", "serial"} <= set(r) for r in rows)
     assert {r["outcome"] for r in rows if r["outcome"]} == {o.value for o in StickerOutcome}
     assert len({r["serial"] for r in rows}) == len(rows)
     assert max(r["visits"] for r in rows) == 2          # a torn sticker put up again
 
 
-def test_a_campaign_and_a_visit_by_command(village, tmp_path):
-    made = _json(run("--db", str(village), "sticker", "campaign", "add", "--code", "pbi26",
+def test_a_campaign_and_a_visit_by_command(cli, village, tmp_path):
+    made = _json(cli("--db", str(village), "sticker", "campaign", "add", "--code", "pbi26",
                      "--name", "Labelisasi PBI", "--text", "PENERIMA PBI", "--desil", "1",
                      "--json"))
     assert made["code"] == "PBI26" and made["targets"] > 0
-    refused = run("--db", str(village), "sticker", "log", "1", "--campaign", "PBI26",
+    refused = cli("--db", str(village), "sticker", "log", "1", "--campaign", "PBI26",
                   "--outcome", "ditolak", "--officer", "AGUS")
     assert refused.returncode == 2 and "catatan" in refused.stderr
-    logged = _json(run("--db", str(village), "sticker", "log", "PBI26-00001", "--campaign",
+    logged = _json(cli("--db", str(village), "sticker", "log", "PBI26-00001", "--campaign",
                        "PBI26", "--outcome", "terpasang", "--officer", "AGUS",
                        "--officer", "DEWI", "--at", "01-12-2026 09:30", "--json"))
     assert logged["outcome"] == "terpasang" and logged["officers"] == ["AGUS", "DEWI"]
-    rows = _json(run("--db", str(village), "sticker", "list", "--campaign", "pbi26", "--json"))
+    rows = _json(cli("--db", str(village), "sticker", "list", "--campaign", "pbi26", "--json"))
     assert rows[0]["outcome"] == "terpasang" and rows[0]["visits"] == 1
-    nobody = run("--db", str(village), "sticker", "campaign", "add", "--code", "x1",
+    nobody = cli("--db", str(village), "sticker", "campaign", "add", "--code", "x1",
                  "--name", "x", "--text", "x", "--program", "RUTILAHU")
     assert nobody.returncode == 2 and "tidak akan melabeli" in nobody.stderr
 
 
-def test_stickers_and_the_rekap_print_from_the_command_line(village, tmp_path):
+def test_stickers_and_the_rekap_print_from_the_command_line(cli, village, tmp_path):
     from tests.printing.pdfcheck import pages_text
     stickers, rekap, book = tmp_path / "s.pdf", tmp_path / "r.pdf", tmp_path / "r.xlsx"
-    rows = _json(run("--db", str(village), "sticker", "list", "--json"))
+    rows = _json(cli("--db", str(village), "sticker", "list", "--json"))
     rt = rows[0]["rt"]
-    done = run("--db", str(village), "print", "stickers", "--rt", rt, "--out", str(stickers))
+    done = cli("--db", str(village), "print", "stickers", "--rt", rt, "--out", str(stickers))
     assert done.returncode == 0, done.stderr
     text = " ".join(pages_text(stickers.read_bytes()))
     in_rt = [r["serial"] for r in rows if r["rt"] == rt]
     assert all(serial in text for serial in in_rt)
     assert not any(r["serial"] in text for r in rows if r["rt"] != rt)
-    assert run("--db", str(village), "print", "rekap-stiker", "--out", str(rekap)
+    assert cli("--db", str(village), "print", "rekap-stiker", "--out", str(rekap)
                ).returncode == 0
     assert "REKAP PENEMPELAN STIKER" in " ".join(pages_text(rekap.read_bytes()))
-    assert run("--db", str(village), "print", "rekap-stiker", "--out", str(book)
+    assert cli("--db", str(village), "print", "rekap-stiker", "--out", str(book)
                ).returncode == 0 and book.stat().st_size > 0
