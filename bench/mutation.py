@@ -66,13 +66,14 @@ _IMPORTS = "puskesos.services.imports."
 MODULES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
     **{f"core.{name}": (f"puskesos/core/{name}.py", _whole(f"puskesos/core/{name}.py"))
        for name in ("bahasa", "codes", "columns", "identifiers", "labels", "normalize",
-                    "permissions", "referrals", "regions", "validation")},
+                    "permissions", "referrals", "regions", "stickers", "validation")},
     **{f"services.{name}": (f"puskesos/services/{name}.py",
                             _whole(f"puskesos/services/{name}.py"))
        for name in ("audit", "letters", "backup")},
     "services.verval": ("puskesos/services/verval/", _whole("puskesos/services/verval")),
     "services.referrals": ("puskesos/services/referrals/",
                            _whole("puskesos/services/referrals")),
+    "services.stickers": ("puskesos/services/stickers/", _whole("puskesos/services/stickers")),
     # the import's matching (who is new, who is updated, what is a conflict) and undo;
     # its reading and its bulk writing are checked by the round-trip tests instead
     "services.imports": ("puskesos/services/imports/ + changesets.py (matching, undo)", [
