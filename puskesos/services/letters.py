@@ -72,6 +72,18 @@ def format_number(pattern: str, *, kode: str, nomor: int, kode_desa: str,
                            .format(pattern=pattern, error=exc)) from None
 
 
+def keep_first_letter(session, row, issued_id: str) -> str:
+    """Record ``issued_id`` as the letter of ``row`` (a record with ``letter_id``, locked
+    by the caller) unless it already has one still in force — another operator's, printed
+    at the same moment — and return the id in force (a void letter is replaced)."""
+    if row.letter_id and row.letter_id != issued_id:
+        current = session.get(Letter, row.letter_id)
+        if current is not None and current.status != LetterStatus.VOID.value:
+            return row.letter_id
+    row.letter_id = issued_id
+    return issued_id
+
+
 def _dto(row: Letter) -> LetterNumber:
     return LetterNumber(row.id, row.letter_type, row.year, row.number, row.number_text,
                         row.status, row.external, row.issued_at, row.void_reason)

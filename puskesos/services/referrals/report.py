@@ -18,14 +18,15 @@ from sqlalchemy import select
 
 from ...core import referrals as rules
 from ...core.bahasa import MONTHS, long_date, short_date
-from ...core.codes import LetterStatus, ReferralCategory, ReferralChannel, ReferralStatus, ReferralUrgency
+from ...core.codes import ReferralCategory, ReferralChannel, ReferralStatus, ReferralUrgency
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...files import safe_name
 from ...formats.xlsx_write import Book, save_book, table_sheet
 from ...i18n import _
-from ...models import Household, Letter, Referral, ReferralEvent
+from ...models import Household, Referral, ReferralEvent
 from .. import audit
+from ..letters import keep_first_letter
 from ..audit import Change
 from ..context import Actor, require
 from .common import get_referral, letter_numbers, to_row
@@ -245,13 +246,11 @@ class ReportOps:
 
         def link(s, issued_id: str) -> str:
             row = get_referral(s, referral_id, lock=True)
-            if row.letter_id and row.letter_id != issued_id:
-                current = s.get(Letter, row.letter_id)
-                if current is not None and current.status != LetterStatus.VOID.value:
-                    return row.letter_id
+            before = row.letter_id
+            if keep_first_letter(s, row, issued_id) != issued_id:
+                return row.letter_id
             audit.append(s, actor, "update", [Change("referral", row.id, "letter_id",
-                                                     row.letter_id, issued_id)], None)
-            row.letter_id = issued_id
+                                                     before, issued_id)], None)
             row.letter_snapshot = {k: v for k, v in context.items() if k != "surat.nomor"}
             return issued_id
 

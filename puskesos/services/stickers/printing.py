@@ -96,10 +96,11 @@ class PrintOps:
         signs it before a witness."""
         from sqlalchemy import select
 
-        from ...core.codes import LetterStatus, Relationship, StickerOutcome
+        from ...core.codes import Relationship, StickerOutcome
         from ...models import Member, StickerCampaign, StickerLog, StickerTarget
         from .. import audit
         from ..audit import Change
+        from ..letters import keep_first_letter
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.read() as s:
             log = s.get(StickerLog, log_id)
@@ -128,14 +129,11 @@ class PrintOps:
 
         def link(s, issued_id: str) -> str:
             row = s.get(StickerLog, log_id, with_for_update=True)
-            if row.letter_id and row.letter_id != issued_id:
-                from ...models import Letter
-                current = s.get(Letter, row.letter_id)
-                if current is not None and current.status != LetterStatus.VOID.value:
-                    return row.letter_id
+            before = row.letter_id
+            if keep_first_letter(s, row, issued_id) != issued_id:
+                return row.letter_id
             audit.append(s, actor, "update", [Change("sticker_log", row.id, "letter_id",
-                                                     row.letter_id, issued_id)], None)
-            row.letter_id = issued_id
+                                                     before, issued_id)], None)
             return issued_id
 
         return self._documents.numbered_letter(

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ...core.codes import LetterStatus, MusdesDecision, VervalResult
+from ...core.codes import MusdesDecision, VervalResult
 from ...core.validation import (LONG_NOTE_LIMIT, NAME_LIMIT, PLACE_LIMIT, SHORT_NOTE_LIMIT,
                                 checked_text)
 from ...core.permissions import Permission
@@ -155,12 +155,7 @@ class MusdesOps:
     def link_letter(self, s, cycle_id: str, letter_id: str) -> str:
         """Link the berita acara's number to the musdes (row locked); returns the letter
         id in force — another operator's, when theirs was linked first."""
-        from ...models import Letter
+        from ..letters import keep_first_letter
         row = s.scalars(select(Musdes).where(Musdes.cycle_id == cycle_id)
                         .with_for_update()).one()
-        if row.letter_id and row.letter_id != letter_id:
-            current = s.get(Letter, row.letter_id)
-            if current is not None and current.status != LetterStatus.VOID.value:
-                return current.id
-        row.letter_id = letter_id
-        return letter_id
+        return keep_first_letter(s, row, letter_id)
