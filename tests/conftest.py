@@ -128,3 +128,21 @@ def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     assert main(["--db", str(path), "demo", "--households", "300", "--seed", "7"]) == 0
     return path
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``puskesos ARGS`` run in this process (the real command line, without a new
+    interpreter's start for each command), logged in as ``login`` (the administrator):
+    what it returned, printed and said, as a finished process has them."""
+    from types import SimpleNamespace
+
+    from puskesos.cli import main
+
+    def run(*args, login=None):
+        for key, value in (login or CLI_LOGIN).items():
+            monkeypatch.setenv(key, value)
+        code = main([str(a) for a in args])
+        said = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=said.out, stderr=said.err)
+    return run

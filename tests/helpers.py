@@ -263,3 +263,10 @@ def at_the_same_moment(elsewhere: ChangeElsewhere, action) -> list:
     elsewhere.commit()
     here.join(10)
     return outcome
+
+
+def cli_json(done):
+    """The JSON a command printed, once it succeeded (its message otherwise)."""
+    import json
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

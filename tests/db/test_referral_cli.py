@@ -2,35 +2,12 @@
 process (the real command line), logged in from the environment, on the demo village (which has
 a referral in every status) and on a village of one request."""
 
-import json
-from types import SimpleNamespace
-
 import openpyxl
-import pytest
 
-from puskesos.cli import main
 from puskesos.core.codes import ReferralStatus
 from tests.printing.pdfcheck import pages_text
 from tests.db.test_cli import village  # noqa: F401  (the demo village, copied)
-from tests.helpers import CLI_LOGIN
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """``puskesos ARGS`` run in this process (the real command line, without a new
-    interpreter's start for each command), logged in as ``login`` (the administrator)."""
-    def run(*args, login=None):
-        for key, value in (login or CLI_LOGIN).items():
-            monkeypatch.setenv(key, value)
-        code = main(list(args))
-        said = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=said.out, stderr=said.err)
-    return run
-
-
-def _json(done):
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+from tests.helpers import cli_json as _json
 
 
 def test_the_demo_village_has_a_referral_in_every_status_and_lists_them(cli, village):

@@ -1,33 +1,10 @@
 """The sticker command line (issue 15 point 6, first part): a demo village has a
 campaign with a visit of every outcome; a campaign and a visit made by command."""
 
-import json
-from types import SimpleNamespace
 
-import pytest
-
-from puskesos.cli import main
 from puskesos.core.codes import StickerOutcome
 from tests.db.test_cli import village  # noqa: F401  (the demo village, copied)
-from tests.helpers import CLI_LOGIN
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """``puskesos ARGS`` run in this process (the real command line, without a new
-    interpreter's start for each command), logged in as ``login`` (the administrator)."""
-    def run(*args, login=None):
-        for key, value in (login or CLI_LOGIN).items():
-            monkeypatch.setenv(key, value)
-        code = main(list(args))
-        said = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=said.out, stderr=said.err)
-    return run
-
-
-def _json(done):
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+from tests.helpers import cli_json as _json
 
 
 def test_the_demo_campaign_has_every_outcome_and_lists_as_objects(cli, village):
