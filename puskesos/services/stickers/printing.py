@@ -19,17 +19,25 @@ from ..registry.records import HouseholdFilter
 class PrintOps:
     """The printing part of :class:`~puskesos.services.stickers.StickerService`."""
 
-    def stickers_context(self, *, actor: Actor, campaign_id: str | None = None,
-                         area: HouseholdFilter | None = None) -> dict[str, Any]:
-        """The fields of the stickers of a campaign (of an area, when given)."""
-        require(actor, Permission.VIEW_REGISTRY)
+    def _printable(self, actor: Actor, campaign_id: str | None,
+                   area: HouseholdFilter | None) -> tuple[Any, dict[str, Any], list[str]]:
+        """(campaign, the fields of its stickers — of an area, when given —, the area's
+        words); an area without any of the campaign's households is refused."""
         campaign = self.campaign(campaign_id, actor=actor)
         rows = self.targets(actor=actor, campaign_id=campaign.id, area=area)
+        if not rows:
+            raise InvalidInput(_("No household of the campaign {code} is in the area chosen: "
+                                 "nothing to print. Choose another dusun, RW or RT.")
+                               .format(code=campaign.code))
+        where = area or HouseholdFilter()
+        words = [p for p in (where.dusun and f"Dusun {where.dusun}",
+                             where.rw and f"RW {where.rw}", where.rt and f"RT {where.rt}") if p]
         title, _newline, message = campaign.sticker_text.partition("\n")
         context = self._documents.village()
         context.update({
             "kampanye.nama": campaign.name, "kampanye.judul": title.strip(),
             "kampanye.pesan": message.strip(), "kampanye.dasar": campaign.legal_basis or "",
+            "daftar.wilayah": " ".join(words) or "Seluruh desa",
             "stiker": [{
                 "stiker.seri": r.serial_text,
                 "stiker.qr": rules.qr_payload(campaign.id, r.serial),
@@ -37,58 +45,36 @@ class PrintOps:
                 "stiker.alamat": address_text(r.address, r.rt, r.rw, r.dusun) or "-",
                 "stiker.bantuan": ", ".join(r.programs) or "-",
             } for r in rows],
-            "_campaign": campaign,
         })
-        return context
+        return campaign, context, words
+
+    def _print_area(self, actor: Actor, campaign_id: str | None,
+                    area: HouseholdFilter | None, *, template: str, name: str,
+                    sheet: bool):
+        require(actor, Permission.EDIT_REGISTRY)
+        campaign, context, words = self._printable(actor, campaign_id, area)
+        where = area or HouseholdFilter()
+        return self._documents.report(
+            actor=actor, template_name=template, context=context, kind=template,
+            reference=" ".join([campaign.code, *words]),
+            cells=campaign.per_page if sheet else None,
+            filename=safe_name(name, campaign.code, where.dusun,
+                               f"RW{where.rw}" if where.rw else None,
+                               f"RT{where.rt}" if where.rt else None) + ".pdf")
 
     def print_stickers(self, *, actor: Actor, campaign_id: str | None = None,
                        area: HouseholdFilter | None = None):
         """The stickers as one PDF (``Document``), as many to a sheet as the campaign
         says; an area (dusun/RW/RT) prints its households only."""
-        require(actor, Permission.EDIT_REGISTRY)
-        context = self.stickers_context(actor=actor, campaign_id=campaign_id, area=area)
-        campaign = context.pop("_campaign")
-        where = area or HouseholdFilter()
-        if not context["stiker"]:
-            raise InvalidInput(_("No household of the campaign {code} is in the area chosen: "
-                                 "nothing to print. Choose another dusun, RW or RT.")
-                               .format(code=campaign.code))
-        reference = " ".join(p for p in (campaign.code, where.dusun,
-                                         f"RW {where.rw}" if where.rw else "",
-                                         f"RT {where.rt}" if where.rt else "") if p)
-        return self._documents.report(
-            actor=actor, template_name="stiker", context=context, kind="stiker",
-            reference=reference, cells=campaign.per_page,
-            filename=safe_name("stiker", campaign.code, where.dusun,
-                               f"RW{where.rw}" if where.rw else None,
-                               f"RT{where.rt}" if where.rt else None) + ".pdf")
+        return self._print_area(actor, campaign_id, area, template="stiker", name="stiker",
+                                sheet=True)
 
     def print_field_list(self, *, actor: Actor, campaign_id: str | None = None,
                          area: HouseholdFilter | None = None):
         """The officers' checklist of an area's households (``Document``), in serial
         order, with room to write what happened at each house."""
-        require(actor, Permission.EDIT_REGISTRY)
-        context = self.stickers_context(actor=actor, campaign_id=campaign_id, area=area)
-        campaign = context.pop("_campaign")
-        where = area or HouseholdFilter()
-        if not context["stiker"]:
-            raise InvalidInput(_("No household of the campaign {code} is in the area chosen: "
-                                 "nothing to print. Choose another dusun, RW or RT.")
-                               .format(code=campaign.code))
-        parts = [where.dusun and f"Dusun {where.dusun}", where.rw and f"RW {where.rw}",
-                 where.rt and f"RT {where.rt}"]
-        context.update({
-            "daftar.wilayah": " ".join(p for p in parts if p) or "Seluruh desa",
-            "keluarga": [{"seri": x["stiker.seri"], "nama": x["stiker.nama"],
-                          "alamat": x["stiker.alamat"], "bantuan": x["stiker.bantuan"]}
-                         for x in context.pop("stiker")],
-        })
-        return self._documents.report(
-            actor=actor, template_name="daftar_stiker", context=context,
-            kind="daftar_stiker", reference=" ".join([campaign.code, *(p for p in parts if p)]),
-            filename=safe_name("daftar-stiker", campaign.code, where.dusun,
-                               f"RW{where.rw}" if where.rw else None,
-                               f"RT{where.rt}" if where.rt else None) + ".pdf")
+        return self._print_area(actor, campaign_id, area, template="daftar_stiker",
+                                name="daftar-stiker", sheet=False)
 
     def print_statement(self, *, actor: Actor, log_id: str):
         """The surat pernyataan of a voluntary withdrawal (``Document``), numbered from
