@@ -93,24 +93,21 @@ class LogOps:
         """Households whose latest entry in any campaign goes to the next verval cycle:
         household id → (outcome, note, "CODE-serial")."""
         require(actor, Permission.VIEW_REGISTRY)
-        out: dict[str, tuple[str, str | None, str, datetime]] = {}
         with self._db.read() as s:
-            rows = s.execute(select(StickerLog, StickerTarget.household_id,
-                                    StickerTarget.serial, StickerCampaign.code)
-                             .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
-                             .join(StickerCampaign,
-                                   StickerCampaign.id == StickerTarget.campaign_id)).all()
-            latest: dict[str, tuple] = {}
-            for log, hid, serial, code in rows:
-                key = (log.at, log.recorded_at)
-                if hid not in latest or key > latest[hid][0]:
-                    latest[hid] = (key, log, serial, code)
-            for hid, (_key, log, serial, code) in latest.items():
-                if rules.goes_to_verval(log.outcome, log.well_off):
-                    out[hid] = (log.outcome, log.note, rules.serial_text(code, serial),
-                                log.at)
-        return {hid: v[:3] for hid, v in out.items()}
-
+            visits: dict[str, list] = {}
+            for log, hid, serial, code in s.execute(
+                    select(StickerLog, StickerTarget.household_id, StickerTarget.serial,
+                           StickerCampaign.code)
+                    .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
+                    .join(StickerCampaign, StickerCampaign.id == StickerTarget.campaign_id)):
+                visits.setdefault(hid, []).append((log, rules.serial_text(code, serial)))
+            out = {}
+            for hid, entries in visits.items():
+                last = rules.latest([log for log, _serial in entries])
+                if rules.goes_to_verval(last.outcome, last.well_off):
+                    serial = next(text for log, text in entries if log is last)
+                    out[hid] = (last.outcome, last.note, serial)
+            return out
 
     def carry_to_verval(self, *, actor: Actor, cycle_id: str | None = None) -> int:
         """Put the households the labelling found refusing, withdrawing or well-off into
