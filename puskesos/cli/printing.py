@@ -9,6 +9,17 @@ from ..errors import InvalidInput
 from ..i18n import _
 from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
 
+def _workbook(args, write) -> bool:
+    """A report asked for as ``--out NAME.xlsx``: written by ``write(path)`` and said;
+    False for a PDF."""
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        return False
+    write(out)
+    emit(args, {"path": str(out)}, _("Written to {path}.").format(path=out))
+    return True
+
+
 def cmd_print(args) -> int:
     from ..files import write_bytes
     from ..services.documents import check_target
@@ -28,10 +39,8 @@ def cmd_print(args) -> int:
                        else services.stickers.print_field_list)
             doc = printer(actor=actor, campaign_id=args.campaign, area=area)
         elif args.document == "rekap-stiker":
-            out = Path(args.out)
-            if out.suffix.lower() == ".xlsx":
-                services.stickers.rekap_xlsx(actor=actor, campaign_id=args.campaign, path=out)
-                emit(args, {"path": str(out)}, _("Written to {path}.").format(path=out))
+            if _workbook(args, lambda out: services.stickers.rekap_xlsx(
+                    actor=actor, campaign_id=args.campaign, path=out)):
                 return EXIT_OK
             doc = services.stickers.rekap_pdf(actor=actor, campaign_id=args.campaign)
         elif args.document == "rujukan":
@@ -41,10 +50,8 @@ def cmd_print(args) -> int:
         elif args.document == "rekap-rujukan":
             from ..services.referrals import parse_month
             year, month = parse_month(args.month)
-            out = Path(args.out)
-            if out.suffix.lower() == ".xlsx":
-                services.referrals.monthly_xlsx(actor=actor, year=year, month=month, path=out)
-                emit(args, {"path": str(out)}, _("Written to {path}.").format(path=out))
+            if _workbook(args, lambda out: services.referrals.monthly_xlsx(
+                    actor=actor, year=year, month=month, path=out)):
                 return EXIT_OK
             doc = services.referrals.monthly_pdf(actor=actor, year=year, month=month)
         else:
