@@ -22,7 +22,7 @@ from ...models import Household, Member, Participation, Program, Referral, Refer
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
-from ..registry.queries import search_words
+from ..registry.queries import dusun_names, search_words
 from .common import get_referral, letter_numbers, shown_nik, to_detail, to_row
 from .dto import PersonChoice, PersonContext, ReferralDetail
 
@@ -43,21 +43,13 @@ def _code(code_list, value, label: str) -> str:
     return member.value
 
 
-def household_area(h: Household) -> str:
-    """A household's address with RT/RW and dusun, each once."""
-    return address_text(h.address, h.rt, h.rw, h.dusun)
-
-
 def _known_dusun(s, name: str | None) -> str | None:
     """A dusun typed at intake in the registry's spelling ("krajan" → "KRAJAN"), so the
     report counts one dusun once."""
     if not name:
         return name
-    for known in s.scalars(select(Household.dusun).where(Household.dusun.is_not(None))
-                           .distinct()):
-        if known.casefold() == name.casefold():
-            return known
-    return name
+    return next((known for known in dusun_names(s) if known.casefold() == name.casefold()),
+                name)
 
 
 class IntakeOps:
@@ -122,7 +114,7 @@ class IntakeOps:
             return PersonContext(
                 m.id if m else None, m.name if m else (name or ""), shown_nik(actor, nik),
                 h.id if h else None, h.no_kk if h else None,
-                household_area(h) if h else None, bool(h and (h.dtsen_id or h.desil)),
+                address_text(h.address, h.rt, h.rw, h.dusun) if h else None, bool(h and (h.dtsen_id or h.desil)),
                 h.dtsen_id if h else None, h.desil if h else None, members, programs,
                 tuple(to_row(r, actor, today, numbers) for r in earlier))
 
@@ -162,7 +154,8 @@ class IntakeOps:
                               person_nik=m.nik, person_birth_date=m.birth_date)
                 # the household's address unless the request gives another one
                 fields.setdefault("person_address", None)
-                fields["person_address"] = fields["person_address"] or household_area(h)
+                fields["person_address"] = fields["person_address"] or address_text(
+                    h.address, h.rt, h.rw, h.dusun)
                 for key in ("dusun", "rt", "rw"):
                     fields[key] = fields[key] or getattr(h, key)
             else:

@@ -30,7 +30,7 @@ from ..audit import Change
 from ..context import Actor, require
 from ..settings import SettingsService
 from .family import FamilyOps
-from .queries import household_conditions, refresh_search_text, search_words
+from .queries import dusun_names, household_conditions, refresh_search_text, search_words
 from .records import (HouseholdDTO, HouseholdFilter, HouseholdRow, MemberDTO, NeedsConfirmation,
                       ParticipationDTO, RegistryCounts)
 
@@ -241,9 +241,7 @@ class HouseholdService(FamilyOps):
     def dusun_names(self) -> list[str]:
         """The dusun names in use, for the filters."""
         with self._db.read() as s:
-            return [d for d in s.scalars(select(Household.dusun).distinct()
-                                         .where(Household.dusun.is_not(None))
-                                         .order_by(Household.dusun))]
+            return dusun_names(s)
 
     # ------------------------------------------------------------ writing
     def save(self, *, actor: Actor, household: HouseholdInput, members: list[MemberInput],

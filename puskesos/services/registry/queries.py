@@ -34,6 +34,13 @@ def duplicate_niks(s: Session, *, examples: int = 5) -> tuple[int, list[tuple[st
     return total, first
 
 
+def dusun_names(s: Session) -> list[str]:
+    """The dusun names in use, in order (the filters; a dusun typed elsewhere is matched
+    against them)."""
+    return list(s.scalars(select(Household.dusun).distinct()
+                          .where(Household.dusun.is_not(None)).order_by(Household.dusun)))
+
+
 def compose_search_text(no_kk: str | None, dtsen_id: str | None, address: str | None,
                         dusun: str | None, members: list[tuple[str | None, str | None]]) -> str:
     """The lower-case text a household is found by (names, NIKs, KK, address)."""
