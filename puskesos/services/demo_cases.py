@@ -168,4 +168,8 @@ def demo_stickers(services, *, actor: Actor, today: date) -> int:
                                         microsecond=0) - timedelta(hours=3),
                                     officers=officers, note="Dipasang ulang.")
             made += 1
+    if services.verval.cycles(actor=actor):
+        # the refusals, withdrawals and well-off families wait in the verval cycle, their
+        # reason shown there and in the musdes
+        stickers.carry_to_verval(actor=actor)
     return made

@@ -1,6 +1,7 @@
 """The dialogs of the Stiker page: a new labelling campaign, and what the officers
 found at one house (with its history, its photos and the surat pernyataan of a
-voluntary withdrawal).
+voluntary withdrawal); and how the verval page and the musdes show a household the
+labelling sent them (``signal_text``, ``signal_record``, ``show_record``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QVBoxLayout, QWidget)
 
 from ..core import stickers as rules
-from ..core.bahasa import short_datetime
+from ..core.bahasa import short_date, short_datetime
+from ..core.validation import SHORT_NOTE_LIMIT
 from ..core.codes import StickerOutcome
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
@@ -65,6 +67,57 @@ def photo_text(result: PhotoImport) -> str:
     for name, why in result.refused:
         parts.append(_("Refused: {name} — {why}.").format(name=name, why=why))
     return " ".join(parts)
+
+
+def _found(visit) -> str:
+    return StickerOutcome.short_of(visit.outcome) + (" · " + _("well-off")
+                                                     if visit.well_off else "")
+
+
+def signal_text(signal) -> str:
+    """Why the labelling sent a household to verval, short for a list's column (the
+    serial and the rest are in :func:`signal_record`)."""
+    return _found(signal.visit)
+
+
+def signal_record(signal) -> str:
+    """The sticker record behind it, a few lines: campaign and serial, what was found
+    and when, who was there, the note and the photos."""
+    visit = signal.visit
+    people = _("Officers: {names}").format(names=", ".join(visit.officers) or "-")
+    if visit.witnesses:
+        people += " · " + _("Witnesses: {names}").format(names=visit.witnesses)
+    lines = [_("{campaign}, sticker {serial}").format(campaign=signal.campaign_name,
+                                                      serial=signal.target.serial_text),
+             _("{found} on {when}").format(found=_found(visit), when=short_datetime(visit.at)),
+             people]
+    if visit.note:
+        lines.append(_("Note: {note}").format(note=visit.note))
+    if visit.photos:
+        lines.append(_("{n} photos").format(n=visit.photos))
+    return "\n".join(lines)
+
+
+def signal_note(signal) -> str:
+    """The reason as a musdes decision's note (so in the berita acara): what the
+    labelling found, its serial and date, and the officers' note, cut to fit."""
+    visit = signal.visit
+    text = _("Sticker {serial}: {found}, {date}").format(
+        serial=signal.target.serial_text, found=_found(visit), date=short_date(
+            visit.at.astimezone().date() if visit.at.tzinfo else visit.at.date()))
+    if visit.note:
+        text += " — " + " ".join(visit.note.split())
+    return text if len(text) <= SHORT_NOTE_LIMIT else text[:SHORT_NOTE_LIMIT - 1] + "…"
+
+
+def show_record(parent, services, actor, signal, *, bus=None, preview=None) -> None:
+    """The sticker record of a household the labelling sent to verval: every visit of
+    it in that campaign, read only (the Stiker page records visits)."""
+    campaign = services.stickers.campaign(signal.campaign_id, actor=actor)
+    dialog = OutcomeDialog(services, actor, campaign, signal.target, parent, bus=bus,
+                           preview=preview, read_only=True)
+    dialog.exec()
+    dialog.deleteLater()
 
 
 class NewCampaignDialog(QDialog):
@@ -172,11 +225,11 @@ class OutcomeDialog(QDialog):
     from the history.  The kepala desa sees the history only."""
 
     def __init__(self, services, actor, campaign, target, parent=None, *, bus=None,
-                 preview=None):
+                 preview=None, read_only: bool = False):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
         self.campaign, self.target = campaign, target
-        self.can_edit = actor.can(Permission.EDIT_REGISTRY)
+        self.can_edit = actor.can(Permission.EDIT_REGISTRY) and not read_only
         #: shows a printed document (the page's PdfPreview keeper)
         self.preview = preview
         self.saved = 0
@@ -234,14 +287,19 @@ class OutcomeDialog(QDialog):
         self.form = QWidget()
         self.form.setLayout(form)
         self.form.setEnabled(self.can_edit)
+        # read from the verval page or the musdes: the record only, visits are
+        # recorded on the Stiker page
+        self.form.setHidden(read_only)
+        if read_only:
+            self.setWindowTitle(_("Sticker record — {serial} {name}").format(
+                serial=target.serial_text, name=target.head_name or "-"))
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.hide()
 
         self.history_model = DtoTableModel([
             (_("Time"), lambda r: short_datetime(r.at)),
-            (_("Outcome"), lambda r: StickerOutcome.short_of(r.outcome)
-             + (" · " + _("well-off") if r.well_off else "")),
+            (_("Outcome"), _found),
             (_("Officers"), lambda r: ", ".join(r.officers)),
             (_("Witnesses"), lambda r: r.witnesses or ""),
             (_("Photos"), lambda r: r.photos),
@@ -269,13 +327,20 @@ class OutcomeDialog(QDialog):
         history_row = QHBoxLayout()
         history_row.addWidget(QLabel(_("History of this household (latest first)")), 1)
         history_row.addWidget(self.statement)
+        self.statement.setVisible(bus is not None and preview is not None)
         layout = QVBoxLayout(self)
+        if read_only:
+            heading = QLabel(f"{campaign.name}\n{target.serial_text} · "
+                             f"{target.head_name or '-'} · {target.dusun or '-'} · "
+                             f"RW {target.rw or '-'} · RT {target.rt or '-'}")
+            heading.setWordWrap(True)
+            layout.addWidget(heading)
         layout.addWidget(self.form)
         layout.addWidget(self.status)
         layout.addLayout(history_row)
         layout.addWidget(self.history, 1)
         layout.addWidget(self.buttons)
-        fit_size(self, 820, 760)
+        fit_size(self, 820, 420 if read_only else 760)
         self.refresh_history()
         self._outcome_changed()
 

@@ -30,12 +30,28 @@ from ..services.verval import (CORRECTABLE_HOUSEHOLD, CORRECTABLE_MEMBER, Attend
                                Correction, MemberFinding)
 from .jobs import show_error
 from .operations import write
+from .sticker_dialogs import show_record, signal_note, signal_record, signal_text
 from .table_model import DtoTableModel
 from .widgets import CodeCombo, DateEdit, dialog_buttons, fit_size, parse_date
 
 
 def _area(row) -> str:
     return f"{row.dusun or '-'} · RW {row.rw or '-'} · RT {row.rt or '-'}"
+
+
+def labelling_row(dialog, services, actor, signal, *, bus=None, preview=None) -> QHBoxLayout:
+    """Why the labelling sent a household to verval, and a button for its record."""
+    row = QHBoxLayout()
+    text = QLabel(signal_record(signal))
+    text.setWordWrap(True)
+    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    button = QPushButton(_("Sticker &record…"))
+    button.clicked.connect(lambda: show_record(dialog, services, actor, signal, bus=bus,
+                                               preview=preview))
+    dialog.record_button = button
+    row.addWidget(text, 1)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    return row
 
 
 def _value(proposal, value: str | None) -> str:
@@ -119,7 +135,8 @@ class NewCycleDialog(QDialog):
 class ResultDialog(QDialog):
     """What the officer found at the visit: result, members, corrections."""
 
-    def __init__(self, services, actor, entry, parent=None):
+    def __init__(self, services, actor, entry, parent=None, *, signal=None, bus=None,
+                 preview=None):
         super().__init__(parent)
         self.services, self.actor, self.entry = services, actor, entry
         self.household = services.households.get(actor=actor, household_id=entry.household_id)
@@ -138,6 +155,9 @@ class ResultDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("Household"), QLabel(f"{entry.head_name or '-'} · {entry.no_kk or '-'} · "
                                            f"{_area(entry)}"))
+        if signal is not None:      # the labelling sent it here: why, and its record
+            form.addRow(_("Labelling"), labelling_row(self, services, actor, signal,
+                                                      bus=bus, preview=preview))
         form.addRow(_("Result"), self.result)
         form.addRow(_("Officer"), self.officer)
         form.addRow(_("Visit date (dd-mm-yyyy)"), self.visited)
@@ -423,20 +443,24 @@ class MusdesDialog(QDialog):
                                                                     if existing else ())
             if a.name not in known))
         self.others.setPlaceholderText(_("Other attendees, one per line: NAME; position"))
-        self.decisions = QTableWidget(0, 4)
-        self.decisions.setHorizontalHeaderLabels([_("Household"), _("Result"), _("Decision"),
-                                                  _("Reason / note")])
+        self.decisions = QTableWidget(0, 5)
+        self.decisions.setHorizontalHeaderLabels([_("Household"), _("Result"), _("Labelling"),
+                                                  _("Decision"), _("Reason / note")])
         self.decisions.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
         self.decisions.setWordWrap(False)
+        self.decisions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # the household's name and area stay whole on a 1024-pixel screen; a long note
-        # is read in its cell
-        for column, width in ((1, 150), (2, 220), (3, 160)):
+        # or record is read in its cell's tooltip
+        for column, width in ((1, 135), (2, 100), (3, 210), (4, 125)):
             self.decisions.setColumnWidth(column, width)
+        #: household id → why the labelling sent it here
+        self.signals = services.stickers.for_verval(actor=actor)
         # households are decided on what the visit found: the visited ones (and any
-        # decided before); this also keeps the table small in a village-wide cycle
+        # decided before), and those the labelling sent here, whose reason is known
+        # before a visit; this also keeps the table small in a village-wide cycle
         self.entries = [e for e in services.verval.entries(actor=actor, cycle_id=cycle_id)
-                        if e.result or e.decision]
+                        if e.result or e.decision or e.household_id in self.signals]
         for entry in self.entries:
             row = self.decisions.rowCount()
             self.decisions.insertRow(row)
@@ -445,13 +469,25 @@ class MusdesDialog(QDialog):
             self.decisions.item(row, 0).setToolTip(household)
             self.decisions.setItem(row, 1, QTableWidgetItem(
                 VervalResult.label_of(entry.result) if entry.result else _("not visited")))
-            for col in (0, 1):
+            signal = self.signals.get(entry.household_id)
+            self.decisions.setItem(row, 2, QTableWidgetItem(
+                signal_text(signal) if signal else ""))
+            if signal:
+                self.decisions.item(row, 2).setToolTip(signal_record(signal))
+            for col in (0, 1, 2):
                 item = self.decisions.item(row, col)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             combo = CodeCombo(MusdesDecision)
             combo.set_code(entry.decision)
-            self.decisions.setCellWidget(row, 2, combo)
-            self.decisions.setItem(row, 3, QTableWidgetItem(entry.decision_note or ""))
+            self.decisions.setCellWidget(row, 3, combo)
+            self.decisions.setItem(row, 4, QTableWidgetItem(entry.decision_note or ""))
+        self.record_button = QPushButton(_("Sticker &record…"))
+        self.record_button.setToolTip(_("Every visit of the labelling to the household "
+                                        "chosen, with its officers, witnesses and photos."))
+        self.record_button.clicked.connect(self.show_record)
+        self.record_button.setEnabled(False)
+        self.decisions.currentCellChanged.connect(lambda *_a: self.record_button.setEnabled(
+            self._signal_at(self.decisions.currentRow()) is not None))
         suggest = QPushButton(_("Fill in the suggested decisions"))
         suggest.clicked.connect(self.fill_suggested)
         buttons = dialog_buttons(QDialogButtonBox.StandardButton.Save,
@@ -467,21 +503,37 @@ class MusdesDialog(QDialog):
         layout.addLayout(people_row)
         head = QHBoxLayout()
         head.addWidget(QLabel(_("Decisions")), 1)
+        head.addWidget(self.record_button)
         head.addWidget(suggest)
         layout.addLayout(head)
         layout.addWidget(self.decisions, 1)
         layout.addWidget(buttons)
         fit_size(self, 1100, 760)
 
+    def _signal_at(self, row: int):
+        return self.signals.get(self.entries[row].household_id) \
+            if 0 <= row < len(self.entries) else None
+
+    def show_record(self) -> None:
+        signal = self._signal_at(self.decisions.currentRow())
+        if signal is not None:
+            show_record(self, self.services, self.actor, signal)
+
     def fill_suggested(self) -> None:
+        """The decision the visit result suggests where none is chosen; the reason of a
+        removal, and what the labelling found, in an empty note (so in the berita
+        acara)."""
         from ..services.verval import SUGGESTED_DECISION
         for row, entry in enumerate(self.entries):
-            combo = self.decisions.cellWidget(row, 2)
+            combo, note = self.decisions.cellWidget(row, 3), self.decisions.item(row, 4)
             if combo.code() is None and entry.result in SUGGESTED_DECISION:
                 combo.set_code(SUGGESTED_DECISION[entry.result])
                 if SUGGESTED_DECISION[entry.result] == MusdesDecision.HAPUS.value \
-                        and not self.decisions.item(row, 3).text():
-                    self.decisions.item(row, 3).setText(VervalResult.label_of(entry.result))
+                        and not note.text():
+                    note.setText(VervalResult.label_of(entry.result))
+            signal = self.signals.get(entry.household_id)
+            if signal is not None and not note.text():
+                note.setText(signal_note(signal))
 
     def attendees(self) -> list[Attendee]:
         people = [self.roster.item(i).data(Qt.ItemDataRole.UserRole)
@@ -505,8 +557,8 @@ class MusdesDialog(QDialog):
                       ketua_bpd=self.ketua_bpd.text())
         decided = []
         for row, entry in enumerate(self.entries):
-            decision = self.decisions.cellWidget(row, 2).code()
-            note = self.decisions.item(row, 3).text().strip()
+            decision = self.decisions.cellWidget(row, 3).code()
+            note = self.decisions.item(row, 4).text().strip()
             if decision != entry.decision or note != (entry.decision_note or ""):
                 decided.append((entry.id, decision, note))
 

@@ -23,9 +23,24 @@ from ..services.verval import (CycleHouseholds)
 from .jobs import show_error
 from .operations import write
 from .pdf_preview import PdfPreview
+from .sticker_dialogs import signal_record, signal_text
 from .table_model import DtoTableModel
 from .widgets import FitColumns, parse_date, save_path
 from .verval_dialogs import MusdesDialog, NewCycleDialog, ProposalsDialog, ResultDialog
+
+
+class EntryModel(DtoTableModel):
+    """The cycle's households; the labelling column's tooltip is its whole record."""
+
+    def __init__(self, signals: dict, columns, parent=None):
+        super().__init__(columns, parent)
+        self.signals = signals
+
+    def extra(self, row, column: int, role):
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.columnCount() - 1 \
+                and row.household_id in self.signals:
+            return signal_record(self.signals[row.household_id])
+        return None
 
 
 class VervalPage(QWidget):
@@ -63,23 +78,27 @@ class VervalPage(QWidget):
         self.rt.currentIndexChanged.connect(lambda _i: self.refresh_entries(keep_areas=True))
         self.pending = QCheckBox(_("Not visited yet only"))
         self.pending.toggled.connect(lambda _c: self.refresh_entries(keep_areas=True))
-        self.model = DtoTableModel([
-            (_("Prelist no."), lambda r: r.seq),
+        #: household id → why the labelling sent it here (services.stickers.for_verval)
+        self.signals: dict = {}
+        self.model = EntryModel(self.signals, [
+            (_("No."), lambda r: r.seq),      # of the prelist; short for a 1024 screen
             (_("Head of family"), lambda r: r.head_name or ""),
             (_("No KK"), lambda r: r.no_kk or ""), (_("Dusun"), lambda r: r.dusun or ""),
             (_("RW"), lambda r: r.rw or ""), (_("RT"), lambda r: r.rt or ""),
             (_("Result"), lambda r: VervalResult.label_of(r.result) if r.result else "—"),
             (_("Decision"), lambda r: MusdesDecision.short_of(r.decision)
-             if r.decision else "—")])
+             if r.decision else "—"),
+            (_("Labelling"), lambda r: signal_text(self.signals[r.household_id])
+             if r.household_id in self.signals else "")])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         # every column as wide as what it holds and no sideways scrolling: on a
-        # 1024-pixel screen the decision, the result and the dusun give way (cut with
+        # 1024-pixel screen the labelling, the decision, the result and the dusun give way (cut with
         # "…", whole as the tooltip) before the head of family's name
-        self.columns = FitColumns(self.table, elastic=(7, 6, 3, 1))
+        self.columns = FitColumns(self.table, elastic=(8, 7, 6, 3, 1))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.record_result())
@@ -156,6 +175,8 @@ class VervalPage(QWidget):
         area = self.rt.currentData()
         rows = self.services.verval.entries(actor=self.actor, cycle_id=cycle_id, area=area,
                                             pending_only=self.pending.isChecked())
+        self.signals.clear()
+        self.signals.update(self.services.stickers.for_verval(actor=self.actor))
         self.model.set_rows(rows)
 
     def refresh_counts(self, rebuild_areas: bool = False):
@@ -261,7 +282,9 @@ class VervalPage(QWidget):
         if entry is None:
             QMessageBox.information(self, _("Verval"), _("Choose a household in the list."))
             return
-        dialog = ResultDialog(self.services, self.actor, entry, self)
+        dialog = ResultDialog(self.services, self.actor, entry, self,
+                              signal=self.signals.get(entry.household_id),
+                              bus=self.bus, preview=self._preview)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         dialog.deleteLater()
         if accepted:

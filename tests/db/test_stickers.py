@@ -132,7 +132,16 @@ def test_the_log_keeps_every_visit_and_the_latest_counts(village):
     assert history[1].officers == ("AGUS", "DEWI") and history[1].latitude == -6.9
     signals = services.stickers.for_verval(actor=OPERATOR)
     assert set(signals) == {homes["b"], homes["c"]}
-    assert signals[homes["c"]][0] == "ditolak" and signals[homes["b"]][2].startswith("STK26-")
+    c_signal, b_signal = signals[homes["c"]], signals[homes["b"]]
+    assert c_signal.visit.outcome == "ditolak" and c_signal.visit.well_off
+    assert c_signal.visit.note == "rumah bagus, punya mobil"
+    assert b_signal.target.serial_text.startswith("STK26-")
+    assert b_signal.visit.witnesses == "Ketua RT 002" and b_signal.campaign_name == c.name
+    # a household put right by a later visit no longer goes (the latest counts)
+    log(actor=OPERATOR, campaign_id=c.id, household_id=homes["b"], outcome="terpasang",
+        at=datetime.now(), officers=["AGUS"])
+    assert set(services.stickers.for_verval(actor=OPERATOR)) == {homes["c"]}
+    assert services.stickers.for_verval(actor=OPERATOR, household_ids=[homes["a"]]) == {}
 
 
 def _jpeg(path, size=(2400, 1800), gps=True, color="#586"):

@@ -391,10 +391,10 @@ def test_musdes_button_fill_suggested_and_save(qtbot, page, village):
 
     def hold(dialog: MusdesDialog):
         assert isinstance(dialog, MusdesDialog)
-        before = [dialog.decisions.cellWidget(r, 2).code()
+        before = [dialog.decisions.cellWidget(r, 3).code()
                   for r in range(dialog.decisions.rowCount())]
         click(qtbot, find_button(dialog, "Isi usulan keputusan"))
-        after = [dialog.decisions.cellWidget(r, 2).code()
+        after = [dialog.decisions.cellWidget(r, 3).code()
                  for r in range(dialog.decisions.rowCount())]
         seen["filled"] = sum(1 for b, a in zip(before, after) if b is None and a is not None)
         dialog.place.setText("Balai Desa Jlodro")

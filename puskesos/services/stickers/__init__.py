@@ -12,9 +12,9 @@ the officers' log.  The rules are in ``core/stickers.py``.
 - ``report.py``: the rekap by area and program, PDF with a chart and workbook.
 
 The households a labelling found refusing, withdrawing or well-off are carried
-into a verval cycle (``carry_to_verval``); the window's Stiker page is
-``ui/stickers_page.py``; the verval page showing their reason is still to build
-(issue 15).
+into a verval cycle (``carry_to_verval``), and ``for_verval`` says why (the visit that
+counts, its campaign and serial) for the verval page and the musdes; the window's
+Stiker page is ``ui/stickers_page.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ...db.engine import Database
 from .campaigns import CampaignOps
-from .dto import Campaign, LogRow, TargetRow
+from .dto import Campaign, LogRow, TargetRow, VervalSignal
 from .log import LogOps
 from .photos import PhotoImport, PhotoOps
 from .printing import PrintOps
@@ -43,4 +43,5 @@ class StickerService(CampaignOps, LogOps, PhotoOps, PrintOps, ReportOps):
         self._verval = verval
 
 
-__all__ = ["Campaign", "LogRow", "PhotoImport", "RekapLine", "StickerService", "TargetRow"]
+__all__ = ["Campaign", "LogRow", "PhotoImport", "RekapLine", "StickerService", "TargetRow",
+           "VervalSignal"]

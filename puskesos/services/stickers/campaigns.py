@@ -25,6 +25,15 @@ from .dto import Campaign, TargetRow
 PER_PAGE = (1, 2, 4)
 
 
+def target_row(code: str, t: StickerTarget, logs: list[StickerLog]) -> TargetRow:
+    """A household of a campaign as handed out, where it stands by its visits."""
+    last = rules.latest(logs)
+    return TargetRow(t.id, t.household_id, t.serial, rules.serial_text(code, t.serial),
+                     t.head_name, t.address, t.dusun, t.rw, t.rt, tuple(t.programs or ()),
+                     last.outcome if last else None, last.at if last else None,
+                     bool(last and last.well_off), len(logs))
+
+
 def to_campaign(c: StickerCampaign, targets: int) -> Campaign:
     """A campaign as the window and the command line show it."""
     return Campaign(c.id, c.code, c.name, c.legal_basis, c.starts_on, c.ends_on,
@@ -198,12 +207,4 @@ class CampaignOps:
                 for log in s.scalars(select(StickerLog).where(
                         StickerLog.target_id.in_(ids[start:start + 500]))):
                     logs.setdefault(log.target_id, []).append(log)
-            out = []
-            for t in targets:
-                last = rules.latest(logs.get(t.id, []))
-                out.append(TargetRow(
-                    t.id, t.household_id, t.serial, rules.serial_text(c.code, t.serial),
-                    t.head_name, t.address, t.dusun, t.rw, t.rt, tuple(t.programs or ()),
-                    last.outcome if last else None, last.at if last else None,
-                    bool(last and last.well_off), len(logs.get(t.id, []))))
-            return out
+            return [target_row(c.code, t, logs.get(t.id, [])) for t in targets]

@@ -58,3 +58,20 @@ class LogRow:
     latitude: float | None
     longitude: float | None
     photos: int
+
+
+@dataclass(frozen=True)
+class VervalSignal:
+    """Why the labelling sends a household to the next verval cycle and the musdes:
+    its latest visit in a campaign (a refusal, a withdrawal, a family found well-off)."""
+
+    campaign_id: str
+    campaign_name: str
+    #: the household in that campaign: its serial and where it stands
+    target: TargetRow
+    #: the visit that counts (the latest)
+    visit: LogRow
+
+    @property
+    def household_id(self) -> str:
+        return self.target.household_id

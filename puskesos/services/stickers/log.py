@@ -16,7 +16,8 @@ from ...models import StickerCampaign, StickerLog, StickerPhoto, StickerTarget
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
-from .dto import LogRow
+from .campaigns import target_row
+from .dto import LogRow, VervalSignal
 
 
 def _aware(at: datetime) -> datetime:
@@ -81,33 +82,52 @@ class LogOps:
         with self._db.read() as s:
             if s.get(StickerTarget, target_id) is None:
                 raise NotFound(_("That household is not in the campaign."))
-            photos = dict(s.execute(select(StickerPhoto.log_id, func.count())
-                                    .join(StickerLog, StickerLog.id == StickerPhoto.log_id)
-                                    .where(StickerLog.target_id == target_id)
-                                    .group_by(StickerPhoto.log_id)).all())
-            return [self._log_row(r, photos.get(r.id, 0)) for r in s.scalars(
-                select(StickerLog).where(StickerLog.target_id == target_id)
-                .order_by(StickerLog.at.desc(), StickerLog.recorded_at.desc()))]
+            logs = s.scalars(select(StickerLog).where(StickerLog.target_id == target_id)
+                             .order_by(StickerLog.at.desc(),
+                                       StickerLog.recorded_at.desc())).all()
+            photos = self._photo_counts(s, [r.id for r in logs])
+            return [self._log_row(r, photos.get(r.id, 0)) for r in logs]
 
-    def for_verval(self, *, actor: Actor) -> dict[str, tuple[str, str | None, str]]:
-        """Households whose latest entry in any campaign goes to the next verval cycle:
-        household id → (outcome, note, "CODE-serial")."""
+    def for_verval(self, *, actor: Actor,
+                   household_ids: list[str] | None = None) -> dict[str, VervalSignal]:
+        """The households whose latest visit in a campaign sends them to the next verval
+        cycle and the musdes (refused, withdrew, found well-off), each with that visit
+        and its campaign: household id → signal; only ``household_ids`` when given."""
         require(actor, Permission.VIEW_REGISTRY)
         with self._db.read() as s:
+            query = (select(StickerLog, StickerTarget, StickerCampaign.code,
+                            StickerCampaign.name)
+                     .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
+                     .join(StickerCampaign, StickerCampaign.id == StickerTarget.campaign_id))
+            if household_ids is not None:
+                if not household_ids:
+                    return {}
+                query = query.where(StickerTarget.household_id.in_(set(household_ids)))
             visits: dict[str, list] = {}
-            for log, hid, serial, code in s.execute(
-                    select(StickerLog, StickerTarget.household_id, StickerTarget.serial,
-                           StickerCampaign.code)
-                    .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
-                    .join(StickerCampaign, StickerCampaign.id == StickerTarget.campaign_id)):
-                visits.setdefault(hid, []).append((log, rules.serial_text(code, serial)))
-            out = {}
+            for log, target, code, name in s.execute(query):
+                visits.setdefault(target.household_id, []).append((log, target, code, name))
+            chosen = {}
             for hid, entries in visits.items():
-                last = rules.latest([log for log, _serial in entries])
+                last = rules.latest([log for log, *_rest in entries])
                 if rules.goes_to_verval(last.outcome, last.well_off):
-                    serial = next(text for log, text in entries if log is last)
-                    out[hid] = (last.outcome, last.note, serial)
+                    chosen[hid] = next(e for e in entries if e[0] is last)
+            photos = self._photo_counts(s, [log.id for log, *_rest in chosen.values()])
+            out = {}
+            for hid, (log, target, code, name) in chosen.items():
+                logs = [e[0] for e in visits[hid] if e[1].id == target.id]
+                out[hid] = VervalSignal(target.campaign_id, name,
+                                        target_row(code, target, logs),
+                                        self._log_row(log, photos.get(log.id, 0)))
             return out
+
+    @staticmethod
+    def _photo_counts(s, log_ids: list[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for start in range(0, len(log_ids), 500):
+            counts.update(s.execute(select(StickerPhoto.log_id, func.count())
+                                    .where(StickerPhoto.log_id.in_(log_ids[start:start + 500]))
+                                    .group_by(StickerPhoto.log_id)).all())
+        return counts
 
     def carry_to_verval(self, *, actor: Actor, cycle_id: str | None = None) -> int:
         """Put the households the labelling found refusing, withdrawing or well-off into
