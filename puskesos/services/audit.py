@@ -52,6 +52,7 @@ ANCHOR_DIGITS = 16
 #: makes them unknown to the code that looks for them
 REASONS = {
     "demo": N_("demo data (seed {seed})"),
+    "bundle": N_("bundle {sequence} from {source}"),
     "verval_approved": N_("verval correction approved"),
     "warnings_accepted": N_("warnings accepted: {accepted}"),
     "reason_warnings_accepted": N_("{reason} (warnings accepted: {accepted})"),

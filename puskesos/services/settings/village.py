@@ -125,7 +125,7 @@ def picture_kind(path: Path) -> str:
     return LOGO_FORMATS[kind]
 
 
-def _ensure_regions(s, path) -> None:
+def ensure_regions(s, path) -> None:
     """Store the village and its parents in the region table (once each)."""
     parent = None
     for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
@@ -261,7 +261,7 @@ class SettingsService:
                        kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
                        provinsi=path.provinsi.name)
         with self._db.write() as s:
-            _ensure_regions(s, path)
+            ensure_regions(s, path)
             row = s.get(Setting, VILLAGE_KEY)
             old = row.value if row else None
             if row is None:
@@ -300,7 +300,7 @@ class SettingsService:
             if existing is not None and (existing.value or {}).get("code"):
                 raise InvalidInput(_("This database already belongs to {village}.")
                                    .format(village=existing.value.get("desa")))
-            _ensure_regions(s, path)
+            ensure_regions(s, path)
             existing = set(s.scalars(select(Program.code)))
             for pcode, name, target in DEFAULT_PROGRAMS:
                 if pcode not in existing:

@@ -1,0 +1,18 @@
+"""Exchange bundles (issue 16): the records a bundle carries (``records.py``) and
+what they do to this database (``sync.py``: the plan, the application, the common
+version and the queue).  The rules are in ``core/exchange.py``."""
+
+from __future__ import annotations
+
+from ...db.engine import Database
+from .sync import ImportPlan, RecordPlan, Source, SyncOps
+
+
+class ExchangeService(SyncOps):
+    """Bundles in and out: their records, their plan and their application."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+
+__all__ = ["ExchangeService", "ImportPlan", "RecordPlan", "Source"]
