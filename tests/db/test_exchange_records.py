@@ -164,3 +164,44 @@ def test_a_family_of_another_village_or_a_broken_line_is_refused_nothing_written
     twice = b"\n".join([json.dumps({"id": hid, "version": 1}).encode()] * 2)
     with pytest.raises(RecordError):
         read_lines(BY_NAME["household"], twice)
+
+
+def test_a_conflict_resolved_through_the_queue_and_the_decision_travels_back(offices):
+    village, kab, homes = offices
+    records, _counts = _bundle(village)
+    _apply(kab, records, 1)
+    with kab.db.write() as s:
+        s.get(Household, homes[0]).address = "JL. KABUPATEN"
+        s.get(Household, homes[1]).address = "JL. KAB 2"
+    with village.db.write() as s:
+        s.get(Household, homes[0]).address = "JL. DESA"
+        s.get(Household, homes[1]).address = "JL. DESA 2"
+    records, _counts = _bundle(village)
+    _apply(kab, records, 2)
+    items = {i.entity_id: i for i in kab.exchange.queue(actor=ADMIN)}
+    assert set(items) == {homes[0], homes[1]}
+    from puskesos.services.context import Actor
+    with pytest.raises(Exception):             # an operator does not settle the queue
+        kab.exchange.resolve(actor=Actor("op", "operator", "Op"), item_id=items[homes[0]].id,
+                             choice="theirs")
+    mark = datetime.now(timezone.utc)
+    done = kab.exchange.resolve(actor=ADMIN, item_id=items[homes[0]].id, choice="theirs")
+    assert done.status == "theirs" and done.resolved_by == ADMIN.username
+    kab.exchange.resolve(actor=ADMIN, item_id=items[homes[1]].id, choice="ours",
+                         note="alamat sesuai KK terbaru")
+    with pytest.raises(InvalidInput):          # settled once
+        kab.exchange.resolve(actor=ADMIN, item_id=items[homes[1]].id, choice="theirs")
+    assert kab.exchange.queue(actor=ADMIN) == []
+    with kab.db.read() as s:
+        assert s.get(Household, homes[0]).address == "JL. DESA"
+        assert s.get(Household, homes[1]).address == "JL. KAB 2"
+    # the kabupaten's next bundle to the village carries both decisions back; what the
+    # village sent and the kabupaten took is not sent back to it
+    with kab.db.read() as s:
+        skip = {(b.entity, b.entity_id): b.fields for b in s.scalars(select(ExchangeBase))}
+        members, counts = collect(s, village=VILLAGE, since=mark,
+                                  until=datetime.now(timezone.utc), skip=skip)
+    sent = {r[0]: r[2] for r in read_lines(BY_NAME["household"],
+                                          members[MEMBER_NAMES["household"]])}
+    assert set(sent) == {homes[1]} and sent[homes[1]]["address"] == "JL. KAB 2"
+    assert kab.audit.verify().ok

@@ -1,18 +1,19 @@
 """Exchange bundles (issue 16): the records a bundle carries (``records.py``) and
 what they do to this database (``sync.py``: the plan, the application, the common
-version and the queue).  The rules are in ``core/exchange.py``."""
+version), and the fields waiting for a person (``queue.py``).  The rules are in ``core/exchange.py``."""
 
 from __future__ import annotations
 
 from ...db.engine import Database
+from .queue import QueueItem, QueueOps
 from .sync import ImportPlan, RecordPlan, Source, SyncOps
 
 
-class ExchangeService(SyncOps):
+class ExchangeService(SyncOps, QueueOps):
     """Bundles in and out: their records, their plan and their application."""
 
     def __init__(self, db: Database):
         self._db = db
 
 
-__all__ = ["ExchangeService", "ImportPlan", "RecordPlan", "Source"]
+__all__ = ["ExchangeService", "ImportPlan", "QueueItem", "RecordPlan", "Source"]
