@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ...core.codes import Relationship
 from ...core.exchange import BY_NAME
 from ...core.permissions import Permission
 from ...core.validation import SHORT_NOTE_LIMIT, checked_text
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
-from ...models import ExchangeQueueItem
+from ...models import ExchangeQueueItem, Household, Member
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -46,12 +47,37 @@ class QueueItem:
     resolved_by: str | None
     resolved_at: datetime | None
     note: str | None
+    #: whose record it is, as a person knows it (a member's name, a family's head and
+    #: No KK)
+    record: str = ""
 
 
-def _item(row: ExchangeQueueItem) -> QueueItem:
+def _item(row: ExchangeQueueItem, record: str = "") -> QueueItem:
     return QueueItem(row.id, row.bundle_id, row.peer_code, row.entity, row.entity_id,
                      row.field, row.kind, row.base, row.ours, row.theirs, row.status,
-                     row.resolved_by, row.resolved_at, row.note)
+                     row.resolved_by, row.resolved_at, row.note, record)
+
+
+def _records(s, rows: list[ExchangeQueueItem]) -> dict[tuple[str, str], str]:
+    """(entity, id) → how a person knows the record."""
+    out: dict[tuple[str, str], str] = {}
+    ids = {entity: sorted({r.entity_id for r in rows if r.entity == entity})
+           for entity in ("household", "member", "participation")}
+    for start in range(0, len(ids["member"]), 500):
+        for mid, name in s.execute(select(Member.id, Member.name).where(
+                Member.id.in_(ids["member"][start:start + 500]))):
+            out[("member", mid)] = name
+    families = ids["household"]
+    for start in range(0, len(families), 500):
+        chunk = families[start:start + 500]
+        heads = dict(s.execute(select(Member.household_id, func.min(Member.name)).where(
+            Member.household_id.in_(chunk), Member.deleted_at.is_(None),
+            Member.relationship_code == Relationship.KEPALA.value)
+            .group_by(Member.household_id)).all())
+        for hid, no_kk in s.execute(select(Household.id, Household.no_kk).where(
+                Household.id.in_(chunk))):
+            out[("household", hid)] = f"{heads.get(hid) or '-'} · {no_kk or '-'}"
+    return out
 
 
 class QueueOps:
@@ -65,9 +91,11 @@ class QueueOps:
             query = select(ExchangeQueueItem)
             if open_only:
                 query = query.where(ExchangeQueueItem.status == OPEN)
-            return [_item(r) for r in s.scalars(query.order_by(
+            rows = s.scalars(query.order_by(
                 ExchangeQueueItem.peer_code, ExchangeQueueItem.entity_id,
-                ExchangeQueueItem.field, ExchangeQueueItem.id))]
+                ExchangeQueueItem.field, ExchangeQueueItem.id)).all()
+            names = _records(s, rows)
+            return [_item(r, names.get((r.entity, r.entity_id), "")) for r in rows]
 
     def resolve(self, *, actor: Actor, item_id: str, choice: str,
                 note: str | None = None) -> QueueItem:
