@@ -54,7 +54,7 @@ from ..files import atomic_file
 from ..i18n import _
 from ..jobs import CancelToken, JobCancelled, Progress
 from .bundle_manifest import (FORMAT, KINDS, Manifest, Member, Part, Party, _Invalid,
-                              member_name_problem, new_bundle_id, signer_key)
+                              member_name_problem, new_bundle_id, shown, signer_key)
 from .zipguard import GB, MB, ZipLimits, check_zip, human_size
 
 __all__ = ["BUNDLE_LIMITS", "FORMAT", "KINDS", "REASONS", "SUFFIX", "BundleLimits", "Manifest",
@@ -303,17 +303,16 @@ def _check_names(infos: list[zipfile.ZipInfo], name: str) -> None:
     directory entries, no duplicates (also by case), nothing encrypted by zip."""
     seen: set[str] = set()
     for info in infos:
-        entry = info.orig_filename
-        if entry != info.filename or info.is_dir() or (
-                entry not in (MANIFEST, SIGNATURE) and member_name_problem(entry)):
+        entry = info.orig_filename      # as written, before zipfile cuts it at a NUL
+        if entry not in (MANIFEST, SIGNATURE) and member_name_problem(entry):
             raise _hostile(name, member_name_problem(entry) or _(
-                "the name {name!r} is not allowed").format(name=entry[:300]))
+                "the name '{name}' is not allowed").format(name=shown(entry, 200)))
         if entry.casefold() in seen:
-            raise _hostile(name, _("it holds {member} twice").format(member=entry[:300]))
+            raise _hostile(name, _("it holds {member} twice").format(member=shown(entry, 200)))
         seen.add(entry.casefold())
         if info.flag_bits & 0x1:
             raise _hostile(name, _("its part {member} is protected with a password")
-                           .format(member=entry[:300]))
+                           .format(member=shown(entry, 200)))
     for required in (MANIFEST, SIGNATURE):
         if required not in seen:
             raise _refused("manifest", _(

@@ -59,15 +59,23 @@ class _Invalid(Exception):
     """One field that is not what it should be (the message names it)."""
 
 
+def shown(text: object, limit: int = 80) -> str:
+    """A name read from a bundle as a message may show it: at most ``limit``
+    characters, anything invisible or turning the text's direction as '?'."""
+    text = str(text)
+    cut = text[:limit] + ("…" if len(text) > limit else "")
+    return "".join(ch if ch.isprintable() else "?" for ch in cut)
+
+
 def member_name_problem(name: object) -> str | None:
     """What is wrong with ``name`` as the name of a bundle member, or None: a plain
     relative POSIX path under ``data/`` (``….jsonl``) or ``files/``, of ASCII letters,
     digits, '.', '_' and '-', no segment starting with '.', at most 255 characters."""
     if (not isinstance(name, str) or len(name) > MAX_NAME or not name.isascii()
             or not _MEMBER_RE.fullmatch(name)):
-        return _("the name {name!r} is not allowed: a part of a bundle is named data/….jsonl "
+        return _("the name '{name}' is not allowed: a part of a bundle is named data/….jsonl "
                  "or files/…, with letters, digits, '.', '_' and '-' only, no '..', no "
-                 "backslash, no drive letter and no leading '/'").format(name=str(name)[:300])
+                 "backslash, no drive letter and no leading '/'").format(name=shown(name, 200))
     return None
 
 
@@ -96,7 +104,7 @@ def _keys(value: object, path: str, required: tuple[str, ...]) -> dict:
     for key in value:
         if key not in required:
             raise _Invalid(_("{field} is not a field of this format")
-                           .format(field=f"{path}.{str(key)[:80]}"))
+                           .format(field=f"{path}.{shown(key)}"))
     return value
 
 
@@ -296,7 +304,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     out = {}
     for key, value in pairs:
         if key in out:
-            raise _Invalid(_("the field {field} is written twice").format(field=key[:80]))
+            raise _Invalid(_("the field {field} is written twice").format(field=shown(key)))
         out[key] = value
     return out
 
@@ -338,7 +346,7 @@ def _build(raw: dict) -> Manifest:
     if not isinstance(members, dict):
         raise _wrong("members", _("an object"))
     for name, member in members.items():
-        _keys(member, f"members.{name[:80]}", ("sha256", "size"))
+        _keys(member, f"members.{shown(name)}", ("sha256", "size"))
     if not isinstance(raw["signer"], str) or raw["signer"] == "":
         raise _wrong("signer", _("an Ed25519 public key in base64 (44 characters)"))
     try:

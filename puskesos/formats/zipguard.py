@@ -182,7 +182,8 @@ def _check_open(raw: BinaryIO, limits: ZipLimits, *, advice: str,
                 error: type[UserError], name: str) -> None:
     try:
         with zipfile.ZipFile(raw) as z:
-            infos = [i for i in z.infolist() if not i.is_dir()]
+            # (not ZipInfo.is_dir, which fails on an empty name)
+            infos = [i for i in z.infolist() if not i.filename.endswith("/")]
             _check_declared(infos, limits)
             for info in infos:
                 if info.flag_bits & 0x1:
