@@ -138,6 +138,16 @@ def test_a_bundle_goes_there_and_back_whole(tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_a_receipt_carries_its_body_in_extra_and_may_have_no_members(tmp_path):
+    body = {"accepted": ["7f0c…"], "rejected": [], "audit_head": "1234:9f3a1c2b7d4e5f60"}
+    manifest = _manifest(kind="receipt", extra=body, counts={})
+    path = tmp_path / bundle_name(VILLAGE, 8, CREATED, "receipt")
+    write_bundle(path, manifest, [], signing_key=KEY, recipient=RECIPIENT)
+    opened = _read(path)
+    assert opened.names == () and opened.manifest.kind == "receipt"
+    assert opened.manifest.extra == body
+
+
 def test_the_manifest_is_sorted_json_that_reads_back_as_it_was():
     manifest = _manifest(part=Part(2, 3), extra={"a": [1, "dua", None, {"b": True}]})
     text = manifest.to_json()
