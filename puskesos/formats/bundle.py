@@ -421,7 +421,9 @@ def read_bundle(path: Path | str, *, identity: pyrage.x25519.Identity,
                 schemas: Collection[str], limits: BundleLimits = BUNDLE_LIMITS) -> OpenBundle:
     """Open the bundle ``path`` with this office's age ``identity`` and check all of it
     (see the module's docstring for the order).  ``trust(source_code, signer_public)``
-    raises a ``UserError`` when the sender's key is not trusted for that code;
+    raises a ``UserError`` when the sender's key is not trusted for that code (its
+    message, which says what to do, ends the refusal's; a return of ``False`` is
+    refused too);
     ``receiver_code`` is this office's; ``schemas`` the schema revisions this program
     reads.  Any refusal is a :class:`~puskesos.errors.BundleRefused`."""
     name = Path(path).name
@@ -429,13 +431,14 @@ def read_bundle(path: Path | str, *, identity: pyrage.x25519.Identity,
     def checks(manifest: Manifest, signer: bytes) -> None:
         try:
             if trust(manifest.source.code, signer) is False:
-                raise UserError(_("The sender's key is not trusted."))
+                raise UserError(_("The sender's key is not trusted here. Compare its "
+                                  "fingerprint with the sender over the phone and trust it "
+                                  "first."))
         except BundleRefused:
             raise
-        except UserError as exc:
+        except UserError as exc:          # its message says what to do
             raise _refused("untrusted", _(
-                "The bundle {name} from {source} was not read: {problem} Compare the key's "
-                "fingerprint with the sender over the phone and trust it first.").format(
+                "The bundle {name} from {source} was not read: {problem}").format(
                     name=name, source=manifest.source.code, problem=exc.message)) from exc
         if manifest.receiver.code != receiver_code:
             raise _refused("receiver", _(

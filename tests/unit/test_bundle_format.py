@@ -278,6 +278,7 @@ CASES = {
     "untrusted signer": (None, {"trust": lambda code, key: (_ for _ in ()).throw(
         UserError("Kunci pengirim belum dipercaya."))}, "untrusted",
         "Kunci pengirim belum dipercaya."),
+    "trust that answers no": (None, {"trust": lambda code, key: False}, "untrusted", VILLAGE),
     "not a bundle": (lambda p: p.write_bytes(b"PK\x03\x04 a zip, not a bundle") and p, {},
                      "not_bundle", None),
     "too large": (None, {"limits": BundleLimits(file_bytes=1000)}, "size", None),
