@@ -36,7 +36,7 @@ import hashlib
 import io
 import zipfile
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -66,8 +66,8 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 AGE_MAGIC = b"age-encryption.org/v1\n"
 #: the checks a refusal names in ``BundleRefused.reason``
-REASONS = ("unreadable", "size", "not_bundle", "identity", "receiver", "damaged", "archive", "manifest",
-           "format", "signature", "untrusted", "schema", "member")
+REASONS = ("unreadable", "size", "not_bundle", "identity", "damaged", "archive", "manifest",
+           "format", "signature", "untrusted", "receiver", "schema", "member")
 _CHUNK = 1 << 20
 
 
@@ -259,8 +259,14 @@ def _archive_refused(message: str) -> BundleRefused:
     return _refused("archive", message)
 
 
-def _decrypt(path: Path, identity: pyrage.x25519.Identity, limits: BundleLimits) -> io.BytesIO:
+#: this office's age identity, or all it had (the current first): a bundle encrypted to
+#: keys since replaced still opens
+Identities = pyrage.x25519.Identity | Sequence[pyrage.x25519.Identity]
+
+
+def _decrypt(path: Path, identity: Identities, limits: BundleLimits) -> io.BytesIO:
     """The zip inside the age file ``path``, in memory."""
+    identities = list(identity) if isinstance(identity, (list, tuple)) else [identity]
     try:
         size = path.stat().st_size
         fh = path.open("rb")
@@ -283,7 +289,7 @@ def _decrypt(path: Path, identity: pyrage.x25519.Identity, limits: BundleLimits)
         fh.seek(0)
         plain = io.BytesIO()
         try:
-            pyrage.decrypt_io(fh, plain, [identity])
+            pyrage.decrypt_io(fh, plain, identities)
         except pyrage.DecryptError as exc:
             if "no matching keys" in str(exc).lower():
                 raise _refused("identity", _(
@@ -394,7 +400,7 @@ class _Opened:
     zip: zipfile.ZipFile
 
 
-def _open(path: Path | str, identity: pyrage.x25519.Identity, limits: BundleLimits,
+def _open(path: Path | str, identity: Identities, limits: BundleLimits,
           checks: Callable[[Manifest, bytes], None] = lambda m, k: None) -> _Opened:
     """Decrypt, check the archive and its names, read the manifest, verify its
     signature, run ``checks(manifest, signer)``, then every member."""
@@ -416,10 +422,11 @@ def _open(path: Path | str, identity: pyrage.x25519.Identity, limits: BundleLimi
     return _Opened(manifest, signer, zf)
 
 
-def read_bundle(path: Path | str, *, identity: pyrage.x25519.Identity,
+def read_bundle(path: Path | str, *, identity: Identities,
                 trust: Callable[[str, bytes], object], receiver_code: str,
                 schemas: Collection[str], limits: BundleLimits = BUNDLE_LIMITS) -> OpenBundle:
-    """Open the bundle ``path`` with this office's age ``identity`` and check all of it
+    """Open the bundle ``path`` with this office's age ``identity`` (or the list of
+    every identity it had, the current first) and check all of it
     (see the module's docstring for the order).  ``trust(source_code, signer_public)``
     raises a ``UserError`` when the sender's key is not trusted for that code (its
     message, which says what to do, ends the refusal's; a return of ``False`` is
@@ -466,7 +473,7 @@ def _schema_refused(name: str, schema: str, schemas: Collection[str]) -> BundleR
         "bundle again.").format(name=name, schema=schema))
 
 
-def inspect_bundle(path: Path | str, *, identity: pyrage.x25519.Identity,
+def inspect_bundle(path: Path | str, *, identity: Identities,
                    limits: BundleLimits = BUNDLE_LIMITS) -> Manifest:
     """The manifest of the bundle ``path``, once it is decrypted, its archive is sound,
     its signature holds against the manifest's own ``signer`` and every member matches

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from puskesos.errors import BundleRefused, UserError
-from puskesos.formats.bundle import (BUNDLE_LIMITS, REASONS, BundleLimits, Manifest, Part,
+from puskesos.formats.bundle import (REASONS, BundleLimits, Manifest, Part,
                                      Party, bundle_name, inspect_bundle, new_bundle_id,
                                      read_bundle, write_bundle)
 from puskesos.jobs import CancelToken, JobCancelled, Progress
@@ -148,6 +148,13 @@ def test_a_receipt_carries_its_body_in_extra_and_may_have_no_members(tmp_path):
     assert opened.manifest.extra == body
 
 
+def test_a_bundle_for_a_key_since_replaced_still_opens(tmp_path):
+    path = _write(tmp_path)                      # encrypted to IDENTITY
+    current = pyrage.x25519.Identity.generate()
+    assert _read(path, identity=[current, IDENTITY]).member("files/foto-1.jpg") == PHOTO
+    assert _refusal(lambda: _read(path, identity=[current])).reason == "identity"
+
+
 def test_the_manifest_is_sorted_json_that_reads_back_as_it_was():
     manifest = _manifest(part=Part(2, 3), extra={"a": [1, "dua", None, {"b": True}]})
     text = manifest.to_json()
@@ -163,7 +170,8 @@ def test_the_manifest_is_sorted_json_that_reads_back_as_it_was():
 
 
 def test_a_receipt_is_named_as_one():
-    assert bundle_name(KABUPATEN, 12, CREATED, "receipt") == "3523-000012-20261207-tanda-terima.puskesos"
+    assert (bundle_name(KABUPATEN, 12, CREATED, "receipt")
+            == "3523-000012-20261207-tanda-terima.puskesos")
 
 
 @pytest.mark.parametrize("name", ["../x.jsonl", "/data/x.jsonl", "data\\x.jsonl", "C:/x",
