@@ -132,6 +132,25 @@ class _Reader:
         return len(chunk)
 
 
+class _Writer:
+    """The file age writes to: keeps the disk's error (a full disk), which age would
+    turn into its own, so that it is said as every file error is (``atomic_file``)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.error: OSError | None = None
+
+    def write(self, data) -> int:
+        try:
+            return self._out.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
 def _recipient(recipient: str) -> pyrage.x25519.Recipient:
     try:
         return pyrage.x25519.Recipient.from_str(recipient)
@@ -225,11 +244,14 @@ def write_bundle(path: Path | str, manifest: Manifest,
     buffer.seek(0)
     reader = _Reader(buffer, size, progress, cancel)
     with atomic_file(path) as part, open(part, "wb") as out:
+        writer = _Writer(out)
         try:
-            pyrage.encrypt_io(reader, out, [receiver])
+            pyrage.encrypt_io(reader, writer, [receiver])
         except pyrage.EncryptError:
             if reader.cancelled:
                 raise JobCancelled() from None
+            if writer.error is not None:
+                raise writer.error from None
             raise
     return Path(path)
 
