@@ -536,3 +536,42 @@ def test_any_byte_changed_in_the_archive_is_refused_or_changes_nothing(sample,
     assert opened.manifest == _read(sample).manifest
     assert [opened.member(n) for n in opened.names] == [dict(_entries(sample))[n]
                                                         for n in opened.names]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+_READ_ONE = """import sys
+import pyrage
+from puskesos.formats.bundle import read_bundle
+opened = read_bundle(sys.argv[1], identity=pyrage.x25519.Identity.from_str(sys.argv[2]),
+                     trust=lambda code, key: None, receiver_code="35.23", schemas={"0013"})
+with opened.open(opened.names[0]) as stream:
+    while stream.read(1 << 20):
+        pass
+"""
+
+
+@pytest.mark.slow
+def test_a_bundle_at_the_size_limit_is_read_within_300_mb(tmp_path):
+    # Given a bundle just under the file limit, of bytes that do not compress (the
+    # worst case: the zip held in memory is as large as the file)
+    import os
+    import subprocess
+    import sys
+
+    from puskesos.formats.bundle import BUNDLE_LIMITS
+    from tests.helpers import _MEASURE
+    blob = tmp_path / "blob.bin"
+    with blob.open("wb") as out:
+        for _ in range(BUNDLE_LIMITS.file_bytes // (1 << 20) - 2):
+            out.write(os.urandom(1 << 20))
+    path = _write(tmp_path, members=[("files/blob.bin", blob)])
+    blob.unlink()
+    assert path.stat().st_size > BUNDLE_LIMITS.file_bytes - (3 << 20)
+    # When a fresh process reads and checks it whole
+    done = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-c", _READ_ONE,
+                           str(path), str(IDENTITY)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    peak_kib, status = done.stderr.rstrip("\n").split("\n")[-1].split()
+    # Then it takes no more memory than issue 13 allows any hostile file
+    assert status == "0", done.stderr
+    assert int(peak_kib) / 1024 < 300
