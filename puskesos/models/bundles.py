@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.codes import QueueStatus
 from .base import Base, UTCDateTime, utcnow, uuid_pk
 
 
@@ -77,7 +78,7 @@ class ExchangeQueueItem(Base):
     ours: Mapped[Any] = mapped_column(JSON, nullable=True)
     theirs: Mapped[Any] = mapped_column(JSON, nullable=True)
     #: open / ours / theirs (and who chose, when, why)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=QueueStatus.OPEN.value)
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(String(300))

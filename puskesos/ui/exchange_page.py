@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel,
                                QLineEdit, QPushButton, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ..core.bahasa import short_datetime
+from ..core.codes import BundleStatus, QueueStatus
 from ..core.labels import field_label, value_label
 from ..core.permissions import Permission
 from ..errors import UserError
@@ -27,8 +27,6 @@ from .table_model import DtoTableModel
 from .widgets import FitColumns
 
 KINDS = {"conflict": N_("Conflict"), "proposal": N_("Proposal")}
-SENT_STATUS = {"sent": N_("Waiting for the receipt"), "accepted": N_("Received"),
-               "rejected": N_("Refused")}
 
 
 def shown_value(item, value: Any) -> str:
@@ -73,8 +71,8 @@ class ExchangePage(QWidget):
                                     "the next bundle."))
         self.take_theirs = QPushButton(_("Take &theirs"))
         self.take_theirs.setToolTip(_("The other office's value replaces ours."))
-        self.keep_ours.clicked.connect(lambda: self.settle("ours"))
-        self.take_theirs.clicked.connect(lambda: self.settle("theirs"))
+        self.keep_ours.clicked.connect(lambda: self.settle(QueueStatus.OURS.value))
+        self.take_theirs.clicked.connect(lambda: self.settle(QueueStatus.THEIRS.value))
         self.queue_label = QLabel()
         self.queue_label.setWordWrap(True)
         queue_buttons = QHBoxLayout()
@@ -93,8 +91,7 @@ class ExchangePage(QWidget):
             (_("To"), lambda r: r.peer_code),
             (_("Families"), lambda r: r.counts.get("household", 0)),
             (_("Members"), lambda r: r.counts.get("member", 0)),
-            (_("Status"), lambda r: _(SENT_STATUS[r.status]) if r.status in SENT_STATUS
-             else r.status),
+            (_("Status"), lambda r: BundleStatus.label_of(r.status)),
             (_("File"), lambda r: r.file_name or "")])
         self.sent, self.sent_columns = _table(self.sent_model, elastic=(6, 5))
         self.sent_label = QLabel()
@@ -124,7 +121,7 @@ class ExchangePage(QWidget):
             + ("" if self.can_settle else " " + _("The coordinator settles them.")))
         sent = self.services.exchange.sent(actor=self.actor)
         self.sent_model.set_rows(sent)
-        waiting = sum(1 for b in sent if b.status == "sent")
+        waiting = sum(1 for b in sent if b.status == BundleStatus.SENT.value)
         self.tabs.setTabText(1, _("Bundles sent ({n} waiting)").format(n=waiting))
         self.sent_label.setText(
             _("No bundle sent yet.") if not sent else
@@ -151,7 +148,7 @@ class ExchangePage(QWidget):
         if note is None:
             label = _("Why? (kept in the history; may be left empty)")
             note, ok = QInputDialog.getText(
-                self, _("Keep ours") if choice == "ours" else _("Take theirs"),
+                self, _("Keep ours") if choice == QueueStatus.OURS.value else _("Take theirs"),
                 f"{item.record} — {field_label(item.entity, item.field)}\n{label}",
                 QLineEdit.EchoMode.Normal, "")
             if not ok:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ...core.exchange import BY_NAME, ENTITIES
+from ...core.codes import BundleStatus, ReceiptStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
@@ -82,7 +83,7 @@ class OutgoingOps:
                                ExchangeBundle.peer_code == peer_code,
                                ExchangeBundle.kind == "data")
                         .order_by(ExchangeBundle.sequence)):
-                    if status != "accepted":
+                    if status != BundleStatus.ACCEPTED.value:
                         break
                     since = watermark
             last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
@@ -107,7 +108,7 @@ class OutgoingOps:
             row = ExchangeBundle(id=outgoing.bundle_id, direction="out",
                                  peer_code=outgoing.peer_code, kind="data",
                                  sequence=outgoing.sequence, created_at=created_at,
-                                 file_name=file_name, status="sent",
+                                 file_name=file_name, status=BundleStatus.SENT.value,
                                  watermark=outgoing.until, actor=actor.username,
                                  counts=dict(outgoing.counts, full=outgoing.full,
                                              part=outgoing.part, parts=outgoing.parts))
@@ -121,7 +122,7 @@ class OutgoingOps:
         with self._db.read() as s:
             query = select(ExchangeBundle).where(ExchangeBundle.direction == "out")
             if unacknowledged:
-                query = query.where(ExchangeBundle.status == "sent")
+                query = query.where(ExchangeBundle.status == BundleStatus.SENT.value)
             return [_sent(r) for r in s.scalars(query.order_by(
                 ExchangeBundle.created_at.desc(), ExchangeBundle.sequence.desc()))]
 
@@ -133,7 +134,7 @@ class OutgoingOps:
         same receipt again changes nothing."""
         require(actor, Permission.EXPORT)
         bundle_id, status = body.get("bundle_id"), body.get("status")
-        if not isinstance(bundle_id, str) or status not in ("applied", "already", "refused"):
+        if not isinstance(bundle_id, str) or status not in {s.value for s in ReceiptStatus}:
             raise InvalidInput(_("The receipt is not one this program can read. Nothing "
                                  "was changed."))
         with self._db.write() as s:
@@ -142,8 +143,9 @@ class OutgoingOps:
                 raise InvalidInput(_("The receipt answers a bundle this office did not "
                                      "send to {peer}. Nothing was changed.").format(
                     peer=peer_code))
-            if row.status == "sent":
-                row.status = "rejected" if status == "refused" else "accepted"
+            if row.status == BundleStatus.SENT.value:
+                row.status = (BundleStatus.REJECTED if status == ReceiptStatus.REFUSED.value
+                              else BundleStatus.ACCEPTED).value
                 row.receipt = body
             return _sent(row)
 

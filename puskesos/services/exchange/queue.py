@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ...core.codes import Relationship
+from ...core.codes import QueueStatus, Relationship
 from ...core.exchange import BY_NAME
 from ...core.permissions import Permission
 from ...core.validation import SHORT_NOTE_LIMIT, checked_text
@@ -26,8 +26,8 @@ from ..context import Actor, require
 from ..registry.queries import refresh_search_text
 from .records import MODELS, parse_record
 
-OPEN = "open"
-CHOICES = ("ours", "theirs")
+OPEN = QueueStatus.OPEN.value
+CHOICES = (QueueStatus.OURS.value, QueueStatus.THEIRS.value)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class QueueOps:
             if record is None:
                 raise NotFound(_("The record of this field is no longer in the database."))
             old = getattr(record, row.field)
-            if choice == "theirs":
+            if choice == QueueStatus.THEIRS.value:
                 # checked as a bundle's value is, then written as the column holds it
                 _id, _version, values = parse_record(spec, {
                     "id": row.entity_id, "version": 1, row.field: row.theirs})

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from ...core import regions as region_list
 from ...core.exchange import (BY_NAME, ENTITIES, FieldChange, OfficeKind, merge_record,
                               wire_value)
+from ...core.codes import BundleStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
@@ -223,7 +224,8 @@ class SyncOps:
             s.add(ExchangeBundle(id=plan.bundle_id, direction="in", peer_code=source.code,
                                  kind="data", sequence=plan.sequence,
                                  created_at=created_at or datetime.now().astimezone(),
-                                 file_name=file_name, status="applied", actor=actor.username,
+                                 file_name=file_name, status=BundleStatus.APPLIED.value,
+                                 actor=actor.username,
                                  counts=_counts(plan)))
             s.flush()
             changes: list[Change] = []
