@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, RecordSeal
 from .base import Base, new_id, utcnow
+from .exchange import OwnKey, Peer, PeerOldKey
 from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
@@ -13,7 +14,7 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
                      VervalMember, VervalProposal)
 
 __all__ = [
-    "AuditEvent", "Base", "Household", "ImportBatch", "ImportChange", "Letter",
+    "AuditEvent", "Base", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
     "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent",
     "ReferralVisit", "StickerCampaign", "StickerLog", "StickerPhoto", "StickerTarget", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .auth import AuthService
     from .backup import BackupService
     from .documents import DocumentService
+    from .exchange import KeyService
     from .letters import LetterRegister
     from .referrals import ReferralService
     from .registry import HouseholdService
@@ -72,6 +73,12 @@ class Services:
         """Households and their members: search, forms and history."""
         from .registry import HouseholdService
         return HouseholdService(self.db, settings=self.settings)
+
+    @cached_property
+    def keys(self) -> KeyService:
+        """This office's exchange keys and the offices it trusts (issue 16)."""
+        from .exchange import KeyService
+        return KeyService(self.db, settings=self.settings)
 
     @cached_property
     def letters(self) -> LetterRegister:
