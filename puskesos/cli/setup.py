@@ -108,7 +108,7 @@ def cmd_init(args) -> int:
                                             "name": own.name},
             "fingerprint": own.fingerprint}
     if args.kabupaten is not None:
-        text = _("Kabupaten {name} ({code}) is set up in {path}.").format(
+        text = _("{name} ({code}) is set up in {path}.").format(
             name=own.name, code=own.code, path=location)
     else:
         text = _("Village {desa} ({code}) is set up in {path}.").format(
