@@ -94,7 +94,7 @@ class KeyService:
         it; a database made before the keys gets them here, from an administrator)."""
         if not self.has_keys():
             require(actor, Permission.MANAGE_KEYS)
-            self._make(actor, previous=None, reason=None)
+            self._make(actor, previous=False, reason=None)
         return self.own_identity()
 
     def rotate(self, *, actor: Actor, reason: str | None = None) -> OwnIdentity:
@@ -107,7 +107,7 @@ class KeyService:
         self._make(actor, previous=True, reason=reason)
         return self.own_identity()
 
-    def _make(self, actor: Actor, *, previous: bool | None, reason: str | None) -> None:
+    def _make(self, actor: Actor, *, previous: bool, reason: str | None) -> None:
         if self._db.dialect == "sqlite" and not self._db.encrypted:
             raise InvalidInput(_("This database file is not encrypted yet, so its keys "
                                  "would be stored in clear. Log in to the program once "
@@ -117,7 +117,9 @@ class KeyService:
             raise InvalidInput(_("Set the village up first (puskesos init)."))
         private, public, age_secret, recipient = _new_keys()
         with self._db.write() as s:
-            old = self._current(s) if previous else None
+            old = self._current(s)
+            if old is not None and not previous:
+                return              # another administrator made them meanwhile
             row = OwnKey(created_by=actor.username, created_at=utcnow(),
                          signing_private=private, signing_public=public,
                          age_secret=age_secret, age_recipient=recipient)
