@@ -74,10 +74,12 @@ def cmd_keys(args) -> int:
             typed = _confirmed(args, card)
             peer = keys.trust(actor=actor, path=args.file, fingerprint=typed,
                               reason=args.reason)
-            emit(args, peer.to_json(), _("{kind} {code} ({name}) is trusted, fingerprint "
-                                         "{fingerprint}.").format(
+            said = _("{kind} {code} ({name}) is trusted, fingerprint {fingerprint}.").format(
                 kind=peer.kind_label, code=peer.code, name=peer.name,
-                fingerprint=peer.fingerprint))
+                fingerprint=peer.fingerprint)
+            # who it is, said before a script's confirmation too (a terminal showed it)
+            emit(args, peer.to_json(), _card_text(card) + "\n" + said if args.fingerprint
+                 else said)
         elif verb == "list":
             peers = keys.peers(actor=actor)
             emit(args, [p.to_json() for p in peers], "\n".join(

@@ -73,8 +73,13 @@ def test_export_trust_list_revoke_by_command(cli, offices, tmp_path):
     wrong = cli("--db", kabupaten, "keys", "trust", card, "--fingerprint", "1" * 30)
     assert wrong.returncode == 2 and exported["fingerprint"] not in wrong.stderr
     assert _json(cli("--db", kabupaten, "keys", "list", "--json")) == []
+    trusted = cli("--db", kabupaten, "keys", "trust", card, "--fingerprint",
+                  exported["fingerprint"])
+    assert trusted.returncode == 0, trusted.stderr
+    assert all(word in trusted.stdout for word in (VILLAGE, "Desa Jlodro",
+                                                    exported["fingerprint"], "Desa/Kelurahan"))
     peer = _json(cli("--db", kabupaten, "keys", "trust", card, "--fingerprint",
-                     exported["fingerprint"], "--json"))
+                     exported["fingerprint"], "--json"))          # again: nothing changes
     assert peer["code"] == VILLAGE and peer["revoked"] is False
     listed = _json(cli("--db", kabupaten, "keys", "list", "--json"))
     assert [{k: p[k] for k in ("code", "kind", "name", "fingerprint", "revoked")}
