@@ -28,7 +28,8 @@ from .. import __version__, i18n
 from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..logs import crash_log
-from . import database, printing, referrals, registry, settings, setup, stickers, verval
+from . import (database, keys, printing, referrals, registry, settings, setup, stickers,
+               verval)
 from .common import (EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, NO_LOGIN, Parser,
                      database_target, log_in, reporting, speak_argparse)
 
@@ -36,7 +37,8 @@ __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "VERB_GROUPS", "bui
            "main"]
 
 #: the verb groups, in the order ``--help`` lists them
-VERB_GROUPS = (setup, database, registry, printing, verval, referrals, stickers, settings)
+VERB_GROUPS = (setup, database, registry, printing, verval, referrals, stickers, settings,
+               keys)
 
 #: opens the window on a database target; returns the exit code
 Window = Callable[[str], int]

@@ -1,4 +1,4 @@
-"""Setting up: ``init`` (a new village database), ``demo`` (a synthetic demo
+"""Setting up: ``init`` (a new village or kabupaten database), ``demo`` (a synthetic demo
 village) and ``user`` (add and list users).
 
 ``init`` needs no login: it makes the database and its administrator, whose
@@ -53,10 +53,16 @@ def new_password(args, prompt: str) -> str:
 
 def cmd_init(args) -> int:
     from ..core.codes import Role
-    from ..core.regions import normalize_code, regions
+    from ..core.regions import kabupaten, normalize_code, regions
     from ..services import Actor
     from ..services.auth import AuthService
-    if regions().path(normalize_code(args.village)) is None:
+    if args.kabupaten is not None:
+        if kabupaten(args.kabupaten) is None:
+            raise InvalidInput(
+                _("Kabupaten code {code} is not on the Kemendagri list. Use the form 35.23 "
+                  "(search with 'puskesos region search NAME --level kabupaten').")
+                .format(code=args.kabupaten))
+    elif regions().path(normalize_code(args.village)) is None:
         raise InvalidInput(
             _("Village code {code} is not on the Kemendagri list. Use the form "
               "35.23.01.2001 (search with 'puskesos region search NAME').")
@@ -84,16 +90,31 @@ def cmd_init(args) -> int:
             if services.auth.has_users() and not services.settings.is_initialised():
                 raise InvalidInput(_("This database already has users. Log in to the "
                                      "program as an administrator to set the village up."))
-            identity = services.settings.init_village(actor=actor, village_code=args.village)
-            services.auth.create_first_admin(username=args.admin, password=password,
-                                             full_name=args.admin_name or "Administrator")
+            with services.db.transaction():   # the office, its keys and administrator
+                if args.kabupaten is not None:
+                    identity = services.settings.init_kabupaten(
+                        actor=actor, kabupaten_code=args.kabupaten)
+                else:
+                    identity = services.settings.init_village(actor=actor,
+                                                              village_code=args.village)
+                own = services.keys.ensure_keys(actor=actor)
+                services.auth.create_first_admin(username=args.admin, password=password,
+                                                 full_name=args.admin_name or "Administrator")
             recovery_key = services.db.recovery_key
         finally:
             services.close()
     data = {"village": dataclasses.asdict(identity), "database": location,
-            "admin": args.admin}
-    text = _("Village {desa} ({code}) is set up in {path}.").format(
-        desa=identity.desa, code=identity.code, path=location)
+            "admin": args.admin, "office": {"kind": own.kind, "code": own.code,
+                                            "name": own.name},
+            "fingerprint": own.fingerprint}
+    if args.kabupaten is not None:
+        text = _("{name} ({code}) is set up in {path}.").format(
+            name=own.name, code=own.code, path=location)
+    else:
+        text = _("Village {desa} ({code}) is set up in {path}.").format(
+            desa=identity.desa, code=identity.code, path=location)
+    text += "\n" + _("Its exchange key fingerprint: {fingerprint}").format(
+        fingerprint=own.fingerprint)
     if generated:
         data["admin_password"] = password
         text += "\n" + _("Administrator '{user}' has the password {password}. Write it down "
@@ -144,6 +165,7 @@ def _demo(services, args, demo) -> tuple[dict, str]:
         actor = Actor(username, role, name)
     if not services.settings.is_initialised():
         services.settings.init_village(actor=actor, village_code=args.village)
+        services.keys.ensure_keys(actor=actor)
         services.settings.update_village(
             actor=actor, kepala_desa="H. MUHAMMAD SHOLEH", ketua_puskesos="SUHARTINI",
             address="Jl. Raya Desa No. 1", postal_code="62362")
@@ -209,8 +231,12 @@ def cmd_user(args) -> int:
 
 
 def register(sub) -> None:
-    sp = reporting(sub.add_parser("init", help=_("create a new village database")))
-    sp.add_argument("--village", required=True, help=_("Kemendagri code, e.g. 35.23.01.2001"))
+    sp = reporting(sub.add_parser("init", help=_("create a new village (or kabupaten) "
+                                                 "database")))
+    office = sp.add_mutually_exclusive_group(required=True)
+    office.add_argument("--village", help=_("Kemendagri code, e.g. 35.23.01.2001"))
+    office.add_argument("--kabupaten", help=_("a kabupaten/kota's database: its Kemendagri "
+                                              "code, e.g. 35.23"))
     sp.add_argument("--admin", default="admin")
     sp.add_argument("--admin-name")
     sp.add_argument("--password", help=_("the administrator's password (better: "

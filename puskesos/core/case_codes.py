@@ -99,3 +99,23 @@ class ReceiptStatus(CodeList):
     APPLIED = ("applied", "Diterapkan")
     ALREADY = ("already", "Sudah diterapkan sebelumnya")
     REFUSED = ("refused", "Ditolak")
+
+
+# ---------------------------------------------------------------- the office
+class OfficeKind(CodeList):
+    """What a database's office is: a village (its Kemendagri code 35.23.01.2001) or a
+    kabupaten/kota (35.23), the two ends of the exchange bundles (issue 16)."""
+
+    DESA = ("desa", "Desa/Kelurahan")
+    KABUPATEN = ("kabupaten", "Kabupaten/Kota")
+
+
+class PeerStanding(CodeList):
+    """What an identity file is to this office before it is trusted (never stored)."""
+
+    NEW = ("new", "Belum dipercaya")
+    TRUSTED = ("trusted", "Sudah dipercaya")
+    REPLACEMENT_SIGNED = ("replacement_signed", "Kunci pengganti, ditandatangani kunci lama")
+    REPLACEMENT_UNSIGNED = ("replacement_unsigned", "Kunci pengganti tanpa tanda tangan kunci "
+                                                    "lama")
+    REVOKED = ("revoked", "Kantor ini dicabut kepercayaannya")

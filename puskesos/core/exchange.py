@@ -23,15 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
-
-class OfficeKind(str, Enum):
-    """Who runs a database: a village's Puskesos or a kabupaten's Dinas Sosial."""
-
-    DESA = "desa"
-    KABUPATEN = "kabupaten"
+from .case_codes import OfficeKind
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ class Permission(enum.Enum):
     BACKUP = "backup"
     RESTORE = "restore"
     VIEW_AUDIT = "view_audit"
+    #: send and receive exchange bundles: sign with the office's key, open what is
+    #: encrypted to it (issue 16)
+    EXCHANGE = "exchange"
+    #: the office's exchange keys: make, rotate, and trust, replace or revoke a peer's
+    MANAGE_KEYS = "manage_keys"
 
 
 _ALL = frozenset(Permission)
@@ -28,10 +33,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.KOORDINATOR: frozenset({
         Permission.VIEW_REGISTRY, Permission.VIEW_FULL_NIK, Permission.EDIT_REGISTRY,
         Permission.APPROVE, Permission.EXPORT, Permission.BACKUP, Permission.VIEW_AUDIT,
+        Permission.EXCHANGE,
     }),
     Role.OPERATOR: frozenset({
         Permission.VIEW_REGISTRY, Permission.VIEW_FULL_NIK, Permission.EDIT_REGISTRY,
-        Permission.EXPORT, Permission.BACKUP, Permission.VIEW_AUDIT,
+        Permission.EXPORT, Permission.BACKUP, Permission.VIEW_AUDIT, Permission.EXCHANGE,
     }),
     # The village head reads and signs off; NIKs stay masked.
     Role.KEPALA_DESA: frozenset({

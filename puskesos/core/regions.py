@@ -162,3 +162,15 @@ def normalize_code(code: str) -> str:
 @lru_cache(maxsize=1)
 def regions() -> RegionSource:
     return RegionSource()
+
+
+KABUPATEN_CODE_RE = re.compile(r"^\d{2}\.\d{2}$")
+
+
+def kabupaten(code: str) -> Region | None:
+    """The kabupaten/kota ``code`` names (``35.23`` or ``3523``), or None when the code is
+    not one on the list."""
+    code = normalize_code(code)
+    if not KABUPATEN_CODE_RE.match(code):
+        return None
+    return regions().get(code)

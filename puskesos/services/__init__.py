@@ -26,6 +26,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .backup import BackupService
     from .documents import DocumentService
     from .exchange import ExchangeService
+    from .exchange import KeyService
     from .letters import LetterRegister
     from .referrals import ReferralService
     from .registry import HouseholdService
@@ -72,13 +73,19 @@ class Services:
     def exchange(self) -> ExchangeService:
         """Exchange bundles: the records they carry and what they do here."""
         from .exchange import ExchangeService
-        return ExchangeService(self.db)
+        return ExchangeService(self.db, keys=self.keys)
 
     @cached_property
     def households(self) -> HouseholdService:
         """Households and their members: search, forms and history."""
         from .registry import HouseholdService
         return HouseholdService(self.db, settings=self.settings)
+
+    @cached_property
+    def keys(self) -> KeyService:
+        """This office's exchange keys and the offices it trusts (issue 16)."""
+        from .exchange import KeyService
+        return KeyService(self.db, settings=self.settings)
 
     @cached_property
     def letters(self) -> LetterRegister:

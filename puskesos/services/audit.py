@@ -66,6 +66,7 @@ REASONS = {
     "referral_reply": N_("the service's reply: {status}"),
     "referral_visit": N_("home visit for referral {tracking}"),
     "referral_services": N_("the services referrals go to"),
+    "key_replaced_signed": N_("the office made new exchange keys; its old key signed them"),
     "seal_baseline": N_("the registry's content sealed as it was at the upgrade; changes "
                         "made to it before cannot be checked"),
 }

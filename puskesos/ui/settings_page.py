@@ -1,5 +1,6 @@
-"""Settings: the village identity, the officers roster, backup & security, and the
-services referrals go to (:mod:`.settings_services`).
+"""Settings: the village identity, the officers roster, backup & security, the
+services referrals go to (:mod:`.settings_services`) and the exchange keys
+(:mod:`.settings_keys`).
 
 Every write goes through the services (which check the role again); after a
 write the page announces it on the change bus.  Without the right to manage
@@ -29,6 +30,7 @@ from ..services.context import Actor
 from ..services.settings import OfficePreferences, VillageIdentity
 from .bus import ChangeBus
 from .operations import write
+from .settings_keys import ExchangeKeysTab
 from .settings_officers import OfficerActions
 from .settings_services import ReferralServicesTab
 from .settings_parts import (ADDRESS_FIELDS, ERROR_STYLE, HINT_STYLE, LOGO_PREVIEW, OK_STYLE,
@@ -39,8 +41,8 @@ from .widgets import clock_time, saved_now
 
 
 class SettingsPage(OfficerActions, QWidget):
-    """Village identity, officers roster, backup & security, and the referral services,
-    in four tabs."""
+    """Village identity, officers roster, backup & security, the referral services and
+    the exchange keys, in five tabs."""
 
     def __init__(self, services: Services, actor: Actor, bus: ChangeBus | None, parent=None):
         super().__init__(parent)
@@ -74,6 +76,8 @@ class SettingsPage(OfficerActions, QWidget):
                          _("Backup & security").replace("&", "&&"))
         self.services_tab = ReferralServicesTab(services, actor, self.can_edit, self._announce)
         self.tabs.addTab(self.services_tab, _("Referral services"))
+        self.keys_tab = ExchangeKeysTab(services, actor, self._announce)
+        self.tabs.addTab(self.keys_tab, _("Exchange keys"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)

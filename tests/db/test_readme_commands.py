@@ -95,6 +95,11 @@ def test_every_readme_command_works_in_order_on_a_fresh_village(tmp_path):
                 code = con.execute("SELECT tracking_code FROM referral WHERE status != 'draft'"
                                    " ORDER BY created_at DESC LIMIT 1").fetchone()[0]
             args = [code if re.fullmatch(r"RJ-\w{4}-\w{4}", a) else a for a in args]
+        if "--fingerprint" in args:
+            # the fingerprint is the village's own: as its identity file gives it
+            from puskesos.formats.identity import read_identity
+            card = read_identity((tmp_path / args[args.index("trust") + 1]).read_bytes())
+            args[args.index("--fingerprint") + 1] = card.fingerprint
         if args[-2:-1] == ["restore"] or (len(args) > 4 and args[3] == "restore"):
             [backup] = sorted((tmp_path / "cadangan").glob("*.backup.zip"))
             args[-1] = str(backup)
@@ -111,6 +116,7 @@ def test_every_readme_command_works_in_order_on_a_fresh_village(tmp_path):
     assert (tmp_path / "rujukan.pdf").is_file() and (tmp_path / "rekap.pdf").is_file()
     assert (tmp_path / "stiker-rt2.pdf").is_file() and (tmp_path / "rekap-stiker.pdf").is_file()
     assert (tmp_path / "cadangan").is_dir()
+    assert (tmp_path / "desa-identitas.json").is_file() and (tmp_path / "kabupaten.sqlite").is_file()
 
 
 def test_a_backup_to_a_missing_folder_makes_the_folder(tmp_path):

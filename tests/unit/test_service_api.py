@@ -21,6 +21,13 @@ NO_ACTOR = {
     "SettingsService.village": "the letterhead (public)",
     "SettingsService.preferences": "office preferences (language, lock) read at login",
     "SettingsService.is_initialised": "whether the database is set up",
+    "SettingsService.office": "the office's kind, code and name (public)",
+    "KeyService.has_keys": "whether the office has made its exchange keys",
+    "KeyService.own_identity": "the office's public identity (public keys, made to be "
+                               "given away)",
+    "KeyService.peer": "a trusted office's public identity, for the bundle code",
+    "KeyService.trusted_signer": "whether a bundle's signer is trusted (public keys), "
+                                 "for the bundle code",
     "SettingsService.logo_folder": "a folder name",
     "DocumentService.village": "the letterhead (public)",
     "LetterRegister.letter_types": "the letter types of forms/ (no personal data)",

@@ -217,7 +217,8 @@ class SyncOps:
             if source.kind is OfficeKind.DESA:          # a village's families, keyed by it
                 path = region_list.regions().path(source.village)
                 if path is not None:
-                    ensure_regions(s, path)
+                    ensure_regions(s, (path.provinsi, path.kabupaten, path.kecamatan,
+                                       path.desa))
                 elif s.get(Region, source.village) is None:
                     raise InvalidInput(_("{code} is not a village of the region list. "
                                          "Nothing was changed.").format(code=source.village))

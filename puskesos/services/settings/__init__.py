@@ -8,8 +8,8 @@ Modules: :mod:`.village` (``SettingsService``), :mod:`.officers` (``OfficerServi
 from __future__ import annotations
 
 from .officers import OfficerDTO, OfficerService
-from .village import (BACKUP_SCHEDULES, PREFERENCES_KEY, VILLAGE_KEY, OfficePreferences,
-                      SettingsService, VillageIdentity)
+from .village import (BACKUP_SCHEDULES, PREFERENCES_KEY, VILLAGE_KEY, Office,
+                      OfficePreferences, SettingsService, VillageIdentity)
 
-__all__ = ["BACKUP_SCHEDULES", "PREFERENCES_KEY", "VILLAGE_KEY", "OfficePreferences",
+__all__ = ["BACKUP_SCHEDULES", "PREFERENCES_KEY", "VILLAGE_KEY", "Office", "OfficePreferences",
            "OfficerDTO", "OfficerService", "SettingsService", "VillageIdentity"]

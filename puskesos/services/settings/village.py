@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 
 from ... import paths
-from ...core.codes import DEFAULT_PROGRAMS
+from ...core.codes import DEFAULT_PROGRAMS, OfficeKind
 from ...core.contact import email_problem, nip_problem, postal_code_problem
 from ...core.permissions import Permission
-from ...core.regions import normalize_code, regions, titled
+from ...core.regions import KABUPATEN_CODE_RE, kabupaten, normalize_code, regions, titled
 from ...db.engine import Database
 from ...db.migrate import sqlite_path
 from ...core.normalize import text_problem
@@ -78,6 +78,20 @@ class VillageIdentity:
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 
+@dataclass(frozen=True)
+class Office:
+    """What this database's office is: a village or a kabupaten/kota, its Kemendagri
+    code and its name ('Desa Jlodro', 'Kabupaten Tuban')."""
+
+    kind: str           # OfficeKind value
+    code: str
+    name: str
+
+    @property
+    def kind_label(self) -> str:
+        return OfficeKind.label_of(self.kind)
+
+
 def village_problem(changes: dict[str, Any]) -> str | None:
     """What is wrong with the changed fields of the village identity, or None."""
     checks = {"postal_code": postal_code_problem, "email": email_problem,
@@ -125,10 +139,11 @@ def picture_kind(path: Path) -> str:
     return LOGO_FORMATS[kind]
 
 
-def ensure_regions(s, path) -> None:
-    """Store the village and its parents in the region table (once each)."""
+def ensure_regions(s, chain) -> None:
+    """Store a region and its parents (``chain``: the provinsi first) in the region
+    table (once each)."""
     parent = None
-    for region in (path.provinsi, path.kabupaten, path.kecamatan, path.desa):
+    for region in chain:
         if s.get(Region, region.code) is None:
             s.add(Region(code=region.code, name=region.name, level=region.level,
                          parent_code=parent))
@@ -165,6 +180,15 @@ class SettingsService:
     def village(self) -> VillageIdentity:
         """What the letterheads and reports say about the village."""
         return VillageIdentity.from_dict(self.get(VILLAGE_KEY))
+
+    def office(self) -> Office:
+        """What this database's office is (see :class:`Office`): a kabupaten database
+        keeps the kabupaten's code (35.23) where a village keeps its own (the rest of
+        the program treats it like a village for now), so the kind follows the code."""
+        identity = self.village()
+        kind = OfficeKind.KABUPATEN if KABUPATEN_CODE_RE.match(identity.code) else \
+            OfficeKind.DESA
+        return Office(kind=kind.value, code=identity.code, name=identity.title)
 
     def is_initialised(self) -> bool:
         """Whether the database was set up for a village (``puskesos init``)."""
@@ -248,6 +272,9 @@ class SettingsService:
         require(actor, Permission.MANAGE_SETTINGS)
         if not (reason or "").strip():
             raise InvalidInput(_("Give a reason for this change."))
+        if self.office().kind == OfficeKind.KABUPATEN.value:
+            raise InvalidInput(_("This database belongs to a kabupaten; its code is fixed "
+                                 "when the database is created."))
         code = normalize_code(village_code)
         path = regions().path(code)
         if path is None:
@@ -261,7 +288,7 @@ class SettingsService:
                        kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
                        provinsi=path.provinsi.name)
         with self._db.write() as s:
-            ensure_regions(s, path)
+            ensure_regions(s, (path.provinsi, path.kabupaten, path.kecamatan, path.desa))
             row = s.get(Setting, VILLAGE_KEY)
             old = row.value if row else None
             if row is None:
@@ -295,17 +322,41 @@ class SettingsService:
             code=path.desa.code, desa=path.desa.name, desa_kind=path.desa.kind,
             kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
             provinsi=path.provinsi.name)
+        return self._init_office(actor, identity, "new village database",
+                                 (path.provinsi, path.kabupaten, path.kecamatan, path.desa))
+
+    def init_kabupaten(self, *, actor: Actor, kabupaten_code: str) -> VillageIdentity:
+        """Fix the kabupaten/kota of a new database (``init --kabupaten 35.23``): its
+        region, its identity (the kabupaten's name where a village's would be, so
+        letterheads and the window name it) and the default programs."""
+        require(actor, Permission.MANAGE_SETTINGS)
+        region = kabupaten(kabupaten_code)
+        if region is None:
+            raise InvalidInput(
+                _("Kabupaten code {code} is not on the Kemendagri list. Use the form 35.23 "
+                  "(search with 'puskesos region search NAME --level kabupaten').")
+                .format(code=kabupaten_code))
+        provinsi = regions().get(region.code[:2])
+        identity = VillageIdentity(code=region.code, desa=region.name, desa_kind=region.kind,
+                                   kabupaten=region.name,
+                                   provinsi=provinsi.name if provinsi else "")
+        return self._init_office(actor, identity, "new kabupaten database",
+                                 [r for r in (provinsi, region) if r is not None])
+
+    def _init_office(self, actor: Actor, identity: VillageIdentity, reason: str,
+                     chain) -> VillageIdentity:
+        """Store the identity, regions and default programs of a new database."""
         with self._db.write() as s:
             existing = s.get(Setting, VILLAGE_KEY)
             if existing is not None and (existing.value or {}).get("code"):
                 raise InvalidInput(_("This database already belongs to {village}.")
                                    .format(village=existing.value.get("desa")))
-            ensure_regions(s, path)
+            ensure_regions(s, chain)
             existing = set(s.scalars(select(Program.code)))
             for pcode, name, target in DEFAULT_PROGRAMS:
                 if pcode not in existing:
                     s.add(Program(code=pcode, name=name, target=target))
             s.add(Setting(key=VILLAGE_KEY, value=asdict(identity)))
             audit.append(s, actor, "create", [Change("setting", VILLAGE_KEY, "code", None,
-                                                     identity.code)], "new village database")
+                                                     identity.code)], reason)
         return identity

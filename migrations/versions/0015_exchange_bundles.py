@@ -4,16 +4,16 @@ The bundles sent and received, the values last received of each record from
 each peer (the common version of the three-way merge) and the queue of
 conflicts and proposals (puskesos/models/bundles.py).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
