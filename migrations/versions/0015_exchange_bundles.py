@@ -1,7 +1,8 @@
 """exchange bundles
 
 The bundles sent and received, the values last received of each record from
-each peer (the common version of the three-way merge) and the queue of
+each peer (the common version of the three-way merge) and those sent awaiting
+their receipt, and the queue of
 conflicts and proposals (puskesos/models/bundles.py).
 
 Revision ID: 0015
@@ -51,6 +52,15 @@ def upgrade() -> None:
                             name=op.f('fk_exchange_base_bundle_id_exchange_bundle')),
     sa.PrimaryKeyConstraint('peer_code', 'entity', 'entity_id', name=op.f('pk_exchange_base'))
     )
+    op.create_table('exchange_sent',
+    sa.Column('bundle_id', sa.String(length=36), nullable=False),
+    sa.Column('entity', sa.String(length=20), nullable=False),
+    sa.Column('entity_id', sa.String(length=36), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['bundle_id'], ['exchange_bundle.id'],
+                            name=op.f('fk_exchange_sent_bundle_id_exchange_bundle')),
+    sa.PrimaryKeyConstraint('bundle_id', 'entity', 'entity_id', name=op.f('pk_exchange_sent'))
+    )
     op.create_table('exchange_queue',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('bundle_id', sa.String(length=36), nullable=False),
@@ -78,6 +88,7 @@ def downgrade() -> None:
     with op.batch_alter_table('exchange_queue', schema=None) as batch_op:
         batch_op.drop_index('ix_exchange_queue_open')
     op.drop_table('exchange_queue')
+    op.drop_table('exchange_sent')
     op.drop_table('exchange_base')
     with op.batch_alter_table('exchange_bundle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exchange_bundle_peer_code'))

@@ -1,6 +1,6 @@
 """Exchange bundles (issue 16): the bundles sent and received, the values last
 received of each record from each peer (the common version of the three-way
-merge, core/exchange.py), and the queue of conflicts and proposals waiting for a
+merge, core/exchange.py) and those sent awaiting their receipt, and the queue of conflicts and proposals waiting for a
 person."""
 
 from __future__ import annotations
@@ -58,6 +58,20 @@ class ExchangeBase(Base):
     #: field → value as it travels (JSON)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     bundle_id: Mapped[str] = mapped_column(ForeignKey("exchange_bundle.id"))
+
+
+class ExchangeSent(Base):
+    """The values of one record as sent in a bundle still waiting for its receipt: once
+    the other office acknowledges the bundle they become the common version
+    (:class:`ExchangeBase`), so its later changes to fields it owns are taken."""
+
+    __tablename__ = "exchange_sent"
+
+    bundle_id: Mapped[str] = mapped_column(ForeignKey("exchange_bundle.id"),
+                                           primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class ExchangeQueueItem(Base):

@@ -5,19 +5,20 @@ answers with, and the receipt coming back marking what was delivered."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ...core.exchange import BY_NAME, ENTITIES
 from ...core.codes import BundleStatus, ReceiptStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
-from ...models import ExchangeBase, ExchangeBundle
+from ...models import ExchangeBase, ExchangeBundle, ExchangeSent
 from ..context import Actor, require
 from .records import MEMBER_NAMES, collect, read_lines, write_lines
 
@@ -89,7 +90,9 @@ class OutgoingOps:
             last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
                 ExchangeBundle.direction == "out", ExchangeBundle.peer_code == peer_code,
                 ExchangeBundle.kind == "data")) or 0
-            skip = {(b.entity, b.entity_id): b.fields for b in s.scalars(
+            # what the other office has already (it sent it, or acknowledged it) is left
+            # out, except from a full bundle, which holds everything
+            skip = None if full else {(b.entity, b.entity_id): b.fields for b in s.scalars(
                 select(ExchangeBase).where(ExchangeBase.peer_code == peer_code))}
             members, _counts = collect(s, village=village, since=since, until=until,
                                        skip=skip)
@@ -114,6 +117,17 @@ class OutgoingOps:
                                              part=outgoing.part, parts=outgoing.parts))
             s.add(row)
             s.flush()
+            # what it carries becomes the common version once it is acknowledged
+            sent = []
+            for spec in ENTITIES:
+                for line in outgoing.members[MEMBER_NAMES[spec.name]].splitlines():
+                    record = json.loads(line)
+                    record_id = record.pop("id")
+                    record.pop("version", None)
+                    sent.append({"bundle_id": row.id, "entity": spec.name,
+                                 "entity_id": record_id, "fields": record})
+            if sent:
+                s.execute(ExchangeSent.__table__.insert(), sent)
             return _sent(row)
 
     def sent(self, *, actor: Actor, unacknowledged: bool = False) -> list[SentBundle]:
@@ -144,10 +158,28 @@ class OutgoingOps:
                                      "send to {peer}. Nothing was changed.").format(
                     peer=peer_code))
             if row.status == BundleStatus.SENT.value:
-                row.status = (BundleStatus.REJECTED if status == ReceiptStatus.REFUSED.value
-                              else BundleStatus.ACCEPTED).value
+                accepted = status != ReceiptStatus.REFUSED.value
+                row.status = (BundleStatus.ACCEPTED if accepted
+                              else BundleStatus.REJECTED).value
                 row.receipt = body
+                if accepted:
+                    self._agreed(s, row)
+                s.execute(delete(ExchangeSent).where(ExchangeSent.bundle_id == row.id))
             return _sent(row)
+
+    @staticmethod
+    def _agreed(s, bundle: ExchangeBundle) -> None:
+        """The values a bundle acknowledged carried are now the common version."""
+        for sent in s.scalars(select(ExchangeSent).where(ExchangeSent.bundle_id == bundle.id)):
+            base = s.get(ExchangeBase, (bundle.peer_code, sent.entity, sent.entity_id))
+            if base is None:
+                s.add(ExchangeBase(peer_code=bundle.peer_code, entity=sent.entity,
+                                   entity_id=sent.entity_id, fields=sent.fields,
+                                   bundle_id=bundle.id))
+            else:
+                base.fields = dict(base.fields, **sent.fields)
+                base.bundle_id = bundle.id
+        s.flush()
 
 
 def receipt_body(*, bundle_id: str, sequence: int, status: str, counts: dict | None = None,

@@ -1,0 +1,174 @@
+"""Exchange bundles end to end on the command line (issue 16 points 3, 4, 6, 7 and 8):
+a village and its kabupaten made by ``init``, their identities trusted both ways,
+the village's bundle written to a "USB" folder, inspected, tried, imported at the
+kabupaten (the same again changes nothing), its receipt carried back and read;
+the next bundle holds only what changed; refusals leave the database untouched and
+exit non-zero."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from puskesos.models import Household, Member
+from puskesos.services import open_services
+from tests.conftest import VILLAGE
+from tests.helpers import cli_json as _json
+
+
+@pytest.fixture
+def offices(cli, tmp_path):
+    """A village with the demo's families and its kabupaten, each trusting the other."""
+    village, kabupaten = tmp_path / "jlodro.sqlite", tmp_path / "tuban.sqlite"
+    assert cli("--db", village, "init", "--village", VILLAGE).returncode == 0
+    assert cli("--db", village, "demo", "--households", "40", "--seed", "3").returncode == 0
+    assert cli("--db", kabupaten, "init", "--kabupaten", "35.23").returncode == 0
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    for me, other in ((village, kabupaten), (kabupaten, village)):
+        card = usb / f"{me.stem}.json"
+        exported = _json(cli("--db", me, "keys", "export", "--out", card, "--json"))
+        trusted = cli("--db", other, "keys", "trust", card, "--fingerprint",
+                      exported["fingerprint"])
+        assert trusted.returncode == 0, trusted.stderr
+        card.unlink()
+    return village, kabupaten, usb
+
+
+def _count(db, model, **where):
+    services = open_services(str(db))
+    try:
+        with services.db.read() as s:
+            query = select(func.count()).select_from(model)
+            for name, value in where.items():
+                query = query.where(getattr(model, name) == value)
+            return s.scalar(query)
+    finally:
+        services.close()
+
+
+def test_village_to_kabupaten_and_the_receipt_back(cli, offices, tmp_path):
+    village, kabupaten, usb = offices
+    sent = _json(cli("--db", village, "bundle", "export", "--out", usb, "--json"))
+    [bundle] = [usb / p.split("/")[-1] for p in sent["files"]]
+    assert bundle.name.startswith("3523012001-000001-") and bundle.suffix == ".puskesos"
+    # no personal data in the name, none readable in the bytes
+    raw = bundle.read_bytes()
+    assert raw.startswith(b"age-encryption.org/v1")
+    assert b"JLODRO" not in raw.upper() and b"3523" not in raw[200:]
+    inspected = _json(cli("--db", kabupaten, "bundle", "inspect", bundle, "--json"))
+    assert inspected["source"]["code"] == VILLAGE and inspected["counts"]["household"] == 40
+    households = _count(village, Household)
+    # a trial changes nothing
+    trial = _json(cli("--db", kabupaten, "bundle", "import", bundle, "--dry-run", "--json"))
+    assert trial["new"] > 40 and trial["dry_run"] and _count(kabupaten, Household) == 0
+    done = _json(cli("--db", kabupaten, "bundle", "import", bundle, "--json"))
+    assert done["new"] == trial["new"] and done["conflicts"] == 0
+    assert _count(kabupaten, Household, region_code=VILLAGE) == households
+    assert _count(kabupaten, Member) == _count(village, Member)
+    receipt = tmp_path / "usb" / done["receipt"].split("/")[-1]
+    assert receipt.exists() and receipt.name.endswith("-tanda-terima.puskesos")
+    # the same bundle again: nothing changes, says so, answers again
+    again = cli("--db", kabupaten, "bundle", "import", bundle)
+    assert again.returncode == 0 and "sudah pernah diimpor" in again.stdout
+    # the village reads the receipt: the bundle is delivered, nothing waits
+    read = _json(cli("--db", village, "bundle", "import", receipt, "--json"))
+    assert read["receipt"] and read["status"] == "accepted"
+    # the next bundle holds only what changed since
+    services = open_services(str(village))
+    try:
+        with services.db.write() as s:
+            s.scalars(select(Household).limit(1)).first().phone = "081299990000"
+    finally:
+        services.close()
+    later = usb / "later"
+    later.mkdir()
+    nxt = _json(cli("--db", village, "bundle", "export", "--out", later, "--json"))
+    [second] = [later / p.split("/")[-1] for p in nxt["files"]]
+    assert _json(cli("--db", kabupaten, "bundle", "inspect", second, "--json"))[
+        "counts"] == {"household": 1, "member": 0, "participation": 0}
+    applied = _json(cli("--db", kabupaten, "bundle", "import", second, "--json"))
+    assert applied["changed"] == 1 and applied["sequence"] == 2
+
+
+def test_refusals_exit_non_zero_and_touch_nothing(cli, offices, tmp_path):
+    village, kabupaten, usb = offices
+    sent = _json(cli("--db", village, "bundle", "export", "--out", usb, "--json"))
+    bundle = usb / sent["files"][0].split("/")[-1]
+    # a byte changed in transit
+    tampered = tmp_path / "tampered.puskesos"
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    refused = cli("--db", kabupaten, "bundle", "import", tampered)
+    assert refused.returncode != 0 and "rusak" in refused.stderr.lower()
+    # cut short
+    short = tmp_path / "short.puskesos"
+    short.write_bytes(bundle.read_bytes()[: len(data) // 3])
+    assert cli("--db", kabupaten, "bundle", "import", short).returncode != 0
+    # a bundle for another office: the village cannot open its own bundle to the kabupaten
+    mine = cli("--db", village, "bundle", "import", bundle)
+    assert mine.returncode != 0
+    # an untrusted sender: a second village the kabupaten never trusted
+    other = tmp_path / "other.sqlite"
+    assert cli("--db", other, "init", "--village", "35.23.01.2002").returncode == 0
+    card = tmp_path / "kab.json"
+    exported = _json(cli("--db", kabupaten, "keys", "export", "--out", card, "--json"))
+    assert cli("--db", other, "keys", "trust", card, "--fingerprint",
+               exported["fingerprint"]).returncode == 0
+    out = tmp_path / "other-out"
+    out.mkdir()
+    stranger = _json(cli("--db", other, "bundle", "export", "--out", out, "--json"))
+    refused = cli("--db", kabupaten, "bundle", "import", out / stranger["files"][0].split("/")[-1])
+    assert refused.returncode != 0 and "35.23.01.2002" in refused.stderr
+    assert _count(kabupaten, Household) == 0 and _count(kabupaten, Member) == 0
+    shutil.rmtree(out)
+
+
+def test_the_kabupaten_sends_back_what_it_owns_and_a_conflict_waits_in_the_queue(
+        cli, offices, tmp_path):
+    village, kabupaten, usb = offices
+    sent = _json(cli("--db", village, "bundle", "export", "--out", usb, "--json"))
+    done = _json(cli("--db", kabupaten, "bundle", "import",
+                     usb / sent["files"][0].split("/")[-1], "--json"))
+    # the receipt back: what the village sent is what both agree on from now
+    assert _json(cli("--db", village, "bundle", "import", done["receipt"], "--json"))[
+        "status"] == "accepted"
+    # at the kabupaten: BPS's new desil for one family (the kabupaten's to change) and
+    # an address (the village's: a proposal there)
+    services = open_services(str(kabupaten))
+    try:
+        with services.db.write() as s:
+            family = s.scalars(select(Household).order_by(Household.id).limit(1)).first()
+            hid, desil = family.id, family.desil
+            family.desil = (desil or 0) % 10 + 1
+            family.address = "JL. MENURUT DINAS 5"
+    finally:
+        services.close()
+    home = tmp_path / "to-village"
+    home.mkdir()
+    assert cli("--db", kabupaten, "bundle", "export", "--out", home).returncode == 2  # --to
+    back = _json(cli("--db", kabupaten, "bundle", "export", "--out", home, "--to", VILLAGE,
+                     "--json"))
+    [bundle] = [home / p.split("/")[-1] for p in back["files"]]
+    assert bundle.name.startswith("3523-000001-")
+    # what the village sent and the kabupaten kept as it was is not sent back
+    assert _json(cli("--db", village, "bundle", "inspect", bundle, "--json"))["counts"][
+        "household"] == 1
+    applied = _json(cli("--db", village, "bundle", "import", bundle, "--json"))
+    assert (applied["changed"], applied["proposals"]) == (1, 1)
+    services = open_services(str(village))
+    try:
+        with services.db.read() as s:
+            assert s.get(Household, hid).desil == (desil or 0) % 10 + 1
+            assert s.get(Household, hid).address != "JL. MENURUT DINAS 5"
+    finally:
+        services.close()
+    queue = _json(cli("--db", village, "bundle", "queue", "--json"))
+    assert [(q["field"], q["kind"], q["theirs"]) for q in queue] == [
+        ("address", "proposal", "JL. MENURUT DINAS 5")]
+    assert cli("--db", village, "bundle", "resolve", queue[0]["id"][:8], "--theirs",
+               "--note", "sesuai KK").returncode == 0
+    assert _json(cli("--db", village, "bundle", "queue", "--json")) == []
