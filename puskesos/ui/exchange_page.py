@@ -9,11 +9,12 @@ The page (:class:`ExchangePage`); the rules are in ``core/exchange.py``, the wor
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel,
-                               QLineEdit, QPushButton, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout,
+                               QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core.bahasa import short_datetime
 from ..core.codes import BundleStatus, QueueStatus
@@ -21,10 +22,11 @@ from ..core.labels import field_label, value_label
 from ..core.permissions import Permission
 from ..errors import UserError
 from ..i18n import N_, _
+from .exchange_dialogs import ExportDialog, PlanDialog
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
-from .widgets import FitColumns
+from .widgets import FitColumns, documents_folder, open_file
 
 KINDS = {"conflict": N_("Conflict"), "proposal": N_("Proposal")}
 
@@ -101,16 +103,41 @@ class ExchangePage(QWidget):
         sent_layout.addWidget(self.sent_label)
         sent_layout.addWidget(self.sent, 1)
 
+        # -- sending and receiving -------------------------------------------------
+        self.job = None
+        self.open_dialogs: list = []
+        self.send_button = QPushButton(_("&Send a bundle…"))
+        self.send_button.setToolTip(_("Write what changed since the other office's last "
+                                      "receipt to a folder or USB stick."))
+        self.send_button.clicked.connect(lambda: self.send())
+        self.receive_button = QPushButton(_("&Receive a bundle…"))
+        self.receive_button.setToolTip(_("Read a bundle or a receipt from the other office "
+                                         "(checked whole before anything changes)."))
+        self.receive_button.clicked.connect(lambda: self.receive())
+        can_exchange = actor.can(Permission.EXCHANGE)
+        self.send_button.setEnabled(can_exchange)
+        self.receive_button.setEnabled(can_exchange)
+        self.office_label = QLabel()
+        self.office_label.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.office_label, 1)
+        top.addWidget(self.send_button)
+        top.addWidget(self.receive_button)
+
         self.tabs = QTabWidget()
         self.tabs.addTab(queue_tab, "")
         self.tabs.addTab(sent_tab, "")
         layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self.refresh()
 
     # -- state -------------------------------------------------------------------
 
     def refresh(self) -> None:
+        office = self.services.settings.office()
+        self.office_label.setText(_("This office: {name} ({code})").format(
+            name=office.name, code=office.code))
         items = self.services.exchange.queue(actor=self.actor)
         self.queue_model.set_rows(items)
         self.tabs.setTabText(0, _("Waiting for a decision ({n})").format(n=len(items)))
@@ -165,6 +192,112 @@ class ExchangePage(QWidget):
             self.queue.selectRow(min(row, self.queue_model.rowCount() - 1))
         self.bus.changed("household", [])
         return True
+
+
+    # -- sending and receiving ---------------------------------------------------
+
+    def send(self, dialog: ExportDialog | None = None) -> list | None:
+        """Ask where the bundle goes, then write it there in the background; the
+        message names the files and offers to open their folder."""
+        try:
+            dialog = dialog or ExportDialog(self.services, self.actor, self)
+        except UserError as exc:
+            show_error(self, exc)
+            return None
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if not accepted:
+            return None
+        folder, to = Path(dialog.folder.text()), dialog.to.currentData()
+        full, max_bytes = dialog.full.isChecked(), dialog.max_mb.value() * 1024 * 1024
+        exchange, actor = self.services.exchange, self.actor
+
+        def work(progress, cancel):
+            return exchange.export_to(actor=actor, folder=folder, to=to, full=full,
+                                      max_bytes=max_bytes, progress=progress, cancel=cancel)
+
+        def done(paths) -> None:
+            self.refresh()
+            if not paths:
+                return
+            box = QMessageBox(QMessageBox.Icon.Information, _("Send a bundle"), _(
+                "{n} bundle files were written to {folder}:\n{names}\n\nTake them to the "
+                "other office (or attach them to an email); its receipt comes back to be "
+                "received here.").format(n=len(paths), folder=folder,
+                                         names="\n".join(p.name for p in paths)), parent=self)
+            open_button = box.addButton(_("Open the folder"), QMessageBox.ButtonRole.ActionRole)
+            box.addButton(QMessageBox.StandardButton.Ok)
+            box.exec()
+            if box.clickedButton() is open_button:
+                open_file(folder)
+
+        self.job = self.bus.ops.run(self, _("Writing the bundle"), work, on_done=done)
+        return self.job
+
+    def receive(self, path: str | None = None) -> None:
+        """Choose a bundle (or a receipt), read and check it in the background, show
+        what it would change, and apply it once the user agrees."""
+        if path is None:
+            path, _f = QFileDialog.getOpenFileName(
+                self, _("Receive a bundle"), str(documents_folder()),
+                _("Puskesos bundles (*.puskesos)"))
+        if not path:
+            return
+        exchange, actor = self.services.exchange, self.actor
+
+        def read(_progress, _cancel):
+            received = exchange.open_received(actor=actor, path=Path(path))
+            plan = None if received.is_receipt else exchange.plan_received(
+                actor=actor, received=received)
+            return received, plan
+
+        self.job = self.bus.ops.run(self, _("Checking the bundle"), read,
+                                    on_done=lambda found: self._confirm(path, *found))
+
+    def _confirm(self, path: str, received, plan) -> None:
+        exchange, actor = self.services.exchange, self.actor
+        if received.is_receipt:
+            def acknowledge(_progress, _cancel):
+                return exchange.import_file(actor=actor, path=Path(path))
+
+            def told(result) -> None:
+                self.refresh()
+                sent = result.acknowledged
+                QMessageBox.information(self, _("Receive a bundle"), _(
+                    "Receipt read: bundle {n} to {peer} {status}.").format(
+                    n=sent.sequence, peer=sent.peer_code,
+                    status=_("was received") if sent.status == BundleStatus.ACCEPTED.value
+                    else _("was refused")))
+
+            self.job = self.bus.ops.run(self, _("Reading the receipt"), acknowledge,
+                                        on_done=told)
+            return
+        dialog = PlanDialog(received, plan, self)
+        self.open_dialogs.append(dialog)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        out_of_order = dialog.out_of_order.isChecked()
+        self.open_dialogs.remove(dialog)
+        dialog.deleteLater()
+        if not accepted:
+            return
+
+        def apply(_progress, _cancel):
+            return exchange.import_file(actor=actor, path=Path(path),
+                                        out_of_order=out_of_order)
+
+        def applied(result) -> None:
+            self.refresh()
+            self.bus.changed("household", [])
+            QMessageBox.information(self, _("Receive a bundle"), _(
+                "The bundle was applied: {new} new, {changed} changed, {waiting} waiting "
+                "for a decision. The receipt for the sender was written to {path}; take it "
+                "back to them.").format(new=result.plan.count("new"),
+                                        changed=result.plan.count("changed"),
+                                        waiting=result.plan.count("conflicts")
+                                        + result.plan.count("proposals"),
+                                        path=result.receipt_path))
+
+        self.job = self.bus.ops.run(self, _("Applying the bundle"), apply, on_done=applied)
 
 
 __all__ = ["ExchangePage", "shown_value"]

@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
                                QPlainTextEdit, QPushButton, QTableView, QTabWidget,
@@ -29,16 +29,11 @@ from .referral_intake import context_html
 from .referral_steps import (CancelDialog, DocumentsEditor, FollowUpDialog, ReferDialog,
                              ReplyDialog, SolveDialog, VisitDialog)
 from .table_model import DtoTableModel
-from .widgets import FitColumns, FlowLayout, dialog_buttons, fit_size, save_path
+from .widgets import FitColumns, FlowLayout, dialog_buttons, fit_size, open_file, save_path
 
 S = ReferralStatus
 #: the statuses in which a surat rujukan is first printed (a reprint: whenever there is one)
 LETTER_STATES = frozenset({S.DIRUJUK, S.DITERIMA, S.DIPROSES})
-
-
-def open_file(path: Path) -> bool:
-    """Open a file with the program the computer uses for its kind."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def _size(n: int) -> str:

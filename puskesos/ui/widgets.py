@@ -323,6 +323,13 @@ def documents_folder() -> Path:
     return folder if folder.is_dir() else Path.home()
 
 
+def open_file(path: Path) -> bool:
+    """Open a file (or a folder) with the program the computer uses for its kind."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 def save_path(name: str) -> str:
     """The path a save dialog offers for a file called ``name``."""
     return str(documents_folder() / name)

@@ -70,7 +70,7 @@ class OutgoingOps:
         written since the last bundle it acknowledged (all with ``full``), each part
         under ``max_bytes`` of records, whole families in each.  Nothing is recorded
         until :meth:`record_sent`."""
-        require(actor, Permission.EXPORT)
+        require(actor, Permission.EXCHANGE)
         if max_bytes < 64 * 1024:
             raise InvalidInput(_("A bundle of less than 64 KB cannot hold a family; "
                                  "choose a larger size."))
@@ -106,7 +106,7 @@ class OutgoingOps:
     def record_sent(self, *, actor: Actor, outgoing: Outgoing, file_name: str,
                     created_at: datetime) -> SentBundle:
         """Keep a bundle written: it waits for its receipt."""
-        require(actor, Permission.EXPORT)
+        require(actor, Permission.EXCHANGE)
         with self._db.write() as s:
             row = ExchangeBundle(id=outgoing.bundle_id, direction="out",
                                  peer_code=outgoing.peer_code, kind="data",
@@ -146,7 +146,7 @@ class OutgoingOps:
         records delivered; the next incremental bundle starts after them) or rejected
         with the reasons.  A receipt for a bundle we did not send it is refused; the
         same receipt again changes nothing."""
-        require(actor, Permission.EXPORT)
+        require(actor, Permission.EXCHANGE)
         bundle_id, status = body.get("bundle_id"), body.get("status")
         if not isinstance(bundle_id, str) or status not in {s.value for s in ReceiptStatus}:
             raise InvalidInput(_("The receipt is not one this program can read. Nothing "

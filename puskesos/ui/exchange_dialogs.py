@@ -1,0 +1,138 @@
+"""The dialogs of the Pertukaran Data page: where a bundle goes (and how big its
+files may be), and what a bundle received would change, shown before it is
+applied."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QTableView, QVBoxLayout)
+
+from ..core.codes import OfficeKind
+from ..core.labels import field_label
+from ..i18n import _
+from ..services.exchange.records import LABELS as ENTITY_WORDS
+from .table_model import DtoTableModel
+from .widgets import FitColumns, dialog_buttons, documents_folder, fit_size
+
+
+class ExportDialog(QDialog):
+    """Where the next bundle goes: the other office (a village chooses none: its
+    kabupaten), the folder (a USB stick), everything or what changed, the file size."""
+
+    def __init__(self, services, actor, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Send a bundle"))
+        me = services.keys.ensure_keys(actor=actor)
+        peers = [p for p in services.keys.peers(actor=actor) if p.revoked_at is None]
+        self.to = QComboBox()
+        wanted = (OfficeKind.KABUPATEN if me.kind == OfficeKind.DESA.value
+                  else OfficeKind.DESA).value
+        for p in peers:
+            if p.kind == wanted:
+                self.to.addItem(f"{p.name} ({p.code})", p.code)
+        self.folder = QLineEdit(str(documents_folder()))
+        choose = QPushButton(_("Choose…"))
+        choose.clicked.connect(self.choose_folder)
+        where = QHBoxLayout()
+        where.addWidget(self.folder, 1)
+        where.addWidget(choose)
+        self.full = QCheckBox(_("Everything (not only what changed since the last receipt)"))
+        self.max_mb = QSpinBox()
+        self.max_mb.setRange(1, 200)
+        self.max_mb.setValue(20)
+        self.max_mb.setSuffix(" MB")
+        self.max_mb.setToolTip(_("Larger bundles are cut into several files of at most this "
+                                 "size (an email attachment's limit is often 20 MB)."))
+        self.empty = QLabel(_("No trusted office to send to yet. Trust its identity file "
+                              "first (Settings → Exchange keys)."))
+        self.empty.setWordWrap(True)
+        self.empty.setVisible(self.to.count() == 0)
+        form = QFormLayout()
+        form.addRow(_("To"), self.to)
+        form.addRow(_("Folder"), where)
+        form.addRow("", self.full)
+        form.addRow(_("Largest file"), self.max_mb)
+        self.buttons = dialog_buttons(QDialogButtonBox.StandardButton.Ok,
+                                      QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(_("&Send"))
+        self.ok.setEnabled(self.to.count() > 0)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        fit_size(self, 620, 240)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Where to write the bundle"),
+                                                  self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+
+def _changes(record) -> str:
+    if record.new:
+        return _("new")
+    fields = [field_label(record.entity, f) for f in record.apply]
+    return ", ".join(fields)
+
+
+class PlanDialog(QDialog):
+    """What a bundle would change here, before anything is written: how many records
+    are new, changed, removed or unchanged, what waits for a decision, the bundles not
+    received yet and the NIKs another village has too; "Apply" applies it."""
+
+    def __init__(self, received, plan, parent=None):
+        super().__init__(parent)
+        m = received.manifest
+        self.setWindowTitle(_("Bundle {n} from {name}").format(n=m.sequence,
+                                                               name=m.source.name))
+        lines = [_("From {name} ({code}), made {when}.").format(
+            name=m.source.name, code=m.source.code,
+            when=m.created_at.astimezone().strftime("%d-%m-%Y %H:%M"))]
+        if plan.already:
+            lines.append(_("This bundle was imported before: nothing changes."))
+        else:
+            lines.append(_("New: {new} · changed: {changed} · removed: {removed} · "
+                           "unchanged: {unchanged}").format(
+                new=plan.count("new"), changed=plan.count("changed"),
+                removed=plan.count("removed"), unchanged=plan.unchanged))
+            waiting = plan.count("conflicts") + plan.count("proposals")
+            if waiting:
+                lines.append(_("{n} fields will wait for a decision (conflicts and "
+                               "proposals): nothing of ours is overwritten.").format(n=waiting))
+        if plan.shared_niks:
+            lines.append(_("{n} NIKs are also registered in another village (kept apart, "
+                           "each under its village).").format(n=len(plan.shared_niks)))
+        self.summary = QLabel("\n".join(lines))
+        self.summary.setWordWrap(True)
+        self.model = DtoTableModel([
+            (_("Kind"), lambda r: _(ENTITY_WORDS[r.entity])),
+            (_("Changes"), _changes),
+            (_("Waiting"), lambda r: ", ".join(field_label(r.entity, c.field)
+                                               for c in r.conflicts + r.proposals) or "—")])
+        self.model.set_rows(plan.records[:2000])
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.columns = FitColumns(self.table, elastic=(1, 2))
+        self.out_of_order = QCheckBox(_("Apply it though bundle {numbers} has not arrived")
+                                      .format(numbers=", ".join(str(n) for n in plan.missing)))
+        self.out_of_order.setVisible(bool(plan.missing) and not plan.already)
+        self.buttons = dialog_buttons(QDialogButtonBox.StandardButton.Ok,
+                                      QDialogButtonBox.StandardButton.Cancel)
+        self.apply = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.apply.setText(_("&Apply") if not plan.already else _("&Write the receipt"))
+        self.apply.setEnabled(not plan.missing or plan.already)
+        self.out_of_order.toggled.connect(self.apply.setEnabled)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.out_of_order)
+        layout.addWidget(self.buttons)
+        fit_size(self, 760, 520)

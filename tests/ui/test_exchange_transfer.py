@@ -1,0 +1,130 @@
+"""Sending and receiving bundles through the Pertukaran Data page, pressed in the real
+window on both sides: the demo village writes its bundle to a "USB" folder, the
+kabupaten's window reads it, shows what it would change, applies it and writes the
+receipt, and the village's window reads the receipt; the bundle list says it was
+received."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+from sqlalchemy import func, select
+
+from puskesos.models import Household
+from puskesos.services import Actor, open_services
+from puskesos.ui.exchange_dialogs import ExportDialog, PlanDialog
+from puskesos.ui.main_window import MainWindow
+from tests.conftest import ADMIN
+from tests.ui.conftest import activate, click, dialogs
+
+KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
+
+
+def _page(qtbot, services, actor):
+    win = MainWindow(services, actor, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    activate(qtbot, win)
+    win.show_module("exchange")
+    return win, win.pages["exchange"]
+
+
+def _read(into: list):
+    def handler(box: QMessageBox):
+        assert isinstance(box, QMessageBox), box.windowTitle()
+        into.append(box.text())
+        box.button(QMessageBox.StandardButton.Ok).click()
+    return handler
+
+
+def test_a_bundle_from_the_village_window_to_the_kabupaten_window_and_back(
+        qtbot, village, tmp_path, monkeypatch):
+    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
+    try:
+        kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
+        for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
+            me.keys.ensure_keys(actor=ADMIN)
+            card = tmp_path / f"{name}.json"
+            shown = me.keys.export_identity(actor=ADMIN, path=card)
+            other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
+        usb = tmp_path / "usb"
+        usb.mkdir()
+
+        # the village sends
+        win, page = _page(qtbot, village, KOORDINATOR)
+        assert "Desa Jlodro" in page.office_label.text()
+        told: list[str] = []
+
+        def where(dialog: ExportDialog):
+            assert dialog.to.currentText() == "Kabupaten Tuban (35.23)"
+            dialog.folder.setText(str(usb))
+            click(qtbot, dialog.ok)
+
+        # (one handler a block: a dialog deleted may leave its address to the next)
+        with dialogs(where):
+            click(qtbot, page.send_button)
+        with dialogs(_read(told)):
+            qtbot.waitUntil(lambda: bool(told), timeout=30000)
+        [bundle] = list(usb.glob("*.puskesos"))
+        assert bundle.name in told[0] and str(usb) in told[0]
+        assert page.tabs.tabText(1) == "Bundel terkirim (1 menunggu)"
+        assert page.sent_model.index(0, 5).data() == "Menunggu tanda terima"
+        win.close()
+
+        # the kabupaten receives: what it would change, then applied
+        kab_win, kab_page = _page(qtbot, kabupaten, ADMIN)
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            staticmethod(lambda *a, **k: (str(bundle), "")))
+        seen = {}
+
+        def plan(dialog: PlanDialog):
+            seen["summary"] = dialog.summary.text()
+            seen["rows"] = dialog.model.rowCount()
+            click(qtbot, dialog.apply)
+
+        told.clear()
+        with dialogs(plan):
+            click(qtbot, kab_page.receive_button)
+            qtbot.waitUntil(lambda: "rows" in seen, timeout=30000)
+        with dialogs(_read(told)):
+            qtbot.waitUntil(lambda: bool(told), timeout=30000)
+        with village.db.read() as s:
+            households = s.scalar(select(func.count()).select_from(Household))
+        assert "Desa Jlodro (35.23.01.2001)" in seen["summary"]
+        assert f"Baru: {seen['rows']}" in seen["summary"] and seen["rows"] > households
+        with kabupaten.db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Household)) == households
+        [receipt] = list(usb.glob("*-tanda-terima.puskesos"))
+        assert str(receipt) in told[0]
+        kab_win.close()
+
+        # the village reads the receipt: the bundle was received
+        win, page = _page(qtbot, village, KOORDINATOR)
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            staticmethod(lambda *a, **k: (str(receipt), "")))
+        told.clear()
+        with dialogs(_read(told)):
+            click(qtbot, page.receive_button)
+            qtbot.waitUntil(lambda: bool(told), timeout=30000)
+        assert "sudah diterima" in told[0]
+        assert page.tabs.tabText(1) == "Bundel terkirim (0 menunggu)"
+        assert page.sent_model.index(0, 5).data() == "Diterima"
+    finally:
+        kabupaten.close()
+
+
+def test_a_damaged_bundle_is_refused_with_a_message_and_changes_nothing(
+        qtbot, village, tmp_path, monkeypatch):
+    village.keys.ensure_keys(actor=ADMIN)
+    bad = tmp_path / "rusak.puskesos"
+    bad.write_bytes(b"age-encryption.org/v1\n-> X25519 bukan bundel\n")
+    win, page = _page(qtbot, village, KOORDINATOR)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(bad), "")))
+    told: list[str] = []
+    with dialogs(lambda box: (told.append(box.text()), box.accept())):
+        click(qtbot, page.receive_button)
+        qtbot.waitUntil(lambda: bool(told), timeout=30000)
+    assert "rusak.puskesos" in told[0]
+    assert page.queue_model.rowCount() == 0
