@@ -73,6 +73,17 @@ class ExportDialog(QDialog):
             self.folder.setText(folder)
 
 
+def record_label(record) -> str:
+    """Which record a line of the plan is, from what the bundle carries: a family's No
+    KK and address, a member's name, a program and its period."""
+    values = record.theirs
+    if record.entity == "household":
+        return f"{values.get('no_kk') or '-'} · {values.get('address') or ''}".strip(" ·")
+    if record.entity == "member":
+        return values.get("name") or "-"
+    return f"{values.get('program_code') or '-'} {values.get('period') or ''}".strip()
+
+
 def _changes(record) -> str:
     if record.new:
         return _("new")
@@ -111,6 +122,7 @@ class PlanDialog(QDialog):
         self.summary.setWordWrap(True)
         self.model = DtoTableModel([
             (_("Kind"), lambda r: _(ENTITY_WORDS[r.entity])),
+            (_("Record"), record_label),
             (_("Changes"), _changes),
             (_("Waiting"), lambda r: ", ".join(field_label(r.entity, c.field)
                                                for c in r.conflicts + r.proposals) or "—")])
@@ -118,7 +130,9 @@ class PlanDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
-        self.columns = FitColumns(self.table, elastic=(1, 2))
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        self.columns = FitColumns(self.table, elastic=(1, 3, 2))
         self.out_of_order = QCheckBox(_("Apply it though bundle {numbers} has not arrived")
                                       .format(numbers=", ".join(str(n) for n in plan.missing)))
         self.out_of_order.setVisible(bool(plan.missing) and not plan.already)
