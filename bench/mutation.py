@@ -74,6 +74,10 @@ MODULES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
     "services.referrals": ("puskesos/services/referrals/",
                            _whole("puskesos/services/referrals")),
     "services.stickers": ("puskesos/services/stickers/", _whole("puskesos/services/stickers")),
+    # the exchange bundle's file format (issue 16): every check a refusal depends on
+    "formats.bundle": ("puskesos/formats/bundle.py + bundle_manifest.py",
+                       _whole("puskesos/formats/bundle.py")
+                       + _whole("puskesos/formats/bundle_manifest.py")),
     # the import's matching (who is new, who is updated, what is a conflict) and undo;
     # its reading and its bulk writing are checked by the round-trip tests instead
     "services.imports": ("puskesos/services/imports/ + changesets.py (matching, undo)", [

@@ -74,3 +74,15 @@ class InvalidInput(UserError):
 
 class Conflict(UserError):
     """Someone else changed the record since it was read."""
+
+
+class BundleRefused(UserError):
+    """An exchange bundle that is not read (``formats/bundle.py``): not addressed to
+    this office, damaged, tampered with, from an untrusted sender, for a schema this
+    program cannot read, hostile.  ``reason`` names the check that refused it (one of
+    ``formats.bundle.REASONS``), for a caller that words or counts refusals; the
+    message says what is wrong and what to do."""
+
+    def __init__(self, message: str, reason: str = "invalid"):
+        super().__init__(message)
+        self.reason = reason

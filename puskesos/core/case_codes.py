@@ -73,6 +73,34 @@ class StickerOutcome(CodeList):
                           "Rusak/dilepas")
 
 
+# ---------------------------------------------------------------- exchange bundles
+class BundleStatus(CodeList):
+    """Where a bundle stands: one sent waits for its receipt (then received or
+    refused); one received was applied; a receipt this office sent is final."""
+
+    SENT = ("sent", "Menunggu tanda terima")
+    ACCEPTED = ("accepted", "Diterima")
+    REJECTED = ("rejected", "Ditolak")
+    APPLIED = ("applied", "Diterapkan")
+    FINAL = ("final", "Tanda terima terkirim")
+
+
+class QueueStatus(CodeList):
+    """A field a bundle left for a person: waiting, or settled one way."""
+
+    OPEN = ("open", "Menunggu keputusan")
+    OURS = ("ours", "Nilai kita dipertahankan")
+    THEIRS = ("theirs", "Nilai kantor lain diambil")
+
+
+class ReceiptStatus(CodeList):
+    """What a receipt says the receiver did with a bundle."""
+
+    APPLIED = ("applied", "Diterapkan")
+    ALREADY = ("already", "Sudah diterapkan sebelumnya")
+    REFUSED = ("refused", "Ditolak")
+
+
 # ---------------------------------------------------------------- the office
 class OfficeKind(CodeList):
     """What a database's office is: a village (its Kemendagri code 35.23.01.2001) or a

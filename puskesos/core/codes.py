@@ -483,8 +483,9 @@ class OfficerRole(CodeList):
 
 
 # the Puskesos' own work: referrals and house labelling (kept apart for its size)
-from .case_codes import (OfficeKind, PeerStanding, ReferralCategory,  # noqa: E402
-                         ReferralChannel, ReferralStatus, ReferralUrgency, StickerOutcome)
+from .case_codes import (BundleStatus, OfficeKind, PeerStanding, QueueStatus,  # noqa: E402
+                         ReceiptStatus, ReferralCategory, ReferralChannel, ReferralStatus,
+                         ReferralUrgency, StickerOutcome)
 
 __all__ = [name for name, value in dict(globals()).items()
            if isinstance(value, type) and issubclass(value, CodeList)]

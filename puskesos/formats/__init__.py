@@ -23,6 +23,9 @@ rows are converted to Python objects one at a time, so no list of 100,000
 Python rows is built.  A large .xlsx sheet is parsed in parts ahead on a
 helper thread (:mod:`.xlsx_parts`).  Opening files: :mod:`.books`; CSV:
 :mod:`.csv_sheet`; the types: :mod:`.sheet`.
+
+Exchange bundles (issue 16, docs/bundle-format.md) are :mod:`.bundle`, imported
+from there.
 """
 
 from .books import list_sheets

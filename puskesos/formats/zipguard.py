@@ -28,6 +28,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import UserError
 from ..i18n import _
@@ -88,8 +89,8 @@ def _check_declared(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
         if (info.file_size > limits.ratio_floor
                 and info.file_size > limits.ratio * max(info.compress_size, 1)):
             raise _Refused(_("its part {member} is packed {ratio:.0f} times smaller than it "
-                             "unpacks ({size} from {packed}); no spreadsheet or backup "
-                             "program packs that tightly, so it is a file made to exhaust "
+                             "unpacks ({size} from {packed}); no program that makes "
+                             "such files packs that tightly, so it is a file made to exhaust "
                              "the computer's memory").format(
                                  member=info.filename,
                                  ratio=info.file_size / max(info.compress_size, 1),
@@ -156,16 +157,33 @@ def _check_other(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits) -
         return
 
 
-def check_zip(path: Path | str, limits: ZipLimits, *, advice: str,
-              error: type[UserError] = UserError) -> None:
-    """Refuse the zip at ``path`` when it breaks ``limits``, with an ``error`` whose
+def check_zip(source: Path | str | BinaryIO, limits: ZipLimits, *, advice: str,
+              error: type[UserError] = UserError, name: str | None = None) -> None:
+    """Refuse the zip at ``source`` when it breaks ``limits``, with an ``error`` whose
     message names the file, says what is wrong and ends with ``advice`` (what the
     user should do).  Reads the file once, in bounded memory.  A file that is not a
-    readable zip at all is left to its reader, which says so in its own words."""
-    path = Path(path)
+    readable zip at all is left to its reader, which says so in its own words.
+
+    ``source`` is a path, or a seekable binary file already open (an exchange
+    bundle's zip, decrypted in memory), which is left open; ``name`` is the file's
+    name in the message (by default the path's)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            with path.open("rb") as raw:
+                _check_open(raw, limits, advice=advice, error=error, name=name or path.name)
+        except OSError:
+            return
+        return
+    _check_open(source, limits, advice=advice, error=error, name=name or "")
+
+
+def _check_open(raw: BinaryIO, limits: ZipLimits, *, advice: str,
+                error: type[UserError], name: str) -> None:
     try:
-        with zipfile.ZipFile(path) as z, path.open("rb") as raw:
-            infos = [i for i in z.infolist() if not i.is_dir()]
+        with zipfile.ZipFile(raw) as z:
+            # (not ZipInfo.is_dir, which fails on an empty name)
+            infos = [i for i in z.infolist() if not i.filename.endswith("/")]
             _check_declared(infos, limits)
             for info in infos:
                 if info.flag_bits & 0x1:
@@ -173,7 +191,7 @@ def check_zip(path: Path | str, limits: ZipLimits, *, advice: str,
                 _check_actual(z, raw, info, limits)
     except _Refused as exc:
         raise error(_("The file {name} was not opened: {problem}. {advice}").format(
-            name=path.name, problem=exc.problem, advice=advice)) from None
+            name=name, problem=exc.problem, advice=advice)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, ValueError,
             RuntimeError, OSError):
         return

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, RecordSeal
 from .base import Base, new_id, utcnow
+from .bundles import ExchangeBase, ExchangeBundle, ExchangeQueueItem
 from .exchange import OwnKey, Peer, PeerOldKey
 from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
@@ -14,7 +15,7 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
                      VervalMember, VervalProposal)
 
 __all__ = [
-    "AuditEvent", "Base", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
+    "AuditEvent", "Base", "ExchangeBase", "ExchangeBundle", "ExchangeQueueItem", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
     "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent",
     "ReferralVisit", "StickerCampaign", "StickerLog", "StickerPhoto", "StickerTarget", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",

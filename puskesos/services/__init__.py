@@ -25,6 +25,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .auth import AuthService
     from .backup import BackupService
     from .documents import DocumentService
+    from .exchange import ExchangeService
     from .exchange import KeyService
     from .letters import LetterRegister
     from .referrals import ReferralService
@@ -67,6 +68,12 @@ class Services:
         from .documents import DocumentService
         return DocumentService(self.db, settings=self.settings, letters=self.letters,
                                verval=self.verval)
+
+    @cached_property
+    def exchange(self) -> ExchangeService:
+        """Exchange bundles: the records they carry and what they do here."""
+        from .exchange import ExchangeService
+        return ExchangeService(self.db, keys=self.keys)
 
     @cached_property
     def households(self) -> HouseholdService:

@@ -52,6 +52,9 @@ ANCHOR_DIGITS = 16
 #: makes them unknown to the code that looks for them
 REASONS = {
     "demo": N_("demo data (seed {seed})"),
+    "bundle": N_("bundle {sequence} from {source}"),
+    "queue_theirs": N_("the value of {source} taken from the exchange queue"),
+    "queue_ours": N_("our value kept against {source}'s in the exchange queue"),
     "verval_approved": N_("verval correction approved"),
     "warnings_accepted": N_("warnings accepted: {accepted}"),
     "reason_warnings_accepted": N_("{reason} (warnings accepted: {accepted})"),

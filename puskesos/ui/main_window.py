@@ -46,6 +46,11 @@ def _stickers_page(window: "MainWindow") -> QWidget:
     return StickersPage(window.services, window.actor, window.bus)
 
 
+def _exchange_page(window: "MainWindow") -> QWidget:
+    from .exchange_page import ExchangePage
+    return ExchangePage(window.services, window.actor, window.bus)
+
+
 def _settings_page(window: "MainWindow") -> QWidget:
     from .settings_page import SettingsPage
     return SettingsPage(window.services, window.actor, window.bus)
@@ -70,7 +75,7 @@ def page_registry() -> tuple[PageSpec, ...]:
         PageSpec("referrals", _("Referrals"), _referrals_page),
         PageSpec("stickers", _("Stickers"), _stickers_page),
         PageSpec("programs", _("Programs & targets")),
-        PageSpec("exchange", _("Data exchange")),
+        PageSpec("exchange", _("Data exchange"), _exchange_page),
         PageSpec("reports", _("Reports")),
         PageSpec("settings", _("Settings"), _settings_page),
     )

@@ -255,8 +255,10 @@ def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(db_target):
     behind(services, "DROP TABLE record_seal", "DROP TABLE referral_attachment",
            "DROP TABLE referral_event", "DROP TABLE referral_visit", "DROP TABLE referral",
            "DROP TABLE sticker_photo", "DROP TABLE sticker_log", "DROP TABLE sticker_target",
-           "DROP TABLE sticker_campaign", "DROP TABLE exchange_peer_old_key",
-           "DROP TABLE exchange_peer", "DROP TABLE exchange_own_key",
+           "DROP TABLE sticker_campaign", "DROP TABLE exchange_queue",
+           "DROP TABLE exchange_base", "DROP TABLE exchange_bundle",
+           "DROP TABLE exchange_peer_old_key", "DROP TABLE exchange_peer",
+           "DROP TABLE exchange_own_key",
            "UPDATE alembic_version SET version_num = '0009'")
     services.close()
     open_database(target).dispose()                 # the upgrade

@@ -24,7 +24,8 @@ def test_new_records_start_in_a_status_of_their_code_list():
 STATUS_WORDS = {m.value for enum in (codes.ImportStatus, codes.LetterStatus,
                                      codes.ParticipationStatus, codes.CycleStatus,
                                      codes.ProposalStatus, codes.VervalState,
-                                     codes.ReferralStatus) for m in enum}
+                                     codes.ReferralStatus, codes.BundleStatus,
+                                     codes.QueueStatus, codes.ReceiptStatus) for m in enum}
 
 
 def test_no_status_word_is_written_out_by_hand_in_services_window_or_command_line():

@@ -47,3 +47,21 @@ def test_a_file_that_is_no_zip_is_left_to_its_reader(tmp_path):
     path = tmp_path / "a.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
     check_zip(path, SPREADSHEET, advice="-")      # the reader says "not a spreadsheet"
+
+
+def test_a_member_without_a_name_is_no_crash(tmp_path):
+    # zipfile's own ZipInfo.is_dir() fails on an empty name (IndexError)
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo(""), b"x" * 100)
+    check_zip(path, SPREADSHEET, advice="-")
+    with pytest.raises(UserError):
+        check_zip(path, ZipLimits(member_bytes=50, total_bytes=MB, ratio=1000), advice="-")
+
+
+def test_an_open_file_is_checked_and_left_open(tmp_path):
+    import io
+    raw = io.BytesIO(_zip(tmp_path / "a.zip", {"p": b"\0" * (8 * MB)}).read_bytes())
+    with pytest.raises(UserError) as refused:
+        check_zip(raw, SPREADSHEET, advice="-", name="paket.puskesos")
+    assert "paket.puskesos" in refused.value.message and not raw.closed

@@ -139,7 +139,7 @@ def picture_kind(path: Path) -> str:
     return LOGO_FORMATS[kind]
 
 
-def _ensure_regions(s, chain) -> None:
+def ensure_regions(s, chain) -> None:
     """Store a region and its parents (``chain``: the provinsi first) in the region
     table (once each)."""
     parent = None
@@ -288,7 +288,7 @@ class SettingsService:
                        kecamatan=path.kecamatan.name, kabupaten=path.kabupaten.name,
                        provinsi=path.provinsi.name)
         with self._db.write() as s:
-            _ensure_regions(s, (path.provinsi, path.kabupaten, path.kecamatan, path.desa))
+            ensure_regions(s, (path.provinsi, path.kabupaten, path.kecamatan, path.desa))
             row = s.get(Setting, VILLAGE_KEY)
             old = row.value if row else None
             if row is None:
@@ -351,7 +351,7 @@ class SettingsService:
             if existing is not None and (existing.value or {}).get("code"):
                 raise InvalidInput(_("This database already belongs to {village}.")
                                    .format(village=existing.value.get("desa")))
-            _ensure_regions(s, chain)
+            ensure_regions(s, chain)
             existing = set(s.scalars(select(Program.code)))
             for pcode, name, target in DEFAULT_PROGRAMS:
                 if pcode not in existing:

@@ -1,0 +1,155 @@
+"""Exchange rules (issue 16), pure: which records travel in a bundle, who owns each
+field, and what a record received does to ours.
+
+A village and its kabupaten each keep a copy of the village's registry.  A bundle
+carries records as the sender has them now; the receiver keeps, per record, the
+values it last received from that sender (the *common version*, ``base``).  For
+each field of a record received (:func:`merge_record`):
+
+- the sender did not change it since the common version: nothing to do;
+- the sender owns the field and the receiver did not change it: take theirs;
+- both changed it, to different values: a **conflict**, which waits in the queue
+  for a person (theirs, ours and the common value side by side);
+- the receiver owns the field: the sender's value is a **proposal**, which waits
+  in the queue too (the village's edit of a DTSEN fact, the kabupaten's of an
+  address) — nothing is silently overwritten either way.
+
+A record the receiver never had is taken whole: there is nothing of ours to
+overwrite.  A removal (tombstone) is a change of ``deleted_at`` like any other
+field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .case_codes import OfficeKind
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """A kind of record that travels: its fields (in the order written) and those the
+    kabupaten owns (every other field is the village's)."""
+
+    name: str
+    fields: tuple[str, ...]
+    kabupaten_owns: frozenset[str] = field(default_factory=frozenset)
+    #: the record it belongs to, applied first (a member after its household)
+    parent: str | None = None
+
+    def owner(self, name: str) -> OfficeKind:
+        return OfficeKind.KABUPATEN if name in self.kabupaten_owns else OfficeKind.DESA
+
+
+#: fields that never travel: kept by each side for itself
+LOCAL_FIELDS = frozenset({"search_text", "import_batch_id", "created_at", "updated_at",
+                          "version"})
+
+HOUSEHOLD = EntitySpec(
+    "household",
+    ("no_kk", "dtsen_id", "region_code", "dusun", "rw", "rt", "address", "phone",
+     "latitude", "longitude", "family_status", "building_ownership", "land_proof",
+     "floor_area", "floor", "wall", "roof", "drinking_water", "septic_distance",
+     "lighting", "power_capacity", "cooking_fuel", "toilet_facility", "toilet_type",
+     "sewage_disposal", "enumeration_result", "poverty_status", "land_area", "internet",
+     "bank_account", "assets", "desil", "desil_period", "note", "deleted_at"),
+    # DTSEN's own facts: BPS ranks the families, Kemensos names them
+    kabupaten_owns=frozenset({"dtsen_id", "desil", "desil_period"}))
+
+MEMBER = EntitySpec(
+    "member",
+    ("household_id", "sort_order", "nik", "name", "sex", "birth_place", "birth_date",
+     "relationship_code", "marital_status", "religion", "school_attendance",
+     "education_level", "work_status", "occupation", "disability", "chronic_illness",
+     "pregnant", "presence", "presence_date", "presence_note", "documents",
+     "highest_grade", "work_field", "has_npwp", "business_count", "business_field",
+     "paid_workers", "unpaid_workers", "business_licence", "business_turnover",
+     "business_internet", "nutrition", "difficulty_seeing", "difficulty_hearing",
+     "difficulty_walking", "difficulty_hands", "difficulty_learning",
+     "difficulty_behaviour", "difficulty_speaking", "difficulty_self_care",
+     "difficulty_remembering", "deleted_at"),
+    parent="household")
+
+PARTICIPATION = EntitySpec(
+    "participation",
+    ("program_code", "household_id", "member_id", "period", "source", "status", "note",
+     "deleted_at"),
+    # who receives a program is decided above the village (the lists come down)
+    kabupaten_owns=frozenset({"program_code", "household_id", "member_id", "period",
+                              "source", "status", "note", "deleted_at"}),
+    parent="household")
+
+#: what a bundle carries, in the order it is applied
+ENTITIES: tuple[EntitySpec, ...] = (HOUSEHOLD, MEMBER, PARTICIPATION)
+BY_NAME = {e.name: e for e in ENTITIES}
+
+
+def wire_value(value: Any) -> Any:
+    """A field's value as a bundle writes it (JSON): dates and times as ISO text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field the queue holds: what the sender has (``theirs``), what we have
+    (``ours``) and the value both last agreed on (``base``; None for a record we
+    never received)."""
+
+    field: str
+    base: Any
+    ours: Any
+    theirs: Any
+
+
+@dataclass(frozen=True)
+class RecordMerge:
+    """What one record received does: the fields to take now, and those that wait
+    in the queue (conflicts: both changed; proposals: the receiver owns the field)."""
+
+    apply: dict[str, Any]
+    conflicts: tuple[FieldChange, ...] = ()
+    proposals: tuple[FieldChange, ...] = ()
+
+    @property
+    def changes_nothing(self) -> bool:
+        return not (self.apply or self.conflicts or self.proposals)
+
+
+def merge_record(spec: EntitySpec, *, sender: OfficeKind, theirs: dict[str, Any],
+                 ours: dict[str, Any] | None, base: dict[str, Any] | None) -> RecordMerge:
+    """The three-way merge of one record (see the module): ``theirs`` as received,
+    ``ours`` as we have it (None: we have no such record), ``base`` the values we
+    last received from this sender (None: never).  Values compared as they travel
+    (:func:`wire_value`); a field missing from ``theirs`` is not touched."""
+    sender = OfficeKind(sender)
+    apply: dict[str, Any] = {}
+    conflicts: list[FieldChange] = []
+    proposals: list[FieldChange] = []
+    for name in spec.fields:
+        if name not in theirs:
+            continue
+        t = wire_value(theirs[name])
+        o = wire_value(ours.get(name)) if ours is not None else None
+        b = wire_value(base.get(name)) if base is not None and name in base else None
+        known = base is not None and name in base
+        if ours is None:
+            apply[name] = t                            # a new record, taken whole
+            continue
+        if t == o:
+            continue                                   # already the same
+        if known and t == b:
+            continue                                   # the sender did not change it
+        if spec.owner(name) is not sender:
+            proposals.append(FieldChange(name, b, o, t))
+            continue
+        if (known and o == b) or (not known and o is None):
+            apply[name] = t
+        else:
+            conflicts.append(FieldChange(name, b if known else None, o, t))
+    return RecordMerge(apply, tuple(conflicts), tuple(proposals))

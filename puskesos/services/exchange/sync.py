@@ -1,0 +1,293 @@
+"""What a bundle's records do to this database: the plan shown before anything is
+touched (new, changed field by field, removed, conflicts, proposals, the same NIK
+in two villages), and its application in one transaction.
+
+The rule for each record is ``core.exchange.merge_record``; the values last
+received from each office (the common version) are kept in ``exchange_base``,
+the conflicts and proposals wait in ``exchange_queue``, and every bundle
+received is recorded in ``exchange_bundle``, so the same bundle again changes
+nothing.  The records of a village are keyed by it: a bundle from a village may
+only carry its own households (``region_code``), and a kabupaten's bundle to a
+village only that village's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ...core import regions as region_list
+from ...core.exchange import (BY_NAME, ENTITIES, FieldChange, OfficeKind, merge_record,
+                              wire_value)
+from ...core.codes import BundleStatus
+from ...core.permissions import Permission
+from ...errors import InvalidInput
+from ...i18n import _
+from ...models import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, Household, Member,
+                       Program, Region)
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
+from ..registry.queries import refresh_search_text
+from ..settings.village import ensure_regions
+from .records import MODELS
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who sent a bundle: the office's code and kind, and the village its records
+    are of (a village's own code; for a kabupaten's bundle, the receiving village)."""
+
+    code: str
+    kind: OfficeKind
+    village: str
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """What one record received does here."""
+
+    entity: str
+    entity_id: str
+    new: bool
+    #: field → value as the column holds it, taken now
+    apply: dict[str, Any]
+    conflicts: tuple[FieldChange, ...]
+    proposals: tuple[FieldChange, ...]
+    #: the values as received (JSON), kept as the common version once applied
+    theirs: dict[str, Any]
+
+    @property
+    def removes(self) -> bool:
+        return self.apply.get("deleted_at") is not None
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What a bundle would do, shown before it is applied."""
+
+    bundle_id: str
+    source: Source
+    sequence: int
+    #: the bundle was applied before: it changes nothing
+    already: bool
+    #: the sequence numbers missing before this one (a bundle not received yet)
+    missing: tuple[int, ...]
+    #: the records that change something (the others are counted in ``unchanged``)
+    records: tuple[RecordPlan, ...]
+    received: dict[str, int]
+    unchanged: int
+    #: (NIK, the other village's code): the same person registered in two villages
+    shared_niks: tuple[tuple[str, str], ...] = ()
+    #: every record received, for the common version (entity, id) → values as received
+    seen: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def count(self, what: str) -> int:
+        if what == "new":
+            return sum(1 for r in self.records if r.new)
+        if what == "changed":
+            return sum(1 for r in self.records if not r.new and r.apply and not r.removes)
+        if what == "removed":
+            return sum(1 for r in self.records if not r.new and r.removes)
+        return sum(len(getattr(r, what)) for r in self.records)   # conflicts, proposals
+
+
+class SyncOps:
+    """The records half of :class:`~puskesos.services.exchange.ExchangeService`."""
+
+    def plan_import(self, *, actor: Actor, source: Source, bundle_id: str, sequence: int,
+                    records: dict[str, list[tuple[str, int, dict[str, Any]]]]) -> ImportPlan:
+        """What the records of a bundle (read and checked by ``records.read_lines``)
+        would do; nothing is written."""
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.read() as s:
+            return self._plan(s, source, bundle_id, sequence, records)
+
+    def _plan(self, s, source: Source, bundle_id: str, sequence: int,
+              records: dict[str, list[tuple[str, int, dict[str, Any]]]]) -> ImportPlan:
+        received = {name: len(records.get(name, ())) for name in BY_NAME}
+        if s.get(ExchangeBundle, bundle_id) is not None:
+            return ImportPlan(bundle_id, source, sequence, True, (), (), received, 0)
+        last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
+            ExchangeBundle.direction == "in", ExchangeBundle.peer_code == source.code,
+            ExchangeBundle.kind == "data")) or 0
+        missing = tuple(range(last + 1, sequence))
+        self._check_village(s, source, records)
+        plans: list[RecordPlan] = []
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        unchanged = 0
+        for spec in ENTITIES:
+            rows = records.get(spec.name, [])
+            model = MODELS[spec.name]
+            ids = [r[0] for r in rows]
+            ours, bases = {}, {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                ours.update((r.id, r) for r in s.scalars(select(model).where(
+                    model.id.in_(chunk))))
+                bases.update(s.execute(select(ExchangeBase.entity_id, ExchangeBase.fields)
+                                       .where(ExchangeBase.peer_code == source.code,
+                                              ExchangeBase.entity == spec.name,
+                                              ExchangeBase.entity_id.in_(chunk))).all())
+            for record_id, _version, values in rows:
+                row = ours.get(record_id)
+                theirs = {k: wire_value(v) for k, v in values.items()}
+                seen[(spec.name, record_id)] = theirs
+                mine = None if row is None else {n: getattr(row, n) for n in values}
+                merged = merge_record(spec, sender=source.kind, theirs=values, ours=mine,
+                                      base=bases.get(record_id))
+                if merged.changes_nothing:
+                    unchanged += 1
+                    continue
+                plans.append(RecordPlan(spec.name, record_id, row is None,
+                                        {n: values[n] for n in merged.apply},
+                                        merged.conflicts, merged.proposals, theirs))
+        shared = self._shared_niks(s, source, records) \
+            if source.kind is OfficeKind.DESA else ()
+        return ImportPlan(bundle_id, source, sequence, False, missing, tuple(plans),
+                          received, unchanged, shared, seen)
+
+    @staticmethod
+    def _check_village(s, source: Source, records) -> None:
+        """A bundle carries the records of one village only: the sender's own (from a
+        village) or ours (from the kabupaten); a member or a program of a household
+        that is neither in the bundle nor in that village here is refused."""
+        households = {r[0]: r[2] for r in records.get("household", [])}
+        for record_id, values in households.items():
+            code = values.get("region_code")
+            if code is not None and code != source.village:
+                raise InvalidInput(_("The bundle holds a family of another village ({code}) "
+                                     "than {village}. Nothing was changed; ask the sender "
+                                     "to check the bundle.").format(code=code,
+                                                                    village=source.village))
+        wanted = {values.get("household_id") for name in ("member", "participation")
+                  for _id, _v, values in records.get(name, [])} - set(households) - {None}
+        known = set()
+        wanted = sorted(wanted)
+        for start in range(0, len(wanted), 500):
+            known.update(s.scalars(select(Household.id).where(
+                Household.id.in_(wanted[start:start + 500]),
+                Household.region_code == source.village)))
+        if set(wanted) - known:
+            raise InvalidInput(_("The bundle holds family members of {n} families that are "
+                                 "neither in it nor in {village} here. Nothing was changed; "
+                                 "ask the sender for a full bundle (bundle export --full).")
+                               .format(n=len(set(wanted) - known), village=source.village))
+        programs = {values.get("program_code") for _id, _v, values
+                    in records.get("participation", [])} - {None}
+        if programs:
+            have = set(s.scalars(select(Program.code).where(Program.code.in_(programs))))
+            if programs - have:
+                raise InvalidInput(_("The bundle names programs this database does not know "
+                                     "({codes}). Nothing was changed; add them under "
+                                     "Settings first.").format(
+                    codes=", ".join(sorted(programs - have))))
+
+    @staticmethod
+    def _shared_niks(s, source: Source, records) -> tuple[tuple[str, str], ...]:
+        """The NIKs of the bundle's members that a family of another village has too
+        (kept apart, each under its village, and reported)."""
+        niks = sorted({values["nik"] for _id, _v, values in records.get("member", [])
+                       if values.get("nik")})
+        found = set()
+        for start in range(0, len(niks), 500):
+            found.update(s.execute(
+                select(Member.nik, Household.region_code)
+                .join(Household, Household.id == Member.household_id)
+                .where(Member.nik.in_(niks[start:start + 500]), Member.deleted_at.is_(None),
+                       Household.region_code != source.village)).all())
+        return tuple(sorted(found))
+
+    def apply_import(self, *, actor: Actor, plan: ImportPlan, file_name: str | None = None,
+                     created_at: datetime | None = None) -> ImportPlan:
+        """Apply a plan in one transaction (the same bundle again changes nothing): the
+        records taken, the common version kept, the conflicts and proposals queued, the
+        bundle recorded.  Returns the plan as applied (made again inside the
+        transaction, so a change made meanwhile is not overwritten)."""
+        require(actor, Permission.EDIT_REGISTRY)
+        with self._db.write() as s:
+            records = _records_of(plan)
+            plan = self._plan(s, plan.source, plan.bundle_id, plan.sequence, records)
+            if plan.already:
+                return plan
+            source = plan.source
+            if source.kind is OfficeKind.DESA:          # a village's families, keyed by it
+                path = region_list.regions().path(source.village)
+                if path is not None:
+                    ensure_regions(s, (path.provinsi, path.kabupaten, path.kecamatan,
+                                       path.desa))
+                elif s.get(Region, source.village) is None:
+                    raise InvalidInput(_("{code} is not a village of the region list. "
+                                         "Nothing was changed.").format(code=source.village))
+            s.add(ExchangeBundle(id=plan.bundle_id, direction="in", peer_code=source.code,
+                                 kind="data", sequence=plan.sequence,
+                                 created_at=created_at or datetime.now().astimezone(),
+                                 file_name=file_name, status=BundleStatus.APPLIED.value,
+                                 actor=actor.username,
+                                 counts=_counts(plan)))
+            s.flush()
+            changes: list[Change] = []
+            touched: set[str] = set()
+            for record in plan.records:
+                model = MODELS[record.entity]
+                if record.new:
+                    s.add(model(id=record.entity_id, **record.apply))
+                    changes.append(Change(record.entity, record.entity_id, None, None,
+                                          _snapshot(record.theirs)))
+                else:
+                    row = s.get(model, record.entity_id)
+                    for name, value in record.apply.items():
+                        changes.append(Change(record.entity, record.entity_id, name,
+                                              getattr(row, name), value))
+                        setattr(row, name, value)
+                touched.add(record.entity_id if record.entity == "household"
+                            else record.apply.get("household_id")
+                            or s.get(model, record.entity_id).household_id)
+                for item, kind in ([(c, "conflict") for c in record.conflicts]
+                                   + [(p, "proposal") for p in record.proposals]):
+                    s.add(ExchangeQueueItem(
+                        bundle_id=plan.bundle_id, peer_code=source.code,
+                        entity=record.entity, entity_id=record.entity_id, field=item.field,
+                        kind=kind, base=item.base, ours=item.ours, theirs=item.theirs))
+                s.flush()
+            for (entity, record_id), values in plan.seen.items():
+                base = s.get(ExchangeBase, (source.code, entity, record_id))
+                if base is None:
+                    s.add(ExchangeBase(peer_code=source.code, entity=entity,
+                                       entity_id=record_id, fields=values,
+                                       bundle_id=plan.bundle_id))
+                else:
+                    base.fields = dict(base.fields, **values)
+                    base.bundle_id = plan.bundle_id
+            if changes:
+                audit.append(s, actor, "update", changes, audit.coded_reason(
+                    "bundle", source=source.code, sequence=plan.sequence))
+            refresh_search_text(s, [t for t in touched if t])
+            return plan
+
+
+def _records_of(plan: ImportPlan) -> dict[str, list[tuple[str, int, dict[str, Any]]]]:
+    """The records a plan was made from, to make it again (values as received)."""
+    from .records import parse_record
+    out: dict[str, list] = {}
+    for (entity, record_id), values in plan.seen.items():
+        out.setdefault(entity, []).append(parse_record(
+            BY_NAME[entity], dict(values, id=record_id, version=1)))
+    return out
+
+
+def _snapshot(values: dict[str, Any]) -> str:
+    import json
+    return json.dumps({k: v for k, v in values.items() if v not in (None, "")},
+                      ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _counts(plan: ImportPlan) -> dict[str, Any]:
+    return {"received": plan.received, "new": plan.count("new"),
+            "changed": plan.count("changed"), "removed": plan.count("removed"),
+            "conflicts": plan.count("conflicts"), "proposals": plan.count("proposals"),
+            "unchanged": plan.unchanged, "shared_niks": len(plan.shared_niks),
+            "missing": list(plan.missing)}

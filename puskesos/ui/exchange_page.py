@@ -1,0 +1,170 @@
+"""Pertukaran Data: the bundles sent and whether the other office acknowledged them,
+and the queue of fields a bundle could not settle alone (conflicts and proposals),
+each shown as ours, theirs and the value both last agreed on, for the coordinator
+to settle.
+
+The page (:class:`ExchangePage`); the rules are in ``core/exchange.py``, the work in
+``services/exchange/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from ..core.bahasa import short_datetime
+from ..core.codes import BundleStatus, QueueStatus
+from ..core.labels import field_label, value_label
+from ..core.permissions import Permission
+from ..errors import UserError
+from ..i18n import N_, _
+from .jobs import show_error
+from .operations import write
+from .table_model import DtoTableModel
+from .widgets import FitColumns
+
+KINDS = {"conflict": N_("Conflict"), "proposal": N_("Proposal")}
+
+
+def shown_value(item, value: Any) -> str:
+    """A queued value as a person reads it (a code's label, a date as dd-mm-yyyy)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value_label(item.entity, item.field, str(value))
+
+
+def _table(model, elastic) -> tuple[QTableView, FitColumns]:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    return table, FitColumns(table, elastic=elastic)
+
+
+class ExchangePage(QWidget):
+    def __init__(self, services, actor, bus, parent=None):
+        super().__init__(parent)
+        self.services, self.actor, self.bus = services, actor, bus
+        self.can_settle = actor.can(Permission.APPROVE)
+
+        # -- the queue ------------------------------------------------------------
+        self.queue_model = DtoTableModel([
+            (_("Record"), lambda r: r.record or r.entity_id[:8]),
+            (_("Field"), lambda r: field_label(r.entity, r.field)),
+            (_("Kind"), lambda r: _(KINDS[r.kind]) if r.kind in KINDS else r.kind),
+            (_("From"), lambda r: r.peer_code),
+            (_("Ours"), lambda r: shown_value(r, r.ours)),
+            (_("Theirs"), lambda r: shown_value(r, r.theirs)),
+            (_("Agreed before"), lambda r: shown_value(r, r.base))])
+        self.queue, self.queue_columns = _table(self.queue_model, elastic=(6, 0, 1))
+        self.queue.selectionModel().selectionChanged.connect(lambda *_a: self._enable())
+        self.keep_ours = QPushButton(_("Keep &ours"))
+        self.keep_ours.setToolTip(_("Our value stays; the other office gets it back in "
+                                    "the next bundle."))
+        self.take_theirs = QPushButton(_("Take &theirs"))
+        self.take_theirs.setToolTip(_("The other office's value replaces ours."))
+        self.keep_ours.clicked.connect(lambda: self.settle(QueueStatus.OURS.value))
+        self.take_theirs.clicked.connect(lambda: self.settle(QueueStatus.THEIRS.value))
+        self.queue_label = QLabel()
+        self.queue_label.setWordWrap(True)
+        queue_buttons = QHBoxLayout()
+        queue_buttons.addWidget(self.queue_label, 1)
+        queue_buttons.addWidget(self.keep_ours)
+        queue_buttons.addWidget(self.take_theirs)
+        queue_tab = QWidget()
+        queue_layout = QVBoxLayout(queue_tab)
+        queue_layout.addWidget(self.queue, 1)
+        queue_layout.addLayout(queue_buttons)
+
+        # -- bundles sent -----------------------------------------------------------
+        self.sent_model = DtoTableModel([
+            (_("No."), lambda r: r.sequence),
+            (_("Made"), lambda r: short_datetime(r.created_at)),
+            (_("To"), lambda r: r.peer_code),
+            (_("Families"), lambda r: r.counts.get("household", 0)),
+            (_("Members"), lambda r: r.counts.get("member", 0)),
+            (_("Status"), lambda r: BundleStatus.label_of(r.status)),
+            (_("File"), lambda r: r.file_name or "")])
+        self.sent, self.sent_columns = _table(self.sent_model, elastic=(6, 5))
+        self.sent_label = QLabel()
+        self.sent_label.setWordWrap(True)
+        sent_tab = QWidget()
+        sent_layout = QVBoxLayout(sent_tab)
+        sent_layout.addWidget(self.sent_label)
+        sent_layout.addWidget(self.sent, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(queue_tab, "")
+        self.tabs.addTab(sent_tab, "")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        self.refresh()
+
+    # -- state -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        items = self.services.exchange.queue(actor=self.actor)
+        self.queue_model.set_rows(items)
+        self.tabs.setTabText(0, _("Waiting for a decision ({n})").format(n=len(items)))
+        self.queue_label.setText(
+            _("Nothing waits: every bundle received was settled.") if not items else
+            _("A conflict: both offices changed the field since they last agreed. A "
+              "proposal: the other office changed a field this office keeps.")
+            + ("" if self.can_settle else " " + _("The coordinator settles them.")))
+        sent = self.services.exchange.sent(actor=self.actor)
+        self.sent_model.set_rows(sent)
+        waiting = sum(1 for b in sent if b.status == BundleStatus.SENT.value)
+        self.tabs.setTabText(1, _("Bundles sent ({n} waiting)").format(n=waiting))
+        self.sent_label.setText(
+            _("No bundle sent yet.") if not sent else
+            _("{n} bundles have no receipt yet: their records are sent again in the next "
+              "bundle until the other office acknowledges them.").format(n=waiting)
+            if waiting else _("The other office acknowledged every bundle sent."))
+        self._enable()
+
+    def selected(self):
+        rows = self.queue.selectionModel().selectedRows()
+        return self.queue_model.row_at(rows[0].row()) if rows else None
+
+    def _enable(self) -> None:
+        chosen = self.selected() is not None and self.can_settle
+        self.keep_ours.setEnabled(chosen)
+        self.take_theirs.setEnabled(chosen)
+
+    # -- actions -------------------------------------------------------------------
+
+    def settle(self, choice: str, note: str | None = None) -> bool:
+        item = self.selected()
+        if item is None:
+            return False
+        if note is None:
+            label = _("Why? (kept in the history; may be left empty)")
+            note, ok = QInputDialog.getText(
+                self, _("Keep ours") if choice == QueueStatus.OURS.value else _("Take theirs"),
+                f"{item.record} — {field_label(item.entity, item.field)}\n{label}",
+                QLineEdit.EchoMode.Normal, "")
+            if not ok:
+                return False
+        try:
+            write(self, lambda: self.services.exchange.resolve(
+                actor=self.actor, item_id=item.id, choice=choice, note=note or None))
+        except UserError as exc:
+            show_error(self, exc)
+            return False
+        row = self.queue.selectionModel().selectedRows()[0].row()
+        self.refresh()
+        if self.queue_model.rowCount():
+            self.queue.selectRow(min(row, self.queue_model.rowCount() - 1))
+        self.bus.changed("household", [])
+        return True
+
+
+__all__ = ["ExchangePage", "shown_value"]

@@ -1,0 +1,129 @@
+"""The exchange's three-way merge (core/exchange.py): what a record received in a
+bundle does to ours — taken, left, a conflict or a proposal — and the promises a
+user relies on: nothing of ours is overwritten unless it still is what both last
+agreed on, and the same record received twice changes nothing the second time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from puskesos.core.exchange import (ENTITIES, HOUSEHOLD, LOCAL_FIELDS, MEMBER,
+                                    PARTICIPATION, OfficeKind, merge_record, wire_value)
+
+DESA, KAB = OfficeKind.DESA, OfficeKind.KABUPATEN
+
+
+def test_the_sender_owning_a_field_changed_it_and_we_did_not_it_is_taken():
+    base = {"address": "JL. MAWAR 1", "rt": "001"}
+    ours = {"address": "JL. MAWAR 1", "rt": "001"}
+    theirs = {"address": "JL. MAWAR 9", "rt": "001"}
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs=theirs, ours=ours, base=base)
+    assert merged.apply == {"address": "JL. MAWAR 9"}
+    assert not merged.conflicts and not merged.proposals
+
+
+def test_both_changed_one_field_differently_it_waits_as_a_conflict():
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"address": "JL. A"},
+                          ours={"address": "JL. B"}, base={"address": "JL. LAMA"})
+    assert merged.apply == {}
+    [conflict] = merged.conflicts
+    assert (conflict.field, conflict.base, conflict.ours, conflict.theirs) == (
+        "address", "JL. LAMA", "JL. B", "JL. A")
+
+
+def test_both_changed_to_the_same_value_is_no_conflict():
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"address": "JL. A"},
+                          ours={"address": "JL. A"}, base={"address": "JL. LAMA"})
+    assert merged.changes_nothing
+
+
+def test_only_we_changed_it_ours_stays():
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"address": "JL. LAMA"},
+                          ours={"address": "JL. BARU"}, base={"address": "JL. LAMA"})
+    assert merged.changes_nothing
+
+
+def test_a_field_the_receiver_owns_is_a_proposal_never_applied():
+    # the village's edit of the desil (BPS's ranking, the kabupaten's to change)
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"desil": 5, "address": "X"},
+                          ours={"desil": 2, "address": "X"}, base={"desil": 2, "address": "X"})
+    assert merged.apply == {}
+    assert [(p.field, p.ours, p.theirs) for p in merged.proposals] == [("desil", 2, 5)]
+    # and the kabupaten's desil reaches the village that did not touch it
+    merged = merge_record(HOUSEHOLD, sender=KAB, theirs={"desil": 3}, ours={"desil": 2},
+                          base={"desil": 2})
+    assert merged.apply == {"desil": 3}
+    # the kabupaten's edit of an address the village owns: a proposal at the village
+    merged = merge_record(HOUSEHOLD, sender=KAB, theirs={"address": "KAB"},
+                          ours={"address": "DESA"}, base={"address": "DESA"})
+    assert not merged.apply and merged.proposals[0].theirs == "KAB"
+
+
+def test_a_new_record_is_taken_whole_a_missing_field_untouched():
+    theirs = {"no_kk": "3523010101010001", "desil": 1, "rt": "002"}
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs=theirs, ours=None, base=None)
+    assert merged.apply == theirs
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"rt": "003"},
+                          ours={"rt": "002", "address": "X"}, base={"rt": "002"})
+    assert merged.apply == {"rt": "003"}         # the address, not sent, not touched
+
+
+def test_a_record_we_have_but_never_received_fills_our_gaps_and_conflicts_elsewhere():
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"phone": "0812", "rt": "004"},
+                          ours={"phone": None, "rt": "001"}, base=None)
+    assert merged.apply == {"phone": "0812"}
+    assert [(c.field, c.base) for c in merged.conflicts] == [("rt", None)]
+
+
+def test_a_removal_travels_as_deleted_at():
+    gone = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    merged = merge_record(MEMBER, sender=DESA, theirs={"deleted_at": gone},
+                          ours={"deleted_at": None}, base={"deleted_at": None})
+    assert merged.apply == {"deleted_at": gone.isoformat()}
+
+
+def test_dates_compare_as_they_travel():
+    born = date(1980, 5, 17)
+    merged = merge_record(MEMBER, sender=DESA, theirs={"birth_date": "1980-05-17"},
+                          ours={"birth_date": born}, base={"birth_date": "1970-01-01"})
+    assert merged.changes_nothing
+    assert wire_value(born) == "1980-05-17"
+
+
+def test_what_travels_and_who_owns_it():
+    for spec in ENTITIES:
+        assert not LOCAL_FIELDS & set(spec.fields), spec.name
+        assert "deleted_at" in spec.fields            # removals travel
+        assert spec.kabupaten_owns <= set(spec.fields)
+    assert HOUSEHOLD.owner("desil") is KAB and HOUSEHOLD.owner("address") is DESA
+    assert MEMBER.owner("nik") is DESA
+    assert PARTICIPATION.owner("status") is KAB
+
+
+values = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["A", "B", "C"]))
+FIELDS = ("address", "rt", "desil")
+record = st.fixed_dictionaries({f: values for f in FIELDS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(theirs=record, ours=st.one_of(st.none(), record), base=st.one_of(st.none(), record),
+       sender=st.sampled_from([DESA, KAB]))
+def test_nothing_of_ours_is_overwritten_unless_it_is_what_both_agreed_and_twice_is_once(
+        theirs, ours, base, sender):
+    merged = merge_record(HOUSEHOLD, sender=sender, theirs=theirs, ours=ours, base=base)
+    for name, value in merged.apply.items():
+        if ours is not None:
+            # only a value still as last agreed (or an empty one never agreed) is replaced
+            assert ours[name] == (base[name] if base is not None else None)
+            assert HOUSEHOLD.owner(name) is sender
+        assert value == theirs[name]
+    queued = {c.field for c in merged.conflicts} | {p.field for p in merged.proposals}
+    assert not queued & set(merged.apply)
+    # applied, and the received values kept as the common version: the same record
+    # again changes nothing
+    after = dict(ours or {}, **merged.apply)
+    again = merge_record(HOUSEHOLD, sender=sender, theirs=theirs, ours=after, base=theirs)
+    assert again.changes_nothing
