@@ -197,7 +197,8 @@ def read_identity(data: bytes, *, source: str = "") -> Identity:
             old_signature = _key(replaces.get("signature"), SIGNATURE_BYTES)
     except (TypeError, ValueError):
         raise damaged from None
-    problem = office_name_problem(kind, code) or text_problem(_("name"), name, NAME_LIMIT)
+    problem = office_name_problem(kind, code) or text_problem(_("the office's name"), name,
+                                                              NAME_LIMIT)
     if problem or not name.strip():
         raise IdentityRefused(_("{file} names no office this program knows: {problem}")
                               .format(file=source or _("The file"),

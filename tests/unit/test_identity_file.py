@@ -71,3 +71,11 @@ def test_a_self_signature_is_no_replacement_signature():
     assert not borrowed.signed_by_replaced_key(_raw(old))
     # nor does a replacement name another key than the one trusted
     assert not agreed.signed_by_replaced_key(_raw(Ed25519PrivateKey.generate()))
+
+
+def test_a_name_with_hostile_characters_or_an_unknown_office_is_refused_though_signed():
+    key = Ed25519PrivateKey.generate()
+    for changes in ({"name": "Desa \u202eordolJ"}, {"name": " "}, {"code": "35.23.01.9999"},
+                    {"kind": "kabupaten"}, {"kind": "provinsi", "code": "35"}):
+        with pytest.raises(IdentityRefused):
+            read_identity(sign(_identity(key, **changes), key).to_bytes())

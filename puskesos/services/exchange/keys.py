@@ -71,7 +71,7 @@ def _peer_info(peer: Peer, replaced: int = 0) -> PeerInfo:
 
 def _reason(reason: str | None) -> str | None:
     reason = (reason or "").strip() or None
-    if reason and (problem := text_problem(_("reason"), reason, REASON_LIMIT)):
+    if reason and (problem := text_problem(_("the reason given"), reason, REASON_LIMIT)):
         raise InvalidInput(problem)
     return reason
 
