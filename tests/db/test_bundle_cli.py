@@ -18,17 +18,20 @@ from tests.conftest import VILLAGE
 from tests.helpers import cli_json as _json
 
 
-@pytest.fixture
-def offices(cli, tmp_path):
-    """A village with the demo's families and its kabupaten, each trusting the other."""
-    village, kabupaten = tmp_path / "jlodro.sqlite", tmp_path / "tuban.sqlite"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def offices(request, cli, tmp_path):
+    """A village with the demo's families and its kabupaten (a SQLite file, or the
+    PostgreSQL server a Dinas Sosial runs), each trusting the other."""
+    village = tmp_path / "jlodro.sqlite"
+    kabupaten = tmp_path / "tuban.sqlite" if request.param == "sqlite" \
+        else request.getfixturevalue("pg_url")
     assert cli("--db", village, "init", "--village", VILLAGE).returncode == 0
     assert cli("--db", village, "demo", "--households", "40", "--seed", "3").returncode == 0
     assert cli("--db", kabupaten, "init", "--kabupaten", "35.23").returncode == 0
     usb = tmp_path / "usb"
     usb.mkdir()
     for me, other in ((village, kabupaten), (kabupaten, village)):
-        card = usb / f"{me.stem}.json"
+        card = usb / ("desa.json" if me == village else "kabupaten.json")
         exported = _json(cli("--db", me, "keys", "export", "--out", card, "--json"))
         trusted = cli("--db", other, "keys", "trust", card, "--fingerprint",
                       exported["fingerprint"])
