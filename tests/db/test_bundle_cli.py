@@ -175,3 +175,20 @@ def test_the_kabupaten_sends_back_what_it_owns_and_a_conflict_waits_in_the_queue
     assert cli("--db", village, "bundle", "resolve", queue[0]["id"][:8], "--theirs",
                "--note", "sesuai KK").returncode == 0
     assert _json(cli("--db", village, "bundle", "queue", "--json")) == []
+
+
+def test_a_later_bundle_waits_for_the_earlier_unless_told(cli, offices, tmp_path):
+    village, kabupaten, usb = offices
+    first = _json(cli("--db", village, "bundle", "export", "--out", usb, "--json"))["files"]
+    later = tmp_path / "later"
+    later.mkdir()
+    second = _json(cli("--db", village, "bundle", "export", "--out", later, "--json"))["files"]
+    waiting = cli("--db", kabupaten, "bundle", "import", second[0])
+    assert waiting.returncode != 0 and "bundel 1" in waiting.stderr
+    assert _count(kabupaten, Household) == 0 and not list(later.glob("*tanda-terima*"))
+    anyway = _json(cli("--db", kabupaten, "bundle", "import", second[0], "--out-of-order",
+                       "--json"))
+    assert anyway["missing"] == [1] and anyway["new"] > 0
+    # the earlier one, arriving after, finds everything there already
+    done = _json(cli("--db", kabupaten, "bundle", "import", first[0], "--json"))
+    assert done["new"] == 0 and done["changed"] == 0

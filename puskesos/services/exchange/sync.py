@@ -17,23 +17,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from ...core import regions as region_list
 from ...core.exchange import (BY_NAME, ENTITIES, FieldChange, OfficeKind, merge_record,
                               wire_value)
-from ...core.codes import BundleStatus
+from ...core.codes import BundleStatus, QueueStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, Household, Member,
-                       Program, Region)
+                       Program, Region, new_id)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..registry.queries import refresh_search_text
 from ..settings.village import ensure_regions
 from .records import MODELS
+
+
+class BundleWaits(InvalidInput):
+    """A bundle whose earlier ones have not arrived: it is not refused, it waits (or
+    the user applies it anyway)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class ImportPlan:
     shared_niks: tuple[tuple[str, str], ...] = ()
     #: every record received, for the common version (entity, id) → values as received
     seen: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: the records as read from the bundle, to make the plan again when it is applied
+    source_records: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
 
     def count(self, what: str) -> int:
         if what == "new":
@@ -110,7 +117,8 @@ class SyncOps:
               records: dict[str, list[tuple[str, int, dict[str, Any]]]]) -> ImportPlan:
         received = {name: len(records.get(name, ())) for name in BY_NAME}
         if s.get(ExchangeBundle, bundle_id) is not None:
-            return ImportPlan(bundle_id, source, sequence, True, (), (), received, 0)
+            return ImportPlan(bundle_id, source, sequence, True, (), (), received, 0,
+                              source_records=records)
         last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
             ExchangeBundle.direction == "in", ExchangeBundle.peer_code == source.code,
             ExchangeBundle.kind == "data")) or 0
@@ -148,7 +156,7 @@ class SyncOps:
         shared = self._shared_niks(s, source, records) \
             if source.kind is OfficeKind.DESA else ()
         return ImportPlan(bundle_id, source, sequence, False, missing, tuple(plans),
-                          received, unchanged, shared, seen)
+                          received, unchanged, shared, seen, records)
 
     @staticmethod
     def _check_village(s, source: Source, records) -> None:
@@ -202,17 +210,25 @@ class SyncOps:
         return tuple(sorted(found))
 
     def apply_import(self, *, actor: Actor, plan: ImportPlan, file_name: str | None = None,
-                     created_at: datetime | None = None) -> ImportPlan:
+                     created_at: datetime | None = None,
+                     out_of_order: bool = True) -> ImportPlan:
         """Apply a plan in one transaction (the same bundle again changes nothing): the
         records taken, the common version kept, the conflicts and proposals queued, the
         bundle recorded.  Returns the plan as applied (made again inside the
-        transaction, so a change made meanwhile is not overwritten)."""
+        transaction, so a change made meanwhile is not overwritten).  Without
+        ``out_of_order`` a bundle whose earlier ones have not arrived is refused."""
         require(actor, Permission.EDIT_REGISTRY)
         with self._db.write() as s:
-            records = _records_of(plan)
-            plan = self._plan(s, plan.source, plan.bundle_id, plan.sequence, records)
+            plan = self._plan(s, plan.source, plan.bundle_id, plan.sequence, plan.source_records)
             if plan.already:
                 return plan
+            if plan.missing and not out_of_order:
+                raise BundleWaits(_(
+                    "Bundle {n} from {source} is here, but bundle {missing} has not been "
+                    "imported yet. Import the earlier bundle first, or apply this one anyway "
+                    "(it holds whole families; what the earlier one changed may come "
+                    "later).").format(n=plan.sequence, source=plan.source.code,
+                                      missing=", ".join(str(x) for x in plan.missing)))
             source = plan.source
             if source.kind is OfficeKind.DESA:          # a village's families, keyed by it
                 path = region_list.regions().path(source.village)
@@ -231,52 +247,67 @@ class SyncOps:
             s.flush()
             changes: list[Change] = []
             touched: set[str] = set()
-            for record in plan.records:
-                model = MODELS[record.entity]
-                if record.new:
-                    s.add(model(id=record.entity_id, **record.apply))
-                    changes.append(Change(record.entity, record.entity_id, None, None,
-                                          _snapshot(record.theirs)))
-                else:
-                    row = s.get(model, record.entity_id)
-                    for name, value in record.apply.items():
-                        changes.append(Change(record.entity, record.entity_id, name,
-                                              getattr(row, name), value))
-                        setattr(row, name, value)
-                touched.add(record.entity_id if record.entity == "household"
-                            else record.apply.get("household_id")
-                            or s.get(model, record.entity_id).household_id)
-                for item, kind in ([(c, "conflict") for c in record.conflicts]
-                                   + [(p, "proposal") for p in record.proposals]):
-                    s.add(ExchangeQueueItem(
-                        bundle_id=plan.bundle_id, peer_code=source.code,
-                        entity=record.entity, entity_id=record.entity_id, field=item.field,
-                        kind=kind, base=item.base, ours=item.ours, theirs=item.theirs))
-                s.flush()
-            for (entity, record_id), values in plan.seen.items():
-                base = s.get(ExchangeBase, (source.code, entity, record_id))
-                if base is None:
-                    s.add(ExchangeBase(peer_code=source.code, entity=entity,
-                                       entity_id=record_id, fields=values,
-                                       bundle_id=plan.bundle_id))
-                else:
-                    base.fields = dict(base.fields, **values)
-                    base.bundle_id = plan.bundle_id
+            queued: list[dict[str, Any]] = []
+            for spec in ENTITIES:      # households first: members and programs name them
+                model = MODELS[spec.name]
+                mine = [r for r in plan.records if r.entity == spec.name]
+                fresh = [dict(r.apply, id=r.entity_id) for r in mine if r.new]
+                for start in range(0, len(fresh), 1000):   # many at once (defaults filled)
+                    s.execute(insert(model.__table__), fresh[start:start + 1000])
+                changed = {r.entity_id: r for r in mine if not r.new and r.apply}
+                ids = sorted(changed)
+                for start in range(0, len(ids), 500):
+                    for row in s.scalars(select(model).where(model.id.in_(
+                            ids[start:start + 500]))):
+                        for name, value in changed[row.id].apply.items():
+                            changes.append(Change(spec.name, row.id, name, getattr(row, name),
+                                                  value))
+                            setattr(row, name, value)
+                        touched.add(row.id if spec.name == "household" else row.household_id)
+                for record in mine:
+                    if record.new:
+                        changes.append(Change(spec.name, record.entity_id, None, None,
+                                              _snapshot(record.theirs)))
+                        touched.add(record.entity_id if spec.name == "household"
+                                    else record.apply.get("household_id"))
+                    queued.extend(
+                        dict(id=new_id(), bundle_id=plan.bundle_id, peer_code=source.code,
+                             entity=spec.name, entity_id=record.entity_id, field=item.field,
+                             kind=kind, base=item.base, ours=item.ours, theirs=item.theirs,
+                             status=QueueStatus.OPEN.value)
+                        for item, kind in ([(c, "conflict") for c in record.conflicts]
+                                           + [(p, "proposal") for p in record.proposals]))
+            if queued:
+                s.execute(insert(ExchangeQueueItem.__table__), queued)
+            self._keep_bases(s, source.code, plan)
             if changes:
                 audit.append(s, actor, "update", changes, audit.coded_reason(
                     "bundle", source=source.code, sequence=plan.sequence))
             refresh_search_text(s, [t for t in touched if t])
             return plan
 
-
-def _records_of(plan: ImportPlan) -> dict[str, list[tuple[str, int, dict[str, Any]]]]:
-    """The records a plan was made from, to make it again (values as received)."""
-    from .records import parse_record
-    out: dict[str, list] = {}
-    for (entity, record_id), values in plan.seen.items():
-        out.setdefault(entity, []).append(parse_record(
-            BY_NAME[entity], dict(values, id=record_id, version=1)))
-    return out
+    @staticmethod
+    def _keep_bases(s, peer_code: str, plan: ImportPlan) -> None:
+        """What the bundle carried becomes the common version of each of its records."""
+        by_entity: dict[str, dict[str, dict[str, Any]]] = {}
+        for (entity, record_id), values in plan.seen.items():
+            by_entity.setdefault(entity, {})[record_id] = values
+        for entity, records in by_entity.items():
+            ids = sorted(records)
+            known = {}
+            for start in range(0, len(ids), 500):
+                known.update((b.entity_id, b) for b in s.scalars(select(ExchangeBase).where(
+                    ExchangeBase.peer_code == peer_code, ExchangeBase.entity == entity,
+                    ExchangeBase.entity_id.in_(ids[start:start + 500]))))
+            fresh = [dict(peer_code=peer_code, entity=entity, entity_id=record_id,
+                          fields=values, bundle_id=plan.bundle_id)
+                     for record_id, values in records.items() if record_id not in known]
+            for start in range(0, len(fresh), 1000):
+                s.execute(insert(ExchangeBase.__table__), fresh[start:start + 1000])
+            for record_id, base in known.items():
+                base.fields = dict(base.fields, **records[record_id])
+                base.bundle_id = plan.bundle_id
+        s.flush()
 
 
 def _snapshot(values: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from .. import audit
 from ..context import Actor, require
 from .outgoing import DEFAULT_MAX_BYTES, receipt_body
 from .records import MEMBER_NAMES, read_lines
-from .sync import ImportPlan, Source
+from .sync import BundleWaits, ImportPlan, Source
 
 #: the database schemas whose bundles this program reads (its own)
 READABLE_SCHEMAS = (SCHEMA_HEAD,)
@@ -179,24 +179,22 @@ class TransferOps:
             return ImportResult(received, None, acknowledged=done)
         m = received.manifest
         folder = Path(receipt_folder) if receipt_folder else path.parent
+        plan = ImportPlan(m.bundle_id, received.source, m.sequence, False, (), (), {}, 0,
+                          source_records=received.records or {})
         try:
-            plan = self.plan_received(actor=actor, received=received)
+            if dry_run:
+                return ImportResult(received, self.plan_received(actor=actor,
+                                                                 received=received))
+            # planned once, inside the transaction that applies it
+            applied = self.apply_import(actor=actor, plan=plan, file_name=path.name,
+                                        created_at=m.created_at, out_of_order=out_of_order)
+        except BundleWaits:
+            raise                   # not refused: it waits for the earlier bundle
         except InvalidInput as exc:
             if not dry_run:
                 self._receipt(actor, received, folder, ReceiptStatus.REFUSED.value,
                               reasons=[exc.message])
             raise
-        if dry_run:
-            return ImportResult(received, plan)
-        if plan.missing and not plan.already and not out_of_order:
-            raise InvalidInput(_(
-                "Bundle {n} from {source} is here, but bundle {missing} has not been "
-                "imported yet. Import the earlier bundle first, or apply this one anyway "
-                "(it holds whole families; what the earlier one changed may come later)."
-            ).format(n=m.sequence, source=m.source.code,
-                     missing=", ".join(str(x) for x in plan.missing)))
-        applied = self.apply_import(actor=actor, plan=plan, file_name=path.name,
-                                    created_at=m.created_at)
         receipt = self._receipt(actor, received, folder,
                                 (ReceiptStatus.ALREADY if applied.already
                                  else ReceiptStatus.APPLIED).value,
