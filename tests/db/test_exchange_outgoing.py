@@ -73,7 +73,8 @@ def test_parts_under_a_size_hold_whole_families_and_apply_in_any_order(offices):
     size = sum(len(v) for v in one.members.values())
     # (a test village's families are small: cut below the 64 KB a user may choose)
     from puskesos.services.exchange.outgoing import _split
-    pieces = _split(one.members, size // 3)
+    pieces = [{MEMBER_NAMES[name]: lines for name, (_rows, lines) in part.items()}
+              for part in _split(one.records, size // 3)]
     assert len(pieces) >= 3
     for piece in pieces:
         assert sum(len(v) for v in piece.values()) <= size // 3 + 2000

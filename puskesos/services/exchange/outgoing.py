@@ -5,22 +5,21 @@ answers with, and the receipt coming back marking what was delivered."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from ...core.exchange import BY_NAME, ENTITIES
+from ...core.exchange import ENTITIES
 from ...core.codes import BundleStatus, ReceiptStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import ExchangeBase, ExchangeBundle, ExchangeSent
 from ..context import Actor, require
-from .records import MEMBER_NAMES, collect, read_lines, write_lines
+from .records import MEMBER_NAMES, collect_records, write_lines
 
 #: a bundle's records by default stay under this (an email attachment's usual limit)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -41,6 +40,8 @@ class Outgoing:
     until: datetime
     members: dict[str, bytes]
     counts: dict[str, int]
+    #: the records in it, as they travel (entity → records)
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,14 @@ class OutgoingOps:
             # out, except from a full bundle, which holds everything
             skip = None if full else {(b.entity, b.entity_id): b.fields for b in s.scalars(
                 select(ExchangeBase).where(ExchangeBase.peer_code == peer_code))}
-            members, _counts = collect(s, village=village, since=since, until=until,
-                                       skip=skip)
-        groups = _split(members, max_bytes)
+            records = collect_records(s, village=village, since=since, until=until,
+                                      skip=skip)
+        groups = _split(records, max_bytes)
         return [Outgoing(str(uuid.uuid4()), peer_code, last + i + 1, i + 1, len(groups),
-                         full, since, until, group,
-                         {spec.name: group[MEMBER_NAMES[spec.name]].count(b"\n")
-                          for spec in ENTITIES})
+                         full, since, until,
+                         {MEMBER_NAMES[name]: lines for name, (_rows, lines) in group.items()},
+                         {name: len(rows) for name, (rows, _lines) in group.items()},
+                         {name: rows for name, (rows, _lines) in group.items()})
                 for i, group in enumerate(groups)]
 
     def record_sent(self, *, actor: Actor, outgoing: Outgoing, file_name: str,
@@ -118,16 +120,11 @@ class OutgoingOps:
             s.add(row)
             s.flush()
             # what it carries becomes the common version once it is acknowledged
-            sent = []
-            for spec in ENTITIES:
-                for line in outgoing.members[MEMBER_NAMES[spec.name]].splitlines():
-                    record = json.loads(line)
-                    record_id = record.pop("id")
-                    record.pop("version", None)
-                    sent.append({"bundle_id": row.id, "entity": spec.name,
-                                 "entity_id": record_id, "fields": record})
-            if sent:
-                s.execute(ExchangeSent.__table__.insert(), sent)
+            sent = [{"bundle_id": row.id, "entity": name, "entity_id": record["id"],
+                     "fields": {k: v for k, v in record.items() if k not in ("id", "version")}}
+                    for name, rows in outgoing.records.items() for record in rows]
+            for start in range(0, len(sent), 1000):
+                s.execute(ExchangeSent.__table__.insert(), sent[start:start + 1000])
             return _sent(row)
 
     def sent(self, *, actor: Actor, unacknowledged: bool = False) -> list[SentBundle]:
@@ -191,31 +188,31 @@ def receipt_body(*, bundle_id: str, sequence: int, status: str, counts: dict | N
             "counts": counts or {}, "reasons": reasons or [], "audit_head_seen": audit_head}
 
 
-def _split(members: dict[str, bytes], max_bytes: int) -> list[dict[str, bytes]]:
-    """The records cut into parts of at most ``max_bytes`` (a family larger than that
-    alone in its part), each part whole families: a household with its members and
-    its program recipients."""
-    if sum(len(v) for v in members.values()) <= max_bytes:
-        return [members]
-    lines: dict[str, dict[str, list[bytes]]] = {}      # household id → entity → lines
+def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
+           ) -> list[dict[str, tuple[list[dict[str, Any]], bytes]]]:
+    """The records cut into parts of at most ``max_bytes`` of JSON Lines (a family
+    larger than that alone in its part), each part whole families — a household with
+    its members and its program recipients: entity → (records, lines) per part."""
+    lines = {name: [write_lines([r]) for r in rows] for name, rows in records.items()}
+    if sum(len(x) for rows in lines.values() for x in rows) <= max_bytes:
+        return [{name: (records[name], b"".join(lines[name])) for name in records}]
+    families: dict[str, dict[str, list]] = {}      # household id → entity → (record, line)
     for spec in ENTITIES:
-        data = members[MEMBER_NAMES[spec.name]]
-        for (record_id, _version, values), raw in zip(read_lines(BY_NAME[spec.name], data),
-                                                      (x for x in data.splitlines() if x)):
-            family = record_id if spec.name == "household" else values.get("household_id")
-            lines.setdefault(family, {}).setdefault(spec.name, []).append(raw + b"\n")
-    parts: list[dict[str, list[bytes]]] = []
+        for record, line in zip(records.get(spec.name, []), lines.get(spec.name, [])):
+            family = record["id"] if spec.name == "household" else record.get("household_id")
+            families.setdefault(family, {}).setdefault(spec.name, []).append((record, line))
+    parts: list[dict[str, list]] = []
     size = max_bytes + 1
-    for family in lines.values():
-        family_size = sum(len(x) for rows in family.values() for x in rows)
+    for family in families.values():
+        family_size = sum(len(line) for pairs in family.values() for _r, line in pairs)
         if size + family_size > max_bytes:
             parts.append({spec.name: [] for spec in ENTITIES})
             size = 0
-        for name, rows in family.items():
-            parts[-1][name].extend(rows)
+        for name, pairs in family.items():
+            parts[-1][name].extend(pairs)
         size += family_size
-    return [{MEMBER_NAMES[name]: b"".join(rows) for name, rows in part.items()}
-            for part in parts]
+    return [{name: ([r for r, _l in pairs], b"".join(line for _r, line in pairs))
+             for name, pairs in part.items()} for part in parts]
 
 
 __all__ = ["DEFAULT_MAX_BYTES", "Outgoing", "OutgoingOps", "SentBundle", "receipt_body",

@@ -9,6 +9,7 @@ import json
 import math
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Boolean, Date, Float, Integer, String, Text, select
@@ -32,10 +33,12 @@ _JSON_ENTRIES = 200
 
 
 def to_wire(spec: EntitySpec, row) -> dict[str, Any]:
-    """One record as a bundle carries it: its id, its version and its fields."""
-    out = {"id": row.id, "version": row.version}
-    for name in spec.fields:
-        out[name] = wire_value(getattr(row, name))
+    """One record as a bundle carries it: its id, its version and its fields (``row``
+    a tuple of id, version and the fields in ``spec``'s order)."""
+    record_id, version, *values = row
+    out = {"id": record_id, "version": version}
+    for name, value in zip(spec.fields, values):
+        out[name] = wire_value(value)
     return out
 
 
@@ -46,40 +49,50 @@ def write_lines(records: Iterable[dict[str, Any]]) -> bytes:
 
 
 def rows_changed(s, spec: EntitySpec, *, since: datetime | None, until: datetime,
-                 household_ids=None) -> Iterator:
+                 household_ids=None) -> Iterator[tuple]:
     """The records of ``spec`` written after ``since`` (all when None) up to ``until``,
-    removed ones included (their ``deleted_at`` travels); ``household_ids`` a query of
+    removed ones included (their ``deleted_at`` travels), as tuples of id, version and
+    the fields (columns, not records: quicker by half); ``household_ids`` a query of
     the households whose records go (a village's, at the kabupaten)."""
     model = MODELS[spec.name]
-    query = select(model).where(model.updated_at <= until)
+    table = model.__table__
+    query = select(table.c.id, table.c.version, *(table.c[f] for f in spec.fields)).where(
+        table.c.updated_at <= until)
     if since is not None:
-        query = query.where(model.updated_at > since)
+        query = query.where(table.c.updated_at > since)
     if household_ids is not None:
-        column = model.id if spec.name == "household" else model.household_id
+        column = table.c.id if spec.name == "household" else table.c.household_id
         query = query.where(column.in_(household_ids))
-    yield from s.scalars(query.order_by(model.updated_at, model.id)).yield_per(1000)
+    yield from s.execute(query.order_by(table.c.updated_at, table.c.id)).yield_per(1000)
+
+
+def collect_records(s, *, village: str, since: datetime | None, until: datetime,
+                    skip: dict[tuple[str, str], dict[str, Any]] | None = None
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """A village's records written after ``since`` up to ``until``, as they travel
+    (entity → records); a record exactly as in ``skip`` ((entity, id) → values, what
+    the receiver sent us last) is left out: it has it."""
+    households = select(Household.id).where(Household.region_code == village)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for spec in ENTITIES:
+        lines = out.setdefault(spec.name, [])
+        for row in rows_changed(s, spec, since=since, until=until, household_ids=households):
+            record = to_wire(spec, row)
+            if skip and skip.get((spec.name, record["id"])) == {
+                    k: v for k, v in record.items() if k not in ("id", "version")}:
+                continue
+            lines.append(record)
+    return out
 
 
 def collect(s, *, village: str, since: datetime | None, until: datetime,
             skip: dict[tuple[str, str], dict[str, Any]] | None = None
             ) -> tuple[dict[str, bytes], dict[str, int]]:
-    """The JSON Lines of a village's records written after ``since`` up to ``until``
-    (member name → bytes) and how many of each; a record exactly as in ``skip``
-    ((entity, id) → values, what the receiver sent us last) is left out: it has it."""
-    households = select(Household.id).where(Household.region_code == village)
-    members: dict[str, bytes] = {}
-    counts: dict[str, int] = {}
-    for spec in ENTITIES:
-        lines = []
-        for row in rows_changed(s, spec, since=since, until=until, household_ids=households):
-            record = to_wire(spec, row)
-            if skip and skip.get((spec.name, row.id)) == {
-                    k: v for k, v in record.items() if k not in ("id", "version")}:
-                continue
-            lines.append(record)
-        members[MEMBER_NAMES[spec.name]] = write_lines(lines)
-        counts[spec.name] = len(lines)
-    return members, counts
+    """:func:`collect_records` as a bundle's members (member name → JSON Lines) and
+    how many of each."""
+    records = collect_records(s, village=village, since=since, until=until, skip=skip)
+    return ({MEMBER_NAMES[name]: write_lines(rows) for name, rows in records.items()},
+            {name: len(rows) for name, rows in records.items()})
 
 
 class RecordError(InvalidInput):
@@ -93,13 +106,42 @@ def _bad(spec: EntitySpec, record_id: Any, name: str, why: str) -> RecordError:
                                                        field=name, why=why))
 
 
-def _value(spec: EntitySpec, record_id: str, name: str, value: Any, column) -> Any:
-    kind = column.type
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@lru_cache(maxsize=None)
+def _columns(entity: str) -> dict[str, tuple[str, bool, int]]:
+    """Each field's kind (as checked below), whether it may be empty and its length."""
+    out = {}
+    for name in BY_NAME[entity].fields:
+        column = MODELS[entity].__table__.c[name]
+        kind = column.type
+        tag = ("time" if isinstance(kind, UTCDateTime) else "date" if isinstance(kind, Date)
+               else "bool" if isinstance(kind, Boolean) else "int" if isinstance(kind, Integer)
+               else "float" if isinstance(kind, Float)
+               else "text" if isinstance(kind, (String, Text)) else "json"
+               if isinstance(kind, JSON) else "?")
+        out[name] = (tag, bool(column.nullable), getattr(kind, "length", None) or 100_000)
+    return out
+
+
+def _value(spec: EntitySpec, record_id: str, name: str, value: Any,
+           column: tuple[str, bool, int]) -> Any:
+    tag, nullable, limit = column
     if value is None:
-        if not column.nullable:
+        if not nullable:
             raise _bad(spec, record_id, name, _("is empty"))
         return None
-    if isinstance(kind, UTCDateTime):
+    if tag == "text":
+        if type(value) is not str:
+            raise _bad(spec, record_id, name, _("is not text"))
+        if len(value) > limit:
+            raise _bad(spec, record_id, name, _("is longer than {n} characters").format(
+                n=limit))
+        if _CONTROL.search(value):
+            raise _bad(spec, record_id, name, _("holds control characters"))
+        return value
+    if tag == "time":
         try:
             moment = datetime.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
@@ -107,37 +149,27 @@ def _value(spec: EntitySpec, record_id: str, name: str, value: Any, column) -> A
         if moment is None or moment.tzinfo is None:
             raise _bad(spec, record_id, name, _("is not a time"))
         return moment.astimezone(timezone.utc)
-    if isinstance(kind, Date):
+    if tag == "date":
         try:
             if isinstance(value, str) and len(value) == 10:
                 return date.fromisoformat(value)
         except ValueError:
             pass
         raise _bad(spec, record_id, name, _("is not a date"))
-    if isinstance(kind, Boolean):
+    if tag == "bool":
         if not isinstance(value, bool):
             raise _bad(spec, record_id, name, _("is not yes or no"))
         return value
-    if isinstance(kind, Integer):
+    if tag == "int":
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2 ** 31:
             raise _bad(spec, record_id, name, _("is not a whole number"))
         return value
-    if isinstance(kind, Float):
+    if tag == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value):
             raise _bad(spec, record_id, name, _("is not a number"))
         return float(value)
-    if isinstance(kind, (String, Text)):
-        if not isinstance(value, str):
-            raise _bad(spec, record_id, name, _("is not text"))
-        limit = getattr(kind, "length", None) or 100_000
-        if len(value) > limit:
-            raise _bad(spec, record_id, name, _("is longer than {n} characters").format(
-                n=limit))
-        if any(ord(c) < 32 and c not in "\n\t" for c in value):
-            raise _bad(spec, record_id, name, _("holds control characters"))
-        return value
-    if isinstance(kind, JSON):
+    if tag == "json":
         if not isinstance(value, dict) or len(value) > _JSON_ENTRIES or not all(
                 isinstance(k, str) and len(k) <= 40 and (v is None or isinstance(
                     v, (bool, int, float, str))) for k, v in value.items()):
@@ -158,7 +190,7 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     version = raw.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _bad(spec, record_id, "version", _("is not a version number"))
-    columns = MODELS[spec.name].__table__.c
+    columns = _columns(spec.name)
     values = {name: _value(spec, record_id, name, raw[name], columns[name])
               for name in spec.fields if name in raw}
     return record_id, version, values
@@ -185,5 +217,5 @@ def read_lines(spec: EntitySpec, data: bytes) -> list[tuple[str, int, dict[str, 
     return out
 
 
-__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "collect", "parse_record", "read_lines",
+__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "collect", "collect_records", "parse_record", "read_lines",
            "rows_changed", "to_wire", "write_lines"]

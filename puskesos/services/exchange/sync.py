@@ -144,13 +144,17 @@ class SyncOps:
                 row = ours.get(record_id)
                 theirs = {k: wire_value(v) for k, v in values.items()}
                 seen[(spec.name, record_id)] = theirs
-                mine = None if row is None else {n: getattr(row, n) for n in values}
-                merged = merge_record(spec, sender=source.kind, theirs=values, ours=mine,
+                if row is None:         # a record we never had: taken whole (the rule's
+                    plans.append(RecordPlan(spec.name, record_id, True, dict(values), (),
+                                            (), theirs))           # first case, quickly)
+                    continue
+                mine = {n: getattr(row, n) for n in values}
+                merged = merge_record(spec, sender=source.kind, theirs=theirs, ours=mine,
                                       base=bases.get(record_id))
                 if merged.changes_nothing:
                     unchanged += 1
                     continue
-                plans.append(RecordPlan(spec.name, record_id, row is None,
+                plans.append(RecordPlan(spec.name, record_id, False,
                                         {n: values[n] for n in merged.apply},
                                         merged.conflicts, merged.proposals, theirs))
         shared = self._shared_niks(s, source, records) \
