@@ -205,3 +205,40 @@ def test_a_conflict_resolved_through_the_queue_and_the_decision_travels_back(off
                                           members[MEMBER_NAMES["household"]])}
     assert set(sent) == {homes[1]} and sent[homes[1]]["address"] == "JL. KAB 2"
     assert kab.audit.verify().ok
+
+
+def test_the_same_person_in_two_villages_is_kept_apart_and_reported(offices, tmp_path):
+    """A second village registers a member of the first's (same NIK): both arrive at
+    the kabupaten, each under its village, and the second bundle's plan names the NIK
+    and the village that has it too."""
+    village, kab, homes = offices
+    records, _counts = _bundle(village)
+    _apply(kab, records, 1)
+    second = open_services(str(tmp_path / "desa2.sqlite"), create=True)
+    try:
+        second.settings.init_village(actor=ADMIN, village_code="35.23.01.2002")
+        shared = village.households.get(actor=ADMIN, household_id=homes[0]).members[0]
+        house, _people = family()
+        house = replace(house, no_kk=make_kk(kecamatan_code="35.23.01",
+                                             recorded=date(2016, 1, 4), serial=900))
+        moved = member(shared.name, serial=11)          # the same NIK as the first village's
+        assert moved.nik == shared.nik
+        second.households.save(actor=ADMIN, household=house, members=[moved])
+        with second.db.read() as s:
+            members, _c = collect(s, village="35.23.01.2002", since=None,
+                                  until=datetime.now(timezone.utc))
+        other = {name: read_lines(BY_NAME[name], members[MEMBER_NAMES[name]])
+                 for name in BY_NAME}
+        source = Source("35.23.01.2002", OfficeKind.DESA, "35.23.01.2002")
+        plan = kab.exchange.plan_import(actor=ADMIN, source=source,
+                                        bundle_id="00000000-0000-4000-8000-000000000777",
+                                        sequence=1, records=other)
+        assert plan.shared_niks == ((shared.nik, VILLAGE),)
+        kab.exchange.apply_import(actor=ADMIN, plan=plan)
+        with kab.db.read() as s:
+            found = s.execute(select(Household.region_code).join(
+                Member, Member.household_id == Household.id).where(
+                Member.nik == shared.nik).order_by(Household.region_code)).scalars().all()
+        assert found == [VILLAGE, "35.23.01.2002"]
+    finally:
+        second.close()
