@@ -1,0 +1,47 @@
+"""A bundle's records are checked value by value before anything is believed: whatever
+a line holds — any JSON value in any field, broken text, a record twice — reading it
+either gives values each column can hold or refuses it with a RecordError, never
+another exception (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from puskesos.core.exchange import ENTITIES
+from puskesos.services.exchange.records import RecordError, _columns, read_lines
+
+ID = "0f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b"
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=st.sampled_from(ENTITIES), data=st.data())
+def test_any_line_is_read_or_refused(spec, data):
+    fields = data.draw(st.dictionaries(st.sampled_from(spec.fields + ("id", "version", "x")),
+                                       json_values, max_size=6))
+    if data.draw(st.booleans()):
+        fields.setdefault("id", ID)
+        fields.setdefault("version", 1)
+    line = json.dumps(fields).encode()
+    if data.draw(st.booleans()):
+        cut = data.draw(st.integers(0, len(line)))
+        line = line[:cut] + data.draw(st.binary(max_size=4)) + line[cut:]
+    try:
+        [(record_id, version, values)] = read_lines(spec, line) or [(ID, 1, {})]
+    except RecordError:
+        return
+    assert record_id == ID and version >= 1
+    columns = _columns(spec.name)
+    for name, value in values.items():
+        tag, nullable, limit = columns[name]
+        assert value is not None or nullable
+        if tag == "text" and value is not None:
+            assert isinstance(value, str) and len(value) <= limit
