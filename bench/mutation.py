@@ -66,7 +66,8 @@ _IMPORTS = "puskesos.services.imports."
 MODULES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
     **{f"core.{name}": (f"puskesos/core/{name}.py", _whole(f"puskesos/core/{name}.py"))
        for name in ("bahasa", "codes", "columns", "identifiers", "labels", "normalize",
-                    "permissions", "referrals", "regions", "stickers", "validation")},
+                    "permissions", "referrals", "regions", "stickers", "validation",
+                    "exchange")},
     **{f"services.{name}": (f"puskesos/services/{name}.py",
                             _whole(f"puskesos/services/{name}.py"))
        for name in ("audit", "letters", "backup")},
@@ -74,6 +75,8 @@ MODULES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
     "services.referrals": ("puskesos/services/referrals/",
                            _whole("puskesos/services/referrals")),
     "services.stickers": ("puskesos/services/stickers/", _whole("puskesos/services/stickers")),
+    "services.exchange": ("puskesos/services/exchange/",
+                          _whole("puskesos/services/exchange")),
     # the exchange bundle's file format (issue 16): every check a refusal depends on
     "formats.bundle": ("puskesos/formats/bundle.py + bundle_manifest.py",
                        _whole("puskesos/formats/bundle.py")
