@@ -235,3 +235,22 @@ def test_refusals_withdrawals_and_the_well_off_are_carried_into_the_verval_cycle
                                                                 cycle_id=cycle.id)}
     assert entries == {homes["b"], homes["c"]}
     assert services.stickers.carry_to_verval(actor=OPERATOR) == 0      # already there
+
+
+def test_an_area_means_where_the_campaign_recorded_the_household(village):
+    """A family that moves to another RT after its sticker was made is printed (and
+    listed) with the area its sticker and the officers' checklist say."""
+    from puskesos.models import Household
+    from puskesos.services.registry import HouseholdFilter
+    services, homes = village
+    c = _campaign(services)
+    target = next(t for t in services.stickers.targets(actor=OPERATOR, campaign_id=c.id)
+                  if t.household_id == homes["a"])
+    with services.db.write() as s:
+        s.get(Household, homes["a"]).rt = "009"
+    by_old = services.stickers.targets(actor=OPERATOR, campaign_id=c.id,
+                                       area=HouseholdFilter(rt=str(int(target.rt))))
+    assert homes["a"] in {t.household_id for t in by_old}
+    by_new = services.stickers.targets(actor=OPERATOR, campaign_id=c.id,
+                                       area=HouseholdFilter(rt="9"))
+    assert by_new == []

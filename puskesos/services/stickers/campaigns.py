@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 
 from ...core import codes
 from ...core import stickers as rules
+from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...core.validation import LONG_NOTE_LIMIT, PLACE_LIMIT, checked_text
 from ...errors import InvalidInput, NotFound
@@ -198,8 +199,14 @@ class CampaignOps:
                 raise NotFound(_("That campaign is not in the database (removed?)."))
             query = select(StickerTarget).where(StickerTarget.campaign_id == c.id)
             if area is not None:
-                query = query.where(StickerTarget.household_id.in_(
-                    select(Household.id).where(*household_conditions(area))))
+                # the area the campaign recorded for the household (what its sticker and
+                # the officers' checklist say, and what the Stiker page lists by), not
+                # where the registry has it since
+                if area.dusun:
+                    query = query.where(StickerTarget.dusun == area.dusun)
+                for value, column in ((area.rw, StickerTarget.rw), (area.rt, StickerTarget.rt)):
+                    if value:
+                        query = query.where(column == area_number(value))
             targets = s.scalars(query.order_by(StickerTarget.serial)).all()
             logs: dict[str, list[StickerLog]] = {}
             ids = [t.id for t in targets]
