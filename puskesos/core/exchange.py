@@ -54,7 +54,8 @@ HOUSEHOLD = EntitySpec(
      "floor_area", "floor", "wall", "roof", "drinking_water", "septic_distance",
      "lighting", "power_capacity", "cooking_fuel", "toilet_facility", "toilet_type",
      "sewage_disposal", "enumeration_result", "poverty_status", "land_area", "internet",
-     "bank_account", "assets", "desil", "desil_period", "note", "deleted_at"),
+     "bank_account", "assets", "desil", "desil_period", "note", "deleted_at", "deleted_by",
+     "deleted_reason"),
     # DTSEN's own facts: BPS ranks the families, Kemensos names them
     kabupaten_owns=frozenset({"dtsen_id", "desil", "desil_period"}))
 
@@ -69,16 +70,19 @@ MEMBER = EntitySpec(
      "business_internet", "nutrition", "difficulty_seeing", "difficulty_hearing",
      "difficulty_walking", "difficulty_hands", "difficulty_learning",
      "difficulty_behaviour", "difficulty_speaking", "difficulty_self_care",
-     "difficulty_remembering", "deleted_at"),
+     "difficulty_remembering", "sadness", "has_caregiver", "health_insurance", "prakerja",
+     "kur", "umi", "pip", "employment_insurance", "deleted_at", "deleted_by",
+     "deleted_reason"),
     parent="household")
 
 PARTICIPATION = EntitySpec(
     "participation",
     ("program_code", "household_id", "member_id", "period", "source", "status", "note",
-     "deleted_at"),
+     "deleted_at", "deleted_by", "deleted_reason"),
     # who receives a program is decided above the village (the lists come down)
     kabupaten_owns=frozenset({"program_code", "household_id", "member_id", "period",
-                              "source", "status", "note", "deleted_at"}),
+                              "source", "status", "note", "deleted_at", "deleted_by",
+                              "deleted_reason"}),
     parent="household")
 
 #: what a bundle carries, in the order it is applied

@@ -242,3 +242,68 @@ def test_the_same_person_in_two_villages_is_kept_apart_and_reported(offices, tmp
         assert found == [VILLAGE, "35.23.01.2002"]
     finally:
         second.close()
+
+
+def test_every_column_travels_or_is_kept_by_each_side_on_purpose():
+    """A column added to a household, a member or a program recipient and forgotten
+    here would be lost between the offices: every one is either in the bundle or one
+    each side keeps for itself."""
+    from puskesos.core.exchange import ENTITIES, LOCAL_FIELDS
+    from puskesos.services.exchange.records import MODELS
+    for spec in ENTITIES:
+        columns = {c.name for c in MODELS[spec.name].__table__.c} - {"id"}
+        assert columns - set(spec.fields) - LOCAL_FIELDS == set(), spec.name
+        assert set(spec.fields) <= columns, spec.name
+
+
+def test_a_signed_bundle_cannot_reach_another_villages_families(offices, tmp_path):
+    """The review's attack: a village with a trusted key names another village's
+    records — its family by id without region_code, a tombstone of it, a member moved
+    into it, a program recipient of its member, a new family without its village —
+    each refused before anything is written."""
+    village, kab, homes = offices
+    other = open_services(str(tmp_path / "desa2.sqlite"), create=True)
+    try:
+        other.settings.init_village(actor=ADMIN, village_code="35.23.01.2002")
+        theirs = _home(other, 50)
+        with other.db.read() as s:
+            members, _c = collect(s, village="35.23.01.2002", since=None,
+                                  until=datetime.now(timezone.utc))
+        first = {name: read_lines(BY_NAME[name], members[MEMBER_NAMES[name]])
+                 for name in BY_NAME}
+        second = Source("35.23.01.2002", OfficeKind.DESA, "35.23.01.2002")
+        plan = kab.exchange.plan_import(actor=ADMIN, source=second, sequence=1,
+                                        bundle_id="00000000-0000-4000-8000-000000000222",
+                                        records=first)
+        kab.exchange.apply_import(actor=ADMIN, plan=plan)
+    finally:
+        other.close()
+    their_member = first["member"][0][0]
+    mine, _counts = _bundle(village)
+    my_member = mine["member"][0]
+    attacks = {
+        "their family, no region": {"household": [(theirs, 1, {"deleted_at": datetime.now(
+            timezone.utc)})]},
+        "a member moved into it": {"member": [(my_member[0], 1, dict(
+            my_member[2], household_id=theirs))]},
+        "their member, no household": {"member": [(their_member, 1, {"name": "PENYUSUP"})]},
+        "a new member in their family": {"member": [(
+            "0f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", 1, dict(my_member[2],
+                                                            household_id=theirs))]},
+        "a program of their member": {"participation": [(
+            "1f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", 1, {
+                "program_code": "PKH", "household_id": homes[0], "member_id": their_member,
+                "period": "2026", "source": "desa", "status": "aktif"})]},
+    }
+    for what, records in attacks.items():
+        with pytest.raises(InvalidInput):
+            _apply(kab, records, 2)
+        with kab.db.read() as s:
+            assert s.get(Household, theirs).deleted_at is None, what
+            assert s.scalar(select(func.count()).select_from(Member).where(
+                Member.household_id == theirs)) == 2, what
+    # a new family without the fields a family needs: refused with a message
+    hid, version, values = mine["household"][0]
+    bare = {k: v for k, v in values.items() if k != "region_code"}
+    with pytest.raises(InvalidInput):
+        _apply(kab, {"household": [("2f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", 1, bare)]}, 2)

@@ -125,6 +125,14 @@ def _columns(entity: str) -> dict[str, tuple[str, bool, int]]:
     return out
 
 
+@lru_cache(maxsize=None)
+def required_fields(entity: str) -> frozenset[str]:
+    """The fields a record new to the receiver must carry (not empty, no default)."""
+    table = MODELS[entity].__table__
+    return frozenset(n for n in BY_NAME[entity].fields
+                     if not table.c[n].nullable and table.c[n].default is None)
+
+
 def _value(spec: EntitySpec, record_id: str, name: str, value: Any,
            column: tuple[str, bool, int]) -> Any:
     tag, nullable, limit = column
@@ -161,7 +169,8 @@ def _value(spec: EntitySpec, record_id: str, name: str, value: Any,
             raise _bad(spec, record_id, name, _("is not yes or no"))
         return value
     if tag == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2 ** 31:
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not -2 ** 31 <= value < 2 ** 31:
             raise _bad(spec, record_id, name, _("is not a whole number"))
         return value
     if tag == "float":
@@ -218,4 +227,4 @@ def read_lines(spec: EntitySpec, data: bytes) -> list[tuple[str, int, dict[str, 
 
 
 __all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "collect", "collect_records", "parse_record", "read_lines",
-           "rows_changed", "to_wire", "write_lines"]
+           "required_fields", "rows_changed", "to_wire", "write_lines"]

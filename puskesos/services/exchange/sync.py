@@ -27,13 +27,13 @@ from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, Household, Member,
-                       Program, Region, new_id)
+                       Participation, Program, Region, new_id)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..registry.queries import refresh_search_text
 from ..settings.village import ensure_regions
-from .records import MODELS
+from .records import LABELS, MODELS, RecordError, required_fields
 
 
 class BundleWaits(InvalidInput):
@@ -145,6 +145,15 @@ class SyncOps:
                 theirs = {k: wire_value(v) for k, v in values.items()}
                 seen[(spec.name, record_id)] = theirs
                 if row is None:         # a record we never had: taken whole (the rule's
+                    missing_fields = required_fields(spec.name) - {
+                        n for n, v in values.items() if v is not None}
+                    if missing_fields:
+                        raise RecordError(_(
+                            "The bundle's {entity} {id} is new here but lacks {fields}. "
+                            "Nothing was changed; ask the sender to make the bundle again "
+                            "with --full.").format(entity=_(LABELS[spec.name]),
+                                                   id=record_id,
+                                                   fields=", ".join(sorted(missing_fields))))
                     plans.append(RecordPlan(spec.name, record_id, True, dict(values), (),
                                             (), theirs))           # first case, quickly)
                     continue
@@ -164,39 +173,69 @@ class SyncOps:
 
     @staticmethod
     def _check_village(s, source: Source, records) -> None:
-        """A bundle carries the records of one village only: the sender's own (from a
-        village) or ours (from the kabupaten); a member or a program of a household
-        that is neither in the bundle nor in that village here is refused."""
+        """A bundle carries the records of one village only — the sender's own (from a
+        village) or ours (from the kabupaten): every family in it, here and in the
+        bundle, is of that village; every member and program recipient belongs to one
+        of its families (here or in the bundle), and stays there; a program must be
+        known here.  Anything else is refused before a record is looked at."""
+        village = source.village
+
+        def foreign(code) -> InvalidInput:
+            return InvalidInput(_("The bundle holds a family of another village ({code}) "
+                                  "than {village}. Nothing was changed; ask the sender "
+                                  "to check the bundle.").format(code=code or "-",
+                                                                 village=village))
+
+        def lookup(query, ids) -> dict:
+            ids, out = sorted(i for i in ids if i), {}
+            for start in range(0, len(ids), 500):
+                out.update(s.execute(query(ids[start:start + 500])).all())
+            return out
+
         households = {r[0]: r[2] for r in records.get("household", [])}
-        for record_id, values in households.items():
-            code = values.get("region_code")
-            if code is not None and code != source.village:
-                raise InvalidInput(_("The bundle holds a family of another village ({code}) "
-                                     "than {village}. Nothing was changed; ask the sender "
-                                     "to check the bundle.").format(code=code,
-                                                                    village=source.village))
-        wanted = {values.get("household_id") for name in ("member", "participation")
-                  for _id, _v, values in records.get(name, [])} - set(households) - {None}
-        known = set()
-        wanted = sorted(wanted)
-        for start in range(0, len(wanted), 500):
-            known.update(s.scalars(select(Household.id).where(
-                Household.id.in_(wanted[start:start + 500]),
-                Household.region_code == source.village)))
-        if set(wanted) - known:
-            raise InvalidInput(_("The bundle holds family members of {n} families that are "
-                                 "neither in it nor in {village} here. Nothing was changed; "
-                                 "ask the sender for a full bundle (bundle export --full).")
-                               .format(n=len(set(wanted) - known), village=source.village))
-        programs = {values.get("program_code") for _id, _v, values
-                    in records.get("participation", [])} - {None}
-        if programs:
-            have = set(s.scalars(select(Program.code).where(Program.code.in_(programs))))
-            if programs - have:
+        here = lookup(lambda c: select(Household.id, Household.region_code)
+                      .where(Household.id.in_(c)), households)
+        for hid, values in households.items():
+            for code in (values.get("region_code", here.get(hid)), here.get(hid, village)):
+                if code != village:
+                    raise foreign(code)
+        members = {r[0]: r[2] for r in records.get("member", [])}
+        programs = {r[0]: r[2] for r in records.get("participation", [])}
+        member_home = lookup(lambda c: select(Member.id, Member.household_id)
+                             .where(Member.id.in_(c)),
+                             set(members) | {v.get("member_id") for v in programs.values()})
+        program_home = lookup(lambda c: select(Participation.id, Participation.household_id)
+                              .where(Participation.id.in_(c)), programs)
+        named = ({v.get("household_id") for v in (*members.values(), *programs.values())}
+                 | set(member_home.values()) | set(program_home.values())) - {None}
+        ours = set(households) | set(lookup(
+            lambda c: select(Household.id, Household.region_code).where(
+                Household.id.in_(c), Household.region_code == village),
+            named - set(households)))
+        for rows, home in ((members, member_home), (programs, program_home)):
+            for record_id, values in rows.items():
+                for hid in (values.get("household_id", home.get(record_id)),
+                            home.get(record_id, values.get("household_id"))):
+                    if hid not in ours:
+                        raise InvalidInput(_(
+                            "The bundle holds a family member or program recipient of a "
+                            "family that is neither in it nor in {village} here. Nothing was "
+                            "changed; ask the sender for a full bundle (bundle export "
+                            "--full).").format(village=village))
+        for values in programs.values():
+            member = values.get("member_id")
+            if member is not None:
+                home = members.get(member, {}).get("household_id", member_home.get(member))
+                if home not in ours:
+                    raise foreign(None)
+        codes = {v.get("program_code") for v in programs.values()} - {None}
+        if codes:
+            have = set(s.scalars(select(Program.code).where(Program.code.in_(codes))))
+            if codes - have:
                 raise InvalidInput(_("The bundle names programs this database does not know "
                                      "({codes}). Nothing was changed; add them under "
                                      "Settings first.").format(
-                    codes=", ".join(sorted(programs - have))))
+                    codes=", ".join(sorted(codes - have))))
 
     @staticmethod
     def _shared_niks(s, source: Source, records) -> tuple[tuple[str, str], ...]:
