@@ -99,3 +99,30 @@ def test_parts_under_a_size_hold_whole_families_and_apply_in_any_order(offices):
     with pytest.raises(InvalidInput):
         village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE,
                                         max_bytes=1000)
+
+
+def test_a_part_refused_sends_its_whole_export_again(offices):
+    """An export cut into parts shares one moment: one part acknowledged and another
+    refused, the next bundle holds that export's records again (none lost)."""
+    village, kab, homes = offices
+    [one] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
+    from dataclasses import replace as copy
+
+    from puskesos.services.exchange.outgoing import _split
+    size = sum(len(v) for v in one.members.values())
+    pieces = _split(one.records, size // 2)       # whole families in each
+    halves = [copy(one, bundle_id=f"00000000-0000-4000-8000-00000000000{n}", sequence=n,
+                   part=n, parts=len(pieces),
+                   records={name: rows for name, (rows, _l) in piece.items()})
+              for n, piece in enumerate(pieces, 1)]
+    refused = {r["id"] for r in halves[1].records["household"]}
+    for half in halves[:2]:
+        village.exchange.record_sent(actor=ADMIN, outgoing=half, file_name=f"p{half.part}",
+                                     created_at=datetime.now(timezone.utc))
+    village.exchange.apply_receipt(actor=ADMIN, peer_code=KAB, body=receipt_body(
+        bundle_id=halves[0].bundle_id, sequence=1, status="applied"))
+    village.exchange.apply_receipt(actor=ADMIN, peer_code=KAB, body=receipt_body(
+        bundle_id=halves[1].bundle_id, sequence=2, status="refused"))
+    [again] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
+    assert refused and refused <= {r["id"] for r in again.records["household"]}
+    assert again.sequence == 3

@@ -78,14 +78,19 @@ class OutgoingOps:
         until = datetime.now(timezone.utc)
         with self._db.read() as s:
             since = None
-            if not full:        # up to the first bundle not acknowledged (or refused)
+            if not full:
+                # up to the first export not acknowledged whole (a part lost or refused
+                # sends all of its export again: the parts share one watermark)
+                exports: dict = {}
                 for status, watermark in s.execute(
                         select(ExchangeBundle.status, ExchangeBundle.watermark)
                         .where(ExchangeBundle.direction == "out",
                                ExchangeBundle.peer_code == peer_code,
                                ExchangeBundle.kind == "data")
                         .order_by(ExchangeBundle.sequence)):
-                    if status != BundleStatus.ACCEPTED.value:
+                    exports.setdefault(watermark, []).append(status)
+                for watermark, statuses in exports.items():
+                    if any(st != BundleStatus.ACCEPTED.value for st in statuses):
                         break
                     since = watermark
             last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
