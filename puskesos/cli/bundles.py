@@ -59,7 +59,9 @@ def cmd_bundle(args) -> int:
             emit(args, {"files": [str(p) for p in paths]},
                  "\n".join(str(p) for p in paths) + "\n" + _(
                      "{n} bundle files written. Take them to the other office; they answer "
-                     "with a receipt to import here.").format(n=len(paths)))
+                     "with a receipt to import here.").format(n=len(paths)) if paths else _(
+                     "Nothing changed since the other office's last receipt: no bundle "
+                     "was written (--full writes everything)."))
         elif verb == "import":
             result = exchange.import_file(actor=actor, path=Path(args.file),
                                           dry_run=args.dry_run,

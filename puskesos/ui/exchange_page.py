@@ -219,6 +219,9 @@ class ExchangePage(QWidget):
         def done(paths) -> None:
             self.refresh()
             if not paths:
+                QMessageBox.information(self, _("Send a bundle"), _(
+                    "Nothing changed since the other office's last receipt: no bundle was "
+                    "written. Tick \"Everything\" to send it all again."))
                 return
             box = QMessageBox(QMessageBox.Icon.Information, _("Send a bundle"), _(
                 "{n} bundle files were written to {folder}:\n{names}\n\nTake them to the "

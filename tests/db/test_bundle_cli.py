@@ -123,7 +123,7 @@ def test_refusals_exit_non_zero_and_touch_nothing(cli, offices, tmp_path):
                exported["fingerprint"]).returncode == 0
     out = tmp_path / "other-out"
     out.mkdir()
-    stranger = _json(cli("--db", other, "bundle", "export", "--out", out, "--json"))
+    stranger = _json(cli("--db", other, "bundle", "export", "--out", out, "--full", "--json"))
     refused = cli("--db", kabupaten, "bundle", "import", out / stranger["files"][0].split("/")[-1])
     assert refused.returncode != 0 and "35.23.01.2002" in refused.stderr
     assert _count(kabupaten, Household) == 0 and _count(kabupaten, Member) == 0
@@ -192,3 +192,66 @@ def test_a_later_bundle_waits_for_the_earlier_unless_told(cli, offices, tmp_path
     # the earlier one, arriving after, finds everything there already
     done = _json(cli("--db", kabupaten, "bundle", "import", first[0], "--json"))
     assert done["new"] == 0 and done["changed"] == 0
+
+
+def test_a_signed_bundle_with_a_bad_record_is_refused_answered_and_leaves_no_gap(
+        cli, offices, tmp_path):
+    """A trusted village's bundle whose records fail the checks: refused with a
+    message, answered with a receipt saying why, kept as refused (the same file again
+    says so), and the village's next bundle is not held up waiting for it."""
+    from datetime import datetime, timezone
+
+    from puskesos.db.migrate import SCHEMA_HEAD
+    from puskesos.formats.bundle import Manifest, Party, bundle_name, write_bundle
+    from tests.conftest import ADMIN
+    village, kabupaten, usb = offices
+    services = open_services(str(village))
+    try:
+        kab = services.keys.peer("35.23")
+        now = datetime.now(timezone.utc)
+        bad = usb / bundle_name("35.23.01.2001", 1, now)
+        write_bundle(bad, Manifest(kind="data", schema=SCHEMA_HEAD,
+                                   source=Party(VILLAGE, "desa", "Desa Jlodro"),
+                                   receiver=Party("35.23", "kabupaten"),
+                                   bundle_id="00000000-0000-4000-8000-0000000000b1",
+                                   sequence=1, created_at=now, program_version="0.1.0"),
+                     [("data/member.jsonl", b'{"id": "0f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b",'
+                       b' "version": 1, "name": "A\\u0000B"}\n')],
+                     signing_key=services.keys.signing_key(actor=ADMIN),
+                     recipient=kab.age_recipient)
+    finally:
+        services.close()
+    refused = cli("--db", kabupaten, "bundle", "import", bad)
+    assert refused.returncode != 0 and "karakter kendali" in refused.stderr
+    assert "Nama" in refused.stderr           # the field as a person knows it
+    [receipt] = list(usb.glob("*tanda-terima.puskesos"))
+    again = cli("--db", kabupaten, "bundle", "import", bad)
+    assert again.returncode != 0 and "sudah ditolak" in again.stderr
+    assert len(list(usb.glob("*tanda-terima.puskesos"))) == 1
+    # the village's real bundle, numbered after it, is not held up
+    later = tmp_path / "later"
+    later.mkdir()
+    services = open_services(str(village))
+    try:                # the village's own count moves past the bundle it made by hand
+        from puskesos.models import ExchangeBundle
+        with services.db.write() as s:
+            s.add(ExchangeBundle(id="00000000-0000-4000-8000-0000000000b1", direction="out",
+                                 peer_code="35.23", kind="data", sequence=1,
+                                 created_at=datetime.now(timezone.utc), status="sent",
+                                 actor="admin"))
+    finally:
+        services.close()
+    sent = _json(cli("--db", village, "bundle", "export", "--out", later, "--json"))
+    applied = _json(cli("--db", kabupaten, "bundle", "import", sent["files"][0], "--json"))
+    assert applied["sequence"] == 2 and applied["missing"] == [] and applied["new"] > 0
+    # the village reads the refusal: its bundle 1 is marked refused; and bundle 2's
+    # receipt: received
+    read = _json(cli("--db", village, "bundle", "import", receipt, "--json"))
+    assert read["status"] == "rejected"
+    assert _json(cli("--db", village, "bundle", "import", applied["receipt"], "--json"))[
+        "status"] == "accepted"
+    # nothing changed since: no empty bundle is written
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    assert _json(cli("--db", village, "bundle", "export", "--out", nothing, "--json")) \
+        == {"files": []}

@@ -79,8 +79,9 @@ class OutgoingOps:
         with self._db.read() as s:
             since = None
             if not full:
-                # up to the first export not acknowledged whole (a part lost or refused
-                # sends all of its export again: the parts share one watermark)
+                # from the latest export acknowledged whole: an export holds everything
+                # since the one before it was, so one not acknowledged (lost, refused, a
+                # part of it refused — the parts share one moment) is in every later one
                 exports: dict = {}
                 for status, watermark in s.execute(
                         select(ExchangeBundle.status, ExchangeBundle.watermark)
@@ -90,9 +91,9 @@ class OutgoingOps:
                         .order_by(ExchangeBundle.sequence)):
                     exports.setdefault(watermark, []).append(status)
                 for watermark, statuses in exports.items():
-                    if any(st != BundleStatus.ACCEPTED.value for st in statuses):
-                        break
-                    since = watermark
+                    if watermark is not None and all(
+                            st == BundleStatus.ACCEPTED.value for st in statuses):
+                        since = watermark
             last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
                 ExchangeBundle.direction == "out", ExchangeBundle.peer_code == peer_code,
                 ExchangeBundle.kind == "data")) or 0

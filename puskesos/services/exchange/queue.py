@@ -7,7 +7,7 @@ next bundle."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ...core.codes import QueueStatus, Relationship
 from ...core.exchange import BY_NAME
+from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
 from ...core.validation import SHORT_NOTE_LIMIT, checked_text
 from ...errors import InvalidInput, NotFound
@@ -95,7 +96,14 @@ class QueueOps:
                 ExchangeQueueItem.peer_code, ExchangeQueueItem.entity_id,
                 ExchangeQueueItem.field, ExchangeQueueItem.id)).all()
             names = _records(s, rows)
-            return [_item(r, names.get((r.entity, r.entity_id), "")) for r in rows]
+            items = [_item(r, names.get((r.entity, r.entity_id), "")) for r in rows]
+        if actor.can(Permission.VIEW_FULL_NIK):
+            return items
+        # a NIK is shown masked to who may not see it whole, here as in the registry
+        return [replace(i, **{k: mask_nik(v) if isinstance(v, str) and v else v
+                              for k, v in (("base", i.base), ("ours", i.ours),
+                                           ("theirs", i.theirs))})
+                if i.field == "nik" else i for i in items]
 
     def resolve(self, *, actor: Actor, item_id: str, choice: str,
                 note: str | None = None) -> QueueItem:

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import Boolean, Date, Float, Integer, String, Text, select
 from sqlalchemy.types import JSON
 
+from ...core.labels import field_label
 from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, wire_value
 from ...errors import InvalidInput
 from ...i18n import N_, _
@@ -102,8 +103,9 @@ class RecordError(InvalidInput):
 def _bad(spec: EntitySpec, record_id: Any, name: str, why: str) -> RecordError:
     return RecordError(_("The bundle's {entity} {id}: the field {field} {why}. Nothing "
                          "was changed; ask the sender to make the bundle again with an "
-                         "up-to-date program.").format(entity=_(LABELS[spec.name]), id=str(record_id)[:36],
-                                                       field=name, why=why))
+                         "up-to-date program.").format(
+        entity=_(LABELS[spec.name]), id=str(record_id)[:36],
+        field=field_label(spec.name, name), why=why))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

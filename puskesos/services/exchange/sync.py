@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from ...core import regions as region_list
+from ...core.bahasa import short_date
 from ...core.exchange import (BY_NAME, ENTITIES, FieldChange, OfficeKind, merge_record,
                               wire_value)
 from ...core.codes import BundleStatus, QueueStatus
@@ -39,6 +40,19 @@ from .records import LABELS, MODELS, RecordError, required_fields
 class BundleWaits(InvalidInput):
     """A bundle whose earlier ones have not arrived: it is not refused, it waits (or
     the user applies it anyway)."""
+
+
+class RefusedBefore(InvalidInput):
+    """A bundle refused here once: the same file again is refused again, with why."""
+
+
+def refused_before(known: ExchangeBundle | None) -> None:
+    """Refuse again a bundle refused here once, saying when and why."""
+    if known is not None and known.status == BundleStatus.REJECTED.value:
+        raise RefusedBefore(_("This bundle was refused here on {date}: {why} Ask the "
+                              "sender for a new one.").format(
+            date=short_date(known.recorded_at.astimezone().date()),
+            why=" ".join((known.receipt or {}).get("reasons", []))))
 
 
 @dataclass(frozen=True)
@@ -116,7 +130,9 @@ class SyncOps:
     def _plan(self, s, source: Source, bundle_id: str, sequence: int,
               records: dict[str, list[tuple[str, int, dict[str, Any]]]]) -> ImportPlan:
         received = {name: len(records.get(name, ())) for name in BY_NAME}
-        if s.get(ExchangeBundle, bundle_id) is not None:
+        known = s.get(ExchangeBundle, bundle_id)
+        refused_before(known)
+        if known is not None:
             return ImportPlan(bundle_id, source, sequence, True, (), (), received, 0,
                               source_records=records)
         last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(

@@ -31,7 +31,7 @@ from .. import audit
 from ..context import Actor, require
 from .outgoing import DEFAULT_MAX_BYTES, receipt_body
 from .records import MEMBER_NAMES, read_lines
-from .sync import BundleWaits, ImportPlan, Source
+from .sync import BundleWaits, ImportPlan, RefusedBefore, Source, refused_before
 
 #: the database schemas whose bundles this program reads (its own)
 READABLE_SCHEMAS = (SCHEMA_HEAD,)
@@ -44,12 +44,17 @@ class Received:
 
     manifest: Manifest
     source: Source
-    records: dict[str, list[tuple[str, int, dict[str, Any]]]] | None
+    opened: OpenBundle | None
     receipt: dict[str, Any] | None
 
     @property
     def is_receipt(self) -> bool:
         return self.receipt is not None
+
+    def records(self) -> dict[str, list[tuple[str, int, dict[str, Any]]]]:
+        """The bundle's records, every value checked (a :class:`RecordError` refuses
+        them)."""
+        return _records(self.opened) if self.opened is not None else {}
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ class TransferOps:
         village = me.code if me.kind == OfficeKind.DESA.value else peer.code
         parts = self.prepare_export(actor=actor, peer_code=peer.code, village=village,
                                     full=full, max_bytes=max_bytes)
+        if not full and not any(sum(p.counts.values()) for p in parts):
+            return []            # nothing changed since the last receipt: no empty bundle
         signing = self._keys.signing_key(actor=actor)
         head = self._audit_head()
         written: list[Path] = []
@@ -153,13 +160,13 @@ class TransferOps:
         source = Source(manifest.source.code, kind, village)
         if manifest.kind == "receipt":
             return Received(manifest, source, None, dict(manifest.extra))
-        return Received(manifest, source, _records(opened), None)
+        return Received(manifest, source, opened, None)
 
     def plan_received(self, *, actor: Actor, received: Received) -> ImportPlan:
         """What a data bundle would do here (nothing written)."""
         m = received.manifest
         return self.plan_import(actor=actor, source=received.source, bundle_id=m.bundle_id,
-                                sequence=m.sequence, records=received.records or {})
+                                sequence=m.sequence, records=received.records())
 
     def import_file(self, *, actor: Actor, path: Path | str, dry_run: bool = False,
                     out_of_order: bool = False,
@@ -179,19 +186,22 @@ class TransferOps:
             return ImportResult(received, None, acknowledged=done)
         m = received.manifest
         folder = Path(receipt_folder) if receipt_folder else path.parent
-        plan = ImportPlan(m.bundle_id, received.source, m.sequence, False, (), (), {}, 0,
-                          source_records=received.records or {})
+        with self._db.read() as s:
+            refused_before(s.get(ExchangeBundle, m.bundle_id))
         try:
+            plan = ImportPlan(m.bundle_id, received.source, m.sequence, False, (), (), {}, 0,
+                              source_records=received.records())
             if dry_run:
                 return ImportResult(received, self.plan_received(actor=actor,
                                                                  received=received))
             # planned once, inside the transaction that applies it
             applied = self.apply_import(actor=actor, plan=plan, file_name=path.name,
                                         created_at=m.created_at, out_of_order=out_of_order)
-        except BundleWaits:
-            raise                   # not refused: it waits for the earlier bundle
+        except (BundleWaits, RefusedBefore):
+            raise                   # not refused (again): it waits, or was refused once
         except InvalidInput as exc:
-            if not dry_run:
+            if not dry_run:       # kept (its number is not missing later) and answered
+                self._refused(actor, received, path.name, exc.message)
                 self._receipt(actor, received, folder, ReceiptStatus.REFUSED.value,
                               reasons=[exc.message])
             raise
@@ -200,6 +210,18 @@ class TransferOps:
                                  else ReceiptStatus.APPLIED).value,
                                 counts=_summary(applied))
         return ImportResult(received, applied, receipt_path=receipt)
+
+    def _refused(self, actor: Actor, received: Received, file_name: str, why: str) -> None:
+        """Keep a bundle refused, so its sequence number is not missing and the same file
+        again says it was refused."""
+        m = received.manifest
+        with self._db.write() as s:
+            if s.get(ExchangeBundle, m.bundle_id) is None:
+                s.add(ExchangeBundle(id=m.bundle_id, direction="in", peer_code=m.source.code,
+                                     kind="data", sequence=m.sequence,
+                                     created_at=m.created_at, file_name=file_name,
+                                     status=BundleStatus.REJECTED.value, actor=actor.username,
+                                     receipt={"reasons": [why]}))
 
     def _receipt(self, actor: Actor, received: Received, folder: Path, status: str, *,
                  counts: dict | None = None, reasons: list[str] | None = None) -> Path:
