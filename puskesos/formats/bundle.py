@@ -88,12 +88,21 @@ BUNDLE_LIMITS = BundleLimits()
 
 
 def bundle_name(source_code: str, sequence: int, created: date | datetime,
-                kind: str = "data") -> str:
+                kind: str = "data", receiver_code: str | None = None) -> str:
     """The file name of a bundle: no personal data, only the sender's region code,
     the sequence number and the day (UTC) it was made:
-    ``bundle_name("35.23.01.2001", 7, d)`` is ``3523012001-000007-20261207.puskesos``."""
+    ``bundle_name("35.23.01.2001", 7, d)`` is ``3523012001-000007-20261207.puskesos``.
+    A kabupaten numbers its bundles to each village apart, so its names carry the
+    receiver too (``3523-3523012001-000007-20261207.puskesos``): bundles to two
+    villages written to one folder never share a name."""
+    if receiver_code is not None:
+        receiver = receiver_code.replace(".", "")
+        if not (receiver.isascii() and receiver.isdigit()):
+            raise ValueError(f"not a receiver's code: {receiver_code!r}")
+        source_code = f"{source_code.replace('.', '')}-{receiver}"
     code = source_code.replace(".", "")
-    if not (code.isascii() and code.isdigit()) or type(sequence) is not int or sequence < 1:
+    if not (code.replace("-", "").isascii() and code.replace("-", "").isdigit()) \
+            or type(sequence) is not int or sequence < 1:
         raise ValueError(f"not a bundle's source code and sequence: {source_code!r} {sequence!r}")
     if kind not in KINDS:
         raise ValueError(f"not a bundle kind: {kind!r}")

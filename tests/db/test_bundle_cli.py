@@ -156,7 +156,7 @@ def test_the_kabupaten_sends_back_what_it_owns_and_a_conflict_waits_in_the_queue
     back = _json(cli("--db", kabupaten, "bundle", "export", "--out", home, "--to", VILLAGE,
                      "--json"))
     [bundle] = [home / p.split("/")[-1] for p in back["files"]]
-    assert bundle.name.startswith("3523-000001-")
+    assert bundle.name.startswith("3523-3523012001-000001-")
     # what the village sent and the kabupaten kept as it was is not sent back
     assert _json(cli("--db", village, "bundle", "inspect", bundle, "--json"))["counts"][
         "household"] == 1

@@ -174,6 +174,13 @@ def test_a_receipt_is_named_as_one():
             == "3523-000012-20261207-tanda-terima.puskesos")
 
 
+def test_a_kabupaten_names_the_village_so_two_villages_bundles_never_share_a_name():
+    names = {bundle_name(KABUPATEN, 1, CREATED, receiver_code=village)
+             for village in ("35.23.01.2001", "35.23.01.2002")}
+    assert names == {"3523-3523012001-000001-20261207.puskesos",
+                     "3523-3523012002-000001-20261207.puskesos"}
+
+
 @pytest.mark.parametrize("name", ["../x.jsonl", "/data/x.jsonl", "data\\x.jsonl", "C:/x",
                                   "data/../x.jsonl", "x.jsonl", "data/x.txt", "files/",
                                   "files/.hidden", "manifest.json", "files/a//b"])

@@ -133,7 +133,8 @@ class TransferOps:
                 audit_head=head, counts=out.counts,
                 part=Part(out.part, out.parts) if out.parts > 1 else None,
                 extra={"full": out.full})
-            path = folder / bundle_name(me.code, out.sequence, now)
+            path = folder / bundle_name(me.code, out.sequence, now, receiver_code=_apart(
+                me, peer.code))
             write_bundle(path, manifest, sorted(out.members.items()), signing_key=signing,
                          recipient=peer.age_recipient, progress=progress, cancel=cancel)
             try:
@@ -242,7 +243,8 @@ class TransferOps:
                                 receiver=Party(peer.code, peer.kind),
                                 bundle_id=_new_id(), sequence=sequence, created_at=now,
                                 program_version=__version__, audit_head=None, extra=body)
-            path = folder / bundle_name(me.code, sequence, now, "receipt")
+            path = folder / bundle_name(me.code, sequence, now, "receipt",
+                                        receiver_code=_apart(me, peer.code))
             s.add(ExchangeBundle(id=manifest.bundle_id, direction="out", peer_code=peer.code,
                                  kind="receipt", sequence=sequence,
                                  created_at=manifest.created_at, file_name=path.name,
@@ -267,6 +269,11 @@ def _records(opened: OpenBundle) -> dict[str, list[tuple[str, int, dict[str, Any
         if member in opened.manifest.members:
             out[name] = read_lines(spec, opened.member(member))
     return out
+
+
+def _apart(me, peer_code: str) -> str | None:
+    """The receiver a kabupaten names in its files (it numbers each village apart)."""
+    return peer_code if me.kind == OfficeKind.KABUPATEN.value else None
 
 
 def _summary(plan: ImportPlan) -> dict[str, Any]:
