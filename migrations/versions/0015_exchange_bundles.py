@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('entity_id', sa.String(length=36), nullable=False),
     sa.Column('fields', sa.JSON(), nullable=False),
     sa.Column('bundle_id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['bundle_id'], ['exchange_bundle.id'],
                             name=op.f('fk_exchange_base_bundle_id_exchange_bundle')),
     sa.PrimaryKeyConstraint('peer_code', 'entity', 'entity_id', name=op.f('pk_exchange_base'))

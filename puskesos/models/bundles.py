@@ -58,6 +58,9 @@ class ExchangeBase(Base):
     #: field → value as it travels (JSON)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     bundle_id: Mapped[str] = mapped_column(ForeignKey("exchange_bundle.id"))
+    #: the peer's own version of the record as last received: an older one, in a bundle
+    #: arriving late, is left as it is
+    version: Mapped[int | None] = mapped_column(Integer)
 
 
 class ExchangeSent(Base):

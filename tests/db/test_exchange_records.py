@@ -307,3 +307,49 @@ def test_a_signed_bundle_cannot_reach_another_villages_families(offices, tmp_pat
     bare = {k: v for k, v in values.items() if k != "region_code"}
     with pytest.raises(InvalidInput):
         _apply(kab, {"household": [("2f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", 1, bare)]}, 2)
+
+
+def test_a_late_bundle_does_not_undo_a_newer_one(offices):
+    """Bundle 3 applied before bundle 2 (out of order): bundle 2's older values of the
+    same family are left, not written over bundle 3's."""
+    village, kab, homes = offices
+    records, _counts = _bundle(village)
+    _apply(kab, records, 1)
+    with village.db.write() as s:
+        s.get(Household, homes[0]).address = "JL. DUA"
+    two, _c = _bundle(village)
+    with village.db.write() as s:
+        s.get(Household, homes[0]).address = "JL. TIGA"
+    three, _c = _bundle(village)
+    _apply(kab, three, 3)
+    late, _applied = _apply(kab, two, 2)
+    assert not [r for r in late.records if r.entity_id == homes[0]]
+    with kab.db.read() as s:
+        assert s.get(Household, homes[0]).address == "JL. TIGA"
+
+
+def test_one_waiting_item_a_field_and_none_settled_on_a_stale_value(offices):
+    """A second bundle changing a field already waiting updates that item (no stale one
+    beside it); a field changed here after it was queued is not settled on the value
+    shown before — the item shows the new one and asks again."""
+    village, kab, homes = offices
+    records, _counts = _bundle(village)
+    _apply(kab, records, 1)
+    with kab.db.write() as s:
+        s.get(Household, homes[0]).address = "JL. KAB"
+    for n, address in ((2, "DESA 1"), (3, "DESA 2")):
+        with village.db.write() as s:
+            s.get(Household, homes[0]).address = address
+        later, _c = _bundle(village)
+        _apply(kab, later, n)
+    [item] = kab.exchange.queue(actor=ADMIN)
+    assert (item.ours, item.theirs) == ("JL. KAB", "DESA 2")
+    with kab.db.write() as s:
+        s.get(Household, homes[0]).address = "JL. KAB BARU"
+    with pytest.raises(InvalidInput, match="JL. KAB BARU"):
+        kab.exchange.resolve(actor=ADMIN, item_id=item.id, choice="ours")
+    [item] = kab.exchange.queue(actor=ADMIN)
+    assert item.ours == "JL. KAB BARU" and item.status == "open"
+    kab.exchange.resolve(actor=ADMIN, item_id=item.id, choice="theirs")
+    with kab.db.read() as s:
+        assert s.get(Household, homes[0]).address == "DESA 2"

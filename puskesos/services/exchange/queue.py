@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ...core.codes import QueueStatus, Relationship
-from ...core.exchange import BY_NAME
+from ...core.exchange import BY_NAME, wire_value
 from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
 from ...core.validation import SHORT_NOTE_LIMIT, checked_text
@@ -114,6 +114,7 @@ class QueueOps:
         if choice not in CHOICES:
             raise InvalidInput(_("Choose whose value stays: ours or theirs."))
         note = checked_text(_("Note"), note, SHORT_NOTE_LIMIT)
+        stale = result = None
         with self._db.write() as s:
             row = s.get(ExchangeQueueItem, item_id)
             if row is None:
@@ -126,22 +127,34 @@ class QueueOps:
             if record is None:
                 raise NotFound(_("The record of this field is no longer in the database."))
             old = getattr(record, row.field)
-            if choice == QueueStatus.THEIRS.value:
-                # checked as a bundle's value is, then written as the column holds it
-                _id, _version, values = parse_record(spec, {
-                    "id": row.entity_id, "version": 1, row.field: row.theirs})
-                new = values[row.field]
+            if wire_value(old) != row.ours:
+                # changed here since it was queued: the item now shows what we have, and
+                # the choice, made on what we had, waits for a second look
+                row.ours = wire_value(old)
+                stale = "-" if row.ours is None else str(row.ours)
             else:
-                new = old
-            setattr(record, row.field, new)
-            # written now, either way: the next bundle carries the decision back
-            record.updated_at = datetime.now(timezone.utc)
-            row.status, row.resolved_by = choice, actor.username
-            row.resolved_at, row.note = datetime.now(timezone.utc), note
-            audit.append(s, actor, "update", [Change(row.entity, row.entity_id, row.field,
-                                                     old, new)],
-                         note or audit.coded_reason(f"queue_{choice}", source=row.peer_code))
-            s.flush()
-            refresh_search_text(s, [record.id if row.entity == "household"
-                                    else record.household_id])
-            return _item(row)
+                if choice == QueueStatus.THEIRS.value:
+                    # checked as a bundle's value is, then written as the column holds it
+                    _id, _version, values = parse_record(spec, {
+                        "id": row.entity_id, "version": 1, row.field: row.theirs})
+                    new = values[row.field]
+                else:
+                    new = old
+                setattr(record, row.field, new)
+                # written now, either way: the next bundle carries the decision back
+                record.updated_at = datetime.now(timezone.utc)
+                row.status, row.resolved_by = choice, actor.username
+                row.resolved_at, row.note = datetime.now(timezone.utc), note
+                audit.append(s, actor, "update", [Change(row.entity, row.entity_id,
+                                                         row.field, old, new)],
+                             note or audit.coded_reason(f"queue_{choice}",
+                                                        source=row.peer_code))
+                s.flush()
+                refresh_search_text(s, [record.id if row.entity == "household"
+                                        else record.household_id])
+                result = _item(row)
+        if stale is not None:
+            raise InvalidInput(_("Our value of this field changed since it was queued (it is "
+                                 "now {value}). Look at it again, then choose.").format(
+                value=stale))
+        return result

@@ -105,6 +105,9 @@ class ImportPlan:
     seen: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
     #: the records as read from the bundle, to make the plan again when it is applied
     source_records: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
+    #: (entity, id) → the sender's version of each record taken
+    versions: dict[tuple[str, str], int] = field(default_factory=dict, repr=False,
+                                                 compare=False)
 
     def count(self, what: str) -> int:
         if what == "new":
@@ -142,24 +145,32 @@ class SyncOps:
         self._check_village(s, source, records)
         plans: list[RecordPlan] = []
         seen: dict[tuple[str, str], dict[str, Any]] = {}
+        versions: dict[tuple[str, str], int] = {}
         unchanged = 0
         for spec in ENTITIES:
             rows = records.get(spec.name, [])
             model = MODELS[spec.name]
             ids = [r[0] for r in rows]
-            ours, bases = {}, {}
+            ours, bases, last = {}, {}, {}
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 ours.update((r.id, r) for r in s.scalars(select(model).where(
                     model.id.in_(chunk))))
-                bases.update(s.execute(select(ExchangeBase.entity_id, ExchangeBase.fields)
-                                       .where(ExchangeBase.peer_code == source.code,
-                                              ExchangeBase.entity == spec.name,
-                                              ExchangeBase.entity_id.in_(chunk))).all())
-            for record_id, _version, values in rows:
+                for record_id, fields, version in s.execute(
+                        select(ExchangeBase.entity_id, ExchangeBase.fields,
+                               ExchangeBase.version)
+                        .where(ExchangeBase.peer_code == source.code,
+                               ExchangeBase.entity == spec.name,
+                               ExchangeBase.entity_id.in_(chunk))):
+                    bases[record_id], last[record_id] = fields, version
+            for record_id, version, values in rows:
+                if last.get(record_id) and version < last[record_id]:
+                    unchanged += 1      # older than what came before it: a late bundle's
+                    continue
                 row = ours.get(record_id)
                 theirs = {k: wire_value(v) for k, v in values.items()}
                 seen[(spec.name, record_id)] = theirs
+                versions[(spec.name, record_id)] = version
                 if row is None:         # a record we never had: taken whole (the rule's
                     missing_fields = required_fields(spec.name) - {
                         n for n, v in values.items() if v is not None}
@@ -185,7 +196,7 @@ class SyncOps:
         shared = self._shared_niks(s, source, records) \
             if source.kind is OfficeKind.DESA else ()
         return ImportPlan(bundle_id, source, sequence, False, missing, tuple(plans),
-                          received, unchanged, shared, seen, records)
+                          received, unchanged, shared, seen, records, versions)
 
     @staticmethod
     def _check_village(s, source: Source, records) -> None:
@@ -337,13 +348,36 @@ class SyncOps:
                         for item, kind in ([(c, "conflict") for c in record.conflicts]
                                            + [(p, "proposal") for p in record.proposals]))
             if queued:
-                s.execute(insert(ExchangeQueueItem.__table__), queued)
+                self._queue(s, source.code, queued)
             self._keep_bases(s, source.code, plan)
             if changes:
                 audit.append(s, actor, "update", changes, audit.coded_reason(
                     "bundle", source=source.code, sequence=plan.sequence))
             refresh_search_text(s, [t for t in touched if t])
             return plan
+
+    @staticmethod
+    def _queue(s, peer_code: str, queued: list[dict[str, Any]]) -> None:
+        """Queue the fields waiting; a field already waiting from this office takes the
+        newer value (one item a field, never a stale one beside it)."""
+        ids = sorted({q["entity_id"] for q in queued})
+        waiting = {}
+        for start in range(0, len(ids), 500):
+            for item in s.scalars(select(ExchangeQueueItem).where(
+                    ExchangeQueueItem.peer_code == peer_code,
+                    ExchangeQueueItem.status == QueueStatus.OPEN.value,
+                    ExchangeQueueItem.entity_id.in_(ids[start:start + 500]))):
+                waiting[(item.entity, item.entity_id, item.field)] = item
+        fresh = []
+        for q in queued:
+            item = waiting.get((q["entity"], q["entity_id"], q["field"]))
+            if item is None:
+                fresh.append(q)
+                continue
+            item.bundle_id, item.kind = q["bundle_id"], q["kind"]
+            item.base, item.ours, item.theirs = q["base"], q["ours"], q["theirs"]
+        if fresh:
+            s.execute(insert(ExchangeQueueItem.__table__), fresh)
 
     @staticmethod
     def _keep_bases(s, peer_code: str, plan: ImportPlan) -> None:
@@ -359,13 +393,16 @@ class SyncOps:
                     ExchangeBase.peer_code == peer_code, ExchangeBase.entity == entity,
                     ExchangeBase.entity_id.in_(ids[start:start + 500]))))
             fresh = [dict(peer_code=peer_code, entity=entity, entity_id=record_id,
-                          fields=values, bundle_id=plan.bundle_id)
+                          fields=values, bundle_id=plan.bundle_id,
+                          version=plan.versions.get((entity, record_id)))
                      for record_id, values in records.items() if record_id not in known]
             for start in range(0, len(fresh), 1000):
                 s.execute(insert(ExchangeBase.__table__), fresh[start:start + 1000])
             for record_id, base in known.items():
                 base.fields = dict(base.fields, **records[record_id])
                 base.bundle_id = plan.bundle_id
+                base.version = max(base.version or 0,
+                                   plan.versions.get((entity, record_id)) or 0) or None
         s.flush()
 
 
