@@ -86,3 +86,35 @@ def freeze_startup_objects(modules: Iterable[str] = ()) -> None:
         importlib.import_module(name)
     gc.collect()
     gc.freeze()
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_was_collecting = True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run a window's background work with the cyclic garbage collector paused.
+
+    The collector runs in whichever thread happens to allocate; run in a worker
+    thread, it may free the Python side of a Qt object (a dialog just closed, a
+    widget's cycle) there, off the thread that owns it, and PySide crashes the
+    program (seen: a segmentation fault while a bundle was written). Paused for
+    as long as any such work runs (a count, for work that overlaps), the
+    collector runs again on the main thread afterwards. Work of this kind makes
+    few reference cycles, so memory does not grow meanwhile.
+    """
+    global _pauses, _was_collecting
+    with _pause_lock:
+        if _pauses == 0:
+            _was_collecting = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_collecting:
+                gc.enable()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from ..errors import UserError
 from ..i18n import _
 from ..jobs import CancelToken, JobCancelled, Progress
+from ..threads import collector_paused
 
 _WRITER: QThreadPool | None = None
 
@@ -53,7 +54,8 @@ class _Runnable(QRunnable):
     def run(self) -> None:
         progress = Progress(lambda d, t, m: self.signals.progress.emit(d, t, m))
         try:
-            result = self.fn(progress, self.cancel)
+            with collector_paused():   # never free a Qt object off the main thread
+                result = self.fn(progress, self.cancel)
         except JobCancelled:
             self.signals.cancelled.emit()
         except Exception as exc:  # noqa: BLE001 - delivered to the main thread

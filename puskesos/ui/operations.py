@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..i18n import _
 from ..jobs import CancelToken, Progress
+from ..threads import collector_paused
 from .jobs import Job, show_error, writer
 
 Work = Callable[[Progress, CancelToken], Any]
@@ -45,7 +46,8 @@ class _Call(QRunnable):
     def run(self) -> None:
         _on_writer.active = True
         try:
-            self.box["result"] = self.work()
+            with collector_paused():   # never free a Qt object off the main thread
+                self.box["result"] = self.work()
         except BaseException as exc:  # noqa: BLE001 - raised again on the main thread
             self.box["error"] = exc
         finally:
