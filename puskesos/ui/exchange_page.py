@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
-                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QMessageBox, QPushButton, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..core.bahasa import short_datetime
 from ..core.codes import BundleStatus, QueueStatus
@@ -26,7 +26,7 @@ from .exchange_dialogs import ExportDialog, PlanDialog
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
-from .widgets import FitColumns, documents_folder, open_file
+from .widgets import documents_folder, list_table, open_file
 
 KINDS = {"conflict": N_("Conflict"), "proposal": N_("Proposal")}
 
@@ -38,17 +38,6 @@ def shown_value(item, value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return value_label(item.entity, item.field, str(value))
-
-
-def _table(model, elastic) -> tuple[QTableView, FitColumns]:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    return table, FitColumns(table, elastic=elastic)
 
 
 class ExchangePage(QWidget):
@@ -66,7 +55,7 @@ class ExchangePage(QWidget):
             (_("Ours"), lambda r: shown_value(r, r.ours)),
             (_("Theirs"), lambda r: shown_value(r, r.theirs)),
             (_("Agreed before"), lambda r: shown_value(r, r.base))])
-        self.queue, self.queue_columns = _table(self.queue_model, elastic=(6, 0, 1))
+        self.queue = list_table(self.queue_model, elastic=(6, 0, 1))
         self.queue.selectionModel().selectionChanged.connect(lambda *_a: self._enable())
         self.keep_ours = QPushButton(_("Keep &ours"))
         self.keep_ours.setToolTip(_("Our value stays; the other office gets it back in "
@@ -95,7 +84,7 @@ class ExchangePage(QWidget):
             (_("Members"), lambda r: r.counts.get("member", 0)),
             (_("Status"), lambda r: BundleStatus.label_of(r.status)),
             (_("File"), lambda r: r.file_name or "")])
-        self.sent, self.sent_columns = _table(self.sent_model, elastic=(6, 5))
+        self.sent = list_table(self.sent_model, elastic=(6, 5))
         self.sent_label = QLabel()
         self.sent_label.setWordWrap(True)
         sent_tab = QWidget()

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
-                               QPlainTextEdit, QPushButton, QTableView, QTabWidget,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPlainTextEdit,
+                               QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..core import referrals as rules
 from ..core.bahasa import short_date, short_datetime
@@ -29,7 +28,7 @@ from .referral_intake import context_html
 from .referral_steps import (CancelDialog, DocumentsEditor, FollowUpDialog, ReferDialog,
                              ReplyDialog, SolveDialog, VisitDialog)
 from .table_model import DtoTableModel
-from .widgets import FitColumns, FlowLayout, dialog_buttons, fit_size, open_file, save_path
+from .widgets import FlowLayout, dialog_buttons, fit_size, list_table, open_file, save_path
 
 S = ReferralStatus
 #: the statuses in which a surat rujukan is first printed (a reprint: whenever there is one)
@@ -47,18 +46,6 @@ def _kind(attachment) -> str:
     if attachment.media_type.startswith("image/"):
         return _("Image")
     return attachment.media_type
-
-
-def _table(model: DtoTableModel, elastic: tuple[int, ...]) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.columns = FitColumns(table, elastic=elastic)
-    return table
 
 
 class ReferralDialog(QDialog):
@@ -121,9 +108,9 @@ class ReferralDialog(QDialog):
             (_("Size"), lambda a: _size(a.size)),
             (_("Added"), lambda a: short_datetime(a.added_at)), (_("By"), lambda a: a.actor)],
             self)
-        self.events_view = _table(self.events, (3, 1))
-        self.visits_view = _table(self.visits, (2, 1))
-        self.files_view = _table(self.files, (0, 1))
+        self.events_view = list_table(self.events, (3, 1))
+        self.visits_view = list_table(self.visits, (2, 1))
+        self.files_view = list_table(self.files, (0, 1))
         self.files_view.doubleClicked.connect(lambda _i: self.open_attachment())
         self.documents = DocumentsEditor()
         self.save_documents = QPushButton(_("Save the &checklist"))

@@ -234,6 +234,20 @@ class FitColumns(QObject):
         return False
 
 
+def list_table(model, elastic: tuple[int, ...]) -> QTableView:
+    """A read-only list of rows, one chosen at a time, one line a row, fitted to its
+    width (:class:`FitColumns`, kept as ``table.columns``)."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.columns = FitColumns(table, elastic=elastic)
+    return table
+
+
 class FlowLayout(QLayout):
     """Widgets side by side, going on in a next row when the width runs out (a row
     of filters on a 1024-pixel screen): never wider than its narrowest widget."""
