@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QTableView, QVBoxLayout)
 
+from ..core.bahasa import short_datetime
 from ..core.codes import OfficeKind
 from ..core.labels import field_label
 from ..i18n import _
@@ -103,7 +104,7 @@ class PlanDialog(QDialog):
                                                                name=m.source.name))
         lines = [_("From {name} ({code}), made {when}.").format(
             name=m.source.name, code=m.source.code,
-            when=m.created_at.astimezone().strftime("%d-%m-%Y %H:%M"))]
+            when=short_datetime(m.created_at))]
         if plan.already:
             lines.append(_("This bundle was imported before: nothing changes."))
         else:

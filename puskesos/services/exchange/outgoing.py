@@ -5,21 +5,21 @@ answers with, and the receipt coming back marking what was delivered."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from ...core.exchange import ENTITIES
 from ...core.codes import BundleStatus, ReceiptStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
-from ...models import ExchangeBase, ExchangeBundle, ExchangeSent
+from ...models import ExchangeBase, ExchangeBundle, ExchangeSent, new_id
 from ..context import Actor, require
 from .records import MEMBER_NAMES, collect_records, write_lines
+from .sync import last_sequence
 
 #: a bundle's records by default stay under this (an email attachment's usual limit)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -94,9 +94,7 @@ class OutgoingOps:
                     if watermark is not None and all(
                             st == BundleStatus.ACCEPTED.value for st in statuses):
                         since = watermark
-            last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
-                ExchangeBundle.direction == "out", ExchangeBundle.peer_code == peer_code,
-                ExchangeBundle.kind == "data")) or 0
+            last = last_sequence(s, "out", peer_code, "data")
             # what the other office has already (it sent it, or acknowledged it) is left
             # out, except from a full bundle, which holds everything
             skip = None if full else {(b.entity, b.entity_id): b.fields for b in s.scalars(
@@ -104,7 +102,7 @@ class OutgoingOps:
             records = collect_records(s, village=village, since=since, until=until,
                                       skip=skip)
         groups = _split(records, max_bytes)
-        return [Outgoing(str(uuid.uuid4()), peer_code, last + i + 1, i + 1, len(groups),
+        return [Outgoing(new_id(), peer_code, last + i + 1, i + 1, len(groups),
                          full, since, until,
                          {MEMBER_NAMES[name]: lines for name, (_rows, lines) in group.items()},
                          {name: len(rows) for name, (rows, _lines) in group.items()},

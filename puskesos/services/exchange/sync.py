@@ -13,6 +13,7 @@ village only that village's.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,14 @@ class BundleWaits(InvalidInput):
 
 class RefusedBefore(InvalidInput):
     """A bundle refused here once: the same file again is refused again, with why."""
+
+
+def last_sequence(s, direction: str, peer_code: str, kind: str) -> int:
+    """The highest sequence number of the bundles of one kind to or from an office
+    (0 for none)."""
+    return s.scalar(select(func.max(ExchangeBundle.sequence)).where(
+        ExchangeBundle.direction == direction, ExchangeBundle.peer_code == peer_code,
+        ExchangeBundle.kind == kind)) or 0
 
 
 def refused_before(known: ExchangeBundle | None) -> None:
@@ -138,9 +147,7 @@ class SyncOps:
         if known is not None:
             return ImportPlan(bundle_id, source, sequence, True, (), (), received, 0,
                               source_records=records)
-        last = s.scalar(select(func.max(ExchangeBundle.sequence)).where(
-            ExchangeBundle.direction == "in", ExchangeBundle.peer_code == source.code,
-            ExchangeBundle.kind == "data")) or 0
+        last = last_sequence(s, "in", source.code, "data")
         missing = tuple(range(last + 1, sequence))
         self._check_village(s, source, records)
         plans: list[RecordPlan] = []
@@ -407,7 +414,6 @@ class SyncOps:
 
 
 def _snapshot(values: dict[str, Any]) -> str:
-    import json
     return json.dumps({k: v for k, v in values.items() if v not in (None, "")},
                       ensure_ascii=False, sort_keys=True, default=str)
 

@@ -26,12 +26,13 @@ from ...formats.bundle import (Manifest, OpenBundle, Part, Party, bundle_name,
                                inspect_bundle, read_bundle, write_bundle)
 from ...i18n import _
 from ...jobs import CancelToken, Progress
-from ...models import ExchangeBundle
+from ...models import ExchangeBundle, new_id
 from .. import audit
 from ..context import Actor, require
 from .outgoing import DEFAULT_MAX_BYTES, receipt_body
 from .records import MEMBER_NAMES, read_lines
-from .sync import BundleWaits, ImportPlan, RefusedBefore, Source, refused_before
+from .sync import (BundleWaits, ImportPlan, RefusedBefore, Source, last_sequence,
+                   refused_before)
 
 #: the database schemas whose bundles this program reads (its own)
 READABLE_SCHEMAS = (SCHEMA_HEAD,)
@@ -231,17 +232,14 @@ class TransferOps:
         peer = self._keys.peer(received.source.code)
         m = received.manifest
         with self._db.write() as s:
-            from sqlalchemy import func, select
-            sequence = (s.scalar(select(func.max(ExchangeBundle.sequence)).where(
-                ExchangeBundle.direction == "out", ExchangeBundle.peer_code == peer.code,
-                ExchangeBundle.kind == "receipt")) or 0) + 1
+            sequence = last_sequence(s, "out", peer.code, "receipt") + 1
             now = datetime.now(timezone.utc)
             body = receipt_body(bundle_id=m.bundle_id, sequence=m.sequence, status=status,
                                 counts=counts, reasons=reasons, audit_head=m.audit_head)
             manifest = Manifest(kind="receipt", schema=SCHEMA_HEAD,
                                 source=Party(me.code, me.kind, me.name),
                                 receiver=Party(peer.code, peer.kind),
-                                bundle_id=_new_id(), sequence=sequence, created_at=now,
+                                bundle_id=new_id(), sequence=sequence, created_at=now,
                                 program_version=__version__, audit_head=None, extra=body)
             path = folder / bundle_name(me.code, sequence, now, "receipt",
                                         receiver_code=_apart(me, peer.code))
@@ -281,11 +279,6 @@ def _summary(plan: ImportPlan) -> dict[str, Any]:
             "removed": plan.count("removed"), "conflicts": plan.count("conflicts"),
             "proposals": plan.count("proposals"), "unchanged": plan.unchanged,
             "shared_niks": len(plan.shared_niks)}
-
-
-def _new_id() -> str:
-    import uuid
-    return str(uuid.uuid4())
 
 
 __all__ = ["ImportResult", "READABLE_SCHEMAS", "Received", "TransferOps", "UserError"]
