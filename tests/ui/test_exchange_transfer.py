@@ -128,3 +128,21 @@ def test_a_damaged_bundle_is_refused_with_a_message_and_changes_nothing(
         qtbot.waitUntil(lambda: bool(told), timeout=30000)
     assert "rusak.puskesos" in told[0]
     assert page.queue_model.rowCount() == 0
+
+
+def test_the_send_dialog_chooses_its_folder_through_the_button(qtbot, village, tmp_path,
+                                                                monkeypatch):
+
+    village.keys.ensure_keys(actor=ADMIN)
+    dialog = ExportDialog(village, ADMIN)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    # no office trusted yet: said, and nothing to send
+    assert dialog.empty.isVisible() and not dialog.ok.isEnabled()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(tmp_path)))
+    choose = next(b for b in dialog.findChildren(type(dialog.ok))
+                  if b.text() == "Pilih…")
+    qtbot.mouseClick(choose, Qt.MouseButton.LeftButton)
+    assert dialog.folder.text() == str(tmp_path)
+    dialog.reject()
