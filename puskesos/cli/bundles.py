@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.codes import BundleStatus, QueueStatus
+from ..core.codes import BundleStatus, QueueStatus, ReferralStatus
 from ..i18n import _
 from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
 
@@ -24,6 +24,12 @@ def _plan_text(plan) -> str:
     if plan.missing:
         lines.append(_("Not received yet: bundle {numbers}").format(
             numbers=", ".join(str(n) for n in plan.missing)))
+    for reply in plan.replies:
+        lines.append(_("Reply to referral {code} ({name}): {status}").format(
+            code=reply.tracking_code, name=reply.person_name,
+            status=ReferralStatus.label_of(reply.outcome))
+            + (" — " + _("not applied: {why}").format(why=reply.problem)
+               if reply.problem else ""))
     if plan.shared_niks:
         lines.append(_("{n} NIKs are also registered in another village (kept apart, each "
                        "under its village): {list}").format(
@@ -40,6 +46,9 @@ def _plan_json(plan) -> dict:
             "conflicts": plan.count("conflicts"), "proposals": plan.count("proposals"),
             "unchanged": plan.unchanged,
             "shared_niks": [{"nik": n, "village": c} for n, c in plan.shared_niks],
+            "replies": [{"referral": r.tracking_code, "status": r.outcome,
+                         "on": r.on_date.isoformat(), "not_applied": r.problem}
+                        for r in plan.replies],
             "records": [{"entity": r.entity, "id": r.entity_id, "new": r.new,
                          "fields": sorted(r.apply),
                          "conflicts": [c.field for c in r.conflicts],

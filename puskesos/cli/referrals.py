@@ -60,6 +60,12 @@ def _describe(d) -> str:
     for e in d.events:
         lines.append(f"  {e.on_date:%d-%m-%Y}  {ReferralStatus.label_of(e.to_status)}  "
                      f"{e.actor}" + (f"  {e.note}" if e.note else ""))
+    for x in d.replies:
+        state = (_("applied") if x.applied_at else
+                 _("not applied: {why}").format(why=x.not_applied) if x.not_applied
+                 else _("goes to the village in the next bundle"))
+        lines.append(f"  {_('Reply')} {x.on_date:%d-%m-%Y}  "
+                     f"{ReferralStatus.label_of(x.outcome)}  {x.actor}  ({state})")
     return "\n".join(lines)
 
 
@@ -208,8 +214,9 @@ def register(sub) -> None:
                                "ditolak, tidak_dapat, dibatalkan)"))
     step.add_argument("--to", required=True, choices=[s.value for s in ReferralStatus])
     step.add_argument("--note")
-    reply = one("reply", _("record the service's reply (on paper)"))
-    reply.add_argument("--outcome", required=True,
+    reply = one("reply", _("record the service's reply (on paper; at the kabupaten, to "
+                           "send to the village in the next bundle)"))
+    reply.add_argument("--outcome", "--status", dest="outcome", required=True,
                        choices=[s.value for s in rules.REPLIES])
     reply.add_argument("--reference", help=_("the number of the reply letter"))
     reply.add_argument("--note")

@@ -38,6 +38,15 @@ class EntitySpec:
     kabupaten_owns: frozenset[str] = field(default_factory=frozenset)
     #: the record it belongs to, applied first (a member after its household)
     parent: str | None = None
+    #: the offices that send it: a referral and its steps are the village's, the
+    #: service's reply the kabupaten's (a bundle carrying one from the other is refused)
+    senders: frozenset[OfficeKind] = frozenset({OfficeKind.DESA, OfficeKind.KABUPATEN})
+    #: the column saying when it was last written (what an incremental bundle reads
+    #: by); a record that is written once has no version (it travels as 1)
+    clock: str = "updated_at"
+    versioned: bool = True
+    #: its own columns each side keeps for itself (besides :data:`LOCAL_FIELDS`)
+    local: frozenset[str] = frozenset()
 
     def owner(self, name: str) -> OfficeKind:
         return OfficeKind.KABUPATEN if name in self.kabupaten_owns else OfficeKind.DESA
@@ -85,8 +94,45 @@ PARTICIPATION = EntitySpec(
                               "deleted_reason"}),
     parent="household")
 
+_VILLAGE = frozenset({OfficeKind.DESA})
+_KABUPATEN = frozenset({OfficeKind.KABUPATEN})
+
+#: a resident's request, kept by the village (the letter's register entry stays
+#: there: ``letter_id`` does not travel; what the letter said does)
+REFERRAL = EntitySpec(
+    "referral",
+    ("tracking_code", "village_code", "status", "member_id", "household_id", "person_name",
+     "person_nik", "nik_absent_reason", "person_birth_date", "person_address", "dusun", "rt",
+     "rw", "phone", "category", "description", "urgency", "channel", "received_on",
+     "received_by", "action_taken", "target_service", "service_requested", "documents",
+     "letter_snapshot", "reply_reference", "reply_note", "follow_up_on", "closed_on",
+     "deleted_at", "deleted_by", "deleted_reason"),
+    senders=_VILLAGE, local=frozenset({"letter_id"}))
+
+REFERRAL_EVENT = EntitySpec(
+    "referral_event",
+    ("referral_id", "from_status", "to_status", "on_date", "recorded_at", "actor", "note",
+     "source"),
+    parent="referral", senders=_VILLAGE, clock="recorded_at", versioned=False)
+
+REFERRAL_VISIT = EntitySpec(
+    "referral_visit",
+    ("referral_id", "visited_on", "visitor", "findings", "recorded_at", "actor"),
+    parent="referral", senders=_VILLAGE, clock="recorded_at", versioned=False)
+
+#: the service's reply, recorded at the kabupaten; the village applies it through
+#: the referral flow's reply rule (``applied_at``/``not_applied`` stay there)
+REFERRAL_REPLY = EntitySpec(
+    "referral_reply",
+    ("referral_id", "outcome", "on_date", "reference", "note", "actor", "recorded_at"),
+    kabupaten_owns=frozenset({"referral_id", "outcome", "on_date", "reference", "note",
+                              "actor", "recorded_at"}),
+    parent="referral", senders=_KABUPATEN, clock="recorded_at", versioned=False,
+    local=frozenset({"applied_at", "not_applied"}))
+
 #: what a bundle carries, in the order it is applied
-ENTITIES: tuple[EntitySpec, ...] = (HOUSEHOLD, MEMBER, PARTICIPATION)
+ENTITIES: tuple[EntitySpec, ...] = (HOUSEHOLD, MEMBER, PARTICIPATION, REFERRAL,
+                                    REFERRAL_EVENT, REFERRAL_VISIT, REFERRAL_REPLY)
 BY_NAME = {e.name: e for e in ENTITIES}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import _
 from . import codes
-from .field_names import HOUSEHOLD_LABELS, MEMBER_LABELS
+from .field_names import HOUSEHOLD_LABELS, MEMBER_LABELS, REFERRAL_LABELS
 from .questions import question
 from .validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
 
@@ -13,7 +13,8 @@ def field_label(entity: str, field: str) -> str:
     q = question(entity, field)
     if q is not None:
         return _(q.label)
-    table = MEMBER_LABELS if entity == "member" else HOUSEHOLD_LABELS
+    table = (MEMBER_LABELS if entity == "member" else REFERRAL_LABELS
+             if entity.startswith("referral") else HOUSEHOLD_LABELS)
     return _(table.get(field, field))
 
 

@@ -8,7 +8,8 @@ from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
 from .programs import Participation, Program
-from .referrals import Referral, ReferralAttachment, ReferralEvent, ReferralVisit
+from .referrals import (Referral, ReferralAttachment, ReferralEvent, ReferralReply,
+                        ReferralVisit)
 from .stickers import StickerCampaign, StickerLog, StickerPhoto, StickerTarget
 from .registry import Household, Member, Region
 from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
@@ -17,7 +18,7 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
 __all__ = [
     "AuditEvent", "Base", "ExchangeBase", "ExchangeBundle", "ExchangeQueueItem", "ExchangeSent", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
-    "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent",
+    "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent", "ReferralReply",
     "ReferralVisit", "StickerCampaign", "StickerLog", "StickerPhoto", "StickerTarget", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
     "MusdesAttendee",
     "PrintLog", "VervalCycle", "VervalEntry", "VervalMember", "VervalProposal",

@@ -115,3 +115,24 @@ class ReferralAttachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
+
+
+class ReferralReply(Base):
+    """A service's reply recorded at the kabupaten (``referral reply``), travelling
+    to the village in the kabupaten's next bundle; there the flow's reply rule moves
+    the referral (issue 16).  The village keeps the reply too, with what it did."""
+
+    __tablename__ = "referral_reply"
+
+    id: Mapped[str] = uuid_pk()
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    #: the status the reply brings (a ReferralStatus of the reply path)
+    outcome: Mapped[str] = mapped_column(String(20))
+    on_date: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # at the village, where it arrived: when it was applied, or why it could not be
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_applied: Mapped[str | None] = mapped_column(String(300))

@@ -65,6 +65,8 @@ REASONS = {
     "encrypted": N_("the database file was encrypted (it was a plain file)"),
     "referral_reply": N_("the service's reply: {status}"),
     "referral_visit": N_("home visit for referral {tracking}"),
+    "referral_reply_sent": N_("the service's reply to referral {tracking}, to send to "
+                              "the village"),
     "referral_services": N_("the services referrals go to"),
     "key_replaced_signed": N_("the office made new exchange keys; its old key signed them"),
     "seal_baseline": N_("the registry's content sealed as it was at the upgrade; changes "

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QSpinBox, QTableView, QVBoxLayout)
 
 from ..core.bahasa import short_datetime
-from ..core.codes import OfficeKind
+from ..core.codes import OfficeKind, ReferralStatus
 from ..core.labels import field_label
 from ..i18n import _
 from ..services.exchange.records import LABELS as ENTITY_WORDS
@@ -82,6 +82,14 @@ def record_label(record) -> str:
         return f"{values.get('no_kk') or '-'} · {values.get('address') or ''}".strip(" ·")
     if record.entity == "member":
         return values.get("name") or "-"
+    if record.entity == "referral":
+        return f"{values.get('tracking_code') or '-'} · {values.get('person_name') or ''}"
+    if record.entity == "referral_event":
+        return ReferralStatus.label_of(values.get("to_status") or "")
+    if record.entity == "referral_reply":
+        return ReferralStatus.label_of(values.get("outcome") or "")
+    if record.entity == "referral_visit":
+        return values.get("visitor") or "-"
     return f"{values.get('program_code') or '-'} {values.get('period') or ''}".strip()
 
 
@@ -119,6 +127,14 @@ class PlanDialog(QDialog):
         if plan.shared_niks:
             lines.append(_("{n} NIKs are also registered in another village (kept apart, "
                            "each under its village).").format(n=len(plan.shared_niks)))
+        for reply in plan.replies[:20]:
+            lines.append(_("Reply to referral {code} ({name}): {status}").format(
+                code=reply.tracking_code, name=reply.person_name,
+                status=ReferralStatus.label_of(reply.outcome))
+                + (" — " + _("not applied: {why}").format(why=reply.problem)
+                   if reply.problem else ""))
+        if len(plan.replies) > 20:
+            lines.append(_("… and {n} more replies").format(n=len(plan.replies) - 20))
         self.summary = QLabel("\n".join(lines))
         self.summary.setWordWrap(True)
         self.model = DtoTableModel([

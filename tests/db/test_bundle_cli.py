@@ -91,7 +91,8 @@ def test_village_to_kabupaten_and_the_receipt_back(cli, offices, tmp_path):
     nxt = _json(cli("--db", village, "bundle", "export", "--out", later, "--json"))
     [second] = [later / p.split("/")[-1] for p in nxt["files"]]
     assert _json(cli("--db", kabupaten, "bundle", "inspect", second, "--json"))[
-        "counts"] == {"household": 1, "member": 0, "participation": 0}
+        "counts"] == {"household": 1, "member": 0, "participation": 0,
+                     "referral": 0, "referral_event": 0, "referral_visit": 0}
     applied = _json(cli("--db", kabupaten, "bundle", "import", second, "--json"))
     assert applied["changed"] == 1 and applied["sequence"] == 2
 

@@ -146,3 +146,53 @@ def test_the_send_dialog_chooses_its_folder_through_the_button(qtbot, village, t
     qtbot.mouseClick(choose, Qt.MouseButton.LeftButton)
     assert dialog.folder.text() == str(tmp_path)
     dialog.reject()
+
+
+def test_a_reply_from_the_kabupaten_is_shown_then_moves_the_referral(
+        qtbot, village, tmp_path, monkeypatch):
+    """The kabupaten's bundle brings a service's reply: the plan names the referral and
+    the reply before anything changes; applied, the referral is done."""
+    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
+    try:
+        kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
+        for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
+            me.keys.ensure_keys(actor=ADMIN)
+            card = tmp_path / f"{name}.json"
+            shown = me.keys.export_identity(actor=ADMIN, path=card)
+            other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
+        up, down = tmp_path / "up", tmp_path / "down"
+        up.mkdir()
+        down.mkdir()
+        [sent] = village.exchange.export_to(actor=ADMIN, folder=up)
+        kabupaten.exchange.import_file(actor=ADMIN, path=sent)
+        [referral] = [r for r in kabupaten.referrals.list(actor=ADMIN, status="dirujuk")][:1]
+        kabupaten.referrals.record_reply(actor=ADMIN, referral_id=referral.id,
+                                         outcome="selesai", reference="460/9/2026")
+        [bundle] = kabupaten.exchange.export_to(actor=ADMIN, folder=down,
+                                                to=village.settings.village().code)
+
+        win, page = _page(qtbot, village, KOORDINATOR)
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            staticmethod(lambda *a, **k: (str(bundle), "")))
+        seen, told = {}, []
+
+        def plan(dialog: PlanDialog):
+            seen["summary"] = dialog.summary.text()
+            # nothing has moved while the plan is shown
+            seen["before"] = village.referrals.detail(referral.id, actor=ADMIN).status
+            click(qtbot, dialog.apply)
+
+        with dialogs(plan):
+            click(qtbot, page.receive_button)
+            qtbot.waitUntil(lambda: "summary" in seen, timeout=30000)
+        with dialogs(_read(told)):
+            qtbot.waitUntil(lambda: bool(told), timeout=30000)
+        assert (f"Balasan rujukan {referral.tracking_code} ({referral.person_name}): "
+                "Selesai") in seen["summary"]
+        assert seen["before"] == "dirujuk"
+        after = village.referrals.detail(referral.id, actor=ADMIN)
+        assert after.status == "selesai" and after.reply_reference == "460/9/2026"
+        assert [e.source for e in after.events][-1] == "bundle"
+        win.close()
+    finally:
+        kabupaten.close()

@@ -45,3 +45,26 @@ def test_any_line_is_read_or_refused(spec, data):
         assert value is not None or nullable
         if tag == "text" and value is not None:
             assert isinstance(value, str) and len(value) <= limit
+
+
+def test_a_referrals_documents_and_letter_snapshot_are_read_within_bounds():
+    """The JSON a referral carries has a shape: its documents a list of names brought or
+    not, what its letter printed texts and table rows — nothing deeper or larger."""
+    from puskesos.core.exchange import REFERRAL
+    good = {"id": ID, "version": 1,
+            "documents": [{"name": "Fotokopi KTP", "present": True}],
+            "letter_snapshot": {"penerima.nama": "SITI", "_row_keys": {"lampiran": [
+                "nama", "ada"]}, "lampiran": [{"nama": "Fotokopi KTP", "ada": "Ada"}]}}
+    [(_id, _v, values)] = read_lines(REFERRAL, json.dumps(good).encode())
+    assert values["letter_snapshot"]["lampiran"][0]["ada"] == "Ada"
+    for field, bad in (("documents", [{"name": "KTP", "present": "ya"}]),
+                       ("documents", {"name": "KTP"}),
+                       ("letter_snapshot", {"a": [[["too deep"]]]}),
+                       ("letter_snapshot", {"rows": [{"x": "y"}] * 3000}),
+                       ("letter_snapshot", {"nama": "SITI\x00"})):
+        line = json.dumps(dict(good, **{field: bad})).encode()
+        try:
+            read_lines(REFERRAL, line)
+        except RecordError:
+            continue
+        raise AssertionError(f"{field}={bad!r:.60} was read")

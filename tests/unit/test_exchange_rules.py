@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from puskesos.core.exchange import (ENTITIES, HOUSEHOLD, LOCAL_FIELDS, MEMBER,
-                                    PARTICIPATION, OfficeKind, merge_record, wire_value)
+                                    PARTICIPATION, REFERRAL, REFERRAL_EVENT, REFERRAL_REPLY,
+                                    OfficeKind, merge_record, wire_value)
 
 DESA, KAB = OfficeKind.DESA, OfficeKind.KABUPATEN
 
@@ -96,11 +97,20 @@ def test_dates_compare_as_they_travel():
 def test_what_travels_and_who_owns_it():
     for spec in ENTITIES:
         assert not LOCAL_FIELDS & set(spec.fields), spec.name
-        assert "deleted_at" in spec.fields            # removals travel
+        # removals travel; a record written once (a step, a visit, a reply) is never
+        # removed, it has no version and is read by when it was recorded
+        assert ("deleted_at" in spec.fields) is spec.versioned
+        assert spec.clock == ("updated_at" if spec.versioned else "recorded_at")
         assert spec.kabupaten_owns <= set(spec.fields)
+        assert spec.senders and spec.parent in (None, *(e.name for e in ENTITIES))
     assert HOUSEHOLD.owner("desil") is KAB and HOUSEHOLD.owner("address") is DESA
     assert MEMBER.owner("nik") is DESA
     assert PARTICIPATION.owner("status") is KAB
+    # the village's referral and its steps go up; the service's reply comes down
+    assert REFERRAL.senders == {DESA} and REFERRAL_EVENT.senders == {DESA}
+    assert REFERRAL_REPLY.senders == {KAB} and REFERRAL_REPLY.owner("outcome") is KAB
+    assert [e.name for e in ENTITIES].index("referral") < [
+        e.name for e in ENTITIES].index("referral_reply")
 
 
 values = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["A", "B", "C"]))

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from ...core.exchange import ENTITIES
+from ...core.exchange import ENTITIES, OfficeKind
 from ...core.codes import BundleStatus, ReceiptStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
@@ -99,8 +99,10 @@ class OutgoingOps:
             # out, except from a full bundle, which holds everything
             skip = None if full else {(b.entity, b.entity_id): b.fields for b in s.scalars(
                 select(ExchangeBase).where(ExchangeBase.peer_code == peer_code))}
+            # the kabupaten names the village it writes to; a village writes its own
+            sender = OfficeKind.KABUPATEN if peer_code == village else OfficeKind.DESA
             records = collect_records(s, village=village, since=since, until=until,
-                                      skip=skip)
+                                      sender=sender, skip=skip)
         groups = _split(records, max_bytes)
         return [Outgoing(new_id(), peer_code, last + i + 1, i + 1, len(groups),
                          full, since, until,
@@ -201,16 +203,26 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
     if sum(len(x) for rows in lines.values() for x in rows) <= max_bytes:
         return [{name: (records[name], b"".join(lines[name])) for name in records}]
     families: dict[str, dict[str, list]] = {}      # household id → entity → (record, line)
+    # a referral goes with its family (or alone, for a person not in the registry), its
+    # steps, visits and replies with it
+    referral_family = {r["id"]: r.get("household_id") or r["id"]
+                       for r in records.get("referral", [])}
     for spec in ENTITIES:
         for record, line in zip(records.get(spec.name, []), lines.get(spec.name, [])):
-            family = record["id"] if spec.name == "household" else record.get("household_id")
+            if spec.name == "household":
+                family = record["id"]
+            elif spec.parent == "referral":
+                family = referral_family.get(record.get("referral_id"),
+                                             record.get("referral_id"))
+            else:
+                family = record.get("household_id") or record["id"]
             families.setdefault(family, {}).setdefault(spec.name, []).append((record, line))
     parts: list[dict[str, list]] = []
     size = max_bytes + 1
     for family in families.values():
         family_size = sum(len(line) for pairs in family.values() for _r, line in pairs)
         if size + family_size > max_bytes:
-            parts.append({spec.name: [] for spec in ENTITIES})
+            parts.append({name: [] for name in records})
             size = 0
         for name, pairs in family.items():
             parts[-1][name].extend(pairs)

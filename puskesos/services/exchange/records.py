@@ -12,23 +12,28 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Boolean, Date, Float, Integer, String, Text, select
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text, literal, select
 from sqlalchemy.types import JSON
 
 from ...core.labels import field_label
-from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, wire_value
+from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_value
 from ...errors import InvalidInput
 from ...i18n import N_, _
-from ...models import Household, Member, Participation
+from ...models import (Household, Member, Participation, Referral, ReferralEvent,
+                       ReferralReply, ReferralVisit)
 from ...models.base import UTCDateTime
 
-MODELS = {"household": Household, "member": Member, "participation": Participation}
+MODELS = {"household": Household, "member": Member, "participation": Participation,
+          "referral": Referral, "referral_event": ReferralEvent,
+          "referral_visit": ReferralVisit, "referral_reply": ReferralReply}
 #: where each entity's lines are in a bundle
 MEMBER_NAMES = {spec.name: f"data/{spec.name}.jsonl" for spec in ENTITIES}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: how a message names each kind of record
 LABELS = {"household": N_("family"), "member": N_("family member"),
-          "participation": N_("program recipient")}
+          "participation": N_("program recipient"), "referral": N_("referral"),
+          "referral_event": N_("referral step"), "referral_visit": N_("referral visit"),
+          "referral_reply": N_("referral reply")}
 #: a JSON field (a household's assets) holds a few dozen codes
 _JSON_ENTRIES = 200
 
@@ -49,35 +54,57 @@ def write_lines(records: Iterable[dict[str, Any]]) -> bytes:
                                separators=(",", ":")).encode() + b"\n" for r in records)
 
 
+def sent_by(kind: OfficeKind | str) -> tuple[EntitySpec, ...]:
+    """The kinds of record an office of ``kind`` sends (a village its referrals, the
+    kabupaten the services' replies; both the registry)."""
+    kind = OfficeKind(kind)
+    return tuple(spec for spec in ENTITIES if kind in spec.senders)
+
+
+def _scope(spec: EntitySpec, village: str):
+    """The condition picking a village's records of ``spec``."""
+    table = MODELS[spec.name].__table__
+    households = select(Household.id).where(Household.region_code == village)
+    if spec.name == "household":
+        return table.c.id.in_(households)
+    if spec.name == "referral":
+        return table.c.village_code == village
+    if spec.parent == "referral":
+        return table.c.referral_id.in_(select(Referral.id).where(
+            Referral.village_code == village))
+    return table.c.household_id.in_(households)
+
+
 def rows_changed(s, spec: EntitySpec, *, since: datetime | None, until: datetime,
-                 household_ids=None) -> Iterator[tuple]:
+                 village: str | None = None) -> Iterator[tuple]:
     """The records of ``spec`` written after ``since`` (all when None) up to ``until``,
     removed ones included (their ``deleted_at`` travels), as tuples of id, version and
-    the fields (columns, not records: quicker by half); ``household_ids`` a query of
-    the households whose records go (a village's, at the kabupaten)."""
-    model = MODELS[spec.name]
-    table = model.__table__
-    query = select(table.c.id, table.c.version, *(table.c[f] for f in spec.fields)).where(
-        table.c.updated_at <= until)
+    the fields (columns, not records: quicker by half); only ``village``'s when given
+    (a kabupaten keeps many)."""
+    table = MODELS[spec.name].__table__
+    clock = table.c[spec.clock]
+    version = table.c.version if spec.versioned else literal(1)
+    query = select(table.c.id, version, *(table.c[f] for f in spec.fields)).where(
+        clock <= until)
     if since is not None:
-        query = query.where(table.c.updated_at > since)
-    if household_ids is not None:
-        column = table.c.id if spec.name == "household" else table.c.household_id
-        query = query.where(column.in_(household_ids))
-    yield from s.execute(query.order_by(table.c.updated_at, table.c.id)).yield_per(1000)
+        query = query.where(clock > since)
+    if village is not None:
+        query = query.where(_scope(spec, village))
+    yield from s.execute(query.order_by(clock, table.c.id)).yield_per(1000)
 
 
 def collect_records(s, *, village: str, since: datetime | None, until: datetime,
+                    sender: OfficeKind | str = OfficeKind.DESA,
                     skip: dict[tuple[str, str], dict[str, Any]] | None = None
                     ) -> dict[str, list[dict[str, Any]]]:
-    """A village's records written after ``since`` up to ``until``, as they travel
-    (entity → records); a record exactly as in ``skip`` ((entity, id) → values, what
-    the receiver sent us last) is left out: it has it."""
-    households = select(Household.id).where(Household.region_code == village)
+    """A village's records written after ``since`` up to ``until``, of the kinds an
+    office of kind ``sender`` sends, as they travel (entity → records); a record
+    exactly as in ``skip`` ((entity, id) → values, what the receiver sent us last) is
+    left out: it has it."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for spec in ENTITIES:
+    for spec in sent_by(sender):
         lines = out.setdefault(spec.name, [])
-        for row in rows_changed(s, spec, since=since, until=until, household_ids=households):
+        for row in rows_changed(s, spec, since=since, until=until, village=village):
             record = to_wire(spec, row)
             if skip and skip.get((spec.name, record["id"])) == {
                     k: v for k, v in record.items() if k not in ("id", "version")}:
@@ -87,11 +114,13 @@ def collect_records(s, *, village: str, since: datetime | None, until: datetime,
 
 
 def collect(s, *, village: str, since: datetime | None, until: datetime,
+            sender: OfficeKind | str = OfficeKind.DESA,
             skip: dict[tuple[str, str], dict[str, Any]] | None = None
             ) -> tuple[dict[str, bytes], dict[str, int]]:
     """:func:`collect_records` as a bundle's members (member name → JSON Lines) and
     how many of each."""
-    records = collect_records(s, village=village, since=since, until=until, skip=skip)
+    records = collect_records(s, village=village, since=since, until=until,
+                              sender=sender, skip=skip)
     return ({MEMBER_NAMES[name]: write_lines(rows) for name, rows in records.items()},
             {name: len(rows) for name, rows in records.items()})
 
@@ -181,12 +210,59 @@ def _value(spec: EntitySpec, record_id: str, name: str, value: Any,
             raise _bad(spec, record_id, name, _("is not a number"))
         return float(value)
     if tag == "json":
+        if (spec.name, name) == ("referral", "documents"):
+            if not _checklist(value):
+                raise _bad(spec, record_id, name, _("is not a list of documents"))
+            return value
+        if (spec.name, name) == ("referral", "letter_snapshot"):
+            # what the letter printed: texts, and the rows of its tables
+            if not isinstance(value, dict) or not _nested(value, depth=3,
+                                                          budget=[_SNAPSHOT_ITEMS]):
+                raise _bad(spec, record_id, name, _("is not what a letter printed"))
+            return value
         if not isinstance(value, dict) or len(value) > _JSON_ENTRIES or not all(
-                isinstance(k, str) and len(k) <= 40 and (v is None or isinstance(
-                    v, (bool, int, float, str))) for k, v in value.items()):
+                isinstance(k, str) and len(k) <= 40 and _json_scalar(v)
+                for k, v in value.items()):
             raise _bad(spec, record_id, name, _("is not a list of codes"))
         return value
     raise _bad(spec, record_id, name, _("has a type this program cannot read"))
+
+
+def _json_scalar(value: Any) -> bool:
+    """A value inside a JSON field: a code, a number, yes/no or a line of text (a
+    letter's snapshot holds the texts it printed)."""
+    if isinstance(value, str):
+        return len(value) <= 4000 and not _CONTROL.search(value)
+    return value is None or isinstance(value, (bool, int)) or (
+        isinstance(value, float) and math.isfinite(value))
+
+
+#: a letter's snapshot holds at most this many values, tables included
+_SNAPSHOT_ITEMS = 5000
+
+
+def _nested(value: Any, *, depth: int, budget: list[int]) -> bool:
+    """A JSON value of lists and records of texts and numbers, at most ``depth`` deep
+    and of ``budget[0]`` values in all (a bundle's JSON cannot grow without end)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    if isinstance(value, dict):
+        return depth > 0 and all(isinstance(k, str) and len(k) <= 40
+                                 and _nested(v, depth=depth - 1, budget=budget)
+                                 for k, v in value.items())
+    if isinstance(value, list):
+        return depth > 0 and all(_nested(v, depth=depth - 1, budget=budget) for v in value)
+    return _json_scalar(value)
+
+
+def _checklist(value: Any) -> bool:
+    """A referral's documents: each a name and whether it was brought."""
+    return isinstance(value, list) and len(value) <= 100 and all(
+        isinstance(d, dict) and set(d) <= {"name", "present"}
+        and isinstance(d.get("name"), str) and _json_scalar(d["name"])
+        and len(d["name"]) <= 200 and isinstance(d.get("present", False), bool)
+        for d in value)
 
 
 def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
@@ -228,5 +304,6 @@ def read_lines(spec: EntitySpec, data: bytes) -> list[tuple[str, int, dict[str, 
     return out
 
 
-__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "collect", "collect_records", "parse_record", "read_lines",
-           "required_fields", "rows_changed", "to_wire", "write_lines"]
+__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "collect", "collect_records",
+           "parse_record", "read_lines", "required_fields", "rows_changed", "sent_by",
+           "to_wire", "write_lines"]

@@ -24,15 +24,17 @@ from ...core import regions as region_list
 from ...core.bahasa import short_date
 from ...core.exchange import (BY_NAME, ENTITIES, FieldChange, OfficeKind, merge_record,
                               wire_value)
-from ...core.codes import BundleStatus, QueueStatus
+from ...core.codes import BundleStatus, QueueStatus, ReferralStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, Household, Member,
-                       Participation, Program, Region, new_id)
+                       Participation, Program, Referral, ReferralReply, Region, new_id,
+                       utcnow)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
+from ..referrals.flow import apply_reply, check_reply
 from ..registry.queries import refresh_search_text
 from ..settings.village import ensure_regions
 from .records import LABELS, MODELS, RecordError, required_fields
@@ -94,6 +96,20 @@ class RecordPlan:
 
 
 @dataclass(frozen=True)
+class ReplyPlan:
+    """A service's reply in a kabupaten's bundle, and what it does to the referral
+    here (``problem``: why it cannot move it, e.g. the village cancelled it)."""
+
+    reply_id: str
+    referral_id: str
+    tracking_code: str
+    person_name: str
+    outcome: str
+    on_date: Any
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class ImportPlan:
     """What a bundle would do, shown before it is applied."""
 
@@ -117,6 +133,8 @@ class ImportPlan:
     #: (entity, id) → the sender's version of each record taken
     versions: dict[tuple[str, str], int] = field(default_factory=dict, repr=False,
                                                  compare=False)
+    #: the services' replies it brings (from the kabupaten)
+    replies: tuple[ReplyPlan, ...] = ()
 
     def count(self, what: str) -> int:
         if what == "new":
@@ -202,8 +220,33 @@ class SyncOps:
                                         merged.conflicts, merged.proposals, theirs))
         shared = self._shared_niks(s, source, records) \
             if source.kind is OfficeKind.DESA else ()
+        replies = self._replies(s, [r for r in plans if r.new
+                                    and r.entity == "referral_reply"])
         return ImportPlan(bundle_id, source, sequence, False, missing, tuple(plans),
-                          received, unchanged, shared, seen, records, versions)
+                          received, unchanged, shared, seen, records, versions, replies)
+
+    @staticmethod
+    def _replies(s, records: list[RecordPlan]) -> tuple[ReplyPlan, ...]:
+        """What each reply received does to its referral here, in the order they are
+        applied (by the reply's date, then when it was recorded)."""
+        out = []
+        for record in sorted(records, key=lambda r: (r.apply["on_date"],
+                                                     r.apply["recorded_at"])):
+            values = record.apply
+            referral = s.get(Referral, values["referral_id"])
+            target = ReferralStatus(values["outcome"])
+            problem = None
+            if referral.deleted_at is not None:
+                problem = _("the referral was removed here")
+            else:
+                try:
+                    check_reply(referral, target)
+                except InvalidInput as exc:
+                    problem = exc.message
+            out.append(ReplyPlan(record.entity_id, referral.id, referral.tracking_code,
+                                 referral.person_name, target.value, values["on_date"],
+                                 problem))
+        return tuple(out)
 
     @staticmethod
     def _check_village(s, source: Source, records) -> None:
@@ -213,6 +256,12 @@ class SyncOps:
         of its families (here or in the bundle), and stays there; a program must be
         known here.  Anything else is refused before a record is looked at."""
         village = source.village
+        for name, rows in records.items():
+            if rows and source.kind not in BY_NAME[name].senders:
+                raise InvalidInput(_("The bundle holds records ({entity}) that only the "
+                                     "other side sends. Nothing was changed; ask the "
+                                     "sender to check the bundle.").format(
+                    entity=_(LABELS[name])))
 
         def foreign(code) -> InvalidInput:
             return InvalidInput(_("The bundle holds a family of another village ({code}) "
@@ -235,13 +284,19 @@ class SyncOps:
                     raise foreign(code)
         members = {r[0]: r[2] for r in records.get("member", [])}
         programs = {r[0]: r[2] for r in records.get("participation", [])}
+        referrals = {r[0]: r[2] for r in records.get("referral", [])}
+        referral_here = lookup(lambda c: select(Referral.id, Referral.household_id)
+                               .where(Referral.id.in_(c)), referrals)
         member_home = lookup(lambda c: select(Member.id, Member.household_id)
                              .where(Member.id.in_(c)),
-                             set(members) | {v.get("member_id") for v in programs.values()})
+                             set(members) | {v.get("member_id") for v in
+                                             (*programs.values(), *referrals.values())})
         program_home = lookup(lambda c: select(Participation.id, Participation.household_id)
                               .where(Participation.id.in_(c)), programs)
-        named = ({v.get("household_id") for v in (*members.values(), *programs.values())}
-                 | set(member_home.values()) | set(program_home.values())) - {None}
+        named = ({v.get("household_id") for v in (*members.values(), *programs.values(),
+                                                   *referrals.values())}
+                 | set(member_home.values()) | set(program_home.values())
+                 | set(referral_here.values())) - {None}
         ours = set(households) | set(lookup(
             lambda c: select(Household.id, Household.region_code).where(
                 Household.id.in_(c), Household.region_code == village),
@@ -262,6 +317,9 @@ class SyncOps:
                 home = members.get(member, {}).get("household_id", member_home.get(member))
                 if home not in ours:
                     raise foreign(None)
+        SyncOps._check_referrals(s, source, records, referrals, lookup, ours,
+                                 lambda m: members.get(m, {}).get("household_id",
+                                                                  member_home.get(m)))
         codes = {v.get("program_code") for v in programs.values()} - {None}
         if codes:
             have = set(s.scalars(select(Program.code).where(Program.code.in_(codes))))
@@ -270,6 +328,52 @@ class SyncOps:
                                      "({codes}). Nothing was changed; add them under "
                                      "Settings first.").format(
                     codes=", ".join(sorted(codes - have))))
+
+    @staticmethod
+    def _check_referrals(s, source: Source, records, referrals, lookup, ours,
+                         home_of) -> None:
+        """A bundle's referrals are the village's (its code, and the family and member
+        they name, if any, of its families), and each step, visit and reply is of one
+        of them — in the bundle or here."""
+        village = source.village
+        codes = lookup(lambda c: select(Referral.id, Referral.village_code)
+                       .where(Referral.id.in_(c)), referrals)
+        wrong = InvalidInput(_("The bundle holds a referral of another village than "
+                               "{village}. Nothing was changed; ask the sender to check "
+                               "the bundle.").format(village=village))
+        for rid, values in referrals.items():
+            if {values.get("village_code", codes.get(rid)), codes.get(rid, village)} \
+                    != {village}:
+                raise wrong
+            hid = values.get("household_id")
+            if hid is not None and hid not in ours:
+                raise wrong
+            member = values.get("member_id")
+            if member is not None and home_of(member) not in ours:
+                raise wrong
+        children = {name: {r[0]: r[2] for r in records.get(name, [])}
+                    for name, spec in BY_NAME.items() if spec.parent == "referral"}
+        named = {v.get("referral_id") for rows in children.values() for v in rows.values()}
+        homes = {}
+        for name, rows in children.items():
+            model = MODELS[name]
+            homes.update(lookup(lambda c, m=model: select(m.id, m.referral_id)
+                                .where(m.id.in_(c)), rows))
+        named |= set(homes.values())
+        known = set(referrals) | set(lookup(
+            lambda c: select(Referral.id, Referral.village_code).where(
+                Referral.id.in_(c), Referral.village_code == village),
+            named - set(referrals)))
+        for rows in children.values():
+            for record_id, values in rows.items():
+                for rid in (values.get("referral_id", homes.get(record_id)),
+                            homes.get(record_id, values.get("referral_id"))):
+                    if rid not in known:
+                        raise InvalidInput(_(
+                            "The bundle holds a step, visit or reply of a referral that "
+                            "is neither in it nor in {village} here. Nothing was changed; "
+                            "ask the sender for a full bundle (bundle export --full)."
+                        ).format(village=village))
 
     @staticmethod
     def _shared_niks(s, source: Source, records) -> tuple[tuple[str, str], ...]:
@@ -340,13 +444,16 @@ class SyncOps:
                             changes.append(Change(spec.name, row.id, name, getattr(row, name),
                                                   value))
                             setattr(row, name, value)
-                        touched.add(row.id if spec.name == "household" else row.household_id)
+                        if spec.name in _REGISTRY:
+                            touched.add(row.id if spec.name == "household"
+                                        else row.household_id)
                 for record in mine:
                     if record.new:
                         changes.append(Change(spec.name, record.entity_id, None, None,
                                               _snapshot(record.theirs)))
-                        touched.add(record.entity_id if spec.name == "household"
-                                    else record.apply.get("household_id"))
+                        if spec.name in _REGISTRY:
+                            touched.add(record.entity_id if spec.name == "household"
+                                        else record.apply.get("household_id"))
                     queued.extend(
                         dict(id=new_id(), bundle_id=plan.bundle_id, peer_code=source.code,
                              entity=spec.name, entity_id=record.entity_id, field=item.field,
@@ -361,7 +468,29 @@ class SyncOps:
                 audit.append(s, actor, "update", changes, audit.coded_reason(
                     "bundle", source=source.code, sequence=plan.sequence))
             refresh_search_text(s, [t for t in touched if t])
+            self._apply_replies(s, actor, plan)
             return plan
+
+    @staticmethod
+    def _apply_replies(s, actor: Actor, plan: ImportPlan) -> None:
+        """The services' replies a kabupaten's bundle brought move their referrals
+        through the flow's reply rule (the steps marked as from a bundle); one that
+        cannot (the village closed the referral meanwhile) is kept with why."""
+        for reply in plan.replies:
+            row = s.get(ReferralReply, reply.reply_id)
+            referral = s.get(Referral, reply.referral_id)
+            if reply.problem is None:
+                try:
+                    with s.begin_nested():
+                        apply_reply(s, actor, referral, ReferralStatus(row.outcome),
+                                    row.on_date, row.reference, row.note, "bundle")
+                except InvalidInput as exc:
+                    row.not_applied = exc.message[:300]
+                else:
+                    row.applied_at = utcnow()
+            else:
+                row.not_applied = reply.problem[:300]
+        s.flush()
 
     @staticmethod
     def _queue(s, peer_code: str, queued: list[dict[str, Any]]) -> None:
@@ -413,6 +542,10 @@ class SyncOps:
         s.flush()
 
 
+#: the records of the registry (their family's search text follows them)
+_REGISTRY = frozenset({"household", "member", "participation"})
+
+
 def _snapshot(values: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in values.items() if v not in (None, "")},
                       ensure_ascii=False, sort_keys=True, default=str)
@@ -423,4 +556,4 @@ def _counts(plan: ImportPlan) -> dict[str, Any]:
             "changed": plan.count("changed"), "removed": plan.count("removed"),
             "conflicts": plan.count("conflicts"), "proposals": plan.count("proposals"),
             "unchanged": plan.unchanged, "shared_niks": len(plan.shared_niks),
-            "missing": list(plan.missing)}
+            "missing": list(plan.missing), "replies": len(plan.replies)}

@@ -278,7 +278,8 @@ def _summary(plan: ImportPlan) -> dict[str, Any]:
     return {"new": plan.count("new"), "changed": plan.count("changed"),
             "removed": plan.count("removed"), "conflicts": plan.count("conflicts"),
             "proposals": plan.count("proposals"), "unchanged": plan.unchanged,
-            "shared_niks": len(plan.shared_niks)}
+            "shared_niks": len(plan.shared_niks), "replies": len(plan.replies),
+            "replies_not_applied": sum(1 for r in plan.replies if r.problem)}
 
 
 __all__ = ["ImportResult", "READABLE_SCHEMAS", "Received", "TransferOps", "UserError"]

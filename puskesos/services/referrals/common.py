@@ -14,12 +14,13 @@ from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _
-from ...models import (Letter, Referral, ReferralAttachment, ReferralEvent, ReferralVisit,
-                       utcnow)
+from ...models import (Letter, Referral, ReferralAttachment, ReferralEvent, ReferralReply,
+                       ReferralVisit, utcnow)
 from .. import audit
 from ..audit import Change
 from ..context import Actor
-from .dto import AttachmentRow, Document, EventRow, ReferralDetail, ReferralRow, VisitRow
+from .dto import (AttachmentRow, Document, EventRow, ReferralDetail, ReferralRow, ReplyRow,
+                  VisitRow)
 
 
 def shown_nik(actor: Actor, nik: str | None) -> str | None:
@@ -64,6 +65,11 @@ def to_detail(s: Session, r: Referral, actor: Actor, today: date) -> ReferralDet
         ReferralAttachment.size, ReferralAttachment.sha256, ReferralAttachment.added_at,
         ReferralAttachment.actor).where(ReferralAttachment.referral_id == r.id)
         .order_by(ReferralAttachment.added_at)))
+    replies = tuple(ReplyRow(x.id, x.outcome, x.on_date, x.reference, x.note, x.actor,
+                             x.recorded_at, x.applied_at, x.not_applied)
+                    for x in s.scalars(select(ReferralReply).where(
+                        ReferralReply.referral_id == r.id)
+                        .order_by(ReferralReply.recorded_at)))
     number = letter_numbers(s, [r]).get(r.letter_id or "")
     return ReferralDetail(
         r.id, r.tracking_code, r.village_code, r.status, r.version, r.member_id,
@@ -75,7 +81,8 @@ def to_detail(s: Session, r: Referral, actor: Actor, today: date) -> ReferralDet
               for d in (r.documents or [])),
         r.letter_id, number, r.reply_reference, r.reply_note, r.follow_up_on, r.closed_on,
         rules.is_overdue(r.status, r.follow_up_on, today),
-        tuple(x.value for x in rules.next_states(r.status)), events, visits, attachments)
+        tuple(x.value for x in rules.next_states(r.status)), events, visits, attachments,
+        replies)
 
 
 def get_referral(s: Session, referral_id: str, *, expected_version: int | None = None,

@@ -93,6 +93,22 @@ class AttachmentRow:
 
 
 @dataclass(frozen=True)
+class ReplyRow:
+    """A service's reply that travels by bundle: recorded at the kabupaten (waiting to
+    be sent, or sent), and at the village when it was applied or why it could not be."""
+
+    id: str
+    outcome: str
+    on_date: date
+    reference: str | None
+    note: str | None
+    actor: str
+    recorded_at: datetime
+    applied_at: datetime | None
+    not_applied: str | None
+
+
+@dataclass(frozen=True)
 class Document:
     """An item of the documents checklist: its name and whether it was brought."""
 
@@ -141,6 +157,7 @@ class ReferralDetail:
     events: tuple[EventRow, ...] = field(default=())
     visits: tuple[VisitRow, ...] = field(default=())
     attachments: tuple[AttachmentRow, ...] = field(default=())
+    replies: tuple[ReplyRow, ...] = field(default=())
 
 
 @dataclass(frozen=True)

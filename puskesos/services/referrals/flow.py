@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from ...core import referrals as rules
+from ...core.case_codes import OfficeKind
 from ...core.codes import ReferralStatus
 from ...core.permissions import Permission
 from ...core.validation import (LONG_NOTE_LIMIT, NAME_LIMIT, PLACE_LIMIT, checked_text)
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
-from ...models import Referral, ReferralVisit
+from ...models import Referral, ReferralReply, ReferralVisit
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -26,6 +27,43 @@ SERVICES_KEY = "referral_services"
 #: a reply from the service and the steps it implies from "referred"
 REPLY_PATH = (S.DITERIMA, S.DIPROSES)
 REPLIES = rules.REPLIES
+
+
+def check_reply(r: Referral, target: S) -> None:
+    """Refuse a reply the referral cannot take where it stands, saying why."""
+    current = rules.status_of(r.status)
+    if current not in (S.DIRUJUK, *REPLY_PATH):
+        rules.check_transition(current, target)   # says what is possible
+    elif current in REPLY_PATH and REPLIES.index(target) < REPLIES.index(current):
+        rules.check_transition(current, target)
+
+
+def apply_reply(s, actor: Actor, r: Referral, target: S, on: date, reference: str | None,
+                note: str | None, source: str) -> None:
+    """The reply rule, in the caller's transaction: the reply's reference and note
+    kept, and the steps between where the referral stands and the reply recorded with
+    the reply's date (a reply "done" to a referral sent is received, processed and
+    done).  Used for a reply on paper and for one arriving in a bundle."""
+    current = rules.status_of(r.status)
+    path = [x for x in REPLY_PATH if REPLIES.index(x) < REPLIES.index(target)
+            and (current not in REPLY_PATH
+                 or REPLY_PATH.index(x) > REPLY_PATH.index(current))]
+    if current not in (S.DIRUJUK, *REPLY_PATH):
+        rules.check_transition(current, target)   # says what is possible
+    changes = []
+    if reference and reference != r.reply_reference:
+        changes.append(Change("referral", r.id, "reply_reference", r.reply_reference,
+                              reference))
+        r.reply_reference = reference
+    if note and note != r.reply_note:
+        changes.append(Change("referral", r.id, "reply_note", r.reply_note, note))
+        r.reply_note = note
+    if changes:
+        audit.append(s, actor, "update", changes, None)
+    for passing in path:
+        step(s, actor, r, passing, on, audit.coded_reason(
+            "referral_reply", status=target.label), source=source)
+    step(s, actor, r, target, on, note, source=source)
 
 
 class FlowOps:
@@ -224,26 +262,19 @@ class FlowOps:
         on = on or date.today()
         with self._db.write() as s:
             r = get_referral(s, referral_id, expected_version=expected_version, lock=True)
-            current = rules.status_of(r.status)
-            path = [x for x in REPLY_PATH if REPLIES.index(x) < REPLIES.index(target)
-                    and (current not in REPLY_PATH
-                         or REPLY_PATH.index(x) > REPLY_PATH.index(current))]
-            if current not in (S.DIRUJUK, *REPLY_PATH):
-                rules.check_transition(current, target)   # says what is possible
-            changes = []
-            if reference and reference != r.reply_reference:
-                changes.append(Change("referral", r.id, "reply_reference", r.reply_reference,
-                                      reference))
-                r.reply_reference = reference
-            if note and note != r.reply_note:
-                changes.append(Change("referral", r.id, "reply_note", r.reply_note, note))
-                r.reply_note = note
-            if changes:
-                audit.append(s, actor, "update", changes, None)
-            for passing in path:
-                step(s, actor, r, passing, on, audit.coded_reason(
-                    "referral_reply", status=target.label), source=source)
-            step(s, actor, r, target, on, note, source=source)
+            if self._settings.office().kind == OfficeKind.KABUPATEN.value:
+                # the kabupaten does not keep the village's referral: the reply travels
+                # to the village in the next bundle, where this rule moves it
+                check_reply(r, target)
+                reply = ReferralReply(referral_id=r.id, outcome=target.value, on_date=on,
+                                      reference=reference, note=note, actor=actor.username)
+                s.add(reply)
+                s.flush()
+                audit.append(s, actor, "create", [Change(
+                    "referral_reply", reply.id, "outcome", None, target.value)],
+                    audit.coded_reason("referral_reply_sent", tracking=r.tracking_code))
+                return to_detail(s, r, actor, date.today())
+            apply_reply(s, actor, r, target, on, reference, note, source)
             s.flush()
             return to_detail(s, r, actor, date.today())
 
