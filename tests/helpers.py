@@ -270,3 +270,8 @@ def cli_json(done):
     import json
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def nonzero(counts: dict) -> dict:
+    """A bundle's record counts without the kinds it holds none of."""
+    return {k: v for k, v in counts.items() if v}

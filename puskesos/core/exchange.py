@@ -130,9 +130,49 @@ REFERRAL_REPLY = EntitySpec(
     parent="referral", senders=_KABUPATEN, clock="recorded_at", versioned=False,
     local=frozenset({"applied_at", "not_applied"}))
 
+#: the labelling of aid recipients' houses, as the village records it: the campaign,
+#: the households it chose with their serials, and every visit to a house
+STICKER_CAMPAIGN = EntitySpec(
+    "sticker_campaign",
+    ("code", "name", "legal_basis", "starts_on", "ends_on", "sticker_text", "per_page",
+     "programs", "desil", "last_serial", "created_by", "deleted_at", "deleted_by",
+     "deleted_reason"),
+    senders=_VILLAGE)
+
+STICKER_TARGET = EntitySpec(
+    "sticker_target",
+    ("campaign_id", "household_id", "serial", "head_name", "address", "dusun", "rw", "rt",
+     "programs", "added_at", "added_by"),
+    parent="sticker_campaign", senders=_VILLAGE, clock="added_at", versioned=False)
+
+#: (the letter of a refusal stays in the village's register)
+STICKER_LOG = EntitySpec(
+    "sticker_log",
+    ("target_id", "outcome", "at", "recorded_at", "actor", "officers", "witnesses", "note",
+     "well_off", "latitude", "longitude"),
+    parent="sticker_target", senders=_VILLAGE, clock="recorded_at", versioned=False,
+    local=frozenset({"letter_id"}))
+
+#: the verval's results: the cycle, and each household's visit result and the musdes'
+#: decision (the officer is the village's list: who visited stays there)
+VERVAL_CYCLE = EntitySpec(
+    "verval_cycle",
+    ("name", "period", "deadline", "status", "created_by", "note", "deleted_at",
+     "deleted_by", "deleted_reason"),
+    senders=_VILLAGE)
+
+VERVAL_ENTRY = EntitySpec(
+    "verval_entry",
+    ("cycle_id", "household_id", "seq", "result", "visited_on", "note", "recorded_by",
+     "recorded_at", "decision", "decision_note", "deleted_at", "deleted_by",
+     "deleted_reason"),
+    parent="verval_cycle", senders=_VILLAGE, local=frozenset({"officer_id"}))
+
 #: what a bundle carries, in the order it is applied
 ENTITIES: tuple[EntitySpec, ...] = (HOUSEHOLD, MEMBER, PARTICIPATION, REFERRAL,
-                                    REFERRAL_EVENT, REFERRAL_VISIT, REFERRAL_REPLY)
+                                    REFERRAL_EVENT, REFERRAL_VISIT, REFERRAL_REPLY,
+                                    STICKER_CAMPAIGN, STICKER_TARGET, STICKER_LOG,
+                                    VERVAL_CYCLE, VERVAL_ENTRY)
 BY_NAME = {e.name: e for e in ENTITIES}
 
 

@@ -23,7 +23,7 @@ class StickerCampaign(Tracked, Base):
 
     id: Mapped[str] = uuid_pk()
     #: printed before each serial (STK2026-00012)
-    code: Mapped[str] = mapped_column(String(12))
+    code: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(200))
     legal_basis: Mapped[str | None] = mapped_column(String(200))
     starts_on: Mapped[date | None] = mapped_column(Date)
@@ -38,7 +38,8 @@ class StickerCampaign(Tracked, Base):
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("code", name="uq_sticker_campaign_code"),)
+    # a village's codes are its own (the service refuses one twice); the kabupaten
+    # keeps every village's campaigns, and two villages may both have STK2026
 
 
 class StickerTarget(Base):

@@ -74,6 +74,10 @@ class ExportDialog(QDialog):
             self.folder.setText(folder)
 
 
+#: the records a plan lists (the counts above the list say how many in all)
+LISTED = 2000
+
+
 def record_label(record) -> str:
     """Which record a line of the plan is, from what the bundle carries: a family's No
     KK and address, a member's name, a program and its period."""
@@ -135,6 +139,9 @@ class PlanDialog(QDialog):
                    if reply.problem else ""))
         if len(plan.replies) > 20:
             lines.append(_("… and {n} more replies").format(n=len(plan.replies) - 20))
+        if len(plan.records) > LISTED:
+            lines.append(_("The list below shows the first {shown} of {n} records.").format(
+                shown=LISTED, n=len(plan.records)))
         self.summary = QLabel("\n".join(lines))
         self.summary.setWordWrap(True)
         self.model = DtoTableModel([
@@ -143,7 +150,7 @@ class PlanDialog(QDialog):
             (_("Changes"), _changes),
             (_("Waiting"), lambda r: ", ".join(field_label(r.entity, c.field)
                                                for c in r.conflicts + r.proposals) or "—")])
-        self.model.set_rows(plan.records[:2000])
+        self.model.set_rows(plan.records[:LISTED])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)

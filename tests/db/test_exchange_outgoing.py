@@ -17,6 +17,7 @@ from puskesos.models import Household, Member
 from puskesos.services.exchange import Source, receipt_body
 from puskesos.services.exchange.records import MEMBER_NAMES, read_lines
 from tests.conftest import ADMIN, VILLAGE
+from tests.helpers import nonzero
 from tests.db.test_exchange_records import offices, _home  # noqa: F401 - the fixture
 
 KAB = "35.23"
@@ -30,9 +31,8 @@ def _records(out):
 def test_everything_first_then_what_changed_since_the_last_acknowledged(offices):
     village, kab, homes = offices
     [first] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
-    assert first.sequence == 1 and first.counts == {
-        "household": 3, "member": 6, "participation": 3, "referral": 0, "referral_event": 0,
-        "referral_visit": 0}
+    assert first.sequence == 1 and nonzero(first.counts) == {
+        "household": 3, "member": 6, "participation": 3}
     # written, but no receipt yet: the next bundle holds it all again (sequence 2)
     village.exchange.record_sent(actor=ADMIN, outgoing=first, file_name="b1",
                                  created_at=datetime.now(timezone.utc))
@@ -51,8 +51,7 @@ def test_everything_first_then_what_changed_since_the_last_acknowledged(offices)
     with village.db.write() as s:
         s.get(Household, homes[2]).phone = "081200000000"
     [later] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
-    assert later.counts == {"household": 1, "member": 0, "participation": 0,
-                            "referral": 0, "referral_event": 0, "referral_visit": 0}
+    assert nonzero(later.counts) == {"household": 1}
     [whole] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE,
                                               full=True)
     assert whole.counts["household"] == 3

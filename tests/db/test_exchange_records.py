@@ -24,7 +24,7 @@ from puskesos.services.registry import HouseholdFilter
 from puskesos.services.exchange.records import (MEMBER_NAMES, RecordError, collect,
                                                 read_lines)
 from tests.conftest import ADMIN, VILLAGE
-from tests.helpers import family, member
+from tests.helpers import family, member, nonzero
 
 FROM_VILLAGE = Source(VILLAGE, OfficeKind.DESA, VILLAGE)
 
@@ -72,7 +72,7 @@ def _apply(receiver, records, sequence: int, bundle_id: str | None = None):
 def test_a_village_reaches_the_other_office_once_and_a_change_travels_alone(offices):
     village, kab, homes = offices
     records, counts = _bundle(village)
-    assert counts == {"household": 3, "member": 6, "participation": 3, "referral": 0, "referral_event": 0, "referral_visit": 0}
+    assert nonzero(counts) == {"household": 3, "member": 6, "participation": 3}
     plan, applied = _apply(kab, records, 1)
     assert (plan.count("new"), plan.count("changed"), plan.count("conflicts")) == (12, 0, 0)
     assert not plan.missing and not plan.already

@@ -251,8 +251,9 @@ def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(db_target):
     house, people = family()
     services.households.save(actor=OPERATOR, household=house, members=people)
     # the tables of later revisions go too (0011: referrals, 0012: stickers, 0014: the
-    # exchange keys)
-    behind(services, "DROP TABLE record_seal", "DROP TABLE referral_attachment",
+    # exchange keys, 0016: the replies)
+    behind(services, "DROP TABLE record_seal", "DROP TABLE referral_reply",
+           "DROP TABLE referral_attachment",
            "DROP TABLE referral_event", "DROP TABLE referral_visit", "DROP TABLE referral",
            "DROP TABLE sticker_photo", "DROP TABLE sticker_log", "DROP TABLE sticker_target",
            "DROP TABLE sticker_campaign", "DROP TABLE exchange_queue",

@@ -100,7 +100,7 @@ def test_what_travels_and_who_owns_it():
         # removals travel; a record written once (a step, a visit, a reply) is never
         # removed, it has no version and is read by when it was recorded
         assert ("deleted_at" in spec.fields) is spec.versioned
-        assert spec.clock == ("updated_at" if spec.versioned else "recorded_at")
+        assert (spec.clock == "updated_at") is spec.versioned
         assert spec.kabupaten_owns <= set(spec.fields)
         assert spec.senders and spec.parent in (None, *(e.name for e in ENTITIES))
     assert HOUSEHOLD.owner("desil") is KAB and HOUSEHOLD.owner("address") is DESA

@@ -4,8 +4,10 @@
   peers it trusts — the key to sign with, the identities to open a bundle with, a
   peer's age recipient, whether a bundle's signer is trusted; DTOs in ``dto.py``;
 - ``records.py``: the records a bundle carries, as JSON Lines, checked when read;
+- ``checks.py``: a bundle's records are one village's, each kind from the side that
+  sends it;
 - ``sync.py``: what they do to this database — the plan, the application in one
-  transaction, the common version (``exchange_base``);
+  transaction, the common version (``exchange_base``), the replies applied;
 - ``queue.py``: the conflicts and proposals waiting for a person;
 - ``outgoing.py``: the bundles going out (what changed since the last receipt, cut
   into parts of whole families) and the receipts coming back;

@@ -204,16 +204,24 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
         return [{name: (records[name], b"".join(lines[name])) for name in records}]
     families: dict[str, dict[str, list]] = {}      # household id → entity → (record, line)
     # a referral goes with its family (or alone, for a person not in the registry), its
-    # steps, visits and replies with it
+    # steps, visits and replies with it; a labelling visit with its house's family; a
+    # campaign or a verval cycle goes into every part holding one of its households
     referral_family = {r["id"]: r.get("household_id") or r["id"]
                        for r in records.get("referral", [])}
+    target_family = {r["id"]: r["household_id"] for r in records.get("sticker_target", [])}
+    shared: dict[str, tuple[str, dict[str, Any], bytes]] = {}
     for spec in ENTITIES:
         for record, line in zip(records.get(spec.name, []), lines.get(spec.name, [])):
+            if spec.name in _SHARED:
+                shared[record["id"]] = (spec.name, record, line)
+                continue
             if spec.name == "household":
                 family = record["id"]
             elif spec.parent == "referral":
                 family = referral_family.get(record.get("referral_id"),
                                              record.get("referral_id"))
+            elif spec.name == "sticker_log":
+                family = target_family.get(record["target_id"], record["target_id"])
             else:
                 family = record.get("household_id") or record["id"]
             families.setdefault(family, {}).setdefault(spec.name, []).append((record, line))
@@ -227,9 +235,27 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
         for name, pairs in family.items():
             parts[-1][name].extend(pairs)
         size += family_size
+    if not parts:
+        parts.append({name: [] for name in records})
+    placed: set[str] = set()
+    for part in parts:
+        wanted = {r[_SHARED_PARENT[name]] for name in _SHARED_PARENT
+                  for r, _l in part.get(name, [])}
+        for record_id in sorted(wanted & set(shared)):
+            name, record, line = shared[record_id]
+            part[name].append((record, line))
+            placed.add(record_id)
+    for record_id in sorted(set(shared) - placed):
+        name, record, line = shared[record_id]
+        parts[0][name].append((record, line))
     return [{name: ([r for r, _l in pairs], b"".join(line for _r, line in pairs))
              for name, pairs in part.items()} for part in parts]
 
+
+#: the records that belong to no family but to many (a campaign, a verval cycle)
+_SHARED = frozenset({"sticker_campaign", "verval_cycle"})
+#: the records naming one of them, and the field that does
+_SHARED_PARENT = {"sticker_target": "campaign_id", "verval_entry": "cycle_id"}
 
 __all__ = ["DEFAULT_MAX_BYTES", "Outgoing", "OutgoingOps", "SentBundle", "receipt_body",
            "write_lines"]

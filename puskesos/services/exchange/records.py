@@ -20,12 +20,16 @@ from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_val
 from ...errors import InvalidInput
 from ...i18n import N_, _
 from ...models import (Household, Member, Participation, Referral, ReferralEvent,
-                       ReferralReply, ReferralVisit)
+                       ReferralReply, ReferralVisit, StickerCampaign, StickerLog,
+                       StickerTarget, VervalCycle, VervalEntry)
 from ...models.base import UTCDateTime
 
 MODELS = {"household": Household, "member": Member, "participation": Participation,
           "referral": Referral, "referral_event": ReferralEvent,
-          "referral_visit": ReferralVisit, "referral_reply": ReferralReply}
+          "referral_visit": ReferralVisit, "referral_reply": ReferralReply,
+          "sticker_campaign": StickerCampaign, "sticker_target": StickerTarget,
+          "sticker_log": StickerLog, "verval_cycle": VervalCycle,
+          "verval_entry": VervalEntry}
 #: where each entity's lines are in a bundle
 MEMBER_NAMES = {spec.name: f"data/{spec.name}.jsonl" for spec in ENTITIES}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -33,7 +37,9 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 LABELS = {"household": N_("family"), "member": N_("family member"),
           "participation": N_("program recipient"), "referral": N_("referral"),
           "referral_event": N_("referral step"), "referral_visit": N_("referral visit"),
-          "referral_reply": N_("referral reply")}
+          "referral_reply": N_("referral reply"), "sticker_campaign": N_("sticker campaign"),
+          "sticker_target": N_("house to label"), "sticker_log": N_("labelling visit"),
+          "verval_cycle": N_("verval cycle"), "verval_entry": N_("verval result")}
 #: a JSON field (a household's assets) holds a few dozen codes
 _JSON_ENTRIES = 200
 
@@ -72,6 +78,16 @@ def _scope(spec: EntitySpec, village: str):
     if spec.parent == "referral":
         return table.c.referral_id.in_(select(Referral.id).where(
             Referral.village_code == village))
+    # a campaign or a cycle is the village's through the households it holds
+    if spec.name == "sticker_campaign":
+        return table.c.id.in_(select(StickerTarget.campaign_id).where(
+            StickerTarget.household_id.in_(households)))
+    if spec.name == "sticker_log":
+        return table.c.target_id.in_(select(StickerTarget.id).where(
+            StickerTarget.household_id.in_(households)))
+    if spec.name == "verval_cycle":
+        return table.c.id.in_(select(VervalEntry.cycle_id).where(
+            VervalEntry.household_id.in_(households)))
     return table.c.household_id.in_(households)
 
 
@@ -214,6 +230,11 @@ def _value(spec: EntitySpec, record_id: str, name: str, value: Any,
             if not _checklist(value):
                 raise _bad(spec, record_id, name, _("is not a list of documents"))
             return value
+        if (spec.name, name) in _FLAT_LISTS:
+            if not (isinstance(value, list) and len(value) <= 100
+                    and all(_json_scalar(v) and not isinstance(v, float) for v in value)):
+                raise _bad(spec, record_id, name, _("is not a list of codes"))
+            return value
         if (spec.name, name) == ("referral", "letter_snapshot"):
             # what the letter printed: texts, and the rows of its tables
             if not isinstance(value, dict) or not _nested(value, depth=3,
@@ -237,6 +258,9 @@ def _json_scalar(value: Any) -> bool:
         isinstance(value, float) and math.isfinite(value))
 
 
+#: the JSON fields that hold a plain list (program codes, desil, officers' names)
+_FLAT_LISTS = frozenset({("sticker_campaign", "programs"), ("sticker_campaign", "desil"),
+                         ("sticker_target", "programs"), ("sticker_log", "officers")})
 #: a letter's snapshot holds at most this many values, tables included
 _SNAPSHOT_ITEMS = 5000
 

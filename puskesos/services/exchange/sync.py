@@ -8,7 +8,8 @@ the conflicts and proposals wait in ``exchange_queue``, and every bundle
 received is recorded in ``exchange_bundle``, so the same bundle again changes
 nothing.  The records of a village are keyed by it: a bundle from a village may
 only carry its own households (``region_code``), and a kabupaten's bundle to a
-village only that village's.
+village only that village's (``checks.py``).  The services' replies a kabupaten's
+bundle brings move their referrals through the flow's reply rule.
 """
 
 from __future__ import annotations
@@ -28,15 +29,15 @@ from ...core.codes import BundleStatus, QueueStatus, ReferralStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
-from ...models import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, Household, Member,
-                       Participation, Program, Referral, ReferralReply, Region, new_id,
-                       utcnow)
+from ...models import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, Referral,
+                       ReferralReply, Region, new_id, utcnow)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..referrals.flow import apply_reply, check_reply
 from ..registry.queries import refresh_search_text
 from ..settings.village import ensure_regions
+from .checks import check_village, shared_niks
 from .records import LABELS, MODELS, RecordError, required_fields
 
 
@@ -167,7 +168,7 @@ class SyncOps:
                               source_records=records)
         last = last_sequence(s, "in", source.code, "data")
         missing = tuple(range(last + 1, sequence))
-        self._check_village(s, source, records)
+        check_village(s, source, records)
         plans: list[RecordPlan] = []
         seen: dict[tuple[str, str], dict[str, Any]] = {}
         versions: dict[tuple[str, str], int] = {}
@@ -218,7 +219,7 @@ class SyncOps:
                 plans.append(RecordPlan(spec.name, record_id, False,
                                         {n: values[n] for n in merged.apply},
                                         merged.conflicts, merged.proposals, theirs))
-        shared = self._shared_niks(s, source, records) \
+        shared = shared_niks(s, source, records) \
             if source.kind is OfficeKind.DESA else ()
         replies = self._replies(s, [r for r in plans if r.new
                                     and r.entity == "referral_reply"])
@@ -247,148 +248,6 @@ class SyncOps:
                                  referral.person_name, target.value, values["on_date"],
                                  problem))
         return tuple(out)
-
-    @staticmethod
-    def _check_village(s, source: Source, records) -> None:
-        """A bundle carries the records of one village only — the sender's own (from a
-        village) or ours (from the kabupaten): every family in it, here and in the
-        bundle, is of that village; every member and program recipient belongs to one
-        of its families (here or in the bundle), and stays there; a program must be
-        known here.  Anything else is refused before a record is looked at."""
-        village = source.village
-        for name, rows in records.items():
-            if rows and source.kind not in BY_NAME[name].senders:
-                raise InvalidInput(_("The bundle holds records ({entity}) that only the "
-                                     "other side sends. Nothing was changed; ask the "
-                                     "sender to check the bundle.").format(
-                    entity=_(LABELS[name])))
-
-        def foreign(code) -> InvalidInput:
-            return InvalidInput(_("The bundle holds a family of another village ({code}) "
-                                  "than {village}. Nothing was changed; ask the sender "
-                                  "to check the bundle.").format(code=code or "-",
-                                                                 village=village))
-
-        def lookup(query, ids) -> dict:
-            ids, out = sorted(i for i in ids if i), {}
-            for start in range(0, len(ids), 500):
-                out.update(s.execute(query(ids[start:start + 500])).all())
-            return out
-
-        households = {r[0]: r[2] for r in records.get("household", [])}
-        here = lookup(lambda c: select(Household.id, Household.region_code)
-                      .where(Household.id.in_(c)), households)
-        for hid, values in households.items():
-            for code in (values.get("region_code", here.get(hid)), here.get(hid, village)):
-                if code != village:
-                    raise foreign(code)
-        members = {r[0]: r[2] for r in records.get("member", [])}
-        programs = {r[0]: r[2] for r in records.get("participation", [])}
-        referrals = {r[0]: r[2] for r in records.get("referral", [])}
-        referral_here = lookup(lambda c: select(Referral.id, Referral.household_id)
-                               .where(Referral.id.in_(c)), referrals)
-        member_home = lookup(lambda c: select(Member.id, Member.household_id)
-                             .where(Member.id.in_(c)),
-                             set(members) | {v.get("member_id") for v in
-                                             (*programs.values(), *referrals.values())})
-        program_home = lookup(lambda c: select(Participation.id, Participation.household_id)
-                              .where(Participation.id.in_(c)), programs)
-        named = ({v.get("household_id") for v in (*members.values(), *programs.values(),
-                                                   *referrals.values())}
-                 | set(member_home.values()) | set(program_home.values())
-                 | set(referral_here.values())) - {None}
-        ours = set(households) | set(lookup(
-            lambda c: select(Household.id, Household.region_code).where(
-                Household.id.in_(c), Household.region_code == village),
-            named - set(households)))
-        for rows, home in ((members, member_home), (programs, program_home)):
-            for record_id, values in rows.items():
-                for hid in (values.get("household_id", home.get(record_id)),
-                            home.get(record_id, values.get("household_id"))):
-                    if hid not in ours:
-                        raise InvalidInput(_(
-                            "The bundle holds a family member or program recipient of a "
-                            "family that is neither in it nor in {village} here. Nothing was "
-                            "changed; ask the sender for a full bundle (bundle export "
-                            "--full).").format(village=village))
-        for values in programs.values():
-            member = values.get("member_id")
-            if member is not None:
-                home = members.get(member, {}).get("household_id", member_home.get(member))
-                if home not in ours:
-                    raise foreign(None)
-        SyncOps._check_referrals(s, source, records, referrals, lookup, ours,
-                                 lambda m: members.get(m, {}).get("household_id",
-                                                                  member_home.get(m)))
-        codes = {v.get("program_code") for v in programs.values()} - {None}
-        if codes:
-            have = set(s.scalars(select(Program.code).where(Program.code.in_(codes))))
-            if codes - have:
-                raise InvalidInput(_("The bundle names programs this database does not know "
-                                     "({codes}). Nothing was changed; add them under "
-                                     "Settings first.").format(
-                    codes=", ".join(sorted(codes - have))))
-
-    @staticmethod
-    def _check_referrals(s, source: Source, records, referrals, lookup, ours,
-                         home_of) -> None:
-        """A bundle's referrals are the village's (its code, and the family and member
-        they name, if any, of its families), and each step, visit and reply is of one
-        of them — in the bundle or here."""
-        village = source.village
-        codes = lookup(lambda c: select(Referral.id, Referral.village_code)
-                       .where(Referral.id.in_(c)), referrals)
-        wrong = InvalidInput(_("The bundle holds a referral of another village than "
-                               "{village}. Nothing was changed; ask the sender to check "
-                               "the bundle.").format(village=village))
-        for rid, values in referrals.items():
-            if {values.get("village_code", codes.get(rid)), codes.get(rid, village)} \
-                    != {village}:
-                raise wrong
-            hid = values.get("household_id")
-            if hid is not None and hid not in ours:
-                raise wrong
-            member = values.get("member_id")
-            if member is not None and home_of(member) not in ours:
-                raise wrong
-        children = {name: {r[0]: r[2] for r in records.get(name, [])}
-                    for name, spec in BY_NAME.items() if spec.parent == "referral"}
-        named = {v.get("referral_id") for rows in children.values() for v in rows.values()}
-        homes = {}
-        for name, rows in children.items():
-            model = MODELS[name]
-            homes.update(lookup(lambda c, m=model: select(m.id, m.referral_id)
-                                .where(m.id.in_(c)), rows))
-        named |= set(homes.values())
-        known = set(referrals) | set(lookup(
-            lambda c: select(Referral.id, Referral.village_code).where(
-                Referral.id.in_(c), Referral.village_code == village),
-            named - set(referrals)))
-        for rows in children.values():
-            for record_id, values in rows.items():
-                for rid in (values.get("referral_id", homes.get(record_id)),
-                            homes.get(record_id, values.get("referral_id"))):
-                    if rid not in known:
-                        raise InvalidInput(_(
-                            "The bundle holds a step, visit or reply of a referral that "
-                            "is neither in it nor in {village} here. Nothing was changed; "
-                            "ask the sender for a full bundle (bundle export --full)."
-                        ).format(village=village))
-
-    @staticmethod
-    def _shared_niks(s, source: Source, records) -> tuple[tuple[str, str], ...]:
-        """The NIKs of the bundle's members that a family of another village has too
-        (kept apart, each under its village, and reported)."""
-        niks = sorted({values["nik"] for _id, _v, values in records.get("member", [])
-                       if values.get("nik")})
-        found = set()
-        for start in range(0, len(niks), 500):
-            found.update(s.execute(
-                select(Member.nik, Household.region_code)
-                .join(Household, Household.id == Member.household_id)
-                .where(Member.nik.in_(niks[start:start + 500]), Member.deleted_at.is_(None),
-                       Household.region_code != source.village)).all())
-        return tuple(sorted(found))
 
     def apply_import(self, *, actor: Actor, plan: ImportPlan, file_name: str | None = None,
                      created_at: datetime | None = None,

@@ -1,0 +1,143 @@
+"""The village's labelling of houses and its verval results travel to the kabupaten
+(issue 16 point 5): after a bundle the kabupaten has, for every family, the same
+sticker visits (outcome, time, officers) and the same verval result and musdes
+decision as the village; two villages that both call their campaign STK2026 are kept
+apart; a village cannot reach another village's campaign, and a labelling visit of a
+house that is not the village's is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from puskesos.core.exchange import OfficeKind
+from puskesos.errors import InvalidInput
+from puskesos.models import (Household, StickerCampaign, StickerLog, StickerTarget,
+                             VervalCycle, VervalEntry)
+from puskesos.services import open_services
+from puskesos.services.exchange import Source
+from tests.conftest import ADMIN
+from tests.db.test_bundle_cli import offices  # noqa: F401 - the fixture
+from tests.helpers import cli_json as _json
+
+OTHER = "35.23.01.2002"
+
+
+def _labelling_and_verval(db):
+    """Per family (its No KK): its sticker visits and its verval result, as the
+    kabupaten's desk or the village's page would read them."""
+    services = open_services(str(db))
+    try:
+        with services.db.read() as s:
+            visits = sorted(s.execute(
+                select(Household.no_kk, StickerCampaign.code, StickerTarget.serial,
+                       StickerLog.outcome, StickerLog.at, StickerLog.officers,
+                       StickerLog.well_off)
+                .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
+                .join(StickerCampaign, StickerCampaign.id == StickerTarget.campaign_id)
+                .join(Household, Household.id == StickerTarget.household_id)).all())
+            results = sorted(s.execute(
+                select(Household.no_kk, VervalCycle.name, VervalEntry.result,
+                       VervalEntry.visited_on, VervalEntry.decision,
+                       VervalEntry.decision_note)
+                .join(VervalCycle, VervalCycle.id == VervalEntry.cycle_id)
+                .join(Household, Household.id == VervalEntry.household_id)).all(),
+                key=repr)
+            campaigns = sorted(s.scalars(select(StickerCampaign.code)))
+        return visits, results, campaigns
+    finally:
+        services.close()
+
+
+def _send(cli, village, kabupaten, folder):
+    folder.mkdir()
+    sent = _json(cli("--db", village, "bundle", "export", "--out", folder, "--json"))
+    return _json(cli("--db", kabupaten, "bundle", "import",
+                     folder / sent["files"][0].split("/")[-1], "--json"))
+
+
+def test_the_labelling_and_verval_results_reach_the_kabupaten(cli, offices, tmp_path):
+    village, kabupaten, usb = offices
+    visits, results, campaigns = _labelling_and_verval(village)
+    assert visits and results and any(r[4] for r in results)   # decisions made
+    done = _send(cli, village, kabupaten, usb / "1")
+    assert done["conflicts"] == 0
+    assert _labelling_and_verval(kabupaten) == (visits, results, campaigns)
+    # a second village whose campaign has the same code: both kept, each its own
+    other = tmp_path / "other.sqlite"
+    assert cli("--db", other, "init", "--village", OTHER).returncode == 0
+    assert cli("--db", other, "demo", "--households", "30", "--seed", "5").returncode == 0
+    for me, them in ((other, kabupaten), (kabupaten, other)):
+        card = tmp_path / "card.json"
+        shown = _json(cli("--db", me, "keys", "export", "--out", card, "--json"))
+        assert cli("--db", them, "keys", "trust", card, "--fingerprint",
+                   shown["fingerprint"]).returncode == 0
+        card.unlink()
+    theirs = _labelling_and_verval(other)
+    assert theirs[2] == campaigns                            # the same code, STK2026
+    _send(cli, other, kabupaten, usb / "2")
+    both = _labelling_and_verval(kabupaten)
+    assert both[2] == sorted(campaigns + theirs[2])
+    assert sorted(visits + theirs[0]) == both[0]
+
+
+def test_a_village_cannot_reach_another_villages_labelling(offices, cli):
+    village, kabupaten, usb = offices
+    _send(cli, village, kabupaten, usb / "1")
+    services = open_services(str(kabupaten))
+    try:
+        with services.db.read() as s:
+            campaign_id, code = s.execute(select(StickerCampaign.id,
+                                                 StickerCampaign.code)).first()
+            target_id = s.scalar(select(StickerTarget.id))
+        values = {"code": code, "name": "DIAMBIL ALIH", "sticker_text": "x", "per_page": 4,
+                  "last_serial": 1, "created_by": "x"}
+        intruder = Source(OTHER, OfficeKind.DESA, OTHER)
+        # another village sending a campaign of the first under its id: refused
+        with pytest.raises(InvalidInput, match="desa lain"):
+            services.exchange.plan_import(
+                actor=ADMIN, source=intruder, bundle_id="00000000-0000-4000-8000-0000000000c1",
+                sequence=1, records={"sticker_campaign": [(campaign_id, 9, values)]})
+        # a labelling visit of a house of the first village: refused
+        visit = {"target_id": target_id, "outcome": "terpasang",
+                 "at": datetime.now(timezone.utc), "recorded_at": datetime.now(timezone.utc),
+                 "actor": "x", "officers": ["X"], "well_off": False}
+        with pytest.raises(InvalidInput, match="tidak ada di bundel"):
+            services.exchange.plan_import(
+                actor=ADMIN, source=intruder, bundle_id="00000000-0000-4000-8000-0000000000c2",
+                sequence=1, records={"sticker_log": [(
+                    "00000000-0000-4000-8000-0000000000c3", 1, visit)]})
+    finally:
+        services.close()
+
+
+def test_parts_of_a_bundle_each_carry_the_campaign_and_cycle_they_need(offices):
+    """Cut for email, each part holds whole families with the campaign and verval cycle
+    their houses belong to: applied in any order, every part stands alone."""
+    from puskesos.core.exchange import BY_NAME
+    from puskesos.services.exchange.outgoing import _split
+    from puskesos.services.exchange.records import read_lines
+    from tests.conftest import VILLAGE
+    village, kabupaten, _usb = offices
+    expected = _labelling_and_verval(village)
+    sender, receiver = open_services(str(village)), open_services(str(kabupaten))
+    try:
+        [one] = sender.exchange.prepare_export(actor=ADMIN, peer_code="35.23",
+                                               village=VILLAGE)
+        size = sum(len(v) for v in one.members.values())
+        parts = _split(one.records, size // 4)
+        assert len(parts) >= 4
+        source = Source(VILLAGE, OfficeKind.DESA, VILLAGE)
+        for n, part in reversed(list(enumerate(parts, 1))):
+            records = {name: read_lines(BY_NAME[name], lines)
+                       for name, (_rows, lines) in part.items()}
+            plan = receiver.exchange.plan_import(
+                actor=ADMIN, source=source, bundle_id=f"00000000-0000-4000-8000-{n:012d}",
+                sequence=n, records=records)
+            receiver.exchange.apply_import(actor=ADMIN, plan=plan)
+    finally:
+        sender.close()
+        receiver.close()
+    assert _labelling_and_verval(kabupaten) == expected
