@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
 
 from ..core import referrals as rules
 from ..core.bahasa import short_date, short_datetime
-from ..core.codes import ReferralCategory, ReferralChannel, ReferralStatus, ReferralUrgency
+from ..core.codes import (OfficeKind, ReferralCategory, ReferralChannel, ReferralStatus,
+                          ReferralUrgency)
 from ..core.permissions import Permission
 from ..errors import UserError
 from ..files import safe_name, write_bytes
@@ -57,6 +58,9 @@ class ReferralDialog(QDialog):
         self.services, self.actor, self.bus = services, actor, bus
         self.referral_id = referral_id
         self.can_edit = actor.can(Permission.EDIT_REGISTRY)
+        # the kabupaten keeps the villages' referrals as their bundles bring them: it
+        # records the service's reply only (it travels to the village)
+        self.at_kabupaten = services.settings.office().kind == OfficeKind.KABUPATEN.value
         self.previews: list[PdfPreview] = []
         self.job = None
         self.detail = None
@@ -206,6 +210,13 @@ class ReferralDialog(QDialog):
                 date=follow) + "</b></span>"
         f["follow_up"].setText(follow)
         reply = " · ".join(x for x in (d.reply_reference, d.reply_note) if x)
+        for x in d.replies:
+            state = (_("applied") if x.applied_at else
+                     _("not applied: {why}").format(why=x.not_applied) if x.not_applied
+                     else _("goes to the village in the next bundle"))
+            reply += ("\n" if reply else "") + _("Reply {status} of {date}: {state}").format(
+                status=ReferralStatus.label_of(x.outcome), date=short_date(x.on_date),
+                state=state)
         f["reply"].setText(reply or "-")
         self.description.setPlainText(d.description)
         context = self.services.referrals.person_context(
@@ -240,6 +251,9 @@ class ReferralDialog(QDialog):
             "letter": bool(d.letter_number) or (
                 rules.status_of(d.status) in LETTER_STATES and bool(d.target_service)),
         }
+        if self.at_kabupaten:
+            shown = {key: key == "reply" and shown[key] for key in shown}
+            is_open = False                   # nothing else changes here
         for key, button in self.actions.items():
             button.setVisible(shown[key])
             button.setEnabled(self.can_edit)

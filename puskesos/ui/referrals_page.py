@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from ..core import referrals as rules
 from ..core.bahasa import short_date
-from ..core.codes import ReferralCategory, ReferralStatus
+from ..core.codes import OfficeKind, ReferralCategory, ReferralStatus
 from ..core.permissions import Permission
 from ..i18n import _
 from .pdf_preview import PdfPreview
@@ -68,7 +68,9 @@ class ReferralsPage(QWidget):
     def __init__(self, services, actor, bus, parent=None):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
-        self.can_edit = actor.can(Permission.EDIT_REGISTRY)
+        # at the kabupaten the villages' referrals are read and answered, not taken in
+        self.can_edit = actor.can(Permission.EDIT_REGISTRY) and (
+            services.settings.office().kind != OfficeKind.KABUPATEN.value)
         self.previews: list[PdfPreview] = []
         self.job = None
         self.open_dialogs: list[QDialog] = []

@@ -6,6 +6,7 @@ received."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import func, select
@@ -151,23 +152,31 @@ def test_the_send_dialog_chooses_its_folder_through_the_button(qtbot, village, t
     dialog.reject()
 
 
+def _kabupaten_with(village, tmp_path):
+    """The kabupaten's database, each office trusting the other, with the village's
+    first bundle imported."""
+    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
+    kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
+    for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
+        me.keys.ensure_keys(actor=ADMIN)
+        card = tmp_path / f"{name}.json"
+        shown = me.keys.export_identity(actor=ADMIN, path=card)
+        other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
+    up = tmp_path / "up"
+    up.mkdir()
+    [sent] = village.exchange.export_to(actor=ADMIN, folder=up)
+    kabupaten.exchange.import_file(actor=ADMIN, path=sent)
+    return kabupaten
+
+
 def test_a_reply_from_the_kabupaten_is_shown_then_moves_the_referral(
         qtbot, village, tmp_path, monkeypatch):
     """The kabupaten's bundle brings a service's reply: the plan names the referral and
     the reply before anything changes; applied, the referral is done."""
-    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
+    kabupaten = _kabupaten_with(village, tmp_path)
     try:
-        kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
-        for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
-            me.keys.ensure_keys(actor=ADMIN)
-            card = tmp_path / f"{name}.json"
-            shown = me.keys.export_identity(actor=ADMIN, path=card)
-            other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
-        up, down = tmp_path / "up", tmp_path / "down"
-        up.mkdir()
+        down = tmp_path / "down"
         down.mkdir()
-        [sent] = village.exchange.export_to(actor=ADMIN, folder=up)
-        kabupaten.exchange.import_file(actor=ADMIN, path=sent)
         [referral] = [r for r in kabupaten.referrals.list(actor=ADMIN, status="dirujuk")][:1]
         kabupaten.referrals.record_reply(actor=ADMIN, referral_id=referral.id,
                                          outcome="selesai", reference="460/9/2026")
@@ -197,5 +206,40 @@ def test_a_reply_from_the_kabupaten_is_shown_then_moves_the_referral(
         assert after.status == "selesai" and after.reply_reference == "460/9/2026"
         assert [e.source for e in after.events][-1] == "bundle"
         win.close()
+    finally:
+        kabupaten.close()
+
+
+def test_at_the_kabupaten_a_referral_is_answered_not_changed(qtbot, village, tmp_path):
+    """The Dinas Sosial's desk shows a village's referral with only *Catat balasan*: the
+    reply is kept to send (said so), the village's referral is not changed here, and
+    anything else a person tries is refused with why."""
+    from puskesos.errors import InvalidInput
+    from puskesos.ui.referral_steps import ReplyDialog
+    from tests.ui.referral_helpers import open_page, open_row, row_of
+    kabupaten = _kabupaten_with(village, tmp_path)
+    try:
+        [referral] = kabupaten.referrals.list(actor=ADMIN, status="dirujuk")[:1]
+        window, page = open_page(qtbot, kabupaten, ADMIN)
+        assert not page.new_button.isEnabled()
+        detail = open_row(qtbot, page, row_of(page, referral.id))
+        assert {k for k, b in detail.actions.items() if b.isVisible()} == {"reply"}
+        assert not detail.file_buttons["add"].isEnabled()
+
+        def reply(dialog: ReplyDialog):
+            dialog.outcome.setCurrentIndex(dialog.outcome.findData("selesai"))
+            qtbot.keyClicks(dialog.reference, "460/5/DINSOS")
+            click(qtbot, dialog.ok)
+
+        with dialogs(reply):
+            click(qtbot, detail.actions["reply"])
+        assert "Dirujuk" in detail.fields["status"].text()
+        assert "Balasan Selesai" in detail.fields["reply"].text()
+        assert "dikirim ke desa dalam bundel berikutnya" in detail.fields["reply"].text()
+        detail.reject()
+        with pytest.raises(InvalidInput, match="Catat balasan"):
+            kabupaten.referrals.transition(actor=ADMIN, referral_id=referral.id,
+                                           status="dibatalkan", note="x")
+        window.close()
     finally:
         kabupaten.close()

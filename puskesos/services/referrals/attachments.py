@@ -19,7 +19,7 @@ from ...models import ReferralAttachment
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
-from .common import get_referral, to_detail
+from .common import get_referral, to_detail, village_writes
 from .dto import ReferralDetail
 
 #: the most attachments one referral keeps (a case file, not an archive)
@@ -34,7 +34,7 @@ class AttachmentOps:
         """Keep a scan or photo (image made small, PDF as it is) with the referral; a
         file that is not an image or a PDF, or is too large, is refused with why."""
         from ...formats.attachments import read_attachment
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         attachment = read_attachment(Path(path))      # checked before anything is stored
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
@@ -83,7 +83,7 @@ class AttachmentOps:
                           reason: str) -> ReferralDetail:
         """Remove an attachment added by mistake, with the reason (kept in the trail
         with its checksum)."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         reason = checked_text(_("Reason"), reason, SHORT_NOTE_LIMIT)
         if not reason:
             raise InvalidInput(_("Give a reason for this change."))

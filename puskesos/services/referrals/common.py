@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...core import referrals as rules
+from ...core.case_codes import OfficeKind
 from ...core.codes import LetterStatus, ReferralStatus, ReferralUrgency
 from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
@@ -18,9 +19,20 @@ from ...models import (Letter, Referral, ReferralAttachment, ReferralEvent, Refe
                        ReferralVisit, utcnow)
 from .. import audit
 from ..audit import Change
-from ..context import Actor
+from ..context import Actor, require
 from .dto import (AttachmentRow, Document, EventRow, ReferralDetail, ReferralRow, ReplyRow,
                   VisitRow)
+
+
+def village_writes(settings, actor: Actor) -> None:
+    """A change to a referral is the village's: at the kabupaten, which keeps the
+    villages' referrals as their bundles bring them, only the service's reply is
+    recorded (it travels back); anything else would be lost at the next bundle."""
+    require(actor, Permission.EDIT_REGISTRY)
+    if settings.office().kind == OfficeKind.KABUPATEN.value:
+        raise InvalidInput(_("The village keeps its referrals: at the kabupaten only the "
+                             "service's reply is recorded (Record the reply), and it goes "
+                             "to the village in the next bundle."))
 
 
 def shown_nik(actor: Actor, nik: str | None) -> str | None:

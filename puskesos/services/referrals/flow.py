@@ -19,7 +19,7 @@ from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..registry.queries import search_words
-from .common import get_referral, letter_numbers, step, to_detail, to_row
+from .common import get_referral, letter_numbers, step, to_detail, to_row, village_writes
 from .dto import ReferralDetail, ReferralRow
 
 S = ReferralStatus
@@ -171,7 +171,7 @@ class FlowOps:
               expected_version: int | None = None) -> ReferralDetail:
         """Refer a recorded request to a service: which one, what is asked of it and the
         documents it needs (name, brought or not).  The letter is printed after."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         target = checked_text(_("Target service"), target_service, NAME_LIMIT)
         if not target:
             raise InvalidInput(_("Choose the service the resident is referred to (e.g. "
@@ -206,7 +206,7 @@ class FlowOps:
                          on: date | None = None,
                          expected_version: int | None = None) -> ReferralDetail:
         """Close a recorded request as solved in the village, saying what was done."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         action = checked_text(_("Action taken"), action_taken, LONG_NOTE_LIMIT, lines=True)
         if not action:
             raise InvalidInput(_("Say what was done in the village to solve it."))
@@ -226,7 +226,7 @@ class FlowOps:
         """Move a referral one step (a step the flow does not allow is refused with what
         is possible; rejecting, "cannot be followed up" and cancelling need a note).
         Referring and solving in the village have their own calls (they need more)."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         target = rules.status_of(status)
         if target is None:
             raise InvalidInput(_("Unknown status {status}.").format(status=status))
@@ -281,7 +281,7 @@ class FlowOps:
     def set_follow_up(self, *, actor: Actor, referral_id: str, on: date,
                       note: str | None = None) -> ReferralDetail:
         """Set the next date this referral is followed up (it shows as overdue after)."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         note = checked_text(_("Note"), note, LONG_NOTE_LIMIT, lines=True)
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
@@ -296,7 +296,7 @@ class FlowOps:
     def set_documents(self, *, actor: Actor, referral_id: str,
                       documents: list[tuple[str, bool]]) -> ReferralDetail:
         """The documents checklist: each document's name and whether it was brought."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         checklist = [{"name": checked_text(_("Document"), name, PLACE_LIMIT),
                       "present": bool(present)}
                      for name, present in documents if (name or "").strip()]
@@ -315,7 +315,7 @@ class FlowOps:
                   findings: str, next_follow_up: date | None = None) -> ReferralDetail:
         """Record a home visit made for this referral (and, if given, the next
         follow-up date)."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         visitor = checked_text(_("Visitor"), visitor, NAME_LIMIT)
         findings = checked_text(_("Findings"), findings, LONG_NOTE_LIMIT, lines=True)
         if not visitor or not findings:

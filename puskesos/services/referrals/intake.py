@@ -23,7 +23,8 @@ from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..registry.queries import dusun_names, search_words
-from .common import get_referral, letter_numbers, shown_nik, to_detail, to_row
+from .common import (get_referral, letter_numbers, shown_nik, to_detail, to_row,
+                     village_writes)
 from .dto import PersonChoice, PersonContext, ReferralDetail
 
 #: the intake fields that may be corrected while a referral is still at the front office
@@ -130,7 +131,7 @@ class IntakeOps:
         """Record a resident's request: for a member of the registry (``member_id``) or
         a person not in it (name required; NIK, or the reason it is absent).  A
         ``draft`` is kept for later; otherwise it is recorded (TERCATAT) at once."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         fields = self._intake_fields(category=category, description=description,
                                      urgency=urgency, channel=channel, phone=phone,
                                      person_address=person_address, dusun=dusun, rt=rt, rw=rw,
@@ -185,7 +186,7 @@ class IntakeOps:
                       **changes) -> ReferralDetail:
         """Correct what was taken at intake (category, description, urgency, channel,
         contact, address, date) while the referral is a draft or recorded."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise InvalidInput(_("These fields cannot be changed here: {fields}.")
@@ -212,7 +213,7 @@ class IntakeOps:
     def record(self, *, actor: Actor, referral_id: str) -> ReferralDetail:
         """A draft becomes a recorded request (TERCATAT) today."""
         from .common import step
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
             step(s, actor, r, ReferralStatus.TERCATAT, max(date.today(), r.received_on), None)

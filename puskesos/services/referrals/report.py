@@ -29,7 +29,7 @@ from .. import audit
 from ..letters import keep_first_letter
 from ..audit import Change
 from ..context import Actor, require
-from .common import get_referral, letter_numbers, to_row
+from .common import get_referral, letter_numbers, to_row, village_writes
 from .dto import MonthlyReport, Tally
 
 S = ReferralStatus
@@ -186,7 +186,7 @@ class ReportOps:
 
     def letter_context(self, *, actor: Actor, referral_id: str) -> dict[str, Any]:
         """The fields of the surat rujukan of a referral (refused before it is referred)."""
-        require(actor, Permission.EDIT_REGISTRY)
+        village_writes(self._settings, actor)
         with self._db.read() as s:
             r = get_referral(s, referral_id)
             sent = letter_numbers(s, [r]).get(r.letter_id or "")
