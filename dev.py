@@ -145,7 +145,10 @@ def cmd_test(args: list[str]) -> int:
         say("PostgreSQL tests run against the local server")
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         env["PUSKESOS_REQUIRE_PG"] = "1"
-    code = run([PY, "-m", "pytest", *args], cwd=ROOT, env=env)
+    # one worker a core (pytest-xdist), unless the caller chose (-n 0: one process)
+    spread = [] if any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist"
+                       for a in args) else ["-n", "auto"]
+    code = run([PY, "-m", "pytest", *spread, *args], cwd=ROOT, env=env)
     if code == 5:
         print("[dev] no test ran: that counts as a failure", file=sys.stderr)
         return 1
