@@ -47,6 +47,9 @@ class EntitySpec:
     versioned: bool = True
     #: its own columns each side keeps for itself (besides :data:`LOCAL_FIELDS`)
     local: frozenset[str] = frozenset()
+    #: a column of bytes (a scan, a photo) that travels as the bundle's member
+    #: ``files/<sha256>``, named by the record's ``sha256`` field
+    content: str | None = None
 
     def owner(self, name: str) -> OfficeKind:
         return OfficeKind.KABUPATEN if name in self.kabupaten_owns else OfficeKind.DESA
@@ -130,6 +133,13 @@ REFERRAL_REPLY = EntitySpec(
     parent="referral", senders=_KABUPATEN, clock="recorded_at", versioned=False,
     local=frozenset({"applied_at", "not_applied"}))
 
+#: a scan or photo kept with a referral (its bytes under files/)
+REFERRAL_ATTACHMENT = EntitySpec(
+    "referral_attachment",
+    ("referral_id", "filename", "media_type", "size", "sha256", "added_at", "actor"),
+    parent="referral", senders=_VILLAGE, clock="added_at", versioned=False,
+    content="data")
+
 #: the labelling of aid recipients' houses, as the village records it: the campaign,
 #: the households it chose with their serials, and every visit to a house
 STICKER_CAMPAIGN = EntitySpec(
@@ -153,6 +163,14 @@ STICKER_LOG = EntitySpec(
     parent="sticker_target", senders=_VILLAGE, clock="recorded_at", versioned=False,
     local=frozenset({"letter_id"}))
 
+#: a photo of a labelling visit (its bytes under files/)
+STICKER_PHOTO = EntitySpec(
+    "sticker_photo",
+    ("log_id", "filename", "media_type", "size", "original_sha256", "sha256", "taken_at",
+     "latitude", "longitude", "added_at", "actor"),
+    parent="sticker_log", senders=_VILLAGE, clock="added_at", versioned=False,
+    content="data")
+
 #: the verval's results: the cycle, and each household's visit result and the musdes'
 #: decision (the officer is the village's list: who visited stays there)
 VERVAL_CYCLE = EntitySpec(
@@ -171,8 +189,8 @@ VERVAL_ENTRY = EntitySpec(
 #: what a bundle carries, in the order it is applied
 ENTITIES: tuple[EntitySpec, ...] = (HOUSEHOLD, MEMBER, PARTICIPATION, REFERRAL,
                                     REFERRAL_EVENT, REFERRAL_VISIT, REFERRAL_REPLY,
-                                    STICKER_CAMPAIGN, STICKER_TARGET, STICKER_LOG,
-                                    VERVAL_CYCLE, VERVAL_ENTRY)
+                                    REFERRAL_ATTACHMENT, STICKER_CAMPAIGN, STICKER_TARGET,
+                                    STICKER_LOG, STICKER_PHOTO, VERVAL_CYCLE, VERVAL_ENTRY)
 BY_NAME = {e.name: e for e in ENTITIES}
 
 

@@ -7,6 +7,7 @@ house that is not the village's is refused."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 import pytest
@@ -14,8 +15,8 @@ from sqlalchemy import select
 
 from puskesos.core.exchange import OfficeKind
 from puskesos.errors import InvalidInput
-from puskesos.models import (Household, StickerCampaign, StickerLog, StickerTarget,
-                             VervalCycle, VervalEntry)
+from puskesos.models import (Household, StickerCampaign, StickerLog, StickerPhoto,
+                             StickerTarget, VervalCycle, VervalEntry)
 from puskesos.services import open_services
 from puskesos.services.exchange import Source
 from tests.conftest import ADMIN
@@ -46,7 +47,10 @@ def _labelling_and_verval(db):
                 .join(Household, Household.id == VervalEntry.household_id)).all(),
                 key=repr)
             campaigns = sorted(s.scalars(select(StickerCampaign.code)))
-        return visits, results, campaigns
+            # the photos, by their checksum and that of the bytes kept
+            photos = sorted((sha, hashlib.sha256(data).hexdigest()) for sha, data in
+                            s.execute(select(StickerPhoto.sha256, StickerPhoto.data)))
+        return visits, results, campaigns, photos
     finally:
         services.close()
 
@@ -60,11 +64,12 @@ def _send(cli, village, kabupaten, folder):
 
 def test_the_labelling_and_verval_results_reach_the_kabupaten(cli, offices, tmp_path):
     village, kabupaten, usb = offices
-    visits, results, campaigns = _labelling_and_verval(village)
+    visits, results, campaigns, photos = _labelling_and_verval(village)
     assert visits and results and any(r[4] for r in results)   # decisions made
+    assert photos and all(sha == kept for sha, kept in photos)
     done = _send(cli, village, kabupaten, usb / "1")
     assert done["conflicts"] == 0
-    assert _labelling_and_verval(kabupaten) == (visits, results, campaigns)
+    assert _labelling_and_verval(kabupaten) == (visits, results, campaigns, photos)
     # a second village whose campaign has the same code: both kept, each its own
     other = tmp_path / "other.sqlite"
     assert cli("--db", other, "init", "--village", OTHER).returncode == 0
@@ -81,6 +86,7 @@ def test_the_labelling_and_verval_results_reach_the_kabupaten(cli, offices, tmp_
     both = _labelling_and_verval(kabupaten)
     assert both[2] == sorted(campaigns + theirs[2])
     assert sorted(visits + theirs[0]) == both[0]
+    assert sorted(photos + theirs[3]) == both[3]
 
 
 def test_a_village_cannot_reach_another_villages_labelling(offices, cli):
@@ -115,27 +121,34 @@ def test_a_village_cannot_reach_another_villages_labelling(offices, cli):
 
 def test_parts_of_a_bundle_each_carry_the_campaign_and_cycle_they_need(offices):
     """Cut for email, each part holds whole families with the campaign and verval cycle
-    their houses belong to: applied in any order, every part stands alone."""
+    their houses belong to, and the photos of their visits: applied in any order,
+    every part stands alone."""
     from puskesos.core.exchange import BY_NAME
-    from puskesos.services.exchange.outgoing import _split
-    from puskesos.services.exchange.records import read_lines
+    from puskesos.services.exchange.records import (MEMBER_NAMES, attach_contents,
+                                                    read_lines)
     from tests.conftest import VILLAGE
     village, kabupaten, _usb = offices
     expected = _labelling_and_verval(village)
     sender, receiver = open_services(str(village)), open_services(str(kabupaten))
     try:
-        [one] = sender.exchange.prepare_export(actor=ADMIN, peer_code="35.23",
-                                               village=VILLAGE)
-        size = sum(len(v) for v in one.members.values())
-        parts = _split(one.records, size // 4)
-        assert len(parts) >= 4
+        [whole] = sender.exchange.prepare_export(actor=ADMIN, peer_code="35.23",
+                                                 village=VILLAGE)
+        size = sum(len(v) for v in whole.members.values())
+        parts = sender.exchange.prepare_export(actor=ADMIN, peer_code="35.23",
+                                               village=VILLAGE,
+                                               max_bytes=max(64 * 1024, size // 4))
+        assert len(parts) >= 3
         source = Source(VILLAGE, OfficeKind.DESA, VILLAGE)
-        for n, part in reversed(list(enumerate(parts, 1))):
-            records = {name: read_lines(BY_NAME[name], lines)
-                       for name, (_rows, lines) in part.items()}
+        for part in reversed(parts):
+            records = {}
+            for name, spec in BY_NAME.items():
+                if MEMBER_NAMES[name] in part.members:
+                    records[name] = read_lines(spec, part.members[MEMBER_NAMES[name]])
+                    if spec.content:
+                        attach_contents(spec, records[name], part.members.__getitem__)
             plan = receiver.exchange.plan_import(
-                actor=ADMIN, source=source, bundle_id=f"00000000-0000-4000-8000-{n:012d}",
-                sequence=n, records=records)
+                actor=ADMIN, source=source, bundle_id=part.bundle_id,
+                sequence=part.sequence, records=records)
             receiver.exchange.apply_import(actor=ADMIN, plan=plan)
     finally:
         sender.close()

@@ -7,9 +7,11 @@ On SQLite and on the PostgreSQL server a Dinas Sosial runs (the kabupaten's side
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
+from PIL import Image
 
 from puskesos.core.exchange import OfficeKind
 from puskesos.errors import InvalidInput
@@ -42,6 +44,13 @@ def test_a_reply_at_the_kabupaten_moves_the_villages_referral(cli, offices, tmp_
     village, kabupaten, usb = offices
     at_village = _referrals(cli, village)
     assert at_village, "the demo village has referrals"
+    # a scan kept with a referred case travels with it, byte for byte
+    [scanned, *_rest] = sorted(c for c, r in at_village.items() if r["status"] == "dirujuk")
+    scan = tmp_path / "surat-keterangan.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(scan)
+    assert cli("--db", village, "referral", "attach", scanned, str(scan)).returncode == 0
+    [kept] = _json(cli("--db", village, "referral", "show", scanned, "--json"))[
+        "referral"]["attachments"]
     up = _carry(cli, village, kabupaten, usb / "1")
     assert up["conflicts"] == 0
     # the kabupaten sees every referral of the village, at the same step, with its steps
@@ -54,6 +63,13 @@ def test_a_reply_at_the_kabupaten_moves_the_villages_referral(cli, offices, tmp_
     assert [e["to_status"] for e in shown["events"]] == [
         e["to_status"] for e in village_shown["events"]]
     assert shown["letter_number"] is None           # the letter register stays in the village
+    [arrived] = _json(cli("--db", kabupaten, "referral", "show", scanned, "--json"))[
+        "referral"]["attachments"]
+    assert (arrived["filename"], arrived["sha256"]) == (kept["filename"], kept["sha256"])
+    copy = tmp_path / "copy.png"
+    assert cli("--db", kabupaten, "referral", "attachment-save", arrived["id"], "--out",
+               str(copy)).returncode == 0
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == kept["sha256"]
     # the Dinas Sosial records the service's reply: it waits to travel, the copy of the
     # village's referral is not changed at the kabupaten
     replied = cli("--db", kabupaten, "referral", "reply", code, "--status", "selesai",

@@ -68,3 +68,31 @@ def test_a_referrals_documents_and_letter_snapshot_are_read_within_bounds():
         except RecordError:
             continue
         raise AssertionError(f"{field}={bad!r:.60} was read")
+
+
+def test_a_scan_is_taken_only_as_its_record_describes_it():
+    """A scan or photo travels as files/<sha256>: taken when its bytes are what the
+    record says; a file missing, other bytes, another size or a checksum that is not
+    one (a path, say) refuse the bundle."""
+    import hashlib
+
+    from puskesos.core.exchange import REFERRAL_ATTACHMENT
+    from puskesos.services.exchange.records import attach_contents
+    data = b"%PDF-1.4 surat keterangan"
+    sha = hashlib.sha256(data).hexdigest()
+
+    def record(**over):
+        return [(ID, 1, dict({"sha256": sha, "size": len(data)}, **over))]
+
+    rows = record()
+    attach_contents(REFERRAL_ATTACHMENT, rows, {f"files/{sha}": data}.__getitem__)
+    assert rows[0][2]["data"] == data
+    for rows, files in ((record(), {}),
+                        (record(), {f"files/{sha}": data + b"x"}),
+                        (record(size=3), {f"files/{sha}": data}),
+                        (record(sha256="../../etc/passwd"), {"files/../../etc/passwd": data})):
+        try:
+            attach_contents(REFERRAL_ATTACHMENT, rows, files.__getitem__)
+        except RecordError:
+            continue
+        raise AssertionError(f"{rows} was taken")

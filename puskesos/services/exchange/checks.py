@@ -12,7 +12,7 @@ from ...core.exchange import BY_NAME
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (Household, Member, Participation, Program, Referral,
-                       StickerCampaign, StickerTarget, VervalCycle, VervalEntry)
+                       StickerCampaign, StickerLog, StickerTarget, VervalCycle, VervalEntry)
 from .records import LABELS, MODELS
 
 
@@ -140,14 +140,26 @@ def _check_labelling_and_verval(s, village, records, lookup, ours, targets, entr
                     column.in_(mine[start:start + 500]),
                     Household.region_code != village).limit(1)):
                 raise foreign(None)
-    for _id, _v, values in records.get("sticker_log", []):
+    not_ours = InvalidInput(_(
+        "The bundle holds a labelling visit of a house that is neither in it "
+        "nor in the village here. Nothing was changed; ask the sender for a "
+        "full bundle (bundle export --full)."))
+    logs = {r[0]: r[2] for r in records.get("sticker_log", [])}
+    for values in logs.values():
         target = values.get("target_id")
         home = targets.get(target, {}).get("household_id", target_home.get(target))
         if home not in ours:
-            raise InvalidInput(_(
-                "The bundle holds a labelling visit of a house that is neither in it "
-                "nor in the village here. Nothing was changed; ask the sender for a "
-                "full bundle (bundle export --full)."))
+            raise not_ours
+    # a visit's photo: of a visit in the bundle (checked above) or of one of the
+    # village's visits here
+    elsewhere = {v.get("log_id") for _i, _v, v in records.get("sticker_photo", [])}
+    elsewhere -= set(logs)
+    villages = lookup(lambda c: select(StickerLog.id, Household.region_code)
+                      .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
+                      .join(Household, Household.id == StickerTarget.household_id)
+                      .where(StickerLog.id.in_(c)), elsewhere)
+    if any(villages.get(log) != village for log in elsewhere):
+        raise not_ours
 
 def _check_referrals(s, source, records, referrals, lookup, ours,
                      home_of) -> None:

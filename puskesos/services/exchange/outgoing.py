@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from ...core.exchange import ENTITIES, OfficeKind
+from ...core.exchange import BY_NAME, ENTITIES, OfficeKind
 from ...core.codes import BundleStatus, ReceiptStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import ExchangeBase, ExchangeBundle, ExchangeSent, new_id
 from ..context import Actor, require
-from .records import MEMBER_NAMES, collect_records, write_lines
+from .records import MEMBER_NAMES, collect_records, contents, write_lines
 from .sync import last_sequence
 
 #: a bundle's records by default stay under this (an email attachment's usual limit)
@@ -103,10 +103,14 @@ class OutgoingOps:
             sender = OfficeKind.KABUPATEN if peer_code == village else OfficeKind.DESA
             records = collect_records(s, village=village, since=since, until=until,
                                       sender=sender, skip=skip)
-        groups = _split(records, max_bytes)
+            groups = _split(records, max_bytes)
+            # each part with the scans and photos of its records
+            files = [contents(s, {name: rows for name, (rows, _l) in group.items()})
+                     for group in groups]
         return [Outgoing(new_id(), peer_code, last + i + 1, i + 1, len(groups),
                          full, since, until,
-                         {MEMBER_NAMES[name]: lines for name, (_rows, lines) in group.items()},
+                         {**{MEMBER_NAMES[name]: lines
+                             for name, (_rows, lines) in group.items()}, **files[i]},
                          {name: len(rows) for name, (rows, _lines) in group.items()},
                          {name: rows for name, (rows, _lines) in group.items()})
                 for i, group in enumerate(groups)]
@@ -196,11 +200,17 @@ def receipt_body(*, bundle_id: str, sequence: int, status: str, counts: dict | N
 
 def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
            ) -> list[dict[str, tuple[list[dict[str, Any]], bytes]]]:
-    """The records cut into parts of at most ``max_bytes`` of JSON Lines (a family
-    larger than that alone in its part), each part whole families — a household with
-    its members and its program recipients: entity → (records, lines) per part."""
+    """The records cut into parts of at most ``max_bytes`` of JSON Lines and scans
+    (a family larger than that alone in its part), each part whole families — a
+    household with its members and its program recipients: entity → (records,
+    lines) per part."""
     lines = {name: [write_lines([r]) for r in rows] for name, rows in records.items()}
-    if sum(len(x) for rows in lines.values() for x in rows) <= max_bytes:
+
+    def weight(name: str, record: dict[str, Any], line: bytes) -> int:
+        return len(line) + ((record.get("size") or 0) if BY_NAME[name].content else 0)
+
+    if sum(weight(name, r, x) for name in records
+           for r, x in zip(records[name], lines[name])) <= max_bytes:
         return [{name: (records[name], b"".join(lines[name])) for name in records}]
     families: dict[str, dict[str, list]] = {}      # household id → entity → (record, line)
     # a referral goes with its family (or alone, for a person not in the registry), its
@@ -209,6 +219,8 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
     referral_family = {r["id"]: r.get("household_id") or r["id"]
                        for r in records.get("referral", [])}
     target_family = {r["id"]: r["household_id"] for r in records.get("sticker_target", [])}
+    log_family = {r["id"]: target_family.get(r["target_id"], r["target_id"])
+                  for r in records.get("sticker_log", [])}
     shared: dict[str, tuple[str, dict[str, Any], bytes]] = {}
     for spec in ENTITIES:
         for record, line in zip(records.get(spec.name, []), lines.get(spec.name, [])):
@@ -221,14 +233,17 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
                 family = referral_family.get(record.get("referral_id"),
                                              record.get("referral_id"))
             elif spec.name == "sticker_log":
-                family = target_family.get(record["target_id"], record["target_id"])
+                family = log_family[record["id"]]
+            elif spec.name == "sticker_photo":
+                family = log_family.get(record["log_id"], record["log_id"])
             else:
                 family = record.get("household_id") or record["id"]
             families.setdefault(family, {}).setdefault(spec.name, []).append((record, line))
     parts: list[dict[str, list]] = []
     size = max_bytes + 1
     for family in families.values():
-        family_size = sum(len(line) for pairs in family.values() for _r, line in pairs)
+        family_size = sum(weight(name, record, line) for name, pairs in family.items()
+                          for record, line in pairs)
         if size + family_size > max_bytes:
             parts.append({name: [] for name in records})
             size = 0

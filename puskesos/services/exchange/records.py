@@ -5,6 +5,7 @@ office, but a program's bug there must not become bad data here)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -19,9 +20,9 @@ from ...core.labels import field_label
 from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_value
 from ...errors import InvalidInput
 from ...i18n import N_, _
-from ...models import (Household, Member, Participation, Referral, ReferralEvent,
-                       ReferralReply, ReferralVisit, StickerCampaign, StickerLog,
-                       StickerTarget, VervalCycle, VervalEntry)
+from ...models import (Household, Member, Participation, Referral, ReferralAttachment,
+                       ReferralEvent, ReferralReply, ReferralVisit, StickerCampaign,
+                       StickerLog, StickerPhoto, StickerTarget, VervalCycle, VervalEntry)
 from ...models.base import UTCDateTime
 
 MODELS = {"household": Household, "member": Member, "participation": Participation,
@@ -29,7 +30,8 @@ MODELS = {"household": Household, "member": Member, "participation": Participati
           "referral_visit": ReferralVisit, "referral_reply": ReferralReply,
           "sticker_campaign": StickerCampaign, "sticker_target": StickerTarget,
           "sticker_log": StickerLog, "verval_cycle": VervalCycle,
-          "verval_entry": VervalEntry}
+          "verval_entry": VervalEntry, "referral_attachment": ReferralAttachment,
+          "sticker_photo": StickerPhoto}
 #: where each entity's lines are in a bundle
 MEMBER_NAMES = {spec.name: f"data/{spec.name}.jsonl" for spec in ENTITIES}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -39,7 +41,9 @@ LABELS = {"household": N_("family"), "member": N_("family member"),
           "referral_event": N_("referral step"), "referral_visit": N_("referral visit"),
           "referral_reply": N_("referral reply"), "sticker_campaign": N_("sticker campaign"),
           "sticker_target": N_("house to label"), "sticker_log": N_("labelling visit"),
-          "verval_cycle": N_("verval cycle"), "verval_entry": N_("verval result")}
+          "verval_cycle": N_("verval cycle"), "verval_entry": N_("verval result"),
+          "referral_attachment": N_("referral attachment"),
+          "sticker_photo": N_("labelling photo")}
 #: a JSON field (a household's assets) holds a few dozen codes
 _JSON_ENTRIES = 200
 
@@ -85,6 +89,9 @@ def _scope(spec: EntitySpec, village: str):
     if spec.name == "sticker_log":
         return table.c.target_id.in_(select(StickerTarget.id).where(
             StickerTarget.household_id.in_(households)))
+    if spec.name == "sticker_photo":
+        return table.c.log_id.in_(select(StickerLog.id).where(StickerLog.target_id.in_(
+            select(StickerTarget.id).where(StickerTarget.household_id.in_(households)))))
     if spec.name == "verval_cycle":
         return table.c.id.in_(select(VervalEntry.cycle_id).where(
             VervalEntry.household_id.in_(households)))
@@ -133,12 +140,35 @@ def collect(s, *, village: str, since: datetime | None, until: datetime,
             sender: OfficeKind | str = OfficeKind.DESA,
             skip: dict[tuple[str, str], dict[str, Any]] | None = None
             ) -> tuple[dict[str, bytes], dict[str, int]]:
-    """:func:`collect_records` as a bundle's members (member name → JSON Lines) and
-    how many of each."""
+    """:func:`collect_records` as a bundle's members (member name → JSON Lines, and
+    the scans' and photos' bytes) and how many of each."""
     records = collect_records(s, village=village, since=since, until=until,
                               sender=sender, skip=skip)
-    return ({MEMBER_NAMES[name]: write_lines(rows) for name, rows in records.items()},
-            {name: len(rows) for name, rows in records.items()})
+    members = {MEMBER_NAMES[name]: write_lines(rows) for name, rows in records.items()}
+    members.update(contents(s, records))
+    return members, {name: len(rows) for name, rows in records.items()}
+
+
+def content_name(sha256: str) -> str:
+    """Where a scan's or photo's bytes are in a bundle."""
+    return f"files/{sha256}"
+
+
+def contents(s, records: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
+    """The bytes of the scans and photos among ``records`` (entity → records as they
+    travel), as the bundle's members (``files/<sha256>`` → bytes)."""
+    out: dict[str, bytes] = {}
+    for spec in ENTITIES:
+        rows = records.get(spec.name) or []
+        if spec.content is None or not rows:
+            continue
+        table = MODELS[spec.name].__table__
+        ids = [r["id"] for r in rows]
+        for start in range(0, len(ids), 200):
+            for sha, data in s.execute(select(table.c.sha256, table.c[spec.content]).where(
+                    table.c.id.in_(ids[start:start + 200]))):
+                out[content_name(sha)] = bytes(data)
+    return out
 
 
 class RecordError(InvalidInput):
@@ -307,6 +337,29 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     return record_id, version, values
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def attach_contents(spec: EntitySpec, rows: list[tuple[str, int, dict[str, Any]]],
+                    member) -> None:
+    """Put each record's bytes (a scan, a photo) into its values, from the bundle's
+    member named by its ``sha256`` (``member(name)`` → bytes, a missing one a
+    KeyError): the bytes must be what the record says — their checksum and size."""
+    for record_id, _version, values in rows:
+        sha, size = values.get("sha256"), values.get("size")
+        if not isinstance(sha, str) or not _SHA256.match(sha):
+            raise _bad(spec, record_id, "sha256", _("is not a checksum"))
+        try:
+            data = member(content_name(sha))
+        except KeyError:
+            raise _bad(spec, record_id, "sha256", _("names a file the bundle does not "
+                                                     "hold")) from None
+        if hashlib.sha256(data).hexdigest() != sha or (size is not None and
+                                                        len(data) != size):
+            raise _bad(spec, record_id, "sha256", _("does not match its file"))
+        values[spec.content] = data
+
+
 def read_lines(spec: EntitySpec, data: bytes) -> list[tuple[str, int, dict[str, Any]]]:
     """Every record of one entity's JSON Lines, checked; one id twice is refused."""
     out, seen = [], set()
@@ -328,6 +381,6 @@ def read_lines(spec: EntitySpec, data: bytes) -> list[tuple[str, int, dict[str, 
     return out
 
 
-__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "collect", "collect_records",
-           "parse_record", "read_lines", "required_fields", "rows_changed", "sent_by",
-           "to_wire", "write_lines"]
+__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "attach_contents", "collect",
+           "collect_records", "content_name", "contents", "parse_record", "read_lines",
+           "required_fields", "rows_changed", "sent_by", "to_wire", "write_lines"]

@@ -194,7 +194,8 @@ class SyncOps:
                     unchanged += 1      # older than what came before it: a late bundle's
                     continue
                 row = ours.get(record_id)
-                theirs = {k: wire_value(v) for k, v in values.items()}
+                # (a scan's bytes are checked against its checksum, which travels)
+                theirs = {k: wire_value(v) for k, v in values.items() if k != spec.content}
                 seen[(spec.name, record_id)] = theirs
                 versions[(spec.name, record_id)] = version
                 if row is None:         # a record we never had: taken whole (the rule's
@@ -210,7 +211,7 @@ class SyncOps:
                     plans.append(RecordPlan(spec.name, record_id, True, dict(values), (),
                                             (), theirs))           # first case, quickly)
                     continue
-                mine = {n: getattr(row, n) for n in values}
+                mine = {n: getattr(row, n) for n in values if n != spec.content}
                 merged = merge_record(spec, sender=source.kind, theirs=theirs, ours=mine,
                                       base=bases.get(record_id))
                 if merged.changes_nothing:

@@ -30,7 +30,7 @@ from ...models import ExchangeBundle, new_id
 from .. import audit
 from ..context import Actor, require
 from .outgoing import DEFAULT_MAX_BYTES, receipt_body
-from .records import MEMBER_NAMES, read_lines
+from .records import MEMBER_NAMES, attach_contents, read_lines
 from .sync import (BundleWaits, ImportPlan, RefusedBefore, Source, last_sequence,
                    refused_before)
 
@@ -266,6 +266,8 @@ def _records(opened: OpenBundle) -> dict[str, list[tuple[str, int, dict[str, Any
         member = MEMBER_NAMES[name]
         if member in opened.manifest.members:
             out[name] = read_lines(spec, opened.member(member))
+            if spec.content:
+                attach_contents(spec, out[name], opened.member)
     return out
 
 
