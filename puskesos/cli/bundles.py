@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.codes import BundleStatus, QueueStatus, ReferralStatus
+from ..core.exchange import wire_value
 from ..i18n import _
 from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
 
@@ -51,6 +52,10 @@ def _plan_json(plan) -> dict:
                         for r in plan.replies],
             "records": [{"entity": r.entity, "id": r.entity_id, "new": r.new,
                          "fields": sorted(r.apply),
+                         # each field of a record we had: [what it held, what it takes]
+                         "changes": {} if r.new else {
+                             f: [wire_value(r.before.get(f)), wire_value(v)]
+                             for f, v in r.apply.items()},
                          "conflicts": [c.field for c in r.conflicts],
                          "proposals": [p.field for p in r.proposals]}
                         for r in plan.records]}

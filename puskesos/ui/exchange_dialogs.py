@@ -4,13 +4,15 @@ applied."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QTableView, QVBoxLayout)
 
-from ..core.bahasa import short_datetime
+from ..core.bahasa import short_date, short_datetime
 from ..core.codes import OfficeKind, ReferralStatus
-from ..core.labels import field_label
+from ..core.labels import field_label, value_label
 from ..i18n import _
 from ..services.exchange.records import LABELS as ENTITY_WORDS
 from .table_model import DtoTableModel
@@ -97,11 +99,28 @@ def record_label(record) -> str:
     return f"{values.get('program_code') or '-'} {values.get('period') or ''}".strip()
 
 
+def _shown(entity: str, name: str, value) -> str:
+    """A field's value as the plan shows it (codes and dates as a person reads them)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return short_datetime(value)
+    if isinstance(value, date):
+        return short_date(value)
+    return value_label(entity, name, str(value))[:60]
+
+
 def _changes(record) -> str:
+    """What a record received changes: new, or each field from what it held to what
+    it will hold."""
     if record.new:
         return _("new")
-    fields = [field_label(record.entity, f) for f in record.apply]
-    return ", ".join(fields)
+    return "; ".join(f"{field_label(record.entity, f)}: "
+                     f"{_shown(record.entity, f, record.before.get(f))} → "
+                     f"{_shown(record.entity, f, value)}"
+                     for f, value in record.apply.items())
 
 
 class PlanDialog(QDialog):

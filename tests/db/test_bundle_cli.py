@@ -83,7 +83,8 @@ def test_village_to_kabupaten_and_the_receipt_back(cli, offices, tmp_path):
     services = open_services(str(village))
     try:
         with services.db.write() as s:
-            s.scalars(select(Household).limit(1)).first().phone = "081299990000"
+            changed = s.scalars(select(Household).limit(1)).first()
+            old_phone, changed.phone = changed.phone, "081299990000"
     finally:
         services.close()
     later = usb / "later"
@@ -92,6 +93,10 @@ def test_village_to_kabupaten_and_the_receipt_back(cli, offices, tmp_path):
     [second] = [later / p.split("/")[-1] for p in nxt["files"]]
     assert nonzero(_json(cli("--db", kabupaten, "bundle", "inspect", second, "--json"))[
         "counts"]) == {"household": 1}
+    # the trial says what each field held and will hold
+    [record] = _json(cli("--db", kabupaten, "bundle", "import", second, "--dry-run",
+                         "--json"))["records"]
+    assert record["changes"] == {"phone": [old_phone, "081299990000"]}
     applied = _json(cli("--db", kabupaten, "bundle", "import", second, "--json"))
     assert applied["changed"] == 1 and applied["sequence"] == 2
 

@@ -154,7 +154,7 @@ def test_the_send_dialog_chooses_its_folder_through_the_button(qtbot, village, t
 
 def _kabupaten_with(village, tmp_path):
     """The kabupaten's database, each office trusting the other, with the village's
-    first bundle imported."""
+    first bundle imported and its receipt carried back."""
     kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
     kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
     for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
@@ -165,7 +165,8 @@ def _kabupaten_with(village, tmp_path):
     up = tmp_path / "up"
     up.mkdir()
     [sent] = village.exchange.export_to(actor=ADMIN, folder=up)
-    kabupaten.exchange.import_file(actor=ADMIN, path=sent)
+    done = kabupaten.exchange.import_file(actor=ADMIN, path=sent)
+    village.exchange.import_file(actor=ADMIN, path=done.receipt_path)
     return kabupaten
 
 
@@ -180,6 +181,10 @@ def test_a_reply_from_the_kabupaten_is_shown_then_moves_the_referral(
         [referral] = [r for r in kabupaten.referrals.list(actor=ADMIN, status="dirujuk")][:1]
         kabupaten.referrals.record_reply(actor=ADMIN, referral_id=referral.id,
                                          outcome="selesai", reference="460/9/2026")
+        # the kabupaten also ranks a family anew (its DTSEN fact)
+        with kabupaten.db.write() as s:
+            ranked = s.scalars(select(Household).where(Household.desil == 3)).first()
+            ranked_kk, ranked.desil = ranked.no_kk, 1
         [bundle] = kabupaten.exchange.export_to(actor=ADMIN, folder=down,
                                                 to=village.settings.village().code)
 
@@ -190,6 +195,8 @@ def test_a_reply_from_the_kabupaten_is_shown_then_moves_the_referral(
 
         def plan(dialog: PlanDialog):
             seen["summary"] = dialog.summary.text()
+            seen["changes"] = {dialog.model.index(r, 1).data(): dialog.model.index(r, 2).data()
+                               for r in range(dialog.model.rowCount())}
             # nothing has moved while the plan is shown
             seen["before"] = village.referrals.detail(referral.id, actor=ADMIN).status
             click(qtbot, dialog.apply)
@@ -202,6 +209,9 @@ def test_a_reply_from_the_kabupaten_is_shown_then_moves_the_referral(
         assert (f"Balasan rujukan {referral.tracking_code} ({referral.person_name}): "
                 "Selesai") in seen["summary"]
         assert seen["before"] == "dirujuk"
+        # a family changed: each field from what it holds here to what it will hold
+        [family] = [k for k in seen["changes"] if k.startswith(ranked_kk)]
+        assert seen["changes"][family] == "Desil: 3 → 1"
         after = village.referrals.detail(referral.id, actor=ADMIN)
         assert after.status == "selesai" and after.reply_reference == "460/9/2026"
         assert [e.source for e in after.events][-1] == "bundle"

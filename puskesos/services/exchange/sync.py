@@ -90,6 +90,8 @@ class RecordPlan:
     proposals: tuple[FieldChange, ...]
     #: the values as received (JSON), kept as the common version once applied
     theirs: dict[str, Any]
+    #: what the fields taken held here before (a record we had)
+    before: dict[str, Any] = field(default_factory=dict)
 
     @property
     def removes(self) -> bool:
@@ -219,7 +221,8 @@ class SyncOps:
                     continue
                 plans.append(RecordPlan(spec.name, record_id, False,
                                         {n: values[n] for n in merged.apply},
-                                        merged.conflicts, merged.proposals, theirs))
+                                        merged.conflicts, merged.proposals, theirs,
+                                        {n: mine[n] for n in merged.apply}))
         shared = shared_niks(s, source, records) \
             if source.kind is OfficeKind.DESA else ()
         replies = self._replies(s, [r for r in plans if r.new
