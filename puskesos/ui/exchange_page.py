@@ -20,8 +20,9 @@ from ..core.bahasa import short_datetime
 from ..core.codes import BundleStatus, QueueStatus
 from ..core.labels import field_label, value_label
 from ..core.permissions import Permission
-from ..errors import UserError
+from ..errors import InvalidInput, UserError
 from ..i18n import N_, _
+from ..services.exchange import RefusedBefore
 from .exchange_dialogs import ExportDialog, PlanDialog
 from .jobs import show_error
 from .operations import write
@@ -239,9 +240,18 @@ class ExchangePage(QWidget):
 
         def read(_progress, _cancel):
             received = exchange.open_received(actor=actor, path=Path(path))
-            plan = None if received.is_receipt else exchange.plan_received(
-                actor=actor, received=received)
-            return received, plan
+            if received.is_receipt:
+                return received, None
+            try:
+                return received, exchange.plan_received(actor=actor, received=received)
+            except RefusedBefore:
+                raise                          # said when and why, answered then
+            except InvalidInput as exc:        # signed, but its records fail the checks
+                receipt = exchange.refuse_received(actor=actor, received=received,
+                                                   path=Path(path), why=exc.message)
+                raise InvalidInput(exc.message + "\n\n" + _(
+                    "A receipt saying why was written to {path}; take it back to the "
+                    "sender.").format(path=receipt)) from None
 
         self.job = self.bus.ops.run(self, _("Checking the bundle"), read,
                                     on_done=lambda found: self._confirm(path, *found))

@@ -253,3 +253,44 @@ def test_at_the_kabupaten_a_referral_is_answered_not_changed(qtbot, village, tmp
         window.close()
     finally:
         kabupaten.close()
+
+
+def test_a_signed_bundle_with_a_bad_record_is_refused_and_answered_from_the_window(
+        qtbot, village, tmp_path, monkeypatch):
+    """A bundle from the trusted kabupaten whose record fails the checks: the window
+    says why and where the receipt saying so was written; the same file again is
+    refused as refused before, with no second receipt."""
+    from datetime import datetime, timezone
+
+    from puskesos.db.migrate import SCHEMA_HEAD
+    from puskesos.formats.bundle import Manifest, Party, bundle_name, write_bundle
+    kabupaten = _kabupaten_with(village, tmp_path)
+    code = village.settings.village().code
+    try:
+        down = tmp_path / "down"
+        down.mkdir()
+        now = datetime.now(timezone.utc)
+        bad = down / bundle_name("35.23", 1, now, receiver_code=code)
+        write_bundle(bad, Manifest(kind="data", schema=SCHEMA_HEAD,
+                                   source=Party("35.23", "kabupaten", "Kabupaten Tuban"),
+                                   receiver=Party(code, "desa"),
+                                   bundle_id="00000000-0000-4000-8000-0000000000d1",
+                                   sequence=1, created_at=now, program_version="0.1.0"),
+                     [("data/household.jsonl", b'{"id": "0f8e2c4a-1b3d-4e5f-8a9b-'
+                       b'0c1d2e3f4a5b", "version": 1, "address": "JL.\\u0007"}\n')],
+                     signing_key=kabupaten.keys.signing_key(actor=ADMIN),
+                     recipient=kabupaten.keys.peer(code).age_recipient)
+        win, page = _page(qtbot, village, KOORDINATOR)
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            staticmethod(lambda *a, **k: (str(bad), "")))
+        told: list[str] = []
+        for _attempt in range(2):
+            with dialogs(lambda box: (told.append(box.text()), box.accept())):
+                click(qtbot, page.receive_button)
+                qtbot.waitUntil(lambda: len(told) > _attempt, timeout=30000)
+        [receipt] = list(down.glob("*tanda-terima.puskesos"))
+        assert "karakter kendali" in told[0] and str(receipt) in told[0]
+        assert "sudah ditolak" in told[1]
+        win.close()
+    finally:
+        kabupaten.close()

@@ -23,7 +23,7 @@ from .dto import IdentityCard, KeysMissing, OwnIdentity, PeerInfo, UntrustedSend
 from .keys import KeyService
 from .outgoing import Outgoing, OutgoingOps, SentBundle, receipt_body
 from .queue import QueueItem, QueueOps
-from .sync import ImportPlan, RecordPlan, Source, SyncOps
+from .sync import ImportPlan, RecordPlan, RefusedBefore, Source, SyncOps
 from .transfer import ImportResult, Received, TransferOps
 
 
@@ -38,4 +38,5 @@ class ExchangeService(SyncOps, QueueOps, OutgoingOps, TransferOps):
 
 __all__ = ["ExchangeService", "IdentityCard", "ImportPlan", "ImportResult", "KeyService",
            "KeysMissing", "Outgoing", "OwnIdentity", "PeerInfo", "QueueItem", "Received",
-           "RecordPlan", "SentBundle", "Source", "UntrustedSender", "receipt_body"]
+           "RecordPlan", "RefusedBefore", "SentBundle", "Source", "UntrustedSender",
+           "receipt_body"]

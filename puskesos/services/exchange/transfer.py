@@ -165,8 +165,11 @@ class TransferOps:
         return Received(manifest, source, opened, None)
 
     def plan_received(self, *, actor: Actor, received: Received) -> ImportPlan:
-        """What a data bundle would do here (nothing written)."""
+        """What a data bundle would do here (nothing written); one refused here before
+        is refused again, saying when and why, before its records are read."""
         m = received.manifest
+        with self._db.read() as s:
+            refused_before(s.get(ExchangeBundle, m.bundle_id))
         return self.plan_import(actor=actor, source=received.source, bundle_id=m.bundle_id,
                                 sequence=m.sequence, records=received.records())
 
@@ -212,6 +215,17 @@ class TransferOps:
                                  else ReceiptStatus.APPLIED).value,
                                 counts=_summary(applied))
         return ImportResult(received, applied, receipt_path=receipt)
+
+    def refuse_received(self, *, actor: Actor, received: Received, path: Path | str,
+                        why: str) -> Path:
+        """A bundle whose records failed the checks when it was shown (the window's
+        plan): kept as refused and answered with a receipt saying why, beside the
+        bundle, as :meth:`import_file` does; returns the receipt's path."""
+        require(actor, Permission.EXCHANGE)
+        path = Path(path)
+        self._refused(actor, received, path.name, why)
+        return self._receipt(actor, received, path.parent, ReceiptStatus.REFUSED.value,
+                             reasons=[why])
 
     def _refused(self, actor: Actor, received: Received, file_name: str, why: str) -> None:
         """Keep a bundle refused, so its sequence number is not missing and the same file
