@@ -6,11 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.codes import BundleStatus, QueueStatus, ReferralStatus
+from ..core.bahasa import short_datetime
 from ..core.exchange import wire_value
-from ..i18n import _
+from ..core.labels import field_label
+from ..i18n import N_, _
+from ..services.exchange.records import LABELS
 from .common import EXIT_OK, Parser, current_actor, emit, open_for, reporting
 
 MB = 1024 * 1024
+#: how the queue's kinds of waiting field are named
+QUEUE_KINDS = {"conflict": N_("conflict"), "proposal": N_("proposal")}
 
 
 def _plan_text(plan) -> str:
@@ -109,19 +114,22 @@ def cmd_bundle(args) -> int:
                         "counts": m.counts, "audit_head": m.audit_head,
                         "part": None if m.part is None else
                         {"index": m.part.index, "of": m.part.of}},
-                 _("{kind} bundle {n} from {source} ({name}) to {receiver}, made {when}; "
-                   "records: {counts}; the signature and every checksum hold.").format(
-                     kind=m.kind, n=m.sequence, source=m.source.code, name=m.source.name,
-                     receiver=m.receiver.code, when=m.created_at.isoformat(),
-                     counts=", ".join(f"{k} {v}" for k, v in sorted(m.counts.items()))
-                     or "-"))
+                 (_("Receipt {n} from {source} ({name}) to {receiver}, made {when}; the "
+                    "signature and every checksum hold.") if m.kind == "receipt" else
+                  _("Bundle {n} from {source} ({name}) to {receiver}, made {when}; "
+                    "records: {counts}; the signature and every checksum hold.")).format(
+                     n=m.sequence, source=m.source.code, name=m.source.name,
+                     receiver=m.receiver.code, when=short_datetime(m.created_at),
+                     counts=", ".join(f"{_(LABELS[k]) if k in LABELS else k} {v}"
+                                      for k, v in m.counts.items() if v) or "-"))
         elif verb == "queue":
             items = exchange.queue(actor=actor, open_only=not args.all)
             emit(args, [{"id": i.id, "record": i.record, "entity": i.entity,
                          "entity_id": i.entity_id, "field": i.field, "kind": i.kind,
                          "base": i.base, "ours": i.ours, "theirs": i.theirs,
                          "from": i.peer_code, "status": i.status} for i in items],
-                 "\n".join(f"{i.id[:8]}  {i.kind:<9} {i.record} · {i.field}: "
+                 "\n".join(f"{i.id[:8]}  {_(QUEUE_KINDS.get(i.kind, i.kind)):<10} "
+                           f"{i.record} · {field_label(i.entity, i.field)}: "
                            f"{i.ours!r} ← {i.theirs!r}" for i in items)
                  or _("Nothing waits for a decision."))
         elif verb == "resolve":

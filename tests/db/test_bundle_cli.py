@@ -63,6 +63,9 @@ def test_village_to_kabupaten_and_the_receipt_back(cli, offices, tmp_path):
     assert b"JLODRO" not in raw.upper() and b"3523" not in raw[200:]
     inspected = _json(cli("--db", kabupaten, "bundle", "inspect", bundle, "--json"))
     assert inspected["source"]["code"] == VILLAGE and inspected["counts"]["household"] == 40
+    said = cli("--db", kabupaten, "bundle", "inspect", bundle).stdout
+    assert said.startswith(f"Bundel 1 dari {VILLAGE} (Desa Jlodro) untuk 35.23")
+    assert "keluarga 40" in said and "rujukan " in said and "_" not in said
     households = _count(village, Household)
     # a trial changes nothing
     trial = _json(cli("--db", kabupaten, "bundle", "import", bundle, "--dry-run", "--json"))
