@@ -96,3 +96,24 @@ def test_a_scan_is_taken_only_as_its_record_describes_it():
         except RecordError:
             continue
         raise AssertionError(f"{rows} was taken")
+
+
+def test_a_code_off_its_list_or_a_nik_that_is_not_16_digits_is_refused():
+    """What the program would never store is never taken from a bundle either: a code
+    not on its list, a NIK or No KK that is not 16 digits, a reply that is no reply."""
+    from puskesos.core.exchange import HOUSEHOLD, MEMBER, REFERRAL_REPLY
+    good = [(MEMBER, {"nik": "3523014405870001", "religion": "1"}),
+            (HOUSEHOLD, {"no_kk": "3523010101200001", "floor": "1"}),
+            (REFERRAL_REPLY, {"outcome": "selesai"})]
+    bad = [(MEMBER, {"nik": "35230144058700"}), (MEMBER, {"nik": "35.23.01.44058700"}),
+           (MEMBER, {"religion": "99"}), (HOUSEHOLD, {"no_kk": "x" * 16}),
+           (HOUSEHOLD, {"floor": "lantai"}), (REFERRAL_REPLY, {"outcome": "dibatalkan"}),
+           (REFERRAL_REPLY, {"outcome": "tidak ada"})]
+    for spec, fields in good:
+        read_lines(spec, json.dumps(dict(fields, id=ID, version=1)).encode())
+    for spec, fields in bad:
+        try:
+            read_lines(spec, json.dumps(dict(fields, id=ID, version=1)).encode())
+        except RecordError:
+            continue
+        raise AssertionError(f"{spec.name} {fields} was read")

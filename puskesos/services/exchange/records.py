@@ -18,6 +18,7 @@ from sqlalchemy.types import JSON
 
 from ...core.labels import field_label
 from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_value
+from ...core.referrals import REPLIES
 from ...errors import InvalidInput
 from ...i18n import N_, _
 from ...models import (Household, Member, Participation, Referral, ReferralAttachment,
@@ -319,6 +320,61 @@ def _checklist(value: Any) -> bool:
         for d in value)
 
 
+@lru_cache(maxsize=None)
+def _code_lists() -> dict[tuple[str, str], Any]:
+    """The fields that hold a code of a list, as the program stores them (a value not
+    on its list is one the program would never have written)."""
+    from ...core.case_codes import (ReferralCategory, ReferralChannel, ReferralUrgency,
+                                    StickerOutcome)
+    from ...core.codes import (CycleStatus, MusdesDecision, ReferralStatus,
+                               VervalResult)
+    from ...core.validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
+    out: dict[tuple[str, str], Any] = {("household", f): c
+                                       for f, c in HOUSEHOLD_CODE_FIELDS.items()}
+    out.update({("member", f): c for f, c in MEMBER_CODE_FIELDS.items()})
+    out.update({("referral", "status"): ReferralStatus,
+                ("referral", "category"): ReferralCategory,
+                ("referral", "urgency"): ReferralUrgency,
+                ("referral", "channel"): ReferralChannel,
+                ("referral_event", "from_status"): ReferralStatus,
+                ("referral_event", "to_status"): ReferralStatus,
+                ("referral_reply", "outcome"): ReferralStatus,
+                ("sticker_log", "outcome"): StickerOutcome,
+                ("verval_cycle", "status"): CycleStatus,
+                ("verval_entry", "result"): VervalResult,
+                ("verval_entry", "decision"): MusdesDecision})
+    return out
+
+
+#: the fields that hold a NIK or a No KK: 16 digits
+_SIXTEEN_DIGITS = frozenset({("household", "no_kk"), ("member", "nik"),
+                             ("referral", "person_nik")})
+_DIGITS = re.compile(r"^[0-9]{16}$")
+
+
+def _check_codes(spec: EntitySpec, record_id: str, values: dict[str, Any]) -> None:
+    """Each coded field holds a code of its list, each NIK and No KK 16 digits, and a
+    service's reply is one a reply can be."""
+    lists = _code_lists()
+    for name, value in values.items():
+        if value is None or value == "":
+            continue
+        if (spec.name, name) in _SIXTEEN_DIGITS:
+            if not isinstance(value, str) or not _DIGITS.match(value):
+                raise _bad(spec, record_id, name, _("is not 16 digits"))
+            continue
+        code_list = lists.get((spec.name, name))
+        if code_list is None:
+            continue
+        try:
+            code_list.from_code(value)
+        except ValueError:
+            raise _bad(spec, record_id, name, _("is not a code of its list")) from None
+    if spec.name == "referral_reply" and "outcome" in values and values["outcome"] not in {
+            s.value for s in REPLIES}:
+        raise _bad(spec, record_id, "outcome", _("is not a reply a service gives"))
+
+
 def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     """One line of a bundle checked: (id, sender's version, field → value as the
     column holds it); only the fields of ``spec`` are taken, a missing one untouched."""
@@ -334,6 +390,7 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     columns = _columns(spec.name)
     values = {name: _value(spec, record_id, name, raw[name], columns[name])
               for name in spec.fields if name in raw}
+    _check_codes(spec, record_id, values)
     return record_id, version, values
 
 
