@@ -6,7 +6,7 @@ answers with, and the receipt coming back marking what was delivered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,6 +23,8 @@ from .sync import last_sequence
 
 #: a bundle's records by default stay under this (an email attachment's usual limit)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+#: how far before the last acknowledged bundle an incremental one reads again
+EXPORT_OVERLAP = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,10 @@ class OutgoingOps:
                 for watermark, statuses in exports.items():
                     if watermark is not None and all(
                             st == BundleStatus.ACCEPTED.value for st in statuses):
-                        since = watermark
+                        # a row stamped before that moment but committed after it (a
+                        # long import) is read again: the overlap costs a look, since
+                        # what the other office has already is left out below
+                        since = watermark - EXPORT_OVERLAP
             last = last_sequence(s, "out", peer_code, "data")
             # what the other office has already (it sent it, or acknowledged it) is left
             # out, except from a full bundle, which holds everything
