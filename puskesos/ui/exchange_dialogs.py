@@ -163,9 +163,12 @@ class PlanDialog(QDialog):
                 shown=LISTED, n=len(plan.records)))
         self.summary = QLabel("\n".join(lines))
         self.summary.setWordWrap(True)
+        # a reply is named by its referral's tracking code and person
+        replies = {x.reply_id: f"{x.tracking_code} · {x.person_name}: "
+                               f"{ReferralStatus.label_of(x.outcome)}" for x in plan.replies}
         self.model = DtoTableModel([
             (_("Kind"), lambda r: _(ENTITY_WORDS[r.entity])),
-            (_("Record"), record_label),
+            (_("Record"), lambda r: replies.get(r.entity_id) or record_label(r)),
             (_("Changes"), _changes),
             (_("Waiting"), lambda r: ", ".join(field_label(r.entity, c.field)
                                                for c in r.conflicts + r.proposals) or "—")])

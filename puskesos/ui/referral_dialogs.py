@@ -215,8 +215,9 @@ class ReferralDialog(QDialog):
                      _("not applied: {why}").format(why=x.not_applied) if x.not_applied
                      else _("goes to the village in the next bundle"))
             reply += ("\n" if reply else "") + _("Reply {status} of {date}: {state}").format(
-                status=ReferralStatus.label_of(x.outcome), date=short_date(x.on_date),
-                state=state)
+                status=ReferralStatus.label_of(x.outcome) + (
+                    f" ({x.reference})" if x.reference else ""),
+                date=short_date(x.on_date), state=state)
         f["reply"].setText(reply or "-")
         self.description.setPlainText(d.description)
         context = self.services.referrals.person_context(
