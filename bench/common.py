@@ -61,18 +61,32 @@ def machine_line() -> str:
             f"Python {platform.python_version()}")
 
 
+def _row(r: Result) -> str:
+    digits = 3 if r.unit == "s" else 0
+    return (f"| {r.name} | {r.what} | {r.seconds:.{digits}f} {r.unit} | "
+            f"{r.limit_name} | {r.limit_seconds:.{digits}f} {r.unit} | {r.ratio:.2f} | "
+            f"{r.budget:.1f} | {'yes' if r.ok else 'NO'} |")
+
+
 def write_results(results: list[Result]) -> str:
-    lines = ["# Benchmark results", "",
-             f"Run {datetime.now():%Y-%m-%d %H:%M} on: {machine_line()}", "",
-             "Each benchmark is timed against a limit measured in the same run on the same "
-             "machine; the ratio is what counts, not the seconds.", "",
-             "| benchmark | what | measured | limit (same run) | limit | ratio | budget | ok |",
-             "|---|---|---:|---|---:|---:|---:|---|"]
-    for r in results:
-        digits = 3 if r.unit == "s" else 0
-        lines.append(f"| {r.name} | {r.what} | {r.seconds:.{digits}f} {r.unit} | "
-                     f"{r.limit_name} | {r.limit_seconds:.{digits}f} {r.unit} | {r.ratio:.2f} | "
-                     f"{r.budget:.1f} | {'yes' if r.ok else 'NO'} |")
-    text = "\n".join(lines) + "\n"
+    """Write ``results`` into RESULTS.md: their rows replaced (or added), the rows of
+    benchmarks not run this time and the notes under the table kept as they were."""
+    header = ["# Benchmark results", "",
+              f"Last run {datetime.now():%Y-%m-%d %H:%M} on: {machine_line()} (the rows "
+              "of benchmarks not run then keep their figures; the notes below say when "
+              "each was run)", "",
+              "Each benchmark is timed against a limit measured in the same run on the "
+              "same machine; the ratio is what counts, not the seconds.", "",
+              "| benchmark | what | measured | limit (same run) | limit | ratio | budget | ok |",
+              "|---|---|---:|---|---:|---:|---:|---|"]
+    old = RESULTS.read_text(encoding="utf-8").splitlines() if RESULTS.exists() else []
+    rows = [line for line in old if line.startswith("| ") and not line.startswith(
+        "| benchmark |")]
+    table_end = max((i for i, line in enumerate(old) if line.startswith("|")), default=-1)
+    notes = old[table_end + 1:] if table_end >= 0 else []
+    fresh = {r.name: _row(r) for r in results}
+    merged = [fresh.pop(line.split("|")[1].strip(), line) for line in rows]
+    merged += list(fresh.values())
+    text = "\n".join(header + merged + notes) + "\n"
     RESULTS.write_text(text, encoding="utf-8")
     return text

@@ -137,3 +137,15 @@ def test_nothing_of_ours_is_overwritten_unless_it_is_what_both_agreed_and_twice_
     after = dict(ours or {}, **merged.apply)
     again = merge_record(HOUSEHOLD, sender=sender, theirs=theirs, ours=after, base=theirs)
     assert again.changes_nothing
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "c", "data"]), st.one_of(
+    st.none(), st.integers(), st.text(max_size=5), st.dates(),
+    st.datetimes(timezones=st.just(timezone.utc)))))
+def test_a_record_travels_as_each_of_its_values_does(values):
+    """The quick pass over a record writes each value as the one-value rule does."""
+    from puskesos.core.exchange import wire_record
+    assert wire_record(values) == {k: wire_value(v) for k, v in values.items()}
+    assert wire_record(list(values.items()), leave_out="data") == {
+        k: wire_value(v) for k, v in values.items() if k != "data"}

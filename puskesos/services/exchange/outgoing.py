@@ -214,8 +214,9 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
     def weight(name: str, record: dict[str, Any], line: bytes) -> int:
         return len(line) + ((record.get("size") or 0) if BY_NAME[name].content else 0)
 
-    if sum(weight(name, r, x) for name in records
-           for r, x in zip(records[name], lines[name])) <= max_bytes:
+    scans = sum(r.get("size") or 0 for name, rows in records.items()
+                if BY_NAME[name].content for r in rows)
+    if sum(len(x) for rows in lines.values() for x in rows) + scans <= max_bytes:
         return [{name: (records[name], b"".join(lines[name])) for name in records}]
     families: dict[str, dict[str, list]] = {}      # household id → entity → (record, line)
     # a referral goes with its family (or alone, for a person not in the registry), its

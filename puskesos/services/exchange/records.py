@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Date, Float, Integer, String, Text, literal, sel
 from sqlalchemy.types import JSON
 
 from ...core.labels import field_label
-from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_value
+from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_record
 from ...core.referrals import REPLIES
 from ...errors import InvalidInput
 from ...i18n import N_, _
@@ -54,8 +54,7 @@ def to_wire(spec: EntitySpec, row) -> dict[str, Any]:
     a tuple of id, version and the fields in ``spec``'s order)."""
     record_id, version, *values = row
     out = {"id": record_id, "version": version}
-    for name, value in zip(spec.fields, values):
-        out[name] = wire_value(value)
+    out.update(wire_record(zip(spec.fields, values)))
     return out
 
 
@@ -321,6 +320,19 @@ def _checklist(value: Any) -> bool:
 
 
 @lru_cache(maxsize=None)
+def _codes_allowed(entity: str) -> tuple[tuple[str, frozenset[str], frozenset[int]], ...]:
+    """An entity's coded fields with their codes, as text and as numbers ("01" is code
+    1, as ``CodeList.from_code`` reads it): sets to look a value up in, not a list
+    walked for each of a village's hundred thousand values."""
+    out = []
+    for (name_of, field), code_list in _code_lists().items():
+        if name_of == entity:
+            texts = frozenset(m.value for m in code_list)
+            out.append((field, texts, frozenset(int(c) for c in texts if c.isdigit())))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
 def _code_lists() -> dict[tuple[str, str], Any]:
     """The fields that hold a code of a list, as the program stores them (a value not
     on its list is one the program would never have written)."""
@@ -347,29 +359,27 @@ def _code_lists() -> dict[tuple[str, str], Any]:
 
 
 #: the fields that hold a NIK or a No KK: 16 digits
-_SIXTEEN_DIGITS = frozenset({("household", "no_kk"), ("member", "nik"),
-                             ("referral", "person_nik")})
+_SIXTEEN_DIGITS = {"household": ("no_kk",), "member": ("nik",),
+                   "referral": ("person_nik",)}
 _DIGITS = re.compile(r"^[0-9]{16}$")
 
 
 def _check_codes(spec: EntitySpec, record_id: str, values: dict[str, Any]) -> None:
     """Each coded field holds a code of its list, each NIK and No KK 16 digits, and a
     service's reply is one a reply can be."""
-    lists = _code_lists()
-    for name, value in values.items():
-        if value is None or value == "":
+    entity = spec.name
+    for name in _SIXTEEN_DIGITS.get(entity, ()):
+        value = values.get(name)
+        if value not in (None, "") and (not isinstance(value, str)
+                                        or not _DIGITS.match(value)):
+            raise _bad(spec, record_id, name, _("is not 16 digits"))
+    for name, texts, numbers in _codes_allowed(entity):
+        value = values.get(name)
+        if value is None or value == "" or value in texts:
             continue
-        if (spec.name, name) in _SIXTEEN_DIGITS:
-            if not isinstance(value, str) or not _DIGITS.match(value):
-                raise _bad(spec, record_id, name, _("is not 16 digits"))
-            continue
-        code_list = lists.get((spec.name, name))
-        if code_list is None:
-            continue
-        try:
-            code_list.from_code(value)
-        except ValueError:
-            raise _bad(spec, record_id, name, _("is not a code of its list")) from None
+        text = str(value).strip()
+        if text not in texts and not (text.isdigit() and int(text) in numbers):
+            raise _bad(spec, record_id, name, _("is not a code of its list"))
     if spec.name == "referral_reply" and "outcome" in values and values["outcome"] not in {
             s.value for s in REPLIES}:
         raise _bad(spec, record_id, "outcome", _("is not a reply a service gives"))
@@ -388,7 +398,9 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _bad(spec, record_id, "version", _("is not a version number"))
     columns = _columns(spec.name)
-    values = {name: _value(spec, record_id, name, raw[name], columns[name])
+    # (an empty value a column may hold needs no look: most of a record's fields)
+    values = {name: None if raw[name] is None and columns[name][1]
+              else _value(spec, record_id, name, raw[name], columns[name])
               for name in spec.fields if name in raw}
     _check_codes(spec, record_id, values)
     return record_id, version, values

@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from ...core import regions as region_list
 from ...core.bahasa import short_date
 from ...core.exchange import (BY_NAME, ENTITIES, FieldChange, OfficeKind, merge_record,
-                              wire_value)
+                              wire_record)
 from ...core.codes import BundleStatus, QueueStatus, ReferralStatus
 from ...core.permissions import Permission
 from ...errors import InvalidInput
@@ -197,7 +197,7 @@ class SyncOps:
                     continue
                 row = ours.get(record_id)
                 # (a scan's bytes are checked against its checksum, which travels)
-                theirs = {k: wire_value(v) for k, v in values.items() if k != spec.content}
+                theirs = wire_record(values, leave_out=spec.content)
                 seen[(spec.name, record_id)] = theirs
                 versions[(spec.name, record_id)] = version
                 if row is None:         # a record we never had: taken whole (the rule's
