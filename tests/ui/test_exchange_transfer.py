@@ -31,6 +31,18 @@ def _page(qtbot, services, actor):
     return win, win.pages["exchange"]
 
 
+def _kabupaten_trusting(village, tmp_path):
+    """The kabupaten's database, it and the village each trusting the other."""
+    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
+    kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
+    for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
+        me.keys.ensure_keys(actor=ADMIN)
+        card = tmp_path / f"{name}.json"
+        shown = me.keys.export_identity(actor=ADMIN, path=card)
+        other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
+    return kabupaten
+
+
 def _read(into: list):
     def handler(box: QMessageBox):
         assert isinstance(box, QMessageBox), box.windowTitle()
@@ -41,14 +53,8 @@ def _read(into: list):
 
 def test_a_bundle_from_the_village_window_to_the_kabupaten_window_and_back(
         qtbot, village, tmp_path, monkeypatch):
-    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
+    kabupaten = _kabupaten_trusting(village, tmp_path)
     try:
-        kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
-        for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
-            me.keys.ensure_keys(actor=ADMIN)
-            card = tmp_path / f"{name}.json"
-            shown = me.keys.export_identity(actor=ADMIN, path=card)
-            other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
         usb = tmp_path / "usb"
         usb.mkdir()
 
@@ -155,13 +161,7 @@ def test_the_send_dialog_chooses_its_folder_through_the_button(qtbot, village, t
 def _kabupaten_with(village, tmp_path):
     """The kabupaten's database, each office trusting the other, with the village's
     first bundle imported and its receipt carried back."""
-    kabupaten = open_services(str(tmp_path / "tuban.sqlite"), create=True)
-    kabupaten.settings.init_kabupaten(actor=ADMIN, kabupaten_code="35.23")
-    for me, other, name in ((village, kabupaten, "desa"), (kabupaten, village, "kab")):
-        me.keys.ensure_keys(actor=ADMIN)
-        card = tmp_path / f"{name}.json"
-        shown = me.keys.export_identity(actor=ADMIN, path=card)
-        other.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
+    kabupaten = _kabupaten_trusting(village, tmp_path)
     up = tmp_path / "up"
     up.mkdir()
     [sent] = village.exchange.export_to(actor=ADMIN, folder=up)

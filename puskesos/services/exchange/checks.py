@@ -80,15 +80,10 @@ def check_village(s, source, records) -> None:
         named - set(households)))
     for rows, home in ((members, member_home), (programs, program_home),
                        (targets, target_home), (entries, entry_home)):
-        for record_id, values in rows.items():
-            for hid in (values.get("household_id", home.get(record_id)),
-                        home.get(record_id, values.get("household_id"))):
-                if hid not in ours:
-                    raise InvalidInput(_(
-                        "The bundle holds a family member or program recipient of a "
-                        "family that is neither in it nor in {village} here. Nothing was "
-                        "changed; ask the sender for a full bundle (bundle export "
-                        "--full).").format(village=village))
+        _each_belongs(rows, home, "household_id", ours, InvalidInput(_(
+            "The bundle holds a family member or program recipient of a family that is "
+            "neither in it nor in {village} here. Nothing was changed; ask the sender "
+            "for a full bundle (bundle export --full).").format(village=village)))
     for values in programs.values():
         member = values.get("member_id")
         if member is not None:
@@ -196,15 +191,10 @@ def _check_referrals(s, source, records, referrals, lookup, ours,
             Referral.id.in_(c), Referral.village_code == village),
         named - set(referrals)))
     for rows in children.values():
-        for record_id, values in rows.items():
-            for rid in (values.get("referral_id", homes.get(record_id)),
-                        homes.get(record_id, values.get("referral_id"))):
-                if rid not in known:
-                    raise InvalidInput(_(
-                        "The bundle holds a step, visit or reply of a referral that "
-                        "is neither in it nor in {village} here. Nothing was changed; "
-                        "ask the sender for a full bundle (bundle export --full)."
-                    ).format(village=village))
+        _each_belongs(rows, homes, "referral_id", known, InvalidInput(_(
+            "The bundle holds a step, visit or reply of a referral that is neither in it "
+            "nor in {village} here. Nothing was changed; ask the sender for a full bundle "
+            "(bundle export --full).").format(village=village)))
 
 def shared_niks(s, source, records) -> tuple[tuple[str, str], ...]:
     """The NIKs of the bundle's members that a family of another village has too
@@ -219,3 +209,13 @@ def shared_niks(s, source, records) -> tuple[tuple[str, str], ...]:
             .where(Member.nik.in_(niks[start:start + 500]), Member.deleted_at.is_(None),
                    Household.region_code != source.village)).all())
     return tuple(sorted(found))
+
+
+def _each_belongs(rows, homes, field: str, known, refusal: InvalidInput) -> None:
+    """Each record of ``rows`` (id → values) names in ``field`` one of ``known``, and
+    one we have already stays where it is (``homes``: id → ``field`` here)."""
+    for record_id, values in rows.items():
+        for parent in (values.get(field, homes.get(record_id)),
+                       homes.get(record_id, values.get(field))):
+            if parent not in known:
+                raise refusal
