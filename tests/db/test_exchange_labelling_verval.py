@@ -154,3 +154,34 @@ def test_parts_of_a_bundle_each_carry_the_campaign_and_cycle_they_need(offices):
         sender.close()
         receiver.close()
     assert _labelling_and_verval(kabupaten) == expected
+
+
+def test_at_the_kabupaten_a_villages_verval_and_labelling_are_read_not_changed(
+        cli, offices):
+    """The kabupaten sees the village's cycles and campaigns; a visit recorded, a
+    decision or a new cycle or campaign there is refused with why — the village
+    records them, and its next bundle would meet such a change as a conflict."""
+    village, kabupaten, usb = offices
+    _send(cli, village, kabupaten, usb / "1")
+    services = open_services(str(kabupaten))
+    try:
+        with services.db.read() as s:
+            entry_id, cycle_id = s.execute(select(VervalEntry.id, VervalEntry.cycle_id)).first()
+            campaign_id, household_id = s.execute(select(
+                StickerTarget.campaign_id, StickerTarget.household_id)).first()
+        attempts = (
+            lambda: services.verval.record_result(actor=ADMIN, entry_id=entry_id,
+                                                  result="1"),
+            lambda: services.verval.decide_suggested(actor=ADMIN, cycle_id=cycle_id),
+            lambda: services.verval.create_cycle(actor=ADMIN, name="Verval kabupaten",
+                                                 period="2027-S1"),
+            lambda: services.stickers.record_outcome(
+                actor=ADMIN, campaign_id=campaign_id, household_id=household_id,
+                outcome="terpasang", at=datetime.now(timezone.utc), officers=["PETUGAS"]))
+        for attempt in attempts:
+            with pytest.raises(InvalidInput, match="hanya dibaca"):
+                attempt()
+        # reading them is the kabupaten's work
+        assert services.verval.cycles(actor=ADMIN)
+    finally:
+        services.close()

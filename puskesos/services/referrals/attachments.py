@@ -34,7 +34,7 @@ class AttachmentOps:
         """Keep a scan or photo (image made small, PDF as it is) with the referral; a
         file that is not an image or a PDF, or is too large, is refused with why."""
         from ...formats.attachments import read_attachment
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         attachment = read_attachment(Path(path))      # checked before anything is stored
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
@@ -83,7 +83,7 @@ class AttachmentOps:
                           reason: str) -> ReferralDetail:
         """Remove an attachment added by mistake, with the reason (kept in the trail
         with its checksum)."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         reason = checked_text(_("Reason"), reason, SHORT_NOTE_LIMIT)
         if not reason:
             raise InvalidInput(_("Give a reason for this change."))

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...core import referrals as rules
-from ...core.case_codes import OfficeKind
 from ...core.codes import LetterStatus, ReferralStatus, ReferralUrgency
 from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
@@ -20,19 +19,19 @@ from ...models import (Letter, Referral, ReferralAttachment, ReferralEvent, Refe
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
+from ..settings.village import village_records
 from .dto import (AttachmentRow, Document, EventRow, ReferralDetail, ReferralRow, ReplyRow,
                   VisitRow)
 
 
-def village_writes(settings, actor: Actor) -> None:
+def village_writes(db, actor: Actor) -> None:
     """A change to a referral is the village's: at the kabupaten, which keeps the
     villages' referrals as their bundles bring them, only the service's reply is
     recorded (it travels back); anything else would be lost at the next bundle."""
     require(actor, Permission.EDIT_REGISTRY)
-    if settings.office().kind == OfficeKind.KABUPATEN.value:
-        raise InvalidInput(_("The village keeps its referrals: at the kabupaten only the "
-                             "service's reply is recorded (Record the reply), and it goes "
-                             "to the village in the next bundle."))
+    village_records(db, _("The village keeps its referrals: at the kabupaten only the "
+                          "service's reply is recorded (Record the reply), and it goes "
+                          "to the village in the next bundle."))
 
 
 def shown_nik(actor: Actor, nik: str | None) -> str | None:

@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from ...core import referrals as rules
-from ...core.case_codes import OfficeKind
 from ...core.codes import ReferralStatus
 from ...core.permissions import Permission
 from ...core.validation import (LONG_NOTE_LIMIT, NAME_LIMIT, PLACE_LIMIT, checked_text)
@@ -19,6 +18,7 @@ from .. import audit
 from ..audit import Change
 from ..context import Actor, require
 from ..registry.queries import search_words
+from ..settings.village import at_kabupaten
 from .common import get_referral, letter_numbers, step, to_detail, to_row, village_writes
 from .dto import ReferralDetail, ReferralRow
 
@@ -171,7 +171,7 @@ class FlowOps:
               expected_version: int | None = None) -> ReferralDetail:
         """Refer a recorded request to a service: which one, what is asked of it and the
         documents it needs (name, brought or not).  The letter is printed after."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         target = checked_text(_("Target service"), target_service, NAME_LIMIT)
         if not target:
             raise InvalidInput(_("Choose the service the resident is referred to (e.g. "
@@ -206,7 +206,7 @@ class FlowOps:
                          on: date | None = None,
                          expected_version: int | None = None) -> ReferralDetail:
         """Close a recorded request as solved in the village, saying what was done."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         action = checked_text(_("Action taken"), action_taken, LONG_NOTE_LIMIT, lines=True)
         if not action:
             raise InvalidInput(_("Say what was done in the village to solve it."))
@@ -226,7 +226,7 @@ class FlowOps:
         """Move a referral one step (a step the flow does not allow is refused with what
         is possible; rejecting, "cannot be followed up" and cancelling need a note).
         Referring and solving in the village have their own calls (they need more)."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         target = rules.status_of(status)
         if target is None:
             raise InvalidInput(_("Unknown status {status}.").format(status=status))
@@ -262,7 +262,7 @@ class FlowOps:
         on = on or date.today()
         with self._db.write() as s:
             r = get_referral(s, referral_id, expected_version=expected_version, lock=True)
-            if self._settings.office().kind == OfficeKind.KABUPATEN.value:
+            if at_kabupaten(self._db):
                 # the kabupaten does not keep the village's referral: the reply travels
                 # to the village in the next bundle, where this rule moves it
                 check_reply(r, target)
@@ -281,7 +281,7 @@ class FlowOps:
     def set_follow_up(self, *, actor: Actor, referral_id: str, on: date,
                       note: str | None = None) -> ReferralDetail:
         """Set the next date this referral is followed up (it shows as overdue after)."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         note = checked_text(_("Note"), note, LONG_NOTE_LIMIT, lines=True)
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
@@ -296,7 +296,7 @@ class FlowOps:
     def set_documents(self, *, actor: Actor, referral_id: str,
                       documents: list[tuple[str, bool]]) -> ReferralDetail:
         """The documents checklist: each document's name and whether it was brought."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         checklist = [{"name": checked_text(_("Document"), name, PLACE_LIMIT),
                       "present": bool(present)}
                      for name, present in documents if (name or "").strip()]
@@ -315,7 +315,7 @@ class FlowOps:
                   findings: str, next_follow_up: date | None = None) -> ReferralDetail:
         """Record a home visit made for this referral (and, if given, the next
         follow-up date)."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         visitor = checked_text(_("Visitor"), visitor, NAME_LIMIT)
         findings = checked_text(_("Findings"), findings, LONG_NOTE_LIMIT, lines=True)
         if not visitor or not findings:

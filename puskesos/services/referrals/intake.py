@@ -131,7 +131,7 @@ class IntakeOps:
         """Record a resident's request: for a member of the registry (``member_id``) or
         a person not in it (name required; NIK, or the reason it is absent).  A
         ``draft`` is kept for later; otherwise it is recorded (TERCATAT) at once."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         fields = self._intake_fields(category=category, description=description,
                                      urgency=urgency, channel=channel, phone=phone,
                                      person_address=person_address, dusun=dusun, rt=rt, rw=rw,
@@ -186,7 +186,7 @@ class IntakeOps:
                       **changes) -> ReferralDetail:
         """Correct what was taken at intake (category, description, urgency, channel,
         contact, address, date) while the referral is a draft or recorded."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise InvalidInput(_("These fields cannot be changed here: {fields}.")
@@ -213,7 +213,7 @@ class IntakeOps:
     def record(self, *, actor: Actor, referral_id: str) -> ReferralDetail:
         """A draft becomes a recorded request (TERCATAT) today."""
         from .common import step
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         with self._db.write() as s:
             r = get_referral(s, referral_id, lock=True)
             step(s, actor, r, ReferralStatus.TERCATAT, max(date.today(), r.received_on), None)

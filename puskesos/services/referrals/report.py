@@ -186,7 +186,7 @@ class ReportOps:
 
     def letter_context(self, *, actor: Actor, referral_id: str) -> dict[str, Any]:
         """The fields of the surat rujukan of a referral (refused before it is referred)."""
-        village_writes(self._settings, actor)
+        village_writes(self._db, actor)
         with self._db.read() as s:
             r = get_referral(s, referral_id)
             sent = letter_numbers(s, [r]).get(r.letter_id or "")

@@ -21,7 +21,7 @@ from ...core.normalize import text_problem
 from ...core.validation import PLACE_LIMIT
 from ...errors import InvalidInput, UserError
 from ...files import atomic_file
-from ...i18n import _
+from ...i18n import N_, _
 from ...models import Program, Region, Setting
 from .. import audit
 from ..audit import Change
@@ -139,6 +139,33 @@ def picture_kind(path: Path) -> str:
     return LOGO_FORMATS[kind]
 
 
+def at_kabupaten(db: Database) -> bool:
+    """Whether this database is a kabupaten's (its code is a kabupaten's, 35.23): it
+    keeps the villages' records as their bundles bring them."""
+    with db.read() as s:
+        value = s.scalar(select(Setting.value).where(Setting.key == VILLAGE_KEY))
+    return office_kind((value or {}).get("code")) is OfficeKind.KABUPATEN
+
+
+def office_kind(code: str | None) -> OfficeKind:
+    """A kabupaten database keeps the kabupaten's code (35.23) where a village keeps
+    its own: the kind follows the code."""
+    return OfficeKind.KABUPATEN if KABUPATEN_CODE_RE.match(code or "") else OfficeKind.DESA
+
+
+#: what a change to a village's verval or labelling at the kabupaten is told
+VILLAGE_KEEPS = N_("At the kabupaten a village's verval and labelling are read, not "
+                   "changed: the village records them, and its bundles bring them here.")
+
+
+def village_records(db: Database, message: str) -> None:
+    """Refuse, with ``message``, a change to what a village records (its referrals, its
+    verval, its labelling) at a kabupaten's database: the village's next bundle would
+    meet it as a conflict, or undo it."""
+    if at_kabupaten(db):
+        raise InvalidInput(message)
+
+
 def ensure_regions(s, chain) -> None:
     """Store a region and its parents (``chain``: the provinsi first) in the region
     table (once each)."""
@@ -186,9 +213,8 @@ class SettingsService:
         keeps the kabupaten's code (35.23) where a village keeps its own (the rest of
         the program treats it like a village for now), so the kind follows the code."""
         identity = self.village()
-        kind = OfficeKind.KABUPATEN if KABUPATEN_CODE_RE.match(identity.code) else \
-            OfficeKind.DESA
-        return Office(kind=kind.value, code=identity.code, name=identity.title)
+        return Office(kind=office_kind(identity.code).value, code=identity.code,
+                      name=identity.title)
 
     def is_initialised(self) -> bool:
         """Whether the database was set up for a village (``puskesos init``)."""

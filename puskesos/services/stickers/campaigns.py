@@ -18,6 +18,7 @@ from ...models import (Household, Member, Participation, Program, StickerCampaig
                        StickerLog, StickerTarget)
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from ..registry.queries import household_conditions
 from ..registry.records import HouseholdFilter
@@ -85,6 +86,7 @@ class CampaignOps:
         ``programs`` and/or in one of the ``desil``, in ``area`` if given), each given
         its serial in area order.  A campaign that would have no household is refused."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         code = rules.campaign_code(code)
         name = checked_text(_("Name"), name, PLACE_LIMIT)
         text = checked_text(_("Sticker text"), sticker_text, LONG_NOTE_LIMIT, lines=True)
@@ -131,6 +133,7 @@ class CampaignOps:
         """Add the households that now fit the campaign and are not in it yet (a new
         recipient), with the next serials; returns how many were added."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         with self._db.write() as s:
             c = s.get(StickerCampaign, campaign_id)
             if c is None or c.deleted_at is not None:

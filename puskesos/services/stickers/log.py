@@ -15,6 +15,7 @@ from ...i18n import _
 from ...models import StickerCampaign, StickerLog, StickerPhoto, StickerTarget
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from .campaigns import target_row
 from .dto import LogRow, VervalSignal
@@ -37,6 +38,7 @@ class LogOps:
         """Record what was found at a house of the campaign (a house outside it is
         refused); earlier entries stay, the latest counts."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         names = [checked_text(_("Officer"), n, NAME_LIMIT) for n in officers]
         names = [n for n in names if n]
         note = checked_text(_("Note"), note, LONG_NOTE_LIMIT, lines=True)
@@ -134,6 +136,7 @@ class LogOps:
         the verval cycle (the latest when none is named) for the visit and the musdes;
         returns how many were added (those already in it stay as they are)."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         signals = self.for_verval(actor=actor)
         if not signals:
             return 0

@@ -16,6 +16,7 @@ from ...i18n import _
 from ...models import StickerLog, StickerPhoto
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 
 #: the pictures of one visit (a house, its sticker, the statement signed)
@@ -40,6 +41,7 @@ class PhotoOps:
         picture or too large is refused with why, the others are kept)."""
         from ...formats.attachments import JPEG, read_attachment
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         read, refused = [], []
         for path in paths:
             try:

@@ -17,6 +17,7 @@ from ...i18n import _
 from ...models import Household, Member, Musdes, VervalCycle, VervalEntry, utcnow
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from ..registry import HouseholdFilter, household_conditions
 from .dto import AreaProgress, CycleDTO, CycleHouseholds, CycleStart, EntryRow
@@ -32,6 +33,7 @@ class CycleOps:
         """A new, empty cycle (households are added with :meth:`add_households`; to
         create a cycle with its households at once, :meth:`start_cycle`)."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         with self._db.write() as s:
             row = self._new_cycle(s, actor, name, period, deadline, note)
             return self._cycle_dto(s, row)
@@ -42,6 +44,7 @@ class CycleOps:
         """Create a cycle and add its households in one transaction: when anything
         fails, no cycle is left behind (an empty one would confuse the count)."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         with self._db.write() as s:
             row = self._new_cycle(s, actor, name, period, deadline, note)
             missing: list[str] = []
@@ -113,6 +116,7 @@ class CycleOps:
     def set_status(self, *, actor: Actor, cycle_id: str, status: str) -> CycleDTO:
         """Open or close a cycle (a closed cycle takes no visits and no households)."""
         require(actor, Permission.APPROVE)
+        village_records(self._db, _(VILLAGE_KEEPS))
         if status not in (codes.CycleStatus.OPEN.value, codes.CycleStatus.CLOSED.value):
             raise InvalidInput(_("Unknown cycle status {status}.").format(status=status))
         with self._db.write() as s:
@@ -132,6 +136,7 @@ class CycleOps:
         """Add households chosen by a filter (all when empty) or by id; returns how many
         were added (those already in the cycle are left as they are)."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         with self._db.write() as s:
             cycle = self._get_cycle(s, cycle_id)
             return self._add_entries(s, actor, cycle, filter=filter,
@@ -174,6 +179,7 @@ class CycleOps:
         """Add the households named in a prelist by No KK, NIK (of any member) or ID
         DTSEN; returns (added, identifiers not found)."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         with self._db.write() as s:
             cycle = self._get_cycle(s, cycle_id)
             found, missing = self._prelist_ids(s, identifiers)
@@ -237,6 +243,7 @@ class CycleOps:
     def remove_entry(self, *, actor: Actor, entry_id: str) -> None:
         """Take a household out of an open cycle, unless it already has a visit result."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         with self._db.write() as s:
             entry = self._get_entry(s, entry_id)
             self._require_open(s.get(VervalCycle, entry.cycle_id))

@@ -17,6 +17,7 @@ from ...i18n import _
 from ...models import Member, Musdes, MusdesAttendee, VervalCycle, VervalEntry
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from .dto import SUGGESTED_DECISION, Attendee, MusdesDTO
 
@@ -33,6 +34,7 @@ class MusdesOps:
         """Record (or correct) the musdes of a cycle: date, place, attendees and
         minutes; refused once its berita acara is signed."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         if not (place or "").strip():
             raise InvalidInput(_("Where was the musdes held? Fill in the place."))
         checked_text(_("Place"), place, PLACE_LIMIT)
@@ -95,6 +97,7 @@ class MusdesOps:
                note: str | None = None) -> None:
         """Record the musdes decision for a household of the cycle."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         checked_text(_("Reason / note"), note, SHORT_NOTE_LIMIT)
         if decision is not None:
             try:
@@ -117,6 +120,7 @@ class MusdesOps:
     def decide_suggested(self, *, actor: Actor, cycle_id: str) -> int:
         """Fill the suggested decision (from the visit result) where none is recorded."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         count = 0
         with self._db.write() as s:
             cycle = self._get_cycle(s, cycle_id)

@@ -16,6 +16,7 @@ from ...i18n import _
 from ...models import Member, VervalEntry, VervalMember, VervalProposal, utcnow
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from .dto import ProposalDTO
 from .values import (
@@ -91,6 +92,7 @@ class ProposalOps:
                         note: str | None = None) -> ProposalDTO:
         """Approve (apply to the registry) or reject a proposed correction."""
         require(actor, Permission.APPROVE)
+        village_records(self._db, _(VILLAGE_KEEPS))
         households = self._households
         with self._db.read() as s:
             p = s.get(VervalProposal, proposal_id)

@@ -18,6 +18,7 @@ from ...i18n import _
 from ...models import Household, Member, Officer, VervalCycle, VervalMember, VervalProposal, utcnow
 from .. import audit
 from ..audit import Change
+from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from .dto import (
     CORRECTABLE_HOUSEHOLD,
@@ -78,6 +79,7 @@ class VisitOps:
                       expected_version: int | None = None) -> EntryRow:
         """Record what the visit found; corrections become proposals for the koordinator."""
         require(actor, Permission.EDIT_REGISTRY)
+        village_records(self._db, _(VILLAGE_KEEPS))
         try:
             VervalResult(result)
         except ValueError:
