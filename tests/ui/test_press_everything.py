@@ -169,8 +169,27 @@ def _menu_actions(window) -> list[QAction]:
 @pytest.mark.slow
 @pytest.mark.parametrize("username", list(ROLES))
 def test_every_button_action_and_shortcut_of_every_page(qtbot, village, tmp_path, username):
-    actor = Actor(username, ROLES[username].value, username.title())
-    window = MainWindow(village, actor, idle_minutes=0)
+    _press_all(qtbot, village, Actor(username, ROLES[username].value, username.title()),
+               tmp_path)
+
+
+@pytest.mark.slow
+def test_every_button_of_the_kabupatens_desk(qtbot, village, tmp_path):
+    """The same program as the Dinas Sosial's desk, holding a village's bundle: its
+    pages show the village's families, referrals, verval and labelling; pressing
+    everything there crashes nothing (a change it may not make is refused in words)."""
+    from tests.ui.test_exchange_transfer import _kabupaten_with
+    kabupaten = _kabupaten_with(village, tmp_path)
+    try:
+        _press_all(qtbot, kabupaten, Actor("admin", Role.ADMIN.value, "Admin"),
+                   tmp_path / "pressed")
+    finally:
+        kabupaten.close()
+
+
+def _press_all(qtbot, services, actor, tmp_path) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    window = MainWindow(services, actor, idle_minutes=0)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
