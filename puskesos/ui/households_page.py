@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
                                QMenu, QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from ..core.codes import VervalState
+from ..core.codes import OfficeKind, VervalState
 from ..core.permissions import Permission
 from ..i18n import _
 from ..services.registry import HouseholdFilter
@@ -32,6 +32,13 @@ class HouseholdsPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search name, NIK, No KK or address…  (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
+        # at the kabupaten, which holds many villages: one of them, or all
+        self.village = QComboBox()
+        self.village.addItem(_("All villages"), None)
+        for code, name in services.households.villages():
+            self.village.addItem(f"{name} ({code})", code)
+        self.village.setVisible(
+            services.settings.office().kind == OfficeKind.KABUPATEN.value)
         self.dusun = QComboBox()
         self.rw = QComboBox()
         self.rt = QComboBox()
@@ -97,8 +104,8 @@ class HouseholdsPage(QWidget):
 
         # in one row on a 1366-pixel screen, in two on a 1024-pixel one
         filters = FlowLayout()
-        for w in (self.dusun, self.rw, self.rt, self.desil, self.program, self.presence,
-                  self.verval):
+        for w in (self.village, self.dusun, self.rw, self.rt, self.desil, self.program,
+                  self.presence, self.verval):
             # long program names must not push the window past a 1366-pixel screen
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             # wide enough for its "all" entry, which is what it shows most of the time
@@ -127,7 +134,8 @@ class HouseholdsPage(QWidget):
         self._debounce.setInterval(120)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._filters_changed)
-        for combo in (self.rw, self.rt, self.desil, self.program, self.presence, self.verval):
+        for combo in (self.village, self.rw, self.rt, self.desil, self.program,
+                      self.presence, self.verval):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.dusun.currentIndexChanged.connect(self._dusun_changed)
         QShortcut(QKeySequence.StandardKey.Find, self,
@@ -184,7 +192,8 @@ class HouseholdsPage(QWidget):
         self._debounce.start()
 
     def current_filter(self) -> HouseholdFilter:
-        return HouseholdFilter(text=self.search.text(), dusun=self.dusun.currentData(),
+        return HouseholdFilter(text=self.search.text(), village=self.village.currentData(),
+                               dusun=self.dusun.currentData(),
                                rw=self.rw.currentData(), rt=self.rt.currentData(),
                                desil=tuple(int(d) for d in (self.desil.currentData() or "")
                                            .split(",") if d),

@@ -296,3 +296,53 @@ def test_a_signed_bundle_with_a_bad_record_is_refused_and_answered_from_the_wind
         win.close()
     finally:
         kabupaten.close()
+
+
+def test_the_kabupatens_family_list_chooses_a_village(qtbot, village, tmp_path):
+    """At the kabupaten the Keluarga page holds every village that sent a bundle: a
+    village list (hidden in a village's own database) shows one village's families."""
+    from puskesos.services.demo import generate
+    from tests.ui.conftest import activate
+    kabupaten = _kabupaten_with(village, tmp_path)
+    other = open_services(str(tmp_path / "wukirsari.sqlite"), create=True)
+    try:
+        other.settings.init_village(actor=ADMIN, village_code="35.23.01.2002")
+        generate(other, actor=ADMIN, households=12, seed=2)
+        for me, them, name in ((other, kabupaten, "desa2"), (kabupaten, other, "kab2")):
+            me.keys.ensure_keys(actor=ADMIN)
+            card = tmp_path / f"{name}.json"
+            shown = me.keys.export_identity(actor=ADMIN, path=card)
+            them.keys.trust(actor=ADMIN, path=card, fingerprint=shown.fingerprint)
+        second = tmp_path / "second"
+        second.mkdir()
+        [sent] = other.exchange.export_to(actor=ADMIN, folder=second)
+        kabupaten.exchange.import_file(actor=ADMIN, path=sent)
+        mine = village.households.search(actor=ADMIN, limit=1)[1]
+
+        window = MainWindow(kabupaten, ADMIN, idle_minutes=0)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        activate(qtbot, window)
+        window.show_module("households")
+        page = window.pages["households"]
+        assert page.village.isVisible()
+        choices = [page.village.itemText(i) for i in range(page.village.count())]
+        assert choices[0] == "Semua desa" and len(choices) == 3
+        assert any("(35.23.01.2002)" in c for c in choices)
+        qtbot.waitUntil(lambda: page.count_label.text().split(" ")[2:3] == [str(mine + 12)]
+                        or page.count_label.text() == f"{mine + 12} keluarga", timeout=10000)
+        page.village.setCurrentIndex(page.village.findData("35.23.01.2002"))
+        qtbot.waitUntil(lambda: page.count_label.text() == "12 keluarga", timeout=10000)
+        assert page.model.rowCount() == 12
+        window.close()
+        # a village's own database has no village list
+        window = MainWindow(village, ADMIN, idle_minutes=0)
+        qtbot.addWidget(window)
+        window.show()
+        window.show_module("households")
+        assert not window.pages["households"].village.isVisible()
+        window.close()
+    finally:
+        other.close()
+        kabupaten.close()

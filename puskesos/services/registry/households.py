@@ -24,7 +24,7 @@ from ...core.validation import (HOUSEHOLD_FIELDS, MEMBER_FIELDS, HouseholdInput,
 from ...db.engine import Database
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _, ngettext
-from ...models import AuditEvent, Household, Member, Participation, utcnow
+from ...models import AuditEvent, Household, Member, Participation, Region, utcnow
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -237,6 +237,18 @@ class HouseholdService(FamilyOps):
                                            .where(Household.deleted_at.is_(None)).distinct()):
                 out.setdefault(dusun or "", set()).add((rw or "", rt or ""))
         return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def villages(self) -> list[tuple[str, str]]:
+        """The villages whose families this database holds (code, name), by name: one
+        for a village's own database, each village that sent a bundle at the
+        kabupaten's."""
+        with self._db.read() as s:
+            rows = s.execute(select(Household.region_code, Region.name)
+                             .join(Region, Region.code == Household.region_code,
+                                   isouter=True)
+                             .where(Household.deleted_at.is_(None)).distinct()).all()
+        return sorted(((code, name or code) for code, name in rows if code),
+                      key=lambda r: (r[1], r[0]))
 
     def dusun_names(self) -> list[str]:
         """The dusun names in use, for the filters."""

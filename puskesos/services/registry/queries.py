@@ -90,12 +90,14 @@ def household_conditions(filter: HouseholdFilter) -> list:
     """The SQL conditions on :class:`Household` that select what ``filter`` selects.
 
     The same semantics as the household list (:meth:`HouseholdService.search`):
-    dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
+    the village (at the kabupaten), dusun, RW/RT (``"1"`` matches ``"001"``), desil, program, presence
     (``"gone"``/``"no_head"``) and the words of the search text.
     """
     conditions: list = []
     if not filter.include_removed:
         conditions.append(Household.deleted_at.is_(None))
+    if filter.village:
+        conditions.append(Household.region_code == filter.village)
     if filter.dusun:
         conditions.append(Household.dusun == filter.dusun)
     for value, column in ((filter.rw, Household.rw), (filter.rt, Household.rt)):

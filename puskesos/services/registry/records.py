@@ -108,6 +108,8 @@ class HouseholdRow:
 @dataclass(frozen=True)
 class HouseholdFilter:
     text: str = ""
+    #: a village's Kemendagri code (at the kabupaten, which holds many villages)
+    village: str | None = None
     dusun: str | None = None
     rw: str | None = None
     rt: str | None = None
