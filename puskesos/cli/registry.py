@@ -7,16 +7,19 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from ..core.regions import normalize_code
 from ..errors import InvalidInput, NotFound, ReportNotWritten, UserError
 from ..i18n import _
 from .common import EXIT_OK, LOGIN, NO_LOGIN, current_actor, emit, open_for, reporting
+
 
 def cmd_households(args) -> int:
     from ..services.registry import HouseholdFilter
     services = open_for(args)
     try:
         rows, total = services.households.search(
-            actor=current_actor(args), filter=HouseholdFilter(text=args.search or ""),
+            actor=current_actor(args), filter=HouseholdFilter(
+                text=args.search or "", village=normalize_code(args.village or "") or None),
             limit=args.limit)
     finally:
         services.close()
@@ -149,6 +152,8 @@ def cmd_export(args) -> int:
 def register(sub) -> None:
     sp = reporting(sub.add_parser("households", help=_("list households")))
     sp.add_argument("--search")
+    sp.add_argument("--village", help=_("only this village's families (its code; at the "
+                                        "kabupaten)"))
     sp.add_argument("--limit", type=int, default=50)
     sp.set_defaults(func=cmd_households)
 

@@ -87,6 +87,9 @@ def test_the_labelling_and_verval_results_reach_the_kabupaten(cli, offices, tmp_
     assert both[2] == sorted(campaigns + theirs[2])
     assert sorted(visits + theirs[0]) == both[0]
     assert sorted(photos + theirs[3]) == both[3]
+    # the kabupaten lists one village's families by its code
+    assert _json(cli("--db", kabupaten, "households", "--village", "3523012002",
+                     "--json"))["total"] == 30
 
 
 def test_a_village_cannot_reach_another_villages_labelling(offices, cli):
