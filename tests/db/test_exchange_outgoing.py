@@ -138,3 +138,54 @@ def test_a_part_refused_sends_its_whole_export_again(offices):
     [again] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
     assert refused and refused <= {r["id"] for r in again.records["household"]}
     assert again.sequence == 3
+
+
+def test_a_village_keeping_its_value_is_never_overwritten_whatever_the_order(
+        services, tmp_path):
+    """Both offices change a family's address. The village keeps its own through the
+    queue, and its next bundle reaches the kabupaten before the village's receipt
+    for the kabupaten's bundle: the kabupaten is not silently given either value —
+    its own stays, and the village's waits in its queue for a person."""
+    from puskesos.services import open_services
+    from tests.db.test_exchange_records import _home
+    village = services
+    home = _home(village, 1)
+    kab = open_services(str(tmp_path / "kab.sqlite"), create=True)
+    try:
+        kab.settings.init_kabupaten(actor=ADMIN, kabupaten_code=KAB)
+        up = Source(VILLAGE, OfficeKind.DESA, VILLAGE)
+        down = Source(KAB, OfficeKind.KABUPATEN, VILLAGE)
+
+        def send(sender, receiver, source, peer, sequence):
+            [out] = sender.exchange.prepare_export(actor=ADMIN, peer_code=peer,
+                                                   village=VILLAGE)
+            sender.exchange.record_sent(actor=ADMIN, outgoing=out, file_name=f"b{sequence}",
+                                        created_at=datetime.now(timezone.utc))
+            plan = receiver.exchange.plan_import(actor=ADMIN, source=source,
+                                                 bundle_id=out.bundle_id,
+                                                 sequence=sequence, records=_records(out))
+            receiver.exchange.apply_import(actor=ADMIN, plan=plan)
+            return receipt_body(bundle_id=out.bundle_id, sequence=sequence, status="applied")
+
+        village.exchange.apply_receipt(actor=ADMIN, peer_code=KAB,
+                                       body=send(village, kab, up, KAB, 1))
+        for office, address in ((kab, "JL. DARI KABUPATEN"), (village, "JL. DARI DESA")):
+            with office.db.write() as s:
+                s.get(Household, home).address = address
+        late_receipt = send(kab, village, down, VILLAGE, 1)   # not carried back yet
+        [item] = village.exchange.queue(actor=ADMIN)
+        village.exchange.resolve(actor=ADMIN, item_id=item.id, choice="ours")
+        send(village, kab, up, KAB, 2)                        # before the receipt
+        kab.exchange.apply_receipt(actor=ADMIN, peer_code=VILLAGE, body=late_receipt)
+        with kab.db.read() as s:
+            assert s.get(Household, home).address == "JL. DARI KABUPATEN"
+        [waiting] = kab.exchange.queue(actor=ADMIN)
+        assert (waiting.field, waiting.ours, waiting.theirs) == (
+            "address", "JL. DARI KABUPATEN", "JL. DARI DESA")
+        # settled there for the village's value, it is everyone's
+        kab.exchange.resolve(actor=ADMIN, item_id=waiting.id, choice="theirs")
+        with kab.db.read() as s, village.db.read() as t:
+            assert s.get(Household, home).address == t.get(Household, home).address == (
+                "JL. DARI DESA")
+    finally:
+        kab.close()
