@@ -23,6 +23,7 @@ from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
 from ..i18n import N_, _
 from ..services.exchange import RefusedBefore
+from ..services.exchange.records import LABELS as ENTITY_WORDS
 from .exchange_dialogs import ExportDialog, PlanDialog
 from .jobs import show_error
 from .operations import write
@@ -83,9 +84,13 @@ class ExchangePage(QWidget):
             (_("To"), lambda r: r.peer_code),
             (_("Families"), lambda r: r.counts.get("household", 0)),
             (_("Members"), lambda r: r.counts.get("member", 0)),
+            # programs, referrals and their steps, labelling, verval results
+            (_("Other records"), lambda r: sum(
+                v for k, v in r.counts.items() if k in ENTITY_WORDS
+                and k not in ("household", "member") and isinstance(v, int))),
             (_("Status"), lambda r: BundleStatus.label_of(r.status)),
             (_("File"), lambda r: r.file_name or "")])
-        self.sent = list_table(self.sent_model, elastic=(6, 5))
+        self.sent = list_table(self.sent_model, elastic=(7, 6))
         self.sent_label = QLabel()
         self.sent_label.setWordWrap(True)
         sent_tab = QWidget()
