@@ -2,7 +2,8 @@
 
 from .audit import AuditEvent, RecordSeal
 from .base import Base, new_id, utcnow
-from .bundles import ExchangeBase, ExchangeBundle, ExchangeQueueItem, ExchangeSent
+from .bundles import (ExchangeBase, ExchangeBundle, ExchangeQueueItem, ExchangeSent,
+                      ExchangeTombstone)
 from .exchange import OwnKey, Peer, PeerOldKey
 from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
@@ -16,7 +17,7 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
                      VervalMember, VervalProposal)
 
 __all__ = [
-    "AuditEvent", "Base", "ExchangeBase", "ExchangeBundle", "ExchangeQueueItem", "ExchangeSent", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
+    "AuditEvent", "Base", "ExchangeBase", "ExchangeBundle", "ExchangeQueueItem", "ExchangeSent", "ExchangeTombstone", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
     "LetterCounter", "Member", "Officer", "Participation",
     "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent", "ReferralReply",
     "ReferralVisit", "StickerCampaign", "StickerLog", "StickerPhoto", "StickerTarget", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",

@@ -101,3 +101,18 @@ class ExchangeQueueItem(Base):
     note: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (Index("ix_exchange_queue_open", "status", "peer_code"),)
+
+
+class ExchangeTombstone(Base):
+    """A record removed outright (an import undone) that an office had been sent: the
+    next bundle carries its removal, so the other office does not keep it."""
+
+    __tablename__ = "exchange_tombstone"
+
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    #: the village whose family it was (the kabupaten keeps many)
+    village: Mapped[str] = mapped_column(String(13))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    removed_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))

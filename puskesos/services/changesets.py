@@ -26,6 +26,7 @@ from ..errors import InvalidInput, NotFound, UserError
 from ..i18n import _
 from ..models import AuditEvent, Household, ImportBatch, ImportChange, Member, Participation, utcnow
 from . import audit
+from .exchange.tombstones import remember_removed
 from .audit import Change
 from .context import Actor, require
 
@@ -116,7 +117,9 @@ def undo_last_import(services, *, actor: Actor, batch_id: str | None = None) -> 
                               "the import would lose those changes. Nothing was undone.")
                             .format(n=later))
         try:
-            touched = _reverse(s, batch.id)
+            touched = _reverse(s, batch.id, actor=actor.username,
+                               reason=_("import undone: {file}").format(
+                                   file=batch.source_name or "-"))
         except IntegrityError as exc:
             raise UserError(_("Records were added to families from this import afterwards "
                               "(a new member or program); undoing would leave them without a "
@@ -158,9 +161,10 @@ def _changed_afterwards(s, batch_id: str, import_seq: int) -> int:
     return sum(later[i] for i in mine)
 
 
-def _reverse(s, batch_id: str) -> set[str]:
+def _reverse(s, batch_id: str, *, actor: str, reason: str) -> set[str]:
     """Delete what the batch inserted and put back what it updated; the households
-    whose search text must be made again."""
+    whose search text must be made again.  What another office was sent of the rows
+    deleted is remembered, so that its removal travels in the next bundle."""
     touched: set[str] = set()
     con = s.connection()
     for entity in ("participation", "member", "household"):
@@ -177,6 +181,9 @@ def _reverse(s, batch_id: str) -> set[str]:
                 ImportChange.batch_id == batch_id, ImportChange.entity == entity,
                 ImportChange.op == "insert"))
             seals.forget(s, select(table.c.id).where(table.c.import_batch_id == batch_id))
+        remember_removed(s, entity, select(ImportChange.entity_id).where(
+            ImportChange.batch_id == batch_id, ImportChange.entity == entity,
+            ImportChange.op == "insert"), actor=actor, reason=reason)
         con.execute(delete(table).where(table.c.id.in_(inserted)))
         _restore_updates(s, batch_id, entity, touched)
         if entity == "member":
@@ -188,6 +195,8 @@ def _reverse(s, batch_id: str) -> set[str]:
                 .where(Member.import_batch_id == batch_id,
                        (mine.is_(None)) | (mine != batch_id))))
         if entity in ("member", "household"):
+            remember_removed(s, entity, select(table.c.id).where(
+                table.c.import_batch_id == batch_id), actor=actor, reason=reason)
             con.execute(delete(table).where(table.c.import_batch_id == batch_id))
     return touched
 

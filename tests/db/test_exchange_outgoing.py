@@ -189,3 +189,49 @@ def test_a_village_keeping_its_value_is_never_overwritten_whatever_the_order(
                 "JL. DARI DESA")
     finally:
         kab.close()
+
+
+def test_an_import_undone_after_its_families_were_sent_removes_them_there_too(
+        offices, tmp_path):
+    """The village imports a file, sends the families, then undoes the import (a wrong
+    file): the rows are gone here, and the next bundle carries their removal, so the
+    other office does not keep families the village no longer has."""
+    from puskesos.services.imports import run_import, undo_last_import
+    from tests.db.test_excel_import import PEOPLE, write_xlsx
+    village, kab, _homes = offices
+    run_import(village, actor=ADMIN, path=write_xlsx(tmp_path / "salah.xlsx", PEOPLE))
+    with village.db.read() as s:
+        imported = set(s.scalars(select(Household.id).where(
+            Household.import_batch_id.is_not(None))))
+    assert imported
+    source = Source(VILLAGE, OfficeKind.DESA, VILLAGE)
+    [first] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
+    village.exchange.record_sent(actor=ADMIN, outgoing=first, file_name="b1",
+                                 created_at=datetime.now(timezone.utc))
+    kab.exchange.apply_import(actor=ADMIN, plan=kab.exchange.plan_import(
+        actor=ADMIN, source=source, bundle_id=first.bundle_id, sequence=1,
+        records=_records(first)))
+    village.exchange.apply_receipt(actor=ADMIN, peer_code=KAB, body=receipt_body(
+        bundle_id=first.bundle_id, sequence=1, status="applied"))
+    undo_last_import(village, actor=ADMIN)
+    [second] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
+    removed = {r["id"] for r in second.records["household"] if r.get("deleted_at")}
+    assert removed == imported
+    plan = kab.exchange.plan_import(actor=ADMIN, source=source, bundle_id=second.bundle_id,
+                                    sequence=2, records=_records(second))
+    assert plan.count("removed") >= len(imported)
+    kab.exchange.apply_import(actor=ADMIN, plan=plan)
+    with kab.db.read() as s:
+        gone = {h.id: h for h in s.scalars(select(Household).where(
+            Household.id.in_(imported)))}
+        assert all(h.deleted_at is not None and "salah.xlsx" in h.deleted_reason
+                   for h in gone.values()) and set(gone) == imported
+        assert s.scalar(select(func.count()).select_from(Member).where(
+            Member.household_id.in_(imported), Member.deleted_at.is_(None))) == 0
+    # a removal of a family the other office never had changes nothing there
+    fresh = kab.exchange.plan_import(actor=ADMIN, source=source,
+                                     bundle_id="00000000-0000-4000-8000-0000000000e1",
+                                     sequence=3, records={"household": [(
+                                         "00000000-0000-4000-8000-0000000000e2", 2 ** 31 - 1,
+                                         {"deleted_at": datetime.now(timezone.utc)})]})
+    assert fresh.records == () and fresh.unchanged == 1

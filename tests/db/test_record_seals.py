@@ -251,12 +251,13 @@ def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(db_target):
     house, people = family()
     services.households.save(actor=OPERATOR, household=house, members=people)
     # the tables of later revisions go too (0011: referrals, 0012: stickers, 0014: the
-    # exchange keys, 0016: the replies)
+    # exchange keys, 0016: the replies, 0018: the tombstones)
     behind(services, "DROP TABLE record_seal", "DROP TABLE referral_reply",
            "DROP TABLE referral_attachment",
            "DROP TABLE referral_event", "DROP TABLE referral_visit", "DROP TABLE referral",
            "DROP TABLE sticker_photo", "DROP TABLE sticker_log", "DROP TABLE sticker_target",
            "DROP TABLE sticker_campaign", "DROP TABLE exchange_queue",
+           "DROP TABLE exchange_tombstone",
            "DROP TABLE exchange_base", "DROP TABLE exchange_sent", "DROP TABLE exchange_bundle",
            "DROP TABLE exchange_peer_old_key", "DROP TABLE exchange_peer",
            "DROP TABLE exchange_own_key",

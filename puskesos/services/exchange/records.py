@@ -17,13 +17,15 @@ from sqlalchemy import Boolean, Date, Float, Integer, String, Text, literal, sel
 from sqlalchemy.types import JSON
 
 from ...core.labels import field_label
-from ...core.exchange import BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_record
+from ...core.exchange import (BY_NAME, ENTITIES, EntitySpec, OfficeKind, wire_record,
+                              wire_value)
 from ...core.referrals import REPLIES
 from ...errors import InvalidInput
 from ...i18n import N_, _
-from ...models import (Household, Member, Participation, Referral, ReferralAttachment,
-                       ReferralEvent, ReferralReply, ReferralVisit, StickerCampaign,
-                       StickerLog, StickerPhoto, StickerTarget, VervalCycle, VervalEntry)
+from ...models import (ExchangeTombstone, Household, Member, Participation, Referral,
+                       ReferralAttachment, ReferralEvent, ReferralReply, ReferralVisit,
+                       StickerCampaign, StickerLog, StickerPhoto, StickerTarget,
+                       VervalCycle, VervalEntry)
 from ...models.base import UTCDateTime
 
 MODELS = {"household": Household, "member": Member, "participation": Participation,
@@ -133,7 +135,31 @@ def collect_records(s, *, village: str, since: datetime | None, until: datetime,
                     k: v for k, v in record.items() if k not in ("id", "version")}:
                 continue
             lines.append(record)
+        lines.extend(_removals(s, spec, village=village, since=since, until=until))
     return out
+
+
+#: a removal's version: newer than any the record had (a late bundle never undoes it)
+REMOVED_VERSION = 2 ** 31 - 1
+
+
+def _removals(s, spec: EntitySpec, *, village: str, since: datetime | None,
+              until: datetime) -> list[dict[str, Any]]:
+    """The records of ``spec`` removed outright (an import undone) after ``since`` that
+    the other office had been sent (``tombstones.py``), each as a removal: its id and
+    when, by whom and why it went."""
+    if "deleted_at" not in spec.fields:
+        return []
+    query = select(ExchangeTombstone).where(
+        ExchangeTombstone.entity == spec.name, ExchangeTombstone.village == village,
+        ExchangeTombstone.removed_at <= until)
+    if since is not None:
+        query = query.where(ExchangeTombstone.removed_at > since)
+    return [{"id": t.entity_id, "version": REMOVED_VERSION,
+             "deleted_at": wire_value(t.removed_at), "deleted_by": t.removed_by,
+             "deleted_reason": t.reason}
+            for t in s.scalars(query.order_by(ExchangeTombstone.removed_at,
+                                              ExchangeTombstone.entity_id))]
 
 
 def collect(s, *, village: str, since: datetime | None, until: datetime,

@@ -170,11 +170,12 @@ class SyncOps:
                               source_records=records)
         last = last_sequence(s, "in", source.code, "data")
         missing = tuple(range(last + 1, sequence))
+        records, unknown = _without_unknown_removals(s, records)
         check_village(s, source, records)
         plans: list[RecordPlan] = []
         seen: dict[tuple[str, str], dict[str, Any]] = {}
         versions: dict[tuple[str, str], int] = {}
-        unchanged = 0
+        unchanged = unknown
         for spec in ENTITIES:
             rows = records.get(spec.name, [])
             model = MODELS[spec.name]
@@ -403,6 +404,29 @@ class SyncOps:
                 base.version = max(base.version or 0,
                                    plan.versions.get((entity, record_id)) or 0) or None
         s.flush()
+
+
+def _without_unknown_removals(s, records) -> tuple[dict[str, list], int]:
+    """The records without the removals (a removal alone: ``deleted_at`` and not the
+    record's fields, as an undone import sends them) of records we never had — they
+    change nothing here — and how many were left out."""
+    out, left_out = {}, 0
+    for name, rows in records.items():
+        required = required_fields(name)
+        removals = [r[0] for r in rows if r[2].get("deleted_at") is not None
+                    and required - set(r[2])]
+        if not removals:
+            out[name] = rows
+            continue
+        model = MODELS[name]
+        here = set()
+        for start in range(0, len(removals), 500):
+            here.update(s.scalars(select(model.id).where(
+                model.id.in_(removals[start:start + 500]))))
+        absent = set(removals) - here
+        out[name] = [r for r in rows if r[0] not in absent]
+        left_out += len(absent)
+    return out, left_out
 
 
 #: the records of the registry (their family's search text follows them)
