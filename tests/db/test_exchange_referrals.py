@@ -165,3 +165,50 @@ def test_each_side_sends_only_its_own_kind_of_referral_record(service_offices):
                                                             VILLAGE),
                                  bundle_id="00000000-0000-4000-8000-0000000000ad",
                                  sequence=1, records=other)
+
+
+def test_a_referral_from_before_the_upgrade_goes_with_its_first_new_step(service_offices):
+    """A referral recorded before bundles carried referrals is older than the last
+    bundle the kabupaten acknowledged: when a home visit is added to it, the next
+    bundle brings the referral with the visit (a step alone would be refused there as
+    one of a referral it never had, and every later bundle with it)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import delete, select
+
+    from puskesos.models import ExchangeBase, Referral, ReferralEvent, ReferralVisit
+    from puskesos.services.exchange import receipt_body
+    from tests.db.test_exchange_outgoing import KAB, _records
+    village, kab, _homes = service_offices
+    detail = village.referrals.add(actor=ADMIN, category="kesehatan",
+                                   description="Butuh kursi roda", person_name="SITI",
+                                   nik_absent_reason="belum punya KTP")
+    source = Source(VILLAGE, OfficeKind.DESA, VILLAGE)
+
+    def exchange(sequence):
+        [out] = village.exchange.prepare_export(actor=ADMIN, peer_code=KAB, village=VILLAGE)
+        village.exchange.record_sent(actor=ADMIN, outgoing=out, file_name=f"b{sequence}",
+                                     created_at=datetime.now(timezone.utc))
+        kab.exchange.apply_import(actor=ADMIN, plan=kab.exchange.plan_import(
+            actor=ADMIN, source=source, bundle_id=out.bundle_id, sequence=sequence,
+            records=_records(out)))
+        village.exchange.apply_receipt(actor=ADMIN, peer_code=KAB, body=receipt_body(
+            bundle_id=out.bundle_id, sequence=sequence, status="applied"))
+        return out
+
+    exchange(1)
+    # as if the program that sent bundle 1 had not sent referrals yet
+    with kab.db.write() as s:
+        s.execute(delete(ReferralEvent).where(ReferralEvent.referral_id == detail.id))
+        s.execute(delete(Referral).where(Referral.id == detail.id))
+    with village.db.write() as s:
+        s.execute(delete(ExchangeBase).where(ExchangeBase.entity.like("referral%")))
+    village.referrals.add_visit(actor=ADMIN, referral_id=detail.id,
+                                visited_on=date.today(), visitor="KADER",
+                                findings="Sudah diukur kursi rodanya")
+    second = exchange(2)
+    assert [r["id"] for r in second.records["referral"]] == [detail.id]
+    with kab.db.read() as s:
+        assert s.get(Referral, detail.id).person_name == "SITI"
+        assert s.scalar(select(ReferralVisit.findings).where(
+            ReferralVisit.referral_id == detail.id)) == "Sudah diukur kursi rodanya"

@@ -100,19 +100,23 @@ def _scope(spec: EntitySpec, village: str):
     return table.c.household_id.in_(households)
 
 
-def rows_changed(s, spec: EntitySpec, *, since: datetime | None, until: datetime,
-                 village: str | None = None) -> Iterator[tuple]:
+def rows_changed(s, spec: EntitySpec, *, since: datetime | None, until: datetime | None,
+                 village: str | None = None, ids: list[str] | None = None
+                 ) -> Iterator[tuple]:
     """The records of ``spec`` written after ``since`` (all when None) up to ``until``,
     removed ones included (their ``deleted_at`` travels), as tuples of id, version and
     the fields (columns, not records: quicker by half); only ``village``'s when given
-    (a kabupaten keeps many)."""
+    (a kabupaten keeps many), only those of ``ids`` when given (whenever written)."""
     table = MODELS[spec.name].__table__
     clock = table.c[spec.clock]
     version = table.c.version if spec.versioned else literal(1)
-    query = select(table.c.id, version, *(table.c[f] for f in spec.fields)).where(
-        clock <= until)
+    query = select(table.c.id, version, *(table.c[f] for f in spec.fields))
+    if until is not None:
+        query = query.where(clock <= until)
     if since is not None:
         query = query.where(clock > since)
+    if ids is not None:
+        query = query.where(table.c.id.in_(ids))
     if village is not None:
         query = query.where(_scope(spec, village))
     yield from s.execute(query.order_by(clock, table.c.id)).yield_per(1000)
@@ -136,7 +140,40 @@ def collect_records(s, *, village: str, since: datetime | None, until: datetime,
                 continue
             lines.append(record)
         lines.extend(_removals(s, spec, village=village, since=since, until=until))
+    _with_parents(s, out, skip=skip)
     return out
+
+
+#: the field naming each kind of record's parent (``EntitySpec.parent``)
+_PARENT_FIELD = {"member": "household_id", "participation": "household_id",
+                 "referral_event": "referral_id", "referral_visit": "referral_id",
+                 "referral_reply": "referral_id", "referral_attachment": "referral_id",
+                 "sticker_target": "campaign_id", "sticker_log": "target_id",
+                 "sticker_photo": "log_id", "verval_entry": "cycle_id"}
+
+
+def _with_parents(s, out: dict[str, list[dict[str, Any]]], *,
+                  skip: dict[tuple[str, str], dict[str, Any]] | None) -> None:
+    """Add to ``out`` the parent of each record in it that the receiver may not have
+    (a referral recorded before the program sent referrals, a cycle written before the
+    last bundle and filled after it), unless the receiver has it as it is: a child
+    never arrives without its parent.  Children first, so that a photo brings its
+    visit, the visit its house, the house its campaign."""
+    for spec in reversed(ENTITIES):
+        field = _PARENT_FIELD.get(spec.name)
+        if field is None or not out.get(spec.name) or spec.parent not in out:
+            continue
+        parent = BY_NAME[spec.parent]
+        have = {r["id"] for r in out[parent.name]}
+        wanted = sorted({r.get(field) for r in out[spec.name]} - have - {None})
+        for start in range(0, len(wanted), 500):
+            for row in rows_changed(s, parent, since=None, until=None,
+                                    ids=wanted[start:start + 500]):
+                record = to_wire(parent, row)
+                if skip and skip.get((parent.name, record["id"])) == {
+                        k: v for k, v in record.items() if k not in ("id", "version")}:
+                    continue
+                out[parent.name].append(record)
 
 
 #: a removal's version: newer than any the record had (a late bundle never undoes it)
