@@ -172,9 +172,9 @@ def test_a_referral_from_before_the_upgrade_goes_with_its_first_new_step(service
     bundle the kabupaten acknowledged: when a home visit is added to it, the next
     bundle brings the referral with the visit (a step alone would be refused there as
     one of a referral it never had, and every later bundle with it)."""
-    from datetime import datetime, timezone
+    from datetime import datetime, timedelta, timezone
 
-    from sqlalchemy import delete, select
+    from sqlalchemy import delete, select, update
 
     from puskesos.models import ExchangeBase, Referral, ReferralEvent, ReferralVisit
     from puskesos.services.exchange import receipt_body
@@ -203,6 +203,12 @@ def test_a_referral_from_before_the_upgrade_goes_with_its_first_new_step(service
         s.execute(delete(Referral).where(Referral.id == detail.id))
     with village.db.write() as s:
         s.execute(delete(ExchangeBase).where(ExchangeBase.entity.like("referral%")))
+        # recorded long before the last bundle
+        long_ago = datetime.now(timezone.utc) - timedelta(days=30)
+        s.execute(update(Referral).where(Referral.id == detail.id).values(
+            updated_at=long_ago))
+        s.execute(update(ReferralEvent).where(ReferralEvent.referral_id == detail.id)
+                  .values(recorded_at=long_ago))
     village.referrals.add_visit(actor=ADMIN, referral_id=detail.id,
                                 visited_on=date.today(), visitor="KADER",
                                 findings="Sudah diukur kursi rodanya")
