@@ -116,6 +116,9 @@ def test_a_reply_the_referral_can_no_longer_take_is_kept_and_reported(cli, offic
     _carry(cli, village, kabupaten, usb / "1")
     [code, *_rest] = sorted(c for c, r in _referrals(cli, kabupaten).items()
                             if r["status"] == "dirujuk")
+    # what the village's flow would refuse is refused here already, with why
+    refused = cli("--db", kabupaten, "referral", "reply", code, "--status", "ditolak")
+    assert refused.returncode != 0 and "Tuliskan alasannya" in refused.stderr
     assert cli("--db", kabupaten, "referral", "reply", code, "--status", "diterima"
                ).returncode == 0
     # meanwhile the village cancels it (the resident moved away)
@@ -218,3 +221,25 @@ def test_a_referral_from_before_the_upgrade_goes_with_its_first_new_step(service
         assert s.get(Referral, detail.id).person_name == "SITI"
         assert s.scalar(select(ReferralVisit.findings).where(
             ReferralVisit.referral_id == detail.id)) == "Sudah diukur kursi rodanya"
+
+
+def test_a_referral_colliding_with_one_here_is_refused_in_words(service_offices):
+    """Two referrals with one tracking code (a hostile or broken bundle): refused with
+    a message, nothing written — not a crash."""
+    village, other, _homes = service_offices
+    mine = other.referrals.add(actor=ADMIN, category="kesehatan", description="x",
+                               person_name="A", nik_absent_reason="belum ada")
+    theirs = village.referrals.add(actor=ADMIN, category="kesehatan", description="y",
+                                   person_name="B", nik_absent_reason="belum ada")
+    from sqlalchemy import update
+
+    from puskesos.models import Referral
+    with village.db.write() as s:
+        s.execute(update(Referral).where(Referral.id == theirs.id).values(
+            tracking_code=mine.tracking_code))
+    from tests.db.test_exchange_records import _apply, _bundle
+    records, _counts = _bundle(village)
+    with pytest.raises(InvalidInput, match="bertabrakan"):
+        _apply(other, records, 1)
+    assert other.referrals.find_by_code(mine.tracking_code, actor=ADMIN).id == mine.id
+    assert other.exchange.sent(actor=ADMIN) == []

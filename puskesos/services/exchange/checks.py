@@ -127,7 +127,9 @@ def _check_labelling_and_verval(s, village, records, lookup, ours, targets, entr
                     "The bundle holds a labelled house or a verval result whose campaign "
                     "or cycle is neither in it nor here. Nothing was changed; ask the "
                     "sender for a full bundle (bundle export --full)."))
-        mine = sorted(sent & known)
+        # a campaign or cycle the bundle sends or names, that we have: of no other
+        # village's households (a village cannot write into another's)
+        mine = sorted((sent | parents) & known)
         column = getattr(child_model, parent_field)
         for start in range(0, len(mine), 500):
             if s.scalar(select(child_model.id).join(

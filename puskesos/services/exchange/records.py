@@ -458,7 +458,8 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     if not isinstance(record_id, str) or not _UUID.match(record_id):
         raise _bad(spec, record_id, "id", _("is not a record id"))
     version = raw.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or not \
+            1 <= version <= REMOVED_VERSION:
         raise _bad(spec, record_id, "version", _("is not a version number"))
     columns = _columns(spec.name)
     # (an empty value a column may hold needs no look: most of a record's fields)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from ...core import regions as region_list
 from ...core.bahasa import short_date
@@ -237,7 +238,7 @@ class SyncOps:
         applied (by the reply's date, then when it was recorded)."""
         out = []
         for record in sorted(records, key=lambda r: (r.apply["on_date"],
-                                                     r.apply["recorded_at"])):
+                                                     r.apply.get("recorded_at") or EPOCH)):
             values = record.apply
             referral = s.get(Referral, values["referral_id"])
             target = ReferralStatus(values["outcome"])
@@ -263,6 +264,16 @@ class SyncOps:
         transaction, so a change made meanwhile is not overwritten).  Without
         ``out_of_order`` a bundle whose earlier ones have not arrived is refused."""
         require(actor, Permission.EDIT_REGISTRY)
+        try:
+            return self._apply(actor, plan, file_name, created_at, out_of_order)
+        except IntegrityError as exc:       # a record colliding with one of ours
+            raise InvalidInput(_(
+                "The bundle's records collide with records here (the same tracking code, "
+                "or the same house twice in a campaign). Nothing was changed; ask the "
+                "sender to check the bundle.")) from exc
+
+    def _apply(self, actor: Actor, plan: ImportPlan, file_name: str | None,
+               created_at: datetime | None, out_of_order: bool) -> ImportPlan:
         with self._db.write() as s:
             plan = self._plan(s, plan.source, plan.bundle_id, plan.sequence, plan.source_records)
             if plan.already:
@@ -428,6 +439,9 @@ def _without_unknown_removals(s, records) -> tuple[dict[str, list], int]:
         left_out += len(absent)
     return out, left_out
 
+
+#: the earliest time (a reply without its recording time sorts first)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 #: the records of the registry (their family's search text follows them)
 _REGISTRY = frozenset({"household", "member", "participation"})

@@ -109,12 +109,11 @@ def get_referral(s: Session, referral_id: str, *, expected_version: int | None =
     return r
 
 
-def step(s: Session, actor: Actor, r: Referral, target: ReferralStatus, on: date,
-         note: str | None, *, source: str = "manual") -> None:
-    """Move ``r`` to ``target`` (the flow's rules checked), record the event, the
-    next follow-up date, the closing date, and the audit entry — in the caller's
-    transaction."""
-    rules.check_transition(r.status, target)
+def check_step(s: Session, r: Referral, target: ReferralStatus, on: date,
+               note: str | None):
+    """Refuse a step whose note is missing where it must say why, or whose date is in
+    the future, before the referral was received or before its last step; returns the
+    last step (its day and time) or None."""
     if target in rules.NEEDS_REASON and not (note or "").strip():
         raise InvalidInput(_("Say why (the note) when a referral becomes '{status}'.")
                            .format(status=target.label))
@@ -134,6 +133,16 @@ def step(s: Session, actor: Actor, r: Referral, target: ReferralStatus, on: date
                              "({last}). Steps are recorded in the order they happened.")
                            .format(on=on.strftime("%d-%m-%Y"),
                                    last=last.on_date.strftime("%d-%m-%Y")))
+    return last
+
+
+def step(s: Session, actor: Actor, r: Referral, target: ReferralStatus, on: date,
+         note: str | None, *, source: str = "manual") -> None:
+    """Move ``r`` to ``target`` (the flow's rules checked), record the event, the
+    next follow-up date, the closing date, and the audit entry — in the caller's
+    transaction."""
+    rules.check_transition(r.status, target)
+    last = check_step(s, r, target, on, note)
     # several steps of one call get distinct times, in order (a clock that ticks
     # coarsely, as on Windows, would otherwise give them the same)
     recorded = utcnow()

@@ -19,7 +19,8 @@ from ..audit import Change
 from ..context import Actor, require
 from ..registry.queries import search_words
 from ..settings.village import at_kabupaten
-from .common import get_referral, letter_numbers, step, to_detail, to_row, village_writes
+from .common import (check_step, get_referral, letter_numbers, step, to_detail, to_row,
+                     village_writes)
 from .dto import ReferralDetail, ReferralRow
 
 S = ReferralStatus
@@ -266,6 +267,7 @@ class FlowOps:
                 # the kabupaten does not keep the village's referral: the reply travels
                 # to the village in the next bundle, where this rule moves it
                 check_reply(r, target)
+                check_step(s, r, target, on, note)    # what the village will check
                 reply = ReferralReply(referral_id=r.id, outcome=target.value, on_date=on,
                                       reference=reference, note=note, actor=actor.username)
                 s.add(reply)
