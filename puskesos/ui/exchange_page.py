@@ -22,7 +22,7 @@ from ..core.labels import field_label, value_label
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
 from ..i18n import N_, _
-from ..services.exchange import RefusedBefore
+from ..services.exchange import NeedsSetup, RefusedBefore
 from ..services.exchange.records import LABELS as ENTITY_WORDS
 from .exchange_dialogs import ExportDialog, PlanDialog
 from .jobs import show_error
@@ -249,8 +249,9 @@ class ExchangePage(QWidget):
                 return received, None
             try:
                 return received, exchange.plan_received(actor=actor, received=received)
-            except RefusedBefore:
-                raise                          # said when and why, answered then
+            except (RefusedBefore, NeedsSetup):
+                raise                          # said when and why, answered then; or
+                #                                taken once this office sets up what it needs
             except InvalidInput as exc:        # signed, but its records fail the checks
                 receipt = exchange.refuse_received(actor=actor, received=received,
                                                    path=Path(path), why=exc.message)

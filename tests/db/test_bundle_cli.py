@@ -263,3 +263,35 @@ def test_a_signed_bundle_with_a_bad_record_is_refused_answered_and_leaves_no_gap
     nothing.mkdir()
     assert _json(cli("--db", village, "bundle", "export", "--out", nothing, "--json")) \
         == {"files": []}
+
+
+def test_a_bundle_naming_a_program_unknown_here_waits_until_it_is_added(cli, offices):
+    """A village's own program (a desa's BLT, say) that the kabupaten has not added: the
+    bundle is not taken, the message says to add it, no refusal is recorded or sent —
+    and once the program is added the same file is taken."""
+    from puskesos.models import Participation, Program
+    village, kabupaten, usb = offices
+    services = open_services(str(village))
+    try:
+        with services.db.write() as s:
+            s.add(Program(code="BLTDESA", name="BLT Dana Desa Jlodro", target="keluarga"))
+            s.flush()
+            home = s.scalars(select(Household.id).limit(1)).first()
+            s.add(Participation(program_code="BLTDESA", household_id=home, period="2026",
+                                source="manual"))
+    finally:
+        services.close()
+    sent = _json(cli("--db", village, "bundle", "export", "--out", usb, "--json"))
+    bundle = usb / sent["files"][0].split("/")[-1]
+    waits = cli("--db", kabupaten, "bundle", "import", bundle)
+    assert waits.returncode != 0 and "BLTDESA" in waits.stderr
+    assert "Pengaturan" in waits.stderr
+    assert not list(usb.glob("*tanda-terima.puskesos"))
+    services = open_services(str(kabupaten))
+    try:
+        with services.db.write() as s:
+            s.add(Program(code="BLTDESA", name="BLT Dana Desa Jlodro", target="keluarga"))
+    finally:
+        services.close()
+    done = _json(cli("--db", kabupaten, "bundle", "import", bundle, "--json"))
+    assert done["new"] > 40 and _count(kabupaten, Participation, program_code="BLTDESA") == 1

@@ -19,6 +19,7 @@ The rules are in ``core/exchange.py``; the format in docs/bundle-format.md.
 from __future__ import annotations
 
 from ...db.engine import Database
+from .checks import NeedsSetup
 from .dto import IdentityCard, KeysMissing, OwnIdentity, PeerInfo, UntrustedSender
 from .keys import KeyService
 from .outgoing import Outgoing, OutgoingOps, SentBundle, receipt_body
@@ -37,6 +38,6 @@ class ExchangeService(SyncOps, QueueOps, OutgoingOps, TransferOps):
 
 
 __all__ = ["ExchangeService", "IdentityCard", "ImportPlan", "ImportResult", "KeyService",
-           "KeysMissing", "Outgoing", "OwnIdentity", "PeerInfo", "QueueItem", "Received",
+           "KeysMissing", "NeedsSetup", "Outgoing", "OwnIdentity", "PeerInfo", "QueueItem", "Received",
            "RecordPlan", "RefusedBefore", "SentBundle", "Source", "UntrustedSender",
            "receipt_body"]

@@ -16,6 +16,11 @@ from ...models import (Household, Member, Participation, Program, Referral,
 from .records import LABELS, MODELS
 
 
+class NeedsSetup(InvalidInput):
+    """A bundle this database cannot take until something is set up here (a program
+    added): not refused for good — the same file is taken once it is."""
+
+
 def check_village(s, source, records) -> None:
     """A bundle carries the records of one village only — the sender's own (from a
     village) or ours (from the kabupaten): every family in it, here and in the
@@ -99,7 +104,7 @@ def check_village(s, source, records) -> None:
     if codes:
         have = set(s.scalars(select(Program.code).where(Program.code.in_(codes))))
         if codes - have:
-            raise InvalidInput(_("The bundle names programs this database does not know "
+            raise NeedsSetup(_("The bundle names programs this database does not know "
                                  "({codes}). Nothing was changed; add them under "
                                  "Settings first.").format(
                 codes=", ".join(sorted(codes - have))))

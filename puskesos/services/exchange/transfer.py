@@ -30,6 +30,7 @@ from ...models import ExchangeBundle, new_id
 from .. import audit
 from ..context import Actor, require
 from .outgoing import DEFAULT_MAX_BYTES, receipt_body
+from .checks import NeedsSetup
 from .records import MEMBER_NAMES, attach_contents, read_lines
 from .sync import (BundleWaits, ImportPlan, RefusedBefore, Source, last_sequence,
                    refused_before)
@@ -202,8 +203,9 @@ class TransferOps:
             # planned once, inside the transaction that applies it
             applied = self.apply_import(actor=actor, plan=plan, file_name=path.name,
                                         created_at=m.created_at, out_of_order=out_of_order)
-        except (BundleWaits, RefusedBefore):
-            raise                   # not refused (again): it waits, or was refused once
+        except (BundleWaits, RefusedBefore, NeedsSetup):
+            raise                   # not refused (again): it waits, or was refused once,
+            #                         or is taken once this office has set up what it needs
         except InvalidInput as exc:
             if not dry_run:       # kept (its number is not missing later) and answered
                 self._refused(actor, received, path.name, exc.message)
