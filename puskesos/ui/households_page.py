@@ -34,9 +34,7 @@ class HouseholdsPage(QWidget):
         self.search.setClearButtonEnabled(True)
         # at the kabupaten, which holds many villages: one of them, or all
         self.village = QComboBox()
-        self.village.addItem(_("All villages"), None)
-        for code, name in services.households.villages():
-            self.village.addItem(f"{name} ({code})", code)
+        self._load_villages()
         self.village.setVisible(
             services.settings.office().kind == OfficeKind.KABUPATEN.value)
         self.dusun = QComboBox()
@@ -273,8 +271,20 @@ class HouseholdsPage(QWidget):
 
     def _data_changed(self, kind: str, _ids: list) -> None:
         if kind in ("household", "member", "participation"):
+            self._load_villages()
             self._load_areas()
             self.refresh()
+
+    def _load_villages(self) -> None:
+        """The villages whose families are here (a bundle received adds one)."""
+        self.village.blockSignals(True)
+        current = self.village.currentData()
+        self.village.clear()
+        self.village.addItem(_("All villages"), None)
+        for code, name in self.services.households.villages():
+            self.village.addItem(f"{name} ({code})", code)
+        self.village.setCurrentIndex(max(self.village.findData(current), 0))
+        self.village.blockSignals(False)
 
     # ---------------------------------------------------------------- forms
     def _show(self, dialog: HouseholdDialog) -> HouseholdDialog:
