@@ -61,9 +61,7 @@ def _describe(d) -> str:
         lines.append(f"  {e.on_date:%d-%m-%Y}  {ReferralStatus.label_of(e.to_status)}  "
                      f"{e.actor}" + (f"  {e.note}" if e.note else ""))
     for x in d.replies:
-        state = (_("applied") if x.applied_at else
-                 _("not applied: {why}").format(why=x.not_applied) if x.not_applied
-                 else _("goes to the village in the next bundle"))
+        state = x.state_text()
         lines.append(f"  {_('Reply')} {x.on_date:%d-%m-%Y}  "
                      f"{ReferralStatus.label_of(x.outcome)}  {x.actor}  ({state})")
     return "\n".join(lines)

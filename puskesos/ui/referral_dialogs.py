@@ -211,9 +211,7 @@ class ReferralDialog(QDialog):
         f["follow_up"].setText(follow)
         reply = " · ".join(x for x in (d.reply_reference, d.reply_note) if x)
         for x in d.replies:
-            state = (_("applied") if x.applied_at else
-                     _("not applied: {why}").format(why=x.not_applied) if x.not_applied
-                     else _("goes to the village in the next bundle"))
+            state = x.state_text()
             reply += ("\n" if reply else "") + _("Reply {status} of {date}: {state}").format(
                 status=ReferralStatus.label_of(x.outcome) + (
                     f" ({x.reference})" if x.reference else ""),

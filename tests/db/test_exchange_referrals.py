@@ -84,6 +84,9 @@ def test_a_reply_at_the_kabupaten_moves_the_villages_referral(cli, offices, tmp_
     sent = _json(cli("--db", kabupaten, "bundle", "export", "--to", VILLAGE, "--out", down,
                      "--json"))
     [bundle] = [down / p.split("/")[-1] for p in sent["files"]]
+    # the kabupaten sees where its reply stands: sent, and later delivered
+    assert _json(cli("--db", kabupaten, "referral", "show", code, "--json"))[
+        "referral"]["replies"][0]["delivery"] == "sent"
     trial = cli("--db", village, "bundle", "import", bundle, "--dry-run")
     assert trial.returncode == 0 and code in trial.stdout and "Selesai" in trial.stdout
     assert _referrals(cli, village)[code]["status"] == "dirujuk"
@@ -104,6 +107,7 @@ def test_a_reply_at_the_kabupaten_moves_the_villages_referral(cli, offices, tmp_
     # and back up: the kabupaten's copy now says done, with the village's steps
     receipt = down / done["receipt"].split("/")[-1]
     cli("--db", kabupaten, "bundle", "import", receipt)
+    assert "sudah sampai di desa" in cli("--db", kabupaten, "referral", "show", code).stdout
     _carry(cli, village, kabupaten, usb / "3")
     assert _referrals(cli, kabupaten)[code]["status"] == "selesai"
     kab_after = _json(cli("--db", kabupaten, "referral", "show", code, "--json"))["referral"]

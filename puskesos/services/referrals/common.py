@@ -14,8 +14,8 @@ from ...core.identifiers import mask_nik
 from ...core.permissions import Permission
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _
-from ...models import (Letter, Referral, ReferralAttachment, ReferralEvent, ReferralReply,
-                       ReferralVisit, utcnow)
+from ...models import (ExchangeBase, ExchangeSent, Letter, Referral, ReferralAttachment,
+                       ReferralEvent, ReferralReply, ReferralVisit, utcnow)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -76,11 +76,21 @@ def to_detail(s: Session, r: Referral, actor: Actor, today: date) -> ReferralDet
         ReferralAttachment.size, ReferralAttachment.sha256, ReferralAttachment.added_at,
         ReferralAttachment.actor).where(ReferralAttachment.referral_id == r.id)
         .order_by(ReferralAttachment.added_at)))
+    rows = list(s.scalars(select(ReferralReply).where(ReferralReply.referral_id == r.id)
+                          .order_by(ReferralReply.recorded_at)))
+    ids = [x.id for x in rows]
+    # where a reply recorded here stands on its way (the kabupaten's side)
+    delivered = set(s.scalars(select(ExchangeBase.entity_id).where(
+        ExchangeBase.entity == "referral_reply", ExchangeBase.entity_id.in_(ids)))) \
+        if ids else set()
+    sent = set(s.scalars(select(ExchangeSent.entity_id).where(
+        ExchangeSent.entity == "referral_reply", ExchangeSent.entity_id.in_(ids)))) \
+        if ids else set()
     replies = tuple(ReplyRow(x.id, x.outcome, x.on_date, x.reference, x.note, x.actor,
-                             x.recorded_at, x.applied_at, x.not_applied)
-                    for x in s.scalars(select(ReferralReply).where(
-                        ReferralReply.referral_id == r.id)
-                        .order_by(ReferralReply.recorded_at)))
+                             x.recorded_at, x.applied_at, x.not_applied,
+                             "delivered" if x.id in delivered else "sent" if x.id in sent
+                             else "waiting")
+                    for x in rows)
     number = letter_numbers(s, [r]).get(r.letter_id or "")
     return ReferralDetail(
         r.id, r.tracking_code, r.village_code, r.status, r.version, r.member_id,

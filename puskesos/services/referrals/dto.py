@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ...i18n import _
+
 
 @dataclass(frozen=True)
 class PersonChoice:
@@ -106,6 +108,20 @@ class ReplyRow:
     recorded_at: datetime
     applied_at: datetime | None
     not_applied: str | None
+    #: at the kabupaten: "waiting" (for the next bundle), "sent" (no receipt yet) or
+    #: "delivered" (the village acknowledged the bundle that carried it)
+    delivery: str = "waiting"
+
+    def state_text(self) -> str:
+        """Where the reply stands, as a person reads it: at the village, applied or
+        why not; at the kabupaten, waiting for a bundle, sent or delivered."""
+        if self.applied_at:
+            return _("applied")
+        if self.not_applied:
+            return _("not applied: {why}").format(why=self.not_applied)
+        return {"sent": _("sent to the village, no receipt yet"),
+                "delivered": _("delivered to the village")}.get(
+            self.delivery, _("goes to the village in the next bundle"))
 
 
 @dataclass(frozen=True)
