@@ -117,6 +117,8 @@ def _changes(record) -> str:
     it will hold."""
     if record.new:
         return _("new")
+    if record.entity == "referral_attachment" and record.removes:
+        return _("removed")
     return "; ".join(f"{field_label(record.entity, f)}: "
                      f"{_shown(record.entity, f, record.before.get(f))} → "
                      f"{_shown(record.entity, f, value)}"

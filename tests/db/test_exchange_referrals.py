@@ -70,6 +70,11 @@ def test_a_reply_at_the_kabupaten_moves_the_villages_referral(cli, offices, tmp_
     assert cli("--db", kabupaten, "referral", "attachment-save", arrived["id"], "--out",
                str(copy)).returncode == 0
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == kept["sha256"]
+    # the scan was the wrong person's: removed in the village, it goes at the kabupaten
+    # too with the village's next bundle (below)
+    removed = cli("--db", village, "referral", "attachment-remove", kept["id"], "--reason",
+                  "KTP orang lain")
+    assert removed.returncode == 0, removed.stderr
     # the Dinas Sosial records the service's reply: it waits to travel, the copy of the
     # village's referral is not changed at the kabupaten
     replied = cli("--db", kabupaten, "referral", "reply", code, "--status", "selesai",
@@ -109,6 +114,8 @@ def test_a_reply_at_the_kabupaten_moves_the_villages_referral(cli, offices, tmp_
     cli("--db", kabupaten, "bundle", "import", receipt)
     assert "sudah sampai di desa" in cli("--db", kabupaten, "referral", "show", code).stdout
     _carry(cli, village, kabupaten, usb / "3")
+    assert _json(cli("--db", kabupaten, "referral", "show", scanned, "--json"))[
+        "referral"]["attachments"] == []
     assert _referrals(cli, kabupaten)[code]["status"] == "selesai"
     kab_after = _json(cli("--db", kabupaten, "referral", "show", code, "--json"))["referral"]
     assert [e["to_status"] for e in kab_after["events"]] == [

@@ -178,6 +178,8 @@ def _with_parents(s, out: dict[str, list[dict[str, Any]]], *,
 
 #: a removal's version: newer than any the record had (a late bundle never undoes it)
 REMOVED_VERSION = 2 ** 31 - 1
+#: marks the removal of a record that has no ``deleted_at`` (a scan, removed outright)
+REMOVED = "removed"
 
 
 def _removals(s, spec: EntitySpec, *, village: str, since: datetime | None,
@@ -185,18 +187,21 @@ def _removals(s, spec: EntitySpec, *, village: str, since: datetime | None,
     """The records of ``spec`` removed outright (an import undone) after ``since`` that
     the other office had been sent (``tombstones.py``), each as a removal: its id and
     when, by whom and why it went."""
-    if "deleted_at" not in spec.fields:
+    if "deleted_at" not in spec.fields and spec.content is None:
         return []
     query = select(ExchangeTombstone).where(
         ExchangeTombstone.entity == spec.name, ExchangeTombstone.village == village,
         ExchangeTombstone.removed_at <= until)
     if since is not None:
         query = query.where(ExchangeTombstone.removed_at > since)
+    found = s.scalars(query.order_by(ExchangeTombstone.removed_at,
+                                     ExchangeTombstone.entity_id))
+    if "deleted_at" not in spec.fields:   # a scan: the receiver removes it too
+        return [{"id": t.entity_id, "version": REMOVED_VERSION, REMOVED: True}
+                for t in found]
     return [{"id": t.entity_id, "version": REMOVED_VERSION,
              "deleted_at": wire_value(t.removed_at), "deleted_by": t.removed_by,
-             "deleted_reason": t.reason}
-            for t in s.scalars(query.order_by(ExchangeTombstone.removed_at,
-                                              ExchangeTombstone.entity_id))]
+             "deleted_reason": t.reason} for t in found]
 
 
 def collect(s, *, village: str, since: datetime | None, until: datetime,
@@ -461,6 +466,8 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     if isinstance(version, bool) or not isinstance(version, int) or not \
             1 <= version <= REMOVED_VERSION:
         raise _bad(spec, record_id, "version", _("is not a version number"))
+    if raw.get(REMOVED) is True and "deleted_at" not in spec.fields:
+        return record_id, version, {REMOVED: True}     # a scan removed at the sender
     columns = _columns(spec.name)
     # (an empty value a column may hold needs no look: most of a record's fields)
     values = {name: None if raw[name] is None and columns[name][1]
@@ -479,6 +486,8 @@ def attach_contents(spec: EntitySpec, rows: list[tuple[str, int, dict[str, Any]]
     member named by its ``sha256`` (``member(name)`` → bytes, a missing one a
     KeyError): the bytes must be what the record says — their checksum and size."""
     for record_id, _version, values in rows:
+        if values.get(REMOVED):
+            continue                      # a removal carries no bytes
         sha, size = values.get("sha256"), values.get("size")
         if not isinstance(sha, str) or not _SHA256.match(sha):
             raise _bad(spec, record_id, "sha256", _("is not a checksum"))
@@ -514,6 +523,7 @@ def read_lines(spec: EntitySpec, data: bytes) -> list[tuple[str, int, dict[str, 
     return out
 
 
-__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "RecordError", "attach_contents", "collect",
+__all__ = ["BY_NAME", "MEMBER_NAMES", "MODELS", "REMOVED", "RecordError", "attach_contents",
+           "collect",
            "collect_records", "content_name", "contents", "parse_record", "read_lines",
            "required_fields", "rows_changed", "sent_by", "to_wire", "write_lines"]

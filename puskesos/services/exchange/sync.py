@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ...core import regions as region_list
@@ -39,7 +39,7 @@ from ..referrals.flow import apply_reply, check_reply
 from ..registry.queries import refresh_search_text
 from ..settings.village import ensure_regions
 from .checks import check_village, shared_niks
-from .records import LABELS, MODELS, RecordError, required_fields
+from .records import LABELS, MODELS, REMOVED, RecordError, required_fields
 
 
 class BundleWaits(InvalidInput):
@@ -96,7 +96,7 @@ class RecordPlan:
 
     @property
     def removes(self) -> bool:
-        return self.apply.get("deleted_at") is not None
+        return self.apply.get("deleted_at") is not None or bool(self.apply.get(REMOVED))
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,10 @@ class SyncOps:
                     unchanged += 1      # older than what came before it: a late bundle's
                     continue
                 row = ours.get(record_id)
+                if values.get(REMOVED):     # a scan removed at the sender: remove it here
+                    plans.append(RecordPlan(spec.name, record_id, False, {REMOVED: True},
+                                            (), (), {REMOVED: True}))
+                    continue
                 # (a scan's bytes are checked against its checksum, which travels)
                 theirs = wire_record(values, leave_out=spec.content)
                 seen[(spec.name, record_id)] = theirs
@@ -310,7 +314,14 @@ class SyncOps:
                 fresh = [dict(r.apply, id=r.entity_id) for r in mine if r.new]
                 for start in range(0, len(fresh), 1000):   # many at once (defaults filled)
                     s.execute(insert(model.__table__), fresh[start:start + 1000])
-                changed = {r.entity_id: r for r in mine if not r.new and r.apply}
+                gone = sorted(r.entity_id for r in mine if r.apply.get(REMOVED))
+                for start in range(0, len(gone), 500):
+                    s.execute(delete(model.__table__).where(
+                        model.__table__.c.id.in_(gone[start:start + 500])))
+                changes.extend(Change(spec.name, record_id, None, REMOVED, None)
+                               for record_id in gone)
+                changed = {r.entity_id: r for r in mine
+                           if not r.new and r.apply and not r.apply.get(REMOVED)}
                 ids = sorted(changed)
                 for start in range(0, len(ids), 500):
                     for row in s.scalars(select(model).where(model.id.in_(
@@ -424,8 +435,8 @@ def _without_unknown_removals(s, records) -> tuple[dict[str, list], int]:
     out, left_out = {}, 0
     for name, rows in records.items():
         required = required_fields(name)
-        removals = [r[0] for r in rows if r[2].get("deleted_at") is not None
-                    and required - set(r[2])]
+        removals = [r[0] for r in rows if r[2].get(REMOVED) or (
+            r[2].get("deleted_at") is not None and required - set(r[2]))]
         if not removals:
             out[name] = rows
             continue

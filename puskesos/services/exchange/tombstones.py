@@ -1,5 +1,6 @@
 """Removals that must travel although their rows are gone: undoing an import deletes
-what it added outright, but what another office was sent of it would stay there.
+what it added outright, and a scan attached by mistake is removed outright, but what
+another office was sent of them would stay there.
 Before such rows are deleted, those an office had been sent (the common version, or
 a bundle awaiting its receipt) are remembered here; the next bundle to that village's
 other office carries each as a removal (``records.collect_records``)."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, union
 
 from ...models import (ExchangeBase, ExchangeSent, ExchangeTombstone, Household, Member,
-                       Participation)
+                       Participation, Referral, ReferralAttachment)
 
 #: the records an undo removes, and the village each one's family is in
 _VILLAGE_OF = {
@@ -20,6 +21,9 @@ _VILLAGE_OF = {
     "participation": lambda ids: select(Participation.id, Household.region_code).join(
         Household, Household.id == Participation.household_id).where(
         Participation.id.in_(ids)),
+    "referral_attachment": lambda ids: select(ReferralAttachment.id, Referral.village_code)
+    .join(Referral, Referral.id == ReferralAttachment.referral_id).where(
+        ReferralAttachment.id.in_(ids)),
 }
 
 

@@ -19,6 +19,7 @@ from ...models import ReferralAttachment
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
+from ..exchange.tombstones import remember_removed
 from .common import get_referral, to_detail, village_writes
 from .dto import ReferralDetail
 
@@ -97,6 +98,9 @@ class AttachmentOps:
             audit.append(s, actor, "delete", [Change("referral_attachment", row.id, "sha256",
                                                      row.sha256, None)],
                          f"{row.filename}: {reason}")
+            # the kabupaten, sent it, removes it too (a wrong person's KTP must not stay)
+            remember_removed(s, "referral_attachment", select(ReferralAttachment.id).where(
+                ReferralAttachment.id == row.id), actor=actor.username, reason=reason)
             s.delete(row)
             s.flush()
             return to_detail(s, r, actor, date.today())
