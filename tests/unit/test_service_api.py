@@ -36,6 +36,7 @@ NO_ACTOR = {
     "AuditTrail.anchor": "the head of the trail: a number and a hash, no content",
     "HouseholdService.areas": "dusun/RW/RT names for the filters",
     "HouseholdService.dusun_names": "dusun names for the filters",
+    "HouseholdService.villages": "village codes and names for the kabupaten's filter",
     "ProgramService.programs": "the program catalogue (no personal data)",
     "FlowOps.services": "the services a village refers to (no personal data)",
     "MusdesOps.link_letter": "a step inside a caller's transaction (takes the session)",
