@@ -149,3 +149,25 @@ def test_a_record_travels_as_each_of_its_values_does(values):
     assert wire_record(values) == {k: wire_value(v) for k, v in values.items()}
     assert wire_record(list(values.items()), leave_out="data") == {
         k: wire_value(v) for k, v in values.items() if k != "data"}
+
+
+def test_a_field_the_sender_left_as_it_was_does_not_stop_the_fields_after_it():
+    """We corrected the No KK, the sender left it as both agreed and changed the address
+    further down the record: our No KK stays and the address is taken (every field is
+    looked at, not only those up to the first one the sender left)."""
+    base = {"no_kk": "3523010101200001", "address": "JL. LAMA", "rt": "001"}
+    merged = merge_record(HOUSEHOLD, sender=DESA,
+                          theirs=dict(base, address="JL. BARU", rt="002"),
+                          ours=dict(base, no_kk="3523010101200009"), base=dict(base))
+    assert merged.apply == {"address": "JL. BARU", "rt": "002"}
+    assert not merged.conflicts and not merged.proposals
+
+
+def test_a_proposal_shows_the_value_both_last_agreed_on():
+    """The village proposes a desil (the kabupaten's fact): the queue shows theirs, ours
+    and the common value, so the person deciding sees what each side changed."""
+    merged = merge_record(HOUSEHOLD, sender=DESA, theirs={"desil": 2}, ours={"desil": 4},
+                          base={"desil": 3})
+    [proposal] = merged.proposals
+    assert (proposal.field, proposal.base, proposal.ours, proposal.theirs) == (
+        "desil", 3, 4, 2)
