@@ -50,6 +50,14 @@ class EntitySpec:
     #: a column of bytes (a scan, a photo) that travels as the bundle's member
     #: ``files/<sha256>``, named by the record's ``sha256`` field
     content: str | None = None
+    #: its rows are deleted outright when changed (a list written again whole at each
+    #: save): a removal travels as a marker (as a scan's does), not as ``deleted_at``
+    outright: bool = False
+
+    @property
+    def removed_by_marker(self) -> bool:
+        """A removal of it travels as the ``removed`` marker (it has no ``deleted_at``)."""
+        return "deleted_at" not in self.fields and (self.content is not None or self.outright)
 
     def owner(self, name: str) -> OfficeKind:
         return OfficeKind.KABUPATEN if name in self.kabupaten_owns else OfficeKind.DESA
@@ -138,7 +146,7 @@ REFERRAL_ATTACHMENT = EntitySpec(
     "referral_attachment",
     ("referral_id", "filename", "media_type", "size", "sha256", "added_at", "actor"),
     parent="referral", senders=_VILLAGE, clock="added_at", versioned=False,
-    content="data")
+    content="data", outright=True)
 
 #: the labelling of aid recipients' houses, as the village records it: the campaign,
 #: the households it chose with their serials, and every visit to a house
@@ -160,7 +168,7 @@ STICKER_LOG = EntitySpec(
     "sticker_log",
     ("target_id", "outcome", "at", "recorded_at", "actor", "officers", "witnesses", "note",
      "well_off", "latitude", "longitude"),
-    parent="sticker_target", senders=_VILLAGE, clock="recorded_at", versioned=False,
+    parent="sticker_target", senders=_VILLAGE, versioned=False,
     local=frozenset({"letter_id"}))
 
 #: a photo of a labelling visit (its bytes under files/)
@@ -186,11 +194,40 @@ VERVAL_ENTRY = EntitySpec(
      "deleted_reason"),
     parent="verval_cycle", senders=_VILLAGE, local=frozenset({"officer_id"}))
 
+#: what the visit found for each member (or a new member), written again whole at
+#: each save of the visit
+VERVAL_MEMBER = EntitySpec(
+    "verval_member",
+    ("entry_id", "member_id", "result", "name", "nik", "note", "proposal_key"),
+    parent="verval_entry", senders=_VILLAGE, versioned=False, outright=True)
+
+#: a correction the visit found, with the koordinator's decision on it
+VERVAL_PROPOSAL = EntitySpec(
+    "verval_proposal",
+    ("entry_id", "target", "target_id", "field", "old_value", "new_value", "status",
+     "proposed_by", "proposed_at", "decided_by", "decided_at", "decision_note"),
+    parent="verval_entry", senders=_VILLAGE, versioned=False, outright=True)
+
+#: the village deliberation on a cycle (its berita acara stays in the village's
+#: letter register) and who attended it
+MUSDES = EntitySpec(
+    "musdes",
+    ("cycle_id", "held_on", "place", "agenda", "notulen", "ketua_bpd", "note", "deleted_at",
+     "deleted_by", "deleted_reason"),
+    parent="verval_cycle", senders=_VILLAGE, local=frozenset({"letter_id"}))
+
+MUSDES_ATTENDEE = EntitySpec(
+    "musdes_attendee",
+    ("musdes_id", "name", "position", "sort_order"),
+    parent="musdes", senders=_VILLAGE, versioned=False, outright=True,
+    local=frozenset({"officer_id"}))
+
 #: what a bundle carries, in the order it is applied
 ENTITIES: tuple[EntitySpec, ...] = (HOUSEHOLD, MEMBER, PARTICIPATION, REFERRAL,
                                     REFERRAL_EVENT, REFERRAL_VISIT, REFERRAL_REPLY,
                                     REFERRAL_ATTACHMENT, STICKER_CAMPAIGN, STICKER_TARGET,
-                                    STICKER_LOG, STICKER_PHOTO, VERVAL_CYCLE, VERVAL_ENTRY)
+                                    STICKER_LOG, STICKER_PHOTO, VERVAL_CYCLE, VERVAL_ENTRY,
+                                    VERVAL_MEMBER, VERVAL_PROPOSAL, MUSDES, MUSDES_ATTENDEE)
 BY_NAME = {e.name: e for e in ENTITIES}
 
 

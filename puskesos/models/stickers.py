@@ -88,6 +88,9 @@ class StickerLog(Base):
     well_off: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    #: when it was last written (a photo added later gives the visit its place)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 onupdate=utcnow)
     #: the surat pernyataan of a voluntary withdrawal, once printed
     letter_id: Mapped[str | None] = mapped_column(ForeignKey("letter.id"))
 

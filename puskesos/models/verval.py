@@ -64,6 +64,10 @@ class VervalMember(Base):
     note: Mapped[str | None] = mapped_column(String(300))
     #: a new member: the key of its proposal (VervalProposal.field), see services.verval
     proposal_key: Mapped[str | None] = mapped_column(String(40))
+    #: when it was last written (the findings are written again whole at each save;
+    #: what an exchange bundle reads by)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 onupdate=utcnow)
 
 
 class VervalProposal(Base):
@@ -85,6 +89,9 @@ class VervalProposal(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(String(300))
+    #: when it was last written (its value changed, or decided)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 onupdate=utcnow)
 
 
 class Musdes(Tracked, Base):
@@ -112,6 +119,9 @@ class MusdesAttendee(Base):
     name: Mapped[str] = mapped_column(String(120))
     position: Mapped[str | None] = mapped_column(String(120))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    #: when it was last written (the list is written again whole at each save)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 onupdate=utcnow)
 
 
 class PrintLog(Base):

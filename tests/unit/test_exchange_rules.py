@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from puskesos.core.exchange import (ENTITIES, HOUSEHOLD, LOCAL_FIELDS, MEMBER,
+from puskesos.core.exchange import (BY_NAME, ENTITIES, HOUSEHOLD, LOCAL_FIELDS, MEMBER,
                                     PARTICIPATION, REFERRAL, REFERRAL_EVENT, REFERRAL_REPLY,
                                     OfficeKind, merge_record, wire_value)
 
@@ -97,10 +97,13 @@ def test_dates_compare_as_they_travel():
 def test_what_travels_and_who_owns_it():
     for spec in ENTITIES:
         assert not LOCAL_FIELDS & set(spec.fields), spec.name
-        # removals travel; a record written once (a step, a visit, a reply) is never
-        # removed, it has no version and is read by when it was recorded
+        # removals travel: as ``deleted_at`` on a record with a version, as the
+        # ``removed`` marker on one without (a scan; a visit's findings, written again
+        # whole at each save); a record written once (a step, a reply) is never removed
         assert ("deleted_at" in spec.fields) is spec.versioned
-        assert (spec.clock == "updated_at") is spec.versioned
+        assert not (spec.versioned and spec.removed_by_marker)
+        # a record with a version is read by when it was last written
+        assert spec.clock == "updated_at" or not spec.versioned
         assert spec.kabupaten_owns <= set(spec.fields)
         assert spec.senders and spec.parent in (None, *(e.name for e in ENTITIES))
     assert HOUSEHOLD.owner("desil") is KAB and HOUSEHOLD.owner("address") is DESA
@@ -111,6 +114,14 @@ def test_what_travels_and_who_owns_it():
     assert REFERRAL_REPLY.senders == {KAB} and REFERRAL_REPLY.owner("outcome") is KAB
     assert [e.name for e in ENTITIES].index("referral") < [
         e.name for e in ENTITIES].index("referral_reply")
+    # the verval's details are the village's; a finding or an attendee removed there
+    # (the list saved again) is removed at the kabupaten too
+    details = [BY_NAME[n] for n in ("verval_member", "verval_proposal", "musdes",
+                                    "musdes_attendee")]
+    assert all(spec.senders == {DESA} for spec in details)
+    assert [spec.removed_by_marker for spec in details] == [True, True, False, True]
+    names = [e.name for e in ENTITIES]
+    assert all(names.index(spec.parent) < names.index(spec.name) for spec in details)
 
 
 values = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["A", "B", "C"]))

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from ...core.exchange import BY_NAME
 from ...errors import InvalidInput
 from ...i18n import _
-from ...models import (Household, Member, Participation, Program, Referral,
-                       StickerCampaign, StickerLog, StickerTarget, VervalCycle, VervalEntry)
+from ...models import (Household, Member, Musdes, MusdesAttendee, Participation, Program,
+                       Referral, StickerCampaign, StickerLog, StickerTarget, VervalCycle,
+                       VervalEntry)
 from .records import LABELS, MODELS
 
 
@@ -115,23 +116,30 @@ def _check_labelling_and_verval(s, village, records, lookup, ours, targets, entr
     house to label and a verval result belong to a campaign or cycle in the
     bundle or here; a campaign or cycle we have already holds only this village's
     households (a village cannot write over another's)."""
-    for name, model, children, parent_field, child_model in (
-            ("sticker_campaign", StickerCampaign, targets, "campaign_id", StickerTarget),
-            ("verval_cycle", VervalCycle, entries, "cycle_id", VervalEntry)):
+    musdes = {r[0]: r[2] for r in records.get("musdes", [])}
+    for name, model, kinds, parent_field, child_model in (
+            ("sticker_campaign", StickerCampaign, ((targets, StickerTarget),),
+             "campaign_id", StickerTarget),
+            ("verval_cycle", VervalCycle, ((entries, VervalEntry), (musdes, Musdes)),
+             "cycle_id", VervalEntry)):
         sent = {r[0] for r in records.get(name, [])}
-        parents = {v.get(parent_field) for v in children.values()} - {None}
+        parents = {v.get(parent_field) for children, _m in kinds
+                   for v in children.values()} - {None}
         known = set(lookup(lambda c, m=model: select(m.id, m.id).where(m.id.in_(c)),
                            parents | sent))
-        homes = lookup(lambda c, m=child_model, f=parent_field: select(
-            m.id, getattr(m, f)).where(m.id.in_(c)), children)
-        for record_id, values in children.items():
-            parent = values.get(parent_field, homes.get(record_id))
-            if parent not in sent | known or (record_id in homes and
-                                              homes[record_id] != parent):
-                raise InvalidInput(_(
-                    "The bundle holds a labelled house or a verval result whose campaign "
-                    "or cycle is neither in it nor here. Nothing was changed; ask the "
-                    "sender for a full bundle (bundle export --full)."))
+        for children, kind in kinds:
+            homes = lookup(lambda c, m=kind, f=parent_field: select(
+                m.id, getattr(m, f)).where(m.id.in_(c)), children)
+            parents |= set(homes.values())
+            for record_id, values in children.items():
+                parent = values.get(parent_field, homes.get(record_id))
+                if parent not in sent | known or (record_id in homes and
+                                                  homes[record_id] != parent):
+                    raise InvalidInput(_(
+                        "The bundle holds a labelled house or a verval result whose "
+                        "campaign or cycle is neither in it nor here. Nothing was "
+                        "changed; ask the sender for a full bundle (bundle export "
+                        "--full)."))
         # a campaign or cycle the bundle sends or names, that we have: of no other
         # village's households (a village cannot write into another's)
         mine = sorted((sent | parents) & known)
@@ -162,6 +170,61 @@ def _check_labelling_and_verval(s, village, records, lookup, ours, targets, entr
                       .where(StickerLog.id.in_(c)), elsewhere)
     if any(villages.get(log) != village for log in elsewhere):
         raise not_ours
+    _check_verval_details(s, village, records, lookup, ours, entries, musdes)
+
+
+def _check_verval_details(s, village, records, lookup, ours, entries, musdes) -> None:
+    """A visit's findings and proposals are of a verval result in the bundle or of
+    the village's here, and name only the village's families and members; a musdes
+    attendee is of a musdes in the bundle or of the village's here (the musdes
+    itself was checked with the cycles)."""
+    refusal = InvalidInput(_(
+        "The bundle holds a verval finding, proposal or musdes attendee of another "
+        "village, or of a verval result or musdes that is neither in it nor here. "
+        "Nothing was changed; ask the sender for a full bundle (bundle export --full)."))
+    details = {name: {r[0]: r[2] for r in records.get(name, [])}   # removals too
+               for name in ("verval_member", "verval_proposal", "musdes_attendee")}
+    named = {v.get("entry_id") for name in ("verval_member", "verval_proposal")
+             for v in details[name].values()}
+    homes = {}
+    for name in ("verval_member", "verval_proposal"):
+        model = MODELS[name]
+        homes.update(lookup(lambda c, m=model: select(m.id, m.entry_id).where(
+            m.id.in_(c)), details[name]))
+    named |= set(homes.values())
+    known = set(entries) | set(lookup(
+        lambda c: select(VervalEntry.id, VervalEntry.id)
+        .join(Household, Household.id == VervalEntry.household_id)
+        .where(VervalEntry.id.in_(c), Household.region_code == village),
+        named - set(entries)))
+    for name in ("verval_member", "verval_proposal"):
+        _each_belongs(details[name], homes, "entry_id", known, refusal)
+    # the members and families they name
+    people = {v.get("member_id") for v in details["verval_member"].values()}
+    people |= {v.get("target_id") for v in details["verval_proposal"].values()
+               if v.get("target") == "member"}
+    bundled = {r[0]: r[2].get("household_id") for r in records.get("member", [])}
+    people_home = lookup(lambda c: select(Member.id, Member.household_id)
+                         .where(Member.id.in_(c)), people - set(bundled))
+    for person in people - {None}:
+        if bundled.get(person, people_home.get(person)) not in ours:
+            raise refusal
+    for values in details["verval_proposal"].values():
+        target = values.get("target")
+        if target not in (None, "household", "member", "new_member"):
+            raise refusal
+        if target in ("household", "new_member") and values.get("target_id") not in ours:
+            raise refusal
+    attendees = details["musdes_attendee"]
+    homes = lookup(lambda c: select(MusdesAttendee.id, MusdesAttendee.musdes_id)
+                   .where(MusdesAttendee.id.in_(c)), attendees)
+    named = ({v.get("musdes_id") for v in attendees.values()} | set(homes.values())) \
+        - set(musdes)
+    here = set(lookup(lambda c: select(Musdes.id, Musdes.id)
+                      .join(VervalEntry, VervalEntry.cycle_id == Musdes.cycle_id)
+                      .join(Household, Household.id == VervalEntry.household_id)
+                      .where(Musdes.id.in_(c), Household.region_code == village), named))
+    _each_belongs(attendees, homes, "musdes_id", set(musdes) | here, refusal)
 
 def _check_referrals(s, source, records, referrals, lookup, ours,
                      home_of) -> None:

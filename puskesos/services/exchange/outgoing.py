@@ -227,6 +227,10 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
     target_family = {r["id"]: r["household_id"] for r in records.get("sticker_target", [])}
     log_family = {r["id"]: target_family.get(r["target_id"], r["target_id"])
                   for r in records.get("sticker_log", [])}
+    # a visit's findings and proposals go with its household; a musdes and its
+    # attendees together, with their cycle
+    entry_family = {r["id"]: r["household_id"] for r in records.get("verval_entry", [])}
+    musdes_family = {r["id"]: "musdes:" + r["cycle_id"] for r in records.get("musdes", [])}
     shared: dict[str, tuple[str, dict[str, Any], bytes]] = {}
     for spec in ENTITIES:
         for record, line in zip(records.get(spec.name, []), lines.get(spec.name, [])):
@@ -242,6 +246,12 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
                 family = log_family[record["id"]]
             elif spec.name == "sticker_photo":
                 family = log_family.get(record["log_id"], record["log_id"])
+            elif spec.parent == "verval_entry":
+                family = entry_family.get(record.get("entry_id"), record.get("entry_id"))
+            elif spec.name == "musdes":
+                family = musdes_family[record["id"]]
+            elif spec.name == "musdes_attendee":
+                family = musdes_family.get(record.get("musdes_id"), record.get("musdes_id"))
             else:
                 family = record.get("household_id") or record["id"]
             families.setdefault(family, {}).setdefault(spec.name, []).append((record, line))
@@ -276,7 +286,8 @@ def _split(records: dict[str, list[dict[str, Any]]], max_bytes: int
 #: the records that belong to no family but to many (a campaign, a verval cycle)
 _SHARED = frozenset({"sticker_campaign", "verval_cycle"})
 #: the records naming one of them, and the field that does
-_SHARED_PARENT = {"sticker_target": "campaign_id", "verval_entry": "cycle_id"}
+_SHARED_PARENT = {"sticker_target": "campaign_id", "verval_entry": "cycle_id",
+                  "musdes": "cycle_id"}
 
 __all__ = ["DEFAULT_MAX_BYTES", "Outgoing", "OutgoingOps", "SentBundle", "receipt_body",
            "write_lines"]

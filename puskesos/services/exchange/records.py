@@ -24,8 +24,8 @@ from ...errors import InvalidInput
 from ...i18n import N_, _
 from ...models import (ExchangeTombstone, Household, Member, Participation, Referral,
                        ReferralAttachment, ReferralEvent, ReferralReply, ReferralVisit,
-                       StickerCampaign, StickerLog, StickerPhoto, StickerTarget,
-                       VervalCycle, VervalEntry)
+                       Musdes, MusdesAttendee, StickerCampaign, StickerLog, StickerPhoto,
+                       StickerTarget, VervalCycle, VervalEntry, VervalMember, VervalProposal)
 from ...models.base import UTCDateTime
 
 MODELS = {"household": Household, "member": Member, "participation": Participation,
@@ -34,7 +34,9 @@ MODELS = {"household": Household, "member": Member, "participation": Participati
           "sticker_campaign": StickerCampaign, "sticker_target": StickerTarget,
           "sticker_log": StickerLog, "verval_cycle": VervalCycle,
           "verval_entry": VervalEntry, "referral_attachment": ReferralAttachment,
-          "sticker_photo": StickerPhoto}
+          "sticker_photo": StickerPhoto, "verval_member": VervalMember,
+          "verval_proposal": VervalProposal, "musdes": Musdes,
+          "musdes_attendee": MusdesAttendee}
 #: where each entity's lines are in a bundle
 MEMBER_NAMES = {spec.name: f"data/{spec.name}.jsonl" for spec in ENTITIES}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -46,7 +48,10 @@ LABELS = {"household": N_("family"), "member": N_("family member"),
           "sticker_target": N_("house to label"), "sticker_log": N_("labelling visit"),
           "verval_cycle": N_("verval cycle"), "verval_entry": N_("verval result"),
           "referral_attachment": N_("referral attachment"),
-          "sticker_photo": N_("labelling photo")}
+          "sticker_photo": N_("labelling photo"),
+          "verval_member": N_("verval finding of a member"),
+          "verval_proposal": N_("verval correction proposal"), "musdes": N_("musdes"),
+          "musdes_attendee": N_("musdes attendee")}
 #: a JSON field (a household's assets) holds a few dozen codes
 _JSON_ENTRIES = 200
 
@@ -94,9 +99,16 @@ def _scope(spec: EntitySpec, village: str):
     if spec.name == "sticker_photo":
         return table.c.log_id.in_(select(StickerLog.id).where(StickerLog.target_id.in_(
             select(StickerTarget.id).where(StickerTarget.household_id.in_(households)))))
+    cycles = select(VervalEntry.cycle_id).where(VervalEntry.household_id.in_(households))
     if spec.name == "verval_cycle":
-        return table.c.id.in_(select(VervalEntry.cycle_id).where(
+        return table.c.id.in_(cycles)
+    if spec.parent == "verval_entry":
+        return table.c.entry_id.in_(select(VervalEntry.id).where(
             VervalEntry.household_id.in_(households)))
+    if spec.name == "musdes":
+        return table.c.cycle_id.in_(cycles)
+    if spec.name == "musdes_attendee":
+        return table.c.musdes_id.in_(select(Musdes.id).where(Musdes.cycle_id.in_(cycles)))
     return table.c.household_id.in_(households)
 
 
@@ -149,7 +161,9 @@ _PARENT_FIELD = {"member": "household_id", "participation": "household_id",
                  "referral_event": "referral_id", "referral_visit": "referral_id",
                  "referral_reply": "referral_id", "referral_attachment": "referral_id",
                  "sticker_target": "campaign_id", "sticker_log": "target_id",
-                 "sticker_photo": "log_id", "verval_entry": "cycle_id"}
+                 "sticker_photo": "log_id", "verval_entry": "cycle_id",
+                 "verval_member": "entry_id", "verval_proposal": "entry_id",
+                 "musdes": "cycle_id", "musdes_attendee": "musdes_id"}
 
 
 def _with_parents(s, out: dict[str, list[dict[str, Any]]], *,
@@ -187,7 +201,7 @@ def _removals(s, spec: EntitySpec, *, village: str, since: datetime | None,
     """The records of ``spec`` removed outright (an import undone) after ``since`` that
     the other office had been sent (``tombstones.py``), each as a removal: its id and
     when, by whom and why it went."""
-    if "deleted_at" not in spec.fields and spec.content is None:
+    if "deleted_at" not in spec.fields and not spec.removed_by_marker:
         return []
     query = select(ExchangeTombstone).where(
         ExchangeTombstone.entity == spec.name, ExchangeTombstone.village == village,
@@ -196,7 +210,7 @@ def _removals(s, spec: EntitySpec, *, village: str, since: datetime | None,
         query = query.where(ExchangeTombstone.removed_at > since)
     found = s.scalars(query.order_by(ExchangeTombstone.removed_at,
                                      ExchangeTombstone.entity_id))
-    if "deleted_at" not in spec.fields:   # a scan: the receiver removes it too
+    if spec.removed_by_marker:   # a scan, a finding: the receiver removes it too
         return [{"id": t.entity_id, "version": REMOVED_VERSION, REMOVED: True}
                 for t in found]
     return [{"id": t.entity_id, "version": REMOVED_VERSION,
@@ -406,8 +420,8 @@ def _code_lists() -> dict[tuple[str, str], Any]:
     on its list is one the program would never have written)."""
     from ...core.case_codes import (ReferralCategory, ReferralChannel, ReferralUrgency,
                                     StickerOutcome)
-    from ...core.codes import (CycleStatus, MusdesDecision, ReferralStatus,
-                               VervalResult)
+    from ...core.codes import (CycleStatus, MusdesDecision, ProposalStatus, ReferralStatus,
+                               VervalMemberResult, VervalResult)
     from ...core.validation import HOUSEHOLD_CODE_FIELDS, MEMBER_CODE_FIELDS
     out: dict[tuple[str, str], Any] = {("household", f): c
                                        for f, c in HOUSEHOLD_CODE_FIELDS.items()}
@@ -422,7 +436,9 @@ def _code_lists() -> dict[tuple[str, str], Any]:
                 ("sticker_log", "outcome"): StickerOutcome,
                 ("verval_cycle", "status"): CycleStatus,
                 ("verval_entry", "result"): VervalResult,
-                ("verval_entry", "decision"): MusdesDecision})
+                ("verval_entry", "decision"): MusdesDecision,
+                ("verval_member", "result"): VervalMemberResult,
+                ("verval_proposal", "status"): ProposalStatus})
     return out
 
 
@@ -466,7 +482,7 @@ def parse_record(spec: EntitySpec, raw: Any) -> tuple[str, int, dict[str, Any]]:
     if isinstance(version, bool) or not isinstance(version, int) or not \
             1 <= version <= REMOVED_VERSION:
         raise _bad(spec, record_id, "version", _("is not a version number"))
-    if raw.get(REMOVED) is True and "deleted_at" not in spec.fields:
+    if raw.get(REMOVED) is True and spec.removed_by_marker:
         return record_id, version, {REMOVED: True}     # a scan removed at the sender
     columns = _columns(spec.name)
     # (an empty value a column may hold needs no look: most of a record's fields)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import insert, select, union
 
 from ...models import (ExchangeBase, ExchangeSent, ExchangeTombstone, Household, Member,
-                       Participation, Referral, ReferralAttachment)
+                       Musdes, MusdesAttendee, Participation, Referral, ReferralAttachment,
+                       VervalEntry, VervalMember, VervalProposal)
 
 #: the records an undo removes, and the village each one's family is in
 _VILLAGE_OF = {
@@ -24,7 +25,23 @@ _VILLAGE_OF = {
     "referral_attachment": lambda ids: select(ReferralAttachment.id, Referral.village_code)
     .join(Referral, Referral.id == ReferralAttachment.referral_id).where(
         ReferralAttachment.id.in_(ids)),
+    # a visit's findings and proposals, a musdes' attendees: written again whole
+    "verval_member": lambda ids: _verval_village(VervalMember, ids),
+    "verval_proposal": lambda ids: _verval_village(VervalProposal, ids),
+    "musdes_attendee": lambda ids: select(MusdesAttendee.id, Household.region_code)
+    .join(Musdes, Musdes.id == MusdesAttendee.musdes_id)
+    .join(VervalEntry, VervalEntry.cycle_id == Musdes.cycle_id)
+    .join(Household, Household.id == VervalEntry.household_id)
+    .where(MusdesAttendee.id.in_(ids)).distinct(),
 }
+
+
+def _verval_village(model, ids):
+    """The village of each of a visit's findings or proposals (its household's)."""
+    return (select(model.id, Household.region_code)
+            .join(VervalEntry, VervalEntry.id == model.entry_id)
+            .join(Household, Household.id == VervalEntry.household_id)
+            .where(model.id.in_(ids)))
 
 
 def remember_removed(s, entity: str, ids, *, actor: str, reason: str | None) -> int:

@@ -35,8 +35,9 @@ from .records import MEMBER_NAMES, attach_contents, read_lines
 from .sync import (BundleWaits, ImportPlan, RefusedBefore, Source, last_sequence,
                    refused_before)
 
-#: the database schemas whose bundles this program reads (its own)
-READABLE_SCHEMAS = (SCHEMA_HEAD,)
+#: the database schemas whose bundles this program reads: its own, and 0018's (the
+#: same records, without the verval's details: 0019 only added them)
+READABLE_SCHEMAS = ("0018", SCHEMA_HEAD)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from ...i18n import _
 from ...models import Member, Musdes, MusdesAttendee, VervalCycle, VervalEntry
 from .. import audit
 from ..audit import Change
+from ..exchange.tombstones import remember_removed
 from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from .dto import SUGGESTED_DECISION, Attendee, MusdesDTO
@@ -66,8 +67,12 @@ class MusdesOps:
             row.ketua_bpd = (ketua_bpd or "").strip() or None
             row.note = (note or "").strip() or None
             s.flush()
-            for old in s.scalars(select(MusdesAttendee).where(
-                    MusdesAttendee.musdes_id == row.id)):
+            previous = list(s.scalars(select(MusdesAttendee).where(
+                MusdesAttendee.musdes_id == row.id)))
+            # (the kabupaten was sent them: the next bundle removes them there too)
+            remember_removed(s, "musdes_attendee", [a.id for a in previous],
+                             actor=actor.username, reason=None)
+            for old in previous:
                 s.delete(old)
             for order, a in enumerate(people):
                 s.add(MusdesAttendee(musdes_id=row.id, officer_id=a.officer_id,

@@ -18,6 +18,7 @@ from ...i18n import _
 from ...models import Household, Member, Officer, VervalCycle, VervalMember, VervalProposal, utcnow
 from .. import audit
 from ..audit import Change
+from ..exchange.tombstones import remember_removed
 from ..settings.village import VILLAGE_KEEPS, village_records
 from ..context import Actor, require
 from .dto import (
@@ -135,6 +136,9 @@ class VisitOps:
                 previous = list(s.scalars(select(VervalMember).where(
                     VervalMember.entry_id == entry.id)))
                 before = sorted(f"{f.member_id or f.name}:{f.result}" for f in previous)
+                # (the kabupaten was sent them: the next bundle removes them there too)
+                remember_removed(s, "verval_member", [f.id for f in previous],
+                                 actor=actor.username, reason=None)
                 for old in previous:
                     s.delete(old)
                 s.flush()
@@ -192,6 +196,8 @@ class VisitOps:
                         else:
                             changes.append(Change("verval_proposal", proposal.id, key[2],
                                                   proposal.new_value, None))
+                            remember_removed(s, "verval_proposal", [proposal.id],
+                                             actor=actor.username, reason=None)
                             s.delete(proposal)
             for correction in corrections:
                 if correction.target == "household":
