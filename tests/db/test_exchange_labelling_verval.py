@@ -188,3 +188,54 @@ def test_at_the_kabupaten_a_villages_verval_and_labelling_are_read_not_changed(
         assert services.verval.cycles(actor=ADMIN)
     finally:
         services.close()
+
+
+def test_an_export_holds_one_parts_photos_in_memory_at_a_time(offices, tmp_path):
+    """A village with many photos (here 60 MB of them, ten houses) exports them in
+    parts of 5 MB; the bytes of each part's photos are read when its file is written,
+    so the export's memory stays near one part's, not all the photos at once.  A
+    photo removed between making the parts and writing them stops the export with
+    a message, not a bundle naming a file it lacks."""
+    import os
+    import tracemalloc
+
+    from puskesos.services.exchange.outgoing import Outgoing
+    village, _kabupaten, _usb = offices
+    services = open_services(str(village))
+    try:
+        with services.db.write() as s:
+            logs = list(s.scalars(select(StickerLog.id).limit(10)))
+            assert len(logs) == 10
+            for log_id in logs:
+                for n in range(6):
+                    data = os.urandom(1024 * 1024)
+                    s.add(StickerPhoto(log_id=log_id, filename=f"foto{n}.jpg",
+                                       media_type="image/jpeg", size=len(data),
+                                       original_sha256=hashlib.sha256(data).hexdigest(),
+                                       sha256=hashlib.sha256(data).hexdigest(), data=data,
+                                       actor="admin"))
+        folder = tmp_path / "out"
+        folder.mkdir()
+        tracemalloc.start()
+        try:
+            written = services.exchange.export_to(actor=ADMIN, folder=folder,
+                                                  max_bytes=5 * 1024 * 1024)
+            _now, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert len(written) >= 10
+        assert sum(p.stat().st_size for p in written) > 60 * 1024 * 1024
+        assert peak < 40 * 1024 * 1024, peak
+        # a photo gone before its part is written: a clear stop
+        parts = services.exchange.prepare_export(actor=ADMIN, peer_code="35.23",
+                                                 village="35.23.01.2001", full=True,
+                                                 max_bytes=5 * 1024 * 1024)
+        with services.db.write() as s:
+            s.delete(s.scalars(select(StickerPhoto)).first())
+        with_photo = [p for p in parts if isinstance(p, Outgoing)
+                      and p.counts.get("sticker_photo")]
+        with pytest.raises(InvalidInput, match="dihapus"):
+            for part in with_photo:
+                part.members
+    finally:
+        services.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import delete, select
 
@@ -18,7 +18,7 @@ from ...errors import InvalidInput
 from ...i18n import _
 from ...models import ExchangeBase, ExchangeBundle, ExchangeSent, new_id
 from ..context import Actor, require
-from .records import MEMBER_NAMES, collect_records, contents, write_lines
+from .records import MEMBER_NAMES, collect_records, content_name, contents, write_lines
 from .sync import last_sequence
 
 #: a bundle's records by default stay under this (an email attachment's usual limit)
@@ -40,10 +40,20 @@ class Outgoing:
     full: bool
     since: datetime | None
     until: datetime
-    members: dict[str, bytes]
+    #: the records' JSON Lines (member name → bytes)
+    lines: dict[str, bytes]
     counts: dict[str, int]
     #: the records in it, as they travel (entity → records)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    #: reads the bytes of its scans and photos (``files/<sha256>`` → bytes)
+    files: Callable[[], dict[str, bytes]] = field(default=dict, repr=False, compare=False)
+
+    @property
+    def members(self) -> dict[str, bytes]:
+        """Every member of the bundle: the records' lines, and the bytes of its scans
+        and photos read from the database now — one part's at a time in memory, not
+        a village's thousands of photos at once."""
+        return {**self.lines, **self.files()}
 
 
 @dataclass(frozen=True)
@@ -109,16 +119,32 @@ class OutgoingOps:
             records = collect_records(s, village=village, since=since, until=until,
                                       sender=sender, skip=skip)
             groups = _split(records, max_bytes)
-            # each part with the scans and photos of its records
-            files = [contents(s, {name: rows for name, (rows, _l) in group.items()})
-                     for group in groups]
         return [Outgoing(new_id(), peer_code, last + i + 1, i + 1, len(groups),
                          full, since, until,
-                         {**{MEMBER_NAMES[name]: lines
-                             for name, (_rows, lines) in group.items()}, **files[i]},
+                         {MEMBER_NAMES[name]: lines for name, (_rows, lines) in group.items()},
                          {name: len(rows) for name, (rows, _lines) in group.items()},
-                         {name: rows for name, (rows, _lines) in group.items()})
+                         {name: rows for name, (rows, _lines) in group.items()},
+                         self._files_of({name: rows for name, (rows, _l) in group.items()}))
                 for i, group in enumerate(groups)]
+
+    def _files_of(self, records: dict[str, list[dict[str, Any]]]
+                  ) -> Callable[[], dict[str, bytes]]:
+        """What reads the scans and photos of a part's ``records`` when its bundle is
+        written; one removed since the part was made stops the export (the parts
+        written before it stand; the next export holds the rest)."""
+        wanted = {content_name(r["sha256"]) for name, rows in records.items()
+                  if BY_NAME[name].content for r in rows if r.get("sha256")}
+
+        def read() -> dict[str, bytes]:
+            if not wanted:
+                return {}
+            with self._db.read() as s:
+                found = contents(s, records)
+            if wanted - set(found):
+                raise InvalidInput(_("A scan or photo was removed while the bundle was "
+                                     "being made. Make the bundle again."))
+            return found
+        return read
 
     def record_sent(self, *, actor: Actor, outgoing: Outgoing, file_name: str,
                     created_at: datetime) -> SentBundle:
