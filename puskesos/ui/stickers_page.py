@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QTableView, QVBoxLayout, QWidget)
 
 from ..core.bahasa import short_date
+from ..core.case_codes import OfficeKind
 from ..core.codes import StickerOutcome
 from ..core.permissions import Permission
 from ..errors import UserError
 from ..files import safe_name
 from ..i18n import _
 from ..services.registry import HouseholdFilter
+from ..services.settings.village import VILLAGE_KEEPS
 from .jobs import show_error
 from .operations import write
 from .pdf_preview import PdfPreview
@@ -57,7 +59,9 @@ class StickersPage(QWidget):
     def __init__(self, services, actor, bus, parent=None):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
-        self.can_edit = actor.can(Permission.EDIT_REGISTRY)
+        # at the kabupaten a village's labelling is read, not changed
+        self.at_kabupaten = services.settings.office().kind == OfficeKind.KABUPATEN.value
+        self.can_edit = actor.can(Permission.EDIT_REGISTRY) and not self.at_kabupaten
         self.previews: list[PdfPreview] = []
         self.job = None
         self.rows = []             # every household of the campaign (the filters are local)
@@ -205,7 +209,8 @@ class StickersPage(QWidget):
             return
         self.campaign = self.services.stickers.campaign(campaign_id, actor=self.actor)
         self.rows = self.services.stickers.targets(actor=self.actor, campaign_id=campaign_id)
-        self.info.setText(self._info_text(self.campaign))
+        self.info.setText(self._info_text(self.campaign) + (
+            "\n" + _(VILLAGE_KEEPS) if self.at_kabupaten else ""))
         self._fill_areas()
         self.show_rows()
 

@@ -32,7 +32,7 @@ from .jobs import show_error
 from .operations import write
 from .sticker_dialogs import show_record, signal_note, signal_record, signal_text
 from .table_model import DtoTableModel
-from .widgets import CodeCombo, DateEdit, dialog_buttons, fit_size, parse_date
+from .widgets import CodeCombo, DateEdit, dialog_buttons, fit_size, parse_date, read_only_view
 
 
 def _area(row) -> str:
@@ -136,7 +136,7 @@ class ResultDialog(QDialog):
     """What the officer found at the visit: result, members, corrections."""
 
     def __init__(self, services, actor, entry, parent=None, *, signal=None, bus=None,
-                 preview=None):
+                 preview=None, read_only: str | None = None):
         super().__init__(parent)
         self.services, self.actor, self.entry = services, actor, entry
         self.household = services.households.get(actor=actor, household_id=entry.household_id)
@@ -155,9 +155,11 @@ class ResultDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("Household"), QLabel(f"{entry.head_name or '-'} · {entry.no_kk or '-'} · "
                                            f"{_area(entry)}"))
+        labelling = None
         if signal is not None:      # the labelling sent it here: why, and its record
-            form.addRow(_("Labelling"), labelling_row(self, services, actor, signal,
-                                                      bus=bus, preview=preview))
+            labelling = labelling_row(self, services, actor, signal, bus=bus,
+                                      preview=preview)
+            form.addRow(_("Labelling"), labelling)
         form.addRow(_("Result"), self.result)
         form.addRow(_("Officer"), self.officer)
         form.addRow(_("Visit date (dd-mm-yyyy)"), self.visited)
@@ -223,6 +225,9 @@ class ResultDialog(QDialog):
         layout.addWidget(add_correction, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(buttons)
         fit_size(self, 1040, 700)
+        if read_only:               # the sticker record still opens
+            read_only_view(self, buttons, read_only, keep=tuple(
+                labelling.findChildren(QPushButton)) if labelling else ())
 
     def _member_row(self, name: str, nik: str, result: str, member_id: str | None,
                     note: str | None = None, *, sex: str | None = None,
@@ -347,7 +352,8 @@ class ResultDialog(QDialog):
 class ProposalsDialog(QDialog):
     """Corrections waiting for the coordinator: approve or reject."""
 
-    def __init__(self, services, actor, cycle_id: str, parent=None):
+    def __init__(self, services, actor, cycle_id: str, parent=None, *,
+                 read_only: str | None = None):
         super().__init__(parent)
         self.services, self.actor, self.cycle_id = services, actor, cycle_id
         self.setWindowTitle(_("Proposed corrections"))
@@ -367,11 +373,12 @@ class ProposalsDialog(QDialog):
         self.reject_button = QPushButton(_("&Reject"))
         self.approve.clicked.connect(lambda: self.decide(True))
         self.reject_button.clicked.connect(lambda: self.decide(False))
-        allowed = actor.can(Permission.APPROVE)
+        allowed = actor.can(Permission.APPROVE) and not read_only
         for b in (self.approve, self.reject_button):
             b.setEnabled(allowed)
-        self.notice = notice = QLabel("" if allowed else _(
-            "Only the Puskesos coordinator may approve corrections."))
+        self.notice = notice = QLabel(read_only or ("" if allowed else _(
+            "Only the Puskesos coordinator may approve corrections.")))
+        notice.setWordWrap(True)
         close = dialog_buttons(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         row = QHBoxLayout()
@@ -406,7 +413,8 @@ class ProposalsDialog(QDialog):
 class MusdesDialog(QDialog):
     """Date, place, attendees and the decision per household."""
 
-    def __init__(self, services, actor, cycle_id: str, parent=None):
+    def __init__(self, services, actor, cycle_id: str, parent=None, *,
+                 read_only: str | None = None):
         super().__init__(parent)
         self.services, self.actor, self.cycle_id = services, actor, cycle_id
         self.setWindowTitle(_("Musdes (village deliberation)"))
@@ -509,6 +517,9 @@ class MusdesDialog(QDialog):
         layout.addWidget(self.decisions, 1)
         layout.addWidget(buttons)
         fit_size(self, 1100, 760)
+        if read_only:
+            read_only_view(self, buttons, read_only, keep=(self.record_button,))
+            self.roster.setVisible(self.roster.count() > 0)   # the kabupaten has none
 
     def _signal_at(self, row: int):
         return self.signals.get(self.entries[row].household_id) \

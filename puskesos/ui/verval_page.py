@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QTableView, QVBoxLayout, QWidget)
 
 from ..core.codes import (CycleStatus, MusdesDecision, VervalResult)
+from ..core.case_codes import OfficeKind
 from ..core.permissions import Permission
 from ..errors import InvalidInput, UserError
 from ..files import safe_name
 from ..i18n import _
+from ..services.settings.village import VILLAGE_KEEPS
 from ..services.verval import (CycleHouseholds)
 from .jobs import show_error
 from .operations import write
@@ -56,8 +58,12 @@ class VervalPage(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.cycle_box.setMinimumContentsLength(24)   # a long cycle name: in the list whole
         self.cycle_box.currentIndexChanged.connect(lambda _i: self.refresh_entries())
+        # at the kabupaten a village's verval is read: its dialogs show, not change
+        self.read_only = _(VILLAGE_KEEPS) if services.settings.office().kind \
+            == OfficeKind.KABUPATEN.value else None
         new_cycle = QPushButton(_("&New cycle…"))
         new_cycle.clicked.connect(self.new_cycle)
+        new_cycle.setVisible(not self.read_only)
         self.close_button = QPushButton(_("Close cycle"))
         self.close_button.setToolTip(_("A closed cycle is frozen: no more results, decisions "
                                        "or musdes changes (the coordinator may reopen it)."))
@@ -163,6 +169,7 @@ class VervalPage(QWidget):
         for button in self.buttons.values():
             button.setEnabled(has_cycle)
         self.close_button.setEnabled(has_cycle and self.actor.can(Permission.APPROVE))
+        self.close_button.setVisible(not self.read_only)
         if not has_cycle:
             self.model.set_rows([])
             return
@@ -170,7 +177,7 @@ class VervalPage(QWidget):
         closed = cycle.status == CycleStatus.CLOSED.value
         self.close_button.setText(_("Reopen cycle") if closed else _("Close cycle"))
         for key in ("record", "musdes"):
-            self.buttons[key].setEnabled(not closed)
+            self.buttons[key].setEnabled(not closed or bool(self.read_only))
         self.refresh_counts(rebuild_areas=not keep_areas)
         area = self.rt.currentData()
         rows = self.services.verval.entries(actor=self.actor, cycle_id=cycle_id, area=area,
@@ -284,21 +291,24 @@ class VervalPage(QWidget):
             return
         dialog = ResultDialog(self.services, self.actor, entry, self,
                               signal=self.signals.get(entry.household_id),
-                              bus=self.bus, preview=self._preview)
+                              bus=self.bus, preview=self._preview,
+                              read_only=self.read_only)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         dialog.deleteLater()
         if accepted:
             self.refresh_entry(entry.id)
 
     def show_proposals(self) -> None:
-        dialog = ProposalsDialog(self.services, self.actor, self.cycle_id(), self)
+        dialog = ProposalsDialog(self.services, self.actor, self.cycle_id(), self,
+                                 read_only=self.read_only)
         dialog.exec()
         dialog.deleteLater()  # a parented dialog dropped by Python crashes PySide at exit
         self.refresh_entries(keep_areas=True)
         self.bus.changed("household", [])
 
     def edit_musdes(self) -> None:
-        dialog = MusdesDialog(self.services, self.actor, self.cycle_id(), self)
+        dialog = MusdesDialog(self.services, self.actor, self.cycle_id(), self,
+                              read_only=self.read_only)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         dialog.deleteLater()
         if accepted:

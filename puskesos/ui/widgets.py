@@ -8,8 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetricsF, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialogButtonBox, QLabel,
-                               QLayout, QLineEdit, QStyle, QTableView, QToolTip, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox,
+                               QBoxLayout, QComboBox, QDialog, QDialogButtonBox, QLabel,
+                               QLayout, QLineEdit, QListWidget, QPlainTextEdit, QStyle, QTableView,
+                               QTextEdit, QToolTip, QWidget)
 
 from ..core.bahasa import short_date
 from ..core.codes import CodeList
@@ -110,6 +112,32 @@ def dialog_buttons(*buttons) -> QDialogButtonBox:
     for button in buttons:
         box.addButton(button).setText(texts.get(button, ""))
     return box
+
+
+def read_only_view(dialog: QDialog, box: QDialogButtonBox, why: str,
+                   keep: tuple[QWidget, ...] = ()) -> None:
+    """Show a form dialog to read, not to change (a village's verval at the
+    kabupaten): every field is read only, every button but those of ``keep`` is
+    off, ``box`` holds Close alone, and ``why`` is said at the top."""
+    for widget in dialog.findChildren(QWidget):
+        if widget in keep or box.isAncestorOf(widget):
+            continue
+        if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit)):
+            widget.setReadOnly(True)
+        elif isinstance(widget, QListWidget):       # its ticks would still change
+            widget.setEnabled(False)
+        elif isinstance(widget, QAbstractItemView):
+            widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        elif isinstance(widget, (QComboBox, QAbstractButton, QAbstractSpinBox)):
+            widget.setEnabled(False)
+    box.clear()
+    box.addButton(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
+    box.rejected.connect(dialog.reject)
+    notice = QLabel(why)
+    notice.setWordWrap(True)
+    layout = dialog.layout()
+    if isinstance(layout, QBoxLayout):
+        layout.insertWidget(0, notice)
 
 
 def fit_size(widget: QWidget, width: int, height: int) -> None:
