@@ -6,6 +6,10 @@ attendee and a labelling visit (also when a photo added later gives it its
 place): ``updated_at`` on each. Existing rows take the time
 they were last known to be written.
 
+A bundle's row keeps the audit head its signed manifest gave
+(``exchange_bundle.audit_head``): an anchor of the sender's trail kept outside its
+database.
+
 Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07
@@ -32,6 +36,8 @@ _COLUMNS = (
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('exchange_bundle', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('audit_head', sa.String(length=80), nullable=True))
     for table, column, value in _COLUMNS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column(column, sa.DateTime(timezone=True), nullable=True))
@@ -46,3 +52,5 @@ def downgrade() -> None:
     for table, column, _value in reversed(_COLUMNS):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column(column)
+    with op.batch_alter_table('exchange_bundle', schema=None) as batch_op:
+        batch_op.drop_column('audit_head')

@@ -1,4 +1,4 @@
-"""``bundle export|import|inspect|queue|resolve``: exchange bundles with the other office
+"""``bundle export|import|inspect|list|queue|resolve``: exchange bundles with the other office
 on a USB stick or by email, and the fields a bundle left for a person to settle."""
 
 from __future__ import annotations
@@ -122,6 +122,15 @@ def cmd_bundle(args) -> int:
                      receiver=m.receiver.code, when=short_datetime(m.created_at),
                      counts=", ".join(f"{_(LABELS[k]) if k in LABELS else k} {v}"
                                       for k, v in m.counts.items() if v) or "-"))
+        elif verb == "list":
+            rows = exchange.received(actor=actor, peer_code=args.source)
+            emit(args, [{"source": r.peer_code, "sequence": r.sequence,
+                         "created_at": wire_value(r.created_at), "status": r.status,
+                         "file": r.file_name, "audit_head": r.audit_head} for r in rows],
+                 "\n".join(f"{r.peer_code}  {r.sequence:>5}  {short_datetime(r.created_at)}  "
+                           f"{BundleStatus.label_of(r.status)}  "
+                           f"{_('audit head')} {r.audit_head or '-'}" for r in rows)
+                 or _("No bundle was received yet."))
         elif verb == "queue":
             items = exchange.queue(actor=actor, open_only=not args.all)
             emit(args, [{"id": i.id, "record": i.record, "entity": i.entity,
@@ -168,6 +177,11 @@ def register(sub) -> None:
                                             "bundle's folder)"))
     ins = reporting(bsub.add_parser("inspect", help=_("what a bundle holds, checked")))
     ins.add_argument("file")
+    ls = reporting(bsub.add_parser("list", help=_(
+        "the bundles received, with the sender's audit head each carried (an anchor for "
+        "'db check --anchor' at the sender)")))
+    ls.add_argument("--from", dest="source", metavar="KODE",
+                    help=_("only those from this office"))
     qu = reporting(bsub.add_parser("queue", help=_("the fields waiting for a decision")))
     qu.add_argument("--all", action="store_true", help=_("settled ones too"))
     rs = reporting(bsub.add_parser("resolve", help=_("settle a waiting field")))

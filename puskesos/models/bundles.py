@@ -39,6 +39,11 @@ class ExchangeBundle(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: the receipt's body (out: as received back; in: as sent)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the sender's audit head as the bundle's signed manifest gave it ("SEQ:HASH";
+    #: out: ours when it was made, in: the other office's) — an anchor of its trail
+    #: kept outside its database (``db check`` at the sender compares those its
+    #: receipts acknowledged; ``bundle list`` shows them at the receiver)
+    audit_head: Mapped[str | None] = mapped_column(String(80))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
 

@@ -36,6 +36,42 @@ class HealthReport:
     text: str
 
 
+@dataclass(frozen=True)
+class AcknowledgedHead(Anchor):
+    """Our audit head as a bundle we sent carried it, which the other office
+    acknowledged: an anchor kept outside this database (in its database too)."""
+
+    peer: str = ""
+    sequence: int = 0
+
+
+def acknowledged_heads(db: Database) -> dict[int, AcknowledgedHead]:
+    """The audit heads our bundles carried that a receipt acknowledged, by entry
+    number (the receipt's view of it, as the other office saw our signed manifest)."""
+    from sqlalchemy import select
+
+    from ..errors import InvalidInput
+    from ..models import ExchangeBundle
+    out: dict[int, AcknowledgedHead] = {}
+    with db.read() as s:
+        for peer, sequence, receipt in s.execute(
+                select(ExchangeBundle.peer_code, ExchangeBundle.sequence,
+                       ExchangeBundle.receipt)
+                .where(ExchangeBundle.direction == "out", ExchangeBundle.kind == "data",
+                       ExchangeBundle.receipt.is_not(None))
+                .order_by(ExchangeBundle.sequence)):
+            seen = (receipt or {}).get("audit_head_seen")
+            if not isinstance(seen, str):
+                continue
+            try:
+                anchor = Anchor.parse(seen)
+            except InvalidInput:
+                continue             # not an anchor (a receipt of an older program)
+            out.setdefault(anchor.seq, AcknowledgedHead(anchor.seq, anchor.hash, peer,
+                                                        sequence))
+    return out
+
+
 def check(db: Database, *, audit: AuditTrail, actor: Actor,
           anchors: Sequence[Anchor] = ()) -> HealthReport:
     """Check the file, the schema, the audit chain (``audit``'s, against ``anchors``),
@@ -61,12 +97,22 @@ def check(db: Database, *, audit: AuditTrail, actor: Actor,
     if problems:
         pass
     elif revision == head_revision():
-        chain = audit.verify(anchors)
+        acknowledged = acknowledged_heads(db)
+        chain = audit.verify([*anchors, *acknowledged.values()])
         result["audit"] = dataclasses.asdict(chain)
+        result["acknowledged_heads"] = len(acknowledged)
         if not chain.ok:
+            what = chain.describe()
+            if chain.problem == "anchor_mismatch" and chain.first_bad_seq in acknowledged \
+                    and not any(a.seq == chain.first_bad_seq for a in anchors):
+                head = acknowledged[chain.first_bad_seq]
+                what = _("the audit trail no longer holds entry {seq} as the bundle {n} to "
+                         "{peer} carried it and {peer} acknowledged: the history up to it "
+                         "was rewritten, cut short or wiped").format(
+                    seq=chain.first_bad_seq, n=head.sequence, peer=head.peer)
             problems.append(_("The audit trail was tampered with: {what}. Keep this "
                               "database as evidence and restore a backup.")
-                            .format(what=chain.describe()))
+                            .format(what=what))
         problems.extend(_record_findings(db, result, actor))
         warnings.extend(_registry_findings(db, result, actor))
     else:

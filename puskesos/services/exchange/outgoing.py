@@ -66,11 +66,13 @@ class SentBundle:
     status: str
     counts: dict[str, Any]
     receipt: dict[str, Any] | None
+    #: the sender's audit head its manifest carried (ours, for a bundle we sent)
+    audit_head: str | None = None
 
 
 def _sent(row: ExchangeBundle) -> SentBundle:
     return SentBundle(row.id, row.peer_code, row.sequence, row.created_at, row.file_name,
-                      row.status, row.counts or {}, row.receipt)
+                      row.status, row.counts or {}, row.receipt, row.audit_head)
 
 
 class OutgoingOps:
@@ -147,7 +149,7 @@ class OutgoingOps:
         return read
 
     def record_sent(self, *, actor: Actor, outgoing: Outgoing, file_name: str,
-                    created_at: datetime) -> SentBundle:
+                    created_at: datetime, audit_head: str | None = None) -> SentBundle:
         """Keep a bundle written: it waits for its receipt."""
         require(actor, Permission.EXCHANGE)
         with self._db.write() as s:
@@ -156,6 +158,7 @@ class OutgoingOps:
                                  sequence=outgoing.sequence, created_at=created_at,
                                  file_name=file_name, status=BundleStatus.SENT.value,
                                  watermark=outgoing.until, actor=actor.username,
+                                 audit_head=audit_head,
                                  counts=dict(outgoing.counts, full=outgoing.full,
                                              part=outgoing.part, parts=outgoing.parts))
             s.add(row)
@@ -177,6 +180,19 @@ class OutgoingOps:
                 query = query.where(ExchangeBundle.status == BundleStatus.SENT.value)
             return [_sent(r) for r in s.scalars(query.order_by(
                 ExchangeBundle.created_at.desc(), ExchangeBundle.sequence.desc()))]
+
+    def received(self, *, actor: Actor, peer_code: str | None = None) -> list[SentBundle]:
+        """The data bundles received (from ``peer_code`` only, when given), newest first,
+        each with the sender's audit head its signed manifest carried: anchors of the
+        sender's trail that an auditor can take to it (``db check --anchor``)."""
+        require(actor, Permission.VIEW_AUDIT)
+        with self._db.read() as s:
+            query = select(ExchangeBundle).where(ExchangeBundle.direction == "in",
+                                                 ExchangeBundle.kind == "data")
+            if peer_code is not None:
+                query = query.where(ExchangeBundle.peer_code == peer_code)
+            return [_sent(r) for r in s.scalars(query.order_by(
+                ExchangeBundle.peer_code, ExchangeBundle.sequence.desc()))]
 
     def apply_receipt(self, *, actor: Actor, peer_code: str,
                       body: dict[str, Any]) -> SentBundle:

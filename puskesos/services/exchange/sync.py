@@ -261,7 +261,7 @@ class SyncOps:
 
     def apply_import(self, *, actor: Actor, plan: ImportPlan, file_name: str | None = None,
                      created_at: datetime | None = None,
-                     out_of_order: bool = True) -> ImportPlan:
+                     out_of_order: bool = True, audit_head: str | None = None) -> ImportPlan:
         """Apply a plan in one transaction (the same bundle again changes nothing): the
         records taken, the common version kept, the conflicts and proposals queued, the
         bundle recorded.  Returns the plan as applied (made again inside the
@@ -269,7 +269,7 @@ class SyncOps:
         ``out_of_order`` a bundle whose earlier ones have not arrived is refused."""
         require(actor, Permission.EDIT_REGISTRY)
         try:
-            return self._apply(actor, plan, file_name, created_at, out_of_order)
+            return self._apply(actor, plan, file_name, created_at, out_of_order, audit_head)
         except IntegrityError as exc:       # a record colliding with one of ours
             raise InvalidInput(_(
                 "The bundle's records collide with records here (the same tracking code, "
@@ -277,7 +277,8 @@ class SyncOps:
                 "sender to check the bundle.")) from exc
 
     def _apply(self, actor: Actor, plan: ImportPlan, file_name: str | None,
-               created_at: datetime | None, out_of_order: bool) -> ImportPlan:
+               created_at: datetime | None, out_of_order: bool,
+               audit_head: str | None = None) -> ImportPlan:
         with self._db.write() as s:
             plan = self._plan(s, plan.source, plan.bundle_id, plan.sequence, plan.source_records)
             if plan.already:
@@ -302,7 +303,7 @@ class SyncOps:
                                  kind="data", sequence=plan.sequence,
                                  created_at=created_at or datetime.now().astimezone(),
                                  file_name=file_name, status=BundleStatus.APPLIED.value,
-                                 actor=actor.username,
+                                 actor=actor.username, audit_head=audit_head,
                                  counts=_counts(plan)))
             s.flush()
             changes: list[Change] = []

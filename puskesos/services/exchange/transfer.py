@@ -142,7 +142,7 @@ class TransferOps:
                          recipient=peer.age_recipient, progress=progress, cancel=cancel)
             try:
                 self.record_sent(actor=actor, outgoing=out, file_name=path.name,
-                                 created_at=manifest.created_at)
+                                 created_at=manifest.created_at, audit_head=head)
             except BaseException:
                 path.unlink(missing_ok=True)     # not recorded: not sent
                 raise
@@ -203,7 +203,8 @@ class TransferOps:
                                                                  received=received))
             # planned once, inside the transaction that applies it
             applied = self.apply_import(actor=actor, plan=plan, file_name=path.name,
-                                        created_at=m.created_at, out_of_order=out_of_order)
+                                        created_at=m.created_at, out_of_order=out_of_order,
+                                        audit_head=m.audit_head)
         except (BundleWaits, RefusedBefore, NeedsSetup):
             raise                   # not refused (again): it waits, or was refused once,
             #                         or is taken once this office has set up what it needs
@@ -240,7 +241,7 @@ class TransferOps:
                                      kind="data", sequence=m.sequence,
                                      created_at=m.created_at, file_name=file_name,
                                      status=BundleStatus.REJECTED.value, actor=actor.username,
-                                     receipt={"reasons": [why]}))
+                                     receipt={"reasons": [why]}, audit_head=m.audit_head))
 
     def _receipt(self, actor: Actor, received: Received, folder: Path, status: str, *,
                  counts: dict | None = None, reasons: list[str] | None = None) -> Path:
