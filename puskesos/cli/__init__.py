@@ -29,7 +29,7 @@ from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..logs import crash_log
 from . import (bundles, database, keys, printing, referrals, registry, settings, setup,
-               stickers, verval)
+               stickers, targeting, verval)
 from .common import (EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, NO_LOGIN, Parser,
                      database_target, log_in, reporting, speak_argparse)
 
@@ -37,8 +37,8 @@ __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "VERB_GROUPS", "bui
            "main"]
 
 #: the verb groups, in the order ``--help`` lists them
-VERB_GROUPS = (setup, database, registry, printing, verval, referrals, stickers, settings,
-               keys, bundles)
+VERB_GROUPS = (setup, database, registry, printing, verval, referrals, stickers, targeting,
+               settings, keys, bundles)
 
 #: opens the window on a database target; returns the exit code
 Window = Callable[[str], int]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.codes import ParticipationStatus
-from .base import Base, Tracked, uuid_pk
+from .base import Base, Tracked, UTCDateTime, utcnow, uuid_pk
 
 
 class Program(Base):
@@ -17,6 +19,14 @@ class Program(Base):
     #: "keluarga" or "individu"
     target: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: who funds it (``core.targeting.ProgramSource``)
+    source: Mapped[str] = mapped_column(String(15), default="nasional")
+    #: what it does for a family (``core.targeting.ProgramKind``)
+    kind: Mapped[str] = mapped_column(String(15), default="beban")
+    #: the highest desil it is for (None: any)
+    desil_ceiling: Mapped[int | None] = mapped_column(Integer)
+    #: the periods it runs in, as the lists state them ("2026", "2026-Q1…Q4")
+    periods: Mapped[str | None] = mapped_column(String(120))
 
 
 class Participation(Tracked, Base):
@@ -35,3 +45,24 @@ class Participation(Tracked, Base):
     note: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (Index("ix_participation_program", "program_code", "period"),)
+
+
+class FlagDismissal(Base):
+    """A flag a person looked at and set aside, with why (also in the audit trail):
+    the same flag (kind, person or family, program) is not shown again."""
+
+    __tablename__ = "flag_dismissal"
+
+    id: Mapped[str] = uuid_pk()
+    kind: Mapped[str] = mapped_column(String(30))
+    #: the family the flag is about, and the member concerned ("" for none)
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    member_id: Mapped[str] = mapped_column(String(36), default="")
+    #: the program it is about ("" for none)
+    program_code: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(String(300))
+    dismissed_by: Mapped[str] = mapped_column(String(64))
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kind", "household_id", "member_id", "program_code",
+                                       name="uq_flag_dismissal_flag"),)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .registry.programs import ProgramService
     from .settings import OfficerService, SettingsService
     from .stickers import StickerService
+    from .targeting import TargetingService
     from .verval import VervalService
 
 
@@ -122,6 +123,12 @@ class Services:
         """House labelling: campaigns, their households and serials, the field log."""
         from .stickers import StickerService
         return StickerService(self.db, documents=self.documents, verval=self.verval)
+
+    @cached_property
+    def targeting(self) -> TargetingService:
+        """Program & Sasaran: the program catalogue, the targeting rules, the flags."""
+        from .targeting import TargetingService
+        return TargetingService(self.db)
 
     @cached_property
     def verval(self) -> VervalService:

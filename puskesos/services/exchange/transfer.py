@@ -35,9 +35,10 @@ from .records import MEMBER_NAMES, attach_contents, read_lines
 from .sync import (BundleWaits, ImportPlan, RefusedBefore, Source, last_sequence,
                    refused_before)
 
-#: the database schemas whose bundles this program reads: its own, and 0018's (the
-#: same records, without the verval's details: 0019 only added them)
-READABLE_SCHEMAS = ("0018", SCHEMA_HEAD)
+#: the database schemas whose bundles this program reads: its own, and those whose
+#: bundles hold the same records or fewer (0018's lack the verval's details; 0020
+#: changed nothing that travels)
+READABLE_SCHEMAS = ("0018", "0019", SCHEMA_HEAD)
 
 
 @dataclass(frozen=True)

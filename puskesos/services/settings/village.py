@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ... import paths
 from ...core.codes import DEFAULT_PROGRAMS, OfficeKind
+from ...core.targeting import DEFAULT_CATALOGUE
 from ...core.contact import email_problem, nip_problem, postal_code_problem
 from ...core.permissions import Permission
 from ...core.regions import KABUPATEN_CODE_RE, kabupaten, normalize_code, regions, titled
@@ -381,7 +382,9 @@ class SettingsService:
             existing = set(s.scalars(select(Program.code)))
             for pcode, name, target in DEFAULT_PROGRAMS:
                 if pcode not in existing:
-                    s.add(Program(code=pcode, name=name, target=target))
+                    source, kind, ceiling = DEFAULT_CATALOGUE[pcode]
+                    s.add(Program(code=pcode, name=name, target=target, source=source,
+                                  kind=kind, desil_ceiling=ceiling))
             s.add(Setting(key=VILLAGE_KEY, value=asdict(identity)))
             audit.append(s, actor, "create", [Change("setting", VILLAGE_KEY, "code", None,
                                                      identity.code)], reason)

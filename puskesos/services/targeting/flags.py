@@ -1,0 +1,342 @@
+"""Flags (issue 17 point 2): each kind one set-based query over the registry, the
+programs' recipients, the labelling and the verval — never a loop over households —
+each flag naming the person concerned (the recipient; for a family's flag its head),
+its family and program, and why in words with the data behind it.  A flag set aside
+with a reason (``dismiss``) is not shown again; the reason is in the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from ...core.bahasa import short_date
+from ...core.codes import Presence, VervalResult
+from ...core.case_codes import StickerOutcome
+from ...core.identifiers import mask_nik
+from ...core.permissions import Permission
+from ...core.targeting import FlagKind, TargetingRules, explain
+from ...core.validation import checked_text
+from ...errors import InvalidInput
+from ...i18n import _
+from ...models import (FlagDismissal, Household, Member, Participation, Program,
+                       StickerLog, StickerTarget, VervalEntry)
+from .. import audit
+from ..audit import Change
+from ..context import Actor, require
+
+ACTIVE = "aktif"
+HEAD = "1"
+LIVING = (Presence.TINGGAL.value, Presence.BARU.value)
+MOVED = (Presence.PINDAH.value, Presence.PINDAH_LN.value, Presence.TIDAK_DITEMUKAN.value)
+DIFFICULTIES = ("difficulty_seeing", "difficulty_hearing", "difficulty_walking",
+                "difficulty_hands", "difficulty_learning", "difficulty_behaviour",
+                "difficulty_speaking", "difficulty_self_care", "difficulty_remembering")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag: its kind, the family, the person concerned (None: the family has no
+    head recorded), the program(s) it is about, and why in words."""
+
+    kind: str
+    household_id: str
+    no_kk: str | None
+    member_id: str | None
+    nik: str | None
+    name: str | None
+    program_code: str | None
+    text: str
+    #: the data behind it (the desil, the ceiling, the other program, …)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What a dismissal names: kind, family, person, program."""
+        return (self.kind, self.household_id, self.member_id or "",
+                self.program_code or "")
+
+    @property
+    def kind_label(self) -> str:
+        return FlagKind.label_of(self.kind)
+
+
+def _active():
+    return and_(Participation.deleted_at.is_(None), Participation.status == ACTIVE)
+
+
+def _heads():
+    """Each family's head (the first recorded, if the registry holds two)."""
+    return (select(Member.household_id, func.min(Member.id).label("member_id"))
+            .where(Member.relationship_code == HEAD, Member.deleted_at.is_(None))
+            .group_by(Member.household_id).subquery("head"))
+
+
+class FlagOps:
+    """The flags half of :class:`~puskesos.services.targeting.TargetingService`."""
+
+    def flags(self, *, actor: Actor, kind: str | None = None,
+              household_id: str | None = None, dismissed: bool = False,
+              today: date | None = None) -> list[Flag]:
+        """The flags the rules raise now (of ``kind``, of one family), without those set
+        aside (only those, with ``dismissed``); NIKs masked for a role that may not
+        see them whole."""
+        require(actor, Permission.VIEW_REGISTRY)
+        if kind is not None:
+            FlagKind.from_code(kind)
+        rules = self.rules(actor=actor)
+        today = today or date.today()
+        with self._db.read() as s:
+            found: list[dict[str, Any]] = []
+            for kinds, query in _QUERIES:
+                wanted = [k for k in kinds if rules.on(k) and kind in (None, k.value)]
+                if wanted:
+                    found.extend(r for r in query(s, rules, today, household_id)
+                                 if r["kind"] in {k.value for k in wanted})
+            set_aside = {(d.kind, d.household_id, d.member_id, d.program_code)
+                         for d in s.scalars(select(FlagDismissal))}
+            people = _people(s, found)
+        show = actor.can(Permission.VIEW_FULL_NIK)
+        out = []
+        for raw in found:
+            member, no_kk = people.get(raw["member_id"]), raw.get("no_kk")
+            nik = member[0] if member else None
+            flag = Flag(raw["kind"], raw["household_id"], no_kk, raw["member_id"],
+                        nik if show or not nik else mask_nik(nik),
+                        member[1] if member else None, raw.get("program"),
+                        _text(raw, member), raw.get("data", {}))
+            if (flag.key in set_aside) == dismissed:
+                out.append(flag)
+        # one flag per kind, family, person and program (a program in two periods)
+        unique = {f.key: f for f in out}
+        return sorted(unique.values(), key=lambda f: (f.kind, f.no_kk or "", f.name or "",
+                                                      f.program_code or ""))
+
+    def dismiss(self, *, actor: Actor, flag: Flag, reason: str) -> None:
+        """Set a flag aside with why (a person looked at it: e.g. the family's desil is
+        out of date); the same flag is not shown again."""
+        require(actor, Permission.APPROVE)
+        reason = checked_text(_("Reason"), reason, 300)
+        if not reason:
+            raise InvalidInput(_("Say why this flag is set aside."))
+        kind, household, member, program = flag.key
+        with self._db.write() as s:
+            if s.scalar(select(FlagDismissal.id).where(
+                    FlagDismissal.kind == kind, FlagDismissal.household_id == household,
+                    FlagDismissal.member_id == member,
+                    FlagDismissal.program_code == program)):
+                return
+            row = FlagDismissal(kind=kind, household_id=household, member_id=member,
+                                program_code=program, reason=reason,
+                                dismissed_by=actor.username)
+            s.add(row)
+            s.flush()
+            audit.append(s, actor, "create", [Change("flag_dismissal", row.id, "kind", None,
+                                                     kind)], reason)
+
+
+def _people(s, found: list[dict[str, Any]]) -> dict[str, tuple[str | None, str | None]]:
+    ids = sorted({r["member_id"] for r in found if r["member_id"]})
+    out = {}
+    for start in range(0, len(ids), 500):
+        out.update((i, (nik, name)) for i, nik, name in s.execute(
+            select(Member.id, Member.nik, Member.name).where(
+                Member.id.in_(ids[start:start + 500]))))
+    return out
+
+
+def _text(raw: dict[str, Any], member) -> str:
+    data = dict(raw.get("data", {}))
+    data.setdefault("program", raw.get("program") or "")
+    data.setdefault("name", (member[1] if member else None) or "-")
+    return explain(raw["kind"], **data)
+
+
+def _households(query, household_id):
+    return query if household_id is None else query.where(Household.id == household_id)
+
+
+def _subject(member_column, head):
+    """The person a program's flag is about: its recipient, or the family's head."""
+    return func.coalesce(member_column, head.c.member_id)
+
+
+def _desil_above(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    head = _heads()
+    query = (select(Participation.household_id, Household.no_kk,
+                    _subject(Participation.member_id, head), Participation.program_code,
+                    Household.desil, Program.desil_ceiling)
+             .join(Household, Household.id == Participation.household_id)
+             .join(Program, Program.code == Participation.program_code)
+             .outerjoin(head, head.c.household_id == Household.id)
+             .where(_active(), Household.deleted_at.is_(None), Household.desil.is_not(None),
+                    Program.desil_ceiling.is_not(None),
+                    Household.desil > Program.desil_ceiling)
+             .distinct())
+    for hid, no_kk, member, program, desil, ceiling in s.execute(
+            _households(query, household_id)):
+        yield {"kind": FlagKind.DESIL_ABOVE_THRESHOLD.value, "household_id": hid,
+               "no_kk": no_kk, "member_id": member, "program": program,
+               "data": {"desil": desil, "ceiling": ceiling}}
+
+
+def _double_aid(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    head = _heads()
+    for first, second in rules.forbidden_pairs:
+        other = Participation.__table__.alias("other")
+        query = (select(Household.id, Household.no_kk, head.c.member_id)
+                 .join(Participation, Participation.household_id == Household.id)
+                 .outerjoin(head, head.c.household_id == Household.id)
+                 .where(Household.deleted_at.is_(None), _active(),
+                        Participation.program_code == first,
+                        exists().where(other.c.household_id == Household.id,
+                                       other.c.program_code == second,
+                                       other.c.deleted_at.is_(None),
+                                       other.c.status == ACTIVE))
+                 .distinct())
+        for hid, no_kk, member in s.execute(_households(query, household_id)):
+            yield {"kind": FlagKind.DOUBLE_AID.value, "household_id": hid, "no_kk": no_kk,
+                   "member_id": member, "program": first,
+                   "data": {"other": second}}
+
+
+def _uncovered_extreme(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    head = _heads()
+    query = (select(Household.id, Household.no_kk, head.c.member_id, Household.desil)
+             .outerjoin(head, head.c.household_id == Household.id)
+             .where(Household.deleted_at.is_(None), Household.desil.is_not(None),
+                    Household.desil <= rules.extreme_desil,
+                    ~exists().where(Participation.household_id == Household.id, _active())))
+    for hid, no_kk, member, desil in s.execute(_households(query, household_id)):
+        yield {"kind": FlagKind.UNCOVERED_EXTREME.value, "household_id": hid,
+               "no_kk": no_kk, "member_id": member, "program": None,
+               "data": {"desil": desil}}
+
+
+def _recipient_gone(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    head = _heads()
+    person = Member.__table__.alias("person")
+    subject = _subject(Participation.member_id, head)
+    query = (select(Participation.household_id, Household.no_kk, person.c.id,
+                    Participation.program_code, person.c.presence)
+             .join(Household, Household.id == Participation.household_id)
+             .outerjoin(head, head.c.household_id == Household.id)
+             .join(person, person.c.id == subject)
+             .where(_active(), Household.deleted_at.is_(None),
+                    person.c.presence.in_((Presence.MENINGGAL.value, *MOVED)))
+             .distinct())
+    for hid, no_kk, member, program, presence in s.execute(_households(query, household_id)):
+        died = presence == Presence.MENINGGAL.value
+        kind = FlagKind.RECIPIENT_DIED if died else FlagKind.RECIPIENT_MOVED
+        if rules.on(kind):
+            yield {"kind": kind.value, "household_id": hid, "no_kk": no_kk,
+                   "member_id": member, "program": program,
+                   "data": {"presence": Presence.label_of(presence).lower()}}
+
+
+def _latest_visits(outcome_filter):
+    """Each family's latest labelling visit (the latest counts), as a subquery."""
+    ranked = (select(StickerTarget.household_id, StickerLog.outcome, StickerLog.well_off,
+                     StickerLog.at,
+                     func.row_number().over(
+                         partition_by=StickerTarget.household_id,
+                         order_by=(StickerLog.at.desc(), StickerLog.recorded_at.desc(),
+                                   StickerLog.id.desc())).label("n"))
+              .join(StickerTarget, StickerTarget.id == StickerLog.target_id)
+              .subquery("ranked"))
+    return (select(ranked.c.household_id, ranked.c.at)
+            .where(ranked.c.n == 1, outcome_filter(ranked)).subquery("latest"))
+
+
+def _withdrew(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    head = _heads()
+    latest = _latest_visits(lambda r: r.c.outcome == StickerOutcome.MUNDUR_SUKARELA.value)
+    query = (select(Participation.household_id, Household.no_kk, head.c.member_id,
+                    Participation.program_code, latest.c.at)
+             .join(Household, Household.id == Participation.household_id)
+             .join(latest, latest.c.household_id == Household.id)
+             .outerjoin(head, head.c.household_id == Household.id)
+             .where(_active(), Household.deleted_at.is_(None)).distinct())
+    for hid, no_kk, member, program, at in s.execute(_households(query, household_id)):
+        yield {"kind": FlagKind.RECIPIENT_WITHDREW.value, "household_id": hid,
+               "no_kk": no_kk, "member_id": member, "program": program,
+               "data": {"when": short_date(at.date()) if at else "-"}}
+
+
+def _well_off(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    head = _heads()
+    labelled = _latest_visits(lambda r: r.c.well_off.is_(True))
+    ranked = (select(VervalEntry.household_id, VervalEntry.result,
+                     func.row_number().over(
+                         partition_by=VervalEntry.household_id,
+                         order_by=(VervalEntry.recorded_at.desc(), VervalEntry.id.desc()))
+                     .label("n"))
+              .where(VervalEntry.result.is_not(None), VervalEntry.deleted_at.is_(None))
+              .subquery("visits"))
+    verval = (select(ranked.c.household_id)
+              .where(ranked.c.n == 1,
+                     ranked.c.result == VervalResult.MAMPU_TIDAK_LAYAK.value)
+              .subquery("verval"))
+    query = (select(Participation.household_id, Household.no_kk, head.c.member_id,
+                    Participation.program_code,
+                    verval.c.household_id.is_not(None), labelled.c.household_id.is_not(None))
+             .join(Household, Household.id == Participation.household_id)
+             .outerjoin(verval, verval.c.household_id == Household.id)
+             .outerjoin(labelled, labelled.c.household_id == Household.id)
+             .outerjoin(head, head.c.household_id == Household.id)
+             .where(_active(), Household.deleted_at.is_(None),
+                    or_(verval.c.household_id.is_not(None),
+                        labelled.c.household_id.is_not(None)))
+             .distinct())
+    for hid, no_kk, member, program, by_verval, by_labelling in s.execute(
+            _households(query, household_id)):
+        where = [w for w, yes in ((_("verval"), by_verval), (_("labelling"), by_labelling))
+                 if yes]
+        yield {"kind": FlagKind.RECIPIENT_WELL_OFF.value, "household_id": hid,
+               "no_kk": no_kk, "member_id": member, "program": program,
+               "data": {"where": ", ".join(where)}}
+
+
+def _vulnerable(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    try:
+        cutoff = today.replace(year=today.year - rules.elderly_age)
+    except ValueError:                  # 29 February
+        cutoff = today.replace(year=today.year - rules.elderly_age, day=28)
+    living = and_(Member.deleted_at.is_(None), Member.presence.in_(LIVING))
+    alone = (select(Member.household_id).where(living).group_by(Member.household_id)
+             .having(func.count() == 1).subquery("alone"))
+    severe = or_(*(getattr(Member, f).in_(rules.severe_difficulty) for f in DIFFICULTIES))
+    elderly_alone = and_(Member.birth_date.is_not(None), Member.birth_date <= cutoff,
+                         Member.household_id.in_(select(alone.c.household_id)))
+    covered = exists().where(
+        Participation.household_id == Member.household_id, _active(),
+        Participation.program_code.in_(rules.vulnerable_programs),
+        or_(Participation.member_id.is_(None), Participation.member_id == Member.id))
+    query = (select(Member.household_id, Household.no_kk, Member.id, severe, elderly_alone)
+             .join(Household, Household.id == Member.household_id)
+             .where(living, Household.deleted_at.is_(None), or_(severe, elderly_alone),
+                    ~covered))
+    programs = ", ".join(rules.vulnerable_programs) or "-"
+    for hid, no_kk, member, is_severe, is_alone in s.execute(
+            _households(query, household_id)):
+        why = " · ".join(w for w, yes in ((_("severely disabled"), is_severe),
+                                          (_("elderly and living alone"), is_alone)) if yes)
+        yield {"kind": FlagKind.VULNERABLE_UNCOVERED.value, "household_id": hid,
+               "no_kk": no_kk, "member_id": member, "program": None,
+               "data": {"why": why, "programs": programs}}
+
+
+#: the queries, each with the kinds of flag it raises (died and moved share one)
+_QUERIES = (
+    ((FlagKind.DESIL_ABOVE_THRESHOLD,), _desil_above),
+    ((FlagKind.DOUBLE_AID,), _double_aid),
+    ((FlagKind.UNCOVERED_EXTREME,), _uncovered_extreme),
+    ((FlagKind.RECIPIENT_DIED, FlagKind.RECIPIENT_MOVED), _recipient_gone),
+    ((FlagKind.RECIPIENT_WITHDREW,), _withdrew),
+    ((FlagKind.RECIPIENT_WELL_OFF,), _well_off),
+    ((FlagKind.VULNERABLE_UNCOVERED,), _vulnerable),
+)
+
+__all__ = ["Flag", "FlagOps"]
