@@ -298,6 +298,10 @@ class HouseholdsPage(QWidget):
         household_id = self.selected_id()
         if household_id is None:
             return None
+        return self.open_household(household_id)
+
+    def open_household(self, household_id: str) -> HouseholdDialog:
+        """The form of one family (also from another page: a flag, a referral)."""
         return self._show(HouseholdDialog(self.services, self.actor, self.bus, household_id,
                                           parent=self))
 

@@ -46,6 +46,12 @@ def _stickers_page(window: "MainWindow") -> QWidget:
     return StickersPage(window.services, window.actor, window.bus)
 
 
+def _programs_page(window: "MainWindow") -> QWidget:
+    from .programs_page import ProgramsPage
+    return ProgramsPage(window.services, window.actor, window.bus,
+                        open_household=window.households.open_household)
+
+
 def _exchange_page(window: "MainWindow") -> QWidget:
     from .exchange_page import ExchangePage
     return ExchangePage(window.services, window.actor, window.bus)
@@ -74,7 +80,7 @@ def page_registry() -> tuple[PageSpec, ...]:
         PageSpec("verval", _("Verval"), _verval_page),
         PageSpec("referrals", _("Referrals"), _referrals_page),
         PageSpec("stickers", _("Stickers"), _stickers_page),
-        PageSpec("programs", _("Programs & targets")),
+        PageSpec("programs", _("Programs & targets"), _programs_page),
         PageSpec("exchange", _("Data exchange"), _exchange_page),
         PageSpec("reports", _("Reports")),
         PageSpec("settings", _("Settings"), _settings_page),

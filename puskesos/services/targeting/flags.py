@@ -98,6 +98,7 @@ class FlagOps:
             set_aside = {(d.kind, d.household_id, d.member_id, d.program_code)
                          for d in s.scalars(select(FlagDismissal))}
             people = _people(s, found)
+            names = dict(s.execute(select(Program.code, Program.name)).all())
         show = actor.can(Permission.VIEW_FULL_NIK)
         out = []
         for raw in found:
@@ -106,7 +107,7 @@ class FlagOps:
             flag = Flag(raw["kind"], raw["household_id"], no_kk, raw["member_id"],
                         nik if show or not nik else mask_nik(nik),
                         member[1] if member else None, raw.get("program"),
-                        _text(raw, member), raw.get("data", {}))
+                        _text(raw, member, names), raw.get("data", {}))
             if (flag.key in set_aside) == dismissed:
                 out.append(flag)
         # one flag per kind, family, person and program (a program in two periods)
@@ -147,9 +148,12 @@ def _people(s, found: list[dict[str, Any]]) -> dict[str, tuple[str | None, str |
     return out
 
 
-def _text(raw: dict[str, Any], member) -> str:
+def _text(raw: dict[str, Any], member, names: dict[str, str]) -> str:
+    """The reason in words: programs by their names, people by theirs."""
     data = dict(raw.get("data", {}))
-    data.setdefault("program", raw.get("program") or "")
+    if "other" in data:
+        data["other"] = names.get(data["other"], data["other"])
+    data.setdefault("program", names.get(raw.get("program"), raw.get("program") or ""))
     data.setdefault("name", (member[1] if member else None) or "-")
     return explain(raw["kind"], **data)
 

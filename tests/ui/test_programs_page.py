@@ -1,0 +1,75 @@
+"""The Program & Sasaran page (issue 17): the flags the rules raise on the demo
+village, by kind, each with the person and why; a flag opens its family's form, and
+is set aside with a reason typed in — pressed through the real widgets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog
+
+from puskesos.services import Actor
+from puskesos.ui.household_form import HouseholdDialog
+from puskesos.ui.main_window import MainWindow, modules
+from tests.ui.conftest import activate, click, dialogs
+
+KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
+
+
+def test_a_flag_opens_its_family_and_is_set_aside_with_why(qtbot, village):
+    assert dict((k, a) for k, _t, a in modules())["programs"]      # no longer greyed
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1024, 740)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    truth = village.targeting.flags(actor=KOORDINATOR)
+    assert truth and page.model.rowCount() == len(truth)
+    assert page.kind.itemText(0) == f"Semua tanda ({len(truth)})"
+    # one kind: the forbidden combinations
+    at = next(i for i in range(page.kind.count()) if page.kind.itemData(i) == "double_aid")
+    page.kind.setCurrentIndex(at)
+    double = [f for f in truth if f.kind == "double_aid"]
+    assert page.model.rowCount() == len(double)
+    assert {page.model.index(r, 0).data() for r in range(page.model.rowCount())} == {
+        "Bantuan ganda yang tidak dibolehkan"}
+    flag = page.selected()
+    assert flag.text in page.detail.text() and "tidak dibolehkan" in flag.text
+    assert page.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole) == flag.text
+    # the family opens: by the button, and by Enter on the list
+    click(qtbot, page.open_button)
+    opened = [d for d in win.households.open_dialogs if isinstance(d, HouseholdDialog)]
+    assert [d.household_id for d in opened] == [flag.household_id]
+    assert opened[0].isVisible()
+    opened[0].reject()
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    opened = [d for d in win.households.open_dialogs if isinstance(d, HouseholdDialog)]
+    assert [d.household_id for d in opened] == [flag.household_id]
+    opened[0].reject()
+    # set aside with a reason: gone from the list, shown among those set aside
+    def why(dialog: QInputDialog):
+        assert flag.text in dialog.labelText()
+        dialog.setTextValue("Sudah dihentikan dari BLT DD bulan ini")
+        dialog.accept()
+
+    with dialogs(why):
+        click(qtbot, page.dismiss_button)
+    assert page.model.rowCount() == len(double) - 1
+    assert flag.key not in {f.key for f in page.flags}
+    page.set_aside.setChecked(True)
+    assert [f.key for f in page.flags] == [flag.key]
+    assert not page.dismiss_button.isEnabled()
+    # an empty reason is refused with a message, nothing set aside
+    page.set_aside.setChecked(False)
+    page.kind.setCurrentIndex(0)
+    before = page.model.rowCount()
+
+    def empty(dialog: QInputDialog):
+        dialog.setTextValue("   ")
+        dialog.accept()
+
+    with dialogs(empty, lambda box: box.accept()):
+        click(qtbot, page.dismiss_button)
+    assert page.model.rowCount() == before
+    win.close()
