@@ -379,6 +379,7 @@ DEFAULT_PROGRAMS: tuple[tuple[str, str, str], ...] = (
     ("SUBSIDI_LISTRIK", "Subsidi listrik", "keluarga"),
     ("SUBSIDI_LPG", "Subsidi LPG 3 kg", "keluarga"),
     ("BANTUAN_PEMDA", "Bantuan pemerintah daerah", "keluarga"),
+    ("BAZNAS", "Santunan BAZNAS (zakat, infak)", "keluarga"),
 )
 
 

@@ -24,7 +24,7 @@ from ..core.validation import age_in_years
 from ..core.permissions import Permission
 from ..core.regions import regions
 from ..jobs import CancelToken, Progress
-from ..models import Household, Member, Officer, Participation, new_id, utcnow
+from ..models import Household, Member, Officer, Participation, Program, new_id, utcnow
 from . import audit
 from .audit import Change
 from .context import Actor, require
@@ -301,6 +301,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             progress.report(i, households)
 
     _plant_problems(rng, hh_rows, m_rows, p_rows, report, period, today)
+    _targeting_cases(rng, hh_rows, m_rows, p_rows, report, period, today)
     for hh in hh_rows:
         people = hh.pop("_members")
         hh["search_text"] = compose_search_text(hh["no_kk"], hh["dtsen_id"], hh["address"],
@@ -320,6 +321,10 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
     with services.db.write() as s:
         existing_officers = s.scalar(select(Officer.id).limit(1))
         conn = s.connection()
+        # a program the catalogue lacks (a database made before it was seeded) is
+        # left out rather than failing the whole demo
+        known = set(s.scalars(select(Program.code)))
+        p_rows = [p for p in p_rows if p["program_code"] in known]
         tables = [(Household, hh_rows), (Member, m_rows), (Participation, p_rows)]
         if existing_officers is None:
             tables.append((Officer, o_rows))
@@ -457,6 +462,40 @@ def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
                            member_id=None, period=period, source="import",
                            status=codes.ParticipationStatus.AKTIF.value))
         report.plant("well_off_receiving_pkh", h["id"])
+
+
+def _targeting_cases(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
+                     p_rows: list[dict], report: DemoReport, period: str,
+                     today: date) -> None:
+    """Programs of the other sources (daerah, non-government), and what Program &
+    Sasaran flags (issue 17): extreme poor left out, a recipient who died."""
+    if len(hh_rows) < 10:
+        return
+    n = max(1, len(hh_rows) // 400)
+
+    def grant(program: str, household: dict, member: str | None = None) -> None:
+        p_rows.append(dict(id=new_id(), program_code=program, household_id=household["id"],
+                           member_id=member, period=period, source="import",
+                           status=codes.ParticipationStatus.AKTIF.value))
+
+    for h in hh_rows:
+        if h["desil"] is not None and 3 <= h["desil"] <= 5 and rng.random() < 0.06:
+            grant("BANTUAN_PEMDA", h)
+        elif h["desil"] is not None and h["desil"] <= 3 and rng.random() < 0.04:
+            grant("BAZNAS", h)
+    poorest = [h for h in hh_rows if h["desil"] == 1]
+    for h in rng.sample(poorest, min(n, len(poorest))):   # exclusion error
+        p_rows[:] = [p for p in p_rows if p["household_id"] != h["id"]]
+        report.plant("extreme_poor_uncovered", h["id"])
+    living = {m["id"]: m for m in m_rows if m["presence"] == codes.Presence.TINGGAL.value
+              and m["relationship_code"] != codes.Relationship.KEPALA.value}
+    personal = [p for p in p_rows if p["member_id"] in living]
+    for p in rng.sample(personal, min(n, len(personal))):  # died, still on the list
+        member = living[p["member_id"]]
+        member["presence"] = codes.Presence.MENINGGAL.value
+        member["presence_date"] = today - timedelta(days=rng.randint(30, 200))
+        member["presence_note"] = "Meninggal dunia"
+        report.plant("recipient_died", member["id"])
 
 
 __all__ = ["DemoReport", "generate"]

@@ -266,3 +266,21 @@ def test_the_command_line_lists_sets_aside_and_configures(cli, demo_db, tmp_path
     assert "Non-pemerintah" in text and "Santunan BAZNAS" in text
     again = cli("--db", db, "program", "add", "PKH", "--name", "PKH lagi")
     assert again.returncode != 0 and "sudah ada" in again.stderr
+
+
+def test_the_demo_village_shows_every_kind_of_flag_and_every_source(demo_db, tmp_path):
+    """The demo has programs of all four sources with recipients, and flags of every
+    kind (issue 17 point 6), so the page and the forum report have something to show."""
+    from puskesos.services import open_services
+    from tests.helpers import copy_village
+    services = open_services(str(copy_village(demo_db, tmp_path / "desa.sqlite")))
+    try:
+        kinds = {f.kind for f in services.targeting.flags(actor=ADMIN)}
+        assert kinds == {k.value for k in FlagKind}
+        sources = {p.code: p.source for p in services.targeting.catalogue(actor=ADMIN)}
+        with services.db.read() as s:
+            received = set(s.scalars(select(Participation.program_code).distinct()))
+        assert {sources[c] for c in received} == {"nasional", "daerah", "desa",
+                                                  "nonpemerintah"}
+    finally:
+        services.close()
