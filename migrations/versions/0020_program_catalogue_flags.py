@@ -3,7 +3,8 @@
 Each program says who funds it (source), what it does for a family (kind), the
 highest desil it is for and the periods it runs in; the programs seeded earlier
 take their values from core.targeting.DEFAULT_CATALOGUE, others the defaults.
-A flag set aside with a reason is kept (flag_dismissal).
+A flag set aside with a reason is kept (flag_dismissal). A recipient on a
+program's list who is not in the registry is kept (unregistered_recipient).
 
 Revision ID: 0020
 Revises: 0019
@@ -47,7 +48,7 @@ def upgrade() -> None:
     op.create_table('flag_dismissal',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
-    sa.Column('household_id', sa.String(length=36), nullable=False),
+    sa.Column('household_id', sa.String(length=36), nullable=True),
     sa.Column('member_id', sa.String(length=36), nullable=False),
     sa.Column('program_code', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=300), nullable=False),
@@ -64,7 +65,31 @@ def upgrade() -> None:
                               unique=False)
 
 
+    op.create_table('unregistered_recipient',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('program_code', sa.String(length=20), nullable=False),
+    sa.Column('period', sa.String(length=20), nullable=True),
+    sa.Column('nik', sa.String(length=16), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('no_kk', sa.String(length=16), nullable=True),
+    sa.Column('import_batch_id', sa.String(length=36), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['import_batch_id'], ['import_batch.id'],
+                            name=op.f('fk_unregistered_recipient_import_batch_id_import_batch')),
+    sa.ForeignKeyConstraint(['program_code'], ['program.code'],
+                            name=op.f('fk_unregistered_recipient_program_code_program')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unregistered_recipient'))
+    )
+    with op.batch_alter_table('unregistered_recipient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unregistered_recipient_import_batch_id'),
+                              ['import_batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unregistered_recipient_nik'), ['nik'],
+                              unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table('unregistered_recipient')
     with op.batch_alter_table('flag_dismissal', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_flag_dismissal_household_id'))
     op.drop_table('flag_dismissal')

@@ -44,6 +44,7 @@ class ProgramKind(CodeList):
 class FlagKind(CodeList):
     """What a flag says (the kinds ``flags --kind`` takes)."""
 
+    NOT_IN_REGISTRY = ("not_in_registry", "Penerima tidak ada di registrasi desa")
     DESIL_ABOVE_THRESHOLD = ("desil_above_threshold", "Desil di atas batas program")
     DOUBLE_AID = ("double_aid", "Bantuan ganda yang tidak dibolehkan")
     UNCOVERED_EXTREME = ("uncovered_extreme", "Miskin ekstrem tanpa bantuan")
@@ -135,6 +136,9 @@ class TargetingRules:
 
 #: why each kind of flag is raised, in words ({…} filled from the data behind it)
 EXPLANATIONS = {
+    FlagKind.NOT_IN_REGISTRY: N_(
+        "{program}: {name} (NIK {nik}) is on the recipients' list ({period}) but not in "
+        "the village's registry: register the family, or check the NIK."),
     FlagKind.DESIL_ABOVE_THRESHOLD: N_(
         "{program}: the family is in desil {desil}, above the program's ceiling of "
         "desil {ceiling}."),

@@ -8,7 +8,7 @@ from .exchange import OwnKey, Peer, PeerOldKey
 from .imports import ImportBatch, ImportChange
 from .letters import Letter, LetterCounter
 from .office import Officer, Setting, User
-from .programs import FlagDismissal, Participation, Program
+from .programs import FlagDismissal, Participation, Program, UnregisteredRecipient
 from .referrals import (Referral, ReferralAttachment, ReferralEvent, ReferralReply,
                         ReferralVisit)
 from .stickers import StickerCampaign, StickerLog, StickerPhoto, StickerTarget
@@ -19,7 +19,7 @@ from .verval import (Musdes, MusdesAttendee, PrintLog, VervalCycle, VervalEntry,
 __all__ = [
     "AuditEvent", "Base", "ExchangeBase", "ExchangeBundle", "ExchangeQueueItem", "ExchangeSent", "ExchangeTombstone", "OwnKey", "Peer", "PeerOldKey", "Household", "ImportBatch", "ImportChange", "Letter",
     "FlagDismissal", "LetterCounter", "Member", "Officer", "Participation",
-    "Program", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent", "ReferralReply",
+    "Program", "UnregisteredRecipient", "RecordSeal", "Referral", "ReferralAttachment", "ReferralEvent", "ReferralReply",
     "ReferralVisit", "StickerCampaign", "StickerLog", "StickerPhoto", "StickerTarget", "Region", "Setting", "User", "new_id", "utcnow", "Musdes",
     "MusdesAttendee",
     "PrintLog", "VervalCycle", "VervalEntry", "VervalMember", "VervalProposal",

@@ -47,6 +47,26 @@ class Participation(Tracked, Base):
     __table_args__ = (Index("ix_participation_program", "program_code", "period"),)
 
 
+class UnregisteredRecipient(Base):
+    """A recipient on a program's list (BNBA) who is not in the village's registry:
+    kept, never dropped, and flagged (Program & Sasaran) until the family is
+    registered; undoing the list's import removes it."""
+
+    __tablename__ = "unregistered_recipient"
+
+    id: Mapped[str] = uuid_pk()
+    program_code: Mapped[str] = mapped_column(ForeignKey("program.code"))
+    period: Mapped[str | None] = mapped_column(String(20))
+    nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    no_kk: Mapped[str | None] = mapped_column(String(16))
+    import_batch_id: Mapped[str | None] = mapped_column(ForeignKey("import_batch.id"),
+                                                        index=True)
+    #: the line of the list it came from
+    line: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class FlagDismissal(Base):
     """A flag a person looked at and set aside, with why (also in the audit trail):
     the same flag (kind, person or family, program) is not shown again."""
@@ -55,8 +75,10 @@ class FlagDismissal(Base):
 
     id: Mapped[str] = uuid_pk()
     kind: Mapped[str] = mapped_column(String(30))
-    #: the family the flag is about, and the member concerned ("" for none)
-    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    #: the family the flag is about (None: a recipient not in the registry), and the
+    #: member concerned ("" for none; the unregistered recipient's id for such one)
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"),
+                                                     index=True)
     member_id: Mapped[str] = mapped_column(String(36), default="")
     #: the program it is about ("" for none)
     program_code: Mapped[str] = mapped_column(String(20), default="")

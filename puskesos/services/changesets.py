@@ -24,7 +24,8 @@ from ..db import seals
 from ..db.bulk import BulkWriter
 from ..errors import InvalidInput, NotFound, UserError
 from ..i18n import _
-from ..models import AuditEvent, Household, ImportBatch, ImportChange, Member, Participation, utcnow
+from ..models import (AuditEvent, Household, ImportBatch, ImportChange, Member, Participation,
+                      UnregisteredRecipient, utcnow)
 from . import audit
 from .exchange.tombstones import remember_removed
 from .audit import Change
@@ -167,6 +168,9 @@ def _reverse(s, batch_id: str, *, actor: str, reason: str) -> set[str]:
     deleted is remembered, so that its removal travels in the next bundle."""
     touched: set[str] = set()
     con = s.connection()
+    # the recipients of a list kept although not in the registry go with their list
+    con.execute(delete(UnregisteredRecipient.__table__).where(
+        UnregisteredRecipient.import_batch_id == batch_id))
     for entity in ("participation", "member", "household"):
         model = _MODELS[entity]
         table = model.__table__

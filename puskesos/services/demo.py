@@ -24,7 +24,8 @@ from ..core.validation import age_in_years
 from ..core.permissions import Permission
 from ..core.regions import regions
 from ..jobs import CancelToken, Progress
-from ..models import Household, Member, Officer, Participation, Program, new_id, utcnow
+from ..models import (Household, Member, Officer, Participation, Program,
+                      UnregisteredRecipient, new_id, utcnow)
 from . import audit
 from .audit import Change
 from .context import Actor, require
@@ -301,7 +302,7 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             progress.report(i, households)
 
     _plant_problems(rng, hh_rows, m_rows, p_rows, report, period, today)
-    _targeting_cases(rng, hh_rows, m_rows, p_rows, report, period, today)
+    u_rows = _targeting_cases(rng, hh_rows, m_rows, p_rows, report, period, today)
     for hh in hh_rows:
         people = hh.pop("_members")
         hh["search_text"] = compose_search_text(hh["no_kk"], hh["dtsen_id"], hh["address"],
@@ -325,7 +326,9 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         # left out rather than failing the whole demo
         known = set(s.scalars(select(Program.code)))
         p_rows = [p for p in p_rows if p["program_code"] in known]
-        tables = [(Household, hh_rows), (Member, m_rows), (Participation, p_rows)]
+        u_rows = [u for u in u_rows if u["program_code"] in known]
+        tables = [(Household, hh_rows), (Member, m_rows), (Participation, p_rows),
+                  (UnregisteredRecipient, u_rows)]
         if existing_officers is None:
             tables.append((Officer, o_rows))
             report.officers = len(o_rows)
@@ -466,11 +469,12 @@ def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
 
 def _targeting_cases(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
                      p_rows: list[dict], report: DemoReport, period: str,
-                     today: date) -> None:
+                     today: date) -> list[dict]:
     """Programs of the other sources (daerah, non-government), and what Program &
-    Sasaran flags (issue 17): extreme poor left out, a recipient who died."""
+    Sasaran flags (issue 17): extreme poor left out, a recipient who died, and
+    recipients on the BPNT list who are not in the registry (returned, to be kept)."""
     if len(hh_rows) < 10:
-        return
+        return []
     n = max(1, len(hh_rows) // 400)
 
     def grant(program: str, household: dict, member: str | None = None) -> None:
@@ -496,6 +500,18 @@ def _targeting_cases(rng: random.Random, hh_rows: list[dict], m_rows: list[dict]
         member["presence_date"] = today - timedelta(days=rng.randint(30, 200))
         member["presence_note"] = "Meninggal dunia"
         report.plant("recipient_died", member["id"])
+    strangers = []
+    for i in range(n + 1):     # on the kabupaten's list, never registered here
+        sex = rng.choice("LP")
+        born = _birth(rng, today, 25, 70)
+        strangers.append(dict(
+            id=new_id(), program_code="BPNT", period=period, line=i + 2,
+            nik=f"3523{rng.randint(10, 19):02d}{born.day + (40 if sex == 'P' else 0):02d}"
+                f"{born.month:02d}{born.year % 100:02d}{rng.randint(1, 9999):04d}",
+            name=f"{rng.choice(('SITI', 'AHMAD', 'SRI', 'BUDI'))} PENERIMA {i + 1}",
+            no_kk=None, import_batch_id=None, created_at=utcnow()))
+        report.plant("not_in_registry", strangers[-1]["id"])
+    return strangers
 
 
 __all__ = ["DemoReport", "generate"]

@@ -135,13 +135,15 @@ class ProgramsPage(QWidget):
         self.detail.setText(f"<b>{flag.kind_label}</b> · {flag.name or '-'} · "
                             f"{_('No KK')} {flag.no_kk or '-'}<br>{flag.text}"
                             if flag else "")
-        self.open_button.setEnabled(flag is not None and self.open_household is not None)
+        # (a recipient not in the registry has no family here to open)
+        self.open_button.setEnabled(flag is not None and flag.household_id is not None
+                                    and self.open_household is not None)
         self.dismiss_button.setEnabled(flag is not None and not self.set_aside.isChecked()
                                        and self.actor.can(Permission.APPROVE))
 
     def open_family(self):
         flag = self.selected()
-        if flag is None or self.open_household is None:
+        if flag is None or flag.household_id is None or self.open_household is None:
             return None
         return self.open_household(flag.household_id)
 

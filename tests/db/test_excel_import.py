@@ -253,12 +253,23 @@ def test_bnba_list_with_only_nik_and_name(services, tmp_path):
                        (stranger, "ORANG LUAR")],
                       header=["NO", "NIK", "NAMA PENERIMA"], title=True, total=False)
     report = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
-    assert (report.created, report.rejected) == (2, 1)
+    # the recipient not in the registry is kept, never dropped, and flagged (issue 17)
+    assert (report.created, report.rejected, report.warnings) == (2, 0, 1)
+    [kept] = [i for i in report.issues if i.code == "not_in_registry"]
+    assert "ORANG LUAR" in kept.reason and "Program & Sasaran" in kept.reason
     rows, total = services.households.search(actor=OPERATOR,
                                              filter=HouseholdFilter(program="PKH"))
     assert total == 2
+    [flag] = services.targeting.flags(actor=ADMIN, kind="not_in_registry")
+    assert (flag.nik, flag.name, flag.program_code) == (stranger, "ORANG LUAR", "PKH")
+    assert "2026-Q3" in flag.text
     again = run_import(services, actor=OPERATOR, path=bnba, program="PKH", period="2026-Q3")
-    assert again.created == 0 and again.unchanged == 2
+    assert again.created == 0 and again.unchanged == 3 and again.warnings == 0
+    assert len(services.targeting.flags(actor=ADMIN, kind="not_in_registry")) == 1
+    # the list's import undone: the recipient it kept goes with it
+    undo_last_import(services, actor=OPERATOR)
+    undo_last_import(services, actor=OPERATOR)
+    assert services.targeting.flags(actor=ADMIN, kind="not_in_registry") == []
 
 
 def test_undoing_a_recipient_list_takes_back_the_program_participation_it_added(

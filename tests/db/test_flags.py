@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from puskesos.core.targeting import FlagKind, TargetingRules
 from puskesos.models import (AuditEvent, Household, Member, Participation, Program,
-                             StickerCampaign, StickerLog, StickerTarget, VervalCycle,
-                             VervalEntry)
+                             StickerCampaign, StickerLog, StickerTarget,
+                             UnregisteredRecipient, VervalCycle, VervalEntry)
 from tests.conftest import ADMIN, VILLAGE
 
 TODAY = date(2026, 12, 7)
@@ -75,6 +75,13 @@ def _village(services, seed: int = 11, households: int = 160) -> None:
                                      outcome=rng.choice(["terpasang", "mundur", "ditolak"]),
                                      at=now - timedelta(days=10 - visit), actor="x",
                                      officers=["A"], well_off=rng.random() < 0.3))
+            if rng.random() < 0.05:        # on a list: this family's head, or a stranger
+                stranger = rng.random() < 0.6
+                s.add(UnregisteredRecipient(
+                    program_code=rng.choice(PROGRAMS), period="2026",
+                    nik=None if stranger and rng.random() < 0.2 else
+                    f"35239999{number:08d}" if stranger else people[0].nik,
+                    name=f"ORANG LUAR {number}"))
             if rng.random() < 0.4:
                 s.add(VervalEntry(cycle_id=cycle.id, household_id=home.id, seq=number + 1,
                                   result=rng.choice(["1", "1", "7", "2", None]),
@@ -94,6 +101,7 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
         for log, home in s.execute(select(StickerLog, StickerTarget.household_id).join(
                 StickerTarget, StickerTarget.id == StickerLog.target_id)):
             visits.setdefault(home, []).append(log)
+        listed = list(s.scalars(select(UnregisteredRecipient)))
         results: dict[str, list] = {}
         for entry in s.scalars(select(VervalEntry)):
             if entry.result and entry.deleted_at is None:
@@ -140,6 +148,10 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
             if home.deleted_at is None and home.desil is not None \
                     and home.desil <= rules.extreme_desil and home.id not in receiving:
                 add(FlagKind.UNCOVERED_EXTREME, home.id, heads.get(home.id), None)
+        niks = {m.nik for m in living if m.nik}
+        for r in listed:
+            if r.nik is None or r.nik not in niks:
+                add(FlagKind.NOT_IN_REGISTRY, None, r.id, r.program_code)
         residents = [m for m in living if m.presence in ("1", "5")]
         count: dict[str, int] = {}
         for m in residents:
@@ -180,7 +192,8 @@ def test_every_flag_found_is_true_and_every_true_flag_is_found(services):
     above = next(f for f in flags if f.kind == "desil_above_threshold")
     assert f"desil {above.data['desil']}" in above.text
     assert f"desil {above.data['ceiling']}" in above.text
-    assert all(f.text and f.nik for f in flags if f.member_id)
+    assert all(f.text for f in flags)
+    assert all(f.nik for f in flags if f.member_id and f.household_id)
     # one kind at a time
     assert _found(services, kind="recipient_moved") == {
         t for t in truth if t[0] == "recipient_moved"}

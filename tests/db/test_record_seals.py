@@ -250,9 +250,15 @@ def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(db_target):
                                      password=CLI_LOGIN["PUSKESOS_PASSWORD"], full_name="Admin")
     house, people = family()
     services.households.save(actor=OPERATOR, household=house, members=people)
-    # the tables of later revisions go too (0011: referrals, 0012: stickers, 0014: the
-    # exchange keys, 0016: the replies, 0018: the tombstones)
-    behind(services, "DROP TABLE record_seal", "DROP TABLE referral_reply",
+    # the tables and columns of later revisions go too (0011: referrals, 0012:
+    # stickers, 0014: the exchange keys, 0016: the replies, 0018: the tombstones,
+    # 0019: the verval details' clocks, 0020: the catalogue and the flags)
+    behind(services, "DROP TABLE flag_dismissal", "DROP TABLE unregistered_recipient",
+           *(f"ALTER TABLE program DROP COLUMN {c}"
+             for c in ("source", "kind", "desil_ceiling", "periods")),
+           *(f"ALTER TABLE {t} DROP COLUMN updated_at"
+             for t in ("verval_member", "verval_proposal", "musdes_attendee")),
+           "DROP TABLE record_seal", "DROP TABLE referral_reply",
            "DROP TABLE referral_attachment",
            "DROP TABLE referral_event", "DROP TABLE referral_visit", "DROP TABLE referral",
            "DROP TABLE sticker_photo", "DROP TABLE sticker_log", "DROP TABLE sticker_target",

@@ -1,8 +1,10 @@
 """BNBA imports ("sanding data"): each row of a program's recipient list becomes the
 participation of the registered person (or family) it matches, for one period.
 
-A recipient who is not in the registry is rejected with a message that says
-to register the family first (issue 17 is to keep such recipients, flagged).
+A recipient who is not in the registry is kept, never dropped
+(``UnregisteredRecipient``, of this import's batch: its undo removes it), with a
+warning saying so; Program & Sasaran flags it (``not_in_registry``) until the
+family is registered.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from sqlalchemy import select
 
 from ...core import codes
 from ...i18n import _
-from ...models import Participation, Program, new_id, utcnow
+from ...models import Participation, Program, UnregisteredRecipient, new_id, utcnow
 from .report import RowIssue
 from .rows import Row
 from .state import ImportState
@@ -38,17 +40,32 @@ class BnbaRows:
             select(Participation.household_id, Participation.member_id).where(
                 Participation.program_code == program, Participation.period == period,
                 Participation.deleted_at.is_(None))).all())
-        inserts = []
+        kept = set(self.state.s.execute(
+            select(UnregisteredRecipient.nik, UnregisteredRecipient.name).where(
+                UnregisteredRecipient.program_code == program,
+                UnregisteredRecipient.period == period)).all())
+        inserts, strangers = [], []
         for row in rows:
             member = self.state.index.match_member(row)
             if member is None:
-                self.report.rejected += 1
+                who = (row.nik, row.member["name"])
+                if who in kept:
+                    self.report.unchanged += 1
+                    continue
+                kept.add(who)
+                self.report.warnings += 1
                 self.report.issues.append(RowIssue(
-                    row.line, "rejected",
-                    _("NIK {nik} ({name}) is not in the village registry. Register the "
-                      "family first, or check the NIK.").format(nik=row.nik,
-                                                                name=row.member["name"]),
-                    row.cells))
+                    row.line, "warning",
+                    _("NIK {nik} ({name}) is not in the village registry: kept as a "
+                      "recipient of {program} and flagged under Program & Sasaran until "
+                      "the family is registered (or the NIK corrected).").format(
+                        nik=row.nik or "-", name=row.member["name"], program=program),
+                    row.cells, code="not_in_registry"))
+                strangers.append(dict(id=new_id(), program_code=program, period=period,
+                                      nik=row.nik, name=row.member["name"],
+                                      no_kk=row.household.get("no_kk"),
+                                      import_batch_id=self.state.batch_id, line=row.line,
+                                      created_at=utcnow()))
                 continue
             hid = member["household_id"]
             mid = member["id"] if target == "individu" else None
@@ -68,3 +85,5 @@ class BnbaRows:
             self.report.created += 1
         if inserts:
             self.bulk.insert_dicts(Participation.__table__, inserts)
+        if strangers:
+            self.bulk.insert_dicts(UnregisteredRecipient.__table__, strangers)

@@ -22,7 +22,7 @@ from ...core.validation import checked_text
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (FlagDismissal, Household, Member, Participation, Program,
-                       StickerLog, StickerTarget, VervalEntry)
+                       StickerLog, StickerTarget, UnregisteredRecipient, VervalEntry)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -42,7 +42,8 @@ class Flag:
     head recorded), the program(s) it is about, and why in words."""
 
     kind: str
-    household_id: str
+    #: None: a recipient of a list who is not in the registry
+    household_id: str | None
     no_kk: str | None
     member_id: str | None
     nik: str | None
@@ -53,7 +54,7 @@ class Flag:
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
+    def key(self) -> tuple[str, str | None, str, str]:
         """What a dismissal names: kind, family, person, program."""
         return (self.kind, self.household_id, self.member_id or "",
                 self.program_code or "")
@@ -102,7 +103,7 @@ class FlagOps:
         show = actor.can(Permission.VIEW_FULL_NIK)
         out = []
         for raw in found:
-            member, no_kk = people.get(raw["member_id"]), raw.get("no_kk")
+            member, no_kk = raw.get("person") or people.get(raw["member_id"]), raw.get("no_kk")
             nik = member[0] if member else None
             flag = Flag(raw["kind"], raw["household_id"], no_kk, raw["member_id"],
                         nik if show or not nik else mask_nik(nik),
@@ -125,7 +126,9 @@ class FlagOps:
         kind, household, member, program = flag.key
         with self._db.write() as s:
             if s.scalar(select(FlagDismissal.id).where(
-                    FlagDismissal.kind == kind, FlagDismissal.household_id == household,
+                    FlagDismissal.kind == kind,
+                    FlagDismissal.household_id.is_(None) if household is None
+                    else FlagDismissal.household_id == household,
                     FlagDismissal.member_id == member,
                     FlagDismissal.program_code == program)):
                 return
@@ -151,6 +154,7 @@ def _people(s, found: list[dict[str, Any]]) -> dict[str, tuple[str | None, str |
 def _text(raw: dict[str, Any], member, names: dict[str, str]) -> str:
     """The reason in words: programs by their names, people by theirs."""
     data = dict(raw.get("data", {}))
+    data.setdefault("nik", (member[0] if member else None) or "-")
     if "other" in data:
         data["other"] = names.get(data["other"], data["other"])
     data.setdefault("program", names.get(raw.get("program"), raw.get("program") or ""))
@@ -332,8 +336,26 @@ def _vulnerable(s, rules: TargetingRules, today, household_id) -> Iterable[dict]
                "data": {"why": why, "programs": programs}}
 
 
+def _not_in_registry(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+    """A recipient kept from a list (``UnregisteredRecipient``) whose NIK no living
+    member of the registry has: the family is still to be registered."""
+    if household_id is not None:
+        return
+    registered = exists().where(Member.nik == UnregisteredRecipient.nik,
+                                Member.deleted_at.is_(None))
+    query = (select(UnregisteredRecipient.id, UnregisteredRecipient.nik,
+                    UnregisteredRecipient.name, UnregisteredRecipient.no_kk,
+                    UnregisteredRecipient.program_code, UnregisteredRecipient.period)
+             .where(or_(UnregisteredRecipient.nik.is_(None), ~registered)))
+    for rid, nik, name, no_kk, program, period in s.execute(query):
+        yield {"kind": FlagKind.NOT_IN_REGISTRY.value, "household_id": None,
+               "no_kk": no_kk, "member_id": rid, "program": program,
+               "person": (nik, name), "data": {"period": period or "-"}}
+
+
 #: the queries, each with the kinds of flag it raises (died and moved share one)
 _QUERIES = (
+    ((FlagKind.NOT_IN_REGISTRY,), _not_in_registry),
     ((FlagKind.DESIL_ABOVE_THRESHOLD,), _desil_above),
     ((FlagKind.DOUBLE_AID,), _double_aid),
     ((FlagKind.UNCOVERED_EXTREME,), _uncovered_extreme),
