@@ -403,8 +403,9 @@ def test_a_recipient_row_with_the_new_nik_of_a_child_registered_without_one(
 
 def test_a_recipient_list_counts_families_once_and_reports_strangers(services, tmp_path):
     """PKH is registered to the family: husband and wife on the list are one
-    participation; NIKs not in the registry are rejected one by one with the NIK, the
-    name and the row's cells, and the rows after them still count."""
+    participation; NIKs not in the registry are kept as recipients and reported one by
+    one (a warning with the NIK, the name and the row's cells), never dropped, and the
+    rows after them still count."""
     siti = person("SITI ROMLAH", nik(date(1974, 3, 4), "P", 2), date(1974, 3, 4), "P",
                   "ISTRI")
     load(services, tmp_path, [SLAMET, siti, PONIYEM], "a.xlsx")
@@ -412,12 +413,18 @@ def test_a_recipient_list_counts_families_once_and_reports_strangers(services, t
     rows = [(stranger1, None, "ORANG LUAR", None), (stranger2, None, "TAMU DESA", None),
             (SLAMET[2], KK1, "SLAMET RIYADI", None), (siti[2], KK1, "SITI ROMLAH", None)]
     report = bnba(services, tmp_path, rows, "PKH")
-    assert (report.created, report.unchanged, report.rejected) == (1, 1, 2)
-    reason = _("NIK {nik} ({name}) is not in the village registry. Register the family "
-               "first, or check the NIK.")
+    assert (report.created, report.unchanged, report.rejected, report.warnings) == \
+        (1, 1, 0, 2)
+    reason = _("NIK {nik} ({name}) is not in the village registry: kept as a recipient "
+               "of {program} and flagged under Program & Sasaran until the family is "
+               "registered (or the NIK corrected).")
     assert [(i.line, i.kind, i.reason) for i in report.issues] == [
-        (FIRST_LINE, "rejected", reason.format(nik=stranger1, name="ORANG LUAR")),
-        (FIRST_LINE + 1, "rejected", reason.format(nik=stranger2, name="TAMU DESA"))]
+        (FIRST_LINE, "warning", reason.format(nik=stranger1, name="ORANG LUAR",
+                                              program="PKH")),
+        (FIRST_LINE + 1, "warning", reason.format(nik=stranger2, name="TAMU DESA",
+                                                  program="PKH"))]
+    assert {f.nik for f in services.targeting.flags(actor=ADMIN, kind="not_in_registry")} \
+        == {stranger1, stranger2}
     assert stranger1 in report.issues[0].cells and "ORANG LUAR" in report.issues[0].cells
     assert [(p.program_code, p.member_id) for p in household(services, "slamet").programs] \
         == [("PKH", None)]
