@@ -29,6 +29,10 @@ _HEAD = ("(SELECT household_id, min(id) AS member_id FROM member WHERE relations
          " AND deleted_at IS NULL GROUP BY household_id)")
 #: the bare statements, one per kind: the rows each kind of flag names
 BARE = {
+    "not_in_registry": """
+        SELECT r.id, r.nik, r.program_code FROM unregistered_recipient r
+        WHERE r.nik IS NULL OR NOT EXISTS (
+          SELECT 1 FROM member m WHERE m.nik = r.nik AND m.deleted_at IS NULL)""",
     "desil_above_threshold": f"""
         SELECT DISTINCT p.household_id, coalesce(p.member_id, head.member_id), p.program_code
         FROM participation p JOIN household h ON h.id = p.household_id

@@ -68,11 +68,15 @@ def _active():
     return and_(Participation.deleted_at.is_(None), Participation.status == ACTIVE)
 
 
-def _heads():
-    """Each family's head (the first recorded, if the registry holds two)."""
-    return (select(Member.household_id, func.min(Member.id).label("member_id"))
-            .where(Member.relationship_code == HEAD, Member.deleted_at.is_(None))
-            .group_by(Member.household_id).subquery("head"))
+def _heads(s, household_id: str | None) -> dict[str, tuple[str, str]]:
+    """Each family's head (the first recorded, if the registry holds two) and where
+    they are (presence): read once for every kind of flag, not joined into each."""
+    query = (select(Member.household_id, Member.id, Member.presence)
+             .where(Member.relationship_code == HEAD, Member.deleted_at.is_(None))
+             .order_by(Member.id.desc()))
+    if household_id is not None:
+        query = query.where(Member.household_id == household_id)
+    return {hid: (mid, presence) for hid, mid, presence in s.execute(query)}
 
 
 class FlagOps:
@@ -91,11 +95,15 @@ class FlagOps:
         today = today or date.today()
         with self._db.read() as s:
             found: list[dict[str, Any]] = []
+            heads = _heads(s, household_id)
             for kinds, query in _QUERIES:
                 wanted = [k for k in kinds if rules.on(k) and kind in (None, k.value)]
                 if wanted:
-                    found.extend(r for r in query(s, rules, today, household_id)
+                    found.extend(r for r in query(s, rules, today, household_id, heads)
                                  if r["kind"] in {k.value for k in wanted})
+            for raw in found:             # a family's flag, or a family's program: its head
+                if raw["member_id"] is None and raw["household_id"] is not None:
+                    raw["member_id"] = heads.get(raw["household_id"], (None,))[0]
             set_aside = {(d.kind, d.household_id, d.member_id, d.program_code)
                          for d in s.scalars(select(FlagDismissal))}
             people = _people(s, found)
@@ -166,19 +174,12 @@ def _households(query, household_id):
     return query if household_id is None else query.where(Household.id == household_id)
 
 
-def _subject(member_column, head):
-    """The person a program's flag is about: its recipient, or the family's head."""
-    return func.coalesce(member_column, head.c.member_id)
-
-
-def _desil_above(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
-    head = _heads()
+def _desil_above(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     query = (select(Participation.household_id, Household.no_kk,
-                    _subject(Participation.member_id, head), Participation.program_code,
+                    Participation.member_id, Participation.program_code,
                     Household.desil, Program.desil_ceiling)
              .join(Household, Household.id == Participation.household_id)
              .join(Program, Program.code == Participation.program_code)
-             .outerjoin(head, head.c.household_id == Household.id)
              .where(_active(), Household.deleted_at.is_(None), Household.desil.is_not(None),
                     Program.desil_ceiling.is_not(None),
                     Household.desil > Program.desil_ceiling)
@@ -190,13 +191,11 @@ def _desil_above(s, rules: TargetingRules, today, household_id) -> Iterable[dict
                "data": {"desil": desil, "ceiling": ceiling}}
 
 
-def _double_aid(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
-    head = _heads()
+def _double_aid(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     for first, second in rules.forbidden_pairs:
         other = Participation.__table__.alias("other")
-        query = (select(Household.id, Household.no_kk, head.c.member_id)
+        query = (select(Household.id, Household.no_kk)
                  .join(Participation, Participation.household_id == Household.id)
-                 .outerjoin(head, head.c.household_id == Household.id)
                  .where(Household.deleted_at.is_(None), _active(),
                         Participation.program_code == first,
                         exists().where(other.c.household_id == Household.id,
@@ -204,38 +203,47 @@ def _double_aid(s, rules: TargetingRules, today, household_id) -> Iterable[dict]
                                        other.c.deleted_at.is_(None),
                                        other.c.status == ACTIVE))
                  .distinct())
-        for hid, no_kk, member in s.execute(_households(query, household_id)):
+        for hid, no_kk in s.execute(_households(query, household_id)):
             yield {"kind": FlagKind.DOUBLE_AID.value, "household_id": hid, "no_kk": no_kk,
-                   "member_id": member, "program": first,
+                   "member_id": None, "program": first,
                    "data": {"other": second}}
 
 
-def _uncovered_extreme(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
-    head = _heads()
-    query = (select(Household.id, Household.no_kk, head.c.member_id, Household.desil)
-             .outerjoin(head, head.c.household_id == Household.id)
+def _uncovered_extreme(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
+    query = (select(Household.id, Household.no_kk, Household.desil)
              .where(Household.deleted_at.is_(None), Household.desil.is_not(None),
                     Household.desil <= rules.extreme_desil,
                     ~exists().where(Participation.household_id == Household.id, _active())))
-    for hid, no_kk, member, desil in s.execute(_households(query, household_id)):
+    for hid, no_kk, desil in s.execute(_households(query, household_id)):
         yield {"kind": FlagKind.UNCOVERED_EXTREME.value, "household_id": hid,
-               "no_kk": no_kk, "member_id": member, "program": None,
+               "no_kk": no_kk, "member_id": None, "program": None,
                "data": {"desil": desil}}
 
 
-def _recipient_gone(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
-    head = _heads()
-    person = Member.__table__.alias("person")
-    subject = _subject(Participation.member_id, head)
-    query = (select(Participation.household_id, Household.no_kk, person.c.id,
-                    Participation.program_code, person.c.presence)
+def _recipient_gone(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
+    gone = (Presence.MENINGGAL.value, *MOVED)
+    # a person's program: its recipient's presence
+    query = (select(Participation.household_id, Household.no_kk, Member.id,
+                     Participation.program_code, Member.presence)
              .join(Household, Household.id == Participation.household_id)
-             .outerjoin(head, head.c.household_id == Household.id)
-             .join(person, person.c.id == subject)
-             .where(_active(), Household.deleted_at.is_(None),
-                    person.c.presence.in_((Presence.MENINGGAL.value, *MOVED)))
+             .join(Member, Member.id == Participation.member_id)
+             .where(_active(), Household.deleted_at.is_(None), Member.presence.in_(gone))
              .distinct())
-    for hid, no_kk, member, program, presence in s.execute(_households(query, household_id)):
+    rows = list(s.execute(_households(query, household_id)))
+    # a family's program: its head's (the few heads who died or moved, looked up)
+    away = {hid: head for hid, head in heads.items() if head[1] in gone}
+    ids = sorted(away)
+    for start in range(0, len(ids), 500):
+        family = (select(Participation.household_id, Household.no_kk,
+                         Participation.program_code)
+                  .join(Household, Household.id == Participation.household_id)
+                  .where(_active(), Household.deleted_at.is_(None),
+                         Participation.member_id.is_(None),
+                         Participation.household_id.in_(ids[start:start + 500]))
+                  .distinct())
+        rows += [(hid, no_kk, away[hid][0], program, away[hid][1])
+                 for hid, no_kk, program in s.execute(family)]
+    for hid, no_kk, member, program, presence in rows:
         died = presence == Presence.MENINGGAL.value
         kind = FlagKind.RECIPIENT_DIED if died else FlagKind.RECIPIENT_MOVED
         if rules.on(kind):
@@ -258,23 +266,20 @@ def _latest_visits(outcome_filter):
             .where(ranked.c.n == 1, outcome_filter(ranked)).subquery("latest"))
 
 
-def _withdrew(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
-    head = _heads()
+def _withdrew(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     latest = _latest_visits(lambda r: r.c.outcome == StickerOutcome.MUNDUR_SUKARELA.value)
-    query = (select(Participation.household_id, Household.no_kk, head.c.member_id,
+    query = (select(Participation.household_id, Household.no_kk,
                     Participation.program_code, latest.c.at)
              .join(Household, Household.id == Participation.household_id)
              .join(latest, latest.c.household_id == Household.id)
-             .outerjoin(head, head.c.household_id == Household.id)
              .where(_active(), Household.deleted_at.is_(None)).distinct())
-    for hid, no_kk, member, program, at in s.execute(_households(query, household_id)):
+    for hid, no_kk, program, at in s.execute(_households(query, household_id)):
         yield {"kind": FlagKind.RECIPIENT_WITHDREW.value, "household_id": hid,
-               "no_kk": no_kk, "member_id": member, "program": program,
+               "no_kk": no_kk, "member_id": None, "program": program,
                "data": {"when": short_date(at.date()) if at else "-"}}
 
 
-def _well_off(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
-    head = _heads()
+def _well_off(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     labelled = _latest_visits(lambda r: r.c.well_off.is_(True))
     ranked = (select(VervalEntry.household_id, VervalEntry.result,
                      func.row_number().over(
@@ -287,27 +292,26 @@ def _well_off(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
               .where(ranked.c.n == 1,
                      ranked.c.result == VervalResult.MAMPU_TIDAK_LAYAK.value)
               .subquery("verval"))
-    query = (select(Participation.household_id, Household.no_kk, head.c.member_id,
+    query = (select(Participation.household_id, Household.no_kk,
                     Participation.program_code,
                     verval.c.household_id.is_not(None), labelled.c.household_id.is_not(None))
              .join(Household, Household.id == Participation.household_id)
              .outerjoin(verval, verval.c.household_id == Household.id)
              .outerjoin(labelled, labelled.c.household_id == Household.id)
-             .outerjoin(head, head.c.household_id == Household.id)
              .where(_active(), Household.deleted_at.is_(None),
                     or_(verval.c.household_id.is_not(None),
                         labelled.c.household_id.is_not(None)))
              .distinct())
-    for hid, no_kk, member, program, by_verval, by_labelling in s.execute(
+    for hid, no_kk, program, by_verval, by_labelling in s.execute(
             _households(query, household_id)):
         where = [w for w, yes in ((_("verval"), by_verval), (_("labelling"), by_labelling))
                  if yes]
         yield {"kind": FlagKind.RECIPIENT_WELL_OFF.value, "household_id": hid,
-               "no_kk": no_kk, "member_id": member, "program": program,
+               "no_kk": no_kk, "member_id": None, "program": program,
                "data": {"where": ", ".join(where)}}
 
 
-def _vulnerable(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+def _vulnerable(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     try:
         cutoff = today.replace(year=today.year - rules.elderly_age)
     except ValueError:                  # 29 February
@@ -336,7 +340,7 @@ def _vulnerable(s, rules: TargetingRules, today, household_id) -> Iterable[dict]
                "data": {"why": why, "programs": programs}}
 
 
-def _not_in_registry(s, rules: TargetingRules, today, household_id) -> Iterable[dict]:
+def _not_in_registry(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     """A recipient kept from a list (``UnregisteredRecipient``) whose NIK no living
     member of the registry has: the family is still to be registered."""
     if household_id is not None:
