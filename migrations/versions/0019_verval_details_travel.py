@@ -23,14 +23,13 @@ down_revision = '0018'
 branch_labels = None
 depends_on = None
 
-#: table, new column, the value existing rows take (SQL)
+#: table, new column, the value existing rows take (SQL): the verval's details were
+#: never sent, so they take now (the next bundle, even an incremental one, carries
+#: them); a labelling visit travelled by when it was recorded, so it keeps that
 _COLUMNS = (
-    ("verval_member", "updated_at",
-     "(SELECT COALESCE(e.recorded_at, e.updated_at) FROM verval_entry e "
-     "WHERE e.id = verval_member.entry_id)"),
-    ("verval_proposal", "updated_at", "COALESCE(decided_at, proposed_at)"),
-    ("musdes_attendee", "updated_at",
-     "(SELECT m.updated_at FROM musdes m WHERE m.id = musdes_attendee.musdes_id)"),
+    ("verval_member", "updated_at", "CURRENT_TIMESTAMP"),
+    ("verval_proposal", "updated_at", "CURRENT_TIMESTAMP"),
+    ("musdes_attendee", "updated_at", "CURRENT_TIMESTAMP"),
     ("sticker_log", "updated_at", "recorded_at"),
 )
 
@@ -46,6 +45,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(column, existing_type=sa.DateTime(timezone=True),
                                   nullable=False)
+    # a musdes was never sent either
+    op.execute("UPDATE musdes SET updated_at = CURRENT_TIMESTAMP")
 
 
 def downgrade() -> None:

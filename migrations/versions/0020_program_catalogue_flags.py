@@ -54,7 +54,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=300), nullable=False),
     sa.Column('dismissed_by', sa.String(length=64), nullable=False),
     sa.Column('dismissed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['household_id'], ['household.id'],
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], ondelete='CASCADE',
                             name=op.f('fk_flag_dismissal_household_id_household')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flag_dismissal')),
     sa.UniqueConstraint('kind', 'household_id', 'member_id', 'program_code',

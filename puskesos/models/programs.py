@@ -77,8 +77,8 @@ class FlagDismissal(Base):
     kind: Mapped[str] = mapped_column(String(30))
     #: the family the flag is about (None: a recipient not in the registry), and the
     #: member concerned ("" for none; the unregistered recipient's id for such one)
-    household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"),
-                                                     index=True)
+    household_id: Mapped[str | None] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True)   # (an undone import)
     member_id: Mapped[str] = mapped_column(String(36), default="")
     #: the program it is about ("" for none)
     program_code: Mapped[str] = mapped_column(String(20), default="")

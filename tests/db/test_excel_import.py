@@ -5,7 +5,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from puskesos.core.identifiers import make_kk, make_nik
 from puskesos.errors import UserError
@@ -631,3 +631,39 @@ def test_an_in_memory_database_is_written_without_the_writer_thread(tmp_path):
         assert total == 1
     finally:
         services.close()
+
+
+def test_an_import_undone_after_a_flag_of_its_family_was_set_aside(services, tmp_path):
+    """A flag set aside on a family the import added does not stop the undo: the
+    family goes, and its set-aside flag with it."""
+    from puskesos.services.targeting import Flag
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    found, _ = services.households.search(actor=OPERATOR,
+                                          filter=HouseholdFilter(text="poniyem"))
+    flag = Flag("uncovered_extreme", found[0].id, None, None, None, None, None, "-")
+    services.targeting.dismiss(actor=ADMIN, flag=flag, reason="Sudah dicek")
+    from puskesos.models import FlagDismissal
+    with services.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(FlagDismissal)) == 1
+    undo_last_import(services, actor=OPERATOR)
+    assert services.households.counts(actor=ADMIN).households == 0
+    with services.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(FlagDismissal)) == 0
+
+
+def test_a_recipient_list_of_people_not_in_the_registry_only_is_kept_and_undone(
+        services, tmp_path):
+    """A list whose every recipient is unknown here (a BAZNAS list before the families
+    are registered) is an import that changed something: kept, flagged, undone."""
+    run_import(services, actor=OPERATOR, path=write_xlsx(tmp_path / "a.xlsx", PEOPLE))
+    strangers = [(nik(date(1990, 1, 1 + i), "P", 60 + i), f"TAMU {i}") for i in range(2)]
+    bnba = write_xlsx(tmp_path / "baznas.xlsx", strangers,
+                      header=["NO", "NIK", "NAMA PENERIMA"], title=True, total=False)
+    report = run_import(services, actor=OPERATOR, path=bnba, program="BAZNAS",
+                        period="2026")
+    assert (report.created, report.warnings, report.rejected) == (0, 2, 0), report.issues
+    assert report.batch_id is not None
+    assert len(services.targeting.flags(actor=ADMIN, kind="not_in_registry")) == 2
+    undone = undo_last_import(services, actor=OPERATOR)
+    assert undone.source_name == "baznas.xlsx"
+    assert services.targeting.flags(actor=ADMIN, kind="not_in_registry") == []

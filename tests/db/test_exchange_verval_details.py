@@ -161,10 +161,30 @@ def test_a_village_cannot_reach_another_villages_verval_details(both):
     village, kabupaten = both
     entry_id, cycle_id, _household, members = _open_entry(village)
     village.verval.record_result(actor=ADMIN, entry_id=entry_id, result="1",
-                                 members=[MemberFinding("1", member_id=members[0])])
+                                 members=[MemberFinding("1", member_id=members[0])],
+                                 corrections=[Correction("household", _household,
+                                                         "address", "JL. BARU 1")])
     village.verval.save_musdes(actor=ADMIN, cycle_id=cycle_id, held_on=date(2026, 12, 3),
                                place="Balai Desa", attendees=[Attendee("H. KARSO")])
     _send(village, kabupaten)
+    # the village's own proposal, sent again naming only another village's family:
+    # the target stored here (a family) is checked against it, and refused
+    from puskesos.core.regions import regions
+    from puskesos.services.settings.village import ensure_regions
+    with kabupaten.db.write() as s:
+        chain = regions().path(OTHER)
+        ensure_regions(s, (chain.provinsi, chain.kabupaten, chain.kecamatan, chain.desa))
+        stranger = Household(region_code=OTHER, no_kk="3523010202990001")
+        s.add(stranger)
+        s.flush()
+        stranger_id = s.get(Household, stranger.id).id
+        proposal_id = s.scalar(select(VervalProposal.id).where(
+            VervalProposal.field == "address"))
+    with pytest.raises(InvalidInput, match="desa lain"):
+        kabupaten.exchange.plan_import(
+            actor=ADMIN, source=Source(VILLAGE, OfficeKind.DESA, VILLAGE),
+            bundle_id="00000000-0000-4000-8000-0000000000f1", sequence=9,
+            records={"verval_proposal": [(proposal_id, 1, {"target_id": stranger_id})]})
     with kabupaten.db.read() as s:
         musdes_id = s.scalar(select(Musdes.id))
         finding_id = s.scalar(select(VervalMember.id))

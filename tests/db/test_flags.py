@@ -48,7 +48,8 @@ def _village(services, seed: int = 11, households: int = 160) -> None:
                 born = TODAY - timedelta(days=rng.randint(1, 90) * 365 + rng.randint(0, 300))
                 person = Member(
                     household_id=home.id, sort_order=order, name=f"ORANG {number}-{order}",
-                    nik=f"35230101{number:04d}{order:04d}", sex=rng.choice("LP"),
+                    nik=f"35230101{number:04d}{order:04d}" if rng.random() < 0.95
+                    else "9999999999999996", sex=rng.choice("LP"),
                     birth_date=born if rng.random() < 0.95 else None,
                     relationship_code="1" if order == 0 else rng.choice("2345"),
                     presence=rng.choice(["1"] * 12 + ["2", "3", "4", "5", "6"]),
@@ -56,6 +57,8 @@ def _village(services, seed: int = 11, households: int = 160) -> None:
                 for field in DIFFICULTY:
                     setattr(person, field, rng.choice(["4"] * 10 + ["1", "2", "3", None]))
                 people.append(person)
+            if size > 1 and rng.random() < 0.1:   # the head died, a new head chosen
+                people[0].presence, people[1].relationship_code = "2", "1"
             s.add_all(people)
             s.flush()
             for program in rng.sample(PROGRAMS, rng.choice([0, 0, 1, 1, 2, 3])):
@@ -75,11 +78,12 @@ def _village(services, seed: int = 11, households: int = 160) -> None:
                                      outcome=rng.choice(["terpasang", "mundur", "ditolak"]),
                                      at=now - timedelta(days=10 - visit), actor="x",
                                      officers=["A"], well_off=rng.random() < 0.3))
-            if rng.random() < 0.05:        # on a list: this family's head, or a stranger
+            if rng.random() < 0.12:        # on a list: this family's head, or a stranger
                 stranger = rng.random() < 0.6
                 s.add(UnregisteredRecipient(
                     program_code=rng.choice(PROGRAMS), period="2026",
-                    nik=None if stranger and rng.random() < 0.2 else
+                    nik=rng.choice([None, "9999999999999996"]) if stranger
+                    and rng.random() < 0.5 else
                     f"35239999{number:08d}" if stranger else people[0].nik,
                     name=f"ORANG LUAR {number}"))
             if rng.random() < 0.4:
@@ -108,7 +112,9 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
                 results.setdefault(entry.household_id, []).append(entry)
         living = [m for m in people if m.deleted_at is None]
         heads: dict[str, str] = {}
-        for m in sorted(living, key=lambda m: m.id, reverse=True):
+        # a living head first, then the first recorded
+        for m in sorted(living, key=lambda m: (m.presence not in ("1", "5"),
+                                               m.created_at, m.id), reverse=True):
             if m.relationship_code == "1":
                 heads[m.household_id] = m.id
         by_id = {m.id: m for m in people}
@@ -148,10 +154,12 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
             if home.deleted_at is None and home.desil is not None \
                     and home.desil <= rules.extreme_desil and home.id not in receiving:
                 add(FlagKind.UNCOVERED_EXTREME, home.id, heads.get(home.id), None)
-        niks = {m.nik for m in living if m.nik}
+        niks = {m.nik for m in living if m.nik and not m.nik.startswith("99999999999999")}
         for r in listed:
             if r.nik is None or r.nik not in niks:
-                add(FlagKind.NOT_IN_REGISTRY, None, r.id, r.program_code)
+                person = r.nik if r.nik and not r.nik.startswith("99999999999999") \
+                    else "nama:" + r.name[:31]
+                add(FlagKind.NOT_IN_REGISTRY, None, person, r.program_code)
         residents = [m for m in living if m.presence in ("1", "5")]
         count: dict[str, int] = {}
         for m in residents:

@@ -13,8 +13,8 @@ from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (Household, Member, Musdes, MusdesAttendee, Participation, Program,
                        Referral, StickerCampaign, StickerLog, StickerTarget, VervalCycle,
-                       VervalEntry)
-from .records import LABELS, MODELS
+                       VervalEntry, VervalProposal)
+from .records import LABELS, MODELS, REMOVED
 
 
 class NeedsSetup(InvalidInput):
@@ -201,20 +201,34 @@ def _check_verval_details(s, village, records, lookup, ours, entries, musdes) ->
         _each_belongs(details[name], homes, "entry_id", known, refusal)
     # the members and families they name
     people = {v.get("member_id") for v in details["verval_member"].values()}
-    people |= {v.get("target_id") for v in details["verval_proposal"].values()
-               if v.get("target") == "member"}
     bundled = {r[0]: r[2].get("household_id") for r in records.get("member", [])}
     people_home = lookup(lambda c: select(Member.id, Member.household_id)
                          .where(Member.id.in_(c)), people - set(bundled))
     for person in people - {None}:
         if bundled.get(person, people_home.get(person)) not in ours:
             raise refusal
-    for values in details["verval_proposal"].values():
-        target = values.get("target")
-        if target not in (None, "household", "member", "new_member"):
+    # a proposal's target as it will be: the bundle's fields, else those stored here
+    stored = {pid: (target, target_id) for pid, target, target_id in (
+        row for start in range(0, len(details["verval_proposal"]), 500)
+        for row in s.execute(select(VervalProposal.id, VervalProposal.target,
+                                    VervalProposal.target_id).where(
+            VervalProposal.id.in_(sorted(details["verval_proposal"])[start:start + 500]))))}
+    member_ids = []
+    for pid, values in details["verval_proposal"].items():
+        if values.get(REMOVED):
+            continue
+        target = values.get("target", stored.get(pid, (None, None))[0])
+        target_id = values.get("target_id", stored.get(pid, (None, None))[1])
+        if target not in ("household", "member", "new_member"):
             raise refusal
-        if target in ("household", "new_member") and values.get("target_id") not in ours:
+        if target in ("household", "new_member") and target_id not in ours:
             raise refusal
+        if target == "member":
+            member_ids.append(target_id)
+    homes_of = lookup(lambda c: select(Member.id, Member.household_id)
+                      .where(Member.id.in_(c)), set(member_ids) - set(bundled))
+    if any(bundled.get(m, homes_of.get(m)) not in ours for m in member_ids):
+        raise refusal
     attendees = details["musdes_attendee"]
     homes = lookup(lambda c: select(MusdesAttendee.id, MusdesAttendee.musdes_id)
                    .where(MusdesAttendee.id.in_(c)), attendees)

@@ -24,7 +24,7 @@ from ...core.permissions import Permission
 from ...errors import InvalidInput, NotFound
 from ...i18n import _
 from ...jobs import CancelToken, Progress
-from ...models import ImportBatch, ImportChange, Member, Program
+from ...models import ImportBatch, ImportChange, Member, Program, UnregisteredRecipient
 from .. import audit
 from ..audit import Change
 from ..backup import _sha256
@@ -71,6 +71,9 @@ def _changed_nothing(s, report: ImportReport, batch_id: str) -> bool:
     and updated nothing and recorded no change."""
     if report.created or report.created_households or report.updated:
         return False
+    if s.scalar(select(UnregisteredRecipient.id).where(
+            UnregisteredRecipient.import_batch_id == batch_id).limit(1)) is not None:
+        return False               # recipients not in the registry, kept (bnba.py)
     return s.scalar(select(ImportChange.id).where(ImportChange.batch_id == batch_id)
                     .limit(1)) is None
 

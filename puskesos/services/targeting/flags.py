@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from ...core.bahasa import short_date
 from ...core.codes import Presence, VervalResult
 from ...core.case_codes import StickerOutcome
-from ...core.identifiers import mask_nik
+from ...core.identifiers import PLACEHOLDER_KINDS, mask_nik
 from ...core.permissions import Permission
 from ...core.targeting import FlagKind, TargetingRules, explain
 from ...core.validation import checked_text
@@ -69,14 +69,21 @@ def _active():
 
 
 def _heads(s, household_id: str | None) -> dict[str, tuple[str, str]]:
-    """Each family's head (the first recorded, if the registry holds two) and where
-    they are (presence): read once for every kind of flag, not joined into each."""
-    query = (select(Member.household_id, Member.id, Member.presence)
-             .where(Member.relationship_code == HEAD, Member.deleted_at.is_(None))
-             .order_by(Member.id.desc()))
+    """Each family's head and where they are (presence): a living head first (a new
+    one chosen after one died), then the first recorded; read once for every kind of
+    flag, not joined into each."""
+    query = (select(Member.household_id, Member.id, Member.presence, Member.created_at)
+             .where(Member.relationship_code == HEAD, Member.deleted_at.is_(None)))
     if household_id is not None:
         query = query.where(Member.household_id == household_id)
-    return {hid: (mid, presence) for hid, mid, presence in s.execute(query)}
+    out: dict[str, tuple[str, str]] = {}
+    best: dict[str, tuple] = {}
+    for hid, mid, presence, created in s.execute(query):
+        # a living head first (a new head chosen after one died), then the first recorded
+        rank = (presence not in LIVING, created.timestamp() if created else 0.0, mid)
+        if hid not in best or rank < best[hid]:
+            best[hid], out[hid] = rank, (mid, presence)
+    return out
 
 
 class FlagOps:
@@ -113,10 +120,11 @@ class FlagOps:
         for raw in found:
             member, no_kk = raw.get("person") or people.get(raw["member_id"]), raw.get("no_kk")
             nik = member[0] if member else None
-            flag = Flag(raw["kind"], raw["household_id"], no_kk, raw["member_id"],
-                        nik if show or not nik else mask_nik(nik),
+            nik = nik if show or not nik else mask_nik(nik)
+            shown = (nik, member[1]) if member else None
+            flag = Flag(raw["kind"], raw["household_id"], no_kk, raw["member_id"], nik,
                         member[1] if member else None, raw.get("program"),
-                        _text(raw, member, names), raw.get("data", {}))
+                        _text(raw, shown, names), raw.get("data", {}))
             if (flag.key in set_aside) == dismissed:
                 out.append(flag)
         # one flag per kind, family, person and program (a program in two periods)
@@ -347,13 +355,19 @@ def _not_in_registry(s, rules: TargetingRules, today, household_id, heads) -> It
         return
     registered = exists().where(Member.nik == UnregisteredRecipient.nik,
                                 Member.deleted_at.is_(None))
-    query = (select(UnregisteredRecipient.id, UnregisteredRecipient.nik,
-                    UnregisteredRecipient.name, UnregisteredRecipient.no_kk,
-                    UnregisteredRecipient.program_code, UnregisteredRecipient.period)
-             .where(or_(UnregisteredRecipient.nik.is_(None), ~registered)))
-    for rid, nik, name, no_kk, program, period in s.execute(query):
+    # a placeholder NIK (99…95: no NIK yet) names nobody: never "registered"
+    placeholder = UnregisteredRecipient.nik.in_(tuple(PLACEHOLDER_KINDS))
+    query = (select(UnregisteredRecipient.nik, UnregisteredRecipient.name,
+                    UnregisteredRecipient.no_kk, UnregisteredRecipient.program_code,
+                    UnregisteredRecipient.period)
+             .where(or_(UnregisteredRecipient.nik.is_(None), placeholder, ~registered))
+             .order_by(UnregisteredRecipient.period.desc()))
+    for nik, name, no_kk, program, period in s.execute(query):
+        # one flag per program and person, whichever lists they are on (the newest
+        # period said): set aside once, it stays aside
+        person = nik if nik and nik not in PLACEHOLDER_KINDS else "nama:" + name[:31]
         yield {"kind": FlagKind.NOT_IN_REGISTRY.value, "household_id": None,
-               "no_kk": no_kk, "member_id": rid, "program": program,
+               "no_kk": no_kk, "member_id": person, "program": program,
                "person": (nik, name), "data": {"period": period or "-"}}
 
 
