@@ -302,7 +302,8 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
             progress.report(i, households)
 
     _plant_problems(rng, hh_rows, m_rows, p_rows, report, period, today)
-    u_rows = _targeting_cases(rng, hh_rows, m_rows, p_rows, report, period, today)
+    u_rows = _targeting_cases(rng, hh_rows, m_rows, p_rows, report, period, today,
+                              nik_for)
     for hh in hh_rows:
         people = hh.pop("_members")
         hh["search_text"] = compose_search_text(hh["no_kk"], hh["dtsen_id"], hh["address"],
@@ -469,10 +470,11 @@ def _plant_problems(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
 
 def _targeting_cases(rng: random.Random, hh_rows: list[dict], m_rows: list[dict],
                      p_rows: list[dict], report: DemoReport, period: str,
-                     today: date) -> list[dict]:
+                     today: date, nik_for) -> list[dict]:
     """Programs of the other sources (daerah, non-government), and what Program &
     Sasaran flags (issue 17): extreme poor left out, a recipient who died, and
-    recipients on the BPNT list who are not in the registry (returned, to be kept)."""
+    recipients on the BPNT list who are not in the registry (returned, to be kept;
+    ``nik_for`` makes their NIKs as the village's own are made, never used twice)."""
     if len(hh_rows) < 10:
         return []
     n = max(1, len(hh_rows) // 400)
@@ -506,8 +508,7 @@ def _targeting_cases(rng: random.Random, hh_rows: list[dict], m_rows: list[dict]
         born = _birth(rng, today, 25, 70)
         strangers.append(dict(
             id=new_id(), program_code="BPNT", period=period, line=i + 2,
-            nik=f"3523{rng.randint(10, 19):02d}{born.day + (40 if sex == 'P' else 0):02d}"
-                f"{born.month:02d}{born.year % 100:02d}{rng.randint(1, 9999):04d}",
+            nik=nik_for(born, sex, home=False),
             name=f"{rng.choice(('SITI', 'AHMAD', 'SRI', 'BUDI'))} PENERIMA {i + 1}",
             no_kk=None, import_batch_id=None, created_at=utcnow()))
         report.plant("not_in_registry", strangers[-1]["id"])
