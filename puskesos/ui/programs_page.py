@@ -8,9 +8,8 @@ from collections import Counter
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core.permissions import Permission
 from ..core.targeting import FlagKind
@@ -19,7 +18,7 @@ from ..i18n import _
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
-from .widgets import FitColumns
+from .widgets import list_table
 
 
 class FlagModel(DtoTableModel):
@@ -51,17 +50,10 @@ class ProgramsPage(QWidget):
             (_("Name"), lambda f: f.name or "-"),
             (_("Program"), lambda f: f.program_code or "-"),
             (_("Why"), lambda f: f.text)])
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         # no sideways scrolling at 1024: the reason gives way first (whole as tooltip
         # and below the table), then the name
-        self.columns = FitColumns(self.table, elastic=(4, 2, 0))
+        self.table = list_table(self.model, elastic=(4, 2, 0))
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.open_family())
         for key in ("Return", "Enter"):
             QShortcut(QKeySequence(key), self.table, activated=self.open_family,
