@@ -30,6 +30,7 @@ if TYPE_CHECKING:                                  # the modules are imported wh
     from .letters import LetterRegister
     from .referrals import ReferralService
     from .registry import HouseholdService
+    from .reports import ReportService
     from .registry.programs import ProgramService
     from .settings import OfficerService, SettingsService
     from .stickers import StickerService
@@ -111,6 +112,12 @@ class Services:
         """Residents' requests and their referrals (rujukan), letters and reports."""
         from .referrals import ReferralService
         return ReferralService(self.db, settings=self.settings, documents=self.documents)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        """The Sasaran dashboard's figures and the forum report (PDF and workbook)."""
+        from .reports import ReportService
+        return ReportService(self.db, targeting=self.targeting, documents=self.documents)
 
     @cached_property
     def settings(self) -> SettingsService:
