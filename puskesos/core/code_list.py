@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 
+from ..errors import InvalidInput
+from ..i18n import _
+
 
 class CodeList(enum.Enum):
     """An enum whose value is the stored code and which carries a label, and a
@@ -38,6 +41,19 @@ class CodeList(enum.Enum):
                                         and int(member.value) == int(text)):
                 return member
         raise ValueError(f"{code!r} is not a code of {cls.__name__}")
+
+    @classmethod
+    def checked(cls, code: str | int | None, what: str):
+        """The member for ``code``, or :class:`~puskesos.errors.InvalidInput` saying
+        which codes ``what`` (the field, in words) takes: for a value a person typed."""
+        try:
+            member = cls.from_code(code)
+        except ValueError:
+            member = None
+        if member is None:
+            raise InvalidInput(_("{what}: \"{code}\" is not one of {choices}.").format(
+                what=what, code=code or "", choices=", ".join(m.value for m in cls)))
+        return member
 
     @classmethod
     def label_of(cls, code: str | None) -> str:

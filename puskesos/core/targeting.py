@@ -55,6 +55,27 @@ class FlagKind(CodeList):
     VULNERABLE_UNCOVERED = ("vulnerable_uncovered", "Rentan tanpa program yang sesuai")
 
 
+class OrphanStatus(CodeList):
+    """Which parent a child has lost (anak yatim: the father; piatu: the mother)."""
+
+    YATIM = ("yatim", "Yatim (ayah meninggal)")
+    PIATU = ("piatu", "Piatu (ibu meninggal)")
+    YATIM_PIATU = ("yatim_piatu", "Yatim piatu (ayah dan ibu meninggal)")
+
+
+class FosterOffer(CodeList):
+    """What a foster sponsor (orang tua asuh) offers a child."""
+
+    PENDIDIKAN = ("pendidikan", "Biaya pendidikan")
+    KEBUTUHAN = ("kebutuhan", "Kebutuhan sehari-hari")
+    KESEHATAN = ("kesehatan", "Biaya kesehatan")
+    PENGASUHAN = ("pengasuhan", "Pengasuhan di rumah")
+
+
+#: a child is a person under this age (UU 35/2014 Perlindungan Anak): an orphan
+#: recorded as such, and a foster sponsor is at least this old
+CHILD_AGE_LIMIT = 18
+
 #: the programs seeded into a new database: code → (source, kind, desil ceiling)
 DEFAULT_CATALOGUE: dict[str, tuple[str, str, int | None]] = {
     "PKH": ("nasional", "beban", 4), "BPNT": ("nasional", "beban", 4),
@@ -67,6 +88,29 @@ DEFAULT_CATALOGUE: dict[str, tuple[str, str, int | None]] = {
 AID_TARGET_DESILS = (1, 2, 3, 4)
 #: a program without a ceiling of its own: desil 1–4 are the aid's target
 DEFAULT_DESIL_CEILING = max(AID_TARGET_DESILS)
+
+
+#: the months of each quarter, as periods write them ("2026-Q3" holds "2026-07")
+QUARTER_MONTHS = {f"Q{q}": tuple(f"{m:02d}" for m in range(3 * q - 2, 3 * q + 1))
+                  for q in range(1, 5)}
+
+
+def periods_overlap(a: str | None, b: str | None) -> bool:
+    """Whether two periods as the lists write them ("2026", "2026-Q3", "2026-08") share
+    a month: equal, a year holding the other, or a quarter holding the month.  Any
+    other text overlaps only itself.  (The flags' SQL says the same:
+    ``services.targeting.flags.periods_overlap``.)"""
+    a, b = (a or "").strip().upper(), (b or "").strip().upper()
+    if a == b:
+        return True
+    for year, part in ((a, b), (b, a)):
+        if len(year) == 4 and part.startswith(year + "-"):
+            return True
+    for quarter, month in ((a, b), (b, a)):
+        if (len(quarter) == 7 and len(month) == 7 and quarter[:5] == month[:5]
+                and month[5:] in QUARTER_MONTHS.get(quarter[5:], ())):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -84,13 +128,16 @@ class TargetingRules:
     #: the programs that fit a vulnerable person (one of them, to the person or the
     #: family, covers them)
     vulnerable_programs: tuple[str, ...] = ("ATENSI", "PERMAKANAN", "PKH")
+    #: the programs that fit an orphan (a foster sponsor matched to the child covers
+    #: them too)
+    orphan_programs: tuple[str, ...] = ("ATENSI", "PKH", "PIP", "BAZNAS")
     #: flag kinds switched off
     off: tuple[str, ...] = field(default_factory=tuple)
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["forbidden_pairs"] = [list(p) for p in self.forbidden_pairs]
-        for name in ("severe_difficulty", "vulnerable_programs", "off"):
+        for name in ("severe_difficulty", "vulnerable_programs", "orphan_programs", "off"):
             out[name] = list(out[name])
         return out
 
@@ -128,6 +175,8 @@ class TargetingRules:
                        "severe_difficulty", defaults.severe_difficulty)),
                    vulnerable_programs=tuple(str(c).strip().upper() for c in value.get(
                        "vulnerable_programs", defaults.vulnerable_programs)),
+                   orphan_programs=tuple(str(c).strip().upper() for c in value.get(
+                       "orphan_programs", defaults.orphan_programs)),
                    off=off)
 
     def on(self, kind: "FlagKind | str") -> bool:
@@ -164,5 +213,5 @@ def explain(kind: FlagKind | str, **data: Any) -> str:
     return _(EXPLANATIONS[FlagKind(kind)]).format(**data)
 
 
-__all__ = ["AID_TARGET_DESILS", "DEFAULT_CATALOGUE", "DEFAULT_DESIL_CEILING", "EXPLANATIONS", "FlagKind",
+__all__ = ["AID_TARGET_DESILS", "CHILD_AGE_LIMIT", "QUARTER_MONTHS", "periods_overlap", "FosterOffer", "OrphanStatus", "DEFAULT_CATALOGUE", "DEFAULT_DESIL_CEILING", "EXPLANATIONS", "FlagKind",
            "ProgramKind", "ProgramSource", "TargetingRules", "explain"]

@@ -13,21 +13,36 @@ import pytest
 from sqlalchemy import select
 
 from puskesos.core.targeting import FlagKind, TargetingRules
-from puskesos.models import (AuditEvent, Household, Member, Participation, Program,
+from puskesos.models import (AuditEvent, FosterMatch, FosterSponsor, Household, Member,
+                             Orphan, Participation, Program,
                              StickerCampaign, StickerLog, StickerTarget,
                              UnregisteredRecipient, VervalCycle, VervalEntry)
 from tests.conftest import ADMIN, VILLAGE
 
 TODAY = date(2026, 12, 7)
 PROGRAMS = ("PKH", "BPNT", "BLT_DD", "PBI", "ATENSI", "PERMAKANAN", "PIP", "SUBSIDI_LPG")
+#: periods as lists write them: a year, its quarters, its months, and other text
+PERIODS = ("2026", "2025", "2026-Q3", "2026-Q1", "2026-08", "2026-02", "2025-Q3",
+           "2026-S2")
+#: which of them share a month (a person's reading, apart from the program's rule)
+SHARE_A_MONTH = {frozenset(p) for p in (
+    ("2026", "2026-Q3"), ("2026", "2026-Q1"), ("2026", "2026-08"), ("2026", "2026-02"),
+    ("2026", "2026-S2"), ("2025", "2025-Q3"), ("2026-Q3", "2026-08"),
+    ("2026-Q1", "2026-02"))}
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a == b or frozenset((a, b)) in SHARE_A_MONTH
 DIFFICULTY = ("difficulty_seeing", "difficulty_walking", "difficulty_self_care")
 
 
 def _village(services, seed: int = 11, households: int = 160) -> None:
     """A village whose every kind of flag occurs: random desil, programs (to the
     family or a person), members who died or moved, severe difficulties, elderly
-    living alone, labelling visits (some withdrawing, some well-off) and verval
-    results (some well-off), a few removed families and ended programs."""
+    living alone, orphans (some sponsored), labelling visits (some withdrawing, some
+    well-off) and verval results (some well-off, some of those kept by the musdes),
+    programs in periods that do and do not overlap, a few removed families and ended
+    programs."""
     rng = random.Random(seed)
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
     with services.db.write() as s:
@@ -64,7 +79,7 @@ def _village(services, seed: int = 11, households: int = 160) -> None:
             for program in rng.sample(PROGRAMS, rng.choice([0, 0, 1, 1, 2, 3])):
                 member = rng.choice(people).id if rng.random() < 0.3 else None
                 s.add(Participation(program_code=program, household_id=home.id,
-                                    member_id=member, period=rng.choice(["2026", "2025"]),
+                                    member_id=member, period=rng.choice(PERIODS),
                                     source="import",
                                     status=rng.choice(["aktif"] * 8 + ["berhenti"]),
                                     deleted_at=now if rng.random() < 0.05 else None))
@@ -89,7 +104,25 @@ def _village(services, seed: int = 11, households: int = 160) -> None:
             if rng.random() < 0.4:
                 s.add(VervalEntry(cycle_id=cycle.id, household_id=home.id, seq=number + 1,
                                   result=rng.choice(["1", "1", "7", "2", None]),
+                                  decision=rng.choice([None, None, "tetap", "hapus",
+                                                       "perbaikan"]),
                                   recorded_at=now))
+            children = [p for p in people if p.birth_date is None
+                        or p.birth_date > TODAY - timedelta(days=17 * 365)]
+            if children and rng.random() < 0.3:
+                orphan = Orphan(member_id=children[0].id, status=rng.choice(
+                    ["yatim", "piatu", "yatim_piatu"]), guardian_name="WALI",
+                    recorded_by="admin", deleted_at=now if rng.random() < 0.1 else None)
+                s.add(orphan)
+                s.flush()
+                if rng.random() < 0.4:
+                    sponsor = FosterSponsor(member_id=people[0].id, offers="pendidikan",
+                                            capacity=2, recorded_by="admin")
+                    s.add(sponsor)
+                    s.flush()
+                    s.add(FosterMatch(orphan_id=orphan.id, sponsor_id=sponsor.id,
+                                      started_on=TODAY, matched_by="admin",
+                                      ended_on=TODAY if rng.random() < 0.3 else None))
 
 
 def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
@@ -106,6 +139,9 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
                 StickerTarget, StickerTarget.id == StickerLog.target_id)):
             visits.setdefault(home, []).append(log)
         listed = list(s.scalars(select(UnregisteredRecipient)))
+        orphans = [o for o in s.scalars(select(Orphan)) if o.deleted_at is None]
+        sponsored = {m.orphan_id for m in s.scalars(select(FosterMatch))
+                     if m.ended_on is None}
         results: dict[str, list] = {}
         for entry in s.scalars(select(VervalEntry)):
             if entry.result and entry.deleted_at is None:
@@ -142,12 +178,14 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
                 add(FlagKind.RECIPIENT_WITHDREW, home.id, heads.get(home.id), p.program_code)
             found = max(results.get(home.id, []), key=lambda e: (e.recorded_at, e.id),
                         default=None)
-            if (found is not None and found.result == "7") or (latest is not None
-                                                                and latest.well_off):
+            kept = found is not None and found.decision in ("tetap", "perbaikan")
+            if (found is not None and found.result == "7" and not kept) or (
+                    latest is not None and latest.well_off):
                 add(FlagKind.RECIPIENT_WELL_OFF, home.id, heads.get(home.id), p.program_code)
             for first, second in rules.forbidden_pairs:
                 if p.program_code == first and any(
-                        q.household_id == home.id and q.program_code == second for q in taking):
+                        q.household_id == home.id and q.program_code == second
+                        and _overlap(p.period, q.period) for q in taking):
                     add(FlagKind.DOUBLE_AID, home.id, heads.get(home.id), first)
         receiving = {p.household_id for p in taking}
         for home in homes.values():
@@ -176,6 +214,15 @@ def _truth(services, rules: TargetingRules) -> set[tuple[str, str, str, str]]:
                           and p.program_code in rules.vulnerable_programs
                           and p.member_id in (None, m.id) for p in taking)
             if (severe or alone) and not covered:
+                add(FlagKind.VULNERABLE_UNCOVERED, m.household_id, m.id, None)
+        for o in orphans:
+            m = by_id[o.member_id]
+            if m.deleted_at is not None or m.presence not in ("1", "5") \
+                    or homes[m.household_id].deleted_at is not None or o.id in sponsored:
+                continue
+            if not any(p.household_id == m.household_id
+                       and p.program_code in rules.orphan_programs
+                       and p.member_id in (None, m.id) for p in taking):
                 add(FlagKind.VULNERABLE_UNCOVERED, m.household_id, m.id, None)
         return out
 
@@ -305,3 +352,22 @@ def test_the_demo_village_shows_every_kind_of_flag_and_every_source(demo_db, tmp
                                                   "nonpemerintah"}
     finally:
         services.close()
+
+
+def test_two_periods_overlap_when_they_share_a_month_in_python_and_in_sql(services):
+    """Last year's BLT DD and this year's PKH are not double aid: the rule that says
+    whether two periods overlap is the same in the flags' SQL and in Python, and
+    agrees with a person's reading of the periods lists use."""
+    from sqlalchemy import literal
+
+    from puskesos.core.targeting import periods_overlap
+    from puskesos.services.targeting.flags import periods_overlap as sql_overlap
+    odd = ("2026-q3", " 2026-07 ", "2026-13", "Q3", "", "2026-Q5", "2026-QX")
+    pairs = [(a, b) for a in PERIODS + odd for b in PERIODS + odd]
+    with services.db.read() as s:
+        in_sql = [bool(s.scalar(select(sql_overlap(literal(a), literal(b)))))
+                  for a, b in pairs]
+    assert in_sql == [periods_overlap(a, b) for a, b in pairs]
+    assert [periods_overlap(a, b) for a in PERIODS for b in PERIODS] == [
+        _overlap(a, b) for a in PERIODS for b in PERIODS]
+    assert periods_overlap("2026-q3", " 2026-07 ") and not periods_overlap("2026-Q3", "2026-10")

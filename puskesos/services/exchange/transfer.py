@@ -36,9 +36,9 @@ from .sync import (BundleWaits, ImportPlan, RefusedBefore, Source, last_sequence
                    refused_before)
 
 #: the database schemas whose bundles this program reads: its own, and those whose
-#: bundles hold the same records or fewer (0018's lack the verval's details; 0020
-#: changed nothing that travels)
-READABLE_SCHEMAS = ("0018", "0019", SCHEMA_HEAD)
+#: bundles hold the same records or fewer (0018's lack the verval's details; 0020 and
+#: 0021 changed nothing that travels)
+READABLE_SCHEMAS = ("0018", "0019", "0020", SCHEMA_HEAD)
 
 
 @dataclass(frozen=True)

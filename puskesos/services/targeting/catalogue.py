@@ -137,7 +137,7 @@ class CatalogueOps:
         with self._db.write() as s:
             known = set(s.scalars(select(Program.code)))
             named = {c for pair in rules.forbidden_pairs for c in pair} | set(
-                rules.vulnerable_programs)
+                rules.vulnerable_programs) | set(rules.orphan_programs)
             if named - known:
                 raise InvalidInput(_("The rules name programs that are not in the "
                                      "catalogue: {codes}.").format(

@@ -11,18 +11,21 @@ from datetime import date
 from typing import Any, Iterable
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ...core.bahasa import short_date
-from ...core.codes import Presence, VervalResult
+from ...core.codes import MusdesDecision, Presence, VervalResult
 from ...core.case_codes import StickerOutcome
 from ...core.identifiers import PLACEHOLDER_KINDS, mask_nik
 from ...core.permissions import Permission
-from ...core.targeting import FlagKind, TargetingRules, explain
-from ...core.validation import checked_text
+from ...core.targeting import (QUARTER_MONTHS, FlagKind, OrphanStatus, TargetingRules,
+                               explain)
+from ...core.validation import checked_text, years_before
 from ...errors import InvalidInput
 from ...i18n import _
-from ...models import (FlagDismissal, Household, Member, Participation, Program,
-                       StickerLog, StickerTarget, UnregisteredRecipient, VervalEntry)
+from ...models import (FlagDismissal, FosterMatch, Household, Member, Orphan, Participation,
+                       Program, StickerLog, StickerTarget, UnregisteredRecipient,
+                       VervalEntry)
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
@@ -31,6 +34,8 @@ ACTIVE = "aktif"
 HEAD = "1"
 LIVING = (Presence.TINGGAL.value, Presence.BARU.value)
 MOVED = (Presence.PINDAH.value, Presence.PINDAH_LN.value, Presence.TIDAK_DITEMUKAN.value)
+#: the musdes decisions that keep a family (its well-off visit result overruled)
+KEPT = (MusdesDecision.TETAP.value, MusdesDecision.PERBAIKAN.value)
 DIFFICULTIES = ("difficulty_seeing", "difficulty_hearing", "difficulty_walking",
                 "difficulty_hands", "difficulty_learning", "difficulty_behaviour",
                 "difficulty_speaking", "difficulty_self_care", "difficulty_remembering")
@@ -64,8 +69,44 @@ class Flag:
         return FlagKind.label_of(self.kind)
 
 
-def _active():
+def active_participation():
+    """A participation that counts now: not removed, not ended."""
     return and_(Participation.deleted_at.is_(None), Participation.status == ACTIVE)
+
+
+def periods_overlap(a, b):
+    """SQL: two periods share a month (``core.targeting.periods_overlap``, the same
+    rule in Python: a test holds the two equal)."""
+    a, b = func.upper(func.trim(a)), func.upper(func.trim(b))
+
+    def year_holds(year, part):
+        return and_(func.length(year) == 4, func.substr(part, 1, 5) == year + "-")
+
+    def quarter_holds(quarter, month):
+        return and_(func.length(quarter) == 7, func.length(month) == 7,
+                    func.substr(quarter, 1, 5) == func.substr(month, 1, 5),
+                    or_(*(and_(func.substr(quarter, 6, 2) == q,
+                               func.substr(month, 6, 2).in_(months))
+                          for q, months in QUARTER_MONTHS.items())))
+    return or_(a == b, year_holds(a, b), year_holds(b, a), quarter_holds(a, b),
+               quarter_holds(b, a))
+
+
+def elderly_alone(rules: TargetingRules, today: date):
+    """SQL: a member at least the rules' elderly age, the only one living in the family."""
+    other = aliased(Member)          # the family's members, not the one looked at
+    alone = (select(other.household_id)
+             .where(other.deleted_at.is_(None), other.presence.in_(LIVING))
+             .group_by(other.household_id).having(func.count() == 1))
+    return and_(Member.birth_date.is_not(None),
+                Member.birth_date <= years_before(today, rules.elderly_age),
+                Member.household_id.in_(alone))
+
+
+def severe_disability(rules: TargetingRules):
+    """SQL: a member answering one of the functional difficulty questions (428a–i) as
+    the rules count severe."""
+    return or_(*(getattr(Member, f).in_(rules.severe_difficulty) for f in DIFFICULTIES))
 
 
 def _heads(s, household_id: str | None) -> dict[str, tuple[str, str]]:
@@ -188,7 +229,7 @@ def _desil_above(s, rules: TargetingRules, today, household_id, heads) -> Iterab
                     Household.desil, Program.desil_ceiling)
              .join(Household, Household.id == Participation.household_id)
              .join(Program, Program.code == Participation.program_code)
-             .where(_active(), Household.deleted_at.is_(None), Household.desil.is_not(None),
+             .where(active_participation(), Household.deleted_at.is_(None), Household.desil.is_not(None),
                     Program.desil_ceiling.is_not(None),
                     Household.desil > Program.desil_ceiling)
              .distinct())
@@ -200,16 +241,20 @@ def _desil_above(s, rules: TargetingRules, today, household_id, heads) -> Iterab
 
 
 def _double_aid(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
+    """Two programs of a forbidden pair received by one family in periods that
+    overlap (last year's BLT DD and this year's PKH are not double aid)."""
     for first, second in rules.forbidden_pairs:
         other = Participation.__table__.alias("other")
         query = (select(Household.id, Household.no_kk)
                  .join(Participation, Participation.household_id == Household.id)
-                 .where(Household.deleted_at.is_(None), _active(),
+                 .where(Household.deleted_at.is_(None), active_participation(),
                         Participation.program_code == first,
                         exists().where(other.c.household_id == Household.id,
                                        other.c.program_code == second,
                                        other.c.deleted_at.is_(None),
-                                       other.c.status == ACTIVE))
+                                       other.c.status == ACTIVE,
+                                       periods_overlap(Participation.period,
+                                                       other.c.period)))
                  .distinct())
         for hid, no_kk in s.execute(_households(query, household_id)):
             yield {"kind": FlagKind.DOUBLE_AID.value, "household_id": hid, "no_kk": no_kk,
@@ -221,7 +266,7 @@ def _uncovered_extreme(s, rules: TargetingRules, today, household_id, heads) -> 
     query = (select(Household.id, Household.no_kk, Household.desil)
              .where(Household.deleted_at.is_(None), Household.desil.is_not(None),
                     Household.desil <= rules.extreme_desil,
-                    ~exists().where(Participation.household_id == Household.id, _active())))
+                    ~exists().where(Participation.household_id == Household.id, active_participation())))
     for hid, no_kk, desil in s.execute(_households(query, household_id)):
         yield {"kind": FlagKind.UNCOVERED_EXTREME.value, "household_id": hid,
                "no_kk": no_kk, "member_id": None, "program": None,
@@ -235,7 +280,7 @@ def _recipient_gone(s, rules: TargetingRules, today, household_id, heads) -> Ite
                      Participation.program_code, Member.presence)
              .join(Household, Household.id == Participation.household_id)
              .join(Member, Member.id == Participation.member_id)
-             .where(_active(), Household.deleted_at.is_(None), Member.presence.in_(gone))
+             .where(active_participation(), Household.deleted_at.is_(None), Member.presence.in_(gone))
              .distinct())
     rows = list(s.execute(_households(query, household_id)))
     # a family's program: its head's (the few heads who died or moved, looked up)
@@ -245,7 +290,7 @@ def _recipient_gone(s, rules: TargetingRules, today, household_id, heads) -> Ite
         family = (select(Participation.household_id, Household.no_kk,
                          Participation.program_code)
                   .join(Household, Household.id == Participation.household_id)
-                  .where(_active(), Household.deleted_at.is_(None),
+                  .where(active_participation(), Household.deleted_at.is_(None),
                          Participation.member_id.is_(None),
                          Participation.household_id.in_(ids[start:start + 500]))
                   .distinct())
@@ -280,7 +325,7 @@ def _withdrew(s, rules: TargetingRules, today, household_id, heads) -> Iterable[
                     Participation.program_code, latest.c.at)
              .join(Household, Household.id == Participation.household_id)
              .join(latest, latest.c.household_id == Household.id)
-             .where(_active(), Household.deleted_at.is_(None)).distinct())
+             .where(active_participation(), Household.deleted_at.is_(None)).distinct())
     for hid, no_kk, program, at in s.execute(_households(query, household_id)):
         yield {"kind": FlagKind.RECIPIENT_WITHDREW.value, "household_id": hid,
                "no_kk": no_kk, "member_id": None, "program": program,
@@ -289,7 +334,7 @@ def _withdrew(s, rules: TargetingRules, today, household_id, heads) -> Iterable[
 
 def _well_off(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     labelled = _latest_visits(lambda r: r.c.well_off.is_(True))
-    ranked = (select(VervalEntry.household_id, VervalEntry.result,
+    ranked = (select(VervalEntry.household_id, VervalEntry.result, VervalEntry.decision,
                      func.row_number().over(
                          partition_by=VervalEntry.household_id,
                          order_by=(VervalEntry.recorded_at.desc(), VervalEntry.id.desc()))
@@ -298,7 +343,9 @@ def _well_off(s, rules: TargetingRules, today, household_id, heads) -> Iterable[
               .subquery("visits"))
     verval = (select(ranked.c.household_id)
               .where(ranked.c.n == 1,
-                     ranked.c.result == VervalResult.MAMPU_TIDAK_LAYAK.value)
+                     ranked.c.result == VervalResult.MAMPU_TIDAK_LAYAK.value,
+                     # the musdes kept the family (e.g. the visit was wrong): not well-off
+                     or_(ranked.c.decision.is_(None), ranked.c.decision.not_in(KEPT)))
               .subquery("verval"))
     query = (select(Participation.household_id, Household.no_kk,
                     Participation.program_code,
@@ -306,7 +353,7 @@ def _well_off(s, rules: TargetingRules, today, household_id, heads) -> Iterable[
              .join(Household, Household.id == Participation.household_id)
              .outerjoin(verval, verval.c.household_id == Household.id)
              .outerjoin(labelled, labelled.c.household_id == Household.id)
-             .where(_active(), Household.deleted_at.is_(None),
+             .where(active_participation(), Household.deleted_at.is_(None),
                     or_(verval.c.household_id.is_not(None),
                         labelled.c.household_id.is_not(None)))
              .distinct())
@@ -320,24 +367,18 @@ def _well_off(s, rules: TargetingRules, today, household_id, heads) -> Iterable[
 
 
 def _vulnerable(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
-    try:
-        cutoff = today.replace(year=today.year - rules.elderly_age)
-    except ValueError:                  # 29 February
-        cutoff = today.replace(year=today.year - rules.elderly_age, day=28)
     living = and_(Member.deleted_at.is_(None), Member.presence.in_(LIVING))
-    alone = (select(Member.household_id).where(living).group_by(Member.household_id)
-             .having(func.count() == 1).subquery("alone"))
-    severe = or_(*(getattr(Member, f).in_(rules.severe_difficulty) for f in DIFFICULTIES))
-    elderly_alone = and_(Member.birth_date.is_not(None), Member.birth_date <= cutoff,
-                         Member.household_id.in_(select(alone.c.household_id)))
-    covered = exists().where(
-        Participation.household_id == Member.household_id, _active(),
-        Participation.program_code.in_(rules.vulnerable_programs),
-        or_(Participation.member_id.is_(None), Participation.member_id == Member.id))
-    query = (select(Member.household_id, Household.no_kk, Member.id, severe, elderly_alone)
+    severe, alone = severe_disability(rules), elderly_alone(rules, today)
+
+    def covered(programs):
+        return exists().where(
+            Participation.household_id == Member.household_id, active_participation(),
+            Participation.program_code.in_(programs),
+            or_(Participation.member_id.is_(None), Participation.member_id == Member.id))
+    query = (select(Member.household_id, Household.no_kk, Member.id, severe, alone)
              .join(Household, Household.id == Member.household_id)
-             .where(living, Household.deleted_at.is_(None), or_(severe, elderly_alone),
-                    ~covered))
+             .where(living, Household.deleted_at.is_(None), or_(severe, alone),
+                    ~covered(rules.vulnerable_programs)))
     programs = ", ".join(rules.vulnerable_programs) or "-"
     for hid, no_kk, member, is_severe, is_alone in s.execute(
             _households(query, household_id)):
@@ -346,6 +387,20 @@ def _vulnerable(s, rules: TargetingRules, today, household_id, heads) -> Iterabl
         yield {"kind": FlagKind.VULNERABLE_UNCOVERED.value, "household_id": hid,
                "no_kk": no_kk, "member_id": member, "program": None,
                "data": {"why": why, "programs": programs}}
+    # an orphan: neither a fitting program nor a foster sponsor matched now
+    sponsored = exists().where(FosterMatch.orphan_id == Orphan.id,
+                               FosterMatch.ended_on.is_(None))
+    query = (select(Member.household_id, Household.no_kk, Member.id, Orphan.status)
+             .join(Orphan, Orphan.member_id == Member.id)
+             .join(Household, Household.id == Member.household_id)
+             .where(living, Orphan.deleted_at.is_(None), Household.deleted_at.is_(None),
+                    ~covered(rules.orphan_programs), ~sponsored))
+    programs = ", ".join(rules.orphan_programs) or "-"
+    for hid, no_kk, member, status in s.execute(_households(query, household_id)):
+        why = _("an orphan ({status})").format(status=OrphanStatus.label_of(status).lower())
+        yield {"kind": FlagKind.VULNERABLE_UNCOVERED.value, "household_id": hid,
+               "no_kk": no_kk, "member_id": member, "program": None,
+               "data": {"why": why, "programs": programs + " " + _("or a foster sponsor")}}
 
 
 def _not_in_registry(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
@@ -383,4 +438,5 @@ _QUERIES = (
     ((FlagKind.VULNERABLE_UNCOVERED,), _vulnerable),
 )
 
-__all__ = ["Flag", "FlagOps"]
+__all__ = ["Flag", "FlagOps", "active_participation", "elderly_alone", "periods_overlap",
+           "severe_disability"]
