@@ -83,6 +83,9 @@ class AreaLine:
     by_kind: dict[str, int] = field(default_factory=dict)
     #: open flags about a family of this group
     flags: int = 0
+    #: "rt" (a line by dusun, RW and RT), "dusun" (a dusun's line) or "area" (the
+    #: area's totals)
+    level: str = "rt"
 
     @property
     def extreme_uncovered(self) -> int:
@@ -95,11 +98,13 @@ class AreaLine:
 
     @property
     def name(self) -> str:
-        """"KRAJAN RW 001 RT 002" (a part not recorded as "-")."""
-        parts = [self.dusun or "-"]
-        if self.rw is not None or self.rt is not None:
-            parts += [f"RW {self.rw or '-'}", f"RT {self.rt or '-'}"]
-        return " ".join(parts)
+        """"KRAJAN RW 001 RT 002" (a part not recorded as "-"), "KRAJAN" (a dusun's
+        line), "Dusun KRAJAN" (the area's totals)."""
+        if self.level == "area":
+            return Area(self.dusun, self.rw, self.rt).words()
+        if self.level == "dusun":
+            return self.dusun or "-"
+        return f"{self.dusun or '-'} RW {self.rw or '-'} RT {self.rt or '-'}"
 
 
 @dataclass(frozen=True)

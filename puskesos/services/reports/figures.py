@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, exists, func, select
 
 from ...core import codes
 from ...core.identifiers import mask_nik
+from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
@@ -87,15 +88,17 @@ def figure_condition(figure: Figure, extreme_desil: int):
     raise ValueError(f"figure {figure} is not a condition")
 
 
-def _key(dusun, rw, rt) -> tuple[str, str, str]:
-    return (dusun or "", rw or "", rt or "")
+def _key(dusun, rw, rt) -> tuple:
+    """A group's key and place in the lines: by dusun, RW and RT, a part not recorded
+    after those recorded."""
+    return tuple((not part, part or "") for part in (dusun, rw, rt))
 
 
 class _Tally:
     """One group's figures, added up from the grouped rows."""
 
-    def __init__(self, dusun, rw, rt):
-        self.dusun, self.rw, self.rt = dusun, rw, rt
+    def __init__(self, dusun, rw, rt, level: str = "rt"):
+        self.dusun, self.rw, self.rt, self.level = dusun, rw, rt, level
         self.households = self.members = self.extreme = self.covered = 0
         self.reached = self.flags = 0
         self.by_desil = [0] * 11
@@ -112,7 +115,7 @@ class _Tally:
     def line(self) -> AreaLine:
         return AreaLine(self.dusun, self.rw, self.rt, self.households, self.members,
                         tuple(self.by_desil), self.extreme, self.covered, self.reached,
-                        dict(self.by_kind), self.flags)
+                        dict(self.by_kind), self.flags, self.level)
 
 
 class FigureOps:
@@ -125,6 +128,8 @@ class FigureOps:
         households reached by each kind of program and by each program, the open
         flags by kind; the same by RT and by dusun."""
         require(actor, Permission.VIEW_REGISTRY)
+        area = Area(area.dusun or None, area_number(area.rw) if area.rw else None,
+                    area_number(area.rt) if area.rt else None)
         rules = self._targeting.rules(actor=actor)
         flags = self._targeting.flags(actor=actor, today=today)
         extreme_desil = rules.extreme_desil
@@ -202,11 +207,12 @@ class FigureOps:
                 group(*placed[f.household_id]).flags += 1
             by_kind[f.kind] += 1
         lines = sorted(groups.values(), key=lambda g: _key(g.dusun, g.rw, g.rt))
-        total = _Tally(area.dusun, area.rw, area.rt)
+        total = _Tally(area.dusun, area.rw, area.rt, "area")
         dusuns: dict[str, _Tally] = {}
         for g in lines:
             total.add(g)
-            dusuns.setdefault(g.dusun or "", _Tally(g.dusun, None, None)).add(g)
+            dusuns.setdefault(_key(g.dusun, None, None),
+                              _Tally(g.dusun, None, None, "dusun")).add(g)
         programs = tuple(ProgramLine(code, *catalogue.get(code, (code, "", "")), n, extreme)
                          for code, (n, extreme) in sorted(program_counts.items()))
         return Dashboard(area, extreme_desil, total.line(), tuple(g.line() for g in lines),
