@@ -28,8 +28,8 @@ from .. import __version__, i18n
 from ..errors import InvalidInput, UserError
 from ..i18n import _
 from ..logs import crash_log
-from . import (bundles, database, keys, printing, referrals, registry, reports, settings,
-               setup, stickers, targeting, verval)
+from . import (bundles, care, database, keys, printing, referrals, registry, reports,
+               settings, setup, stickers, targeting, verval)
 from .common import (EXIT_BUG, EXIT_OK, EXIT_USAGE, EXIT_USER, NO_LOGIN, Parser,
                      database_target, log_in, reporting, speak_argparse)
 
@@ -38,7 +38,7 @@ __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "VERB_GROUPS", "bui
 
 #: the verb groups, in the order ``--help`` lists them
 VERB_GROUPS = (setup, database, registry, printing, verval, referrals, stickers, targeting,
-               reports, settings, keys, bundles)
+               care, reports, settings, keys, bundles)
 
 #: opens the window on a database target; returns the exit code
 Window = Callable[[str], int]

@@ -58,9 +58,9 @@ class FlagKind(CodeList):
 class OrphanStatus(CodeList):
     """Which parent a child has lost (anak yatim: the father; piatu: the mother)."""
 
-    YATIM = ("yatim", "Yatim (ayah meninggal)")
-    PIATU = ("piatu", "Piatu (ibu meninggal)")
-    YATIM_PIATU = ("yatim_piatu", "Yatim piatu (ayah dan ibu meninggal)")
+    YATIM = ("yatim", "Yatim (ayah meninggal)", "Yatim")
+    PIATU = ("piatu", "Piatu (ibu meninggal)", "Piatu")
+    YATIM_PIATU = ("yatim_piatu", "Yatim piatu (ayah dan ibu meninggal)", "Yatim piatu")
 
 
 class FosterOffer(CodeList):

@@ -65,6 +65,7 @@ class DemoReport:
     verval_results: int = 0
     referrals: int = 0
     sticker_visits: int = 0
+    orphans: int = 0
     planted: dict[str, list[str]] = field(default_factory=dict)
 
     def plant(self, kind: str, ref: str) -> None:
@@ -347,11 +348,13 @@ def generate(services, *, actor: Actor, households: int, seed: int = 1,
         len(hh_rows), len(m_rows), len(p_rows))
     if not services.verval.cycles(actor=actor):
         report.verval_results = demo_verval(services, actor=actor, rng=rng, today=today)
-    from .demo_cases import demo_referrals, demo_stickers
+    from .demo_cases import demo_care, demo_referrals, demo_stickers
     if not services.referrals.list(actor=actor, limit=1):
         report.referrals = demo_referrals(services, actor=actor, rng=rng, today=today)
     if not services.stickers.campaigns(actor=actor):
         report.sticker_visits = demo_stickers(services, actor=actor, today=today)
+    if not services.targeting.orphans(actor=actor):
+        report.orphans = demo_care(services, actor=actor, rng=rng, today=today)
     if progress is not None:
         progress.report(households, households)
     return report

@@ -173,3 +173,55 @@ def demo_stickers(services, *, actor: Actor, today: date) -> int:
         # reason shown there and in the musdes
         stickers.carry_to_verval(actor=actor)
     return made
+
+
+def demo_care(services, *, actor: Actor, rng: random.Random, today: date) -> int:
+    """Orphans with their guardians (a resident, or a grandmother outside the
+    registry), residents willing to be foster sponsors, and the coordinator's matches
+    for about half the orphans — the rest, receiving no program that fits, are
+    flagged (issue 17 point 6).  Returns the number of orphans."""
+    from sqlalchemy import select
+
+    from ..core.validation import age_in_years
+    from ..models import Household, Member
+    with services.db.read() as s:
+        rows = list(s.execute(
+            select(Member.id, Member.household_id, Member.birth_date,
+                   Member.relationship_code, Household.desil)
+            .join(Household, Household.id == Member.household_id)
+            .where(Member.deleted_at.is_(None), Member.presence.in_(LIVING),
+                   Household.deleted_at.is_(None), Member.birth_date.is_not(None))
+            .order_by(Member.id)))
+    heads = {hid: mid for mid, hid, _born, rel, _d in rows if rel == "1"}
+    children = [r for r in rows if r[3] != "1" and age_in_years(r[2], today) < 16
+                and r[1] in heads and r[4] is not None and r[4] <= 4]
+    adults = [r for r in rows if 30 <= age_in_years(r[2], today) <= 60
+              and r[4] is not None and r[4] >= 6]
+    count = min(len(children), max(3, len(rows) // 150), 40)
+    orphans = []
+    for mid, hid, _born, _rel, _desil in rng.sample(children, count):
+        if rng.random() < 0.8:
+            oid = services.targeting.record_orphan(
+                actor=actor, member_id=mid, status=rng.choice(
+                    ("yatim", "yatim", "piatu", "yatim_piatu")),
+                guardian_member_id=heads[hid],
+                guardian_relation=rng.choice(("kakek", "paman", "ibu", "bibi")), today=today)
+        else:
+            oid = services.targeting.record_orphan(
+                actor=actor, member_id=mid, status="yatim_piatu",
+                guardian_name="MBOK " + rng.choice(("SUMINAH", "PAINEM", "TUMINAH")),
+                guardian_relation="nenek", note="Nenek tinggal di desa sebelah",
+                today=today)
+        orphans.append(oid)
+    sponsors = []
+    for mid, *_rest in rng.sample(adults, min(len(adults), max(2, count // 2))):
+        sponsors.append(services.targeting.record_sponsor(
+            actor=actor, member_id=mid, offers=rng.sample(
+                ("pendidikan", "kebutuhan", "kesehatan", "pengasuhan"), rng.randint(1, 2)),
+            capacity=rng.randint(1, 3), today=today))
+    for oid in orphans[: len(orphans) // 2]:
+        choice = services.targeting.suggested_sponsors(actor=actor, orphan_id=oid)
+        if choice:
+            services.targeting.match(actor=actor, orphan_id=oid, sponsor_id=choice[0].id,
+                                     started_on=today - timedelta(days=rng.randint(10, 300)))
+    return len(orphans)

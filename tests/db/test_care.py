@@ -229,3 +229,65 @@ def test_a_member_removed_outright_takes_their_records_along(services, village):
         assert s.scalar(select(FosterMatch.id)) is None
         assert s.get(Orphan, oid).guardian_member_id is None
     assert t.sponsors(actor=ADMIN) == []
+
+
+def test_the_command_line_records_orphans_sponsors_and_matches(cli, demo_db, tmp_path):
+    """``orphan add|list|remove``, ``sponsor add|list|match|unmatch`` and ``vulnerable``
+    on the demo village, people named by their NIK; the demo has orphans (some
+    flagged) and sponsors (some matched) to show."""
+    import json
+
+    from tests.helpers import copy_village
+    db = copy_village(demo_db, tmp_path / "desa.sqlite")
+
+    def run(*args, ok=True):
+        done = cli("--db", db, *args)
+        assert (done.returncode == 0) == ok, done.stderr
+        return done
+
+    orphans = json.loads(run("orphan", "list", "--json").stdout)
+    sponsors = json.loads(run("sponsor", "list", "--json").stdout)
+    assert len(orphans) >= 3 and len(sponsors) >= 2
+    assert any(o["sponsors"] for o in orphans) and any(not o["sponsors"] for o in orphans)
+    flags = json.loads(run("flags", "--kind", "vulnerable_uncovered", "--json").stdout)
+    flagged = {f["nik"] for f in flags}
+    assert {o["nik"] for o in orphans if not o["sponsors"] and not o["programs"]} <= flagged
+    assert not {o["nik"] for o in orphans if o["sponsors"]} & {
+        f["nik"] for f in flags if "yatim" in f["text"].lower() or "piatu" in f["text"]}
+    # a child of the registry recorded, with a resident guardian (both by NIK)
+    people = json.loads(run("vulnerable", "--json").stdout)
+    assert people and all(p["severe"] or p["elderly_alone"] for p in people)
+    from puskesos.services import open_services
+    services = open_services(str(db))
+    try:
+        from sqlalchemy import select
+        with services.db.read() as s:
+            child_nik, home = s.execute(
+                select(Member.nik, Member.household_id).where(
+                    Member.relationship_code == "3", Member.presence == "1",
+                    Member.birth_date > date(2012, 1, 1), Member.nik.not_like("9999%"),
+                    Member.id.not_in(select(Orphan.member_id)))
+                .order_by(Member.nik)).first()
+            head_nik = s.scalar(select(Member.nik).where(Member.household_id == home,
+                                                         Member.relationship_code == "1"))
+    finally:
+        services.close()
+    done = run("orphan", "add", child_nik, "--status", "piatu", "--guardian", head_nik,
+               "--relation", "ayah")
+    assert "piatu" in done.stdout.lower()
+    bad = run("orphan", "add", head_nik, "--status", "yatim", "--guardian-name", "X", ok=False)
+    assert "18" in bad.stderr
+    # a sponsor with room for one, matched, then the match ended with why
+    free = next(sp for sp in sponsors if sp["free"] > 0)
+    done = run("sponsor", "match", free["nik"], child_nik)
+    assert free["name"] in done.stdout
+    again = json.loads(run("orphan", "list", "--json").stdout)
+    assert free["name"] in next(o for o in again if o["nik"] == child_nik)["sponsors"]
+    run("sponsor", "unmatch", free["nik"], child_nik, "--reason", "Pindah")
+    assert not next(o for o in json.loads(run("orphan", "list", "--json").stdout)
+                    if o["nik"] == child_nik)["sponsors"]
+    run("orphan", "remove", child_nik, "--reason", "Salah catat")
+    assert child_nik not in {o["nik"] for o in json.loads(
+        run("orphan", "list", "--json").stdout)}
+    unknown = run("orphan", "remove", "3523010101990001", "--reason", "x", ok=False)
+    assert "3523010101990001" in unknown.stderr

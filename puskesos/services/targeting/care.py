@@ -25,7 +25,8 @@ from ...models import (FosterMatch, FosterSponsor, Household, Member, Orphan, Pa
 from .. import audit
 from ..audit import Change
 from ..context import Actor, require
-from .flags import active_participation, elderly_alone, severe_disability
+from .flags import (active_participation, elderly_alone, severe_disability,
+                    vulnerable_why)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ class VulnerablePerson:
     severe: bool
     elderly_alone: bool
     programs: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        return vulnerable_why(self.severe, self.elderly_alone)
 
 
 #: the vulnerable groups the window and the command line list
@@ -166,6 +171,24 @@ def _changes(entity: str, row, values: dict) -> list[Change]:
 
 class CareOps:
     """The vulnerable-groups half of :class:`~puskesos.services.targeting.TargetingService`."""
+
+    def resident(self, *, actor: Actor, nik: str) -> Person:
+        """The living resident with this NIK (as the command line names people)."""
+        require(actor, Permission.VIEW_REGISTRY)
+        result = check_nik(nik)
+        if result.errors or result.value in PLACEHOLDER_KINDS:
+            raise InvalidInput(_("Give the person's 16-digit NIK."))
+        with self._db.read() as s:
+            rows = list(s.execute(_person_query().where(
+                Member.nik == result.value, Member.deleted_at.is_(None),
+                Member.presence.in_(LIVING), Household.deleted_at.is_(None))))
+        if not rows:
+            raise NotFound(_("No resident living in the village has NIK {nik}.").format(
+                nik=result.value))
+        if len(rows) > 1:
+            raise Conflict(_("NIK {nik} is recorded for {n} residents; settle the duplicate "
+                             "in the registry first.").format(nik=result.value, n=len(rows)))
+        return _person(rows[0], actor.can(Permission.VIEW_FULL_NIK))
 
     # -- orphans -------------------------------------------------------------------
 

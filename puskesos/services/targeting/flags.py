@@ -109,6 +109,12 @@ def severe_disability(rules: TargetingRules):
     return or_(*(getattr(Member, f).in_(rules.severe_difficulty) for f in DIFFICULTIES))
 
 
+def vulnerable_why(severe: bool, alone: bool) -> str:
+    """Why a person counts as vulnerable, in words."""
+    return " · ".join(w for w, yes in ((_("severely disabled"), severe),
+                                       (_("elderly and living alone"), alone)) if yes)
+
+
 def _heads(s, household_id: str | None) -> dict[str, tuple[str, str]]:
     """Each family's head and where they are (presence): a living head first (a new
     one chosen after one died), then the first recorded; read once for every kind of
@@ -229,7 +235,8 @@ def _desil_above(s, rules: TargetingRules, today, household_id, heads) -> Iterab
                     Household.desil, Program.desil_ceiling)
              .join(Household, Household.id == Participation.household_id)
              .join(Program, Program.code == Participation.program_code)
-             .where(active_participation(), Household.deleted_at.is_(None), Household.desil.is_not(None),
+             .where(active_participation(), Household.deleted_at.is_(None),
+                    Household.desil.is_not(None),
                     Program.desil_ceiling.is_not(None),
                     Household.desil > Program.desil_ceiling)
              .distinct())
@@ -266,7 +273,8 @@ def _uncovered_extreme(s, rules: TargetingRules, today, household_id, heads) -> 
     query = (select(Household.id, Household.no_kk, Household.desil)
              .where(Household.deleted_at.is_(None), Household.desil.is_not(None),
                     Household.desil <= rules.extreme_desil,
-                    ~exists().where(Participation.household_id == Household.id, active_participation())))
+                    ~exists().where(Participation.household_id == Household.id,
+                                    active_participation())))
     for hid, no_kk, desil in s.execute(_households(query, household_id)):
         yield {"kind": FlagKind.UNCOVERED_EXTREME.value, "household_id": hid,
                "no_kk": no_kk, "member_id": None, "program": None,
@@ -280,7 +288,8 @@ def _recipient_gone(s, rules: TargetingRules, today, household_id, heads) -> Ite
                      Participation.program_code, Member.presence)
              .join(Household, Household.id == Participation.household_id)
              .join(Member, Member.id == Participation.member_id)
-             .where(active_participation(), Household.deleted_at.is_(None), Member.presence.in_(gone))
+             .where(active_participation(), Household.deleted_at.is_(None),
+                    Member.presence.in_(gone))
              .distinct())
     rows = list(s.execute(_households(query, household_id)))
     # a family's program: its head's (the few heads who died or moved, looked up)
@@ -382,8 +391,7 @@ def _vulnerable(s, rules: TargetingRules, today, household_id, heads) -> Iterabl
     programs = ", ".join(rules.vulnerable_programs) or "-"
     for hid, no_kk, member, is_severe, is_alone in s.execute(
             _households(query, household_id)):
-        why = " · ".join(w for w, yes in ((_("severely disabled"), is_severe),
-                                          (_("elderly and living alone"), is_alone)) if yes)
+        why = vulnerable_why(is_severe, is_alone)
         yield {"kind": FlagKind.VULNERABLE_UNCOVERED.value, "household_id": hid,
                "no_kk": no_kk, "member_id": member, "program": None,
                "data": {"why": why, "programs": programs}}
@@ -397,7 +405,7 @@ def _vulnerable(s, rules: TargetingRules, today, household_id, heads) -> Iterabl
                     ~covered(rules.orphan_programs), ~sponsored))
     programs = ", ".join(rules.orphan_programs) or "-"
     for hid, no_kk, member, status in s.execute(_households(query, household_id)):
-        why = _("an orphan ({status})").format(status=OrphanStatus.label_of(status).lower())
+        why = _("an orphan ({status})").format(status=OrphanStatus.short_of(status).lower())
         yield {"kind": FlagKind.VULNERABLE_UNCOVERED.value, "household_id": hid,
                "no_kk": no_kk, "member_id": member, "program": None,
                "data": {"why": why, "programs": programs + " " + _("or a foster sponsor")}}
@@ -439,4 +447,4 @@ _QUERIES = (
 )
 
 __all__ = ["Flag", "FlagOps", "active_participation", "elderly_alone", "periods_overlap",
-           "severe_disability"]
+           "severe_disability", "vulnerable_why"]
