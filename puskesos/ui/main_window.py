@@ -52,6 +52,12 @@ def _programs_page(window: "MainWindow") -> QWidget:
                         open_household=window.households.open_household)
 
 
+def _reports_page(window: "MainWindow") -> QWidget:
+    from .reports_page import ReportsPage
+    return ReportsPage(window.services, window.actor, window.bus,
+                       open_household=window.households.open_household)
+
+
 def _exchange_page(window: "MainWindow") -> QWidget:
     from .exchange_page import ExchangePage
     return ExchangePage(window.services, window.actor, window.bus)
@@ -82,7 +88,7 @@ def page_registry() -> tuple[PageSpec, ...]:
         PageSpec("stickers", _("Stickers"), _stickers_page),
         PageSpec("programs", _("Programs & targets"), _programs_page),
         PageSpec("exchange", _("Data exchange"), _exchange_page),
-        PageSpec("reports", _("Reports")),
+        PageSpec("reports", _("Reports"), _reports_page),
         PageSpec("settings", _("Settings"), _settings_page),
     )
 

@@ -235,12 +235,13 @@ class FigureOps:
     def figure_households(self, *, actor: Actor, figure: Figure, area: Area = Area(),
                           today: date | None = None) -> list[str]:
         """The households a figure of ``area`` counts (their ids, by area and No KK):
-        what a click on the figure lists."""
+        what a click on the figure lists.  ``Figure("flag")`` without a kind: the
+        families of every open flag."""
         require(actor, Permission.VIEW_REGISTRY)
         where = area_conditions(area)
         order = (Household.dusun, Household.rw, Household.rt, Household.no_kk, Household.id)
         if figure.measure == "flag":
-            if figure.value not in FLAG_KINDS:
+            if figure.value is not None and figure.value not in FLAG_KINDS:
                 raise InvalidInput(_("Unknown kind of flag: {kind}.").format(
                     kind=figure.value))
             ids = {f.household_id for f in self._targeting.flags(
