@@ -85,6 +85,8 @@ class ReportsPage(QWidget):
         self.area.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.area.setMinimumContentsLength(22)
+        #: the areas of the list, in its order
+        self.areas: list[Area] = []
         self._fill_areas()
         self.area.currentIndexChanged.connect(lambda _i: self.refresh())
         refresh = QPushButton(_("&Refresh"))
@@ -160,24 +162,31 @@ class ReportsPage(QWidget):
 
     # ------------------------------------------------------------------ areas
     def _fill_areas(self) -> None:
-        chosen = self.area.currentData()
-        self.area.blockSignals(True)
-        self.area.clear()
-        self.area.addItem(_("The whole village"), Area())
+        chosen = self.chosen_area() if self.areas else Area()
+        self.areas = [Area()]
+        names = [_("The whole village")]
         for dusun, places in self.services.households.areas().items():
             if not dusun:
                 continue
-            self.area.addItem(_("Dusun {name}").format(name=dusun), Area(dusun=dusun))
+            self.areas.append(Area(dusun=dusun))
+            names.append(_("Dusun {name}").format(name=dusun))
             for rw, rt in places:
                 if rt:
-                    self.area.addItem(f"    {dusun} · RW {rw or '-'} · RT {rt}",
-                                      Area(dusun=dusun, rw=rw or None, rt=rt))
-        at = next((i for i in range(self.area.count()) if self.area.itemData(i) == chosen), 0)
-        self.area.setCurrentIndex(at)
+                    self.areas.append(Area(dusun=dusun, rw=rw or None, rt=rt))
+                    names.append(f"    {dusun} · RW {rw or '-'} · RT {rt}")
+        self.area.blockSignals(True)
+        self.area.clear()
+        self.area.addItems(names)
+        self.area.setCurrentIndex(self.area_index(chosen))
         self.area.blockSignals(False)
 
+    def area_index(self, area: Area) -> int:
+        """Where ``area`` is in the area list (0, the whole village, when it is not)."""
+        return self.areas.index(area) if area in self.areas else 0
+
     def chosen_area(self) -> Area:
-        return self.area.currentData() or Area()
+        at = self.area.currentIndex()
+        return self.areas[at] if 0 <= at < len(self.areas) else Area()
 
     def _changed(self, kind: str) -> None:
         if kind in ("household", "setting", "program"):
