@@ -1,6 +1,8 @@
 """Program & Sasaran (issue 17): the flags the targeting rules raise — who receives
 aid they should not, and who should and does not — each with the person concerned
-and why in words; a flag opens its family, or is set aside with a reason."""
+and why in words; a flag opens its family, or is set aside with a reason.  Its other
+tabs: the orphans and foster sponsors, and the elderly living alone and the severely
+disabled (``care_views.py``)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,13 @@ from collections import Counter
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QInputDialog, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core.permissions import Permission
 from ..core.targeting import FlagKind
 from ..errors import UserError
 from ..i18n import _
+from .care_views import CareView, VulnerableView
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
@@ -61,7 +64,7 @@ class ProgramsPage(QWidget):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self.show_detail())
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self.show_detail())
         self.open_button = QPushButton(_("Open the &family…"))
         self.open_button.clicked.connect(lambda: self.open_family())
         self.dismiss_button = QPushButton(_("&Set aside…"))
@@ -80,14 +83,24 @@ class ProgramsPage(QWidget):
         buttons.addWidget(self.dismiss_button)
         buttons.addStretch(1)
         buttons.addWidget(refresh)
-        layout = QVBoxLayout(self)
+        flags = QWidget()
+        layout = QVBoxLayout(flags)
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         layout.addLayout(buttons)
+        self.care = CareView(services, actor, bus, open_household)
+        self.vulnerable = VulnerableView(services, actor, bus, open_household)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(flags, _("&Flags"))
+        self.tabs.addTab(self.care, _("&Orphans and sponsors"))
+        self.tabs.addTab(self.vulnerable, _("&Elderly and disabled"))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.tabs)
         bus.data_changed.connect(lambda kind, _ids: self.refresh()
-                                 if kind in ("household", "setting") else None)
+                                 if kind in ("household", "setting", "orphan") else None)
         self.refresh()
 
     def refresh(self) -> None:

@@ -73,3 +73,19 @@ def test_a_flag_opens_its_family_and_is_set_aside_with_why(qtbot, village):
         click(qtbot, page.dismiss_button)
     assert page.model.rowCount() == before
     win.close()
+
+
+def test_a_flag_clicked_with_the_mouse_is_the_one_explained(qtbot, village):
+    """The explanation below the list follows the row clicked (the selection, which
+    Qt changes after the current row)."""
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1024, 740)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    assert page.model.rowCount() > 3
+    for row in (3, 1):
+        rect = page.table.visualRect(page.model.index(row, 1))
+        qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert page.model.row_at(row).text in page.detail.text()

@@ -1,0 +1,132 @@
+"""Program & Sasaran's vulnerable groups in the window (issue 17 point 3), pressed
+through the real widgets on the demo village: an orphan recorded with a guardian
+from outside the registry; the coordinator matches a sponsor, and the child's flag
+goes; the match ends with why, and the flag is back; the elderly and disabled list
+opens a family."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog
+
+from sqlalchemy import select
+
+from puskesos.models import Member
+from puskesos.services import Actor
+from puskesos.ui.care_views import MatchDialog, OrphanDialog
+from puskesos.ui.household_form import HouseholdDialog
+from puskesos.ui.main_window import MainWindow
+from tests.ui.conftest import activate, click, dialogs
+
+KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
+
+
+def _orphan_flags(page) -> set[str]:
+    return {f.member_id for f in page.flags
+            if f.kind == "vulnerable_uncovered" and "yatim" in f.text.lower()}
+
+
+def _tab(qtbot, page, widget) -> None:
+    bar = page.tabs.tabBar()
+    index = page.tabs.indexOf(widget)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert page.tabs.currentWidget() is widget
+
+
+def test_an_orphan_recorded_matched_and_unmatched_through_the_window(qtbot, village):
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1024, 740)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    care = page.care
+    _tab(qtbot, page, care)
+    before = village.targeting.orphans(actor=KOORDINATOR)
+    assert care.orphans.model.rowCount() == len(before) > 0
+    # a child of the registry not yet recorded, found by name in the dialog
+    known = {o.child.member_id for o in before}
+    with village.db.read() as s:
+        child = next(m for m in s.scalars(select(Member).where(
+            Member.relationship_code == "3", Member.presence == "1",
+            Member.birth_date > date(2014, 1, 1)).order_by(Member.name))
+            if m.id not in known)
+        child_id, child_name = child.id, child.name
+
+    def record(dialog: OrphanDialog):
+        dialog.child.find.setText(child_name)
+        dialog.child.search()
+        for row in range(dialog.child.results.count()):
+            if dialog.child.results.item(row).data(Qt.ItemDataRole.UserRole) == child_id:
+                dialog.child.results.setCurrentRow(row)
+        dialog.status.setCurrentIndex(dialog.status.findData("yatim_piatu"))
+        click(qtbot, dialog.outside)
+        assert not dialog.guardian.isVisible() and dialog.guardian_name.isEnabled()
+        # saved without a guardian's name: told why, the dialog stays
+        click(qtbot, dialog.box.button(dialog.box.StandardButton.Save))
+        assert dialog.isVisible() and "wali" in dialog.message.text().lower()
+        qtbot.keyClicks(dialog.guardian_name, "MBAH WAGINEM")
+        dialog.relation.setText("nenek")
+        click(qtbot, dialog.box.button(dialog.box.StandardButton.Save))
+        assert not dialog.isVisible()
+
+    with dialogs(record):
+        click(qtbot, care.add_orphan)
+    assert care.orphans.model.rowCount() == len(before) + 1
+    row = next(r for r in range(care.orphans.model.rowCount())
+               if care.orphans.model.row_at(r).child.member_id == child_id)
+    assert care.orphans.model.index(row, 2).data() == "MBAH WAGINEM"
+    assert child_id in _orphan_flags(page)          # no program that fits, no sponsor
+    # the coordinator matches the nearest sponsor with room
+    care.orphans.table.selectRow(row)
+    chosen = {}
+
+    def match(dialog: MatchDialog):
+        assert dialog.choices.count() > 0
+        chosen["text"] = dialog.choices.currentItem().text()
+        click(qtbot, dialog.box.button(dialog.box.StandardButton.Ok))
+
+    with dialogs(match):
+        click(qtbot, care.match_button)
+    entry = next(o for o in village.targeting.orphans(actor=KOORDINATOR)
+                 if o.child.member_id == child_id)
+    sponsor = entry.sponsors[0][1]
+    assert chosen["text"].startswith(sponsor)
+    row = next(r for r in range(care.orphans.model.rowCount())
+               if care.orphans.model.row_at(r).child.member_id == child_id)
+    assert care.orphans.model.index(row, 3).data() == sponsor
+    assert child_id not in _orphan_flags(page)      # the flags tab followed
+    # the match ends with why: the flag is back
+    care.orphans.table.selectRow(row)
+
+    def why(dialog: QInputDialog):
+        assert sponsor in dialog.labelText()
+        dialog.setTextValue("Orang tua asuh pindah ke luar kota")
+        dialog.accept()
+
+    with dialogs(why):
+        click(qtbot, care.end_button)
+    assert child_id in _orphan_flags(page)
+    assert not next(o for o in village.targeting.orphans(actor=KOORDINATOR)
+                    if o.child.member_id == child_id).sponsors
+
+
+def test_the_elderly_and_disabled_list_opens_a_family(qtbot, village):
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1024, 740)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    view = page.vulnerable
+    _tab(qtbot, page, view)
+    people = village.targeting.vulnerable(actor=KOORDINATOR)
+    assert view.model.rowCount() == len(people) > 0
+    assert str(sum(not v.programs for v in people)) in view.summary.text()
+    first = view.selected()
+    click(qtbot, view.open_button)
+    opened = [d for d in win.households.open_dialogs if isinstance(d, HouseholdDialog)]
+    assert [d.household_id for d in opened] == [first.person.household_id]
+    opened[0].reject()
