@@ -26,10 +26,11 @@ from .codes import CodeList
 class ProgramSource(CodeList):
     """Who funds and runs a program."""
 
-    NASIONAL = ("nasional", "Pemerintah pusat")
-    DAERAH = ("daerah", "Pemerintah daerah/OPD")
-    DESA = ("desa", "Pemerintah desa")
-    NON_PEMERINTAH = ("nonpemerintah", "Non-pemerintah (BAZNAS, filantropi, CSR)")
+    NASIONAL = ("nasional", "Pemerintah pusat", "Pusat")
+    DAERAH = ("daerah", "Pemerintah daerah/OPD", "Daerah/OPD")
+    DESA = ("desa", "Pemerintah desa", "Desa")
+    NON_PEMERINTAH = ("nonpemerintah", "Non-pemerintah (BAZNAS, filantropi, CSR)",
+                      "Non-pemerintah")
 
 
 class ProgramKind(CodeList):

@@ -18,6 +18,7 @@ from ..core.targeting import FlagKind
 from ..errors import UserError
 from ..i18n import _
 from .care_views import CareView, VulnerableView
+from .catalogue_view import CatalogueView
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
@@ -96,6 +97,8 @@ class ProgramsPage(QWidget):
         self.tabs.addTab(flags, _("&Flags"))
         self.tabs.addTab(self.care, _("&Orphans and sponsors"))
         self.tabs.addTab(self.vulnerable, _("&Elderly and disabled"))
+        self.catalogue = CatalogueView(services, actor, bus)
+        self.tabs.addTab(self.catalogue, _("&Catalogue and rules"))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)
