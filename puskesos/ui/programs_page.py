@@ -39,6 +39,8 @@ class ProgramsPage(QWidget):
         #: opens a family's form (the households page's): a flag's click-through
         self.open_household = open_household
         self.flags: list = []
+        #: the flags being found (a Job), and whether they were asked for again meanwhile
+        self.job, self.stale = None, False
         self.kind = QComboBox()
         self.kind.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -107,9 +109,27 @@ class ProgramsPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """The flags read again (the kind chosen kept)."""
-        self.flags = self.services.targeting.flags(actor=self.actor,
-                                                   dismissed=self.set_aside.isChecked())
+        """The flags read again (the kind chosen kept), off the window's thread: a
+        large village's take a few seconds."""
+        if self.job is not None and self.job.running:
+            self.stale = True             # asked again meanwhile: once more when done
+            return
+        self.stale = False
+        targeting, actor = self.services.targeting, self.actor
+        dismissed = self.set_aside.isChecked()
+
+        def work(_progress, _cancel):
+            return targeting.flags(actor=actor, dismissed=dismissed)
+
+        def done(flags) -> None:
+            self.show_flags(flags)
+            if self.stale:
+                self.refresh()
+
+        self.job = self.bus.ops.run(self, _("Finding the flags"), work, on_done=done)
+
+    def show_flags(self, flags: list) -> None:
+        self.flags = flags
         counts = Counter(f.kind for f in self.flags)
         chosen = self.kind.currentData()
         self.kind.blockSignals(True)

@@ -141,6 +141,12 @@ def dialogs(*handlers):
     assert missing == 0, f"{missing} of {len(handlers)} expected dialog(s) never opened"
 
 
+def settled(qtbot, page) -> None:
+    """Wait until ``page`` has finished the work it runs off the window's thread
+    (its ``job``, e.g. the flags of Program & Sasaran)."""
+    qtbot.waitUntil(lambda: page.job is None or not page.job.running, timeout=20000)
+
+
 def click(qtbot, button: QPushButton) -> None:
     assert button.isVisible() and button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -18,7 +18,7 @@ from puskesos.services import Actor
 from puskesos.ui.care_views import MatchDialog, OrphanDialog
 from puskesos.ui.household_form import HouseholdDialog
 from puskesos.ui.main_window import MainWindow
-from tests.ui.conftest import activate, click, dialogs
+from tests.ui.conftest import activate, click, dialogs, settled
 
 KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
 
@@ -42,6 +42,7 @@ def test_an_orphan_recorded_matched_and_unmatched_through_the_window(qtbot, vill
     activate(qtbot, win)
     win.show_module("programs")
     page = win.pages["programs"]
+    settled(qtbot, page)
     care = page.care
     _tab(qtbot, page, care)
     before = village.targeting.orphans(actor=KOORDINATOR)
@@ -74,6 +75,7 @@ def test_an_orphan_recorded_matched_and_unmatched_through_the_window(qtbot, vill
 
     with dialogs(record):
         click(qtbot, care.add_orphan)
+    settled(qtbot, page)
     assert care.orphans.model.rowCount() == len(before) + 1
     row = next(r for r in range(care.orphans.model.rowCount())
                if care.orphans.model.row_at(r).child.member_id == child_id)
@@ -90,6 +92,7 @@ def test_an_orphan_recorded_matched_and_unmatched_through_the_window(qtbot, vill
 
     with dialogs(match):
         click(qtbot, care.match_button)
+    settled(qtbot, page)
     entry = next(o for o in village.targeting.orphans(actor=KOORDINATOR)
                  if o.child.member_id == child_id)
     sponsor = entry.sponsors[0][1]
@@ -108,6 +111,7 @@ def test_an_orphan_recorded_matched_and_unmatched_through_the_window(qtbot, vill
 
     with dialogs(why):
         click(qtbot, care.end_button)
+    settled(qtbot, page)
     assert child_id in _orphan_flags(page)
     assert not next(o for o in village.targeting.orphans(actor=KOORDINATOR)
                     if o.child.member_id == child_id).sponsors

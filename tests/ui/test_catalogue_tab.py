@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from puskesos.services import Actor
 from puskesos.ui.catalogue_view import ProgramDialog, RulesDialog
 from puskesos.ui.main_window import MainWindow
-from tests.ui.conftest import activate, click, dialogs
+from tests.ui.conftest import activate, click, dialogs, settled
 
 KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
 OPERATOR = Actor("operator", "operator", "Operator")
@@ -22,6 +22,7 @@ def _window(qtbot, village, actor):
     activate(qtbot, win)
     win.show_module("programs")
     page = win.pages["programs"]
+    settled(qtbot, page)
     bar = page.tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton,
                      pos=bar.tabRect(page.tabs.indexOf(page.catalogue)).center())
@@ -45,6 +46,7 @@ def test_programs_added_and_changed_and_rules_set_in_the_window(qtbot, village):
 
     with dialogs(add):
         click(qtbot, view.add_button)
+    settled(qtbot, page)
     assert view.model.rowCount() == before + 1
     added = {p.code: p for p in village.targeting.catalogue(actor=KOORDINATOR)}["ZAKAT_DESA"]
     assert (added.source, added.kind, added.desil_ceiling) == ("nonpemerintah", "pendapatan", 4)
@@ -62,6 +64,7 @@ def test_programs_added_and_changed_and_rules_set_in_the_window(qtbot, village):
 
     with dialogs(ceiling):
         click(qtbot, view.change_button)
+    settled(qtbot, page)
     assert not [f for f in page.flags if f.kind == "desil_above_threshold"
                 and f.program_code == "PKH"]
     # a kind of flag switched off; a pair naming an unknown program is refused
@@ -77,6 +80,7 @@ def test_programs_added_and_changed_and_rules_set_in_the_window(qtbot, village):
 
     with dialogs(rules):
         click(qtbot, view.rules_button)
+    settled(qtbot, page)
     assert not any(f.kind == "double_aid" for f in page.flags)
     assert "double_aid" in village.targeting.rules(actor=KOORDINATOR).off
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QInputDialog
 from puskesos.services import Actor
 from puskesos.ui.household_form import HouseholdDialog
 from puskesos.ui.main_window import MainWindow, modules
-from tests.ui.conftest import activate, click, dialogs
+from tests.ui.conftest import activate, click, dialogs, settled
 
 KOORDINATOR = Actor("koordinator", "koordinator", "Suhartini")
 
@@ -23,6 +23,7 @@ def test_a_flag_opens_its_family_and_is_set_aside_with_why(qtbot, village):
     activate(qtbot, win)
     win.show_module("programs")
     page = win.pages["programs"]
+    settled(qtbot, page)
     truth = village.targeting.flags(actor=KOORDINATOR)
     assert truth and page.model.rowCount() == len(truth)
     assert page.kind.itemText(0) == f"Semua tanda ({len(truth)})"
@@ -55,13 +56,16 @@ def test_a_flag_opens_its_family_and_is_set_aside_with_why(qtbot, village):
 
     with dialogs(why):
         click(qtbot, page.dismiss_button)
+    settled(qtbot, page)
     assert page.model.rowCount() == len(double) - 1
     assert flag.key not in {f.key for f in page.flags}
     page.set_aside.setChecked(True)
+    settled(qtbot, page)
     assert [f.key for f in page.flags] == [flag.key]
     assert not page.dismiss_button.isEnabled()
     # an empty reason is refused with a message, nothing set aside
     page.set_aside.setChecked(False)
+    settled(qtbot, page)
     page.kind.setCurrentIndex(0)
     before = page.model.rowCount()
 
@@ -71,6 +75,7 @@ def test_a_flag_opens_its_family_and_is_set_aside_with_why(qtbot, village):
 
     with dialogs(empty, lambda box: box.accept()):
         click(qtbot, page.dismiss_button)
+    settled(qtbot, page)
     assert page.model.rowCount() == before
     win.close()
 
@@ -84,6 +89,7 @@ def test_a_flag_clicked_with_the_mouse_is_the_one_explained(qtbot, village):
     activate(qtbot, win)
     win.show_module("programs")
     page = win.pages["programs"]
+    settled(qtbot, page)
     assert page.model.rowCount() > 3
     for row in (3, 1):
         rect = page.table.visualRect(page.model.index(row, 1))
