@@ -71,6 +71,8 @@ class ReportsPage(QWidget):
         #: opens a family's form (the households page's)
         self.open_household = open_household
         self.board = None
+        #: the figures being computed, and the last other operation (a list, a report)
+        self.computing = None
         self.job = None
         self.stale = True
         self.dialogs: list = []
@@ -203,8 +205,8 @@ class ReportsPage(QWidget):
     # ------------------------------------------------------------------ figures
     def refresh(self) -> None:
         """The figures of the chosen area computed again, off the window's thread."""
-        if self.job is not None and self.job.running:
-            self.stale = True
+        if self.computing is not None and self.computing.running:
+            self.stale = True               # computed again when this one is done
             return
         self.stale = False
         reports, actor, area = self.services.reports, self.actor, self.chosen_area()
@@ -217,7 +219,8 @@ class ReportsPage(QWidget):
             if self.stale:                  # the area changed meanwhile
                 self.refresh()
 
-        self.job = self.bus.ops.run(self, _("Computing the figures"), work, on_done=done)
+        self.computing = self.bus.ops.run(self, _("Computing the figures"), work,
+                                          on_done=done)
 
     def show_board(self, board) -> None:
         """Show the figures of ``board`` (a Dashboard)."""
