@@ -182,3 +182,31 @@ def test_the_village_head_reads_the_figures_with_nik_masked_and_exports_nothing(
     assert niks and all(not n.isdigit() for n in niks if n != "-")
     dialog.reject()
     win.close()
+
+
+def test_the_page_fits_a_1024_screen_without_sideways_scrolling(qtbot, village, monkeypatch):
+    from puskesos.ui import main_window
+    from tests.ui.test_screen_fit import SCREENS, _inside, on_screen
+    on_screen(monkeypatch, main_window, SCREENS["1024"])
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_module("reports")
+    page = win.pages["reports"]
+    _computed(qtbot, page)
+    qtbot.wait(50)
+    assert win.width() <= int(1024 * 0.96)
+    assert win.minimumSizeHint().width() <= win.width()
+    for button in (page.pdf_button, page.xlsx_button, *page.figures.values()):
+        assert _inside(button, page), button.text()
+    charts = page.tabs.widget(0)
+    assert not charts.horizontalScrollBar().isVisible()
+    # every chart as wide as the page's charts tab (its labels have the room), and
+    # not wider (nothing cut off at the right)
+    room = charts.viewport().width()
+    assert all(room - 20 <= view.width() <= room for view in page.charts.values())
+    page.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(page.area_table.isVisible)
+    qtbot.wait(50)
+    assert not page.area_table.horizontalScrollBar().isVisible()
+    win.close()
