@@ -234,3 +234,24 @@ def test_the_list_of_a_figure_masks_the_nik_for_a_role_that_may_not_see_it(servi
         services.reports.figure_households(actor=ADMIN, figure=Figure("desil", "11"))
     with pytest.raises(InvalidInput):
         services.reports.figure_households(actor=ADMIN, figure=Figure("flag", "nothing"))
+
+
+def test_the_forum_workbook_is_written_on_both_engines(services, tmp_path):
+    from openpyxl import load_workbook
+    _village(services, seed=10)
+    board = services.reports.dashboard(actor=ADMIN, area=Area(dusun="NGASINAN"))
+    path = services.reports.forum_xlsx(actor=ADMIN, path=tmp_path / "forum.xlsx",
+                                       area=Area(dusun="NGASINAN"))
+    summary = dict(load_workbook(path)["Ringkasan"].iter_rows(min_row=2, values_only=True))
+    assert summary["Wilayah"] == "Dusun NGASINAN"
+    assert summary["Keluarga"] == board.total.households
+    assert summary["Penerima: Meningkatkan pendapatan"] == board.total.by_kind["pendapatan"]
+    # the export is in the audit trail; a role without the right to export is refused
+    from puskesos.errors import PermissionDenied
+    from puskesos.models import AuditEvent
+    with services.db.read() as s:
+        assert s.scalar(select(AuditEvent.reason).where(AuditEvent.entity == "report")) \
+            == "Dusun NGASINAN forum.xlsx"
+    with pytest.raises(PermissionDenied):
+        services.reports.forum_xlsx(actor=KADES, path=tmp_path / "kades.xlsx")
+    assert not (tmp_path / "kades.xlsx").exists()
