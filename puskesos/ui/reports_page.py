@@ -74,6 +74,9 @@ class ReportsPage(QWidget):
         #: the figures being computed, and the last other operation (a list, a report)
         self.computing = None
         self.job = None
+        #: the open flags the figures count, kept while only the area changes (read
+        #: again by Refresh and after a change of the data)
+        self.flags: list | None = None
         self.stale = True
         self.dialogs: list = []
         self.previews: list[PdfPreview] = []
@@ -91,9 +94,10 @@ class ReportsPage(QWidget):
         self.areas: list[Area] = []
         self._fill_areas()
         self.area.currentIndexChanged.connect(lambda _i: self.refresh())
-        refresh = QPushButton(_("&Refresh"))
-        refresh.clicked.connect(lambda: self.refresh())
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
+        self.refresh_button = refresh = QPushButton(_("&Refresh"))
+        refresh.clicked.connect(lambda: self.refresh(again=True))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self,
+                  lambda: self.refresh(again=True))
         self.pdf_button = QPushButton(_("Print the forum report (&PDF)…"))
         self.pdf_button.clicked.connect(lambda: self.print_report())
         self.xlsx_button = QPushButton(_("Export the &workbook (xlsx)…"))
@@ -192,6 +196,7 @@ class ReportsPage(QWidget):
 
     def _changed(self, kind: str) -> None:
         if kind in ("household", "setting", "program"):
+            self.flags = None
             self.stale = True
             if self.isVisible():
                 self._fill_areas()
@@ -203,18 +208,24 @@ class ReportsPage(QWidget):
             self.refresh()
 
     # ------------------------------------------------------------------ figures
-    def refresh(self) -> None:
-        """The figures of the chosen area computed again, off the window's thread."""
+    def refresh(self, again: bool = False) -> None:
+        """The figures of the chosen area computed again, off the window's thread
+        (``again``: the flags too, else those of the last computation)."""
+        if again:
+            self.flags = None
         if self.computing is not None and self.computing.running:
             self.stale = True               # computed again when this one is done
             return
         self.stale = False
         reports, actor, area = self.services.reports, self.actor, self.chosen_area()
+        targeting, flags = self.services.targeting, self.flags
 
         def work(_progress, _cancel):
-            return reports.dashboard(actor=actor, area=area)
+            found = flags if flags is not None else targeting.flags(actor=actor)
+            return found, reports.dashboard(actor=actor, area=area, flags=found)
 
-        def done(board) -> None:
+        def done(result) -> None:
+            self.flags, board = result
             self.show_board(board)
             if self.stale:                  # the area changed meanwhile
                 self.refresh()
@@ -338,13 +349,14 @@ class ReportsPage(QWidget):
         thread: a flag's come from the flags)."""
         area = self.board.area if area is None and self.board is not None else (
             area or self.chosen_area())
-        reports, actor = self.services.reports, self.actor
+        reports, actor, flags = self.services.reports, self.actor, self.flags
         note = (_("The recipients not in the registry have no family here: they are "
                   "listed on the Programs & targets page.")
                 if figure == Figure("flag", FlagKind.NOT_IN_REGISTRY.value) else "")
 
         def work(_progress, _cancel):
-            return reports.figure_households(actor=actor, figure=figure, area=area)
+            return reports.figure_households(actor=actor, figure=figure, area=area,
+                                             flags=flags)
 
         def done(ids) -> None:
             dialog = FamiliesDialog(self.services, self.actor, self._title(figure, area), ids,

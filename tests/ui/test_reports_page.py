@@ -210,3 +210,18 @@ def test_the_page_fits_a_1024_screen_without_sideways_scrolling(qtbot, village, 
     qtbot.wait(50)
     assert not page.area_table.horizontalScrollBar().isVisible()
     win.close()
+
+
+def test_refresh_reads_the_flags_again(qtbot, village):
+    """The flags are kept while only the area changes (they take seconds in a large
+    village); Refresh reads them again: a flag set aside meanwhile is no longer
+    counted."""
+    win = _window(qtbot, village, KOORDINATOR)
+    page = win.pages["reports"]
+    before = _number(page.figures[("flag", None)])
+    flag = village.targeting.flags(actor=KOORDINATOR, kind="double_aid")[0]
+    village.targeting.dismiss(actor=KOORDINATOR, flag=flag, reason="Sudah dihentikan")
+    click(qtbot, page.refresh_button)
+    _computed(qtbot, page)
+    assert _number(page.figures[("flag", None)]) == before - 1
+    win.close()

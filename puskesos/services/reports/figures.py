@@ -121,17 +121,20 @@ class _Tally:
 class FigureOps:
     """The figures part of :class:`~puskesos.services.reports.ReportService`."""
 
-    def dashboard(self, *, actor: Actor, area: Area = Area(),
-                  today: date | None = None) -> Dashboard:
+    def dashboard(self, *, actor: Actor, area: Area = Area(), today: date | None = None,
+                  flags: list | None = None) -> Dashboard:
         """The Sasaran figures of ``area`` (the whole village by default): households
         and members, by desil, the extreme poor and how many receive a program,
         households reached by each kind of program and by each program, the open
-        flags by kind; the same by RT and by dusun."""
+        flags by kind; the same by RT and by dusun.  ``flags``: the open flags as
+        ``TargetingService.flags`` gave them a moment ago (the window keeps them while
+        only the area changes); computed here when not given."""
         require(actor, Permission.VIEW_REGISTRY)
         area = Area(area.dusun or None, area_number(area.rw) if area.rw else None,
                     area_number(area.rt) if area.rt else None)
         rules = self._targeting.rules(actor=actor)
-        flags = self._targeting.flags(actor=actor, today=today)
+        if flags is None:
+            flags = self._targeting.flags(actor=actor, today=today)
         extreme_desil = rules.extreme_desil
         where = area_conditions(area)
         groups: dict[tuple[str, str, str], _Tally] = {}
@@ -233,10 +236,11 @@ class FigureOps:
         return out
 
     def figure_households(self, *, actor: Actor, figure: Figure, area: Area = Area(),
-                          today: date | None = None) -> list[str]:
+                          today: date | None = None, flags: list | None = None
+                          ) -> list[str]:
         """The households a figure of ``area`` counts (their ids, by area and No KK):
         what a click on the figure lists.  ``Figure("flag")`` without a kind: the
-        families of every open flag."""
+        families of every open flag; ``flags`` as for :meth:`dashboard`."""
         require(actor, Permission.VIEW_REGISTRY)
         where = area_conditions(area)
         order = (Household.dusun, Household.rw, Household.rt, Household.no_kk, Household.id)
@@ -244,8 +248,10 @@ class FigureOps:
             if figure.value is not None and figure.value not in FLAG_KINDS:
                 raise InvalidInput(_("Unknown kind of flag: {kind}.").format(
                     kind=figure.value))
-            ids = {f.household_id for f in self._targeting.flags(
-                actor=actor, kind=figure.value, today=today) if f.household_id}
+            if flags is None:
+                flags = self._targeting.flags(actor=actor, kind=figure.value, today=today)
+            ids = {f.household_id for f in flags
+                   if f.household_id and figure.value in (None, f.kind)}
             with self._db.read() as s:
                 placed = self._places(s, where, ids)
                 rows = []
