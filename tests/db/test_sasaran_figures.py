@@ -255,3 +255,25 @@ def test_the_forum_workbook_is_written_on_both_engines(services, tmp_path):
     with pytest.raises(PermissionDenied):
         services.reports.forum_xlsx(actor=KADES, path=tmp_path / "kades.xlsx")
     assert not (tmp_path / "kades.xlsx").exists()
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(services, tmp_path):
+    """A program's name and a dusun as the registry holds them (an import may bring
+    either) are written as words, never as formulas."""
+    from tests.db.test_formula_injection import formulas
+    payload = '=HYPERLINK("http://x","y")'
+    services.targeting.save_program(actor=ADMIN, code="JAHAT", name=payload, new=True)
+    with services.db.write() as s:
+        home = Household(region_code=VILLAGE, no_kk="3523010101999999", dusun="=1+1",
+                         rw="001", rt="001", desil=1)
+        s.add(home)
+        s.flush()
+        s.add(Participation(program_code="JAHAT", household_id=home.id, period="2026",
+                            source="manual", status="aktif"))
+    path = services.reports.forum_xlsx(actor=ADMIN, path=tmp_path / "forum.xlsx")
+    assert formulas(path) == []
+    from openpyxl import load_workbook
+    book = load_workbook(path)
+    assert [r[1] for r in book["Per program"].iter_rows(min_row=2, values_only=True)] \
+        == [payload]
+    assert book["Per wilayah"]["A2"].value == "=1+1"
