@@ -107,6 +107,17 @@ BARE = {
           AND NOT EXISTS (SELECT 1 FROM participation p
             WHERE p.household_id = m.household_id AND p.deleted_at IS NULL
               AND p.status = 'aktif' AND p.program_code IN ('ATENSI', 'PERMAKANAN', 'PKH')
+              AND (p.member_id IS NULL OR p.member_id = m.id))
+        UNION
+        SELECT m.household_id, m.id, NULL FROM orphan o JOIN member m ON m.id = o.member_id
+        JOIN household h ON h.id = m.household_id
+        WHERE o.deleted_at IS NULL AND m.deleted_at IS NULL AND m.presence IN ('1', '5')
+          AND h.deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM foster_match f WHERE f.orphan_id = o.id
+                          AND f.ended_on IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM participation p
+            WHERE p.household_id = m.household_id AND p.deleted_at IS NULL
+              AND p.status = 'aktif' AND p.program_code IN ('ATENSI', 'PKH', 'PIP', 'BAZNAS')
               AND (p.member_id IS NULL OR p.member_id = m.id))""",
 }
 

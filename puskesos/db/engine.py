@@ -183,6 +183,26 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+@contextmanager
+def page_cache(connection, kib: int) -> Iterator[None]:
+    """A page cache of ``kib`` KiB on this SQLite connection for the block, the size
+    it had put back after (a read that scans the same wide, encrypted table several
+    times decrypts each page once); nothing on PostgreSQL.  (The bulk writer keeps
+    its larger cache for a whole job: ``BulkWriter.enlarge_cache``.)"""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = int(connection.exec_driver_sql("PRAGMA cache_size").scalar())
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        try:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
+        except DBAPIError:
+            pass   # a connection that failed: it is discarded with its cache
+
+
 def open_engine(target: str, *, must_exist: bool = True) -> Engine:
     """An engine for a SQLite file path or a SQLAlchemy URL."""
     if is_url(target):

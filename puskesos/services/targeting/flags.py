@@ -21,6 +21,7 @@ from ...core.permissions import Permission
 from ...core.targeting import (QUARTER_MONTHS, FlagKind, OrphanStatus, TargetingRules,
                                explain)
 from ...core.validation import checked_text, years_before
+from ...db.engine import page_cache
 from ...errors import InvalidInput
 from ...i18n import _
 from ...models import (FlagDismissal, FosterMatch, Household, Member, Orphan, Participation,
@@ -34,6 +35,9 @@ ACTIVE = "aktif"
 HEAD = "1"
 LIVING = (Presence.TINGGAL.value, Presence.BARU.value)
 MOVED = (Presence.PINDAH.value, Presence.PINDAH_LN.value, Presence.TIDAK_DITEMUKAN.value)
+#: the page cache of the flags' read: the member table, read by several kinds, is
+#: decrypted once (about 20 MB at 20,000 families)
+SCAN_CACHE_KIB = 64 * 1024
 #: the musdes decisions that keep a family (its well-off visit result overruled)
 KEPT = (MusdesDecision.TETAP.value, MusdesDecision.PERBAIKAN.value)
 DIFFICULTIES = ("difficulty_seeing", "difficulty_hearing", "difficulty_walking",
@@ -93,14 +97,16 @@ def periods_overlap(a, b):
 
 
 def elderly_alone(rules: TargetingRules, today: date):
-    """SQL: a member at least the rules' elderly age, the only one living in the family."""
+    """SQL: a member at least the rules' elderly age and no other member living in the
+    family (asked of a living member)."""
     other = aliased(Member)          # the family's members, not the one looked at
-    alone = (select(other.household_id)
-             .where(other.deleted_at.is_(None), other.presence.in_(LIVING))
-             .group_by(other.household_id).having(func.count() == 1))
+    # (asked only of the elderly, each by the household index: counting every
+    # family's members instead read the whole wide table in household order)
     return and_(Member.birth_date.is_not(None),
                 Member.birth_date <= years_before(today, rules.elderly_age),
-                Member.household_id.in_(alone))
+                ~exists().where(other.household_id == Member.household_id,
+                                other.id != Member.id, other.deleted_at.is_(None),
+                                other.presence.in_(LIVING)))
 
 
 def severe_disability(rules: TargetingRules):
@@ -147,7 +153,7 @@ class FlagOps:
             FlagKind.from_code(kind)
         rules = self.rules(actor=actor)
         today = today or date.today()
-        with self._db.read() as s:
+        with self._db.read() as s, page_cache(s.connection(), SCAN_CACHE_KIB):
             found: list[dict[str, Any]] = []
             heads = _heads(s, household_id)
             for kinds, query in _QUERIES:
@@ -230,6 +236,7 @@ def _households(query, household_id):
 
 
 def _desil_above(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
+    above = aliased(Household)       # (not correlated with the outer one)
     query = (select(Participation.household_id, Household.no_kk,
                     Participation.member_id, Participation.program_code,
                     Household.desil, Program.desil_ceiling)
@@ -238,7 +245,12 @@ def _desil_above(s, rules: TargetingRules, today, household_id, heads) -> Iterab
              .where(active_participation(), Household.deleted_at.is_(None),
                     Household.desil.is_not(None),
                     Program.desil_ceiling.is_not(None),
-                    Household.desil > Program.desil_ceiling)
+                    Household.desil > Program.desil_ceiling,
+                    # (the families above the lowest ceiling first, in one scan, not a
+                    # family looked up per participation)
+                    Participation.household_id.in_(
+                        select(above.id).where(above.desil > select(
+                            func.min(Program.desil_ceiling)).scalar_subquery())))
              .distinct())
     for hid, no_kk, member, program, desil, ceiling in s.execute(
             _households(query, household_id)):
@@ -283,18 +295,22 @@ def _uncovered_extreme(s, rules: TargetingRules, today, household_id, heads) -> 
 
 def _recipient_gone(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     gone = (Presence.MENINGGAL.value, *MOVED)
+    away = aliased(Member)           # (not correlated with the outer one)
     # a person's program: its recipient's presence
     query = (select(Participation.household_id, Household.no_kk, Member.id,
                      Participation.program_code, Member.presence)
              .join(Household, Household.id == Participation.household_id)
              .join(Member, Member.id == Participation.member_id)
              .where(active_participation(), Household.deleted_at.is_(None),
-                    Member.presence.in_(gone))
+                    Member.presence.in_(gone),
+                    # (the few members gone first, not a member looked up per program)
+                    Participation.member_id.in_(select(away.id).where(
+                        away.presence.in_(gone))))
              .distinct())
     rows = list(s.execute(_households(query, household_id)))
     # a family's program: its head's (the few heads who died or moved, looked up)
-    away = {hid: head for hid, head in heads.items() if head[1] in gone}
-    ids = sorted(away)
+    left = {hid: head for hid, head in heads.items() if head[1] in gone}
+    ids = sorted(left)
     for start in range(0, len(ids), 500):
         family = (select(Participation.household_id, Household.no_kk,
                          Participation.program_code)
@@ -303,7 +319,7 @@ def _recipient_gone(s, rules: TargetingRules, today, household_id, heads) -> Ite
                          Participation.member_id.is_(None),
                          Participation.household_id.in_(ids[start:start + 500]))
                   .distinct())
-        rows += [(hid, no_kk, away[hid][0], program, away[hid][1])
+        rows += [(hid, no_kk, left[hid][0], program, left[hid][1])
                  for hid, no_kk, program in s.execute(family)]
     for hid, no_kk, member, program, presence in rows:
         died = presence == Presence.MENINGGAL.value
@@ -328,14 +344,27 @@ def _latest_visits(outcome_filter):
             .where(ranked.c.n == 1, outcome_filter(ranked)).subquery("latest"))
 
 
+def _family_programs(s, families, household_id) -> list[tuple[str, str, str]]:
+    """The active programs of the families ``families`` (a few, found first): each
+    family, its No KK and program.  (Joining the few into every participation
+    instead looked up each participation's family first.)"""
+    ids = sorted(f for f in families if household_id in (None, f))
+    out = []
+    for start in range(0, len(ids), 500):
+        out += list(s.execute(
+            select(Participation.household_id, Household.no_kk, Participation.program_code)
+            .join(Household, Household.id == Participation.household_id)
+            .where(active_participation(), Household.deleted_at.is_(None),
+                   Participation.household_id.in_(ids[start:start + 500]))
+            .distinct()))
+    return out
+
+
 def _withdrew(s, rules: TargetingRules, today, household_id, heads) -> Iterable[dict]:
     latest = _latest_visits(lambda r: r.c.outcome == StickerOutcome.MUNDUR_SUKARELA.value)
-    query = (select(Participation.household_id, Household.no_kk,
-                    Participation.program_code, latest.c.at)
-             .join(Household, Household.id == Participation.household_id)
-             .join(latest, latest.c.household_id == Household.id)
-             .where(active_participation(), Household.deleted_at.is_(None)).distinct())
-    for hid, no_kk, program, at in s.execute(_households(query, household_id)):
+    when = dict(s.execute(select(latest.c.household_id, latest.c.at)).all())
+    for hid, no_kk, program in _family_programs(s, when, household_id):
+        at = when[hid]
         yield {"kind": FlagKind.RECIPIENT_WITHDREW.value, "household_id": hid,
                "no_kk": no_kk, "member_id": None, "program": program,
                "data": {"when": short_date(at.date()) if at else "-"}}
@@ -350,26 +379,15 @@ def _well_off(s, rules: TargetingRules, today, household_id, heads) -> Iterable[
                      .label("n"))
               .where(VervalEntry.result.is_not(None), VervalEntry.deleted_at.is_(None))
               .subquery("visits"))
-    verval = (select(ranked.c.household_id)
-              .where(ranked.c.n == 1,
-                     ranked.c.result == VervalResult.MAMPU_TIDAK_LAYAK.value,
-                     # the musdes kept the family (e.g. the visit was wrong): not well-off
-                     or_(ranked.c.decision.is_(None), ranked.c.decision.not_in(KEPT)))
-              .subquery("verval"))
-    query = (select(Participation.household_id, Household.no_kk,
-                    Participation.program_code,
-                    verval.c.household_id.is_not(None), labelled.c.household_id.is_not(None))
-             .join(Household, Household.id == Participation.household_id)
-             .outerjoin(verval, verval.c.household_id == Household.id)
-             .outerjoin(labelled, labelled.c.household_id == Household.id)
-             .where(active_participation(), Household.deleted_at.is_(None),
-                    or_(verval.c.household_id.is_not(None),
-                        labelled.c.household_id.is_not(None)))
-             .distinct())
-    for hid, no_kk, program, by_verval, by_labelling in s.execute(
-            _households(query, household_id)):
-        where = [w for w, yes in ((_("verval"), by_verval), (_("labelling"), by_labelling))
-                 if yes]
+    by_verval = set(s.scalars(
+        select(ranked.c.household_id)
+        .where(ranked.c.n == 1, ranked.c.result == VervalResult.MAMPU_TIDAK_LAYAK.value,
+               # the musdes kept the family (e.g. the visit was wrong): not well-off
+               or_(ranked.c.decision.is_(None), ranked.c.decision.not_in(KEPT)))))
+    by_labelling = set(s.scalars(select(labelled.c.household_id)))
+    for hid, no_kk, program in _family_programs(s, by_verval | by_labelling, household_id):
+        where = [w for w, yes in ((_("verval"), hid in by_verval),
+                                  (_("labelling"), hid in by_labelling)) if yes]
         yield {"kind": FlagKind.RECIPIENT_WELL_OFF.value, "household_id": hid,
                "no_kk": no_kk, "member_id": None, "program": program,
                "data": {"where": ", ".join(where)}}
@@ -396,12 +414,16 @@ def _vulnerable(s, rules: TargetingRules, today, household_id, heads) -> Iterabl
                "no_kk": no_kk, "member_id": member, "program": None,
                "data": {"why": why, "programs": programs}}
     # an orphan: neither a fitting program nor a foster sponsor matched now
+    recorded = aliased(Orphan)       # (not correlated with the outer one)
     sponsored = exists().where(FosterMatch.orphan_id == Orphan.id,
                                FosterMatch.ended_on.is_(None))
     query = (select(Member.household_id, Household.no_kk, Member.id, Orphan.status)
              .join(Orphan, Orphan.member_id == Member.id)
              .join(Household, Household.id == Member.household_id)
              .where(living, Orphan.deleted_at.is_(None), Household.deleted_at.is_(None),
+                    # (the few orphans first: the planner would scan every member)
+                    Member.id.in_(select(recorded.member_id)
+                                  .where(recorded.deleted_at.is_(None))),
                     ~covered(rules.orphan_programs), ~sponsored))
     programs = ", ".join(rules.orphan_programs) or "-"
     for hid, no_kk, member, status in s.execute(_households(query, household_id)):
