@@ -15,28 +15,28 @@ from sqlalchemy import func, select
 from puskesos.models import Household, Member
 from puskesos.services import open_services
 from tests.conftest import VILLAGE
-from tests.helpers import cli_json as _json, nonzero
+from tests.helpers import cli_json as _json, copy_village, nonzero
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def offices(request, cli, tmp_path):
+def offices(request, tmp_path, _offices_made):
     """A village with the demo's families and its kabupaten (a SQLite file, or the
-    PostgreSQL server a Dinas Sosial runs), each trusting the other."""
-    village = tmp_path / "jlodro.sqlite"
-    kabupaten = tmp_path / "tuban.sqlite" if request.param == "sqlite" \
-        else request.getfixturevalue("pg_url")
-    assert cli("--db", village, "init", "--village", VILLAGE).returncode == 0
-    assert cli("--db", village, "demo", "--households", "40", "--seed", "3").returncode == 0
-    assert cli("--db", kabupaten, "init", "--kabupaten", "35.23").returncode == 0
+    PostgreSQL server a Dinas Sosial runs), each trusting the other: copies of the
+    ones made once (tests/db/conftest.py)."""
+    from puskesos.db.keys import KEYRING
+    from tests.conftest import _pg_database, _pg_required
+    if request.param != "sqlite":
+        _pg_required()
+    made_village, village_key, made_kabupaten = _offices_made(request.param)
+    village = copy_village(made_village, tmp_path / "jlodro.sqlite")
+    KEYRING.remember(village, village_key)
+    if request.param == "sqlite":
+        kabupaten = copy_village(made_kabupaten[0], tmp_path / "tuban.sqlite")
+        KEYRING.remember(kabupaten, made_kabupaten[1])
+    else:
+        kabupaten = _pg_database(request, template=made_kabupaten)
     usb = tmp_path / "usb"
     usb.mkdir()
-    for me, other in ((village, kabupaten), (kabupaten, village)):
-        card = usb / ("desa.json" if me == village else "kabupaten.json")
-        exported = _json(cli("--db", me, "keys", "export", "--out", card, "--json"))
-        trusted = cli("--db", other, "keys", "trust", card, "--fingerprint",
-                      exported["fingerprint"])
-        assert trusted.returncode == 0, trusted.stderr
-        card.unlink()
     return village, kabupaten, usb
 
 
