@@ -68,7 +68,12 @@ def _demo_summary(stdout: str) -> dict:
 
 
 @pytest.mark.slow
-def test_demo_killed_half_way_and_run_again_makes_one_whole_village(tmp_path):
+def test_demo_killed_half_way_and_run_again_makes_one_whole_village(tmp_path, cli):
+    def check(db: Path) -> dict:              # db check, run in this process
+        done = cli("--db", db, "db", "check", "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
     reference = tmp_path / "utuh.sqlite"
     begun = time.monotonic()
     made = run_cli("--db", reference, "demo", "--households", HOUSEHOLDS, "--seed", "7",
@@ -76,13 +81,15 @@ def test_demo_killed_half_way_and_run_again_makes_one_whole_village(tmp_path):
     took = time.monotonic() - begun
     assert made.returncode == 0, made.stderr
     whole = _demo_summary(made.stdout)
-    duplicates = _check(reference)["duplicate_niks"]       # the ones the demo plants
+    duplicates = check(reference)["duplicate_niks"]        # the ones the demo plants
     # stopped at two points of a run as long as the reference one: while the village
     # is being built in its one transaction (the schema is made in the first second or
     # so; the log of the schema's connection is emptied when it closes, so the log's
-    # size no longer tells when the building begins)
-    for attempt, share in enumerate((0.5, 0.8)):
-        db = tmp_path / f"desa{attempt}.sqlite"
+    # size no longer tells when the building begins).  Both make the same file: the
+    # second finds the part the first left, removes it and is stopped in turn; the run
+    # after them makes the village.
+    db = tmp_path / "desa.sqlite"
+    for share in (0.5, 0.8):
         proc = start_cli("--db", db, "demo", "--households", HOUSEHOLDS, "--seed", "7")
         time.sleep(took * share)
         assert proc.poll() is None, "the demo ended before it could be stopped"
@@ -90,11 +97,11 @@ def test_demo_killed_half_way_and_run_again_makes_one_whole_village(tmp_path):
         # nothing of the stopped run stays: no village file (nor its key file) to lock
         # anyone out; the next start removes the part
         assert not db.exists() and not Path(f"{db}.keys").exists()
-        again = run_cli("--db", db, "demo", "--households", HOUSEHOLDS, "--seed", "7",
-                        "--json")
-        assert again.returncode == 0, again.stderr
-        assert _demo_summary(again.stdout) == whole
-        assert _check(db)["duplicate_niks"] == duplicates
+    again = run_cli("--db", db, "demo", "--households", HOUSEHOLDS, "--seed", "7",
+                    "--json")
+    assert again.returncode == 0, again.stderr
+    assert _demo_summary(again.stdout) == whole
+    assert check(db)["duplicate_niks"] == duplicates
 
 
 def _as_the_program_wrote_it(db: Path, member_ids: list[str]) -> None:
