@@ -1,6 +1,7 @@
 """orphans, their guardians and foster sponsors
 
-A child who lost a parent is recorded with who cares for them (orphan); a resident
+Two programs that raise income (PENA, KUBE) join the catalogue. A child who lost a
+parent is recorded with who cares for them (orphan); a resident
 willing to be a foster sponsor with what they offer (foster_sponsor); the
 coordinator's matches between them (foster_match).  A member removed outright (an
 undone import) takes their records with them.
@@ -17,6 +18,10 @@ revision = '0021'
 down_revision = '0020'
 branch_labels = None
 depends_on = None
+
+#: the programs that raise income seeded here (as core.codes had them then)
+_INCOME = (("PENA", "Pahlawan Ekonomi Nusantara (PENA)"),
+           ("KUBE", "Kelompok Usaha Bersama (KUBE)"))
 
 
 def _tracked() -> list[sa.Column]:
@@ -81,6 +86,22 @@ def upgrade() -> None:
                               unique=False)
         batch_op.create_index(batch_op.f('ix_foster_match_sponsor_id'), ['sponsor_id'],
                               unique=False)
+
+
+    # two programs that raise income (the catalogue had none), seeded where the
+    # village has its catalogue (a database made before a village was set has none)
+    program = sa.table('program', sa.column('code', sa.String), sa.column('name', sa.String),
+                       sa.column('target', sa.String), sa.column('active', sa.Boolean),
+                       sa.column('source', sa.String), sa.column('kind', sa.String),
+                       sa.column('desil_ceiling', sa.Integer))
+    bind = op.get_bind()
+    codes = set(bind.execute(sa.select(program.c.code)).scalars())
+    if codes:
+        for code, name in _INCOME:
+            if code not in codes:
+                op.execute(program.insert().values(
+                    code=code, name=name, target="keluarga", active=True, source="nasional",
+                    kind="pendapatan", desil_ceiling=4))
 
 
 def downgrade() -> None:

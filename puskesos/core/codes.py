@@ -380,6 +380,9 @@ DEFAULT_PROGRAMS: tuple[tuple[str, str, str], ...] = (
     ("SUBSIDI_LPG", "Subsidi LPG 3 kg", "keluarga"),
     ("BANTUAN_PEMDA", "Bantuan pemerintah daerah", "keluarga"),
     ("BAZNAS", "Santunan BAZNAS (zakat, infak)", "keluarga"),
+    # programs that raise income, not only lower a burden (the forums ask for them)
+    ("PENA", "Pahlawan Ekonomi Nusantara (PENA)", "keluarga"),
+    ("KUBE", "Kelompok Usaha Bersama (KUBE)", "keluarga"),
 )
 
 

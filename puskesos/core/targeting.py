@@ -84,7 +84,8 @@ DEFAULT_CATALOGUE: dict[str, tuple[str, str, int | None]] = {
     "PIP": ("nasional", "pemberdayaan", 4), "ATENSI": ("nasional", "pemberdayaan", 5),
     "RUTILAHU": ("nasional", "beban", 4), "PERMAKANAN": ("nasional", "beban", 5),
     "SUBSIDI_LISTRIK": ("nasional", "beban", 5), "SUBSIDI_LPG": ("nasional", "beban", 5),
-    "BANTUAN_PEMDA": ("daerah", "beban", 4), "BAZNAS": ("nonpemerintah", "pemberdayaan", 3)}
+    "BANTUAN_PEMDA": ("daerah", "beban", 4), "BAZNAS": ("nonpemerintah", "pemberdayaan", 3),
+    "PENA": ("nasional", "pendapatan", 4), "KUBE": ("nasional", "pendapatan", 4)}
 #: the desil of the households national social aid targets
 AID_TARGET_DESILS = (1, 2, 3, 4)
 #: a program without a ceiling of its own: desil 1–4 are the aid's target

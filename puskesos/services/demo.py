@@ -492,6 +492,8 @@ def _targeting_cases(rng: random.Random, hh_rows: list[dict], m_rows: list[dict]
             grant("BANTUAN_PEMDA", h)
         elif h["desil"] is not None and h["desil"] <= 3 and rng.random() < 0.04:
             grant("BAZNAS", h)
+        if h["desil"] is not None and 2 <= h["desil"] <= 4 and rng.random() < 0.05:
+            grant(rng.choice(("PENA", "KUBE")), h)     # raising income, not a burden
     poorest = [h for h in hh_rows if h["desil"] == 1]
     for h in rng.sample(poorest, min(n, len(poorest))):   # exclusion error
         p_rows[:] = [p for p in p_rows if p["household_id"] != h["id"]]

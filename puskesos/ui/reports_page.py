@@ -112,6 +112,9 @@ class ReportsPage(QWidget):
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        #: the vulnerable groups of the area, in words (listed on Program & Sasaran)
+        self.vulnerable = QLabel()
+        self.vulnerable.setWordWrap(True)
         cards = FlowLayout()
         for measure, value in (("households", None), ("members", None), ("extreme", None),
                                ("extreme_covered", None), ("extreme_uncovered", None),
@@ -162,6 +165,7 @@ class ReportsPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addLayout(cards)
+        layout.addWidget(self.vulnerable)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(hint)
         bus.data_changed.connect(lambda kind, _ids: self._changed(kind))
@@ -254,6 +258,13 @@ class ReportsPage(QWidget):
                  ("flag", None): (sum(board.flags.values()), _("Open flags"))}
         for key, (value, label) in texts.items():
             self.figures[key].setText(f"{value}\n{label}")
+        v = board.vulnerable
+        self.vulnerable.setText(_(
+            "Vulnerable: {orphans} orphans ({alone} without a foster sponsor), {sponsors} "
+            "foster sponsors ({free} places free), {elderly} elderly living alone, {severe} "
+            "severely disabled — listed on the Programs & targets page.").format(
+            orphans=v.orphans, alone=v.orphans_unsponsored, sponsors=v.sponsors,
+            free=v.places_free, elderly=v.elderly_alone, severe=v.severe))
         self._charts(board)
         self.area_model.set_rows(board.by_area)
         self.program_model.set_rows(board.programs)

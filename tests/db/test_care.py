@@ -291,3 +291,31 @@ def test_the_command_line_records_orphans_sponsors_and_matches(cli, demo_db, tmp
         run("orphan", "list", "--json").stdout)}
     unknown = run("orphan", "remove", "3523010101990001", "--reason", "x", ok=False)
     assert "3523010101990001" in unknown.stderr
+
+
+def test_the_forum_figures_count_the_vulnerable_groups_of_an_area(services, village):
+    """The Laporan's vulnerable groups of an area are the people the lists show living
+    there: orphans (and those without a sponsor), sponsors with their free places, the
+    elderly living alone and the severely disabled."""
+    from puskesos.services.reports.dto import Area
+    t = services.targeting
+    budi = t.record_orphan(actor=OPERATOR, member_id=village["budi"], status="yatim",
+                           guardian_member_id=village["uncle"], today=TODAY)
+    t.record_orphan(actor=OPERATOR, member_id=village["siti"], status="piatu",
+                    guardian_member_id=village["uncle"], today=TODAY)
+    joko = t.record_sponsor(actor=OPERATOR, member_id=village["joko"], offers=["pendidikan"],
+                            capacity=3, today=TODAY)
+    t.record_sponsor(actor=OPERATOR, member_id=village["sri"], offers=["kebutuhan"],
+                     capacity=1, today=TODAY)
+    t.match(actor=ADMIN, orphan_id=budi, sponsor_id=joko)
+    _family(services, 20, [("MBAH DARMI", date(1941, 1, 1), "1")], dusun="NGASEM")
+    _family(services, 21, [("PAK KASNO", date(1970, 1, 1), "1")], difficulty_seeing="1")
+    whole = services.reports.dashboard(actor=ADMIN, today=TODAY).vulnerable
+    assert (whole.orphans, whole.orphans_unsponsored, whole.sponsors, whole.places_free,
+            whole.elderly_alone, whole.severe) == (2, 1, 2, 3, 2, 1)   # Pak Joko, Mbah Darmi
+    krajan = services.reports.dashboard(actor=ADMIN, area=Area(dusun="KRAJAN"),
+                                        today=TODAY).vulnerable
+    listed = [v for v in t.vulnerable(actor=ADMIN, today=TODAY) if v.person.dusun == "KRAJAN"]
+    assert (krajan.orphans, krajan.sponsors, krajan.places_free) == (2, 1, 1)
+    assert (krajan.elderly_alone, krajan.severe) == (
+        sum(v.elderly_alone for v in listed), sum(v.severe for v in listed)) == (0, 1)

@@ -252,8 +252,10 @@ def test_rows_of_an_older_version_are_sealed_once_by_the_upgrade(db_target):
     services.households.save(actor=OPERATOR, household=house, members=people)
     # the tables and columns of later revisions go too (0011: referrals, 0012:
     # stickers, 0014: the exchange keys, 0016: the replies, 0018: the tombstones,
-    # 0019: the verval details' clocks, 0020: the catalogue and the flags)
-    behind(services, "DROP TABLE flag_dismissal", "DROP TABLE unregistered_recipient",
+    # 0019: the verval details' clocks, 0020: the catalogue and the flags, 0021: the
+    # orphans and foster sponsors)
+    behind(services, "DROP TABLE foster_match", "DROP TABLE foster_sponsor",
+           "DROP TABLE orphan", "DROP TABLE flag_dismissal", "DROP TABLE unregistered_recipient",
            *(f"ALTER TABLE program DROP COLUMN {c}"
              for c in ("source", "kind", "desil_ceiling", "periods")),
            *(f"ALTER TABLE {t} DROP COLUMN updated_at"

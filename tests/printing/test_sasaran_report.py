@@ -46,6 +46,13 @@ def test_the_pdf_holds_the_figures_and_its_charts(demo, tmp_path):
     assert f"{t.extreme_uncovered} belum menerima program apa pun" in text
     assert f"Tanda ketidaktepatan sasaran yang masih terbuka: {sum(board.flags.values())}" \
         in text
+    # the vulnerable groups (the demo has orphans, some without a sponsor, and sponsors)
+    v = board.vulnerable
+    assert v.orphans and v.sponsors
+    assert (f"Kelompok rentan: {v.orphans} anak yatim, piatu atau yatim piatu, "
+            f"{v.orphans_unsponsored} di antaranya belum memiliki orang tua asuh; "
+            f"{v.sponsors} warga bersedia menjadi orang tua asuh") in text
+    assert f"{v.elderly_alone} lansia tinggal sendiri" in text
     # the letterhead and the four charts' titles
     village = demo.settings.village()
     assert village.desa.upper() in text
@@ -96,6 +103,9 @@ def test_the_workbook_holds_the_summary_areas_programs_and_flags(demo, tmp_path)
     assert summary["Miskin ekstrem (desil 1)"] == t.extreme
     assert summary["Miskin ekstrem belum menerima program"] == t.extreme_uncovered
     assert summary["Penerima: Mengurangi beban"] == t.by_kind["beban"]
+    v = board.vulnerable
+    assert (summary["Anak yatim, piatu, yatim piatu"], summary["Orang tua asuh"],
+            summary["Penyandang disabilitas berat"]) == (v.orphans, v.sponsors, v.severe)
     areas = list(book["Per wilayah"].iter_rows(min_row=2, values_only=True))
     assert len(areas) == len(board.by_area) + 1
     assert areas[-1][0] == "Jumlah" and areas[-1][3] == t.households

@@ -85,6 +85,9 @@ def test_an_area_chosen_changes_the_figures_and_each_figure_lists_its_families(
         == whole.by_dusun[1].households < 300
     assert _number(page.figures[("members", None)]) == board.total.members
     assert dusun in page.summary.text()
+    v = board.vulnerable          # the dusun's vulnerable groups, in words
+    assert (f"{v.orphans} anak yatim ({v.orphans_unsponsored} belum memiliki orang tua "
+            f"asuh), {v.sponsors} orang tua asuh") in page.vulnerable.text()
     assert {page.area_model.row_at(r).dusun for r in range(page.area_model.rowCount())} \
         == {dusun}
 

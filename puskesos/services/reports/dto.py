@@ -125,6 +125,20 @@ class ProgramLine:
 
 
 @dataclass(frozen=True)
+class Vulnerable:
+    """The vulnerable groups of an area (issue 17 point 3): orphans and how many have
+    no foster sponsor matched, the sponsors and their places still free, the elderly
+    living alone, the severely disabled."""
+
+    orphans: int = 0
+    orphans_unsponsored: int = 0
+    sponsors: int = 0
+    places_free: int = 0
+    elderly_alone: int = 0
+    severe: int = 0
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """The Sasaran figures of an area: the totals, the same by RT and by dusun, each
     program's recipients and the open flags by kind."""
@@ -145,6 +159,7 @@ class Dashboard:
     #: for the whole village only)
     not_in_registry: int
     on: date
+    vulnerable: Vulnerable = Vulnerable()
 
 
 @dataclass(frozen=True)
@@ -169,4 +184,4 @@ class FamilyLine:
 
 
 __all__ = ["Area", "AreaLine", "DESILS", "Dashboard", "FLAG_KINDS", "FamilyLine", "Figure",
-           "KINDS", "MEASURES", "NO_DESIL", "ProgramLine"]
+           "KINDS", "MEASURES", "NO_DESIL", "ProgramLine", "Vulnerable"]

@@ -17,21 +17,21 @@ from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
-from ...models import Household, Member, Participation, Program
+from ...models import (FosterMatch, FosterSponsor, Household, Member, Orphan, Participation,
+                       Program)
 from ..context import Actor, require
 from ..registry.queries import household_conditions
 from ..registry.records import HouseholdFilter
+from ..targeting.flags import active_participation, elderly_alone, severe_disability
 from .dto import (DESILS, FLAG_KINDS, KINDS, NO_DESIL, Area, AreaLine, Dashboard,
-                  FamilyLine, Figure, ProgramLine)
+                  FamilyLine, Figure, ProgramLine, Vulnerable)
 
-ACTIVE = codes.ParticipationStatus.AKTIF.value
 #: ids bound in one statement at most (SQLite's and PostgreSQL's limits are far above)
 CHUNK = 500
 
 
-def _active():
-    """An active participation (as the flags count it: not removed, status aktif)."""
-    return and_(Participation.deleted_at.is_(None), Participation.status == ACTIVE)
+#: an active participation, as the flags count it (not removed, status aktif)
+_active = active_participation
 
 
 def area_conditions(area: Area) -> list:
@@ -195,6 +195,7 @@ class FigureOps:
             # the flags' families placed in their areas (a loop over the flags, not the
             # households; a few hundred ids a statement)
             placed = self._places(s, where, {f.household_id for f in flags if f.household_id})
+            vulnerable = self._vulnerable(s, where, rules, today or date.today())
         by_kind = dict.fromkeys(FLAG_KINDS, 0)
         families: dict[str, set[str]] = {k: set() for k in FLAG_KINDS}
         unplaced = 0
@@ -222,7 +223,38 @@ class FigureOps:
                          tuple(d.line() for _k, d in sorted(dusuns.items())),
                          extreme_by_kind, programs, by_kind,
                          {k: len(v) for k, v in families.items()},
-                         unplaced if area.whole else 0, today or date.today())
+                         unplaced if area.whole else 0, today or date.today(), vulnerable)
+
+    @staticmethod
+    def _vulnerable(s, where: list, rules, today: date) -> Vulnerable:
+        """The vulnerable groups living in the area: counts, one statement each."""
+        living = and_(*where, Member.deleted_at.is_(None),
+                      Member.presence.in_(codes.LIVING))
+
+        def count(query) -> int:
+            return int(s.scalar(query) or 0)
+        people = select(func.count()).select_from(Member).join(
+            Household, Household.id == Member.household_id)
+        orphans = people.join(Orphan, Orphan.member_id == Member.id).where(
+            living, Orphan.deleted_at.is_(None))
+        sponsored = exists().where(FosterMatch.orphan_id == Orphan.id,
+                                   FosterMatch.ended_on.is_(None))
+        matched = (select(func.count()).select_from(FosterMatch)
+                   .where(FosterMatch.sponsor_id == FosterSponsor.id,
+                          FosterMatch.ended_on.is_(None)).scalar_subquery())
+        sponsors = (select(func.count(), func.coalesce(func.sum(
+                        case((FosterSponsor.capacity > matched,
+                              FosterSponsor.capacity - matched), else_=0)), 0))
+                    .select_from(FosterSponsor)
+                    .join(Member, Member.id == FosterSponsor.member_id)
+                    .join(Household, Household.id == Member.household_id)
+                    .where(living, FosterSponsor.deleted_at.is_(None)))
+        n_sponsors, free = s.execute(sponsors).one()
+        return Vulnerable(
+            orphans=count(orphans), orphans_unsponsored=count(orphans.where(~sponsored)),
+            sponsors=int(n_sponsors or 0), places_free=int(free or 0),
+            elderly_alone=count(people.where(living, elderly_alone(rules, today))),
+            severe=count(people.where(living, severe_disability(rules))))
 
     @staticmethod
     def _places(s, where: list, ids: set[str]) -> dict[str, tuple]:

@@ -84,6 +84,13 @@ def forum_context(board: Dashboard, village: dict[str, Any]) -> dict[str, Any]:
     })
     for key, value in summary.items():
         context[f"jumlah.{key}"] = value
+    v = board.vulnerable
+    context.update({"rentan.yatim": str(v.orphans),
+                    "rentan.yatim_tanpa_asuh": str(v.orphans_unsponsored),
+                    "rentan.orang_tua_asuh": str(v.sponsors),
+                    "rentan.tempat_kosong": str(v.places_free),
+                    "rentan.lansia_sendiri": str(v.elderly_alone),
+                    "rentan.disabilitas_berat": str(v.severe)})
     return context
 
 
@@ -141,6 +148,12 @@ class ForumOps:
             *((f"Miskin ekstrem penerima: {label}", board.extreme_by_kind.get(k, 0))
               for k, label in zip(KINDS, kinds)),
             ("Tanda terbuka", sum(board.flags.values())),
+            ("Anak yatim, piatu, yatim piatu", board.vulnerable.orphans),
+            ("Anak yatim belum memiliki orang tua asuh", board.vulnerable.orphans_unsponsored),
+            ("Orang tua asuh", board.vulnerable.sponsors),
+            ("Tempat anak asuh yang masih kosong", board.vulnerable.places_free),
+            ("Lansia tinggal sendiri", board.vulnerable.elderly_alone),
+            ("Penyandang disabilitas berat", board.vulnerable.severe),
         ]
         table_sheet(book, "Ringkasan", ["Ukuran", "Nilai"], summary)
 
