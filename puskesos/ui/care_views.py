@@ -50,6 +50,17 @@ class PersonFinder(QWidget):
         layout.addWidget(self.find)
         layout.addWidget(self.results)
 
+    def choose(self, person) -> None:
+        """Show ``person`` (a resident found another way) as the one chosen."""
+        self._later.stop()
+        self.find.setText(person.name)
+        self.results.clear()
+        item = QListWidgetItem(" · ".join(x for x in (person.name, person.nik, _area(person))
+                                          if x))
+        item.setData(Qt.ItemDataRole.UserRole, person.member_id)
+        self.results.addItem(item)
+        self.results.setCurrentRow(0)
+
     def search(self) -> None:
         self._later.stop()
         self.results.clear()
@@ -73,10 +84,18 @@ class PersonFinder(QWidget):
 class OrphanDialog(QDialog):
     """Record a child as an orphan, with the guardian who cares for them."""
 
-    def __init__(self, services, actor, parent=None):
+    def __init__(self, services, actor, parent=None, suggestions=()):
         super().__init__(parent)
         self.services, self.actor = services, actor
         self.setWindowTitle(_("Record an orphan"))
+        #: children the data suggests (a parent recorded as died): (person, status)
+        self.suggestions = list(suggestions)
+        self.suggested = QComboBox()
+        self.suggested.addItem(_("— or find the child below —"), None)
+        for i, (person, status) in enumerate(self.suggestions):
+            self.suggested.addItem(f"{person.name} · {OrphanStatus.short_of(status)} · "
+                                   f"{_area(person)}", i)
+        self.suggested.currentIndexChanged.connect(lambda _i: self._suggest())
         self.child = PersonFinder(services, actor, _("The child's name or NIK"))
         self.status = QComboBox()
         for status in OrphanStatus:
@@ -97,6 +116,8 @@ class OrphanDialog(QDialog):
         self.message = message_label()
         self.resident.toggled.connect(lambda _on: self._guardian_kind())
         form = QFormLayout()
+        if self.suggestions:
+            form.addRow(_("Suggested"), self.suggested)
         form.addRow(_("Child"), self.child)
         form.addRow(_("Status"), self.status)
         kind = QHBoxLayout()
@@ -119,6 +140,14 @@ class OrphanDialog(QDialog):
         layout.addWidget(self.box)
         self._guardian_kind()
         fit_size(self, 640, 620)
+
+    def _suggest(self) -> None:
+        index = self.suggested.currentData()
+        if index is None:
+            return
+        person, status = self.suggestions[index]
+        self.child.choose(person)
+        self.status.setCurrentIndex(max(self.status.findData(status), 0))
 
     def _guardian_kind(self) -> None:
         inside = self.resident.isChecked()
@@ -319,6 +348,8 @@ class CareView(QWidget):
                 lambda *_a: self.update_buttons())
         edit = actor.can(Permission.EDIT_REGISTRY)
         self.add_orphan = QPushButton(_("Record an &orphan…"))
+        self.add_orphan.setToolTip(_("Children whose parent is recorded as died are "
+                                     "suggested"))
         self.add_orphan.clicked.connect(lambda: self.record_orphan())
         self.match_button = QPushButton(_("&Match a sponsor…"))
         self.match_button.setToolTip(_("The coordinator chooses a sponsor for the child"))
@@ -368,9 +399,14 @@ class CareView(QWidget):
         self.orphans.model.set_rows(orphans)
         self.sponsors.model.set_rows(sponsors)
         alone = sum(1 for o in orphans if not o.sponsors)
-        self.summary.setText(_("{n} orphans recorded, {alone} of them without a sponsor; "
-                               "{s} sponsors with {free} places free.").format(
-            n=len(orphans), alone=alone, s=len(sponsors), free=sum(e.free for e in sponsors)))
+        text = _("{n} orphans recorded, {alone} of them without a sponsor; {s} sponsors "
+                 "with {free} places free.").format(
+            n=len(orphans), alone=alone, s=len(sponsors), free=sum(e.free for e in sponsors))
+        suggested = len(self.services.targeting.orphan_candidates(actor=self.actor))
+        if suggested:
+            text += " " + _("{n} more children lost a parent by the registry's data: "
+                            "\"Record an orphan\" suggests them.").format(n=suggested)
+        self.summary.setText(text)
         for view in (self.orphans, self.sponsors):
             if view.model.rowCount():
                 view.table.selectRow(0)
@@ -395,7 +431,8 @@ class CareView(QWidget):
         return True
 
     def record_orphan(self) -> bool:
-        return self._ask(OrphanDialog(self.services, self.actor, self))
+        suggestions = self.services.targeting.orphan_candidates(actor=self.actor)
+        return self._ask(OrphanDialog(self.services, self.actor, self, suggestions))
 
     def record_sponsor(self) -> bool:
         return self._ask(SponsorDialog(self.services, self.actor, self))

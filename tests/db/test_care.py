@@ -319,3 +319,40 @@ def test_the_forum_figures_count_the_vulnerable_groups_of_an_area(services, vill
     assert (krajan.orphans, krajan.sponsors, krajan.places_free) == (2, 1, 1)
     assert (krajan.elderly_alone, krajan.severe) == (
         sum(v.elderly_alone for v in listed), sum(v.severe for v in listed)) == (0, 1)
+
+
+def test_children_who_lost_a_parent_are_suggested_until_recorded(services):
+    """A child of a family whose father (the head) died is suggested as yatim, whose
+    mother died as piatu, both as yatim piatu; not an adult child, not a family whose
+    parents live, not a child recorded already."""
+    t = services.targeting
+    with services.db.write() as s:
+        def family(number, parents, children):
+            home = Household(region_code=VILLAGE, no_kk=f"35230101020{number:05d}",
+                             dusun="KRAJAN", rt="001", rw="001")
+            s.add(home)
+            s.flush()
+            rows = [Member(household_id=home.id, sort_order=i, name=name, sex=sex,
+                           nik=f"35230102{number:04d}{i:04d}", birth_date=born,
+                           relationship_code=rel, presence=presence)
+                    for i, (name, sex, rel, presence, born) in enumerate(parents + children)]
+            s.add_all(rows)
+            s.flush()
+            return [m.id for m in rows]
+        adult = date(1980, 1, 1)
+        one = family(1, [("ALM AYAH", "L", "1", "2", adult), ("IBU", "P", "2", "1", adult)],
+                     [("ANAK SATU", "L", "3", "1", date(2015, 1, 1)),
+                      ("ANAK DEWASA", "P", "3", "1", date(2001, 1, 1))])
+        family(2, [("AYAH", "L", "1", "1", adult), ("ALM IBU", "P", "2", "2", adult)],
+                     [("ANAK DUA", "P", "3", "1", date(2016, 1, 1))])
+        family(3, [("ALM KAKEK", "L", "1", "2", adult), ("ALM NENEK", "P", "2", "2", adult)],
+               [("ANAK TIGA", "L", "3", "1", date(2018, 1, 1)),
+                ("CUCU", "L", "5", "1", date(2019, 1, 1))])
+        family(4, [("AYAH", "L", "1", "1", adult), ("IBU", "P", "2", "1", adult)],
+               [("ANAK EMPAT", "L", "3", "1", date(2014, 1, 1))])
+    found = {p.name: status for p, status in t.orphan_candidates(actor=ADMIN, today=TODAY)}
+    assert found == {"ANAK SATU": "yatim", "ANAK DUA": "piatu", "ANAK TIGA": "yatim_piatu"}
+    t.record_orphan(actor=OPERATOR, member_id=one[2], status="yatim", guardian_member_id=one[1],
+                    today=TODAY)
+    assert "ANAK SATU" not in {p.name for p, _s in t.orphan_candidates(actor=ADMIN,
+                                                                       today=TODAY)}

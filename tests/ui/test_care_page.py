@@ -134,3 +134,40 @@ def test_the_elderly_and_disabled_list_opens_a_family(qtbot, village):
     opened = [d for d in win.households.open_dialogs if isinstance(d, HouseholdDialog)]
     assert [d.household_id for d in opened] == [first.person.household_id]
     opened[0].reject()
+
+
+def test_a_child_the_data_suggests_is_recorded_from_the_suggestion(qtbot, village):
+    """A child whose parent is recorded as died is offered in the dialog: chosen, the
+    child and the status are filled in; saved, the child leaves the suggestions."""
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1024, 740)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    settled(qtbot, page)
+    care = page.care
+    _tab(qtbot, page, care)
+    suggested = village.targeting.orphan_candidates(actor=KOORDINATOR)
+    assert suggested and f"{len(suggested)} anak lagi" in care.summary.text()
+    person, status = suggested[0]
+
+    def record(dialog: OrphanDialog):
+        assert dialog.suggested.count() == len(suggested) + 1
+        other = next(s for s in ("yatim", "piatu") if s != status)
+        dialog.status.setCurrentIndex(dialog.status.findData(other))
+        dialog.suggested.setCurrentIndex(1)
+        assert dialog.child.member_id == person.member_id
+        assert dialog.status.currentData() == status
+        click(qtbot, dialog.outside)
+        qtbot.keyClicks(dialog.guardian_name, "BU LIK SUNARTI")
+        click(qtbot, dialog.box.button(dialog.box.StandardButton.Save))
+
+    with dialogs(record):
+        click(qtbot, care.add_orphan)
+    settled(qtbot, page)
+    entry = next(o for o in village.targeting.orphans(actor=KOORDINATOR)
+                 if o.child.member_id == person.member_id)
+    assert entry.status == status and entry.guardian_name == "BU LIK SUNARTI"
+    assert person.member_id not in {p.member_id for p, _s in
+                                    village.targeting.orphan_candidates(actor=KOORDINATOR)}

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ...core.codes import LIVING
+from ...core.codes import LIVING, Presence, Relationship
 from ...core.identifiers import PLACEHOLDER_KINDS, check_nik, mask_nik
 from ...core.permissions import Permission
 from ...core.targeting import CHILD_AGE_LIMIT, FosterOffer, OrphanStatus
-from ...core.validation import age_in_years, checked_text
+from ...core.validation import age_in_years, checked_text, years_before
 from ...errors import Conflict, InvalidInput, NotFound
 from ...i18n import _
 from ...models import (FosterMatch, FosterSponsor, Household, Member, Orphan, Participation,
@@ -100,6 +100,12 @@ class VulnerablePerson:
     def why(self) -> str:
         return vulnerable_why(self.severe, self.elderly_alone)
 
+
+#: who a child's parents are in a family card: its head and the head's spouse
+PARENTS = (Relationship.KEPALA.value, Relationship.PASANGAN.value)
+#: the children of a family card who may be orphans: the head's children (a grandchild
+#: whose grandparent died is not one)
+CHILDREN = (Relationship.ANAK.value,)
 
 #: the vulnerable groups the window and the command line list
 GROUPS = ("orphans", "sponsors", "elderly_alone", "severe_disability")
@@ -232,6 +238,38 @@ class CareOps:
                     g_nik if show or not g_nik else mask_nik(g_nik), o.guardian_relation,
                     o.note, tuple(sponsors[o.id]), programs.get(row[0], ())))
             return out
+
+    def orphan_candidates(self, *, actor: Actor, today: date | None = None
+                          ) -> list[tuple[Person, str]]:
+        """Children of the registry who may have lost a parent and are not on the list
+        yet: living, under 18, a child of a family whose head or the head's spouse
+        is recorded as died; with the status the data suggests (the father died:
+        yatim; the mother: piatu; both: yatim piatu).  For the operator to confirm."""
+        require(actor, Permission.VIEW_REGISTRY)
+        today = today or date.today()
+        parent = aliased(Member)
+
+        def died(sex: str):
+            return exists().where(parent.household_id == Member.household_id,
+                                  parent.relationship_code.in_(PARENTS), parent.sex == sex,
+                                  parent.deleted_at.is_(None),
+                                  parent.presence == Presence.MENINGGAL.value)
+        father, mother = died("L"), died("P")
+        query = (_person_query().add_columns(father, mother)
+                 .where(Member.deleted_at.is_(None), Member.presence.in_(LIVING),
+                        Household.deleted_at.is_(None),
+                        Member.relationship_code.in_(CHILDREN),
+                        Member.birth_date > years_before(today, CHILD_AGE_LIMIT),
+                        or_(father, mother),
+                        ~Member.id.in_(select(Orphan.member_id)
+                                       .where(Orphan.deleted_at.is_(None))))
+                 .order_by(Household.dusun, Household.rt, Member.name))
+        show = actor.can(Permission.VIEW_FULL_NIK)
+        with self._db.read() as s:
+            rows = list(s.execute(query))
+        status = {(True, False): OrphanStatus.YATIM, (False, True): OrphanStatus.PIATU,
+                  (True, True): OrphanStatus.YATIM_PIATU}
+        return [(_person(r, show), status[(bool(r[-2]), bool(r[-1]))].value) for r in rows]
 
     def record_orphan(self, *, actor: Actor, member_id: str, status: str,
                       guardian_member_id: str | None = None, guardian_name: str | None = None,
