@@ -95,3 +95,54 @@ def test_a_flag_clicked_with_the_mouse_is_the_one_explained(qtbot, village):
         rect = page.table.visualRect(page.model.index(row, 1))
         qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert page.model.row_at(row).text in page.detail.text()
+
+
+def test_from_a_flag_to_its_family_and_back_the_flags_follow_what_was_changed(
+        qtbot, village):
+    """A flag about a vulnerable person opens the family; there the person is recorded
+    as died and the family saved; back on the page (without pressing Refresh), the
+    flag is gone and the others stay."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from puskesos.core.bahasa import short_date
+    from puskesos.models import Member
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1024, 740)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    settled(qtbot, page)
+    before = {f.key for f in page.flags}
+    with village.db.read() as s:
+        heads = set(s.scalars(select(Member.id).where(Member.relationship_code == "1")))
+    at = next(i for i in range(page.kind.count())
+              if page.kind.itemData(i) == "vulnerable_uncovered")
+    page.kind.setCurrentIndex(at)
+    row = next(r for r in range(page.model.rowCount())
+               if page.model.row_at(r).member_id not in heads)
+    page.table.selectRow(row)
+    flag = page.selected()
+    click(qtbot, page.open_button)
+    form = next(d for d in win.households.open_dialogs if isinstance(d, HouseholdDialog))
+    assert form.household_id == flag.household_id
+    form.tabs.setCurrentIndex(1)
+    form.members_view.selectRow(next(i for i, m in enumerate(form.members)
+                                     if m.id == flag.member_id))
+    gone = next(b for b in form.member_buttons if b.text().startswith("Meninggal"))
+    with dialogs(lambda d: (d.setTextValue(d.comboBoxItems()[0]), d.accept()),
+                 lambda d: (d.setTextValue(short_date(date.today())), d.accept()),
+                 lambda d: (d.setTextValue("Surat kematian dari desa"), d.accept())):
+        click(qtbot, gone)
+    click(qtbot, form.save_button)
+    assert form.saved_label.isVisible() and not form.is_dirty()
+    form.reject()
+    settled(qtbot, page)
+    after = {f.key for f in page.flags}
+    assert flag.key in before and flag.key not in after
+    # the family's other flags, and every other family's, are as they were (a program
+    # of the person's own would now be flagged as going to someone who died)
+    assert {k for k in before - after} == {flag.key}
+    assert all(k[0] == "recipient_died" and k[2] == flag.member_id for k in after - before)
