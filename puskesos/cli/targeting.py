@@ -1,9 +1,10 @@
-"""``flags [dismiss|rules]`` and ``program list|add|set``: Program & Sasaran on the
+"""``flags [dismiss|rules]`` and ``program list|add|set|grant|end``: Program & Sasaran on the
 command line — the flags the targeting rules raise, each with the person concerned
 and why; the rules themselves; and the program catalogue."""
 
 from __future__ import annotations
 
+from ..core.codes import ParticipationStatus
 from ..core.targeting import FlagKind, ProgramKind, ProgramSource, TargetingRules
 from ..errors import InvalidInput
 from ..i18n import _
@@ -79,7 +80,34 @@ def cmd_program(args) -> int:
     try:
         actor = current_actor(args)
         targeting = services.targeting
-        if args.program_command == "list":
+        if args.program_command in ("grant", "end"):
+            person = targeting.resident(actor=actor, nik=args.nik)
+            member = None if args.family else person.member_id
+            if args.program_command == "grant":
+                services.programs.add_participation(
+                    actor=actor, household_id=person.household_id,
+                    program_code=args.code.strip().upper(), period=args.period,
+                    member_id=member, note=args.note)
+                text = _("{code} ({period}) entered for {who}.")
+            else:
+                dto = services.households.get(actor=actor, household_id=person.household_id)
+                found = [p for p in dto.programs if p.program_code == args.code.strip().upper()
+                         and p.period == args.period.strip() and p.member_id == member
+                         and p.status == ParticipationStatus.AKTIF.value]
+                if not found:
+                    raise InvalidInput(_("{who} does not receive {code} in {period}.").format(
+                        who=_("the family of {name}").format(name=person.name) if member is None
+                        else person.name, code=args.code, period=args.period))
+                services.programs.end_participation(actor=actor,
+                                                    participation_id=found[0].id,
+                                                    reason=args.reason)
+                text = _("{code} ({period}) ended for {who}.")
+            who = (_("the family of {name}").format(name=person.name) if member is None
+                   else person.name)
+            emit(args, {"program": args.code.strip().upper(), "period": args.period,
+                        "household": person.household_id, "member": member},
+                 text.format(code=args.code.strip().upper(), period=args.period, who=who))
+        elif args.program_command == "list":
             rows = targeting.catalogue(actor=actor)
             emit(args, [_entry_json(p) for p in rows], "\n".join(
                 f"{p.code:<16} {p.name:<40} {p.source_label:<20} {p.kind_label:<22} "
@@ -131,4 +159,18 @@ def register(sub) -> None:
                         help=_("the highest desil it is for (0: none)"))
         sp.add_argument("--periods")
         sp.add_argument("--active", choices=["yes", "no"])
+    for verb, helptext in (("grant", _("enter by hand that a person or their family "
+                                       "receives a program")),
+                           ("end", _("end a program a person or their family receives, "
+                                     "with why"))):
+        gp = reporting(psub.add_parser(verb, help=helptext))
+        gp.add_argument("code")
+        gp.add_argument("nik", help=_("the recipient's NIK (with --family: a member's)"))
+        gp.add_argument("--period", required=True, help=_("e.g. 2026 or 2026-Q3"))
+        gp.add_argument("--family", action="store_true",
+                        help=_("to the whole family, not the person"))
+        if verb == "grant":
+            gp.add_argument("--note")
+        else:
+            gp.add_argument("--reason", required=True)
     pp.set_defaults(func=cmd_program)

@@ -32,6 +32,7 @@ from ..i18n import _
 from ..services.registry import NeedsConfirmation
 from ..services.registry.history import household_history
 from .household_family import FamilyActions, MembersModel
+from .household_programs import ProgramsBox
 from .jobs import show_error
 from .member_dialog import MemberDialog
 from .operations import write
@@ -208,27 +209,11 @@ class HouseholdDialog(FamilyActions, QDialog):
         return scroll
 
     def _build_programs_tab(self) -> QWidget:
-        self.programs_list = QListWidget()
-        # said instead of a blank list: none yet, and how one is recorded
-        self.programs_empty = QLabel(_(
-            "This household takes part in no aid program yet. A program is recorded by "
-            "importing its recipient list (BNBA): press Import… on the household list and "
-            "choose the program's recipient list under \"What the file holds\"."))
-        self.programs_empty.setWordWrap(True)
-        self.programs_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.programs_empty.setContentsMargins(8, 8, 8, 8)
-        box = QVBoxLayout()
-        box.addWidget(self.programs_empty)
-        box.addWidget(self.programs_list, 1)
-        widget = QWidget()
-        widget.setLayout(box)
-        return widget
-
-    def _show_programs(self, lines: list[str]) -> None:
-        self.programs_list.clear()
-        self.programs_list.addItems(lines)
-        self.programs_list.setVisible(bool(lines))
-        self.programs_empty.setVisible(not lines)
+        self.programs_box = ProgramsBox(self.services, self.actor, self.bus)
+        # (the list and the words shown instead of an empty one, as tests name them)
+        self.programs_list = self.programs_box.list
+        self.programs_empty = self.programs_box.empty
+        return self.programs_box
 
     def _build_members_tab(self) -> QWidget:
         self.members_view = QTableView()
@@ -277,7 +262,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             self.setWindowTitle(_("New household"))
             self.members: list[MemberInput] = []
             self._fill(HouseholdInput(), None, None, None)
-            self._show_programs([])
+            self.programs_box.show_programs(None, [], [])
             self.history_list.clear()
         else:
             dto = self.services.households.get(actor=self.actor, household_id=self.household_id)
@@ -287,14 +272,7 @@ class HouseholdDialog(FamilyActions, QDialog):
             head = dto.head
             self.setWindowTitle(_("Household of {name}").format(
                 name=head.name if head else _("(no head)")))
-            names = {p.code: p.name for p in self.services.programs.programs()}
-            lines = []
-            for p in dto.programs:
-                member = next((m.name for m in dto.members if m.id == p.member_id), "")
-                lines.append(f"{names.get(p.program_code, p.program_code)} · {p.period} · "
-                             f"{codes.ParticipationStatus.label_of(p.status)}"
-                             + (f" · {member}" if member else ""))
-            self._show_programs(lines)
+            self.programs_box.show_programs(dto.id, dto.programs, dto.members)
             self._load_history()
             if dto.removed:
                 self.can_edit = False
@@ -351,6 +329,7 @@ class HouseholdDialog(FamilyActions, QDialog):
         self.save_button.setVisible(editable)
         for b in self.member_buttons:
             b.setVisible(editable)
+        self.programs_box.set_editable(editable)
         self.readonly_note.setVisible(not editable)
 
     def household_input(self) -> HouseholdInput:

@@ -371,3 +371,47 @@ def test_two_periods_overlap_when_they_share_a_month_in_python_and_in_sql(servic
     assert [periods_overlap(a, b) for a in PERIODS for b in PERIODS] == [
         _overlap(a, b) for a in PERIODS for b in PERIODS]
     assert periods_overlap("2026-q3", " 2026-07 ") and not periods_overlap("2026-Q3", "2026-10")
+
+
+def test_a_program_entered_by_hand_on_the_command_line_raises_and_drops_flags(
+        cli, demo_db, tmp_path):
+    """``program grant`` enters a recipient by hand (issue 17 point 1): BLT DD given to
+    a PKH family is double aid at once; ``program end`` with why takes it away."""
+    import json
+
+    from puskesos.services import open_services
+    from tests.helpers import copy_village
+    db = copy_village(demo_db, tmp_path / "desa.sqlite")
+    services = open_services(str(db))
+    try:
+        with services.db.read() as s:
+            pkh = set(s.scalars(select(Participation.household_id).where(
+                Participation.program_code == "PKH", Participation.member_id.is_(None),
+                Participation.status == "aktif", Participation.deleted_at.is_(None))))
+            blt = set(s.scalars(select(Participation.household_id).where(
+                Participation.program_code == "BLT_DD")))
+            home = sorted(pkh - blt)[0]
+            period = s.scalar(select(Participation.period).where(
+                Participation.household_id == home, Participation.program_code == "PKH"))
+            nik = s.scalar(select(Member.nik).where(
+                Member.household_id == home, Member.relationship_code == "1",
+                Member.presence == "1", Member.nik.not_like("9999%")))
+    finally:
+        services.close()
+
+    def doubles():
+        done = cli("--db", db, "flags", "--kind", "double_aid", "--json")
+        assert done.returncode == 0, done.stderr
+        return {f["household"] for f in json.loads(done.stdout)}
+    assert home not in doubles()
+    done = cli("--db", db, "program", "grant", "BLT_DD", nik, "--family", "--period", period)
+    assert done.returncode == 0, done.stderr
+    assert "BLT_DD" in done.stdout
+    assert home in doubles()
+    missing = cli("--db", db, "program", "end", "BLT_DD", nik, "--period", period,
+                  "--reason", "x")                 # the person's own: there is none
+    assert missing.returncode != 0 and "BLT_DD" in missing.stderr
+    done = cli("--db", db, "program", "end", "BLT_DD", nik, "--family", "--period", period,
+               "--reason", "Dobel dengan PKH")
+    assert done.returncode == 0, done.stderr
+    assert home not in doubles()

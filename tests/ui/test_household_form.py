@@ -286,3 +286,47 @@ def test_the_history_of_a_demo_household_reads_in_indonesian(qtbot, village):
     assert any("alasan: data contoh (seri 7)" in line for line in lines), lines
     assert not any("demo data" in line or "seed" in line for line in lines), lines
     dialog.close()
+
+
+def test_a_program_entered_by_hand_and_ended_with_why(qtbot, village):
+    """Issue 17 point 1: a recipient entered by hand — the family of a desil-1
+    household receiving nothing gets BLT DD; its "uncovered extreme poor" flag goes;
+    the program ended with why is shown as stopped, and the flag is back."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    from puskesos.ui.household_programs import GrantDialog
+    from tests.ui.conftest import click, dialogs
+    flag = next(f for f in village.targeting.flags(actor=OPERATOR)
+                if f.kind == "uncovered_extreme")
+    dialog = HouseholdDialog(village, OPERATOR, ChangeBus(), flag.household_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bar = dialog.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(2).center())
+    box = dialog.programs_box
+    assert box.empty.isVisible() and not box.end_button.isEnabled()
+
+    def grant(d: GrantDialog):
+        d.program.setCurrentIndex(d.program.findData("BLT_DD"))
+        d.period.setText("")
+        click(qtbot, d.box.button(d.box.StandardButton.Save))
+        assert d.isVisible() and d.message.text()        # a period is needed
+        d.period.setText("2026")
+        click(qtbot, d.box.button(d.box.StandardButton.Save))
+
+    with dialogs(grant):
+        click(qtbot, box.add_button)
+    assert box.list.count() == 1 and "BLT Dana Desa · 2026 · Aktif" in box.list.item(0).text()
+    assert flag.key not in {f.key for f in village.targeting.flags(actor=OPERATOR)}
+    box.list.setCurrentRow(0)
+
+    def why(d: QInputDialog):
+        d.setTextValue("Sudah menerima PKH mulai bulan ini")
+        d.accept()
+
+    with dialogs(why):
+        click(qtbot, box.end_button)
+    assert "Berhenti" in box.list.item(0).text() and not box.end_button.isEnabled()
+    assert flag.key in {f.key for f in village.targeting.flags(actor=OPERATOR)}
+    dialog.close()
