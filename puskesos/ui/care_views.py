@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QListWidget, QListWidgetItem, QPushButton, QRadioButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
+from ..core.case_codes import OfficeKind
 from ..core.permissions import Permission
 from ..core.targeting import FosterOffer, OrphanStatus
 from ..errors import UserError
 from ..i18n import _
+from ..services.settings.village import VILLAGE_KEEPS_CARE
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
@@ -330,6 +332,8 @@ class CareView(QWidget):
     def __init__(self, services, actor, bus, open_household=None, parent=None):
         super().__init__(parent)
         self.services, self.actor, self.bus = services, actor, bus
+        #: at the kabupaten the village's records are not here to change
+        self.at_kabupaten = services.settings.office().kind == OfficeKind.KABUPATEN.value
         self.orphans = OrphanList(services, actor, bus, open_household, [
             (_("Name"), lambda o: o.child.name),
             (_("Status"), lambda o: OrphanStatus.short_of(o.status)),
@@ -364,6 +368,10 @@ class CareView(QWidget):
         self.remove_sponsor_button.clicked.connect(lambda: self.remove_sponsor())
         self.add_orphan.setEnabled(edit)
         self.add_sponsor.setEnabled(edit)
+        for button in (self.add_orphan, self.match_button, self.end_button,
+                       self.remove_orphan_button, self.add_sponsor,
+                       self.remove_sponsor_button):
+            button.setVisible(not self.at_kabupaten)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
 
@@ -402,8 +410,11 @@ class CareView(QWidget):
         text = _("{n} orphans recorded, {alone} of them without a sponsor; {s} sponsors "
                  "with {free} places free.").format(
             n=len(orphans), alone=alone, s=len(sponsors), free=sum(e.free for e in sponsors))
-        suggested = len(self.services.targeting.orphan_candidates(actor=self.actor))
-        if suggested:
+        suggested = 0 if self.at_kabupaten else len(
+            self.services.targeting.orphan_candidates(actor=self.actor))
+        if self.at_kabupaten:
+            text = _(VILLAGE_KEEPS_CARE)
+        elif suggested:
             text += " " + _("{n} more children lost a parent by the registry's data: "
                             "\"Record an orphan\" suggests them.").format(n=suggested)
         self.summary.setText(text)

@@ -68,6 +68,8 @@ class Job(QObject):
     """A running job; keeps its signals alive until it ends."""
 
     finished = Signal()
+    #: it only reads (figures, flags): closing the window stops it without asking
+    reads_only = False
 
     def __init__(self, parent: QWidget | None, title: str,
                  fn: Callable[[Progress, CancelToken], Any],

@@ -354,7 +354,9 @@ class MainWindow(QMainWindow):
         jobs = self.running_jobs()
         if not jobs:
             return True
-        answer = QMessageBox.question(
+        # work that only reads (figures, flags) is stopped without a question
+        answer = QMessageBox.StandardButton.Yes if all(job.reads_only for job in jobs) \
+            else QMessageBox.question(
             self, _("Puskesos"),
             _("Work is still running (backup, import, export or printing). Stop it and "
               "close the program? The stopped work is not saved; everything stored before "

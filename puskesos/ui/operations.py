@@ -104,11 +104,13 @@ class Operations(QObject):
 
     def run(self, parent: QWidget | None, title: str, work: Work, *,
             changes: str | None = None, on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> Job:
+            on_error: Callable[[BaseException], None] | None = None,
+            reads_only: bool = False) -> Job:
         """Run ``work`` off the main thread; ``changes``: the kind of data it changes
         ("household", "setting", …), announced on the bus when it succeeds (also
         before ``on_done``).  ``on_error`` replaces :func:`show_error` for a failure
-        (it is then the caller's to show)."""
+        (it is then the caller's to show).  ``reads_only``: it changes nothing, so
+        closing the window stops it without asking."""
 
         def done(result: Any) -> None:
             if changes:
@@ -123,6 +125,7 @@ class Operations(QObject):
                 show_error(parent, exc)
 
         job = Job(parent, title, work, done, failed)
+        job.reads_only = reads_only
         self._running.append(job)
         job.finished.connect(lambda: self._running.remove(job) if job in self._running
                              else None)

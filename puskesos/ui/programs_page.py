@@ -126,7 +126,8 @@ class ProgramsPage(QWidget):
             if self.stale:
                 self.refresh()
 
-        self.job = self.bus.ops.run(self, _("Finding the flags"), work, on_done=done)
+        self.job = self.bus.ops.run(self, _("Finding the flags"), work, on_done=done,
+                                    reads_only=True)
 
     def show_flags(self, flags: list) -> None:
         self.flags = flags

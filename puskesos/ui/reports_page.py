@@ -235,7 +235,7 @@ class ReportsPage(QWidget):
                 self.refresh()
 
         self.computing = self.bus.ops.run(self, _("Computing the figures"), work,
-                                          on_done=done)
+                                          on_done=done, reads_only=True)
 
     def show_board(self, board) -> None:
         """Show the figures of ``board`` (a Dashboard)."""
@@ -378,7 +378,8 @@ class ReportsPage(QWidget):
                                     if dialog in self.dialogs else None)
             dialog.show()
 
-        self.job = self.bus.ops.run(self, _("Finding the families"), work, on_done=done)
+        self.job = self.bus.ops.run(self, _("Finding the families"), work, on_done=done,
+                                    reads_only=True)
         return self.job
 
     def show_cell(self, index):

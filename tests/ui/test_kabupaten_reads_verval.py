@@ -18,7 +18,7 @@ from puskesos.services.verval import Attendee, MemberFinding
 from puskesos.ui.main_window import MainWindow
 from puskesos.ui.verval_dialogs import MusdesDialog, ProposalsDialog, ResultDialog
 from tests.conftest import ADMIN
-from tests.ui.conftest import activate, click, dialogs
+from tests.ui.conftest import activate, settled, click, dialogs
 from tests.ui.test_exchange_transfer import _kabupaten_with
 
 WHY = "hanya dibaca"
@@ -106,6 +106,14 @@ def test_the_kabupaten_reads_a_villages_verval_and_labelling(qtbot, village, tmp
         assert WHY in stickers.info.text()
         assert all(not isinstance(w, QComboBox) or w.isEnabled()
                    for w in (stickers.dusun, stickers.rt))
+        # orphans and sponsors are the village's (they do not travel yet): said so,
+        # and nothing to record here
+        win.show_module("programs")
+        care = win.pages["programs"].care
+        win.pages["programs"].tabs.setCurrentWidget(care)
+        assert "desa" in care.summary.text() and "paket data" in care.summary.text()
+        assert not [b for b in care.findChildren(QPushButton) if b.isVisible()]
+        settled(qtbot, win.pages["programs"])      # (its flags are found meanwhile)
         win.close()
     finally:
         kabupaten.close()

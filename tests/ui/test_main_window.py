@@ -301,3 +301,23 @@ def test_check_the_database_in_the_menu_names_a_member_changed_behind_the_progra
     icon, text = told[0]
     assert icon == QMessageBox.Icon.Warning
     assert "NAMA PALSU" in text and "diubah (Nama)" in text and "1 diubah" in text
+
+
+def test_closing_while_figures_are_read_stops_them_without_asking(qtbot, window):
+    """Work that only reads (the flags, the Laporan's figures) is no reason to ask
+    before closing: it is stopped and the window closes."""
+    import time
+
+    from puskesos.jobs import JobCancelled
+    seen: dict = {}
+
+    def work(progress, cancel):
+        for _ in range(2000):
+            time.sleep(0.01)
+            if cancel.cancelled:
+                seen["cancelled"] = True
+                raise JobCancelled()
+    job = window.bus.ops.run(window, "Menghitung", work, reads_only=True)
+    assert job.running
+    assert window.close()            # no question (a dialog would fail the test)
+    assert seen.get("cancelled") and not job.running

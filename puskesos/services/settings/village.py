@@ -157,6 +157,10 @@ def office_kind(code: str | None) -> OfficeKind:
 #: what a change to a village's verval or labelling at the kabupaten is told
 VILLAGE_KEEPS = N_("At the kabupaten a village's verval and labelling are read, not "
                    "changed: the village records them, and its bundles bring them here.")
+#: said at the kabupaten on Program & Sasaran's orphans tab
+VILLAGE_KEEPS_CARE = N_("Orphans and foster sponsors are recorded and matched at the "
+                        "village; they do not travel in bundles yet, so the kabupaten "
+                        "has none of them here.")
 
 
 def village_records(db: Database, message: str) -> None:
