@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
-                               QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QRadioButton,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
@@ -21,7 +21,7 @@ from ..services.settings.village import VILLAGE_KEEPS_CARE
 from .jobs import show_error
 from .operations import write
 from .table_model import DtoTableModel
-from .widgets import dialog_buttons, fit_size, list_table, message_label, show_message
+from .widgets import FormDialog, fit_size, list_table, show_message
 
 
 def _area(p) -> str:
@@ -83,13 +83,12 @@ class PersonFinder(QWidget):
             self.results.setCurrentRow(0)
 
 
-class OrphanDialog(QDialog):
+class OrphanDialog(FormDialog):
     """Record a child as an orphan, with the guardian who cares for them."""
 
     def __init__(self, services, actor, parent=None, suggestions=()):
-        super().__init__(parent)
+        super().__init__(_("Record an orphan"), parent)
         self.services, self.actor = services, actor
-        self.setWindowTitle(_("Record an orphan"))
         #: children the data suggests (a parent recorded as died): (person, status)
         self.suggestions = list(suggestions)
         self.suggested = QComboBox()
@@ -115,9 +114,8 @@ class OrphanDialog(QDialog):
         self.relation = QLineEdit()
         self.relation.setPlaceholderText(_("e.g. grandfather, uncle, orphanage"))
         self.note = QLineEdit()
-        self.message = message_label()
         self.resident.toggled.connect(lambda _on: self._guardian_kind())
-        form = QFormLayout()
+        form = self.form
         if self.suggestions:
             form.addRow(_("Suggested"), self.suggested)
         form.addRow(_("Child"), self.child)
@@ -131,15 +129,7 @@ class OrphanDialog(QDialog):
         form.addRow(_("Guardian's NIK"), self.guardian_nik)
         form.addRow(_("Relation to the child"), self.relation)
         form.addRow(_("Note"), self.note)
-        self.box = dialog_buttons(QDialogButtonBox.StandardButton.Save,
-                                  QDialogButtonBox.StandardButton.Cancel)
-        self.box.accepted.connect(self.save)
-        self.box.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.message)
-        layout.addWidget(self.box)
+        self.body.addStretch(1)
         self._guardian_kind()
         fit_size(self, 640, 620)
 
@@ -159,34 +149,28 @@ class OrphanDialog(QDialog):
 
     def save(self) -> None:
         if self.child.member_id is None:
-            show_message(self.message, _("Find the child and choose them in the list."))
+            self.refuse(_("Find the child and choose them in the list."))
             return
         inside = self.resident.isChecked()
         if inside and self.guardian.member_id is None:
-            show_message(self.message, _("Find the guardian and choose them in the list, or "
-                                         "choose \"A person outside the registry\"."))
+            self.refuse(_("Find the guardian and choose them in the list, or choose \"A "
+                          "person outside the registry\"."))
             return
-        try:
-            write(self, lambda: self.services.targeting.record_orphan(
+        self.commit(lambda: self.services.targeting.record_orphan(
                 actor=self.actor, member_id=self.child.member_id,
                 status=self.status.currentData(),
                 guardian_member_id=self.guardian.member_id if inside else None,
                 guardian_name=None if inside else self.guardian_name.text(),
                 guardian_nik=None if inside else self.guardian_nik.text().strip() or None,
                 guardian_relation=self.relation.text(), note=self.note.text()))
-        except UserError as exc:
-            show_message(self.message, str(exc))
-            return
-        self.accept()
 
 
-class SponsorDialog(QDialog):
+class SponsorDialog(FormDialog):
     """Record a resident willing to be a foster sponsor and what they offer."""
 
     def __init__(self, services, actor, parent=None):
-        super().__init__(parent)
+        super().__init__(_("Record a foster sponsor"), parent)
         self.services, self.actor = services, actor
-        self.setWindowTitle(_("Record a foster sponsor"))
         self.person = PersonFinder(services, actor, _("The sponsor's name or NIK"))
         self.offers = {}
         offers = QVBoxLayout()
@@ -196,46 +180,31 @@ class SponsorDialog(QDialog):
         self.capacity = QSpinBox()
         self.capacity.setRange(1, 20)
         self.note = QLineEdit()
-        self.message = message_label()
-        form = QFormLayout()
-        form.addRow(_("Sponsor"), self.person)
-        form.addRow(_("Offers"), offers)
-        form.addRow(_("For how many children"), self.capacity)
-        form.addRow(_("Note"), self.note)
-        self.box = dialog_buttons(QDialogButtonBox.StandardButton.Save,
-                                  QDialogButtonBox.StandardButton.Cancel)
-        self.box.accepted.connect(self.save)
-        self.box.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.message)
-        layout.addWidget(self.box)
+        self.form.addRow(_("Sponsor"), self.person)
+        self.form.addRow(_("Offers"), offers)
+        self.form.addRow(_("For how many children"), self.capacity)
+        self.form.addRow(_("Note"), self.note)
+        self.body.addStretch(1)
         fit_size(self, 600, 520)
 
     def save(self) -> None:
         if self.person.member_id is None:
-            show_message(self.message, _("Find the sponsor and choose them in the list."))
+            self.refuse(_("Find the sponsor and choose them in the list."))
             return
-        try:
-            write(self, lambda: self.services.targeting.record_sponsor(
-                actor=self.actor, member_id=self.person.member_id,
-                offers=[code for code, box in self.offers.items() if box.isChecked()],
-                capacity=self.capacity.value(), note=self.note.text()))
-        except UserError as exc:
-            show_message(self.message, str(exc))
-            return
-        self.accept()
+        self.commit(lambda: self.services.targeting.record_sponsor(
+            actor=self.actor, member_id=self.person.member_id,
+            offers=[code for code, box in self.offers.items() if box.isChecked()],
+            capacity=self.capacity.value(), note=self.note.text()))
 
 
-class MatchDialog(QDialog):
+class MatchDialog(FormDialog):
     """The coordinator chooses a sponsor for an orphan: those with room, the nearest
     first."""
 
     def __init__(self, services, actor, orphan, parent=None):
-        super().__init__(parent)
+        super().__init__(_("Match a foster sponsor"), parent,
+                         ok=QDialogButtonBox.StandardButton.Ok)
         self.services, self.actor, self.orphan = services, actor, orphan
-        self.setWindowTitle(_("Match a foster sponsor"))
         intro = QLabel(_("Sponsors with room for {child} ({status}, {area}), the nearest "
                          "first:").format(child=orphan.child.name,
                                           status=OrphanStatus.short_of(orphan.status).lower(),
@@ -254,38 +223,23 @@ class MatchDialog(QDialog):
         if self.choices.count():
             self.choices.setCurrentRow(0)
         self.note = QLineEdit()
-        self.message = message_label()
         if not self.choices.count():
             show_message(self.message, _("No sponsor has room for another child. Record a "
                                          "sponsor first."), warning=True)
-        self.box = dialog_buttons(QDialogButtonBox.StandardButton.Ok,
-                                  QDialogButtonBox.StandardButton.Cancel)
-        self.box.accepted.connect(self.save)
-        self.box.rejected.connect(self.reject)
         self.choices.itemDoubleClicked.connect(lambda _i: self.save())
-        form = QFormLayout()
-        form.addRow(_("Note"), self.note)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.choices, 1)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.box)
+        self.form.addRow(_("Note"), self.note)
+        self.body.insertWidget(0, intro)
+        self.body.insertWidget(1, self.choices, 1)
         fit_size(self, 620, 460)
 
     def save(self) -> None:
         item = self.choices.currentItem()
         if item is None:
-            show_message(self.message, _("Choose a sponsor in the list."))
+            self.refuse(_("Choose a sponsor in the list."))
             return
-        try:
-            write(self, lambda: self.services.targeting.match(
-                actor=self.actor, orphan_id=self.orphan.id,
-                sponsor_id=item.data(Qt.ItemDataRole.UserRole), note=self.note.text()))
-        except UserError as exc:
-            show_message(self.message, str(exc))
-            return
-        self.accept()
+        self.commit(lambda: self.services.targeting.match(
+            actor=self.actor, orphan_id=self.orphan.id,
+            sponsor_id=item.data(Qt.ItemDataRole.UserRole), note=self.note.text()))
 
 
 def _ask_reason(parent, title: str, text: str) -> str | None:

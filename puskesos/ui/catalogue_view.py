@@ -4,18 +4,17 @@ the command line (``program add|set``); and the targeting rules (``flags rules``
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from ..core.permissions import Permission
 from ..core.targeting import FlagKind, ProgramKind, ProgramSource, TargetingRules
 from ..errors import UserError
 from ..i18n import N_, _
 from ..services.targeting.catalogue import TARGETS
-from .operations import write
 from .table_model import DtoTableModel
-from .widgets import dialog_buttons, fit_size, list_table, message_label, show_message
+from .widgets import FormDialog, fit_size, list_table
 
 #: the target units as the window names them
 TARGET_LABELS = {"keluarga": N_("Family"), "individu": N_("Person")}
@@ -28,14 +27,13 @@ def _combo(choices) -> QComboBox:
     return box
 
 
-class ProgramDialog(QDialog):
+class ProgramDialog(FormDialog):
     """Add a program (``entry`` None) or change one."""
 
     def __init__(self, services, actor, entry=None, parent=None):
-        super().__init__(parent)
+        super().__init__(_("Add a program") if entry is None else
+                         _("Change program {code}").format(code=entry.code), parent)
         self.services, self.actor, self.entry = services, actor, entry
-        self.setWindowTitle(_("Add a program") if entry is None else
-                            _("Change program {code}").format(code=entry.code))
         self.code = QLineEdit(entry.code if entry else "")
         self.code.setPlaceholderText(_("e.g. BLT_DD"))
         self.code.setReadOnly(entry is not None)
@@ -57,8 +55,7 @@ class ProgramDialog(QDialog):
             self.ceiling.setValue(entry.desil_ceiling or 0)
         else:
             self.ceiling.setValue(4)
-        self.message = message_label()
-        form = QFormLayout()
+        form = self.form
         form.addRow(_("Code"), self.code)
         form.addRow(_("Name"), self.name)
         form.addRow(_("Given to"), self.target)
@@ -67,44 +64,30 @@ class ProgramDialog(QDialog):
         form.addRow(_("Highest desil"), self.ceiling)
         form.addRow(_("Periods"), self.periods)
         form.addRow("", self.active)
-        self.box = dialog_buttons(QDialogButtonBox.StandardButton.Save,
-                                  QDialogButtonBox.StandardButton.Cancel)
-        self.box.accepted.connect(self.save)
-        self.box.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.message)
-        layout.addWidget(self.box)
+        self.body.addStretch(1)
         fit_size(self, 560, 420)
 
     def save(self) -> None:
         ceiling = self.ceiling.value() or None
-        try:
-            self.saved = write(self, lambda: self.services.targeting.save_program(
+        self.commit(lambda: self.services.targeting.save_program(
                 actor=self.actor, code=self.code.text(), name=self.name.text(),
                 target=self.target.currentData(), source=self.source.currentData(),
                 kind=self.kind.currentData(), desil_ceiling=ceiling,
                 periods=self.periods.text().strip() or None, active=self.active.isChecked(),
                 new=self.entry is None))
-        except UserError as exc:
-            show_message(self.message, str(exc))
-            return
-        self.accept()
 
 
 def _codes(text: str) -> list[str]:
     return [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
 
 
-class RulesDialog(QDialog):
+class RulesDialog(FormDialog):
     """The targeting rules: which programs may not go together, who is extreme poor
     and who is vulnerable, which programs fit them, which flags are off."""
 
     def __init__(self, services, actor, parent=None):
-        super().__init__(parent)
+        super().__init__(_("Targeting rules"), parent)
         self.services, self.actor = services, actor
-        self.setWindowTitle(_("Targeting rules"))
         rules = services.targeting.rules(actor=actor)
         self.pairs = QLineEdit(", ".join("+".join(p) for p in rules.forbidden_pairs))
         self.pairs.setToolTip(_("Pairs of program codes, e.g. BLT_DD+PKH, BLT_DD+BPNT"))
@@ -124,23 +107,14 @@ class RulesDialog(QDialog):
             box.setChecked(rules.on(kind))
             grid.addWidget(box, i // 2, i % 2)
         self.severe = rules.severe_difficulty
-        self.message = message_label()
-        form = QFormLayout()
+        form = self.form
         form.addRow(_("Not allowed together"), self.pairs)
         form.addRow(_("Extreme poor: desil up to"), self.extreme)
         form.addRow(_("Elderly from age"), self.elderly)
         form.addRow(_("Programs for the vulnerable"), self.vulnerable)
         form.addRow(_("Programs for orphans"), self.orphans)
-        self.box = dialog_buttons(QDialogButtonBox.StandardButton.Save,
-                                  QDialogButtonBox.StandardButton.Cancel)
-        self.box.accepted.connect(self.save)
-        self.box.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(kinds)
-        layout.addStretch(1)
-        layout.addWidget(self.message)
-        layout.addWidget(self.box)
+        self.body.addWidget(kinds)
+        self.body.addStretch(1)
         fit_size(self, 720, 440)
 
     def rules(self) -> TargetingRules:
@@ -155,12 +129,10 @@ class RulesDialog(QDialog):
     def save(self) -> None:
         try:
             rules = self.rules()
-            write(self, lambda: self.services.targeting.set_rules(actor=self.actor,
-                                                                  rules=rules))
         except UserError as exc:
-            show_message(self.message, str(exc))
+            self.refuse(str(exc))
             return
-        self.accept()
+        self.commit(lambda: self.services.targeting.set_rules(actor=self.actor, rules=rules))
 
 
 class CatalogueView(QWidget):

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from ..core import codes
 from ..core.permissions import Permission
@@ -18,16 +18,15 @@ from ..errors import InvalidInput, UserError
 from ..i18n import _
 from .jobs import show_error
 from .operations import write
-from .widgets import dialog_buttons, fit_size, message_label, show_message
+from .widgets import FormDialog, fit_size
 
 
-class GrantDialog(QDialog):
+class GrantDialog(FormDialog):
     """Enter by hand that the family, or one of its members, receives a program."""
 
     def __init__(self, services, actor, household_id: str, members, parent=None):
-        super().__init__(parent)
+        super().__init__(_("Enter a program by hand"), parent)
         self.services, self.actor, self.household_id = services, actor, household_id
-        self.setWindowTitle(_("Enter a program by hand"))
         self.program = QComboBox()
         for p in services.programs.programs():
             if p.active:
@@ -41,33 +40,18 @@ class GrantDialog(QDialog):
                 self.who.addItem(m.name, m.id)
         self.note = QLineEdit()
         self.note.setPlaceholderText(_("e.g. the letter or list it comes from"))
-        self.message = message_label()
-        form = QFormLayout()
-        form.addRow(_("Program"), self.program)
-        form.addRow(_("Period"), self.period)
-        form.addRow(_("Given to"), self.who)
-        form.addRow(_("Note"), self.note)
-        self.box = dialog_buttons(QDialogButtonBox.StandardButton.Save,
-                                  QDialogButtonBox.StandardButton.Cancel)
-        self.box.accepted.connect(self.save)
-        self.box.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.message)
-        layout.addWidget(self.box)
+        self.form.addRow(_("Program"), self.program)
+        self.form.addRow(_("Period"), self.period)
+        self.form.addRow(_("Given to"), self.who)
+        self.form.addRow(_("Note"), self.note)
+        self.body.addStretch(1)
         fit_size(self, 560, 300)
 
     def save(self) -> None:
-        try:
-            write(self, lambda: self.services.programs.add_participation(
-                actor=self.actor, household_id=self.household_id,
-                program_code=self.program.currentData(), period=self.period.text(),
-                member_id=self.who.currentData(), note=self.note.text().strip() or None))
-        except UserError as exc:
-            show_message(self.message, str(exc))
-            return
-        self.accept()
+        self.commit(lambda: self.services.programs.add_participation(
+            actor=self.actor, household_id=self.household_id,
+            program_code=self.program.currentData(), period=self.period.text(),
+            member_id=self.who.currentData(), note=self.note.text().strip() or None))
 
 
 class ProgramsBox(QWidget):

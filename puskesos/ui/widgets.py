@@ -9,14 +9,16 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetricsF, QGuiApplication
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox,
-                               QBoxLayout, QComboBox, QDialog, QDialogButtonBox, QLabel,
-                               QLayout, QLineEdit, QListWidget, QPlainTextEdit, QStyle, QTableView,
-                               QTextEdit, QToolTip, QWidget)
+                               QBoxLayout, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QLayout, QLineEdit, QListWidget, QPlainTextEdit, QStyle,
+                               QTableView, QTextEdit, QToolTip, QVBoxLayout, QWidget)
 
 from ..core.bahasa import short_date
 from ..core.codes import CodeList
 from ..core.normalize import date_cell
+from ..errors import UserError
 from ..i18n import _
+from .operations import write
 
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a5a00;"
@@ -112,6 +114,47 @@ def dialog_buttons(*buttons) -> QDialogButtonBox:
     for button in buttons:
         box.addButton(button).setText(texts.get(button, ""))
     return box
+
+
+class FormDialog(QDialog):
+    """A dialog of fields (``form``, inside ``body`` where more widgets may follow),
+    a message line, and Save (or ``ok``) and Cancel; Save calls :meth:`save`, which
+    does the change with :meth:`commit`: kept open with the reason when it is
+    refused, closed when it is done."""
+
+    def __init__(self, title: str, parent: QWidget | None = None,
+                 ok=QDialogButtonBox.StandardButton.Save) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.body = QVBoxLayout()
+        self.body.addLayout(self.form)
+        self.message = message_label()
+        self.box = dialog_buttons(ok, QDialogButtonBox.StandardButton.Cancel)
+        self.box.accepted.connect(self.save)
+        self.box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.body, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.box)
+
+    def save(self) -> None:
+        raise NotImplementedError
+
+    def refuse(self, text: str) -> None:
+        """Say why the dialog cannot be saved yet (it stays open)."""
+        show_message(self.message, text)
+
+    def commit(self, work) -> bool:
+        """Run the change ``work()`` on the writer thread (``operations.write``); on a
+        user error say it and stay open, else close.  True when done."""
+        try:
+            self.result_value = write(self, work)
+        except UserError as exc:
+            self.refuse(str(exc))
+            return False
+        self.accept()
+        return True
 
 
 def read_only_view(dialog: QDialog, box: QDialogButtonBox, why: str,
