@@ -419,7 +419,7 @@ class MusdesDecision(CodeList):
     HAPUS = ("hapus", "Dikeluarkan")
     USULAN_BARU = ("usulan", "Diusulkan baru")
     # the short one in the verval list, whole on a 1024-pixel screen
-    PERBAIKAN = ("perbaikan", "Tetap dengan perbaikan data", "Tetap (perbaikan data)")
+    PERBAIKAN = ("perbaikan", "Tetap dengan perbaikan data", "Tetap, diperbaiki")
 
 
 class ProposalStatus(CodeList):
