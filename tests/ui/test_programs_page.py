@@ -43,6 +43,7 @@ def test_a_flag_opens_its_family_and_is_set_aside_with_why(qtbot, village):
     assert [d.household_id for d in opened] == [flag.household_id]
     assert opened[0].isVisible()
     opened[0].reject()
+    activate(qtbot, win)             # (the family's window had taken the focus)
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     opened = [d for d in win.households.open_dialogs if isinstance(d, HouseholdDialog)]
