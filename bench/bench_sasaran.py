@@ -8,8 +8,9 @@ Measured (best of 3):
   skip: the flags it counts (``TargetingService.flags``, bench_flags' subject) plus
   the bare SQL of its figures;
 - its figures alone (the flags handed in already computed), against the bare SQL:
-  the same three GROUP BY statements as plain ``sqlite3`` on the same (encrypted)
-  file, whose totals must equal the dashboard's.
+  the same three GROUP BY statements and the four counts of the vulnerable groups as
+  plain ``sqlite3`` on the same (encrypted) file, whose totals must equal the
+  dashboard's.
 """
 
 from __future__ import annotations
@@ -42,6 +43,31 @@ BARE = (
     f"""SELECT p.program_code, h.desil, count(DISTINCT p.household_id)
         FROM participation p JOIN household h ON h.id = p.household_id
         WHERE h.deleted_at IS NULL AND {_ACTIVE} GROUP BY p.program_code, h.desil""",
+)
+_LIVING = ("m.deleted_at IS NULL AND m.presence IN ('1', '5') AND h.deleted_at IS NULL")
+#: the vulnerable groups' counts: orphans (and those without a sponsor), sponsors and
+#: their free places, the elderly living alone, the severely disabled
+VULNERABLE = (
+    f"""SELECT count(*), sum(NOT EXISTS (SELECT 1 FROM foster_match f
+                                         WHERE f.orphan_id = o.id AND f.ended_on IS NULL))
+        FROM orphan o JOIN member m ON m.id = o.member_id
+        JOIN household h ON h.id = m.household_id
+        WHERE o.deleted_at IS NULL AND {_LIVING}""",
+    f"""SELECT count(*), sum(max(0, s.capacity - (SELECT count(*) FROM foster_match f
+                                                  WHERE f.sponsor_id = s.id
+                                                    AND f.ended_on IS NULL)))
+        FROM foster_sponsor s JOIN member m ON m.id = s.member_id
+        JOIN household h ON h.id = m.household_id
+        WHERE s.deleted_at IS NULL AND {_LIVING}""",
+    f"""SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id
+        WHERE {_LIVING} AND m.birth_date <= :cutoff AND NOT EXISTS (
+          SELECT 1 FROM member o WHERE o.household_id = m.household_id AND o.id != m.id
+            AND o.deleted_at IS NULL AND o.presence IN ('1', '5'))""",
+    f"""SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id
+        WHERE {_LIVING} AND '1' IN (m.difficulty_seeing, m.difficulty_hearing,
+          m.difficulty_walking, m.difficulty_hands, m.difficulty_learning,
+          m.difficulty_behaviour, m.difficulty_speaking, m.difficulty_self_care,
+          m.difficulty_remembering)""",
 )
 
 
@@ -82,9 +108,18 @@ def run() -> list[Result]:
         figures = best_of(lambda: given.dashboard(actor=actor, today=today))
         con = connect_file(path)
 
+        cutoff = today.replace(year=today.year - 60, day=min(today.day, 28)).isoformat()
+
         def bare():
-            return [con.execute(sql).fetchall() for sql in BARE]
-        households, members, programs = bare()
+            return [con.execute(sql).fetchall() for sql in BARE] + [
+                con.execute(sql, {"cutoff": cutoff}).fetchall() for sql in VULNERABLE]
+        households, members, programs, orphans, sponsors, alone, severe = bare()
+        v = board.vulnerable
+        if (orphans[0][0], orphans[0][1] or 0, sponsors[0][0], sponsors[0][1] or 0,
+                alone[0][0], severe[0][0]) != (v.orphans, v.orphans_unsponsored, v.sponsors,
+                                               v.places_free, v.elderly_alone, v.severe):
+            raise AssertionError("the bare SQL does not count the vulnerable groups as "
+                                 "the dashboard does")
         if (sum(r[4] for r in households), sum(r[3] for r in members),
                 sum(r[2] for r in programs)) != (
                 board.total.households, board.total.members,

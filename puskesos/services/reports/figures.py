@@ -17,12 +17,14 @@ from ...core.normalize import area_number
 from ...core.permissions import Permission
 from ...errors import InvalidInput
 from ...i18n import _
+from ...db.engine import page_cache
 from ...models import (FosterMatch, FosterSponsor, Household, Member, Orphan, Participation,
                        Program)
 from ..context import Actor, require
 from ..registry.queries import household_conditions
 from ..registry.records import HouseholdFilter
-from ..targeting.flags import active_participation, elderly_alone, severe_disability
+from ..targeting.flags import (SCAN_CACHE_KIB, active_participation, elderly_alone,
+                               severe_disability)
 from .dto import (DESILS, FLAG_KINDS, KINDS, NO_DESIL, Area, AreaLine, Dashboard,
                   FamilyLine, Figure, ProgramLine, Vulnerable)
 
@@ -147,7 +149,8 @@ class FigureOps:
 
         extreme_by_kind = dict.fromkeys(KINDS, 0)
         program_counts: dict[str, list[int]] = {}
-        with self._db.read() as s:
+        # (the member table, read by several statements, decrypted once)
+        with self._db.read() as s, page_cache(s.connection(), SCAN_CACHE_KIB):
             # each household's active programs, one row a household: any, and by kind
             reach = (select(Participation.household_id.label("hid"),
                             *[func.max(case((Program.kind == k, 1), else_=0)).label(k)
