@@ -247,6 +247,25 @@ def _ask_reason(parent, title: str, text: str) -> str | None:
     return reason if ok else None
 
 
+class _ReadWhenShown:
+    """A view whose lists are read when it is shown, and again on a change only while
+    it is shown (a change behind a hidden tab marks it stale): a family saved on
+    another page does not read these lists on the window's thread."""
+
+    stale = True
+
+    def changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self.stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
+
+
 class _ListView(QWidget):
     """A list of people that opens their family (Enter, double click)."""
 
@@ -280,7 +299,7 @@ class OrphanList(_ListView):
         return row.child
 
 
-class CareView(QWidget):
+class CareView(_ReadWhenShown, QWidget):
     """Orphans and foster sponsors, side by side; the coordinator matches them."""
 
     def __init__(self, services, actor, bus, open_household=None, parent=None):
@@ -351,11 +370,11 @@ class CareView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
-        bus.data_changed.connect(lambda kind, _ids: self.refresh()
+        bus.data_changed.connect(lambda kind, _ids: self.changed()
                                  if kind in ("household", "orphan") else None)
-        self.refresh()
 
     def refresh(self) -> None:
+        self.stale = False
         orphans = self.services.targeting.orphans(actor=self.actor)
         sponsors = self.services.targeting.sponsors(actor=self.actor)
         self.orphans.model.set_rows(orphans)
@@ -457,7 +476,7 @@ class CareView(QWidget):
             actor=self.actor, sponsor_id=sponsor.id, reason=reason))
 
 
-class VulnerableView(_ListView):
+class VulnerableView(_ReadWhenShown, _ListView):
     """Elderly people living alone and severely disabled people, with the programs
     that reach them (none: they are flagged too)."""
 
@@ -479,11 +498,11 @@ class VulnerableView(_ListView):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        bus.data_changed.connect(lambda kind, _ids: self.refresh()
+        bus.data_changed.connect(lambda kind, _ids: self.changed()
                                  if kind in ("household", "setting") else None)
-        self.refresh()
 
     def refresh(self) -> None:
+        self.stale = False
         rows = self.services.targeting.vulnerable(actor=self.actor)
         self.model.set_rows(rows)
         if rows:

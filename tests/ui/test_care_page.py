@@ -171,3 +171,27 @@ def test_a_child_the_data_suggests_is_recorded_from_the_suggestion(qtbot, villag
     assert entry.status == status and entry.guardian_name == "BU LIK SUNARTI"
     assert person.member_id not in {p.member_id for p, _s in
                                     village.targeting.orphan_candidates(actor=KOORDINATOR)}
+
+
+def test_a_change_behind_a_hidden_tab_is_shown_when_the_tab_opens(qtbot, village):
+    """The orphans' lists are read when their tab is shown: a family saved while
+    another tab is in front is not read then, and is there when the tab opens."""
+    win = MainWindow(village, KOORDINATOR, idle_minutes=0)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    activate(qtbot, win)
+    win.show_module("programs")
+    page = win.pages["programs"]
+    settled(qtbot, page)
+    care = page.care
+    _tab(qtbot, page, care)
+    before = care.orphans.model.rowCount()
+    _tab(qtbot, page, page.vulnerable)
+    person, status = village.targeting.orphan_candidates(actor=KOORDINATOR)[0]
+    village.targeting.record_orphan(actor=KOORDINATOR, member_id=person.member_id,
+                                    status=status, guardian_name="WALI")
+    win.bus.changed("household", [person.household_id])
+    settled(qtbot, page)
+    assert care.stale and care.orphans.model.rowCount() == before
+    _tab(qtbot, page, care)
+    assert care.orphans.model.rowCount() == before + 1 and not care.stale
